@@ -1,0 +1,184 @@
+/**
+ * Tensor factories: from JavaScript values, filled, random and ranges.
+ */
+import { TorchError } from './errors';
+import { DTypeName, TypedData, native } from './native';
+import { DTYPES, DType, Device, NestedArray, Tensor, checkDevice } from './tensor';
+import { checkKeys, checkNumber, checkOneOf, checkShape, describe, invalid } from './validate';
+
+/** Where and how a new tensor is made. Defaults: float32 on the CPU. */
+export interface TensorOptions {
+  dtype?: DType;
+  device?: Device;
+  requiresGrad?: boolean;
+}
+
+const OPTION_KEYS = ['dtype', 'device', 'requiresGrad'] as const;
+
+function resolveOptions(options: TensorOptions | undefined, fallback: DType = 'float32'): Required<TensorOptions> {
+  if (options === undefined) return { dtype: fallback, device: 'cpu', requiresGrad: false };
+  if (typeof options !== 'object' || options === null) invalid('an options object { dtype, device, requiresGrad }', 'options', options);
+  checkKeys(options, OPTION_KEYS, 'tensor options');
+  return {
+    dtype: options.dtype === undefined ? fallback : checkOneOf(options.dtype, DTYPES, 'dtype'),
+    device: options.device === undefined ? 'cpu' : checkDevice(options.device),
+    requiresGrad: options.requiresGrad ?? false,
+  };
+}
+
+function finish(t: Tensor, requiresGrad: boolean): Tensor {
+  if (requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+function typedArrayDtype(values: ArrayBufferView): DType | undefined {
+  if (values instanceof Float32Array) return 'float32';
+  if (values instanceof Float64Array) return 'float64';
+  if (values instanceof BigInt64Array) return 'int64';
+  if (values instanceof Int32Array) return 'int32';
+  if (values instanceof Uint8Array) return 'uint8';
+  return undefined;
+}
+
+/** Shape of a rectangular nested array, with a clear error for ragged or non-numeric input. */
+function inferShape(values: NestedArray, path = 'values'): number[] {
+  if (!Array.isArray(values)) {
+    if (typeof values !== 'number' && typeof values !== 'boolean') invalid('a number, boolean or nested array of them', path, values);
+    return [];
+  }
+  if (values.length === 0) return [0];
+  const inner = inferShape(values[0], `${path}[0]`);
+  values.forEach((v, i) => {
+    const s = inferShape(v, `${path}[${i}]`);
+    if (s.length !== inner.length || s.some((d, k) => d !== inner[k])) {
+      throw new TorchError(`Expected a rectangular nested array for ${path} but ${path}[${i}] has shape [${s.join(', ')}] and ${path}[0] has [${inner.join(', ')}]`);
+    }
+  });
+  return [values.length, ...inner];
+}
+
+function toTypedArray(flat: (number | boolean)[], dtype: DType): TypedData {
+  const numbers = flat.map((v) => (typeof v === 'boolean' ? Number(v) : v));
+  const integral = (lo: number, hi: number) =>
+    numbers.forEach((v, i) => {
+      if (!Number.isInteger(v) || v < lo || v > hi) throw new TorchError(`Expected integers in [${lo}, ${hi}] for a ${dtype} tensor but value ${i} is ${describe(v)}`);
+    });
+  switch (dtype) {
+    case 'float32': return Float32Array.from(numbers);
+    case 'float64': return Float64Array.from(numbers);
+    case 'int64':
+      integral(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      return BigInt64Array.from(numbers, (v) => BigInt(v));
+    case 'int32':
+      integral(-(2 ** 31), 2 ** 31 - 1);
+      return Int32Array.from(numbers);
+    case 'uint8':
+      integral(0, 255);
+      return Uint8Array.from(numbers);
+    case 'bool': return Uint8Array.from(numbers, (v) => (v !== 0 ? 1 : 0));
+  }
+}
+
+/**
+ * Creates a tensor from a number, a boolean, nested arrays or a typed array. Numbers default to
+ * float32 (booleans to bool, typed arrays to their own type) unless `dtype` says otherwise.
+ *
+ * @example tensor([[1, 2], [3, 4]], { dtype: 'float64' })
+ * @example tensor(new Float32Array(784), { device: 'cuda' }).view(1, 28, 28)
+ */
+export function tensor(values: NestedArray | ArrayBufferView, options?: TensorOptions): Tensor {
+  if (ArrayBuffer.isView(values)) {
+    const own = typedArrayDtype(values);
+    if (!own) invalid('a Float32Array, Float64Array, BigInt64Array, Int32Array or Uint8Array', 'values', values);
+    const opts = resolveOptions(options, own);
+    const base = native().fromBuffer(values as TypedData, [(values as TypedData).length], own, opts.device);
+    const t = new Tensor(base);
+    if (opts.dtype === own) return finish(t, opts.requiresGrad);
+    const converted = t.to(opts.dtype);
+    t.dispose();
+    return finish(converted, opts.requiresGrad);
+  }
+  const shape = inferShape(values);
+  const isBool = shape.length === 0 ? typeof values === 'boolean' : typeof (values as unknown[]).flat(Infinity)[0] === 'boolean';
+  const opts = resolveOptions(options, isBool ? 'bool' : 'float32');
+  const flat = shape.length === 0 ? [values as number | boolean] : ((values as unknown[]).flat(Infinity) as (number | boolean)[]);
+  return finish(new Tensor(native().fromBuffer(toTypedArray(flat, opts.dtype), shape, opts.dtype, opts.device)), opts.requiresGrad);
+}
+
+/** A tensor of the given shape filled with `value`. */
+export function full(shape: number[], value: number, options?: TensorOptions): Tensor {
+  const opts = resolveOptions(options);
+  checkNumber(value, 'fill value', { finite: false });
+  return finish(new Tensor(native().full(checkShape(shape), value, opts.dtype, opts.device)), opts.requiresGrad);
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: number[], options?: TensorOptions): Tensor {
+  return full(shape, 0, options);
+}
+
+/** A tensor of ones. */
+export function ones(shape: number[], options?: TensorOptions): Tensor {
+  return full(shape, 1, options);
+}
+
+function floatOptions(options: TensorOptions | undefined, what: string): Required<TensorOptions> {
+  const opts = resolveOptions(options);
+  if (opts.dtype !== 'float32' && opts.dtype !== 'float64') invalid("'float32' or 'float64'", `${what} dtype`, opts.dtype);
+  return opts;
+}
+
+/** Uniform samples in [0, 1), from the generator seeded by manualSeed(). */
+export function rand(shape: number[], options?: TensorOptions): Tensor {
+  const opts = floatOptions(options, 'rand');
+  return finish(new Tensor(native().rand(checkShape(shape), opts.dtype, opts.device)), opts.requiresGrad);
+}
+
+/** Standard normal samples, from the generator seeded by manualSeed(). */
+export function randn(shape: number[], options?: TensorOptions): Tensor {
+  const opts = floatOptions(options, 'randn');
+  return finish(new Tensor(native().randn(checkShape(shape), opts.dtype, opts.device)), opts.requiresGrad);
+}
+
+/**
+ * Values start, start+step, … below end. `arange(5)` is 0..4. Default dtype int64 when all
+ * arguments are integers, else float32.
+ */
+export function arange(start: number, end?: number, step = 1, options?: TensorOptions): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  checkNumber(start, 'arange start');
+  checkNumber(end, 'arange end');
+  checkNumber(step, 'arange step');
+  if (step === 0) throw new TorchError('Expected a non-zero step for arange but received 0');
+  if ((end - start) / step < 0) throw new TorchError(`arange: step ${step} moves away from end ${end} (start ${start})`);
+  const integral = [start, end, step].every(Number.isInteger);
+  const opts = resolveOptions(options, integral ? 'int64' : 'float32');
+  return finish(new Tensor(native().arange(start, end, step, opts.dtype as DTypeName, opts.device)), opts.requiresGrad);
+}
+
+/** Concatenates tensors along an existing dimension. */
+export function cat(tensors: Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) invalid('a non-empty array of Tensors', 'cat(tensors)', tensors);
+  tensors.forEach((t, i) => {
+    if (!(t instanceof Tensor)) invalid('a Tensor', `cat(tensors)[${i}]`, t);
+  });
+  return new Tensor(native().cat(tensors.map((t) => t.handle), dim));
+}
+
+/** Seeds LibTorch's CPU and CUDA generators (Torch7: torch.manualSeed). */
+export function manualSeed(seed: number): void {
+  checkNumber(seed, 'seed', { min: 0 });
+  if (!Number.isInteger(seed)) invalid('a non-negative integer', 'seed', seed);
+  native().manualSeed(seed);
+}
+
+/** Sets LibTorch's intra-op CPU thread count (Torch7: torch.setnumthreads). */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) invalid('a positive integer', 'thread count', n);
+  native().setNumThreads(n);
+}
+
+/** LibTorch's intra-op CPU thread count. */
+export function getNumThreads(): number {
+  return native().getNumThreads();
+}

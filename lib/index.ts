@@ -1,0 +1,17 @@
+/**
+ * nodetorch: Torch7-style nn/optim training on LibTorch for Node.js.
+ */
+export { TorchError } from './errors';
+export { Tensor } from './tensor';
+export type { DType, Device, NestedArray, IndexSpec } from './tensor';
+export { tensor, zeros, ones, full, rand, randn, arange, cat, manualSeed, setNumThreads, getNumThreads } from './creation';
+export type { TensorOptions } from './creation';
+export { tidy, keep, memory } from './memory';
+export { noGrad, isGradEnabled } from './autograd';
+export * as cuda from './cuda';
+
+import { native } from './native';
+/** The LibTorch version the addon was built against, e.g. '1.13.1'. */
+export function libtorchVersion(): string {
+  return native().libtorchVersion();
+}

@@ -1,0 +1,71 @@
+/**
+ * Tensor lifetimes. GPU memory does not pressure V8's garbage collector, so nodetorch offers
+ * explicit dispose(), a scope helper (tidy) and a live counter; GC finalizers are only a backstop.
+ */
+import { TorchError } from './errors';
+import { native } from './native';
+
+/** Anything with a dispose() that tidy() should clean up. */
+export interface Disposable {
+  dispose(): void;
+  readonly isDisposed: boolean;
+}
+
+const scopes: Set<Disposable>[] = [];
+
+/** @internal Called by every new Tensor: adds it to the innermost tidy() scope, if any. */
+export function track(t: Disposable): void {
+  if (scopes.length > 0) scopes[scopes.length - 1].add(t);
+}
+
+function collect(value: unknown, into: Set<unknown>, depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > 8) return;
+  into.add(value);
+  if (Array.isArray(value)) value.forEach((v) => collect(v, into, depth + 1));
+  else if (value instanceof Map) value.forEach((v) => collect(v, into, depth + 1));
+  else if (Object.getPrototypeOf(value) === Object.prototype) Object.values(value).forEach((v) => collect(v, into, depth + 1));
+}
+
+/**
+ * Runs `fn` and disposes every tensor created inside it except those it returns (directly, or
+ * inside arrays, Maps and plain objects). Kept tensors move to the enclosing scope. `fn` must be
+ * synchronous: tensors made after an await could not be attributed to this scope.
+ *
+ * @example const loss = tidy(() => pred.sub(target).square().mean());
+ */
+export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new TorchError(`Expected a function for tidy(fn) but received ${typeof fn}`);
+  const scope = new Set<Disposable>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    scope.forEach((t) => t.dispose());
+    throw e;
+  }
+  scopes.pop();
+  if (result instanceof Promise) {
+    scope.forEach((t) => t.dispose());
+    throw new TorchError('tidy(fn) expects a synchronous function; it returned a Promise');
+  }
+  const kept = new Set<unknown>();
+  collect(result, kept);
+  for (const t of scope) {
+    if (kept.has(t)) track(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Removes a tensor from the current tidy() scope so that it outlives the scope. */
+export function keep<T extends Disposable>(t: T): T {
+  for (const scope of scopes) scope.delete(t);
+  return t;
+}
+
+/** Live tensors and the bytes they hold, for this thread (worker threads count their own). */
+export function memory(): { tensors: number; bytes: number } {
+  return native().memory();
+}

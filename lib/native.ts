@@ -1,0 +1,123 @@
+/**
+ * The private native surface: loads the addon (local build, then prebuilds/) and types every
+ * export in one place. Public classes wrap these functions; users never see them.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { prebuildsOnly } from './config';
+import { TorchError } from './errors';
+
+/** An opaque, type-tagged native tensor handle. */
+export interface NativeTensor {
+  readonly __nativeTensor: unique symbol;
+}
+
+export type DTypeName = 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
+export type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+
+export interface NativeBinding {
+  init(classes: { TorchError: typeof TorchError }): void;
+  libtorchVersion(): string;
+  // lifetime
+  dispose(t: NativeTensor): boolean;
+  isDisposed(t: NativeTensor): boolean;
+  memory(): { tensors: number; bytes: number };
+  // creation
+  fromBuffer(values: TypedData, shape: number[], dtype: DTypeName, device: string): NativeTensor;
+  full(shape: number[], value: number, dtype: DTypeName, device: string): NativeTensor;
+  rand(shape: number[], dtype: DTypeName, device: string): NativeTensor;
+  randn(shape: number[], dtype: DTypeName, device: string): NativeTensor;
+  arange(start: number, end: number, step: number, dtype: DTypeName, device: string): NativeTensor;
+  manualSeed(seed: number): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  cudaDeviceCount(): number;
+  // reading
+  shape(t: NativeTensor): number[];
+  dtype(t: NativeTensor): DTypeName;
+  device(t: NativeTensor): string;
+  data(t: NativeTensor): TypedData;
+  item(t: NativeTensor): number | boolean;
+  requiresGrad(t: NativeTensor): boolean;
+  // math
+  unary(op: string, t: NativeTensor): NativeTensor;
+  binary(op: string, a: NativeTensor, b: NativeTensor | number): NativeTensor;
+  matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
+  reduce(op: string, t: NativeTensor, dim: number | null, keepDim: boolean): NativeTensor;
+  // shape
+  view(t: NativeTensor, shape: number[]): NativeTensor;
+  reshape(t: NativeTensor, shape: number[]): NativeTensor;
+  transpose(t: NativeTensor, d0: number, d1: number): NativeTensor;
+  permute(t: NativeTensor, dims: number[]): NativeTensor;
+  squeeze(t: NativeTensor, dim: number | null): NativeTensor;
+  unsqueeze(t: NativeTensor, dim: number): NativeTensor;
+  contiguous(t: NativeTensor): NativeTensor;
+  clone(t: NativeTensor): NativeTensor;
+  detach(t: NativeTensor): NativeTensor;
+  index(t: NativeTensor, specs: (number | null | [number, number, number])[]): NativeTensor;
+  cat(ts: NativeTensor[], dim: number): NativeTensor;
+  to(t: NativeTensor, dtype: DTypeName | null, device: string | null): NativeTensor;
+  // autograd
+  setRequiresGrad(t: NativeTensor, flag: boolean): void;
+  backward(t: NativeTensor, grad: NativeTensor | null): void;
+  grad(t: NativeTensor): NativeTensor | null;
+  zeroGrad(t: NativeTensor): void;
+  setGradEnabled(flag: boolean): void;
+  isGradEnabled(): boolean;
+}
+
+/** The package root (holds package.json), whether running from lib/ (ts-jest) or dist/lib/. */
+export function packageRoot(): string {
+  let dir = __dirname;
+  while (dir !== path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, 'utf8')).name === 'nodetorch') return dir;
+    dir = path.dirname(dir);
+  }
+  throw new TorchError(`nodetorch: cannot find the package root above ${__dirname}`);
+}
+
+/** Candidate addon files in the order they are tried. */
+export function addonCandidates(root: string): string[] {
+  const local = ['Release', 'Debug'].map((c) => path.join(root, 'build', c, 'nodetorch.node'));
+  const prebuildDir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  const prebuilt = fs.existsSync(prebuildDir)
+    ? fs.readdirSync(prebuildDir).filter((f) => f.endsWith('.node')).map((f) => path.join(prebuildDir, f))
+    : [prebuildDir + path.sep + '*.node'];
+  return prebuildsOnly() ? prebuilt : local.concat(prebuilt);
+}
+
+function load(): NativeBinding {
+  const root = packageRoot();
+  const tried: string[] = [];
+  for (const file of addonCandidates(root)) {
+    if (!fs.existsSync(file)) {
+      tried.push(`${file}: not found`);
+      continue;
+    }
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const binding = require(file) as NativeBinding;
+      binding.init({ TorchError });
+      return binding;
+    } catch (e) {
+      tried.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new TorchError(
+    'nodetorch: the native addon could not be loaded.\nTried:\n' +
+      tried.map((t) => `  - ${t}`).join('\n') +
+      '\nFixes:\n' +
+      '  - build it: npm run build (cmake-js) or npm run build:gyp (node-gyp); npm run setup installs everything on Debian/Ubuntu\n' +
+      '  - "libtorch*.so: cannot open shared object file": LibTorch moved or is missing; reinstall libtorch-dev or rebuild against your LibTorch (LIBTORCH=...)\n' +
+      '  - see README.md, "Troubleshooting"',
+  );
+}
+
+let cached: NativeBinding | undefined;
+
+/** The loaded addon (loaded once per environment, on first use). */
+export function native(): NativeBinding {
+  if (!cached) cached = load();
+  return cached;
+}

@@ -1,0 +1,286 @@
+/**
+ * The Tensor class: a typed view over a native LibTorch tensor handle.
+ */
+import { TorchError } from './errors';
+import { track } from './memory';
+import { DTypeName, NativeTensor, TypedData, native } from './native';
+import { checkBoolean, checkInteger, invalid } from './validate';
+
+/** Element types. */
+export type DType = DTypeName;
+/** Devices: the CPU, the current CUDA device, or CUDA device N. */
+export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
+/** Nested JavaScript arrays of numbers or booleans. */
+export type NestedArray = number | boolean | NestedArray[];
+/** One index per leading dimension: a number selects, null keeps all, [start, end, step] slices. */
+export type IndexSpec = number | null | [number?, (number | null)?, number?];
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int64', 'int32', 'uint8', 'bool'];
+
+/** @internal Validates a device name (CUDA availability is checked natively). */
+export function checkDevice(value: unknown, what = 'device'): Device {
+  if (typeof value !== 'string' || !/^(cpu|cuda|cuda:\d+)$/.test(value)) invalid("'cpu', 'cuda' or 'cuda:N'", what, value);
+  return value as Device;
+}
+
+const UNARY = ['neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'floor', 'ceil', 'round', 'sign'] as const;
+
+/**
+ * A LibTorch tensor. Free its memory with `dispose()` (or `using`, or inside `tidy()`); the GC
+ * frees forgotten tensors eventually, but GPU memory does not pressure the GC.
+ */
+export class Tensor {
+  #handle: NativeTensor;
+
+  /** @internal Use tensor(), zeros(), … to create tensors. */
+  constructor(handle: NativeTensor) {
+    this.#handle = handle;
+    track(this);
+  }
+
+  /** @internal The native handle, for other nodetorch modules. */
+  get handle(): NativeTensor {
+    return this.#handle;
+  }
+
+  /** Size of each dimension. */
+  get shape(): number[] {
+    return native().shape(this.#handle);
+  }
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** Number of elements. */
+  get numel(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+  /** Element type. */
+  get dtype(): DType {
+    return native().dtype(this.#handle);
+  }
+  /** 'cpu' or 'cuda:N'. */
+  get device(): Device {
+    return native().device(this.#handle) as Device;
+  }
+  /** True once dispose() ran. */
+  get isDisposed(): boolean {
+    return native().isDisposed(this.#handle);
+  }
+
+  /** Whether autograd records operations on this tensor. Only floating tensors can require grad. */
+  get requiresGrad(): boolean {
+    return native().requiresGrad(this.#handle);
+  }
+  set requiresGrad(flag: boolean) {
+    native().setRequiresGrad(this.#handle, checkBoolean(flag, 'requiresGrad'));
+  }
+  /** The gradient accumulated by backward(), or null. A new Tensor object each read (dispose it). */
+  get grad(): Tensor | null {
+    const g = native().grad(this.#handle);
+    return g ? new Tensor(g) : null;
+  }
+  /** Sets this tensor's accumulated gradient to zero. */
+  zeroGrad(): void {
+    native().zeroGrad(this.#handle);
+  }
+  /** Back-propagates from this tensor; `gradient` is needed unless it has one element. */
+  backward(gradient?: Tensor): void {
+    native().backward(this.#handle, gradient === undefined ? null : asTensor(gradient, 'gradient').handle);
+  }
+
+  /** Frees the native memory now. Safe to call twice. */
+  dispose(): void {
+    native().dispose(this.#handle);
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** A copy of the values as a typed array (int64 → BigInt64Array, bool → Uint8Array). */
+  data(): TypedData {
+    return native().data(this.#handle);
+  }
+  /** The single value of a one-element tensor. */
+  item(): number | boolean {
+    return native().item(this.#handle);
+  }
+  /** The values as nested arrays of numbers (booleans for bool tensors). */
+  toArray(): NestedArray {
+    const flat = this.data();
+    const isBool = this.dtype === 'bool';
+    const values: (number | boolean)[] = Array.from(flat as ArrayLike<number | bigint>, (v) => (isBool ? v !== 0 : Number(v)));
+    const shape = this.shape;
+    if (shape.length === 0) return values[0];
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      const out: NestedArray[] = [];
+      for (let i = 0; i < shape[dim]; i++) out.push(dim === shape.length - 1 ? values[offset + i] : build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** Converts to a device ('cpu', 'cuda', 'cuda:N') or a dtype; returns a new tensor. */
+  to(target: Device | DType): Tensor {
+    if ((DTYPES as readonly string[]).includes(target)) return new Tensor(native().to(this.#handle, target as DType, null));
+    return new Tensor(native().to(this.#handle, null, checkDevice(target, 'to(target)')));
+  }
+  float(): Tensor {
+    return this.to('float32');
+  }
+  double(): Tensor {
+    return this.to('float64');
+  }
+  cpu(): Tensor {
+    return this.to('cpu');
+  }
+  cuda(index = 0): Tensor {
+    return this.to(`cuda:${checkInteger(index, 'cuda(index)', 0)}`);
+  }
+
+  // Elementwise arithmetic and comparison; the other operand is a Tensor or a number.
+  add(other: Tensor | number): Tensor { return this.#binary('add', other); }
+  sub(other: Tensor | number): Tensor { return this.#binary('sub', other); }
+  mul(other: Tensor | number): Tensor { return this.#binary('mul', other); }
+  div(other: Tensor | number): Tensor { return this.#binary('div', other); }
+  pow(other: Tensor | number): Tensor { return this.#binary('pow', other); }
+  maximum(other: Tensor | number): Tensor { return this.#binary('maximum', other); }
+  minimum(other: Tensor | number): Tensor { return this.#binary('minimum', other); }
+  eq(other: Tensor | number): Tensor { return this.#binary('eq', other); }
+  ne(other: Tensor | number): Tensor { return this.#binary('ne', other); }
+  lt(other: Tensor | number): Tensor { return this.#binary('lt', other); }
+  le(other: Tensor | number): Tensor { return this.#binary('le', other); }
+  gt(other: Tensor | number): Tensor { return this.#binary('gt', other); }
+  ge(other: Tensor | number): Tensor { return this.#binary('ge', other); }
+
+  neg(): Tensor { return this.#unary('neg'); }
+  abs(): Tensor { return this.#unary('abs'); }
+  exp(): Tensor { return this.#unary('exp'); }
+  log(): Tensor { return this.#unary('log'); }
+  sqrt(): Tensor { return this.#unary('sqrt'); }
+  square(): Tensor { return this.#unary('square'); }
+  tanh(): Tensor { return this.#unary('tanh'); }
+  sigmoid(): Tensor { return this.#unary('sigmoid'); }
+  relu(): Tensor { return this.#unary('relu'); }
+  sin(): Tensor { return this.#unary('sin'); }
+  cos(): Tensor { return this.#unary('cos'); }
+  floor(): Tensor { return this.#unary('floor'); }
+  ceil(): Tensor { return this.#unary('ceil'); }
+  round(): Tensor { return this.#unary('round'); }
+  sign(): Tensor { return this.#unary('sign'); }
+  logicalNot(): Tensor { return this.#unary('logicalNot'); }
+
+  /** Matrix product with NumPy broadcasting rules. */
+  matmul(other: Tensor): Tensor {
+    return new Tensor(native().matmul(this.#handle, asTensor(other, 'matmul(other)').handle));
+  }
+
+  // Reductions over all elements, or over `dim` (keepDim keeps it with size 1).
+  sum(dim?: number, keepDim = false): Tensor { return this.#reduce('sum', dim, keepDim); }
+  mean(dim?: number, keepDim = false): Tensor { return this.#reduce('mean', dim, keepDim); }
+  prod(dim?: number, keepDim = false): Tensor { return this.#reduce('prod', dim, keepDim); }
+  /** Unbiased (n − 1) standard deviation, as Torch7's std(). */
+  std(dim?: number, keepDim = false): Tensor { return this.#reduce('std', dim, keepDim); }
+  /** Unbiased (n − 1) variance. */
+  var(dim?: number, keepDim = false): Tensor { return this.#reduce('var', dim, keepDim); }
+  max(dim?: number, keepDim = false): Tensor { return this.#reduce('max', dim, keepDim); }
+  min(dim?: number, keepDim = false): Tensor { return this.#reduce('min', dim, keepDim); }
+  argmax(dim?: number, keepDim = false): Tensor { return this.#reduce('argmax', dim, keepDim); }
+  argmin(dim?: number, keepDim = false): Tensor { return this.#reduce('argmin', dim, keepDim); }
+
+  /** A view with a new shape (one dimension may be -1); fails on non-contiguous data. */
+  view(...shape: number[]): Tensor {
+    return new Tensor(native().view(this.#handle, checkViewShape(shape)));
+  }
+  /** Like view(), copying when needed. */
+  reshape(...shape: number[]): Tensor {
+    return new Tensor(native().reshape(this.#handle, checkViewShape(shape)));
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return new Tensor(native().transpose(this.#handle, checkInteger(dim0, 'dim0'), checkInteger(dim1, 'dim1')));
+  }
+  permute(...dims: number[]): Tensor {
+    dims.forEach((d, i) => checkInteger(d, `dims[${i}]`));
+    return new Tensor(native().permute(this.#handle, dims));
+  }
+  squeeze(dim?: number): Tensor {
+    return new Tensor(native().squeeze(this.#handle, dim === undefined ? null : checkInteger(dim, 'dim')));
+  }
+  unsqueeze(dim: number): Tensor {
+    return new Tensor(native().unsqueeze(this.#handle, checkInteger(dim, 'dim')));
+  }
+  contiguous(): Tensor { return new Tensor(native().contiguous(this.#handle)); }
+  clone(): Tensor { return new Tensor(native().clone(this.#handle)); }
+  /** The same values, cut from the autograd graph. */
+  detach(): Tensor { return new Tensor(native().detach(this.#handle)); }
+
+  /**
+   * Indexes leading dimensions: `t.index(0)` selects row 0, `t.index(null, [1, 3])` keeps all
+   * rows and columns 1..2, `t.index([0, null, 2])` every other row. Negative indices count from
+   * the end. Returns a view.
+   */
+  index(...specs: IndexSpec[]): Tensor {
+    const shape = this.shape;
+    if (specs.length > shape.length) throw new TorchError(`index: ${specs.length} indices given for a tensor of shape [${shape.join(', ')}]`);
+    const resolved = specs.map((spec, dim): number | null | [number, number, number] => {
+      const size = shape[dim];
+      if (spec === null || spec === undefined) return null;
+      if (typeof spec === 'number') {
+        checkInteger(spec, `index ${dim}`);
+        if (spec < -size || spec >= size) throw new TorchError(`index: index ${spec} is out of range for dimension ${dim} of size ${size}`);
+        return spec;
+      }
+      if (!Array.isArray(spec) || spec.length > 3) invalid('a number, null or [start, end, step]', `index ${dim}`, spec);
+      const wrap = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
+      const start = wrap(spec[0] === undefined ? 0 : checkInteger(spec[0], `start of index ${dim}`));
+      const end = wrap(spec[1] === undefined || spec[1] === null ? size : checkInteger(spec[1], `end of index ${dim}`));
+      const step = spec[2] === undefined ? 1 : checkInteger(spec[2], `step of index ${dim}`, 1);
+      return [start, Math.max(start, end), step];
+    });
+    return new Tensor(native().index(this.#handle, resolved));
+  }
+  /** Elements start..end-1 (step apart) along one dimension. */
+  slice(dim: number, start: number, end?: number, step = 1): Tensor {
+    checkInteger(dim, 'dim', -this.ndim, this.ndim - 1);
+    const d = dim < 0 ? dim + this.ndim : dim;
+    const specs: IndexSpec[] = new Array(d).fill(null);
+    specs.push([start, end ?? null, step]);
+    return this.index(...specs);
+  }
+
+  toString(): string {
+    if (this.isDisposed) return 'Tensor(disposed)';
+    return `Tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype}, device=${this.device})`;
+  }
+
+  #unary(op: (typeof UNARY)[number] | 'logicalNot'): Tensor {
+    return new Tensor(native().unary(op, this.#handle));
+  }
+  #binary(op: string, other: Tensor | number): Tensor {
+    if (typeof other === 'number') {
+      if (Number.isNaN(other) && op !== 'add') invalid('a Tensor or a number', `${op}(other)`, other);
+      return new Tensor(native().binary(op, this.#handle, other));
+    }
+    return new Tensor(native().binary(op, this.#handle, asTensor(other, `${op}(other)`).handle));
+  }
+  #reduce(op: string, dim: number | undefined, keepDim: boolean): Tensor {
+    if (dim !== undefined) checkInteger(dim, `${op}(dim)`);
+    checkBoolean(keepDim, `${op}(keepDim)`);
+    return new Tensor(native().reduce(op, this.#handle, dim ?? null, keepDim));
+  }
+}
+
+/** @internal Checks that a value is a live Tensor. */
+export function asTensor(value: unknown, what: string): Tensor {
+  if (!(value instanceof Tensor)) invalid('a Tensor', what, value);
+  if (value.isDisposed) throw new TorchError(`The Tensor passed as ${what} was disposed; it cannot be used any more`);
+  return value;
+}
+
+function checkViewShape(shape: unknown[]): number[] {
+  const flat = shape.length === 1 && Array.isArray(shape[0]) ? (shape[0] as unknown[]) : shape;
+  flat.forEach((d, i) => checkInteger(d, `shape[${i}]`, -1));
+  if (flat.filter((d) => d === -1).length > 1) throw new TorchError('Expected at most one -1 in shape but received ' + JSON.stringify(flat));
+  return flat as number[];
+}

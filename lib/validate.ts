@@ -1,0 +1,68 @@
+/**
+ * Argument checks done in TypeScript before anything crosses into C++. Every message reads
+ * "Expected X for Y but received Z" so users see what was wrong and what was expected.
+ */
+import { TorchError } from './errors';
+
+/** Short, safe description of any received value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return `'${value.length > 40 ? value.slice(0, 40) + '…' : value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'function') return 'a function';
+  const name = (value as object).constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'an object';
+}
+
+/** Throws the standard TorchError. */
+export function invalid(expected: string, what: string, received: unknown): never {
+  throw new TorchError(`Expected ${expected} for ${what} but received ${describe(received)}`);
+}
+
+export function checkInteger(value: unknown, what: string, min = -Infinity, max = Infinity): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range =
+      min === -Infinity && max === Infinity ? 'an integer' : max === Infinity ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
+    invalid(range, what, value);
+  }
+  return value;
+}
+
+export function checkNumber(value: unknown, what: string, opts: { min?: number; max?: number; finite?: boolean } = {}): number {
+  const { min = -Infinity, max = Infinity, finite = true } = opts;
+  if (typeof value !== 'number' || Number.isNaN(value) || (finite && !Number.isFinite(value)) || value < min || value > max) {
+    const bounds = [min > -Infinity ? `>= ${min}` : '', max < Infinity ? `<= ${max}` : ''].filter(Boolean).join(' and ');
+    invalid(`a ${finite ? 'finite ' : ''}number${bounds ? ' ' + bounds : ''}`, what, value);
+  }
+  return value;
+}
+
+export function checkBoolean(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') invalid('a boolean', what, value);
+  return value;
+}
+
+export function checkOneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    invalid(`one of ${allowed.map((a) => `'${a}'`).join(', ')}`, what, value);
+  }
+  return value as T;
+}
+
+export function checkShape(value: unknown, what = 'shape'): number[] {
+  if (!Array.isArray(value)) invalid('an array of non-negative integers', what, value);
+  value.forEach((d, i) => checkInteger(d, `${what}[${i}]`, 0));
+  return value as number[];
+}
+
+/** Rejects option names the function does not know (typos must not pass silently). */
+export function checkKeys(options: object, allowed: readonly string[], what: string): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new TorchError(`Unknown option '${key}' for ${what}; expected one of ${allowed.join(', ')}`);
+    }
+  }
+}

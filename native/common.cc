@@ -1,0 +1,159 @@
+#include "common.h"
+
+#include <sstream>
+
+namespace nodetorch {
+
+AddonData& addonData(Napi::Env env) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (data == nullptr) {
+    data = new AddonData();
+    env.SetInstanceData<AddonData>(data);  // deleted by Node when this environment exits
+  }
+  return *data;
+}
+
+Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& message) {
+  std::string text = op + ": " + message;
+  AddonData& data = addonData(env);
+  if (!data.torchError.IsEmpty()) {
+    Napi::Object error = data.torchError.New({Napi::String::New(env, text)});
+    return Napi::Error(env, error);
+  }
+  return Napi::Error::New(env, text);
+}
+
+void fail(const std::string& message) { throw std::invalid_argument(message); }
+
+// LibTorch messages carry a C++ backtrace in what(); users need the first line of the reason.
+static std::string firstLines(const std::string& text) {
+  std::string out = text;
+  auto cut = out.find("\nException raised from");
+  if (cut != std::string::npos) out = out.substr(0, cut);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+static Napi::Value dispatch(const Napi::CallbackInfo& info) {
+  const Entry* entry = static_cast<const Entry*>(info.Data());
+  Napi::Env env = info.Env();
+  auto op = [&]() -> std::string {
+    if (entry->namedByFirstArg && info.Length() > 0 && info[0].IsString()) return info[0].As<Napi::String>().Utf8Value();
+    return entry->name;
+  };
+  try {
+    return entry->impl(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw torchError(env, op(), firstLines(e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    throw torchError(env, op(), firstLines(e.what()));
+  } catch (...) {
+    throw torchError(env, op(), "unknown native error");
+  }
+}
+
+void registerEntries(Napi::Env env, Napi::Object exports, const std::vector<Entry>& entries) {
+  for (const Entry& entry : entries) {
+    // Entries live in static const tables, so the pointer outlives every environment.
+    exports.Set(entry.name, Napi::Function::New(env, dispatch, entry.name, const_cast<Entry*>(&entry)));
+  }
+}
+
+bool isMissing(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() <= i || info[i].IsUndefined() || info[i].IsNull();
+}
+
+static void requireArg(const Napi::CallbackInfo& info, size_t i, bool ok, const char* what, const char* type) {
+  if (!ok) fail(std::string("expected ") + type + " for " + what + " (argument " + std::to_string(i + 1) + ")");
+}
+
+double numberArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  requireArg(info, i, info.Length() > i && info[i].IsNumber(), what, "a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  double v = numberArg(info, i, what);
+  if (v != static_cast<double>(static_cast<int64_t>(v))) fail(std::string("expected an integer for ") + what);
+  return static_cast<int64_t>(v);
+}
+
+bool boolArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  requireArg(info, i, info.Length() > i && info[i].IsBoolean(), what, "a boolean");
+  return info[i].As<Napi::Boolean>().Value();
+}
+
+std::string stringArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  requireArg(info, i, info.Length() > i && info[i].IsString(), what, "a string");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+std::vector<int64_t> intListArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  requireArg(info, i, info.Length() > i && info[i].IsArray(), what, "an array of integers");
+  Napi::Array array = info[i].As<Napi::Array>();
+  std::vector<int64_t> out(array.Length());
+  for (uint32_t k = 0; k < array.Length(); ++k) {
+    Napi::Value v = array.Get(k);
+    if (!v.IsNumber()) fail(std::string("expected an array of integers for ") + what);
+    out[k] = v.As<Napi::Number>().Int64Value();
+  }
+  return out;
+}
+
+at::ScalarType parseDtype(const std::string& name) {
+  if (name == "float32") return at::kFloat;
+  if (name == "float64") return at::kDouble;
+  if (name == "int64") return at::kLong;
+  if (name == "int32") return at::kInt;
+  if (name == "uint8") return at::kByte;
+  if (name == "bool") return at::kBool;
+  fail("unknown dtype '" + name + "'; expected float32, float64, int64, int32, uint8 or bool");
+}
+
+std::string dtypeName(at::ScalarType type) {
+  switch (type) {
+    case at::kFloat: return "float32";
+    case at::kDouble: return "float64";
+    case at::kLong: return "int64";
+    case at::kInt: return "int32";
+    case at::kByte: return "uint8";
+    case at::kBool: return "bool";
+    default: return c10::toString(type);
+  }
+}
+
+at::Device parseDevice(const std::string& name) {
+  if (name == "cpu") return at::Device(at::kCPU);
+  if (name.rfind("cuda", 0) == 0) {
+    at::Device device(at::kCUDA);
+    if (name != "cuda") {
+      if (name.size() < 6 || name[4] != ':' || name.find_first_not_of("0123456789", 5) != std::string::npos)
+        fail("unknown device '" + name + "'; expected 'cpu', 'cuda' or 'cuda:N'");
+      device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(std::stoi(name.substr(5))));
+    }
+    int64_t count = static_cast<int64_t>(torch::cuda::device_count());
+    if (count == 0) fail("device '" + name + "' requested but CUDA is not available (no GPU, or LibTorch built without CUDA); use 'cpu'");
+    if (device.has_index() && device.index() >= count)
+      fail("device '" + name + "' requested but only " + std::to_string(count) + " CUDA device(s) exist");
+    return device;
+  }
+  fail("unknown device '" + name + "'; expected 'cpu', 'cuda' or 'cuda:N'");
+}
+
+std::string deviceName(const at::Device& device) {
+  if (device.is_cpu()) return "cpu";
+  if (device.is_cuda()) return "cuda:" + std::to_string(device.has_index() ? device.index() : 0);
+  return device.str();
+}
+
+std::string shapeString(at::IntArrayRef sizes) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t i = 0; i < sizes.size(); ++i) out << (i ? ", " : "") << sizes[i];
+  out << "]";
+  return out.str();
+}
+
+}  // namespace nodetorch

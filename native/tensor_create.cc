@@ -1,0 +1,94 @@
+// Tensor factories, seeding and threads.
+#include "tensor_create.h"
+
+#include "tensor_handle.h"
+
+namespace nodetorch {
+
+namespace {
+
+at::TensorOptions optionsArg(const Napi::CallbackInfo& info, size_t i) {
+  return at::TensorOptions()
+      .dtype(parseDtype(stringArg(info, i, "dtype")))
+      .device(parseDevice(stringArg(info, i + 1, "device")));
+}
+
+// fromBuffer(typedArray, shape, dtype, device): copies the typed array's bytes; TypeScript has
+// already converted numbers and nested arrays into a typed array of the requested dtype.
+Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsTypedArray()) fail("expected a typed array of values");
+  Napi::TypedArray array = info[0].As<Napi::TypedArray>();
+  std::vector<int64_t> shape = intListArg(info, 1, "shape");
+  at::TensorOptions options = optionsArg(info, 2);
+  int64_t numel = 1;
+  for (int64_t s : shape) numel *= s;
+  int64_t elementSize = static_cast<int64_t>(c10::elementSize(options.dtype().toScalarType()));
+  if (static_cast<int64_t>(array.ByteLength()) != numel * elementSize)
+    fail("value count does not match shape " + shapeString(shape) + ": got " +
+         std::to_string(array.ByteLength() / std::max<int64_t>(elementSize, 1)) + " values, expected " +
+         std::to_string(numel));
+  uint8_t* bytes = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  at::Tensor cpu = at::empty(shape, options.device(at::kCPU));
+  if (numel > 0) std::memcpy(cpu.data_ptr(), bytes, static_cast<size_t>(numel * elementSize));
+  return wrapTensor(info.Env(), cpu.to(options.device()));
+}
+
+Napi::Value full(const Napi::CallbackInfo& info) {
+  std::vector<int64_t> shape = intListArg(info, 0, "shape");
+  double value = numberArg(info, 1, "fill value");
+  return wrapTensor(info.Env(), at::full(shape, value, optionsArg(info, 2)));
+}
+
+Napi::Value rand(const Napi::CallbackInfo& info) {
+  return wrapTensor(info.Env(), at::rand(intListArg(info, 0, "shape"), optionsArg(info, 1)));
+}
+
+Napi::Value randn(const Napi::CallbackInfo& info) {
+  return wrapTensor(info.Env(), at::randn(intListArg(info, 0, "shape"), optionsArg(info, 1)));
+}
+
+Napi::Value arange(const Napi::CallbackInfo& info) {
+  double start = numberArg(info, 0, "start");
+  double end = numberArg(info, 1, "end");
+  double step = numberArg(info, 2, "step");
+  return wrapTensor(info.Env(), at::arange(start, end, step, optionsArg(info, 3)));
+}
+
+Napi::Value manualSeed(const Napi::CallbackInfo& info) {
+  torch::manual_seed(static_cast<uint64_t>(intArg(info, 0, "seed")));
+  return info.Env().Undefined();
+}
+
+Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
+  at::set_num_threads(static_cast<int>(intArg(info, 0, "thread count")));
+  return info.Env().Undefined();
+}
+
+Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), at::get_num_threads());
+}
+
+Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count()));
+}
+
+Napi::Value libtorchVersion(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), std::to_string(TORCH_VERSION_MAJOR) + "." +
+                                           std::to_string(TORCH_VERSION_MINOR) + "." +
+                                           std::to_string(TORCH_VERSION_PATCH));
+}
+
+}  // namespace
+
+void registerTensorCreate(Napi::Env env, Napi::Object exports) {
+  static const std::vector<Entry> entries = {
+      {"fromBuffer", fromBuffer},       {"full", full},
+      {"rand", rand},                   {"randn", randn},
+      {"arange", arange},               {"manualSeed", manualSeed},
+      {"setNumThreads", setNumThreads}, {"getNumThreads", getNumThreads},
+      {"cudaDeviceCount", cudaDeviceCount}, {"libtorchVersion", libtorchVersion},
+  };
+  registerEntries(env, exports, entries);
+}
+
+}  // namespace nodetorch

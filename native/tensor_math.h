@@ -1,0 +1,6 @@
+#pragma once
+#include "common.h"
+
+namespace nodetorch {
+void registerTensorMath(Napi::Env env, Napi::Object exports);
+}

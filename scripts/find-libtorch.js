@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+'use strict';
+// Finds LibTorch for both builds (CMakeLists.txt and binding.gyp), so that they can never disagree.
+// Order: LIBTORCH (a LibTorch root) or Torch_DIR (its CMake config folder) → the Python `torch`
+// package's LibTorch (how CUDA machines get it) → the system CMake config (Debian/Ubuntu
+// `libtorch-dev`). Usage: node scripts/find-libtorch.js [--json|--cmake-dir|--include|--libdir|--libs|--cflags]
+const fs = require('fs');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const CONFIG = 'TorchConfig.cmake';
+
+/** Turns a folder holding TorchConfig.cmake into the include/lib layout a compiler needs. */
+function describe(cmakeDir, source) {
+  if (!fs.existsSync(path.join(cmakeDir, CONFIG))) return null;
+  // A LibTorch zip or wheel keeps <root>/share/cmake/Torch; Debian keeps /usr/lib/<triplet>/cmake/Torch.
+  let prefix = path.resolve(cmakeDir, '..', '..', '..');
+  let libDir = path.join(prefix, 'lib');
+  if (!fs.existsSync(path.join(prefix, 'include', 'torch'))) {
+    libDir = path.resolve(cmakeDir, '..', '..');
+    prefix = libDir;
+    while (prefix !== path.dirname(prefix) && !fs.existsSync(path.join(prefix, 'include', 'torch'))) {
+      prefix = path.dirname(prefix);
+    }
+  }
+  const include = path.join(prefix, 'include');
+  if (!fs.existsSync(path.join(include, 'torch'))) return null;
+  const configText = fs.readFileSync(path.join(cmakeDir, CONFIG), 'utf8');
+  const abiMatch = /_GLIBCXX_USE_CXX11_ABI=(\d)/.exec(configText);
+  const has = (name) => fs.existsSync(path.join(libDir, `lib${name}.so`));
+  const cuda = has('torch_cuda');
+  const libs = ['torch', 'torch_cpu', 'c10'].concat(cuda ? ['torch_cuda', 'c10_cuda'] : []).filter(has);
+  return {
+    source,
+    cmakeDir,
+    includeDirs: [include, path.join(include, 'torch', 'csrc', 'api', 'include')],
+    libDir,
+    libs,
+    cuda,
+    cxx11Abi: abiMatch ? Number(abiMatch[1]) : 1,
+  };
+}
+
+function fromEnvironment(tried) {
+  if (process.env.LIBTORCH) {
+    const dir = path.join(path.resolve(process.env.LIBTORCH), 'share', 'cmake', 'Torch');
+    tried.push(`LIBTORCH=${process.env.LIBTORCH} (looked for ${path.join(dir, CONFIG)})`);
+    return describe(dir, 'LIBTORCH');
+  }
+  if (process.env.Torch_DIR) {
+    tried.push(`Torch_DIR=${process.env.Torch_DIR} (looked for ${CONFIG} there)`);
+    return describe(path.resolve(process.env.Torch_DIR), 'Torch_DIR');
+  }
+  tried.push('LIBTORCH / Torch_DIR: not set');
+  return null;
+}
+
+function fromPython(tried) {
+  const python = process.env.PYTHON || 'python3';
+  try {
+    const out = execFileSync(python, ['-c', 'import torch.utils; print(torch.utils.cmake_prefix_path)'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 60000,
+    }).trim();
+    tried.push(`${python} -c 'import torch': cmake_prefix_path=${out}`);
+    return describe(path.join(out, 'Torch'), 'python torch package');
+  } catch {
+    tried.push(`${python} -c 'import torch': no Python torch package`);
+    return null;
+  }
+}
+
+function fromSystem(tried) {
+  const candidates = [];
+  for (const lib of ['/usr/lib', '/usr/local/lib', '/usr/lib64']) {
+    candidates.push(path.join(lib, 'cmake', 'Torch'));
+    if (fs.existsSync(lib)) {
+      for (const entry of fs.readdirSync(lib)) {
+        if (/-linux-gnu/.test(entry)) candidates.push(path.join(lib, entry, 'cmake', 'Torch'));
+      }
+    }
+  }
+  candidates.push('/usr/local/share/cmake/Torch', '/usr/share/cmake/Torch', '/opt/libtorch/share/cmake/Torch');
+  for (const dir of candidates) {
+    const found = describe(dir, 'system CMake config');
+    if (found) return found;
+  }
+  tried.push(`system CMake config: none of ${candidates.join(', ')}`);
+  return null;
+}
+
+/** Returns LibTorch's layout, or throws an Error that lists what was tried and how to fix it. */
+function findLibTorch() {
+  const tried = [];
+  const explicit = Boolean(process.env.LIBTORCH || process.env.Torch_DIR);
+  // An explicit choice that does not hold LibTorch is an error, never a silent fallback.
+  const found = explicit ? fromEnvironment(tried) : fromEnvironment(tried) || fromPython(tried) || fromSystem(tried);
+  if (found) return found;
+  throw new Error(
+    'nodetorch: LibTorch was not found.\nTried:\n' +
+      tried.map((t) => `  - ${t}`).join('\n') +
+      '\nFix one of:\n' +
+      '  - Debian/Ubuntu (CPU): sudo apt-get install libtorch-dev   (or: npm run setup)\n' +
+      '  - CUDA: pip install torch (its LibTorch is used), or unzip a LibTorch download and set LIBTORCH=/path/to/libtorch\n' +
+      '  - any LibTorch: set Torch_DIR to the folder holding TorchConfig.cmake',
+  );
+}
+
+module.exports = { findLibTorch };
+
+if (require.main === module) {
+  try {
+    const t = findLibTorch();
+    const mode = process.argv[2] || '--json';
+    const outputs = {
+      '--json': () => JSON.stringify(t, null, 2),
+      '--cmake-dir': () => t.cmakeDir,
+      '--include': () => t.includeDirs.join(' '),
+      '--libdir': () => t.libDir,
+      '--libs': () => t.libs.map((l) => `-l${l}`).join(' '),
+      '--cflags': () => `-D_GLIBCXX_USE_CXX11_ABI=${t.cxx11Abi}`,
+    };
+    if (!outputs[mode]) throw new Error(`unknown option ${mode}; expected one of ${Object.keys(outputs).join(', ')}`);
+    process.stdout.write(outputs[mode]() + '\n');
+  } catch (e) {
+    process.stderr.write(e.message + '\n');
+    process.exit(1);
+  }
+}
