@@ -190,11 +190,15 @@ export class Tensor {
   argmin(dim?: number, keepDim = false): Tensor { return this.#reduce('argmin', dim, keepDim); }
 
   /** A view with a new shape (one dimension may be -1); fails on non-contiguous data. */
-  view(...shape: number[]): Tensor {
+  view(...shape: number[]): Tensor;
+  view(shape: number[]): Tensor;
+  view(...shape: (number | number[])[]): Tensor {
     return new Tensor(native().view(this.#handle, checkViewShape(shape)));
   }
   /** Like view(), copying when needed. */
-  reshape(...shape: number[]): Tensor {
+  reshape(...shape: number[]): Tensor;
+  reshape(shape: number[]): Tensor;
+  reshape(...shape: (number | number[])[]): Tensor {
     return new Tensor(native().reshape(this.#handle, checkViewShape(shape)));
   }
   transpose(dim0: number, dim1: number): Tensor {

@@ -1,6 +1,10 @@
 // Registers every export; the concepts live in their own files.
 #include "autograd.h"
 #include "common.h"
+#include "module_api.h"
+#include "optim_sgd.h"
+#include "serialize.h"
+#include "train_job.h"
 #include "tensor_create.h"
 #include "tensor_handle.h"
 #include "tensor_info.h"
@@ -27,6 +31,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerTensorMath(env, exports);
   registerTensorShape(env, exports);
   registerAutograd(env, exports);
+  registerModuleApi(env, exports);
+  registerOptimSgd(env, exports);
+  registerTrainJob(env, exports);
+  registerSerialize(env, exports);
   return exports;
 }
 

@@ -34,6 +34,11 @@ static std::string firstLines(const std::string& text) {
   return out;
 }
 
+std::string reason(const std::exception& e) {
+  if (auto* c = dynamic_cast<const c10::Error*>(&e)) return firstLines(c->what_without_backtrace());
+  return firstLines(e.what());
+}
+
 static Napi::Value dispatch(const Napi::CallbackInfo& info) {
   const Entry* entry = static_cast<const Entry*>(info.Data());
   Napi::Env env = info.Env();

@@ -33,6 +33,8 @@ void registerEntries(Napi::Env env, Napi::Object exports, const std::vector<Entr
 Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& message);
 // Throws a C++ exception caught by the guard; use for checks inside native code.
 [[noreturn]] void fail(const std::string& message);
+// The reason an exception gives, without LibTorch's C++ backtrace.
+std::string reason(const std::exception& e);
 
 // Argument readers: cheap memory-safety checks only (TypeScript validates the rest).
 int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* what);

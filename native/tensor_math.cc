@@ -84,10 +84,10 @@ Napi::Value binary(const Napi::CallbackInfo& info) {
   at::Tensor& b = tensorArg(info, 2, "right operand");
   try {
     return wrapTensor(info.Env(), op.tensor(a, b));
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     fail("cannot " + name + " tensors of shapes " + shapeString(a.sizes()) + " (" + dtypeName(a.scalar_type()) + ", " +
          deviceName(a.device()) + ") and " + shapeString(b.sizes()) + " (" + dtypeName(b.scalar_type()) + ", " +
-         deviceName(b.device()) + "): " + e.what_without_backtrace());
+         deviceName(b.device()) + "): " + reason(e));
   }
 }
 
@@ -96,10 +96,10 @@ Napi::Value matmul(const Napi::CallbackInfo& info) {
   at::Tensor& b = tensorArg(info, 1, "right operand");
   try {
     return wrapTensor(info.Env(), at::matmul(a, b));
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     fail("shapes " + shapeString(a.sizes()) + " and " + shapeString(b.sizes()) +
          " cannot be multiplied: " +
-         e.what_without_backtrace());
+         reason(e));
   }
 }
 

@@ -12,9 +12,9 @@ Napi::Value view(const Napi::CallbackInfo& info) {
   std::vector<int64_t> shape = intListArg(info, 1, "shape");
   try {
     return wrapTensor(info.Env(), t.view(shape));
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     fail("cannot view a tensor of shape " + shapeString(t.sizes()) + " (" + std::to_string(t.numel()) +
-         " elements) as " + shapeString(shape) + ": " + e.what_without_backtrace());
+         " elements) as " + shapeString(shape) + ": " + reason(e));
   }
 }
 
@@ -23,9 +23,9 @@ Napi::Value reshape(const Napi::CallbackInfo& info) {
   std::vector<int64_t> shape = intListArg(info, 1, "shape");
   try {
     return wrapTensor(info.Env(), t.reshape(shape));
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     fail("cannot reshape a tensor of shape " + shapeString(t.sizes()) + " (" + std::to_string(t.numel()) +
-         " elements) to " + shapeString(shape) + ": " + e.what_without_backtrace());
+         " elements) to " + shapeString(shape) + ": " + reason(e));
   }
 }
 
@@ -106,8 +106,8 @@ Napi::Value cat(const Napi::CallbackInfo& info) {
   }
   try {
     return wrapTensor(info.Env(), at::cat(tensors, dim));
-  } catch (const c10::Error& e) {
-    fail("cannot concatenate shapes " + shapes + " along dim " + std::to_string(dim) + ": " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    fail("cannot concatenate shapes " + shapes + " along dim " + std::to_string(dim) + ": " + reason(e));
   }
 }
 

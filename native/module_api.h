@@ -1,0 +1,26 @@
+#pragma once
+#include "nn_module.h"
+
+namespace nodetorch {
+
+// What a JS module handle owns: the module (shared with containers) and, for Torch7's
+// backward(input, gradOutput), the graph of its last forward call made from JavaScript.
+struct ModuleBox {
+  ModulePtr module;
+  at::Tensor lastInput, lastOutput;
+};
+struct CriterionBox {
+  CriterionPtr criterion;
+};
+
+ModulePtr& moduleArg(const Napi::CallbackInfo& info, size_t i);
+ModuleBox& moduleFromValue(Napi::Env env, Napi::Value value);
+CriterionBox& criterionFromValue(Napi::Env env, Napi::Value value);
+CriterionPtr& criterionArg(const Napi::CallbackInfo& info, size_t i);
+void registerModuleApi(Napi::Env env, Napi::Object exports);
+
+// getParameters(): one contiguous vector (and one for gradients) that every parameter of the
+// module becomes a view of, as Torch7's Module:getParameters().
+std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module);
+
+}  // namespace nodetorch

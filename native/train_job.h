@@ -1,0 +1,6 @@
+#pragma once
+#include "common.h"
+
+namespace nodetorch {
+void registerTrainJob(Napi::Env env, Napi::Object exports);
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sets up nodetorch on Debian/Ubuntu: system packages (when root or with sudo), npm packages,
+# and both builds (native addon + TypeScript). Idempotent: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+packages=(libtorch-dev libopenblas0-pthread cmake g++ ccache)
+missing=()
+if command -v dpkg >/dev/null 2>&1; then
+  for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ -n "${LIBTORCH:-}${Torch_DIR:-}" ] && [ "${missing[*]}" = "libtorch-dev" ]; then
+    say "LIBTORCH/Torch_DIR is set: not installing libtorch-dev"
+  else
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+      if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+        say "missing system packages: ${missing[*]}"
+        say "run as root: apt-get install -y ${missing[*]}"
+        exit 1
+      fi
+    fi
+    say "installing system packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+else
+  say "system packages present: ${packages[*]}"
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  NODETORCH_SKIP_BUILD=1 npm ci --no-audit --no-fund
+else
+  say "npm packages up to date"
+fi
+
+say "LibTorch: $(node scripts/find-libtorch.js --cmake-dir)"
+say "building the native addon (cmake-js) and the TypeScript sources"
+npm run --silent build
+say "done: try 'npm run demo', 'npx nodetorch --help' or 'npm test'"

@@ -1,0 +1,87 @@
+import { keep, memory, ones, tensor, tidy, zeros } from '../lib';
+
+describe('memory', () => {
+  test('the live counter tracks creation and dispose, with bytes', () => {
+    const before = memory();
+    const t = zeros([1000], { dtype: 'float64' });
+    expect(memory().tensors).toBe(before.tensors + 1);
+    expect(memory().bytes).toBe(before.bytes + 8000);
+    t.dispose();
+    t.dispose(); // twice is harmless
+    expect(memory()).toEqual(before);
+    expect(t.isDisposed).toBe(true);
+    expect(t.toString()).toBe('Tensor(disposed)');
+  });
+
+  test('tidy disposes everything made inside except what it returns', () => {
+    const before = memory();
+    const result = tidy(() => {
+      const a = ones([100]);
+      const b = a.mul(2).add(1);
+      return { sum: b.sum(), parts: [b] };
+    });
+    expect(memory().tensors).toBe(before.tensors + 2);
+    expect(result.sum.item()).toBe(300);
+    result.sum.dispose();
+    result.parts[0].dispose();
+    expect(memory()).toEqual(before);
+  });
+
+  test('nested tidy moves kept tensors to the outer scope; keep() escapes', () => {
+    const before = memory();
+    let escaped: ReturnType<typeof ones> | undefined;
+    tidy(() => {
+      const inner = tidy(() => ones([3]).mul(2));
+      escaped = keep(ones([2]));
+      return inner.sum().item();
+    });
+    expect(memory().tensors).toBe(before.tensors + 1);
+    expect(escaped!.toArray()).toEqual([1, 1]);
+    escaped!.dispose();
+    expect(memory()).toEqual(before);
+  });
+
+  test('tidy cleans up when fn throws, and rejects async functions', () => {
+    const before = memory();
+    expect(() => tidy(() => { ones([5]); throw new Error('inside'); })).toThrow('inside');
+    expect(memory()).toEqual(before);
+    expect(() => tidy((async () => ones([1])) as never)).toThrow(/synchronous function/);
+    expect(memory()).toEqual(before);
+  });
+
+  test('using a disposed tensor is an error, not a crash', () => {
+    const t = tensor([1, 2]);
+    t.dispose();
+    expect(() => t.add(1)).toThrow(/^add: the Tensor passed as left operand was disposed/);
+    expect(() => ones([2]).add(t)).toThrow(/The Tensor passed as add\(other\) was disposed/);
+    expect(() => t.toArray()).toThrow(/was disposed/);
+    expect(() => t.shape).toThrow(/was disposed/);
+  });
+
+  test('Symbol.dispose frees at scope end', () => {
+    const before = memory();
+    {
+      const t = ones([4]);
+      t[Symbol.dispose]();
+    }
+    expect(memory()).toEqual(before);
+  });
+
+  test('the GC finalizer frees forgotten tensors', async () => {
+    const gc = (global as { gc?: () => void }).gc;
+    if (!gc) {
+      // run under --expose-gc via a child process so the finalizer path is exercised for real
+      const { execFileSync } = await import('child_process');
+      const out = execFileSync(process.execPath, ['--expose-gc', '-e', `
+        const t = require('./dist/lib');
+        const before = t.memory().tensors;
+        (function () { for (let i = 0; i < 200; i++) t.zeros([10]); })();
+        const made = t.memory().tensors - before;
+        setImmediate(() => { gc(); setImmediate(() => { gc(); console.log(JSON.stringify({ made, left: t.memory().tensors - before })); }); });
+      `], { encoding: 'utf8' });
+      const { made, left } = JSON.parse(out.trim());
+      expect(made).toBe(200);
+      expect(left).toBeLessThan(200);
+    }
+  });
+});

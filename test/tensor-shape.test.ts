@@ -1,0 +1,62 @@
+import { arange, cat, tensor } from '../lib';
+
+describe('views, indexing and concatenation', () => {
+  const t = arange(12).view(3, 4);
+
+  test('view and reshape, including -1', () => {
+    expect(t.shape).toEqual([3, 4]);
+    expect(t.view(2, -1).shape).toEqual([2, 6]);
+    expect(t.reshape([4, 3]).toArray()).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]);
+    expect(t.transpose(0, 1).shape).toEqual([4, 3]);
+    expect(t.transpose(0, 1).reshape(12).toArray()).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
+    expect(t.permute(1, 0).contiguous().view(-1).toArray()).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]);
+    expect(t.unsqueeze(0).shape).toEqual([1, 3, 4]);
+    expect(t.unsqueeze(0).squeeze().shape).toEqual([3, 4]);
+  });
+
+  test('views share storage with their base', () => {
+    const base = tensor([1, 2, 3, 4]);
+    const v = base.view(2, 2);
+    base.index(0).dispose();
+    expect(v.toArray()).toEqual([[1, 2], [3, 4]]);
+    // clone is independent
+    expect(base.clone().toArray()).toEqual([1, 2, 3, 4]);
+  });
+
+  test('index selects, keeps and slices like Python', () => {
+    expect(t.index(1).toArray()).toEqual([4, 5, 6, 7]);
+    expect(t.index(-1).toArray()).toEqual([8, 9, 10, 11]);
+    expect(t.index(null, 2).toArray()).toEqual([2, 6, 10]);
+    expect(t.index([0, 2], [1, 3]).toArray()).toEqual([[1, 2], [5, 6]]);
+    expect(t.index([0, null, 2]).toArray()).toEqual([[0, 1, 2, 3], [8, 9, 10, 11]]);
+    expect(t.index(null, [-2]).toArray()).toEqual([[2, 3], [6, 7], [10, 11]]);
+    expect(t.slice(1, 1, 3).toArray()).toEqual([[1, 2], [5, 6], [9, 10]]);
+    expect(t.index(1, 2).item()).toBe(6);
+  });
+
+  test('cat along each dimension', () => {
+    const a = tensor([[1, 2]]);
+    const b = tensor([[3, 4]]);
+    expect(cat([a, b]).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(cat([a, b], 1).toArray()).toEqual([[1, 2, 3, 4]]);
+  });
+
+  test('dtype conversion', () => {
+    const f = tensor([1.7, -1.7]);
+    expect(f.to('int64').toArray()).toEqual([1, -1]);
+    expect(f.double().dtype).toBe('float64');
+    expect(f.to('cpu').device).toBe('cpu');
+  });
+
+  test('bad shapes and indices give clear errors', () => {
+    expect(() => t.view(5, 5)).toThrow(/^view: cannot view a tensor of shape \[3, 4\] \(12 elements\) as \[5, 5\]/);
+    expect(() => t.transpose(0, 1).view(12)).toThrow(/^view: cannot view a tensor of shape \[4, 3\]/);
+    expect(() => t.view(-1, -1)).toThrow(/at most one -1/);
+    expect(() => t.index(3)).toThrow(/index 3 is out of range for dimension 0 of size 3/);
+    expect(() => t.index(0, 0, 0)).toThrow(/3 indices given for a tensor of shape \[3, 4\]/);
+    expect(() => t.index([0, 2, 0])).toThrow(/Expected an integer >= 1 for step of index 0 but received 0/);
+    expect(() => cat([tensor([1, 2]), tensor([[1]])])).toThrow(/^cat: cannot concatenate shapes \[2\], \[1, 1\] along dim 0/);
+    expect(() => cat([])).toThrow(/Expected a non-empty array of Tensors/);
+    expect(() => t.to('float16' as never)).toThrow(/Expected 'cpu', 'cuda' or 'cuda:N' for to\(target\) but received 'float16'/);
+  });
+});
