@@ -15,3 +15,8 @@ import { native } from './native';
 export function libtorchVersion(): string {
   return native().libtorchVersion();
 }
+export * as nn from './nn';
+export * as optim from './optim';
+export * as data from './data';
+export { Trainer, ConfusionMatrix, Logger } from './train';
+export type { TrainerOptions, Dataset, Progress, PassResult, EpochResult, PassOptions, FitOptions } from './train';

@@ -64,6 +64,72 @@ export interface NativeBinding {
   zeroGrad(t: NativeTensor): void;
   setGradEnabled(flag: boolean): void;
   isGradEnabled(): boolean;
+  // nn
+  moduleCreate(type: string, args: number[]): NativeModule;
+  sequentialAdd(seq: NativeModule, child: NativeModule): void;
+  moduleForward(m: NativeModule, input: NativeTensor): NativeTensor;
+  moduleBackward(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor): NativeTensor;
+  moduleParameters(m: NativeModule): { params: NativeTensor[]; grads: NativeTensor[] };
+  moduleZeroGradParameters(m: NativeModule): void;
+  moduleUpdateParameters(m: NativeModule, lr: number): void;
+  moduleGetParameters(m: NativeModule): [NativeTensor, NativeTensor];
+  moduleSetTraining(m: NativeModule, training: boolean): void;
+  moduleTo(m: NativeModule, dtype: DTypeName, device: string): void;
+  moduleSetParameters(m: NativeModule, tensors: NativeTensor[]): void;
+  criterionCreate(type: string, args: number[]): NativeCriterion;
+  criterionForward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): number;
+  criterionBackward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): NativeTensor;
+  // optim and training
+  sgdUpdate(x: NativeTensor, g: NativeTensor, config: object, state: SgdStateData): SgdStateData;
+  optimizerCreate(type: 'sgd', config: object): NativeOptimizer;
+  optimizerState(o: NativeOptimizer): SgdStateData;
+  runPass(options: NativePassOptions, onProgress: (p: NativeProgress) => void): { promise: Promise<NativePassResult>; cancel: () => void };
+  // files
+  saveArchive(path: string, json: string, tensors: NativeTensor[]): void;
+  loadArchive(path: string): { json: string; tensors: NativeTensor[] };
+}
+
+/** Opaque handles of native modules, criteria and optimizers. */
+export interface NativeModule {
+  readonly __nativeModule: unique symbol;
+}
+export interface NativeCriterion {
+  readonly __nativeCriterion: unique symbol;
+}
+export interface NativeOptimizer {
+  readonly __nativeOptimizer: unique symbol;
+}
+
+/** Options of one native pass over a dataset (see native/train_job.cc). */
+export interface NativePassOptions {
+  model: NativeModule;
+  criterion: NativeCriterion;
+  optimizer?: NativeOptimizer;
+  params?: NativeTensor;
+  grads?: NativeTensor;
+  inputs: NativeTensor;
+  targets: NativeTensor;
+  batchSize: number;
+  classes: number;
+  shuffle: boolean;
+  dtype: DTypeName;
+  device: string;
+}
+export interface NativePassResult {
+  confusion: NativeTensor;
+  loss: number;
+  samples: number;
+  seconds: number;
+  aborted: boolean;
+}
+export interface NativeProgress {
+  done: number;
+  total: number;
+  loss: number;
+}
+export interface SgdStateData {
+  evalCounter: number;
+  dfdx: NativeTensor | null;
 }
 
 /** The package root (holds package.json), whether running from lib/ (ts-jest) or dist/lib/. */

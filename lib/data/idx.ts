@@ -1,0 +1,61 @@
+/**
+ * The IDX format of the MNIST files (big-endian): magic 0x00000803 + count, rows, cols + uint8
+ * pixels for images; magic 0x00000801 + count + uint8 labels. Every header field is checked so a
+ * truncated or corrupt file is an error that names the file.
+ */
+import * as fs from 'fs';
+import * as zlib from 'zlib';
+import { TorchError } from '../errors';
+
+export interface IdxImages {
+  count: number;
+  rows: number;
+  cols: number;
+  pixels: Uint8Array;
+}
+
+function readMaybeGzip(file: string): Buffer {
+  let raw: Buffer;
+  try {
+    raw = fs.readFileSync(file);
+  } catch (e) {
+    throw new TorchError(`Cannot read MNIST file '${file}': ${(e as Error).message}`);
+  }
+  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
+    try {
+      return zlib.gunzipSync(raw);
+    } catch (e) {
+      throw new TorchError(`MNIST file '${file}' is a corrupt or truncated gzip file (${(e as Error).message})`);
+    }
+  }
+  return raw;
+}
+
+export function readIdxImages(file: string, expectedCount?: number): IdxImages {
+  const data = readMaybeGzip(file);
+  if (data.length < 16) throw new TorchError(`MNIST file '${file}' is too short for an IDX image header (${data.length} bytes)`);
+  const magic = data.readUInt32BE(0);
+  if (magic !== 0x803) throw new TorchError(`MNIST file '${file}' has magic 0x${magic.toString(16).padStart(8, '0')}; expected 0x00000803 (IDX images)`);
+  const count = data.readUInt32BE(4);
+  const rows = data.readUInt32BE(8);
+  const cols = data.readUInt32BE(12);
+  if (expectedCount !== undefined && count !== expectedCount) throw new TorchError(`MNIST file '${file}' holds ${count} images; expected ${expectedCount}`);
+  if (rows !== 28 || cols !== 28) throw new TorchError(`MNIST file '${file}' has ${rows}×${cols} images; expected 28×28`);
+  const size = 16 + count * rows * cols;
+  if (data.length !== size) throw new TorchError(`MNIST file '${file}' has ${data.length} bytes; expected ${size} for ${count} images of ${rows}×${cols} (truncated or corrupt)`);
+  return { count, rows, cols, pixels: new Uint8Array(data.buffer, data.byteOffset + 16, count * rows * cols) };
+}
+
+export function readIdxLabels(file: string, expectedCount?: number): Uint8Array {
+  const data = readMaybeGzip(file);
+  if (data.length < 8) throw new TorchError(`MNIST file '${file}' is too short for an IDX label header (${data.length} bytes)`);
+  const magic = data.readUInt32BE(0);
+  if (magic !== 0x801) throw new TorchError(`MNIST file '${file}' has magic 0x${magic.toString(16).padStart(8, '0')}; expected 0x00000801 (IDX labels)`);
+  const count = data.readUInt32BE(4);
+  if (expectedCount !== undefined && count !== expectedCount) throw new TorchError(`MNIST file '${file}' holds ${count} labels; expected ${expectedCount}`);
+  if (data.length !== 8 + count) throw new TorchError(`MNIST file '${file}' has ${data.length} bytes; expected ${8 + count} for ${count} labels (truncated or corrupt)`);
+  const labels = new Uint8Array(data.buffer, data.byteOffset + 8, count);
+  const bad = labels.findIndex((l) => l > 9);
+  if (bad >= 0) throw new TorchError(`MNIST file '${file}' has label ${labels[bad]} at index ${bad}; expected 0..9`);
+  return labels;
+}

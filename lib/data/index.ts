@@ -1,0 +1,6 @@
+/**
+ * data: datasets.
+ */
+export { mnist, locateMnist, MNIST_FILES } from './mnist';
+export type { MnistData, MnistOptions, Split } from './mnist';
+export { readIdxImages, readIdxLabels } from './idx';

@@ -1,0 +1,154 @@
+/**
+ * The Torch7 Module contract over a native module: forward, backward (parameter gradients
+ * accumulate), zeroGradParameters, updateParameters, parameters, getParameters,
+ * training/evaluate, type and device conversion.
+ */
+import { TorchError } from '../errors';
+import { NativeModule, native } from '../native';
+import { Device, Tensor, asTensor, checkDevice } from '../tensor';
+import { checkNumber } from '../validate';
+
+/** What a module file stores to rebuild the module (see nn.save / nn.load). */
+export interface ModuleSpec {
+  type: string;
+  args: number[];
+  children?: ModuleSpec[];
+}
+
+export abstract class Module {
+  /** @internal */
+  readonly handle: NativeModule;
+  /** The last output of forward() (Torch7's module.output). */
+  output: Tensor | null = null;
+  /** The last result of backward() (Torch7's module.gradInput). */
+  gradInput: Tensor | null = null;
+  /** True between training() and evaluate() (Torch7's module.train). */
+  train = true;
+  #busy = false;
+  #dtype: 'float32' | 'float64' = 'float64';
+  #device: Device = 'cpu';
+
+  protected constructor(
+    readonly type: string,
+    readonly args: number[],
+  ) {
+    this.handle = native().moduleCreate(type, args);
+  }
+
+  /** Element type of the parameters (modules start as float64, Torch7's default tensor type). */
+  get dtype(): 'float32' | 'float64' {
+    return this.#dtype;
+  }
+  /** Device of the parameters. */
+  get device(): Device {
+    return this.#device;
+  }
+
+  /** Computes the output for one sample (C×H×W or a vector) or a batch (N×C×H×W or N×D). */
+  forward(input: Tensor): Tensor {
+    this.checkIdle('forward');
+    this.output = new Tensor(native().moduleForward(this.handle, asTensor(input, 'forward(input)').handle));
+    return this.output;
+  }
+
+  /**
+   * Back-propagates gradOutput through the last forward(input): returns gradInput and adds the
+   * parameter gradients to the accumulated ones (zero them with zeroGradParameters()).
+   */
+  backward(input: Tensor, gradOutput: Tensor): Tensor {
+    this.checkIdle('backward');
+    this.gradInput = new Tensor(
+      native().moduleBackward(this.handle, asTensor(input, 'backward(input)').handle, asTensor(gradOutput, 'backward(gradOutput)').handle),
+    );
+    return this.gradInput;
+  }
+
+  /** Sets every parameter gradient to zero. */
+  zeroGradParameters(): void {
+    native().moduleZeroGradParameters(this.handle);
+  }
+
+  /** p ← p − learningRate · ∂L/∂p for every parameter. */
+  updateParameters(learningRate: number): void {
+    this.checkIdle('updateParameters');
+    native().moduleUpdateParameters(this.handle, checkNumber(learningRate, 'learningRate'));
+  }
+
+  /** [weights, gradWeights]: the parameter tensors and their gradients, in Torch7's order. They share memory with the module. */
+  parameters(): [Tensor[], Tensor[]] {
+    const { params, grads } = native().moduleParameters(this.handle);
+    return [params.map((p) => new Tensor(p)), grads.map((g) => new Tensor(g))];
+  }
+
+  /**
+   * [flatParameters, flatGradParameters]: one contiguous vector each, that every parameter (and
+   * gradient) becomes a view of, as Torch7's getParameters(). Call it once, after to()/float().
+   */
+  getParameters(): [Tensor, Tensor] {
+    const [p, g] = native().moduleGetParameters(this.handle);
+    return [new Tensor(p), new Tensor(g)];
+  }
+
+  /** Training mode (Dropout active). Returns this. */
+  training(): this {
+    this.train = true;
+    native().moduleSetTraining(this.handle, true);
+    return this;
+  }
+
+  /** Evaluation mode. Returns this. */
+  evaluate(): this {
+    this.train = false;
+    native().moduleSetTraining(this.handle, false);
+    return this;
+  }
+
+  /** Moves the parameters to a device and/or converts their dtype. Returns this. */
+  to(target: Device | 'float32' | 'float64'): this {
+    this.checkIdle('to');
+    if (target === 'float32' || target === 'float64') this.#dtype = target;
+    else this.#device = checkDevice(target, 'to(target)');
+    native().moduleTo(this.handle, this.#dtype, this.#device);
+    this.onConverted();
+    return this;
+  }
+  float(): this {
+    return this.to('float32');
+  }
+  double(): this {
+    return this.to('float64');
+  }
+  cuda(): this {
+    return this.to('cuda');
+  }
+
+  /** @internal Description used by nn.save. */
+  spec(): ModuleSpec {
+    return { type: this.type, args: this.args };
+  }
+
+  /** @internal Marks the module as used by a running training pass (JS calls then fail). */
+  setBusy(busy: boolean): void {
+    this.#busy = busy;
+    this.forEachChild((c) => c.setBusy(busy));
+  }
+
+  /** @internal */
+  protected forEachChild(_fn: (child: Module) => void): void {}
+  /** @internal Containers propagate dtype/device bookkeeping to their children. */
+  protected onConverted(): void {
+    this.forEachChild((c) => {
+      c.#dtype = this.#dtype;
+      c.#device = this.#device;
+      c.onConverted();
+    });
+  }
+
+  private checkIdle(what: string): void {
+    if (this.#busy) throw new TorchError(`${this.type}.${what}: the module is being trained by a running pass; wait for it to finish`);
+  }
+
+  toString(): string {
+    return `nn.${this.type}(${this.args.join(', ')})`;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Torch7's optim.Logger file format: a header line of tab-terminated names, then one line per
+ * add() with each value as '%11.4e' and a tab. The whole file is rewritten atomically on every
+ * add(), so a crash never leaves a half-written log.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic } from '../util/atomic';
+
+/** C's printf('%11.4e'). */
+export function formatE(value: number): string {
+  if (!Number.isFinite(value)) return String(value).padStart(11);
+  const [mantissa, exponent] = value.toExponential(4).split('e');
+  const exp = Number(exponent);
+  const e = `${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return `${mantissa}e${e}`.padStart(11);
+}
+
+export class Logger {
+  readonly file: string;
+  #names: string[] | null = null;
+  #text = '';
+
+  /** Creates (truncates) the log file, making its folder first. */
+  constructor(file: string) {
+    this.file = file;
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileAtomic(file, '');
+  }
+
+  /** Appends one row, e.g. add({ '% mean class accuracy (test set)': 98.8 }). */
+  add(values: Record<string, number>): void {
+    const names = Object.keys(values);
+    if (!this.#names) {
+      this.#names = names;
+      this.#text += names.map((n) => `${n}\t`).join('') + '\n';
+    }
+    this.#text += this.#names.map((n) => `${formatE(values[n])}\t`).join('') + '\n';
+    writeFileAtomic(this.file, this.#text);
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The native training loop. Each epoch (and each test pass) is one call into C++ that runs on
+ * its own thread: batches are gathered, forwarded, back-propagated, stepped by the optimizer and
+ * counted into a confusion matrix without returning to JavaScript; progress comes back as
+ * events and an AbortSignal stops it between batches. The event loop never blocks.
+ */
+import * as path from 'path';
+import { TorchError } from '../errors';
+import { NativeOptimizer, NativePassResult, native } from '../native';
+import { ClassNLLCriterion } from '../nn/ClassNLLCriterion';
+import { Module } from '../nn/Module';
+import { save } from '../nn/serialize';
+import { SgdConfig, checkSgdConfig } from '../optim/sgd';
+import { Tensor, asTensor } from '../tensor';
+import { checkBoolean, checkInteger, checkKeys, invalid } from '../validate';
+import { ConfusionMatrix } from './ConfusionMatrix';
+import { Logger } from './Logger';
+
+/** A dataset split: inputs N×… and 0-based int64 targets N. */
+export interface Dataset {
+  inputs: Tensor;
+  targets: Tensor;
+}
+
+export interface TrainerOptions {
+  model: Module;
+  criterion: ClassNLLCriterion;
+  /** The optimizer run natively per minibatch (default: sgd with Torch7's defaults). */
+  optimizer?: { method: 'sgd'; config?: SgdConfig };
+  /** Minibatch size (Torch7 default 1: pure stochastic). Loss and gradients are averaged over it. */
+  batchSize?: number;
+  /** Number of classes for the confusion matrix (default 10). */
+  classes?: number;
+  /** Class names for printing (default '1'..'n'; the CLI uses Torch7's '1'..'9','0'). */
+  classNames?: string[];
+  /** Reshuffle the training set every epoch (default true), from the generator seeded by manualSeed. */
+  shuffle?: boolean;
+  /** Batch size of test passes (default 1000; the result equals Torch7's one-sample-at-a-time test). */
+  testBatchSize?: number;
+}
+
+export interface Progress {
+  phase: 'train' | 'test';
+  epoch: number;
+  done: number;
+  total: number;
+  /** Mean loss so far in this pass. */
+  loss: number;
+}
+
+export interface PassResult {
+  confusion: ConfusionMatrix;
+  /** Global accuracy (Torch7's totalValid), 0..1. */
+  accuracy: number;
+  loss: number;
+  samples: number;
+  seconds: number;
+  /** Milliseconds per sample (Torch7's "time to learn 1 sample"). */
+  msPerSample: number;
+}
+
+export interface EpochResult {
+  epoch: number;
+  train: PassResult;
+  test?: PassResult;
+}
+
+export interface PassOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface FitOptions extends PassOptions {
+  train: Dataset;
+  test?: Dataset;
+  /** Number of epochs to run (Torch7 ran forever). */
+  epochs: number;
+  /** Folder for train.log, test.log and model.net.<epoch> (written atomically); none when unset. */
+  save?: string;
+  /** Called after each epoch (after the test pass). */
+  onEpoch?: (result: EpochResult) => void | Promise<void>;
+}
+
+const OPTION_KEYS = ['model', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize'];
+
+export class Trainer {
+  readonly model: Module;
+  readonly criterion: ClassNLLCriterion;
+  readonly batchSize: number;
+  readonly classes: number;
+  readonly classNames: string[];
+  readonly shuffle: boolean;
+  readonly testBatchSize: number;
+  /** Epochs trained so far. */
+  epoch = 0;
+  readonly #params: Tensor;
+  readonly #grads: Tensor;
+  readonly #optimizer: NativeOptimizer;
+  #running = false;
+
+  constructor(options: TrainerOptions) {
+    if (typeof options !== 'object' || options === null) invalid('an options object', 'Trainer', options);
+    checkKeys(options, OPTION_KEYS, 'Trainer');
+    if (!(options.model instanceof Module)) invalid('an nn module', 'Trainer model', options.model);
+    if (!(options.criterion instanceof ClassNLLCriterion)) invalid('a criterion (nn.ClassNLLCriterion)', 'Trainer criterion', options.criterion);
+    this.model = options.model;
+    this.criterion = options.criterion;
+    this.batchSize = checkInteger(options.batchSize ?? 1, 'batchSize', 1);
+    this.classes = checkInteger(options.classes ?? 10, 'classes', 2);
+    this.classNames = options.classNames ?? Array.from({ length: this.classes }, (_, i) => String(i + 1));
+    if (this.classNames.length !== this.classes) invalid(`${this.classes} class names`, 'classNames', this.classNames);
+    this.shuffle = checkBoolean(options.shuffle ?? true, 'shuffle');
+    this.testBatchSize = checkInteger(options.testBatchSize ?? 1000, 'testBatchSize', 1);
+    const method = options.optimizer?.method ?? 'sgd';
+    if (method !== 'sgd') invalid("'sgd'", 'optimizer method', method);
+    const config = checkSgdConfig(options.optimizer?.config ?? {});
+    // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
+    [this.#params, this.#grads] = this.model.getParameters();
+    this.#optimizer = native().optimizerCreate('sgd', config);
+  }
+
+  /** The flat parameter vector the optimizer updates (Torch7's `parameters`). */
+  get parameters(): Tensor {
+    return this.#params;
+  }
+
+  /** The native optimizer's Torch7 state: evalCounter (steps so far). */
+  optimizerState(): { evalCounter: number } {
+    const s = native().optimizerState(this.#optimizer);
+    if (s.dfdx) new Tensor(s.dfdx).dispose();
+    return { evalCounter: s.evalCounter };
+  }
+
+  /** One training epoch over `data` (shuffled), natively. */
+  async trainEpoch(data: Dataset, options: PassOptions = {}): Promise<PassResult> {
+    const result = await this.#pass('train', data, options);
+    this.epoch += 1;
+    return result;
+  }
+
+  /** One evaluation pass over `data` in file order (evaluate mode, no gradients). */
+  async test(data: Dataset, options: PassOptions = {}): Promise<PassResult> {
+    return this.#pass('test', data, options);
+  }
+
+  /**
+   * Trains for `epochs` epochs, testing after each, like Torch7's doall.lua loop; with `save`,
+   * writes train.log / test.log in Torch7's format and model.net.<epoch> after every epoch.
+   */
+  async fit(options: FitOptions): Promise<EpochResult[]> {
+    checkKeys(options, ['train', 'test', 'epochs', 'save', 'onEpoch', 'signal', 'onProgress'], 'Trainer.fit');
+    const epochs = checkInteger(options.epochs, 'epochs', 1);
+    const loggers = options.save
+      ? { train: new Logger(path.join(options.save, 'train.log')), test: new Logger(path.join(options.save, 'test.log')) }
+      : undefined;
+    const results: EpochResult[] = [];
+    for (let i = 0; i < epochs; i++) {
+      const train = await this.trainEpoch(options.train, options);
+      const result: EpochResult = { epoch: this.epoch, train };
+      loggers?.train.add({ '% mean class accuracy (train set)': train.accuracy * 100 });
+      if (options.save) save(path.join(options.save, `model.net.${this.epoch}`), this.model);
+      if (options.test) {
+        result.test = await this.test(options.test, options);
+        loggers?.test.add({ '% mean class accuracy (test set)': result.test.accuracy * 100 });
+      }
+      results.push(result);
+      await options.onEpoch?.(result);
+    }
+    return results;
+  }
+
+  async #pass(phase: 'train' | 'test', data: Dataset, options: PassOptions): Promise<PassResult> {
+    if (typeof data !== 'object' || data === null) invalid('a dataset { inputs, targets }', `${phase} data`, data);
+    const inputs = asTensor(data.inputs, `${phase} data inputs`);
+    const targets = asTensor(data.targets, `${phase} data targets`);
+    if (inputs.shape[0] !== targets.shape[0]) {
+      throw new TorchError(`${phase}: ${inputs.shape[0]} inputs but ${targets.shape[0]} targets`);
+    }
+    if (options.signal?.aborted) throw abortError(phase);
+    if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`);
+    this.#running = true;
+    this.model.setBusy(true);
+    const epoch = phase === 'train' ? this.epoch + 1 : this.epoch;
+    const onProgress = options.onProgress;
+    let job: { promise: Promise<NativePassResult>; cancel: () => void };
+    try {
+      job = native().runPass(
+        {
+          model: this.model.handle,
+          criterion: this.criterion.handle,
+          ...(phase === 'train' ? { optimizer: this.#optimizer, params: this.#params.handle, grads: this.#grads.handle } : {}),
+          inputs: inputs.handle,
+          targets: targets.handle,
+          batchSize: phase === 'train' ? this.batchSize : this.testBatchSize,
+          classes: this.classes,
+          shuffle: this.shuffle,
+          dtype: this.model.dtype,
+          device: this.model.device,
+        },
+        (p) => onProgress?.({ phase, epoch, ...p }),
+      );
+    } catch (e) {
+      this.#running = false;
+      this.model.setBusy(false);
+      throw e;
+    }
+    const abort = () => job.cancel();
+    options.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const r = await job.promise;
+      if (r.aborted) {
+        new Tensor(r.confusion).dispose();
+        throw abortError(phase);
+      }
+      const counts = new Tensor(r.confusion);
+      const confusion = new ConfusionMatrix(this.classNames);
+      confusion.addCounts(counts.toArray() as number[][]);
+      counts.dispose();
+      return {
+        confusion,
+        accuracy: confusion.totalValid,
+        loss: r.loss,
+        samples: r.samples,
+        seconds: r.seconds,
+        msPerSample: (1000 * r.seconds) / Math.max(1, r.samples),
+      };
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+      this.#running = false;
+      this.model.setBusy(false);
+    }
+  }
+}
+
+function abortError(phase: string): TorchError {
+  const e = new TorchError(`${phase}: aborted by its AbortSignal`);
+  e.name = 'AbortError';
+  return e;
+}
