@@ -78,6 +78,8 @@ void runPass(Job& job) {
     at::Tensor y = job.targets.index_select(0, index).to(job.device, at::kLong);
     if (job.train) job.grads.zero_();
     at::Tensor output = job.model->forward(x);
+    // A batch of one may come out as a single sample (View decides by element count, as Torch7).
+    if (output.dim() == 1) output = output.unsqueeze(0);
     at::Tensor loss = job.criterion->loss(output, y);  // averaged over the batch, as Torch7's feval
     if (job.train) {
       loss.backward();

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * The nodetorch command line.
+ */
+import { TorchError } from '../errors';
+import { runMnist } from './mnist';
+import { mnistHelp, parseMnistOptions } from './options';
+
+const USAGE = `Usage: nodetorch <command> [options]
+
+Commands:
+  mnist     train the Torch7 MNIST study (doall.lua); 'nodetorch mnist -help' lists its options
+
+Examples:
+  nodetorch mnist -size small -epochs 1 -type float
+  nodetorch mnist -learningRate 0.01 -batchSize 10 -epochs 5`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command !== 'mnist') {
+    console.error(`nodetorch: unknown command '${command}'\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.some((a) => a === '-h' || a === '-help' || a === '--help')) {
+    console.log(mnistHelp());
+    return 0;
+  }
+  const controller = new AbortController();
+  const onSignal = () => {
+    console.error('\nnodetorch: interrupted; stopping after the current minibatch');
+    controller.abort();
+  };
+  try {
+    const options = parseMnistOptions(rest);
+    process.once('SIGINT', onSignal);
+    await runMnist(options, controller.signal);
+    return 0;
+  } catch (e) {
+    if (e instanceof TorchError) {
+      console.error(`nodetorch: ${e.message}`);
+      return e.name === 'AbortError' ? 130 : 2;
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      console.error(e);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,107 @@
+/**
+ * `nodetorch mnist`: doall.lua from Node. Loads MNIST, builds the model, trains with the native
+ * loop, prints Torch7's confusion matrices and timings, writes train.log / test.log and
+ * model.net.<epoch> under -save.
+ */
+import { SingleBar } from 'cli-progress';
+import * as cuda from '../cuda';
+import { manualSeed, setNumThreads } from '../creation';
+import { mnist } from '../data/mnist';
+import { TorchError } from '../errors';
+import * as nn from '../nn';
+import { Progress, Trainer } from '../train/Trainer';
+import { buildModel, countParameters } from './models';
+import { MnistCliOptions } from './options';
+
+/** Torch7's class names for this study (copied from SVHN: label k+1 is digit k, printed '1'..'9','0'). */
+export const TORCH7_CLASSES = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
+
+function progressReporter(quiet: boolean) {
+  if (quiet) return { update: (_: Progress) => {}, stop: () => {} };
+  if (process.stdout.isTTY) {
+    const bar = new SingleBar({ format: ' {phase} [{bar}] {value}/{total} | loss {loss} | ETA {eta}s', hideCursor: true });
+    let started = false;
+    return {
+      update(p: Progress) {
+        if (!started) bar.start(p.total, 0, { phase: p.phase, loss: '-' });
+        started = true;
+        bar.update(p.done, { phase: p.phase, loss: p.loss.toFixed(4) });
+      },
+      stop() {
+        if (started) bar.stop();
+        started = false;
+      },
+    };
+  }
+  // Not a terminal: a plain line at every 10% of the pass.
+  let next = 0;
+  return {
+    update(p: Progress) {
+      const pct = Math.floor((100 * p.done) / p.total);
+      if (pct >= next) {
+        console.log(`  ${p.phase} epoch ${p.epoch}: ${p.done}/${p.total} (${pct}%), loss ${p.loss.toFixed(4)}`);
+        next = pct - (pct % 10) + 10;
+      }
+    },
+    stop() {
+      next = 0;
+    },
+  };
+}
+
+export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Promise<{ testAccuracy: number[] }> {
+  if (opt.type === 'cuda' && !cuda.isAvailable()) {
+    throw new TorchError("-type cuda: CUDA is not available (no GPU, or LibTorch built without CUDA); use -type float or -type double");
+  }
+  setNumThreads(opt.threads);
+  manualSeed(opt.seed);
+  const say = (s: string) => console.log(s);
+
+  say('==> loading dataset');
+  const data = await mnist({ dir: opt.data, size: opt.size });
+  say(`==> ${data.train.size} training and ${data.test.size} test samples from ${data.dir} (mean ${data.mean.toFixed(4)}, std ${data.std.toFixed(4)})`);
+
+  say('==> construct model');
+  const model = buildModel(opt.model);
+  if (opt.type === 'float' || opt.type === 'cuda') model.float();
+  if (opt.type === 'cuda') model.cuda();
+  say(model.toString());
+  say(`==> ${countParameters(model).toLocaleString('en-US')} trainable parameters`);
+
+  say('==> defining loss: ClassNLLCriterion');
+  const trainer = new Trainer({
+    model,
+    criterion: new nn.ClassNLLCriterion(),
+    batchSize: opt.batchSize,
+    classNames: TORCH7_CLASSES,
+    // 4_train.lua's SGD config: learningRateDecay is hard-wired to 1e-7.
+    optimizer: { method: 'sgd', config: { learningRate: opt.learningRate, weightDecay: opt.weightDecay, momentum: opt.momentum, learningRateDecay: 1e-7 } },
+  });
+
+  const progress = progressReporter(opt.quiet);
+  const testAccuracy: number[] = [];
+  say(`==> training (${opt.epochs > 0 ? opt.epochs + ' epochs' : 'until interrupted'}), results in ${opt.save}/`);
+  try {
+    await trainer.fit({
+      train: data.train,
+      test: data.test,
+      epochs: opt.epochs > 0 ? opt.epochs : Number.MAX_SAFE_INTEGER,
+      save: opt.save,
+      signal,
+      onProgress: (p) => progress.update(p),
+      onEpoch: ({ epoch, train, test }) => {
+        progress.stop();
+        say(`==> epoch # ${epoch} [batchSize = ${opt.batchSize}]`);
+        say(`==> time to learn 1 sample = ${train.msPerSample.toFixed(4)}ms`);
+        if (!opt.quiet) say(train.confusion.toString());
+        say(`==> time to test 1 sample = ${test!.msPerSample.toFixed(4)}ms`);
+        if (!opt.quiet) say(test!.confusion.toString());
+        say(`==> epoch ${epoch}: train accuracy ${(100 * train.accuracy).toFixed(2)}%, test accuracy ${(100 * test!.accuracy).toFixed(2)}%`);
+        testAccuracy.push(test!.accuracy);
+      },
+    });
+  } finally {
+    progress.stop();
+  }
+  return { testAccuracy };
+}

@@ -1,0 +1,114 @@
+/**
+ * doall.lua's command-line options with Torch7's defaults. Torch7 spelled them '-learningRate';
+ * both '-opt' and '--opt' are accepted. Unknown or malformed options are errors.
+ */
+import { parseArgs } from 'util';
+import { TorchError } from '../errors';
+
+export interface MnistCliOptions {
+  seed: number;
+  threads: number;
+  size: 'full' | 'small';
+  model: 'convnet' | 'linear' | 'mlp';
+  loss: 'nll';
+  save: string;
+  plot: boolean;
+  optimization: 'SGD';
+  learningRate: number;
+  batchSize: number;
+  weightDecay: number;
+  momentum: number;
+  t0: number;
+  maxIter: number;
+  type: 'double' | 'float' | 'cuda';
+  /** Epochs to run; 0 runs until interrupted, as Torch7's endless loop. */
+  epochs: number;
+  /** Folder with the MNIST files (else MNIST_DIR, the cache or a download). */
+  data?: string;
+  quiet: boolean;
+}
+
+interface Spec {
+  kind: 'int' | 'number' | 'string' | 'boolean';
+  default: string | boolean;
+  help: string;
+  choices?: string[];
+  min?: number;
+}
+
+export const MNIST_OPTIONS: Record<string, Spec> = {
+  seed: { kind: 'int', default: '1', help: 'fixed input seed for repeatable experiments', min: 0 },
+  threads: { kind: 'int', default: '2', help: 'number of threads', min: 1 },
+  size: { kind: 'string', default: 'full', help: 'how many samples do we load: small | full', choices: ['small', 'full'] },
+  model: { kind: 'string', default: 'convnet', help: 'type of model to construct: linear | mlp | convnet', choices: ['linear', 'mlp', 'convnet'] },
+  loss: { kind: 'string', default: 'nll', help: 'type of loss function to minimize: nll', choices: ['nll'] },
+  save: { kind: 'string', default: 'results', help: 'subdirectory to save/log experiments in' },
+  plot: { kind: 'boolean', default: false, help: 'write accuracy plots as training goes (not yet available)' },
+  optimization: { kind: 'string', default: 'SGD', help: 'optimization method: SGD', choices: ['SGD'] },
+  learningRate: { kind: 'number', default: '1e-3', help: 'learning rate at t=0', min: 0 },
+  batchSize: { kind: 'int', default: '1', help: 'mini-batch size (1 = pure stochastic)', min: 1 },
+  weightDecay: { kind: 'number', default: '0', help: 'weight decay (SGD only)', min: 0 },
+  momentum: { kind: 'number', default: '0', help: 'momentum (SGD only)', min: 0 },
+  t0: { kind: 'number', default: '1', help: 'start averaging at t0 (ASGD only), in nb of epochs', min: 0 },
+  maxIter: { kind: 'int', default: '2', help: 'maximum nb of iterations for CG and LBFGS', min: 1 },
+  type: { kind: 'string', default: 'double', help: 'type: double | float | cuda', choices: ['double', 'float', 'cuda'] },
+  epochs: { kind: 'int', default: '0', help: 'epochs to run (0 = until interrupted, like Torch7)', min: 0 },
+  data: { kind: 'string', default: '', help: 'folder with the MNIST IDX files (default: MNIST_DIR, cache, download)' },
+  quiet: { kind: 'boolean', default: false, help: 'no progress bar or confusion matrices' },
+};
+
+/** Rewrites Torch7's single-dash long options ('-learningRate') to '--learningRate'. */
+export function normaliseArgs(argv: string[]): string[] {
+  return argv.map((a) => (/^-[A-Za-z][A-Za-z0-9]+(=.*)?$/.test(a) ? `-${a}` : a));
+}
+
+export function parseMnistOptions(argv: string[]): MnistCliOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const parsed = parseArgs({
+      args: normaliseArgs(argv),
+      options: Object.fromEntries(
+        Object.entries(MNIST_OPTIONS).map(([name, spec]) => [name, { type: spec.kind === 'boolean' ? 'boolean' : 'string' }]),
+      ) as Record<string, { type: 'string' | 'boolean' }>,
+      strict: true,
+      allowPositionals: false,
+    });
+    values = parsed.values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    const message = (e as Error).message.replace(/'--/g, "'-").split('\n')[0];
+    throw new TorchError(`${message}. Run 'nodetorch mnist -help' for the options.`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(MNIST_OPTIONS)) {
+    const raw = values[name] ?? spec.default;
+    if (spec.kind === 'boolean') {
+      out[name] = raw === true;
+      continue;
+    }
+    const text = String(raw);
+    if (spec.kind === 'string') {
+      if (spec.choices && !spec.choices.includes(text)) {
+        throw new TorchError(`Invalid value '${text}' for -${name}; expected one of ${spec.choices.join(', ')}`);
+      }
+      out[name] = text;
+      continue;
+    }
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n) || (spec.kind === 'int' && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min)) {
+      const what = spec.kind === 'int' ? 'an integer' : 'a number';
+      throw new TorchError(`Invalid value '${text}' for -${name}; expected ${what}${spec.min !== undefined ? ` >= ${spec.min}` : ''}`);
+    }
+    out[name] = n;
+  }
+  if (out.data === '') delete out.data;
+  return out as unknown as MnistCliOptions;
+}
+
+export function mnistHelp(): string {
+  const lines = ['Usage: nodetorch mnist [options]', '', 'Trains the Torch7 MNIST study (doall.lua) natively. Options (-opt or --opt):', ''];
+  for (const [name, spec] of Object.entries(MNIST_OPTIONS)) {
+    const def = spec.kind === 'boolean' ? '' : ` [${spec.default}]`;
+    lines.push(`  -${name.padEnd(14)} ${spec.help}${def}`);
+  }
+  return lines.join('\n');
+}
