@@ -44,6 +44,8 @@ export interface NativeBinding {
   binary(op: string, a: NativeTensor, b: NativeTensor | number): NativeTensor;
   matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
   reduce(op: string, t: NativeTensor, dim: number | null, keepDim: boolean): NativeTensor;
+  copyFrom(dst: NativeTensor, src: NativeTensor): void;
+  fill(dst: NativeTensor, value: number): void;
   // shape
   view(t: NativeTensor, shape: number[]): NativeTensor;
   reshape(t: NativeTensor, shape: number[]): NativeTensor;

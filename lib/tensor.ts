@@ -4,7 +4,7 @@
 import { TorchError } from './errors';
 import { track } from './memory';
 import { DTypeName, NativeTensor, TypedData, native } from './native';
-import { checkBoolean, checkInteger, invalid } from './validate';
+import { checkBoolean, checkInteger, checkNumber, invalid } from './validate';
 
 /** Element types. */
 export type DType = DTypeName;
@@ -170,6 +170,21 @@ export class Tensor {
   round(): Tensor { return this.#unary('round'); }
   sign(): Tensor { return this.#unary('sign'); }
   logicalNot(): Tensor { return this.#unary('logicalNot'); }
+
+  /** Copies `source` (broadcast to this shape) into this tensor, in place, like Torch7's copy(). Returns this. */
+  copy(source: Tensor): this {
+    native().copyFrom(this.#handle, asTensor(source, 'copy(source)').handle);
+    return this;
+  }
+  /** Sets every element to `value`, in place. Returns this. */
+  fill(value: number): this {
+    native().fill(this.#handle, checkNumber(value, 'fill(value)', { finite: false }));
+    return this;
+  }
+  /** Sets every element to zero, in place. Returns this. */
+  zero(): this {
+    return this.fill(0);
+  }
 
   /** Matrix product with NumPy broadcasting rules. */
   matmul(other: Tensor): Tensor {
