@@ -194,9 +194,25 @@ CriterionPtr& criterionArg(const Napi::CallbackInfo& info, size_t i) {
   return boxedArg<CriterionBox>(info, i, kCriterionTag, "a native criterion").criterion;
 }
 
+// True when every parameter (and its gradient) is still the view getParameters() made.
+static bool stillFlat(Module& module, const std::vector<at::Tensor*>& params) {
+  if (!module.flatParams.defined()) return false;
+  int64_t offset = 0;
+  auto at = [](const at::Tensor& flat, int64_t i) { return static_cast<char*>(flat.data_ptr()) + i * flat.element_size(); };
+  for (at::Tensor* p : params) {
+    const at::Tensor& g = p->grad();
+    if (!g.defined() || offset + p->numel() > module.flatParams.numel() || p->data_ptr() != at(module.flatParams, offset) ||
+        g.data_ptr() != at(module.flatGrads, offset))
+      return false;
+    offset += p->numel();
+  }
+  return offset == module.flatParams.numel();
+}
+
 std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module) {
   auto params = module.parameters();
   if (params.empty()) fail("getParameters(): the module has no parameters");
+  if (stillFlat(module, params)) return {module.flatParams, module.flatGrads};
   int64_t total = 0;
   for (at::Tensor* p : params) total += p->numel();
   at::TensorOptions options = params[0]->options().requires_grad(false);
@@ -217,6 +233,8 @@ std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module) {
     p->mutable_grad() = gradView;  // autograd accumulates in place into the flat gradient
     offset += n;
   }
+  module.flatParams = flat;
+  module.flatGrads = flatGrad;
   return {flat, flatGrad};
 }
 

@@ -17,6 +17,8 @@ struct Module {
   virtual std::vector<at::Tensor*> parameters() { return {}; }
   virtual void setTraining(bool flag) { training = flag; }
   bool training = true;
+  // The flat vectors of the last getParameters(), reused while every parameter still views them.
+  at::Tensor flatParams, flatGrads;
 };
 
 using ModulePtr = std::shared_ptr<Module>;

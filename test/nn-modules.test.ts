@@ -123,6 +123,10 @@ describe('nn modules', () => {
     const [params] = net.parameters();
     params[0].fill(1);
     expect(arr(flat).slice(0, 6)).toEqual([1, 1, 1, 1, 1, 1]);
+    // a second call returns the same vectors instead of re-flattening (Torch7 needs it called once)
+    const [again] = net.getParameters();
+    again.fill(3);
+    expect(arr(flat).every((v) => v === 3)).toBe(true);
   });
 
   test('ClassNLLCriterion: -x[target], batch mean, gradient -1/N at the targets (0-based targets)', () => {

@@ -1,0 +1,58 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { manualSeed, nn, randn, TorchError } from '../lib';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-save-'));
+
+describe('nn.save / nn.load', () => {
+  test('a saved convnet reloads to identical outputs, dtype and structure', () => {
+    manualSeed(3);
+    const net = new nn.Sequential()
+      .add(new nn.SpatialConvolutionMM(1, 4, 5, 5))
+      .add(new nn.Tanh())
+      .add(new nn.SpatialMaxPooling(2, 2, 2, 2))
+      .add(new nn.View(4 * 14 * 14))
+      .add(new nn.Linear(4 * 14 * 14, 10))
+      .add(new nn.LogSoftMax())
+      .float();
+    const file = path.join(dir, 'model.net.1');
+    nn.save(file, net);
+    const loaded = nn.load(file) as nn.Sequential;
+    expect(loaded).toBeInstanceOf(nn.Sequential);
+    expect(loaded.size()).toBe(6);
+    expect(loaded.dtype).toBe('float32');
+    expect(loaded.get(1)).toBeInstanceOf(nn.SpatialConvolutionMM);
+    const x = randn([3, 1, 32, 32]);
+    expect(loaded.forward(x).toArray()).toEqual(net.forward(x).toArray());
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  test('overwriting goes through a temporary file and a rename, never a write in place', () => {
+    const file = path.join(dir, 'keep.net');
+    const net = new nn.Linear(2, 2);
+    nn.save(file, net);
+    const inode = fs.statSync(file).ino;
+    const reader = fs.openSync(file, 'r'); // a reader holding the old file keeps seeing it whole
+    const before = fs.readFileSync(file);
+    nn.save(file, new nn.Linear(2, 2));
+    expect(fs.statSync(file).ino).not.toBe(inode);
+    const old = Buffer.alloc(before.length);
+    fs.readSync(reader, old, 0, before.length, 0);
+    fs.closeSync(reader);
+    expect(old).toEqual(before);
+    expect(() => nn.save(path.join(file, 'under-a-file.net'), net)).toThrow(/EEXIST|ENOTDIR|cannot write/);
+  });
+
+  test('missing, corrupt and foreign files are clear errors', () => {
+    expect(() => nn.load(path.join(dir, 'nope.net'))).toThrow(/^loadArchive: no such file '.*nope.net'/);
+    const junk = path.join(dir, 'junk.net');
+    fs.writeFileSync(junk, 'this is not a model');
+    expect(() => nn.load(junk)).toThrow(TorchError);
+    expect(() => nn.load(junk)).toThrow(/is not a nodetorch model file/);
+    const file = path.join(dir, 'trunc.net');
+    nn.save(file, new nn.Linear(50, 50));
+    fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 200));
+    expect(() => nn.load(file)).toThrow(/not a nodetorch model file/);
+  });
+});
