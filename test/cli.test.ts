@@ -1,0 +1,78 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { data, nn, noGrad } from '../lib';
+
+const root = path.resolve(__dirname, '..');
+const MNIST_DIR = process.env.MNIST_DIR || path.resolve(root, '..', 'shared', 'data', 'mnist');
+const bin = path.join(root, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).bin.nodetorch);
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, MNIST_DIR } });
+}
+
+describe('nodetorch mnist (doall.lua from Node)', () => {
+  const save = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
+  let run: ReturnType<typeof cli>;
+  beforeAll(() => {
+    run = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-learningRate', '0.1', '--batchSize', '10', '-save', save);
+  });
+
+  test('trains one epoch on size small to ≥ 95% test accuracy, printing Torch7-style output', () => {
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const out = run.stdout;
+    expect(out).toContain('==> 310,346 trainable parameters');
+    expect(out).toMatch(/==> time to learn 1 sample = [\d.]+ms/);
+    expect(out).toMatch(/==> time to test 1 sample = [\d.]+ms/);
+    expect(out.match(/ConfusionMatrix:/g)).toHaveLength(2);
+    expect(out).toContain('[class: 0]');
+    const accuracy = Number(/test accuracy ([\d.]+)%/.exec(out)![1]);
+    console.log(`CLI -size small -epochs 1 -type float -learningRate 0.1 -batchSize 10: test accuracy ${accuracy}%`);
+    expect(accuracy).toBeGreaterThanOrEqual(95);
+  });
+
+  test('writes train.log and test.log in Torch7 Logger format and model.net.1, which reloads to the same accuracy', async () => {
+    const testLog = fs.readFileSync(path.join(save, 'test.log'), 'utf8').split('\n');
+    expect(testLog[0]).toBe('% mean class accuracy (test set)\t');
+    expect(testLog[1]).toMatch(/^ \d\.\d{4}e\+01\t$/);
+    expect(fs.readFileSync(path.join(save, 'train.log'), 'utf8')).toMatch(/^% mean class accuracy \(train set\)\t\n [\d.]{6}e\+01\t\n$/);
+    const logged = Number(testLog[1].trim());
+    const model = nn.load(path.join(save, 'model.net.1'));
+    expect(model.dtype).toBe('float32');
+    const mnist = await data.mnist({ dir: MNIST_DIR, size: 'small' });
+    model.evaluate();
+    const predicted = noGrad(() => model.forward(mnist.test.inputs).argmax(1));
+    const correct = predicted.eq(mnist.test.targets).to('int64').sum().item() as number;
+    expect((100 * correct) / 1000).toBeCloseTo(logged, 2);
+  });
+
+  test('bad options are clear errors with exit code 2', () => {
+    const cases: [string[], RegExp][] = [
+      [['mnist', '-learningRate', 'fast'], /Invalid value 'fast' for -learningRate; expected a number >= 0/],
+      [['mnist', '-batchSize', '0'], /Invalid value '0' for -batchSize; expected an integer >= 1/],
+      [['mnist', '-batchSize', '2.5'], /expected an integer/],
+      [['mnist', '-model', 'resnet'], /Invalid value 'resnet' for -model; expected one of linear, mlp, convnet/],
+      [['mnist', '-optimiser', 'SGD'], /Unknown option '-optimiser'/],
+      [['mnist', '-learningRate'], /-learningRate/],
+      [['mnist', '-type', 'cuda'], /-type cuda: CUDA is not available/],
+      [['mnist', '-size', 'small', '-data', '/nonexistent'], /MNIST files not found in '\/nonexistent'/],
+      [['train'], /unknown command 'train'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(...args);
+      if (args[3] === 'cuda' && r.status === 0) continue; // a GPU machine
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  test('-help lists the doall.lua options with Torch7 defaults', () => {
+    const r = cli('mnist', '-help');
+    expect(r.status).toBe(0);
+    for (const line of ['-seed', '-learningRate   learning rate at t=0 [1e-3]', '-batchSize', '-type           type: double | float | cuda [double]', '-epochs']) {
+      expect(r.stdout).toContain(line);
+    }
+  });
+});

@@ -1,0 +1,110 @@
+import * as path from 'path';
+import { data, manualSeed, memory, nn, tensor, Trainer, TorchError } from '../lib';
+
+const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
+
+// The max-pooling convnet of the study (Torch7's '-type cuda' model).
+function convnet(): nn.Sequential {
+  return new nn.Sequential()
+    .add(new nn.SpatialConvolutionMM(1, 64, 5, 5))
+    .add(new nn.Tanh())
+    .add(new nn.SpatialMaxPooling(2, 2, 2, 2))
+    .add(new nn.SpatialConvolutionMM(64, 64, 5, 5))
+    .add(new nn.Tanh())
+    .add(new nn.SpatialMaxPooling(2, 2, 2, 2))
+    .add(new nn.View(1600))
+    .add(new nn.Linear(1600, 128))
+    .add(new nn.Tanh())
+    .add(new nn.Linear(128, 10))
+    .add(new nn.LogSoftMax());
+}
+
+describe('Trainer on real MNIST', () => {
+  let mnist: data.MnistData;
+  beforeAll(async () => {
+    mnist = await data.mnist({ dir: MNIST_DIR, size: 'small' });
+  });
+
+  test('one epoch on size small reaches ≥ 95% test accuracy, without blocking the event loop', async () => {
+    manualSeed(1);
+    const model = convnet().float();
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 10,
+      optimizer: { method: 'sgd', config: { learningRate: 0.1, learningRateDecay: 1e-7 } },
+    });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const progress: number[] = [];
+    const [result] = await trainer.fit({
+      train: mnist.train,
+      test: mnist.test,
+      epochs: 1,
+      onProgress: (p) => p.phase === 'train' && progress.push(p.done),
+    });
+    clearInterval(timer);
+    expect(result.epoch).toBe(1);
+    console.log(`Trainer API, size small, 1 epoch: test accuracy ${(100 * result.test!.accuracy).toFixed(2)}%`);
+    expect(result.test!.accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(result.test!.samples).toBe(1000);
+    expect(result.test!.confusion.total).toBe(1000);
+    expect(result.train.samples).toBe(6000);
+    expect(result.train.confusion.total).toBe(6000);
+    expect(Number.isFinite(result.train.loss)).toBe(true);
+    // the timer kept firing while the epoch ran on its own thread
+    const seconds = result.train.seconds + result.test!.seconds;
+    expect(ticks).toBeGreaterThan(Math.min(50, seconds * 20));
+    // progress events arrived, increasing, ending at the dataset size
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress[progress.length - 1]).toBe(6000);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+    expect(trainer.optimizerState().evalCounter).toBe(600);
+  });
+
+  test('an AbortSignal stops a pass between minibatches', async () => {
+    const model = convnet().float();
+    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 1 });
+    const controller = new AbortController();
+    let last = 0;
+    const pass = trainer.trainEpoch(mnist.train, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        last = p.done;
+        if (p.done > 50) controller.abort();
+      },
+    });
+    await expect(pass).rejects.toThrow(/train: aborted by its AbortSignal/);
+    expect(last).toBeLessThan(6000);
+    expect(trainer.epoch).toBe(0);
+    // the model is usable again afterwards
+    expect(model.forward(mnist.test.inputs.index([0, 2])).shape).toEqual([2, 10]);
+    await expect(trainer.test(mnist.test, { signal: controller.signal })).rejects.toThrow(/aborted/);
+  });
+
+  test('the model cannot be used from JavaScript while a pass runs, and one pass runs at a time', async () => {
+    const model = convnet().float();
+    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 100 });
+    const pass = trainer.test(mnist.test);
+    expect(() => model.forward(mnist.test.inputs.index([0, 1]))).toThrow(/the module is being trained by a running pass/);
+    await expect(trainer.test(mnist.test)).rejects.toThrow(/another pass of this Trainer is running/);
+    const result = await pass;
+    expect(result.samples).toBe(1000);
+  });
+
+  test('bad datasets and options are clear errors; failures inside the loop reject the promise', async () => {
+    const model = convnet().float();
+    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 0 })).toThrow(/Expected an integer >= 1 for batchSize but received 0/);
+    expect(() => new Trainer({ model, criterion: {} as never })).toThrow(/for Trainer criterion/);
+    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'adam' as 'sgd' } })).toThrow(/Expected 'sgd' for optimizer method/);
+    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'sgd', config: { learningRate: -1 } } })).toThrow(/learningRate/);
+    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 10 });
+    await expect(trainer.trainEpoch({ inputs: mnist.train.inputs, targets: mnist.test.targets })).rejects.toThrow(/6000 inputs but 1000 targets/);
+    // wrong input size: the error from inside the native loop names the module
+    const wrong = { inputs: tensor([[1, 2, 3]]), targets: tensor([0], { dtype: 'int64' }) };
+    const before = memory().tensors;
+    await expect(trainer.trainEpoch(wrong)).rejects.toThrow(/^train: module 1 \(SpatialConvolutionMM\)/);
+    expect(memory().tensors).toBe(before);
+    await expect(trainer.trainEpoch({ inputs: mnist.test.inputs.index([0, 2]), targets: tensor([0, 12], { dtype: 'int64' }) })).rejects.toThrow(TorchError);
+  });
+});
