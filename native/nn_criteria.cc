@@ -15,10 +15,12 @@ struct ClassNLLCriterion : Criterion {
     int64_t n = single ? 1 : output.size(0);
     if (t.numel() != n)
       fail("ClassNLLCriterion: " + std::to_string(t.numel()) + " targets for " + std::to_string(n) + " outputs");
-    int64_t classes = output.size(-1);
-    if (t.numel() > 0 && (t.min().item<int64_t>() < 0 || t.max().item<int64_t>() >= classes))
-      fail("ClassNLLCriterion: targets must be class indices in [0, " + std::to_string(classes - 1) + "]");
-    return at::nll_loss(single ? output.unsqueeze(0) : output, t);  // mean over the batch (sizeAverage)
+    try {
+      return at::nll_loss(single ? output.unsqueeze(0) : output, t);  // mean over the batch (sizeAverage)
+    } catch (const std::exception& e) {
+      // LibTorch validates the targets inside the kernel (no extra pass here); say what was expected.
+      fail("ClassNLLCriterion: targets must be class indices in [0, " + std::to_string(output.size(-1) - 1) + "] (" + reason(e) + ")");
+    }
   }
 };
 

@@ -161,7 +161,11 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Job* raw = job.release();
   raw->progress = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "nodetorch-pass", 0, 1, raw,
                                                 [](Napi::Env env, Job* j) { settle(env, j); });
-  raw->thread = std::thread([raw]() {
+  int threads = at::get_num_threads();
+  raw->thread = std::thread([raw, threads]() {
+    // OpenMP's thread count is per calling thread: give this one the count set by setNumThreads.
+    at::init_num_threads();
+    at::set_num_threads(threads);
     try {
       runPass(*raw);
     } catch (const c10::Error& e) {
