@@ -20,3 +20,4 @@ export * as optim from './optim';
 export * as data from './data';
 export { Trainer, ConfusionMatrix, Logger } from './train';
 export type { TrainerOptions, Dataset, Progress, PassResult, EpochResult, PassOptions, FitOptions } from './train';
+export * as models from './models';

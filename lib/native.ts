@@ -86,6 +86,8 @@ export interface NativeBinding {
   optimizerCreate(type: 'sgd', config: object): NativeOptimizer;
   optimizerState(o: NativeOptimizer): SgdStateData;
   runPass(options: NativePassOptions, onProgress: (p: NativeProgress) => void): { promise: Promise<NativePassResult>; cancel: () => void };
+  gradcheckModule(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor, eps: number, seed: number | null): GradcheckNative;
+  gradcheckCriterion(c: NativeCriterion, input: NativeTensor, target: NativeTensor, eps: number): { input: GradcheckEntry };
   // files
   saveArchive(path: string, json: string, tensors: NativeTensor[]): void;
   loadArchive(path: string): { json: string; tensors: NativeTensor[] };
@@ -132,6 +134,15 @@ export interface NativeProgress {
 export interface SgdStateData {
   evalCounter: number;
   dfdx: NativeTensor | null;
+}
+
+export interface GradcheckEntry {
+  maxError: number;
+  maxAnalytic: number;
+}
+export interface GradcheckNative {
+  input: GradcheckEntry;
+  params: GradcheckEntry[];
 }
 
 /** The package root (holds package.json), whether running from lib/ (ts-jest) or dist/lib/. */

@@ -1,6 +1,7 @@
 // Registers every export; the concepts live in their own files.
 #include "autograd.h"
 #include "common.h"
+#include "gradcheck.h"
 #include "module_api.h"
 #include "optim_sgd.h"
 #include "serialize.h"
@@ -35,6 +36,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerOptimSgd(env, exports);
   registerTrainJob(env, exports);
   registerSerialize(env, exports);
+  registerGradcheck(env, exports);
   return exports;
 }
 

@@ -36,7 +36,7 @@ void ensureGrads(Module& m) {
 }
 
 Napi::Value moduleCreate(const Napi::CallbackInfo& info) {
-  auto* box = new ModuleBox{createModule(stringArg(info, 0, "module type"), numbersArg(info, 1))};
+  auto* box = new ModuleBox(createModule(stringArg(info, 0, "module type"), numbersArg(info, 1)));
   return wrapBoxed(info.Env(), box, kModuleTag);
 }
 
@@ -154,7 +154,7 @@ Napi::Value moduleSetParameters(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value criterionCreate(const Napi::CallbackInfo& info) {
-  auto* box = new CriterionBox{createCriterion(stringArg(info, 0, "criterion type"), numbersArg(info, 1))};
+  auto* box = new CriterionBox(createCriterion(stringArg(info, 0, "criterion type"), numbersArg(info, 1)));
   return wrapBoxed(info.Env(), box, kCriterionTag);
 }
 

@@ -6,10 +6,12 @@ namespace nodetorch {
 // What a JS module handle owns: the module (shared with containers) and, for Torch7's
 // backward(input, gradOutput), the graph of its last forward call made from JavaScript.
 struct ModuleBox {
+  explicit ModuleBox(ModulePtr m) : module(std::move(m)) {}
   ModulePtr module;
   at::Tensor lastInput, lastOutput;
 };
 struct CriterionBox {
+  explicit CriterionBox(CriterionPtr c) : criterion(std::move(c)) {}
   CriterionPtr criterion;
 };
 

@@ -24,11 +24,90 @@ struct ClassNLLCriterion : Criterion {
   }
 };
 
+// Targets: a float tensor shaped like the output, or class indices, which become Torch7's MNIST
+// encoding for -loss mse (+1 at the class, −1 elsewhere).
+at::Tensor mseTarget(const at::Tensor& output, const at::Tensor& target) {
+  if (!at::isFloatingType(target.scalar_type())) {
+    bool single = output.dim() == 1;
+    at::Tensor t = target.to(output.device(), at::kLong).reshape({-1});
+    int64_t classes = output.size(-1);
+    if (t.numel() != (single ? 1 : output.size(0)))
+      fail("MSECriterion: " + std::to_string(t.numel()) + " class targets for output shape " + shapeString(output.sizes()));
+    if (t.numel() > 0 && (t.min().item<int64_t>() < 0 || t.max().item<int64_t>() >= classes))
+      fail("MSECriterion: class targets must be in [0, " + std::to_string(classes - 1) + "]");
+    at::Tensor encoded = at::full({t.numel(), classes}, -1.0, output.options().requires_grad(false));
+    encoded.scatter_(1, t.view({-1, 1}), 1.0);
+    return single ? encoded.view({classes}) : encoded;
+  }
+  if (!target.sizes().equals(output.sizes()))
+    fail("MSECriterion: target shape " + shapeString(target.sizes()) + " does not match the input shape " + shapeString(output.sizes()));
+  return target.to(output.options().requires_grad(false));
+}
+
+// loss = Σ (x − t)², divided by the number of elements when sizeAverage (Torch7's default).
+struct MSECriterion : Criterion {
+  bool sizeAverage;
+  explicit MSECriterion(bool sizeAverage) : sizeAverage(sizeAverage) {}
+  std::string type() const override { return "MSECriterion"; }
+  at::Tensor loss(const at::Tensor& output, const at::Tensor& target) override {
+    at::Tensor sq = (output - mseTarget(output, target)).square().sum();
+    return sizeAverage ? sq / static_cast<double>(output.numel()) : sq;
+  }
+  at::Tensor sampleMeanLoss(const at::Tensor& output, const at::Tensor& target) override {
+    int64_t n = output.dim() == 1 ? 1 : output.size(0);
+    at::Tensor sq = (output - mseTarget(output, target)).square().sum() / static_cast<double>(n);
+    return sizeAverage ? sq / static_cast<double>(output.numel() / n) : sq;
+  }
+};
+
+// loss = (1/dim) Σ_{i≠y} w_y · max(0, margin − x[y] + x[i])^p, batches averaged when sizeAverage.
+struct MultiMarginCriterion : Criterion {
+  int64_t p;
+  double margin;
+  bool sizeAverage;
+  at::Tensor weights;
+  MultiMarginCriterion(int64_t p, double margin, bool sizeAverage, std::vector<double> w) : p(p), margin(margin), sizeAverage(sizeAverage) {
+    if (p != 1 && p != 2) fail("MultiMarginCriterion supports p = 1 or 2 (as Torch7), got " + std::to_string(p));
+    if (!w.empty()) weights = at::tensor(w, at::kDouble);
+  }
+  std::string type() const override { return "MultiMarginCriterion"; }
+  at::Tensor loss(const at::Tensor& output, const at::Tensor& target) override {
+    bool single = output.dim() == 1;
+    if (output.dim() != 1 && output.dim() != 2)
+      fail("MultiMarginCriterion expects a vector or an N×C batch, got shape " + shapeString(output.sizes()));
+    at::Tensor t = target.to(output.device(), at::kLong).reshape({-1});
+    if (t.numel() != (single ? 1 : output.size(0)))
+      fail("MultiMarginCriterion: " + std::to_string(t.numel()) + " targets for output shape " + shapeString(output.sizes()));
+    at::Tensor w = weights.defined() ? weights.to(output.options().requires_grad(false)) : at::Tensor();
+    if (w.defined() && w.numel() != output.size(-1))
+      fail("MultiMarginCriterion: " + std::to_string(w.numel()) + " weights for " + std::to_string(output.size(-1)) + " classes");
+    try {
+      return at::multi_margin_loss(single ? output.unsqueeze(0) : output, t, p, margin, w,
+                                   sizeAverage ? at::Reduction::Mean : at::Reduction::Sum);
+    } catch (const std::exception& e) {
+      fail("MultiMarginCriterion: targets must be class indices in [0, " + std::to_string(output.size(-1) - 1) + "] (" + reason(e) + ")");
+    }
+  }
+  at::Tensor sampleMeanLoss(const at::Tensor& output, const at::Tensor& target) override {
+    at::Tensor l = loss(output, target);
+    return sizeAverage || output.dim() == 1 ? l : l / static_cast<double>(output.size(0));
+  }
+};
+
 }  // namespace
 
 CriterionPtr createCriterion(const std::string& type, const std::vector<double>& args) {
-  (void)args;
   if (type == "ClassNLLCriterion") return std::make_shared<ClassNLLCriterion>();
+  if (type == "MSECriterion") {
+    if (args.size() != 1) fail("MSECriterion expects (sizeAverage)");
+    return std::make_shared<MSECriterion>(args[0] != 0);
+  }
+  if (type == "MultiMarginCriterion") {
+    // args: p, margin, sizeAverage, then optional per-class weights
+    if (args.size() < 3) fail("MultiMarginCriterion expects (p, margin, sizeAverage, weights...)");
+    return std::make_shared<MultiMarginCriterion>(static_cast<int64_t>(args[0]), args[1], args[2] != 0,
+                                                  std::vector<double>(args.begin() + 3, args.end()));
+  }
   fail("unknown criterion type '" + type + "'");
 }
 

@@ -2,6 +2,7 @@
 // and the pointwise Tanh / ReLU / LogSoftMax. Inputs may be one sample (C×H×W or a vector)
 // or a batch (N×C×H×W or N×D), as in Torch7.
 #include "nn_module.h"
+#include "nn_spatial.h"
 
 namespace nodetorch {
 
@@ -86,6 +87,27 @@ struct View : Module {
   }
 };
 
+// SoftMax with inverse temperature β: y_i = e^{−β x_i} / Σ_k e^{−β x_k}. β = −1 is the plain
+// softmax (Torch7's nn.SoftMax), the default.
+struct SoftMax : Module {
+  double beta;
+  explicit SoftMax(double beta) : beta(beta) {}
+  std::string type() const override { return "SoftMax"; }
+  at::Tensor forward(const at::Tensor& x) override {
+    if (x.dim() != 1 && x.dim() != 2) fail("SoftMax expects a vector or an N×D batch, got shape " + dims(x));
+    return at::softmax(x * (-beta), -1);
+  }
+};
+
+// Dropout (Torch7 v2): in training, zero each element with probability p and scale the rest by
+// 1/(1 − p); in evaluate mode, the identity.
+struct Dropout : Module {
+  double p;
+  explicit Dropout(double p) : p(p) {}
+  std::string type() const override { return "Dropout"; }
+  at::Tensor forward(const at::Tensor& x) override { return at::dropout(x, p, training); }
+};
+
 struct Pointwise : Module {
   std::string name;
   explicit Pointwise(std::string name) : name(std::move(name)) {}
@@ -128,6 +150,15 @@ static ModulePtr build(const std::string& type, const std::vector<double>& args)
   if (type == "View" || type == "Reshape") return std::make_shared<View>(type, args);
   if (type == "Tanh" || type == "ReLU" || type == "Sigmoid" || type == "LogSoftMax") return std::make_shared<Pointwise>(type);
   if (type == "Sequential") return std::make_shared<Sequential>();
+  if (type == "SoftMax") {
+    need(1);
+    return std::make_shared<SoftMax>(args[0]);
+  }
+  if (type == "Dropout") {
+    need(1);
+    return std::make_shared<Dropout>(args[0]);
+  }
+  if (ModulePtr spatial = createSpatialModule(type, args)) return spatial;
   fail("unknown module type '" + type + "'");
 }
 

@@ -42,7 +42,11 @@ void resetUniform(at::Tensor& weight, at::Tensor& bias, int64_t fanIn);
 struct Criterion {
   virtual ~Criterion() = default;
   virtual std::string type() const = 0;
+  // Torch7's forward: the loss of one sample, or of a batch as Torch7 computes it in batch mode.
   virtual at::Tensor loss(const at::Tensor& output, const at::Tensor& target) = 0;
+  // The mean over the batch of the per-sample losses: what Torch7's feval averaged over a
+  // minibatch (the training loop's loss). Equal to loss() for criteria that average batches.
+  virtual at::Tensor sampleMeanLoss(const at::Tensor& output, const at::Tensor& target) { return loss(output, target); }
 };
 using CriterionPtr = std::shared_ptr<Criterion>;
 CriterionPtr createCriterion(const std::string& type, const std::vector<double>& args);

@@ -80,7 +80,7 @@ void runPass(Job& job) {
     at::Tensor output = job.model->forward(x);
     // A batch of one may come out as a single sample (View decides by element count, as Torch7).
     if (output.dim() == 1) output = output.unsqueeze(0);
-    at::Tensor loss = job.criterion->loss(output, y);  // averaged over the batch, as Torch7's feval
+    at::Tensor loss = job.criterion->sampleMeanLoss(output, y);  // averaged over the batch, as Torch7's feval
     if (job.train) {
       loss.backward();
       sgdStep(job.params, job.grads, job.optimizer->config, job.optimizer->state);

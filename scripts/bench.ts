@@ -7,7 +7,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { manualSeed, nn, randn, rand, setNumThreads, Trainer, libtorchVersion } from '../lib';
+import { manualSeed, models, nn, randn, rand, setNumThreads, Trainer, libtorchVersion } from '../lib';
 
 const root = path.resolve(__dirname, '..', '..');
 const threads = Number(process.env.BENCH_THREADS || 2);
@@ -15,19 +15,7 @@ const batchSizes = [1, 32, 128];
 const samplesFor = (batch: number) => Number(process.env.BENCH_SAMPLES || (batch === 1 ? 2000 : 6000));
 
 function convnet(): nn.Sequential {
-  return new nn.Sequential()
-    .add(new nn.SpatialConvolutionMM(1, 64, 5, 5))
-    .add(new nn.Tanh())
-    .add(new nn.SpatialMaxPooling(2, 2, 2, 2))
-    .add(new nn.SpatialConvolutionMM(64, 64, 5, 5))
-    .add(new nn.Tanh())
-    .add(new nn.SpatialMaxPooling(2, 2, 2, 2))
-    .add(new nn.View(1600))
-    .add(new nn.Linear(1600, 128))
-    .add(new nn.Tanh())
-    .add(new nn.Linear(128, 10))
-    .add(new nn.LogSoftMax())
-    .float();
+  return models.mnistModel('convnet', { pooling: 'max' }).float();
 }
 
 async function nodetorchRate(batchSize: number, samples: number): Promise<number> {

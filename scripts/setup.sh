@@ -42,6 +42,10 @@ else
 fi
 
 say "LibTorch: $(node scripts/find-libtorch.js --cmake-dir)"
+if [ "${NODETORCH_SETUP_NO_BUILD:-}" = 1 ]; then
+  say "NODETORCH_SETUP_NO_BUILD=1: not building"
+  exit 0
+fi
 say "building the native addon (cmake-js) and the TypeScript sources"
 npm run --silent build
 say "done: try 'npm run demo', 'npx nodetorch --help' or 'npm test'"

@@ -1,22 +1,11 @@
 import * as path from 'path';
-import { data, manualSeed, memory, nn, tensor, Trainer, TorchError } from '../lib';
+import { data, manualSeed, memory, models, nn, tensor, Trainer, TorchError } from '../lib';
 
 const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
 
-// The max-pooling convnet of the study (Torch7's '-type cuda' model).
+// The max-pooling convnet of the study (Torch7's '-type cuda' model), float32.
 function convnet(): nn.Sequential {
-  return new nn.Sequential()
-    .add(new nn.SpatialConvolutionMM(1, 64, 5, 5))
-    .add(new nn.Tanh())
-    .add(new nn.SpatialMaxPooling(2, 2, 2, 2))
-    .add(new nn.SpatialConvolutionMM(64, 64, 5, 5))
-    .add(new nn.Tanh())
-    .add(new nn.SpatialMaxPooling(2, 2, 2, 2))
-    .add(new nn.View(1600))
-    .add(new nn.Linear(1600, 128))
-    .add(new nn.Tanh())
-    .add(new nn.Linear(128, 10))
-    .add(new nn.LogSoftMax());
+  return models.mnistModel('convnet', { pooling: 'max' }).float();
 }
 
 describe('Trainer on real MNIST', () => {

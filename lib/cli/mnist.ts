@@ -8,9 +8,8 @@ import * as cuda from '../cuda';
 import { manualSeed, setNumThreads } from '../creation';
 import { mnist } from '../data/mnist';
 import { TorchError } from '../errors';
-import * as nn from '../nn';
 import { Progress, Trainer } from '../train/Trainer';
-import { buildModel, countParameters } from './models';
+import { countParameters, mnistCriterion, mnistModel } from '../models/mnist';
 import { MnistCliOptions } from './options';
 
 /** Torch7's class names for this study (copied from SVHN: label k+1 is digit k, printed '1'..'9','0'). */
@@ -62,16 +61,18 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   say(`==> ${data.train.size} training and ${data.test.size} test samples from ${data.dir} (mean ${data.mean.toFixed(4)}, std ${data.std.toFixed(4)})`);
 
   say('==> construct model');
-  const model = buildModel(opt.model);
+  // Torch7 built the max-pooling convnet for -type cuda and the L2-pooling one otherwise.
+  const model = mnistModel(opt.model, { pooling: opt.type === 'cuda' ? 'max' : 'lp', loss: opt.loss, dropout: opt.dropout, extraConv: opt.extraConv });
   if (opt.type === 'float' || opt.type === 'cuda') model.float();
   if (opt.type === 'cuda') model.cuda();
   say(model.toString());
   say(`==> ${countParameters(model).toLocaleString('en-US')} trainable parameters`);
 
-  say('==> defining loss: ClassNLLCriterion');
+  const criterion = mnistCriterion(opt.loss);
+  say(`==> defining loss: ${criterion.type}`);
   const trainer = new Trainer({
     model,
-    criterion: new nn.ClassNLLCriterion(),
+    criterion,
     batchSize: opt.batchSize,
     classNames: TORCH7_CLASSES,
     // 4_train.lua's SGD config: learningRateDecay is hard-wired to 1e-7.

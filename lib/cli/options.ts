@@ -10,7 +10,7 @@ export interface MnistCliOptions {
   threads: number;
   size: 'full' | 'small';
   model: 'convnet' | 'linear' | 'mlp';
-  loss: 'nll';
+  loss: 'nll' | 'mse' | 'margin';
   save: string;
   plot: boolean;
   optimization: 'SGD';
@@ -21,6 +21,8 @@ export interface MnistCliOptions {
   t0: number;
   maxIter: number;
   type: 'double' | 'float' | 'cuda';
+  dropout: number;
+  extraConv: boolean;
   /** Epochs to run; 0 runs until interrupted, as Torch7's endless loop. */
   epochs: number;
   /** Folder with the MNIST files (else MNIST_DIR, the cache or a download). */
@@ -41,7 +43,7 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   threads: { kind: 'int', default: '2', help: 'number of threads', min: 1 },
   size: { kind: 'string', default: 'full', help: 'how many samples do we load: small | full', choices: ['small', 'full'] },
   model: { kind: 'string', default: 'convnet', help: 'type of model to construct: linear | mlp | convnet', choices: ['linear', 'mlp', 'convnet'] },
-  loss: { kind: 'string', default: 'nll', help: 'type of loss function to minimize: nll', choices: ['nll'] },
+  loss: { kind: 'string', default: 'nll', help: 'type of loss function to minimize: nll | mse | margin', choices: ['nll', 'mse', 'margin'] },
   save: { kind: 'string', default: 'results', help: 'subdirectory to save/log experiments in' },
   plot: { kind: 'boolean', default: false, help: 'write accuracy plots as training goes (not yet available)' },
   optimization: { kind: 'string', default: 'SGD', help: 'optimization method: SGD', choices: ['SGD'] },
@@ -52,6 +54,8 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   t0: { kind: 'number', default: '1', help: 'start averaging at t0 (ASGD only), in nb of epochs', min: 0 },
   maxIter: { kind: 'int', default: '2', help: 'maximum nb of iterations for CG and LBFGS', min: 1 },
   type: { kind: 'string', default: 'double', help: 'type: double | float | cuda', choices: ['double', 'float', 'cuda'] },
+  dropout: { kind: 'number', default: '0', help: 'Dropout(p) before the first Linear (report experiment; 0 = none)', min: 0 },
+  extraConv: { kind: 'boolean', default: false, help: 'one more 5×5 convolution stage (report experiment)' },
   epochs: { kind: 'int', default: '0', help: 'epochs to run (0 = until interrupted, like Torch7)', min: 0 },
   data: { kind: 'string', default: '', help: 'folder with the MNIST IDX files (default: MNIST_DIR, cache, download)' },
   quiet: { kind: 'boolean', default: false, help: 'no progress bar or confusion matrices' },
@@ -101,6 +105,7 @@ export function parseMnistOptions(argv: string[]): MnistCliOptions {
     out[name] = n;
   }
   if (out.data === '') delete out.data;
+  if ((out.dropout as number) >= 1) throw new TorchError(`Invalid value '${out.dropout}' for -dropout; expected a probability in [0, 1)`);
   return out as unknown as MnistCliOptions;
 }
 

@@ -7,7 +7,7 @@
 import * as path from 'path';
 import { TorchError } from '../errors';
 import { NativeOptimizer, NativePassResult, native } from '../native';
-import { ClassNLLCriterion } from '../nn/ClassNLLCriterion';
+import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
 import { save } from '../nn/serialize';
 import { SgdConfig, checkSgdConfig } from '../optim/sgd';
@@ -24,7 +24,8 @@ export interface Dataset {
 
 export interface TrainerOptions {
   model: Module;
-  criterion: ClassNLLCriterion;
+  /** Any nn criterion; targets are class indices (MSECriterion encodes them as ±1). */
+  criterion: Criterion;
   /** The optimizer run natively per minibatch (default: sgd with Torch7's defaults). */
   optimizer?: { method: 'sgd'; config?: SgdConfig };
   /** Minibatch size (Torch7 default 1: pure stochastic). Loss and gradients are averaged over it. */
@@ -85,7 +86,7 @@ const OPTION_KEYS = ['model', 'criterion', 'optimizer', 'batchSize', 'classes', 
 
 export class Trainer {
   readonly model: Module;
-  readonly criterion: ClassNLLCriterion;
+  readonly criterion: Criterion;
   readonly batchSize: number;
   readonly classes: number;
   readonly classNames: string[];
@@ -102,7 +103,7 @@ export class Trainer {
     if (typeof options !== 'object' || options === null) invalid('an options object', 'Trainer', options);
     checkKeys(options, OPTION_KEYS, 'Trainer');
     if (!(options.model instanceof Module)) invalid('an nn module', 'Trainer model', options.model);
-    if (!(options.criterion instanceof ClassNLLCriterion)) invalid('a criterion (nn.ClassNLLCriterion)', 'Trainer criterion', options.criterion);
+    if (!(options.criterion instanceof Criterion)) invalid('an nn criterion', 'Trainer criterion', options.criterion);
     this.model = options.model;
     this.criterion = options.criterion;
     this.batchSize = checkInteger(options.batchSize ?? 1, 'batchSize', 1);

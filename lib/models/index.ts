@@ -1,0 +1,5 @@
+/**
+ * models: the networks of the Torch7 study, ready to train.
+ */
+export { mnistModel, mnistCriterion, countParameters } from './mnist';
+export type { MnistModelKind, MnistModelOptions, MnistLoss } from './mnist';

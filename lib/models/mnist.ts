@@ -1,0 +1,84 @@
+/**
+ * The models of 2_model.lua and the output layer of 3_loss.lua.
+ */
+import { TorchError } from '../errors';
+import * as nn from '../nn';
+import { checkBoolean, checkKeys, checkOneOf } from '../validate';
+
+/** The model kinds of the study's -model option. */
+export type MnistModelKind = 'convnet' | 'linear' | 'mlp';
+/** The study's -loss option. */
+export type MnistLoss = 'nll' | 'mse' | 'margin';
+
+export interface MnistModelOptions {
+  /**
+   * 'lp' (default): Torch7's convnet for -type double|float, with L2 pooling and subtractive
+   * normalisation; 'max': the max-pooling convnet Torch7 used for -type cuda.
+   */
+  pooling?: 'lp' | 'max';
+  /** Output layer for the loss: LogSoftMax for 'nll' (default), Tanh for 'mse', none for 'margin'. */
+  loss?: MnistLoss;
+  /** The report's dropout experiment: Dropout(p) before the first Linear (0 = none). */
+  dropout?: number;
+  /** The report's extra convolution: one more 5×5 convolution (64→64, padding 2) + Tanh after the second stage. */
+  extraConv?: boolean;
+}
+
+/**
+ * linear: Reshape(1024) → Linear(1024, 10). mlp: Reshape(1024) → Linear(1024, 512) → Tanh →
+ * Linear(512, 10). convnet ('lp'): conv 5×5 1→64 → Tanh → L2-pool 2 → SubtractiveNormalization
+ * (gaussian1D(7)) → conv 5×5 64→64 → Tanh → L2-pool 2 → SubtractiveNormalization → Reshape(1600)
+ * → Linear(1600, 128) → Tanh → Linear(128, 10): 310,346 parameters. convnet ('max'): max-pooling
+ * instead of L2-pooling + normalisation. Then the loss's output layer.
+ */
+export function mnistModel(kind: MnistModelKind, options: MnistModelOptions = {}): nn.Sequential {
+  checkOneOf(kind, ['convnet', 'linear', 'mlp'], 'model kind');
+  checkKeys(options, ['pooling', 'loss', 'dropout', 'extraConv'], 'mnistModel options');
+  const pooling = checkOneOf(options.pooling ?? 'lp', ['lp', 'max'], 'pooling');
+  const loss = checkOneOf(options.loss ?? 'nll', ['nll', 'mse', 'margin'], 'loss');
+  const dropout = options.dropout ?? 0;
+  const extraConv = checkBoolean(options.extraConv ?? false, 'extraConv');
+  if (kind !== 'convnet' && extraConv) throw new TorchError('-extraConv needs -model convnet');
+  const model = new nn.Sequential();
+  const addDropout = () => dropout > 0 && model.add(new nn.Dropout(dropout));
+  if (kind === 'linear') {
+    model.add(new nn.Reshape(1024));
+    addDropout();
+    model.add(new nn.Linear(1024, 10));
+  } else if (kind === 'mlp') {
+    model.add(new nn.Reshape(1024));
+    addDropout();
+    model.add(new nn.Linear(1024, 512)).add(new nn.Tanh()).add(new nn.Linear(512, 10));
+  } else {
+    const normkernel = nn.gaussian1D(7);
+    const stage = (nIn: number) => {
+      model.add(new nn.SpatialConvolutionMM(nIn, 64, 5, 5)).add(new nn.Tanh());
+      if (pooling === 'max') model.add(new nn.SpatialMaxPooling(2, 2, 2, 2));
+      else model.add(new nn.SpatialLPPooling(64, 2, 2, 2, 2, 2)).add(new nn.SpatialSubtractiveNormalization(64, normkernel));
+    };
+    stage(1);
+    stage(64);
+    if (extraConv) model.add(new nn.SpatialConvolutionMM(64, 64, 5, 5, 1, 1, 2, 2)).add(new nn.Tanh());
+    model.add(pooling === 'max' ? new nn.View(1600) : new nn.Reshape(1600));
+    addDropout();
+    model.add(new nn.Linear(1600, 128)).add(new nn.Tanh()).add(new nn.Linear(128, 10));
+  }
+  if (loss === 'nll') model.add(new nn.LogSoftMax());
+  if (loss === 'mse') model.add(new nn.Tanh());
+  return model;
+}
+
+/** 3_loss.lua's criterion: ClassNLLCriterion, MSECriterion with sizeAverage = false (±1 targets), or MultiMarginCriterion. */
+export function mnistCriterion(loss: MnistLoss): nn.Criterion {
+  if (loss === 'mse') return new nn.MSECriterion(false);
+  if (loss === 'margin') return new nn.MultiMarginCriterion();
+  return new nn.ClassNLLCriterion();
+}
+
+/** Number of trainable parameters. */
+export function countParameters(model: nn.Module): number {
+  const [params, grads] = model.parameters();
+  const n = params.reduce((s, p) => s + p.numel, 0);
+  params.concat(grads).forEach((t) => t.dispose());
+  return n;
+}

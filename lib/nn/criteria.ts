@@ -1,0 +1,90 @@
+/**
+ * Torch7's criteria. Targets are 0-based class indices (Torch7 used 1..n): a number or an int64
+ * tensor for one sample, an int64 vector of N for a batch. MSECriterion also takes float targets
+ * shaped like the input.
+ */
+import { tensor } from '../creation';
+import { NativeCriterion, native } from '../native';
+import { Tensor, asTensor } from '../tensor';
+import { checkBoolean, checkInteger, checkNumber, checkKeys, invalid } from '../validate';
+
+export abstract class Criterion {
+  /** @internal */
+  readonly handle: NativeCriterion;
+  /** The last loss computed by forward(). */
+  output = 0;
+
+  protected constructor(
+    readonly type: string,
+    readonly args: number[],
+  ) {
+    this.handle = native().criterionCreate(type, args);
+  }
+
+  /** The loss (a number). */
+  forward(input: Tensor, target: Tensor | number): number {
+    return this.#withTarget(target, (t) => {
+      this.output = native().criterionForward(this.handle, asTensor(input, 'forward(input)').handle, t.handle);
+      return this.output;
+    });
+  }
+
+  /** ∂loss/∂input. */
+  backward(input: Tensor, target: Tensor | number): Tensor {
+    return this.#withTarget(target, (t) => new Tensor(native().criterionBackward(this.handle, asTensor(input, 'backward(input)').handle, t.handle)));
+  }
+
+  #withTarget<T>(target: Tensor | number, fn: (t: Tensor) => T): T {
+    if (typeof target !== 'number') return fn(asTensor(target, 'target'));
+    const t = tensor([checkInteger(target, 'target class index', 0)], { dtype: 'int64' });
+    try {
+      return fn(t);
+    } finally {
+      t.dispose();
+    }
+  }
+}
+
+/** Negative log-likelihood of log-probabilities: loss = −x[target], averaged over a batch. */
+export class ClassNLLCriterion extends Criterion {
+  constructor() {
+    super('ClassNLLCriterion', []);
+  }
+}
+
+/**
+ * loss = Σ (x − t)², divided by the number of elements when sizeAverage (default true). Class
+ * index targets become Torch7's MNIST encoding for -loss mse: +1 at the class, −1 elsewhere.
+ */
+export class MSECriterion extends Criterion {
+  readonly sizeAverage: boolean;
+  constructor(sizeAverage = true) {
+    super('MSECriterion', [checkBoolean(sizeAverage, 'MSECriterion sizeAverage') ? 1 : 0]);
+    this.sizeAverage = sizeAverage;
+  }
+}
+
+export interface MultiMarginOptions {
+  /** 1 (default) or 2. */
+  p?: number;
+  /** Default 1. */
+  margin?: number;
+  /** Per-class weights, multiplying the loss of samples of that class. */
+  weights?: number[];
+  /** Average over a batch (default true). */
+  sizeAverage?: boolean;
+}
+
+/** loss = (1/dim) Σ_{i≠y} w_y · max(0, margin − x[y] + x[i])^p (Torch7's normalisation by dim). */
+export class MultiMarginCriterion extends Criterion {
+  constructor(options: MultiMarginOptions = {}) {
+    if (typeof options !== 'object' || options === null) invalid('an options object', 'MultiMarginCriterion', options);
+    checkKeys(options, ['p', 'margin', 'weights', 'sizeAverage'], 'MultiMarginCriterion');
+    const p = checkInteger(options.p ?? 1, 'MultiMarginCriterion p', 1, 2);
+    const margin = checkNumber(options.margin ?? 1, 'MultiMarginCriterion margin');
+    const weights = options.weights ?? [];
+    if (!Array.isArray(weights)) invalid('an array of numbers', 'MultiMarginCriterion weights', weights);
+    weights.forEach((w, i) => checkNumber(w, `MultiMarginCriterion weights[${i}]`));
+    super('MultiMarginCriterion', [p, margin, checkBoolean(options.sizeAverage ?? true, 'MultiMarginCriterion sizeAverage') ? 1 : 0, ...weights]);
+  }
+}

@@ -1,0 +1,136 @@
+// The spatial modules of the study's default convnet: SpatialAveragePooling, SpatialLPPooling,
+// SpatialSubtractiveNormalization and SpatialZeroPadding, with Torch7's exact semantics.
+#include "nn_spatial.h"
+
+namespace nodetorch {
+
+namespace {
+
+void requireSpatial(const std::string& name, const at::Tensor& x) {
+  if (x.dim() != 3 && x.dim() != 4) fail(name + " expects C×H×W or N×C×H×W input, got shape " + shapeString(x.sizes()));
+}
+
+void requireWindow(const std::string& name, const at::Tensor& x, int64_t kW, int64_t kH) {
+  if (x.size(-2) < kH || x.size(-1) < kW)
+    fail(name + ": window " + std::to_string(kW) + "×" + std::to_string(kH) + " is larger than the input " + shapeString(x.sizes()));
+}
+
+struct SpatialAveragePooling : Module {
+  int64_t kW, kH, dW, dH;
+  explicit SpatialAveragePooling(const std::vector<double>& a) : kW(a[0]), kH(a[1]), dW(a[2]), dH(a[3]) {}
+  std::string type() const override { return "SpatialAveragePooling"; }
+  at::Tensor forward(const at::Tensor& x) override {
+    requireSpatial(type(), x);
+    requireWindow(type(), x, kW, kH);
+    return at::avg_pool2d(x, {kH, kW}, {dH, dW});
+  }
+};
+
+// sqrt with Torch7's nn.Sqrt backward: 0.5·g/y, and 0 where y = 0 (autograd's would be inf·0 = NaN).
+struct SqrtZeroSafe : torch::autograd::Function<SqrtZeroSafe> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& s) {
+    at::Tensor y = s.sqrt();
+    ctx->save_for_backward({y});
+    return y;
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    at::Tensor y = ctx->get_saved_variables()[0];
+    at::Tensor g = at::where(y > 0, grads[0] * 0.5 / y, at::zeros_like(y));
+    return {g};
+  }
+};
+
+// SpatialLPPooling(nIn, p = 2, kW, kH, dW, dH) = Square → SpatialAveragePooling → MulConstant(kW·kH) → Sqrt.
+struct SpatialLPPooling : Module {
+  int64_t nIn, kW, kH, dW, dH;
+  explicit SpatialLPPooling(const std::vector<double>& a) : nIn(a[0]), kW(a[2]), kH(a[3]), dW(a[4]), dH(a[5]) {
+    if (a[1] != 2) fail("SpatialLPPooling supports p = 2 (what the Torch7 study used), got p = " + std::to_string(a[1]));
+  }
+  std::string type() const override { return "SpatialLPPooling"; }
+  at::Tensor forward(const at::Tensor& x) override {
+    requireSpatial(type(), x);
+    if (x.size(-3) != nIn) fail("SpatialLPPooling expects " + std::to_string(nIn) + " planes, got shape " + shapeString(x.sizes()));
+    requireWindow(type(), x, kW, kH);
+    at::Tensor sums = at::avg_pool2d(x.square(), {kH, kW}, {dH, dW}) * static_cast<double>(kW * kH);
+    return SqrtZeroSafe::apply(sums);
+  }
+};
+
+// y_c = x_c − Σ_c' K ⋆ x_c' / Σ_c' K ⋆ 1: one local mean over all planes, border-corrected by the
+// same estimator applied to ones (computed per input size and treated as a constant, as Torch7).
+struct SpatialSubtractiveNormalization : Module {
+  int64_t nIn;
+  at::Tensor kernel2d;  // 1×1×kH×kW (an outer product k⊗k for a 1-D kernel)
+  int64_t padH, padW;
+  SpatialSubtractiveNormalization(int64_t nIn, const std::vector<double>& kernel, int64_t rows) : nIn(nIn) {
+    int64_t cols = static_cast<int64_t>(kernel.size()) / rows;
+    at::Tensor k = at::tensor(kernel, at::kDouble).view({rows, cols});
+    if (rows == 1) k = k.view({cols, 1}).mm(k.view({1, cols}));  // separable 1-D kernel, as Torch7
+    if (k.size(0) % 2 == 0 || k.size(1) % 2 == 0) fail("SpatialSubtractiveNormalization needs odd kernel sizes, got " + shapeString(k.sizes()));
+    // Torch7 divides the kernel by sum·nInputPlane; the scale cancels in the border-corrected mean.
+    kernel2d = (k / (k.sum() * static_cast<double>(nIn))).view({1, 1, k.size(0), k.size(1)});
+    padH = k.size(0) / 2;
+    padW = k.size(1) / 2;
+  }
+  std::string type() const override { return "SpatialSubtractiveNormalization"; }
+  at::Tensor forward(const at::Tensor& x) override {
+    requireSpatial(type(), x);
+    if (x.size(-3) != nIn)
+      fail("SpatialSubtractiveNormalization expects " + std::to_string(nIn) + " planes, got shape " + shapeString(x.sizes()));
+    bool single = x.dim() == 3;
+    at::Tensor input = single ? x.unsqueeze(0) : x;
+    at::Tensor k = kernel2d.to(input.options().requires_grad(false));
+    at::Tensor sums = at::conv2d(input.sum(1, true), k, {}, 1, {padH, padW});
+    at::Tensor coef;
+    {
+      at::NoGradGuard noGrad;
+      // the estimator applied to ones in every plane: Σ_c' of the plane-wise sums
+      coef = at::conv2d(at::full({1, 1, input.size(2), input.size(3)}, static_cast<double>(nIn), input.options()), k, {}, 1, {padH, padW});
+    }
+    at::Tensor y = input - sums / coef;
+    return single ? y.squeeze(0) : y;
+  }
+};
+
+// SpatialZeroPadding(padLeft, padRight, padTop, padBottom); negative values crop, as Torch7.
+struct SpatialZeroPadding : Module {
+  int64_t l, r, t, b;
+  explicit SpatialZeroPadding(const std::vector<double>& a) : l(a[0]), r(a[1]), t(a[2]), b(a[3]) {}
+  std::string type() const override { return "SpatialZeroPadding"; }
+  at::Tensor forward(const at::Tensor& x) override {
+    requireSpatial(type(), x);
+    if (x.size(-1) + l + r <= 0 || x.size(-2) + t + b <= 0) fail("SpatialZeroPadding would crop the input " + shapeString(x.sizes()) + " to nothing");
+    return at::constant_pad_nd(x, {l, r, t, b}, 0);
+  }
+};
+
+}  // namespace
+
+ModulePtr createSpatialModule(const std::string& type, const std::vector<double>& args) {
+  auto need = [&](size_t n) {
+    if (args.size() != n) fail(type + " expects " + std::to_string(n) + " numeric arguments, got " + std::to_string(args.size()));
+  };
+  if (type == "SpatialAveragePooling") {
+    need(4);
+    return std::make_shared<SpatialAveragePooling>(args);
+  }
+  if (type == "SpatialLPPooling") {
+    need(6);
+    return std::make_shared<SpatialLPPooling>(args);
+  }
+  if (type == "SpatialSubtractiveNormalization") {
+    // args: nInputPlane, kernel rows (1 for a 1-D kernel), then the kernel values row by row
+    if (args.size() < 3) fail("SpatialSubtractiveNormalization expects nInputPlane, rows and a kernel");
+    int64_t rows = static_cast<int64_t>(args[1]);
+    std::vector<double> kernel(args.begin() + 2, args.end());
+    if (rows < 1 || kernel.size() % rows != 0) fail("SpatialSubtractiveNormalization: the kernel is not a rows×cols matrix");
+    return std::make_shared<SpatialSubtractiveNormalization>(static_cast<int64_t>(args[0]), kernel, rows);
+  }
+  if (type == "SpatialZeroPadding") {
+    need(4);
+    return std::make_shared<SpatialZeroPadding>(args);
+  }
+  return nullptr;
+}
+
+}  // namespace nodetorch
