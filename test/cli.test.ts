@@ -19,7 +19,7 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     run = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-learningRate', '0.1', '--batchSize', '10', '-save', save);
   });
 
-  test('trains one epoch on size small to ≥ 95% test accuracy, printing Torch7-style output', () => {
+  test('trains the default convnet (L2 pooling + subtractive normalisation) one epoch on size small to ≥ 95%, printing Torch7-style output', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const out = run.stdout;
@@ -29,6 +29,8 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     expect(out.match(/ConfusionMatrix:/g)).toHaveLength(2);
     expect(out).toContain('[class: 0]');
     const accuracy = Number(/test accuracy ([\d.]+)%/.exec(out)![1]);
+    expect(out).toContain('nn.SpatialLPPooling(64, 2, 2, 2, 2, 2)');
+    expect(out).toContain('nn.SpatialSubtractiveNormalization(64, [0.2301, 0.5205, 0.8494, 1, 0.8494, 0.5205, 0.2301])');
     console.log(`CLI -size small -epochs 1 -type float -learningRate 0.1 -batchSize 10: test accuracy ${accuracy}%`);
     expect(accuracy).toBeGreaterThanOrEqual(95);
   });
@@ -48,6 +50,22 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     expect((100 * correct) / 1000).toBeCloseTo(logged, 2);
   });
 
+  for (const [name, args, layer] of [
+    ['-loss mse (Tanh output, ±1 targets)', ['-loss', 'mse', '-learningRate', '0.05'], 'MSECriterion'],
+    ['-loss margin', ['-loss', 'margin'], 'MultiMarginCriterion'],
+    ['-dropout 0.5 -extraConv', ['-dropout', '0.5', '-extraConv'], 'nn.Dropout(0.5)'],
+  ] as const) {
+    test(`${name} trains above 90% on size small`, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
+      const r = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-batchSize', '10', '-learningRate', '0.1', ...args, '-save', dir, '-quiet');
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(layer);
+      const accuracy = Number(/test accuracy ([\d.]+)%/.exec(r.stdout)![1]);
+      console.log(`CLI ${name}: test accuracy ${accuracy}%`);
+      expect(accuracy).toBeGreaterThan(90);
+    });
+  }
+
   test('bad options are clear errors with exit code 2', () => {
     const cases: [string[], RegExp][] = [
       [['mnist', '-learningRate', 'fast'], /Invalid value 'fast' for -learningRate; expected a number >= 0/],
@@ -57,6 +75,9 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
       [['mnist', '-optimiser', 'SGD'], /Unknown option '-optimiser'/],
       [['mnist', '-learningRate'], /-learningRate/],
       [['mnist', '-type', 'cuda'], /-type cuda: CUDA is not available/],
+      [['mnist', '-loss', 'hinge'], /Invalid value 'hinge' for -loss; expected one of nll, mse, margin/],
+      [['mnist', '-dropout', '1'], /Invalid value '1' for -dropout; expected a probability in \[0, 1\)/],
+      [['mnist', '-model', 'mlp', '-extraConv'], /-extraConv needs -model convnet/],
       [['mnist', '-size', 'small', '-data', '/nonexistent'], /MNIST files not found in '\/nonexistent'/],
       [['train'], /unknown command 'train'/],
     ];

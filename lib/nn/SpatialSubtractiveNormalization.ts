@@ -26,6 +26,12 @@ export class SpatialSubtractiveNormalization extends Module {
     super('SpatialSubtractiveNormalization', [nInputPlane, Array.isArray(kernel[0]) ? rows.length : 1, ...flat]);
     this.kernel = kernel;
   }
+
+  override toString(): string {
+    const fmt = (r: number[]) => `[${r.map((v) => Number(v.toFixed(4))).join(', ')}]`;
+    const k = Array.isArray(this.kernel[0]) ? `[${(this.kernel as number[][]).map(fmt).join(', ')}]` : fmt(this.kernel as number[]);
+    return `nn.SpatialSubtractiveNormalization(${this.args[0]}, ${k})`;
+  }
 }
 
 /**
