@@ -19,5 +19,5 @@ export * as nn from './nn';
 export * as optim from './optim';
 export * as data from './data';
 export { Trainer, ConfusionMatrix, Logger } from './train';
-export type { TrainerOptions, Dataset, Progress, PassResult, EpochResult, PassOptions, FitOptions } from './train';
+export type { OptimizerSpec, TrainerOptions, Dataset, Progress, PassResult, EpochResult, PassOptions, FitOptions } from './train';
 export * as models from './models';

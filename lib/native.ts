@@ -83,8 +83,15 @@ export interface NativeBinding {
   criterionBackward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): NativeTensor;
   // optim and training
   sgdUpdate(x: NativeTensor, g: NativeTensor, config: object, state: SgdStateData): SgdStateData;
-  optimizerCreate(type: 'sgd', config: object): NativeOptimizer;
-  optimizerState(o: NativeOptimizer): SgdStateData;
+  optimizerCreate(type: 'sgd' | 'lbfgs' | 'asgd' | 'cg', config: object): NativeOptimizer;
+  optimizerState(o: NativeOptimizer): Record<string, number | NativeTensor | null>;
+  optimStep(
+    method: string,
+    x: NativeTensor,
+    config: object,
+    state: NativeOptimizer | null,
+    feval: (x: NativeTensor) => [number, NativeTensor],
+  ): { fs: number[]; evaluations: number; state: NativeOptimizer; scalars: Record<string, number>; average: NativeTensor | null };
   runPass(options: NativePassOptions, onProgress: (p: NativeProgress) => void): { promise: Promise<NativePassResult>; cancel: () => void };
   gradcheckModule(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor, eps: number, seed: number | null): GradcheckNative;
   gradcheckCriterion(c: NativeCriterion, input: NativeTensor, target: NativeTensor, eps: number): { input: GradcheckEntry };
@@ -108,6 +115,7 @@ export interface NativeOptimizer {
 export interface NativePassOptions {
   model: NativeModule;
   criterion: NativeCriterion;
+  train: boolean;
   optimizer?: NativeOptimizer;
   params?: NativeTensor;
   grads?: NativeTensor;

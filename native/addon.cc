@@ -3,6 +3,7 @@
 #include "common.h"
 #include "gradcheck.h"
 #include "module_api.h"
+#include "optim_closure.h"
 #include "optim_sgd.h"
 #include "serialize.h"
 #include "train_job.h"
@@ -34,6 +35,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerAutograd(env, exports);
   registerModuleApi(env, exports);
   registerOptimSgd(env, exports);
+  registerOptimClosure(env, exports);
   registerTrainJob(env, exports);
   registerSerialize(env, exports);
   registerGradcheck(env, exports);

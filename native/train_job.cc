@@ -11,6 +11,7 @@
 
 #include "boxed.h"
 #include "module_api.h"
+#include "optim_method.h"
 #include "optim_sgd.h"
 #include "tensor_handle.h"
 
@@ -21,10 +22,12 @@ namespace {
 const napi_type_tag kJobTag = {0x6e746a6f62746167ULL, 0x3d4e5f6071829304ULL};
 const napi_type_tag kOptimizerTag = {0x6e746f7074696d7aULL, 0x4e5f607182930415ULL};
 
-// Native optimizer state for the training loop (the closure form keeps its state in JS).
+// A native optimizer for the training loop: Torch7's sgd (its own fast path) or any OptimMethod.
 struct OptimizerBox {
+  std::string method;
   SgdConfig config;
   SgdState state;
+  std::unique_ptr<OptimMethod> other;
   std::mutex busy;  // one pass at a time may step it
 };
 
@@ -58,7 +61,26 @@ struct Job {
   std::unique_ptr<Napi::Promise::Deferred> deferred;
 };
 
+void runBatches(Job& job);
+
+// A test pass evaluates with the optimizer's evaluation parameters when it has them (ASGD's
+// average), swapped in and back as Torch7's 5_test.lua did.
 void runPass(Job& job) {
+  at::Tensor average = !job.train && job.optimizer && job.optimizer->other ? job.optimizer->other->evaluationParameters() : at::Tensor();
+  if (!average.defined()) return runBatches(job);
+  at::NoGradGuard noGrad;
+  at::Tensor cached = job.params.clone();
+  job.params.copy_(average);
+  try {
+    runBatches(job);
+  } catch (...) {
+    job.params.copy_(cached);
+    throw;
+  }
+  job.params.copy_(cached);
+}
+
+void runBatches(Job& job) {
   auto start = std::chrono::steady_clock::now();
   auto lastReport = start;
   int64_t n = job.inputs.size(0);
@@ -67,27 +89,59 @@ void runPass(Job& job) {
   at::Tensor confusion = at::zeros({job.classes * job.classes}, at::TensorOptions().dtype(at::kLong).device(job.device));
   std::unique_ptr<at::NoGradGuard> noGrad;
   if (!job.train) noGrad = std::make_unique<at::NoGradGuard>();
-  for (int64_t begin = 0; begin < n; begin += job.batchSize) {
+  int64_t begin = 0, end = 0;
+  at::Tensor y;
+  auto countBatch = [&](const at::Tensor& output, const at::Tensor& loss) {
+    at::Tensor predicted = output.detach().argmax(1);
+    confusion.add_(at::bincount(y * job.classes + predicted, {}, job.classes * job.classes));
+    job.lossSum += loss.item<double>() * static_cast<double>(end - begin);
+  };
+  for (begin = 0; begin < n; begin += job.batchSize) {
     if (job.cancelled->load()) {
       job.aborted = true;
       break;
     }
-    int64_t end = std::min(begin + job.batchSize, n);
+    end = std::min(begin + job.batchSize, n);
     at::Tensor index = order.slice(0, begin, end);
     at::Tensor x = job.inputs.index_select(0, index).to(job.device, job.dtype);
-    at::Tensor y = job.targets.index_select(0, index).to(job.device, at::kLong);
-    if (job.train) job.grads.zero_();
-    at::Tensor output = job.model->forward(x);
-    // A batch of one may come out as a single sample (View decides by element count, as Torch7).
-    if (output.dim() == 1) output = output.unsqueeze(0);
-    at::Tensor loss = job.criterion->sampleMeanLoss(output, y);  // averaged over the batch, as Torch7's feval
+    y = job.targets.index_select(0, index).to(job.device, at::kLong);
+    // Torch7's feval: loss and gradients averaged over the minibatch. The confusion matrix and the
+    // running loss count each minibatch once, at its first evaluation (Torch7 counted every
+    // evaluation, so CG and LBFGS counted samples several times).
+    bool first = true;
+    auto feval = [&](const at::Tensor& point) -> std::pair<double, at::Tensor> {
+      if (point.data_ptr() != job.params.data_ptr()) job.params.copy_(point);
+      job.grads.zero_();
+      at::Tensor output;
+      {
+        at::AutoGradMode gradMode(true);
+        output = job.model->forward(x);
+        // A batch of one may come out as a single sample (View decides by element count, as Torch7).
+        if (output.dim() == 1) output = output.unsqueeze(0);
+        at::Tensor loss = job.criterion->sampleMeanLoss(output, y);
+        loss.backward();
+        double value = loss.item<double>();
+        if (!std::isfinite(value)) fail("the loss became " + std::to_string(value) + " (diverged: lower the learning rate)");
+        if (first) {
+          countBatch(output, loss);
+          first = false;
+        }
+        return {value, job.grads};
+      }
+    };
     if (job.train) {
-      loss.backward();
-      sgdStep(job.params, job.grads, job.optimizer->config, job.optimizer->state);
+      OptimizerBox& o = *job.optimizer;
+      if (o.method == "sgd") {
+        auto r = feval(job.params);
+        sgdStep(job.params, r.second, o.config, o.state);
+      } else {
+        o.other->step(feval, job.params);
+      }
+    } else {
+      at::Tensor output = job.model->forward(x);
+      if (output.dim() == 1) output = output.unsqueeze(0);
+      countBatch(output, job.criterion->sampleMeanLoss(output, y));
     }
-    at::Tensor predicted = output.detach().argmax(1);
-    confusion.add_(at::bincount(y * job.classes + predicted, {}, job.classes * job.classes));
-    job.lossSum += loss.item<double>() * static_cast<double>(end - begin);
     job.seen = end;
     auto now = std::chrono::steady_clock::now();
     if (now - lastReport > std::chrono::milliseconds(100) || end == n) {
@@ -146,14 +200,16 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   job->dtype = parseDtype(get("dtype").As<Napi::String>().Utf8Value());
   job->device = parseDevice(get("device").As<Napi::String>().Utf8Value());
   Napi::Value optimizer = get("optimizer");
-  job->train = !optimizer.IsUndefined() && !optimizer.IsNull();
-  if (job->train) {
+  job->train = get("train").ToBoolean().Value();
+  if (!optimizer.IsUndefined() && !optimizer.IsNull()) {
     job->optimizer = unboxed<OptimizerBox>(env, optimizer, kOptimizerTag);
     if (job->optimizer == nullptr) fail("expected a native optimizer");
     job->params = tensorOf("params");
     job->grads = tensorOf("grads");
     if (!job->optimizer->busy.try_lock()) fail("this optimizer is already used by a running pass");
     job->optimizerRef = Napi::Persistent(optimizer);  // keeps it alive while the thread runs
+  } else if (job->train) {
+    fail("a training pass needs an optimizer");
   }
   job->deferred = std::make_unique<Napi::Promise::Deferred>(env);
   Napi::Promise promise = job->deferred->Promise();
@@ -188,18 +244,29 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
 
 Napi::Value optimizerCreate(const Napi::CallbackInfo& info) {
   std::string type = stringArg(info, 0, "optimizer type");
-  if (type != "sgd") fail("unknown native optimizer '" + type + "'");
   if (info.Length() < 2 || !info[1].IsObject()) fail("expected a config object");
-  auto* box = new OptimizerBox();
-  box->config = sgdConfigFrom(info[1].As<Napi::Object>());
-  return wrapBoxed(info.Env(), box, kOptimizerTag);
+  auto box = std::make_unique<OptimizerBox>();
+  box->method = type;
+  if (type == "sgd") {
+    box->config = sgdConfigFrom(info[1].As<Napi::Object>());
+  } else {
+    box->other = createOptimMethod(type);
+    box->other->configure(info[1].As<Napi::Object>());
+  }
+  return wrapBoxed(info.Env(), box.release(), kOptimizerTag);
 }
 
+// optimizerState(o) → { evalCounter, dfdx } for sgd, the method's scalars otherwise.
 Napi::Value optimizerState(const Napi::CallbackInfo& info) {
   auto& box = boxedArg<OptimizerBox>(info, 0, kOptimizerTag, "a native optimizer");
-  Napi::Object out = Napi::Object::New(info.Env());
-  out.Set("evalCounter", Napi::Number::New(info.Env(), static_cast<double>(box.state.evalCounter)));
-  out.Set("dfdx", box.state.dfdx.defined() ? wrapTensor(info.Env(), box.state.dfdx) : info.Env().Null());
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  if (box.method == "sgd") {
+    out.Set("evalCounter", Napi::Number::New(env, static_cast<double>(box.state.evalCounter)));
+    out.Set("dfdx", box.state.dfdx.defined() ? wrapTensor(env, box.state.dfdx) : env.Null());
+  } else {
+    for (auto& [key, value] : box.other->scalars()) out.Set(key, Napi::Number::New(env, value));
+  }
   return out;
 }
 

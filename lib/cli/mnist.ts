@@ -8,7 +8,7 @@ import * as cuda from '../cuda';
 import { manualSeed, setNumThreads } from '../creation';
 import { mnist } from '../data/mnist';
 import { TorchError } from '../errors';
-import { Progress, Trainer } from '../train/Trainer';
+import { OptimizerSpec, Progress, Trainer } from '../train/Trainer';
 import { countParameters, mnistCriterion, mnistModel } from '../models/mnist';
 import { MnistCliOptions } from './options';
 
@@ -48,6 +48,22 @@ function progressReporter(quiet: boolean) {
   };
 }
 
+/** 4_train.lua's optimState for each -optimization. */
+export function torch7Optimizer(method: MnistCliOptions['optimization'], opt: MnistCliOptions, trainSize: number): OptimizerSpec {
+  switch (method) {
+    case 'SGD':
+      // learningRateDecay is hard-wired to 1e-7 in 4_train.lua
+      return { method: 'sgd', config: { learningRate: opt.learningRate, weightDecay: opt.weightDecay, momentum: opt.momentum, learningRateDecay: 1e-7 } };
+    case 'ASGD':
+      // t0 counts optimizer steps: trsize·t0 is t0 epochs only for batchSize 1 (as Torch7)
+      return { method: 'asgd', config: { eta0: opt.learningRate, t0: trainSize * opt.t0 } };
+    case 'CG':
+      return { method: 'cg', config: { maxIter: opt.maxIter } };
+    case 'LBFGS':
+      return { method: 'lbfgs', config: { learningRate: opt.learningRate, maxIter: opt.maxIter, nCorrection: 10 } };
+  }
+}
+
 export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Promise<{ testAccuracy: number[] }> {
   if (opt.type === 'cuda' && !cuda.isAvailable()) {
     throw new TorchError("-type cuda: CUDA is not available (no GPU, or LibTorch built without CUDA); use -type float or -type double");
@@ -75,9 +91,9 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     criterion,
     batchSize: opt.batchSize,
     classNames: TORCH7_CLASSES,
-    // 4_train.lua's SGD config: learningRateDecay is hard-wired to 1e-7.
-    optimizer: { method: 'sgd', config: { learningRate: opt.learningRate, weightDecay: opt.weightDecay, momentum: opt.momentum, learningRateDecay: 1e-7 } },
+    optimizer: torch7Optimizer(opt.optimization, opt, data.train.size),
   });
+  say(`==> optimizer: ${opt.optimization}${opt.switchTo ? `, switching to ${opt.switchTo} after epoch ${opt.switchAt}` : ''}`);
 
   const progress = progressReporter(opt.quiet);
   const testAccuracy: number[] = [];
@@ -88,6 +104,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
       test: data.test,
       epochs: opt.epochs > 0 ? opt.epochs : Number.MAX_SAFE_INTEGER,
       save: opt.save,
+      ...(opt.switchTo ? { switchAt: opt.switchAt, switchTo: torch7Optimizer(opt.switchTo, opt, data.train.size) } : {}),
       signal,
       onProgress: (p) => progress.update(p),
       onEpoch: ({ epoch, train, test }) => {

@@ -13,7 +13,9 @@ export interface MnistCliOptions {
   loss: 'nll' | 'mse' | 'margin';
   save: string;
   plot: boolean;
-  optimization: 'SGD';
+  optimization: 'SGD' | 'ASGD' | 'CG' | 'LBFGS';
+  switchAt: number;
+  switchTo?: 'SGD' | 'ASGD' | 'CG' | 'LBFGS';
   learningRate: number;
   batchSize: number;
   weightDecay: number;
@@ -46,7 +48,9 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   loss: { kind: 'string', default: 'nll', help: 'type of loss function to minimize: nll | mse | margin', choices: ['nll', 'mse', 'margin'] },
   save: { kind: 'string', default: 'results', help: 'subdirectory to save/log experiments in' },
   plot: { kind: 'boolean', default: false, help: 'write accuracy plots as training goes (not yet available)' },
-  optimization: { kind: 'string', default: 'SGD', help: 'optimization method: SGD', choices: ['SGD'] },
+  optimization: { kind: 'string', default: 'SGD', help: 'optimization method: SGD | ASGD | CG | LBFGS', choices: ['SGD', 'ASGD', 'CG', 'LBFGS'] },
+  switchAt: { kind: 'int', default: '0', help: 'switch optimizer after this many epochs (0 = never)', min: 0 },
+  switchTo: { kind: 'string', default: '', help: 'the optimizer to switch to: SGD | ASGD | CG | LBFGS', choices: ['', 'SGD', 'ASGD', 'CG', 'LBFGS'] },
   learningRate: { kind: 'number', default: '1e-3', help: 'learning rate at t=0', min: 0 },
   batchSize: { kind: 'int', default: '1', help: 'mini-batch size (1 = pure stochastic)', min: 1 },
   weightDecay: { kind: 'number', default: '0', help: 'weight decay (SGD only)', min: 0 },
@@ -105,6 +109,8 @@ export function parseMnistOptions(argv: string[]): MnistCliOptions {
     out[name] = n;
   }
   if (out.data === '') delete out.data;
+  if (out.switchTo === '') delete out.switchTo;
+  if (((out.switchAt as number) > 0) !== (out.switchTo !== undefined)) throw new TorchError('-switchAt N and -switchTo METHOD go together');
   if ((out.dropout as number) >= 1) throw new TorchError(`Invalid value '${out.dropout}' for -dropout; expected a probability in [0, 1)`);
   return out as unknown as MnistCliOptions;
 }

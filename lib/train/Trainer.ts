@@ -10,6 +10,7 @@ import { NativeOptimizer, NativePassResult, native } from '../native';
 import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
 import { save } from '../nn/serialize';
+import { AsgdConfig, CgConfig, LbfgsConfig, checkMethodConfig } from '../optim/methods';
 import { SgdConfig, checkSgdConfig } from '../optim/sgd';
 import { Tensor, asTensor } from '../tensor';
 import { checkBoolean, checkInteger, checkKeys, invalid } from '../validate';
@@ -22,12 +23,22 @@ export interface Dataset {
   targets: Tensor;
 }
 
+/** An optimizer run natively per minibatch, with Torch7's config table. */
+export type OptimizerSpec =
+  | { method: 'sgd'; config?: SgdConfig }
+  | { method: 'lbfgs'; config?: LbfgsConfig }
+  | { method: 'asgd'; config?: AsgdConfig }
+  | { method: 'cg'; config?: CgConfig };
+
 export interface TrainerOptions {
   model: Module;
   /** Any nn criterion; targets are class indices (MSECriterion encodes them as ±1). */
   criterion: Criterion;
-  /** The optimizer run natively per minibatch (default: sgd with Torch7's defaults). */
-  optimizer?: { method: 'sgd'; config?: SgdConfig };
+  /**
+   * The optimizer run natively per minibatch (default: sgd with Torch7's defaults). LBFGS and CG
+   * evaluate a minibatch several times per step; ASGD's average is used for test passes.
+   */
+  optimizer?: OptimizerSpec;
   /** Minibatch size (Torch7 default 1: pure stochastic). Loss and gradients are averaged over it. */
   batchSize?: number;
   /** Number of classes for the confusion matrix (default 10). */
@@ -80,6 +91,10 @@ export interface FitOptions extends PassOptions {
   save?: string;
   /** Called after each epoch (after the test pass). */
   onEpoch?: (result: EpochResult) => void | Promise<void>;
+  /** Switch optimizer after this many epochs (the report's SGD → L-BFGS experiments). */
+  switchAt?: number;
+  /** The optimizer to switch to at switchAt. */
+  switchTo?: OptimizerSpec;
 }
 
 const OPTION_KEYS = ['model', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize'];
@@ -96,7 +111,8 @@ export class Trainer {
   epoch = 0;
   readonly #params: Tensor;
   readonly #grads: Tensor;
-  readonly #optimizer: NativeOptimizer;
+  #optimizer!: NativeOptimizer;
+  #method: OptimizerSpec['method'] = 'sgd';
   #running = false;
 
   constructor(options: TrainerOptions) {
@@ -112,12 +128,33 @@ export class Trainer {
     if (this.classNames.length !== this.classes) invalid(`${this.classes} class names`, 'classNames', this.classNames);
     this.shuffle = checkBoolean(options.shuffle ?? true, 'shuffle');
     this.testBatchSize = checkInteger(options.testBatchSize ?? 1000, 'testBatchSize', 1);
-    const method = options.optimizer?.method ?? 'sgd';
-    if (method !== 'sgd') invalid("'sgd'", 'optimizer method', method);
-    const config = checkSgdConfig(options.optimizer?.config ?? {});
     // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
     [this.#params, this.#grads] = this.model.getParameters();
-    this.#optimizer = native().optimizerCreate('sgd', config);
+    this.setOptimizer(options.optimizer ?? { method: 'sgd' });
+  }
+
+  /** The optimizer method in use. */
+  get method(): OptimizerSpec['method'] {
+    return this.#method;
+  }
+
+  /**
+   * Switches to a new optimizer (fresh state) for the following epochs, as the report did when it
+   * moved from SGD to L-BFGS mid-run.
+   */
+  setOptimizer(spec: OptimizerSpec): void {
+    if (typeof spec !== 'object' || spec === null) invalid('{ method, config }', 'optimizer', spec);
+    checkKeys(spec, ['method', 'config'], 'optimizer');
+    const method = spec.method;
+    if (!['sgd', 'lbfgs', 'asgd', 'cg'].includes(method)) invalid("'sgd', 'lbfgs', 'asgd' or 'cg'", 'optimizer method', method);
+    if (this.#running) throw new TorchError('setOptimizer: a pass is running; await it first');
+    const config = spec.config ?? {};
+    if (method === 'sgd') this.#optimizer = native().optimizerCreate('sgd', checkSgdConfig(config as SgdConfig));
+    else {
+      checkMethodConfig(method, config);
+      this.#optimizer = native().optimizerCreate(method, config);
+    }
+    this.#method = method;
   }
 
   /** The flat parameter vector the optimizer updates (Torch7's `parameters`). */
@@ -125,11 +162,15 @@ export class Trainer {
     return this.#params;
   }
 
-  /** The native optimizer's Torch7 state: evalCounter (steps so far). */
-  optimizerState(): { evalCounter: number } {
+  /** The native optimizer's Torch7 scalar state: evalCounter for sgd; nIter, funcEval, t for lbfgs; t, eta_t, mu_t for asgd. */
+  optimizerState(): Record<string, number> {
     const s = native().optimizerState(this.#optimizer);
-    if (s.dfdx) new Tensor(s.dfdx).dispose();
-    return { evalCounter: s.evalCounter };
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(s)) {
+      if (typeof v === 'number') out[k] = v;
+      else if (v) new Tensor(v).dispose();
+    }
+    return out;
   }
 
   /** One training epoch over `data` (shuffled), natively. */
@@ -149,13 +190,16 @@ export class Trainer {
    * writes train.log / test.log in Torch7's format and model.net.<epoch> after every epoch.
    */
   async fit(options: FitOptions): Promise<EpochResult[]> {
-    checkKeys(options, ['train', 'test', 'epochs', 'save', 'onEpoch', 'signal', 'onProgress'], 'Trainer.fit');
+    checkKeys(options, ['train', 'test', 'epochs', 'save', 'onEpoch', 'signal', 'onProgress', 'switchAt', 'switchTo'], 'Trainer.fit');
     const epochs = checkInteger(options.epochs, 'epochs', 1);
+    if ((options.switchAt === undefined) !== (options.switchTo === undefined)) throw new TorchError('Trainer.fit: switchAt and switchTo go together');
+    const switchAt = options.switchAt === undefined ? -1 : checkInteger(options.switchAt, 'switchAt', 0);
     const loggers = options.save
       ? { train: new Logger(path.join(options.save, 'train.log')), test: new Logger(path.join(options.save, 'test.log')) }
       : undefined;
     const results: EpochResult[] = [];
     for (let i = 0; i < epochs; i++) {
+      if (this.epoch === switchAt) this.setOptimizer(options.switchTo!);
       const train = await this.trainEpoch(options.train, options);
       const result: EpochResult = { epoch: this.epoch, train };
       loggers?.train.add({ '% mean class accuracy (train set)': train.accuracy * 100 });
@@ -189,7 +233,11 @@ export class Trainer {
         {
           model: this.model.handle,
           criterion: this.criterion.handle,
-          ...(phase === 'train' ? { optimizer: this.#optimizer, params: this.#params.handle, grads: this.#grads.handle } : {}),
+          train: phase === 'train',
+          // test passes get the optimizer too, for ASGD's averaged parameters
+          optimizer: this.#optimizer,
+          params: this.#params.handle,
+          grads: this.#grads.handle,
           inputs: inputs.handle,
           targets: targets.handle,
           batchSize: phase === 'train' ? this.batchSize : this.testBatchSize,

@@ -1,0 +1,188 @@
+// optim.asgd (Bottou's averaged SGD, as Torch7) and optim.cg (Rasmussen's minimize.m, as Torch7's
+// cg.lua) natively.
+#include "optim_method.h"
+
+namespace nodetorch {
+
+namespace {
+
+// x ← (1 − λη_t)x − η_t g; ax averages x once t > t0; η_t = η0 / (1 + λη0 t)^α, μ_t = 1 / max(1, t − t0).
+struct Asgd : OptimMethod {
+  double eta0 = 1e-4, lambda = 1e-4, alpha = 0.75, t0 = 1e6;
+  double etaT = -1, muT = 1, t = 0;
+  at::Tensor ax;
+
+  std::string name() const override { return "asgd"; }
+  void configure(Napi::Object config) override {
+    configNumber(config, "eta0", eta0);
+    configNumber(config, "lambda", lambda);
+    configNumber(config, "alpha", alpha);
+    configNumber(config, "t0", t0);
+    if (etaT < 0) etaT = eta0;
+  }
+  std::vector<double> step(const Feval& feval, at::Tensor& x) override {
+    at::NoGradGuard noGrad;
+    auto [fx, g] = feval(x);
+    x.mul_(1 - lambda * etaT).add_(g, -etaT);
+    if (muT != 1) ax.add_(x - ax, muT);
+    else ax = x.clone();
+    t += 1;
+    etaT = eta0 / std::pow(1 + lambda * eta0 * t, alpha);
+    muT = 1 / std::max(1.0, t - t0);
+    lastEvaluations = 1;
+    return {fx};
+  }
+  at::Tensor evaluationParameters() override { return ax; }
+  std::vector<std::pair<std::string, double>> scalars() const override { return {{"t", t}, {"eta_t", etaT}, {"mu_t", muT}}; }
+};
+
+// Conjugate gradients with Polak-Ribière directions and Rasmussen's interpolating and
+// extrapolating line search (Wolfe-Powell conditions). Deliberate difference from Torch7: Lua's
+// `if ls_failed` is true for 0, so cg.lua stopped after the FIRST failed line search; as
+// Rasmussen intended, this stops after two consecutive failures.
+struct Cg : OptimMethod {
+  double rho = 0.01, sig = 0.5, intv = 0.1, ext = 3.0, maxIter = 20, ratio = 100, maxEval = -1;
+  std::string name() const override { return "cg"; }
+  void configure(Napi::Object config) override {
+    configNumber(config, "rho", rho);
+    configNumber(config, "sig", sig);
+    configNumber(config, "int", intv);
+    configNumber(config, "ext", ext);
+    configNumber(config, "maxIter", maxIter);
+    configNumber(config, "ratio", ratio);
+    maxEval = maxIter * 1.25;
+    configNumber(config, "maxEval", maxEval);
+  }
+  std::vector<double> step(const Feval& feval, at::Tensor& x) override {
+    at::NoGradGuard noGrad;
+    const double red = 1;
+    double i = 0;
+    bool lsFailed = false;
+    std::vector<double> fx;
+    auto eval = [&]() {
+      auto r = feval(x);
+      i += 1;
+      return std::make_pair(r.first, r.second.clone());
+    };
+    auto dot = [](const at::Tensor& a, const at::Tensor& b) { return a.dot(b).item<double>(); };
+    auto [f1, df1] = eval();
+    fx.push_back(f1);
+    at::Tensor s = -df1;
+    double d1 = -dot(s, s);
+    double z1 = red / (1 - d1);
+    double f2 = 0, f3 = 0, d2 = 0, d3 = 0, z2 = 0, z3 = 0;
+    at::Tensor df2;
+    while (i < std::abs(maxEval)) {
+      at::Tensor x0 = x.clone(), df0 = df1.clone();
+      double f0 = f1;
+      x.add_(s, z1);
+      std::tie(f2, df2) = eval();
+      d2 = dot(df2, s);
+      f3 = f1, d3 = d1, z3 = -z1;
+      double m = std::min(maxIter, maxEval - i);
+      bool success = false;
+      double limit = -1;
+      while (true) {
+        while ((f2 > f1 + z1 * rho * d1 || d2 > -sig * d1) && m > 0) {
+          limit = z1;
+          if (f2 > f1) {
+            z2 = z3 - (0.5 * d3 * z3 * z3) / (d3 * z3 + f2 - f3);
+          } else {
+            double A = 6 * (f2 - f3) / z3 + 3 * (d2 + d3);
+            double B = 3 * (f3 - f2) - z3 * (d3 + 2 * d2);
+            z2 = (std::sqrt(B * B - A * d2 * z3 * z3) - B) / A;
+          }
+          if (!std::isfinite(z2)) z2 = z3 / 2;
+          z2 = std::max(std::min(z2, intv * z3), (1 - intv) * z3);
+          z1 += z2;
+          x.add_(s, z2);
+          std::tie(f2, df2) = eval();
+          m -= 1;
+          d2 = dot(df2, s);
+          z3 -= z2;
+        }
+        if (f2 > f1 + z1 * rho * d1 || d2 > -sig * d1) break;
+        if (d2 > sig * d1) {
+          success = true;
+          break;
+        }
+        if (m == 0) break;
+        double A = 6 * (f2 - f3) / z3 + 3 * (d2 + d3);
+        double B = 3 * (f3 - f2) - z3 * (d3 + 2 * d2);
+        z2 = -d2 * z3 * z3 / (B + std::sqrt(B * B - A * d2 * z3 * z3));
+        if (!std::isfinite(z2) || z2 < 0) {
+          z2 = limit < -0.5 ? z1 * (ext - 1) : (limit - z1) / 2;
+        } else if (limit > -0.5 && z2 + z1 > limit) {
+          z2 = (limit - z1) / 2;
+        } else if (limit < -0.5 && z2 + z1 > z1 * ext) {
+          z2 = z1 * (ext - 1);
+        } else if (z2 < -z3 * intv) {
+          z2 = -z3 * intv;
+        } else if (limit > -0.5 && z2 < (limit - z1) * (1 - intv)) {
+          z2 = (limit - z1) * (1 - intv);
+        }
+        f3 = f2, d3 = d2, z3 = -z2;
+        z1 += z2;
+        x.add_(s, z2);
+        std::tie(f2, df2) = eval();
+        m -= 1;
+        d2 = dot(df2, s);
+      }
+      if (success) {
+        f1 = f2;
+        fx.push_back(f1);
+        double ss = (dot(df2, df2) - dot(df2, df1)) / dot(df1, df1);
+        s.mul_(ss).sub_(df2);
+        std::swap(df1, df2);
+        d2 = dot(df1, s);
+        if (d2 > 0) {
+          s = -df1;
+          d2 = -dot(s, s);
+        }
+        z1 *= std::min(ratio, d1 / (d2 - 1e-320));
+        d1 = d2;
+        lsFailed = false;
+      } else {
+        x.copy_(x0);
+        f1 = f0;
+        df1 = df0;
+        if (lsFailed || i > maxEval) break;
+        std::swap(df1, df2);
+        s = -df1;
+        d1 = -dot(s, s);
+        z1 = 1 / (1 - d1);
+        lsFailed = true;
+      }
+    }
+    lastEvaluations = static_cast<int64_t>(i);
+    return fx;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<OptimMethod> createLbfgs();
+
+std::unique_ptr<OptimMethod> createOptimMethod(const std::string& name) {
+  if (name == "lbfgs") return createLbfgs();
+  if (name == "asgd") return std::make_unique<Asgd>();
+  if (name == "cg") return std::make_unique<Cg>();
+  fail("unknown optimizer '" + name + "'; expected sgd, asgd, cg or lbfgs");
+}
+
+void configNumber(Napi::Object config, const char* key, double& out) {
+  Napi::Value v = config.Get(key);
+  if (v.IsNumber()) out = v.As<Napi::Number>().DoubleValue();
+}
+
+Feval checkedFeval(Feval inner, const at::Tensor& x) {
+  return [inner = std::move(inner), sizes = x.sizes().vec()](const at::Tensor& at) {
+    auto r = inner(at);
+    if (!std::isfinite(r.first)) fail("feval returned a loss of " + std::to_string(r.first) + "; expected a finite number");
+    if (!r.second.sizes().equals(sizes))
+      fail("the gradient from feval has shape " + shapeString(r.second.sizes()) + " but x has shape " + shapeString(sizes));
+    return r;
+  };
+}
+
+}  // namespace nodetorch

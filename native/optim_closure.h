@@ -1,0 +1,6 @@
+#pragma once
+#include "common.h"
+
+namespace nodetorch {
+void registerOptimClosure(Napi::Env env, Napi::Object exports);
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Goldens for test/optim-methods.test.ts from an independent reference: PyTorch's torch.optim.LBFGS
+and torch.optim.ASGD (Debian's python3-torch 1.13), configured like Torch7's optim.lbfgs / optim.asgd.
+
+    /usr/bin/python3 test/goldens/make_optim_goldens.py > test/goldens/optim.json
+
+LBFGS: Torch7 and PyTorch share the algorithm (two-loop recursion, ys > 1e-10, H = ys/yy, first step
+min(1, 1/sum|g|)·lr, no re-evaluation after the last iteration) but not the stopping norms, so both
+sides use tiny tolerances and max_eval = floor(1.25·max_iter). ASGD: the same update; PyTorch keeps
+eta and mu as float32 tensors, so the comparison tolerance is 1e-6.
+"""
+import json
+import torch
+
+torch.set_default_dtype(torch.float64)
+
+
+def rosenbrock(x):
+    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+
+def lbfgs_run(line_search, calls, max_iter):
+    x = torch.tensor([-1.5, 2.0], requires_grad=True)
+    opt = torch.optim.LBFGS([x], lr=1, max_iter=max_iter, max_eval=int(max_iter * 1.25), tolerance_grad=1e-12,
+                            tolerance_change=1e-12, history_size=10, line_search_fn='strong_wolfe' if line_search else None)
+
+    def closure():
+        opt.zero_grad()
+        f = rosenbrock(x)
+        f.backward()
+        return f
+
+    out = []
+    for _ in range(calls):
+        opt.step(closure)
+        out.append(x.detach().tolist())
+    return out
+
+
+def asgd_run(steps, record):
+    x = torch.tensor([-1.5, 2.0], requires_grad=True)
+    opt = torch.optim.ASGD([x], lr=1e-3, lambd=1e-4, alpha=0.75, t0=50)
+    out = []
+    for step in range(1, steps + 1):
+        opt.zero_grad()
+        rosenbrock(x).backward()
+        opt.step()
+        if step in record:
+            out.append({'step': step, 'x': x.detach().tolist(), 'ax': opt.state[x]['ax'].tolist()})
+    return out
+
+
+print(json.dumps({
+    'torch': torch.__version__,
+    'lbfgs': {'config': {'learningRate': 1, 'maxIter': 4, 'maxEval': 5, 'nCorrection': 10, 'tolFun': 1e-12, 'tolX': 1e-12},
+              'calls': lbfgs_run(False, 6, 4)},
+    'lbfgsLineSearch': {'config': {'learningRate': 1, 'maxIter': 4, 'maxEval': 5, 'nCorrection': 10, 'tolFun': 1e-12, 'tolX': 1e-12, 'lineSearch': True},
+                        'calls': lbfgs_run(True, 6, 4)},
+    'asgd': {'config': {'eta0': 1e-3, 'lambda': 1e-4, 'alpha': 0.75, 't0': 50},
+             'record': asgd_run(300, {1, 2, 50, 51, 52, 53, 100, 300})},
+}, indent=1))

@@ -1,0 +1,315 @@
+import * as path from 'path';
+import { data, manualSeed, models, nn, optim, tensor, Tensor, Trainer } from '../lib';
+import goldens from './goldens/optim.json';
+
+const arr = (t: Tensor) => t.toArray() as number[];
+const f64 = (v: number[]) => tensor(v, { dtype: 'float64' });
+
+// Rosenbrock's function and gradient, in plain JavaScript.
+function rosenbrock(x: Tensor): [number, Tensor] {
+  const [a, b] = arr(x);
+  return [(1 - a) ** 2 + 100 * (b - a * a) ** 2, f64([-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)])];
+}
+
+// A random convex quadratic ½xᵀAx − bᵀx, A = MᵀM + I (seeded), and its minimiser.
+function quadratic(n: number) {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const M = Array.from({ length: n }, () => Array.from({ length: n }, rnd));
+  const A = M.map((_, i) => M.map((__, j) => M.reduce((s, row) => s + row[i] * row[j], 0) + (i === j ? 1 : 0)));
+  const b = Array.from({ length: n }, rnd);
+  const Ax = (x: number[]) => A.map((row) => row.reduce((s, v, j) => s + v * x[j], 0));
+  const feval = (x: Tensor): [number, Tensor] => {
+    const v = arr(x);
+    const ax = Ax(v);
+    return [0.5 * v.reduce((s, xi, i) => s + xi * ax[i], 0) - v.reduce((s, xi, i) => s + xi * b[i], 0), f64(ax.map((g, i) => g - b[i]))];
+  };
+  const gradNorm = (x: Tensor) => Math.hypot(...arr(feval(x)[1]));
+  return { feval, gradNorm };
+}
+
+describe('optim.lbfgs / asgd / cg match an independent reference', () => {
+  test(`lbfgs agrees step by step with PyTorch ${goldens.torch} torch.optim.LBFGS (fixed step)`, () => {
+    const x = f64([-1.5, 2]);
+    const config = { ...goldens.lbfgs.config };
+    for (const expected of goldens.lbfgs.calls) {
+      optim.lbfgs(rosenbrock, x, config);
+      arr(x).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 10));
+    }
+    expect(config).toMatchObject({ nIter: 24 }); // 6 calls × maxIter 4, state kept in config
+  });
+
+  test('lbfgs with the strong-Wolfe line search agrees with PyTorch line_search_fn="strong_wolfe"', () => {
+    const x = f64([-1.5, 2]);
+    const config = { ...goldens.lbfgsLineSearch.config };
+    for (const expected of goldens.lbfgsLineSearch.calls) {
+      optim.lbfgs(rosenbrock, x, config);
+      arr(x).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 10));
+    }
+  });
+
+  test('asgd agrees with PyTorch torch.optim.ASGD, including the average ax', () => {
+    const x = f64([-1.5, 2]);
+    const config = { ...goldens.asgd.config };
+    let step = 0;
+    let ax: Tensor | undefined;
+    for (const record of goldens.asgd.record) {
+      while (step < record.step) {
+        ax = optim.asgd(rosenbrock, x, config)[2];
+        step++;
+      }
+      arr(x).forEach((v, i) => expect(v).toBeCloseTo(record.x[i], 8));
+      arr(ax!).forEach((v, i) => expect(v).toBeCloseTo(record.ax[i], 8));
+    }
+    // averaging starts after t0 + 2 steps: before, ax = x
+    expect((config as Record<string, number>).t).toBe(300);
+  });
+
+  test("cg's trajectory matches a reference written from Rasmussen's minimize.m", () => {
+    const x = f64([-1.5, 2]);
+    const [, fx, evaluations] = optim.cg(rosenbrock, x, { maxIter: 25 });
+    const ref = minimizeReference([-1.5, 2], 25);
+    expect(fx.length).toBe(ref.fx.length);
+    fx.forEach((v, i) => expect(v).toBeCloseTo(ref.fx[i], 9));
+    arr(x).forEach((v, i) => expect(v).toBeCloseTo(ref.x[i], 9));
+    expect(evaluations).toBe(ref.evaluations);
+  });
+});
+
+describe('each optimizer minimises Rosenbrock and a random convex quadratic', () => {
+  const cases: [string, (x: Tensor, f: optim.Feval) => void, number][] = [
+    ['sgd', (x, f) => { const c = { learningRate: 1e-3 }; for (let i = 0; i < 30000; i++) optim.sgd(f, x, c); }, 30000],
+    ['asgd', (x, f) => { const c = { eta0: 1e-3, t0: 1000 }; for (let i = 0; i < 30000; i++) optim.asgd(f, x, c); }, 30000],
+    ['lbfgs', (x, f) => { optim.lbfgs(f, x, { maxIter: 200 }); }, 200],
+    ['lbfgs + line search', (x, f) => { optim.lbfgs(f, x, { maxIter: 100, lineSearch: true }); }, 100],
+    ['cg', (x, f) => { optim.cg(f, x, { maxIter: 100 }); }, 100],
+  ];
+  for (const [name, run] of cases) {
+    test(`${name}: Rosenbrock from (−1.5, 2) to (1, 1)`, () => {
+      const x = f64([-1.5, 2]);
+      run(x, rosenbrock);
+      arr(x).forEach((v) => expect(v).toBeCloseTo(1, 2));
+    });
+    test(`${name}: quadratic in 8 dimensions`, () => {
+      const q = quadratic(8);
+      const x = f64(new Array(8).fill(0));
+      const start = q.gradNorm(x);
+      run(x, q.feval);
+      expect(q.gradNorm(x)).toBeLessThan(start * 1e-3);
+    });
+  }
+
+  test('cg solves an n-dimensional quadratic in at most n line searches', () => {
+    const q = quadratic(8);
+    const x = f64(new Array(8).fill(0));
+    // fx holds f after each successful line search: by the 8th it is at the minimum
+    // with a tight Wolfe-Powell slope condition (sig) the line searches are exact, as the theorem assumes
+    const [, fx] = optim.cg(q.feval, x, { maxIter: 20, maxEval: 200, sig: 1e-4 });
+    const best = fx[fx.length - 1];
+    expect(fx.length).toBeGreaterThan(8);
+    expect(Math.abs(fx[8] - best)).toBeLessThan(1e-9 * Math.abs(best));
+    expect(Math.abs(fx[4] - best)).toBeGreaterThan(1e-6 * Math.abs(best)); // not trivially early
+    expect(q.gradNorm(x)).toBeLessThan(1e-6);
+  });
+});
+
+describe('bad configs and bad fevals', () => {
+  test('clear errors, never a hang or a crash', () => {
+    const x = f64([0, 0]);
+    expect(() => optim.lbfgs(rosenbrock, x, { maxIter: 0 })).toThrow(/Expected an integer >= 1 for maxIter but received 0/);
+    expect(() => optim.lbfgs(rosenbrock, x, { learningRate: -1 })).toThrow(/Expected a number > 0 for learningRate but received -1/);
+    expect(() => optim.asgd(rosenbrock, x, { eta0: -0.1 })).toThrow(/for eta0/);
+    expect(() => optim.cg(rosenbrock, x, { maxIter: 0 })).toThrow(/for maxIter/);
+    expect(() => optim.cg(rosenbrock, x, { maxiter: 3 } as never)).toThrow(/Unknown option 'maxiter'/);
+    expect(() => optim.lbfgs(() => [NaN, f64([0, 0])], x)).toThrow(/^optimStep: feval returned a loss of nan; expected a finite number/);
+    expect(() => optim.cg(() => [1, f64([0, 0, 0])], x)).toThrow(/gradient from feval has shape \[3\] but x has shape \[2\]/);
+    expect(() => optim.asgd(() => [1, 'g'] as never, x)).toThrow(/expected a Tensor for the gradient returned by feval/);
+    expect(() => optim.lbfgs(() => { throw new Error('user feval failed'); }, x)).toThrow('user feval failed');
+    const state = {};
+    optim.lbfgs(rosenbrock, x, {}, state);
+    expect(() => optim.cg(rosenbrock, x, {}, state)).toThrow(/this state belongs to optim.lbfgs, not optim.cg/);
+  });
+});
+
+describe('optimizers in the native training loop', () => {
+  const inputs = f64(Array.from({ length: 24 }, (_, i) => [Math.sin(i), Math.cos(i), i / 24, (i % 3) - 1]).flat()).view(24, 4);
+  const targets = tensor(Array.from({ length: 24 }, (_, i) => i % 3), { dtype: 'int64' });
+  const make = () => new nn.Sequential().add(new nn.Linear(4, 5)).add(new nn.Tanh()).add(new nn.Linear(5, 3)).add(new nn.LogSoftMax());
+
+  for (const [method, config] of [
+    ['lbfgs', { maxIter: 3, nCorrection: 5, learningRate: 0.5 }],
+    ['cg', { maxIter: 2 }],
+    ['asgd', { eta0: 0.1, t0: 2 }],
+  ] as const) {
+    test(`${method}: the native loop and the closure form give the same numbers`, async () => {
+      manualSeed(3);
+      const a = make();
+      const b = make();
+      const [pa] = a.getParameters();
+      const [pb, gb] = b.getParameters();
+      pb.copy(pa);
+      const crit = new nn.ClassNLLCriterion();
+      const trainer = new Trainer({ model: a, criterion: crit, batchSize: 8, shuffle: false, classes: 3, optimizer: { method, config } as never });
+      await trainer.trainEpoch({ inputs, targets });
+      const state = {};
+      let average: Tensor | undefined;
+      for (let start = 0; start < 24; start += 8) {
+        const x = inputs.slice(0, start, start + 8);
+        const y = targets.slice(0, start, start + 8);
+        const feval: optim.Feval = (w) => {
+          if (w !== pb) pb.copy(w);
+          gb.zero();
+          const out = b.forward(x);
+          const f = crit.forward(out, y);
+          b.backward(x, crit.backward(out, y));
+          return [f, gb];
+        };
+        if (method === 'asgd') average = optim.asgd(feval, pb, { ...config }, state)[2];
+        else optim[method](feval, pb, { ...config }, state);
+      }
+      arr(pa).forEach((v, i) => expect(v).toBeCloseTo(arr(pb)[i], 10));
+      if (method === 'asgd') {
+        // test passes evaluate with ASGD's average, then restore the parameters
+        const result = await trainer.test({ inputs, targets });
+        pb.copy(average!);
+        const correct = b.forward(inputs).argmax(1).eq(targets).to('int64').sum().item() as number;
+        expect(result.accuracy).toBeCloseTo(correct / 24, 12);
+        arr(pa).forEach((v, i) => expect(v).not.toBeNaN());
+      }
+    });
+  }
+});
+
+describe('each optimizer trains the convnet on real MNIST (size small) above 90% within 2 epochs', () => {
+  const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
+  let mnist: data.MnistData;
+  beforeAll(async () => {
+    mnist = await data.mnist({ dir: MNIST_DIR, size: 'small' });
+  });
+  const runs: [string, { method: 'lbfgs' | 'asgd' | 'cg'; config: object }, number, number][] = [
+    ['asgd', { method: 'asgd', config: { eta0: 0.1, t0: 600 } }, 10, 1],
+    ['lbfgs', { method: 'lbfgs', config: { learningRate: 0.02, maxIter: 2, nCorrection: 10 } }, 32, 2],
+    // an integral maxEval caps CG's extrapolation within a line search (Torch7's 2.5 does not)
+    ['cg', { method: 'cg', config: { maxIter: 2, maxEval: 3 } }, 128, 1],
+  ];
+  for (const [name, optimizer, batchSize, epochs] of runs) {
+    test(`${name} (batch ${batchSize}, ${JSON.stringify(optimizer.config)}, ${epochs} epoch${epochs > 1 ? 's' : ''})`, async () => {
+      manualSeed(1);
+      const model = models.mnistModel('convnet').float();
+      const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize, optimizer: optimizer as never });
+      const results = await trainer.fit({ train: mnist.train, test: mnist.test, epochs });
+      const last = results[results.length - 1];
+      console.log(`${name}: test accuracy ${(100 * last.test!.accuracy).toFixed(2)}% after ${epochs} epoch(s), ${last.train.msPerSample.toFixed(3)} ms/sample`);
+      expect(last.test!.accuracy).toBeGreaterThan(0.9);
+    });
+  }
+
+  test('switching optimizer mid-run (SGD → LBFGS after epoch 1), as the report did', async () => {
+    manualSeed(1);
+    const model = models.mnistModel('convnet').float();
+    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 32, optimizer: { method: 'sgd', config: { learningRate: 0.1 } } });
+    const methods: string[] = [];
+    const small = { inputs: mnist.train.inputs.index([0, 2000]), targets: mnist.train.targets.index([0, 2000]) };
+    await trainer.fit({
+      train: small,
+      test: mnist.test,
+      epochs: 2,
+      switchAt: 1,
+      switchTo: { method: 'lbfgs', config: { learningRate: 0.02, maxIter: 2, nCorrection: 10 } },
+      onEpoch: () => { methods.push(trainer.method); },
+    });
+    expect(methods).toEqual(['sgd', 'lbfgs']);
+    expect(trainer.optimizerState().nIter).toBe(2 * Math.ceil(2000 / 32));
+  });
+});
+
+/**
+ * Rasmussen's minimize.m (2006), transcribed directly for the test, with its stopping rule: two
+ * consecutive failed line searches. Returns the accepted f values, x and the evaluation count.
+ */
+function minimizeReference(x0: number[], length: number) {
+  const RHO = 0.01, SIG = 0.5, INT = 0.1, EXT = 3.0, RATIO = 100;
+  const f = (x: number[]) => rosenbrock(f64(x)).map((v) => (v instanceof Tensor ? arr(v) : v)) as [number, number[]];
+  const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
+  const axpy = (x: number[], a: number, s: number[]) => x.map((v, i) => v + a * s[i]);
+  const maxEval = length * 1.25;
+  let X = x0.slice();
+  let i = 0;
+  let lsFailed = false;
+  let [f1, df1] = f(X);
+  i++;
+  const fx = [f1];
+  let s = df1.map((v) => -v);
+  let d1 = -dot(s, s);
+  let z1 = 1 / (1 - d1);
+  while (i < maxEval) {
+    const X0 = X.slice(), F0 = f1, dF0 = df1.slice();
+    X = axpy(X, z1, s);
+    let [f2, df2] = f(X);
+    i++;
+    let d2 = dot(df2, s);
+    let f3 = f1, d3 = d1, z3 = -z1;
+    let M = Math.min(length, maxEval - i);
+    let success = false, limit = -1;
+    for (;;) {
+      while ((f2 > f1 + z1 * RHO * d1 || d2 > -SIG * d1) && M > 0) {
+        limit = z1;
+        let z2: number;
+        if (f2 > f1) z2 = z3 - (0.5 * d3 * z3 * z3) / (d3 * z3 + f2 - f3);
+        else {
+          const A = (6 * (f2 - f3)) / z3 + 3 * (d2 + d3);
+          const B = 3 * (f3 - f2) - z3 * (d3 + 2 * d2);
+          z2 = (Math.sqrt(B * B - A * d2 * z3 * z3) - B) / A;
+        }
+        if (!Number.isFinite(z2)) z2 = z3 / 2;
+        z2 = Math.max(Math.min(z2, INT * z3), (1 - INT) * z3);
+        z1 += z2;
+        X = axpy(X, z2, s);
+        [f2, df2] = f(X);
+        i++;
+        M--;
+        d2 = dot(df2, s);
+        z3 -= z2;
+      }
+      if (f2 > f1 + z1 * RHO * d1 || d2 > -SIG * d1) break;
+      if (d2 > SIG * d1) { success = true; break; }
+      if (M === 0) break;
+      const A = (6 * (f2 - f3)) / z3 + 3 * (d2 + d3);
+      const B = 3 * (f3 - f2) - z3 * (d3 + 2 * d2);
+      let z2 = (-d2 * z3 * z3) / (B + Math.sqrt(B * B - A * d2 * z3 * z3));
+      if (!Number.isFinite(z2) || z2 < 0) z2 = limit < -0.5 ? z1 * (EXT - 1) : (limit - z1) / 2;
+      else if (limit > -0.5 && z2 + z1 > limit) z2 = (limit - z1) / 2;
+      else if (limit < -0.5 && z2 + z1 > z1 * EXT) z2 = z1 * (EXT - 1);
+      else if (z2 < -z3 * INT) z2 = -z3 * INT;
+      else if (limit > -0.5 && z2 < (limit - z1) * (1 - INT)) z2 = (limit - z1) * (1 - INT);
+      f3 = f2; d3 = d2; z3 = -z2;
+      z1 += z2;
+      X = axpy(X, z2, s);
+      [f2, df2] = f(X);
+      i++;
+      M--;
+      d2 = dot(df2, s);
+    }
+    if (success) {
+      f1 = f2;
+      fx.push(f1);
+      const beta = (dot(df2, df2) - dot(df1, df2)) / dot(df1, df1);
+      s = s.map((v, k) => beta * v - df2[k]);
+      [df1, df2] = [df2, df1];
+      d2 = dot(df1, s);
+      if (d2 > 0) { s = df1.map((v) => -v); d2 = -dot(s, s); }
+      z1 = z1 * Math.min(RATIO, d1 / (d2 - Number.MIN_VALUE));
+      d1 = d2;
+      lsFailed = false;
+    } else {
+      X = X0; f1 = F0; df1 = dF0;
+      if (lsFailed || i > maxEval) break;
+      [df1, df2] = [df2, df1];
+      s = df1.map((v) => -v);
+      d1 = -dot(s, s);
+      z1 = 1 / (1 - d1);
+      lsFailed = true;
+    }
+  }
+  return { fx, x: X, evaluations: i };
+}
