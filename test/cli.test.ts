@@ -54,6 +54,7 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     ['-loss mse (Tanh output, ±1 targets)', ['-loss', 'mse', '-learningRate', '0.05'], 'MSECriterion'],
     ['-loss margin', ['-loss', 'margin'], 'MultiMarginCriterion'],
     ['-dropout 0.5 -extraConv', ['-dropout', '0.5', '-extraConv'], 'nn.Dropout(0.5)'],
+    ['-optimization SGD -switchAt 1 -switchTo LBFGS (2 epochs)', ['-learningRate', '0.02', '-batchSize', '32', '-epochs', '2', '-switchAt', '1', '-switchTo', 'LBFGS'], 'switching to LBFGS after epoch 1'],
   ] as const) {
     test(`${name} trains above 90% on size small`, () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
@@ -78,6 +79,9 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
       [['mnist', '-loss', 'hinge'], /Invalid value 'hinge' for -loss; expected one of nll, mse, margin/],
       [['mnist', '-dropout', '1'], /Invalid value '1' for -dropout; expected a probability in \[0, 1\)/],
       [['mnist', '-model', 'mlp', '-extraConv'], /-extraConv needs -model convnet/],
+      [['mnist', '-optimization', 'Adam'], /Invalid value 'Adam' for -optimization; expected one of SGD, ASGD, CG, LBFGS/],
+      [['mnist', '-switchAt', '3'], /-switchAt N and -switchTo METHOD go together/],
+      [['mnist', '-maxIter', '0'], /Invalid value '0' for -maxIter; expected an integer >= 1/],
       [['mnist', '-size', 'small', '-data', '/nonexistent'], /MNIST files not found in '\/nonexistent'/],
       [['train'], /unknown command 'train'/],
     ];

@@ -47,7 +47,7 @@ export interface TrainerOptions {
   classNames?: string[];
   /** Reshuffle the training set every epoch (default true), from the generator seeded by manualSeed. */
   shuffle?: boolean;
-  /** Batch size of test passes (default 1000; the result equals Torch7's one-sample-at-a-time test). */
+  /** Batch size of test passes (default 100: much faster than 1000 on CPUs; the result equals Torch7's one-sample-at-a-time test). */
   testBatchSize?: number;
 }
 
@@ -127,7 +127,7 @@ export class Trainer {
     this.classNames = options.classNames ?? Array.from({ length: this.classes }, (_, i) => String(i + 1));
     if (this.classNames.length !== this.classes) invalid(`${this.classes} class names`, 'classNames', this.classNames);
     this.shuffle = checkBoolean(options.shuffle ?? true, 'shuffle');
-    this.testBatchSize = checkInteger(options.testBatchSize ?? 1000, 'testBatchSize', 1);
+    this.testBatchSize = checkInteger(options.testBatchSize ?? 100, 'testBatchSize', 1);
     // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
     [this.#params, this.#grads] = this.model.getParameters();
     this.setOptimizer(options.optimizer ?? { method: 'sgd' });
