@@ -85,6 +85,8 @@ export interface NativeBinding {
   sgdUpdate(x: NativeTensor, g: NativeTensor, config: object, state: SgdStateData): SgdStateData;
   optimizerCreate(type: 'sgd' | 'lbfgs' | 'asgd' | 'cg', config: object): NativeOptimizer;
   optimizerState(o: NativeOptimizer): Record<string, number | NativeTensor | null>;
+  optimizerTensors(o: NativeOptimizer): Record<string, NativeTensor>;
+  optimizerRestore(o: NativeOptimizer, scalars: Record<string, number>, tensors: Record<string, NativeTensor>): void;
   optimStep(
     method: string,
     x: NativeTensor,

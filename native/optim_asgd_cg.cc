@@ -34,6 +34,17 @@ struct Asgd : OptimMethod {
   }
   at::Tensor evaluationParameters() override { return ax; }
   std::vector<std::pair<std::string, double>> scalars() const override { return {{"t", t}, {"eta_t", etaT}, {"mu_t", muT}}; }
+  std::vector<std::pair<std::string, at::Tensor>> tensors() const override {
+    if (!ax.defined()) return {};
+    return {{"ax", ax}};
+  }
+  void restore(const std::map<std::string, double>& s, const std::map<std::string, at::Tensor>& tensors) override {
+    t = restoredScalar(s, "t");
+    etaT = restoredScalar(s, "eta_t");
+    muT = restoredScalar(s, "mu_t");
+    auto it = tensors.find("ax");
+    ax = it == tensors.end() ? at::Tensor() : it->second;
+  }
 };
 
 // Conjugate gradients with Polak-Ribière directions and Rasmussen's interpolating and
@@ -168,6 +179,12 @@ std::unique_ptr<OptimMethod> createOptimMethod(const std::string& name) {
   if (name == "asgd") return std::make_unique<Asgd>();
   if (name == "cg") return std::make_unique<Cg>();
   fail("unknown optimizer '" + name + "'; expected sgd, asgd, cg or lbfgs");
+}
+
+double restoredScalar(const std::map<std::string, double>& scalars, const std::string& key) {
+  auto it = scalars.find(key);
+  if (it == scalars.end()) fail("the saved optimizer state has no '" + key + "'");
+  return it->second;
 }
 
 void configNumber(Napi::Object config, const char* key, double& out) {

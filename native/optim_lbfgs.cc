@@ -220,7 +220,33 @@ struct Lbfgs : OptimMethod {
   }
 
   std::vector<std::pair<std::string, double>> scalars() const override {
-    return {{"nIter", static_cast<double>(nIter)}, {"funcEval", static_cast<double>(funcEval)}, {"t", t}, {"Hdiag", hDiag}};
+    return {{"nIter", static_cast<double>(nIter)}, {"funcEval", static_cast<double>(funcEval)}, {"t", t}, {"Hdiag", hDiag}, {"f_old", fOld}};
+  }
+  std::vector<std::pair<std::string, at::Tensor>> tensors() const override {
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    if (d.defined()) out.emplace_back("d", d);
+    if (gOld.defined()) out.emplace_back("g_old", gOld);
+    for (size_t i = 0; i < dirs.size(); ++i) {
+      out.emplace_back("old_dirs." + std::to_string(i), dirs[i]);
+      out.emplace_back("old_stps." + std::to_string(i), steps[i]);
+    }
+    return out;
+  }
+  void restore(const std::map<std::string, double>& s, const std::map<std::string, at::Tensor>& t) override {
+    nIter = static_cast<int64_t>(restoredScalar(s, "nIter"));
+    funcEval = static_cast<int64_t>(restoredScalar(s, "funcEval"));
+    this->t = restoredScalar(s, "t");
+    hDiag = restoredScalar(s, "Hdiag");
+    fOld = restoredScalar(s, "f_old");
+    auto get = [&](const std::string& k) { auto it = t.find(k); return it == t.end() ? at::Tensor() : it->second; };
+    d = get("d");
+    gOld = get("g_old");
+    dirs.clear();
+    steps.clear();
+    for (size_t i = 0; t.count("old_dirs." + std::to_string(i)); ++i) {
+      dirs.push_back(get("old_dirs." + std::to_string(i)));
+      steps.push_back(get("old_stps." + std::to_string(i)));
+    }
   }
 };
 

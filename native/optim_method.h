@@ -5,6 +5,7 @@
 #include "common.h"
 
 #include <functional>
+#include <map>
 #include <memory>
 
 namespace nodetorch {
@@ -25,7 +26,16 @@ struct OptimMethod {
   virtual at::Tensor evaluationParameters() { return {}; }
   // Scalar state, for JavaScript (evalCounter, nIter, t, …).
   virtual std::vector<std::pair<std::string, double>> scalars() const { return {}; }
+  // The whole state, for checkpoints: scalars plus named tensors (lists as name.0, name.1, …).
+  virtual std::vector<std::pair<std::string, at::Tensor>> tensors() const { return {}; }
+  virtual void restore(const std::map<std::string, double>& scalars, const std::map<std::string, at::Tensor>& tensors) {
+    (void)scalars;
+    (void)tensors;
+  }
 };
+
+// Reads a restored value, or fails naming it.
+double restoredScalar(const std::map<std::string, double>& scalars, const std::string& key);
 
 std::unique_ptr<OptimMethod> createOptimMethod(const std::string& name);
 

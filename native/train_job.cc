@@ -270,6 +270,47 @@ Napi::Value optimizerState(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// optimizerTensors(o) → { name: tensor }: the optimizer's state tensors, for checkpoints.
+Napi::Value optimizerTensors(const Napi::CallbackInfo& info) {
+  auto& box = boxedArg<OptimizerBox>(info, 0, kOptimizerTag, "a native optimizer");
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  if (box.method == "sgd") {
+    if (box.state.dfdx.defined()) out.Set("dfdx", wrapTensor(env, box.state.dfdx));
+  } else {
+    for (auto& [key, t] : box.other->tensors()) out.Set(key, wrapTensor(env, t));
+  }
+  return out;
+}
+
+// optimizerRestore(o, scalars, tensors): the inverse of optimizerState + optimizerTensors.
+Napi::Value optimizerRestore(const Napi::CallbackInfo& info) {
+  auto& box = boxedArg<OptimizerBox>(info, 0, kOptimizerTag, "a native optimizer");
+  if (!info[1].IsObject() || !info[2].IsObject()) fail("expected scalars and tensors objects");
+  std::map<std::string, double> scalars;
+  std::map<std::string, at::Tensor> tensors;
+  Napi::Object s = info[1].As<Napi::Object>(), t = info[2].As<Napi::Object>();
+  Napi::Array keys = s.GetPropertyNames();
+  for (uint32_t k = 0; k < keys.Length(); ++k) {
+    std::string key = keys.Get(k).As<Napi::String>().Utf8Value();
+    scalars[key] = s.Get(key).As<Napi::Number>().DoubleValue();
+  }
+  keys = t.GetPropertyNames();
+  for (uint32_t k = 0; k < keys.Length(); ++k) {
+    std::string key = keys.Get(k).As<Napi::String>().Utf8Value();
+    tensors[key] = tensorValue(info.Env(), t.Get(key), "optimizer state '" + key + "'").clone();
+  }
+  if (!box.busy.try_lock()) fail("this optimizer is used by a running pass");
+  std::lock_guard<std::mutex> unlock(box.busy, std::adopt_lock);
+  if (box.method == "sgd") {
+    box.state.evalCounter = static_cast<int64_t>(restoredScalar(scalars, "evalCounter"));
+    box.state.dfdx = tensors.count("dfdx") ? tensors["dfdx"] : at::Tensor();
+  } else {
+    box.other->restore(scalars, tensors);
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerTrainJob(Napi::Env env, Napi::Object exports) {
@@ -277,6 +318,8 @@ void registerTrainJob(Napi::Env env, Napi::Object exports) {
       {"runPass", runPassEntry},
       {"optimizerCreate", optimizerCreate},
       {"optimizerState", optimizerState},
+      {"optimizerTensors", optimizerTensors},
+      {"optimizerRestore", optimizerRestore},
   };
   registerEntries(env, exports, entries);
 }

@@ -4,6 +4,7 @@
  * counted into a confusion matrix without returning to JavaScript; progress comes back as
  * events and an AbortSignal stops it between batches. The event loop never blocks.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { TorchError } from '../errors';
 import { NativeOptimizer, NativePassResult, native } from '../native';
@@ -112,7 +113,7 @@ export class Trainer {
   readonly #params: Tensor;
   readonly #grads: Tensor;
   #optimizer!: NativeOptimizer;
-  #method: OptimizerSpec['method'] = 'sgd';
+  #spec: OptimizerSpec = { method: 'sgd' };
   #running = false;
 
   constructor(options: TrainerOptions) {
@@ -135,7 +136,7 @@ export class Trainer {
 
   /** The optimizer method in use. */
   get method(): OptimizerSpec['method'] {
-    return this.#method;
+    return this.#spec.method;
   }
 
   /**
@@ -154,7 +155,55 @@ export class Trainer {
       checkMethodConfig(method, config);
       this.#optimizer = native().optimizerCreate(method, config);
     }
-    this.#method = method;
+    this.#spec = { method, config: { ...config } } as OptimizerSpec;
+  }
+
+  /**
+   * Writes a checkpoint (atomically): the model's parameters, the optimizer (method, config and
+   * its whole state: momentum buffer, L-BFGS history, ASGD average…) and the epoch count, so that
+   * training resumes exactly with loadCheckpoint.
+   */
+  saveCheckpoint(file: string): void {
+    if (this.#running) throw new TorchError('saveCheckpoint: a pass is running; await it first');
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const scalars = this.optimizerState();
+    const named = native().optimizerTensors(this.#optimizer);
+    const names = Object.keys(named);
+    const description = {
+      format: 'nodetorch-checkpoint',
+      version: 1,
+      epoch: this.epoch,
+      optimizer: this.#spec,
+      scalars,
+      tensors: names,
+      module: this.model.spec(),
+      dtype: this.model.dtype,
+    };
+    native().saveArchive(file, JSON.stringify(description), [this.#params.handle, ...names.map((n) => named[n])]);
+    names.forEach((n) => new Tensor(named[n]).dispose());
+  }
+
+  /** Restores a checkpoint written by saveCheckpoint into this Trainer (same model structure). */
+  loadCheckpoint(file: string): void {
+    if (this.#running) throw new TorchError('loadCheckpoint: a pass is running; await it first');
+    const { json, tensors } = native().loadArchive(file);
+    const owned = tensors.map((t) => new Tensor(t));
+    try {
+      const d = JSON.parse(json);
+      if (d.format !== 'nodetorch-checkpoint') throw new TorchError(`loadCheckpoint: '${file}' is not a nodetorch checkpoint`);
+      if (JSON.stringify(d.module) !== JSON.stringify(this.model.spec())) {
+        throw new TorchError(`loadCheckpoint: '${file}' holds a different model structure than this Trainer's`);
+      }
+      if (owned[0].numel !== this.#params.numel) throw new TorchError(`loadCheckpoint: ${owned[0].numel} parameters in the file, ${this.#params.numel} in the model`);
+      this.setOptimizer(d.optimizer);
+      this.#params.copy(owned[0]);
+      const named: Record<string, import('../native').NativeTensor> = {};
+      (d.tensors as string[]).forEach((n, i) => (named[n] = owned[i + 1].handle));
+      native().optimizerRestore(this.#optimizer, d.scalars, named);
+      this.epoch = d.epoch;
+    } finally {
+      owned.forEach((t) => t.dispose());
+    }
   }
 
   /** The flat parameter vector the optimizer updates (Torch7's `parameters`). */

@@ -1,0 +1,58 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { manualSeed, nn, tensor, Tensor, Trainer, OptimizerSpec } from '../lib';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-ckpt-'));
+const inputs = tensor(Array.from({ length: 30 }, (_, i) => [Math.sin(i), Math.cos(2 * i), i / 30, (i % 3) - 1]), { dtype: 'float64' });
+const targets = tensor(Array.from({ length: 30 }, (_, i) => (i * 7) % 3), { dtype: 'int64' });
+const data = { inputs, targets };
+const make = () => new nn.Sequential().add(new nn.Linear(4, 6)).add(new nn.Tanh()).add(new nn.Linear(6, 3)).add(new nn.LogSoftMax());
+const trainer = (model: nn.Module, optimizer: OptimizerSpec) => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 5, shuffle: false, classes: 3, optimizer });
+const values = (t: Tensor) => t.toArray() as number[];
+
+describe('checkpoints resume training exactly', () => {
+  const specs: OptimizerSpec[] = [
+    { method: 'sgd', config: { learningRate: 0.2, momentum: 0.9, learningRateDecay: 0.01 } },
+    { method: 'lbfgs', config: { learningRate: 0.3, maxIter: 3, nCorrection: 4 } },
+    { method: 'asgd', config: { eta0: 0.2, t0: 3 } },
+    { method: 'cg', config: { maxIter: 2 } },
+  ];
+  for (const spec of specs) {
+    test(`${spec.method}: 2 epochs straight = 1 epoch, checkpoint, load into a fresh Trainer, 1 epoch`, async () => {
+      manualSeed(1);
+      const straight = trainer(make(), spec);
+      const start = values(straight.parameters);
+      await straight.trainEpoch(data);
+      await straight.trainEpoch(data);
+      const expected = values(straight.parameters);
+      const expectedTest = (await straight.test(data)).loss;
+
+      const first = trainer(make(), spec);
+      first.parameters.copy(tensor(start, { dtype: 'float64' }));
+      await first.trainEpoch(data);
+      const file = path.join(dir, `${spec.method}.ckpt`);
+      first.saveCheckpoint(file);
+
+      manualSeed(99); // a different initialisation, overwritten by the checkpoint
+      const resumed = trainer(make(), { method: 'sgd' });
+      resumed.loadCheckpoint(file);
+      expect(resumed.epoch).toBe(1);
+      expect(resumed.method).toBe(spec.method);
+      await resumed.trainEpoch(data);
+      values(resumed.parameters).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12));
+      expect((await resumed.test(data)).loss).toBeCloseTo(expectedTest, 12); // ASGD: with the restored average
+      expect(resumed.optimizerState()).toEqual(straight.optimizerState());
+    });
+  }
+
+  test('a checkpoint of another model structure, or a model file, is refused', () => {
+    const t = trainer(make(), { method: 'sgd' });
+    const file = path.join(dir, 'other.ckpt');
+    trainer(new nn.Sequential().add(new nn.Linear(4, 3)).add(new nn.LogSoftMax()), { method: 'sgd' }).saveCheckpoint(file);
+    expect(() => t.loadCheckpoint(file)).toThrow(/holds a different model structure/);
+    nn.save(path.join(dir, 'model.net'), make());
+    expect(() => t.loadCheckpoint(path.join(dir, 'model.net'))).toThrow(/is not a nodetorch checkpoint/);
+    expect(() => t.loadCheckpoint(path.join(dir, 'missing.ckpt'))).toThrow(/no such file/);
+  });
+});
