@@ -21,3 +21,4 @@ export * as data from './data';
 export { Trainer, ConfusionMatrix, Logger } from './train';
 export type { OptimizerSpec, TrainerOptions, Dataset, Progress, PassResult, EpochResult, PassOptions, FitOptions } from './train';
 export * as models from './models';
+export * as augment from './augment';

@@ -97,6 +97,8 @@ export interface NativeBinding {
   runPass(options: NativePassOptions, onProgress: (p: NativeProgress) => void): { promise: Promise<NativePassResult>; cancel: () => void };
   gradcheckModule(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor, eps: number, seed: number | null): GradcheckNative;
   gradcheckCriterion(c: NativeCriterion, input: NativeTensor, target: NativeTensor, eps: number): { input: GradcheckEntry };
+  rotate(images: NativeTensor, angles: NativeTensor, mode: string): NativeTensor;
+  augment(images: NativeTensor, augmentations: { kind: string; std: number; mode?: string }[]): NativeTensor;
   // files
   saveArchive(path: string, json: string, tensors: NativeTensor[]): void;
   loadArchive(path: string): { json: string; tensors: NativeTensor[] };
@@ -118,6 +120,7 @@ export interface NativePassOptions {
   model: NativeModule;
   criterion: NativeCriterion;
   train: boolean;
+  augment?: { kind: string; std: number; mode?: string }[];
   optimizer?: NativeOptimizer;
   params?: NativeTensor;
   grads?: NativeTensor;

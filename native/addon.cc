@@ -1,4 +1,5 @@
 // Registers every export; the concepts live in their own files.
+#include "augment.h"
 #include "autograd.h"
 #include "common.h"
 #include "gradcheck.h"
@@ -39,6 +40,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerTrainJob(env, exports);
   registerSerialize(env, exports);
   registerGradcheck(env, exports);
+  registerAugment(env, exports);
   return exports;
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "augment.h"
 #include "boxed.h"
 #include "module_api.h"
 #include "optim_method.h"
@@ -45,6 +46,7 @@ struct Job {
   at::Tensor params, grads, inputs, targets;
   int64_t batchSize = 1, classes = 10;
   bool train = true, shuffle = true;
+  std::vector<Augmentation> augmentations;  // training passes only
   at::ScalarType dtype = at::kFloat;
   at::Device device = at::Device(at::kCPU);
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
@@ -104,6 +106,7 @@ void runBatches(Job& job) {
     end = std::min(begin + job.batchSize, n);
     at::Tensor index = order.slice(0, begin, end);
     at::Tensor x = job.inputs.index_select(0, index).to(job.device, job.dtype);
+    if (job.train && !job.augmentations.empty()) x = augmentBatch(x, job.augmentations);
     y = job.targets.index_select(0, index).to(job.device, at::kLong);
     // Torch7's feval: loss and gradients averaged over the minibatch. The confusion matrix and the
     // running loss count each minibatch once, at its first evaluation (Torch7 counted every
@@ -201,6 +204,7 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   job->device = parseDevice(get("device").As<Napi::String>().Utf8Value());
   Napi::Value optimizer = get("optimizer");
   job->train = get("train").ToBoolean().Value();
+  job->augmentations = augmentationsFrom(get("augment"));
   if (!optimizer.IsUndefined() && !optimizer.IsNull()) {
     job->optimizer = unboxed<OptimizerBox>(env, optimizer, kOptimizerTag);
     if (job->optimizer == nullptr) fail("expected a native optimizer");

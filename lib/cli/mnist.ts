@@ -4,6 +4,7 @@
  * model.net.<epoch> under -save.
  */
 import { SingleBar } from 'cli-progress';
+import * as augment from '../augment';
 import * as cuda from '../cuda';
 import { manualSeed, setNumThreads } from '../creation';
 import { mnist } from '../data/mnist';
@@ -92,7 +93,10 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     batchSize: opt.batchSize,
     classNames: TORCH7_CLASSES,
     optimizer: torch7Optimizer(opt.optimization, opt, data.train.size),
+    // 4_train.lua rotated each normalised training sample by θ ~ N(0, σ²) (nearest neighbour)
+    augment: [augment.rotate({ std: opt.rotate }), augment.noise({ std: opt.noise })].filter((a) => a.std > 0),
   });
+  if (opt.rotate > 0 || opt.noise > 0) say(`==> augmentation: rotation σ = ${opt.rotate} rad, noise σ = ${opt.noise}`);
   say(`==> optimizer: ${opt.optimization}${opt.switchTo ? `, switching to ${opt.switchTo} after epoch ${opt.switchAt}` : ''}`);
 
   const progress = progressReporter(opt.quiet);

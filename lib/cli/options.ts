@@ -23,6 +23,8 @@ export interface MnistCliOptions {
   t0: number;
   maxIter: number;
   type: 'double' | 'float' | 'cuda';
+  rotate: number;
+  noise: number;
   dropout: number;
   extraConv: boolean;
   /** Epochs to run; 0 runs until interrupted, as Torch7's endless loop. */
@@ -58,6 +60,8 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   t0: { kind: 'number', default: '1', help: 'start averaging at t0 (ASGD only), in nb of epochs', min: 0 },
   maxIter: { kind: 'int', default: '2', help: 'maximum nb of iterations for CG and LBFGS', min: 1 },
   type: { kind: 'string', default: 'double', help: 'type: double | float | cuda', choices: ['double', 'float', 'cuda'] },
+  rotate: { kind: 'number', default: '0', help: 'random rotation of training images, θ ~ N(0, σ²) radians (report: 0.2)', min: 0 },
+  noise: { kind: 'number', default: '0', help: 'additive Gaussian noise σ on training images (normalised units)', min: 0 },
   dropout: { kind: 'number', default: '0', help: 'Dropout(p) before the first Linear (report experiment; 0 = none)', min: 0 },
   extraConv: { kind: 'boolean', default: false, help: 'one more 5×5 convolution stage (report experiment)' },
   epochs: { kind: 'int', default: '0', help: 'epochs to run (0 = until interrupted, like Torch7)', min: 0 },

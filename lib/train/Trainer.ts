@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TorchError } from '../errors';
 import { NativeOptimizer, NativePassResult, native } from '../native';
+import { Augmentation } from '../augment';
 import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
 import { save } from '../nn/serialize';
@@ -48,6 +49,8 @@ export interface TrainerOptions {
   classNames?: string[];
   /** Reshuffle the training set every epoch (default true), from the generator seeded by manualSeed. */
   shuffle?: boolean;
+  /** Augmentations applied in order to every training minibatch, natively (e.g. [augment.rotate({ std: 0.2 })]). */
+  augment?: Augmentation[];
   /** Batch size of test passes (default 100: much faster than 1000 on CPUs; the result equals Torch7's one-sample-at-a-time test). */
   testBatchSize?: number;
 }
@@ -98,7 +101,7 @@ export interface FitOptions extends PassOptions {
   switchTo?: OptimizerSpec;
 }
 
-const OPTION_KEYS = ['model', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize'];
+const OPTION_KEYS = ['model', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize', 'augment'];
 
 export class Trainer {
   readonly model: Module;
@@ -108,6 +111,7 @@ export class Trainer {
   readonly classNames: string[];
   readonly shuffle: boolean;
   readonly testBatchSize: number;
+  readonly augment: Augmentation[];
   /** Epochs trained so far. */
   epoch = 0;
   readonly #params: Tensor;
@@ -129,6 +133,10 @@ export class Trainer {
     if (this.classNames.length !== this.classes) invalid(`${this.classes} class names`, 'classNames', this.classNames);
     this.shuffle = checkBoolean(options.shuffle ?? true, 'shuffle');
     this.testBatchSize = checkInteger(options.testBatchSize ?? 100, 'testBatchSize', 1);
+    this.augment = options.augment ?? [];
+    if (!Array.isArray(this.augment) || this.augment.some((a) => typeof a !== 'object' || a === null || !['rotate', 'noise'].includes(a.kind))) {
+      invalid('an array of augmentations (augment.rotate, augment.noise)', 'Trainer augment', options.augment);
+    }
     // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
     [this.#params, this.#grads] = this.model.getParameters();
     this.setOptimizer(options.optimizer ?? { method: 'sgd' });
@@ -283,6 +291,7 @@ export class Trainer {
           model: this.model.handle,
           criterion: this.criterion.handle,
           train: phase === 'train',
+          augment: this.augment.map(({ kind, std, mode }) => ({ kind, std, ...(mode ? { mode } : {}) })),
           // test passes get the optimizer too, for ASGD's averaged parameters
           optimizer: this.#optimizer,
           params: this.#params.handle,
