@@ -67,6 +67,31 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     });
   }
 
+  test('nodetorch predict writes result.lua-style predictions.csv from the saved model and prints its accuracy', () => {
+    const output = path.join(save, 'predictions.csv');
+    const r = cli('predict', '-model', path.join(save, 'model.net.1'), '-output', output);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const rows = fs.readFileSync(output, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('Id,Prediction');
+    expect(rows).toHaveLength(10001);
+    const predictions = rows.slice(1).map((row, i) => {
+      const [id, p] = row.split(',').map(Number);
+      expect(id).toBe(i + 1);
+      expect(p).toBeGreaterThanOrEqual(1);
+      expect(p).toBeLessThanOrEqual(10);
+      return p;
+    });
+    const printed = Number(/total accuracy is ([\d.]+)/.exec(r.stdout)![1]);
+    expect(printed).toBeGreaterThan(0.95);
+    // the printed accuracy is the CSV's agreement with the real test labels (label = digit + 1)
+    return data.mnist({ dir: MNIST_DIR, size: 'full' }).then((mnist) => {
+      const labels = mnist.test.targets.toArray() as number[];
+      const agree = predictions.filter((p, i) => p === labels[i] + 1).length / 10000;
+      expect(agree).toBeCloseTo(printed, 12);
+    });
+  });
+
   test('bad options are clear errors with exit code 2', () => {
     const cases: [string[], RegExp][] = [
       [['mnist', '-learningRate', 'fast'], /Invalid value 'fast' for -learningRate; expected a number >= 0/],
@@ -84,6 +109,9 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
       [['mnist', '-maxIter', '0'], /Invalid value '0' for -maxIter; expected an integer >= 1/],
       [['mnist', '-size', 'small', '-data', '/nonexistent'], /MNIST files not found in '\/nonexistent'/],
       [['train'], /unknown command 'train'/],
+      [['predict'], /-model FILE is required/],
+      [['predict', '-model', '/nonexistent.net'], /no such file '\/nonexistent.net'/],
+      [['mnist', '-rotate', '-1'], /Invalid value '-1' for -rotate|-rotate/],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);

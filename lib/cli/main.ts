@@ -5,11 +5,14 @@
 import { TorchError } from '../errors';
 import { runMnist } from './mnist';
 import { mnistHelp, parseMnistOptions } from './options';
+import { parsePredictOptions, runPredict } from './predict';
 
 const USAGE = `Usage: nodetorch <command> [options]
 
 Commands:
   mnist     train the Torch7 MNIST study (doall.lua); 'nodetorch mnist -help' lists its options
+  predict   write predictions.csv for the MNIST test set from a saved model (result.lua):
+            nodetorch predict -model results/model.net.1 [-output predictions.csv] [-data DIR]
 
 Examples:
   nodetorch mnist -size small -epochs 1 -type float
@@ -20,6 +23,18 @@ export async function main(argv: string[]): Promise<number> {
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     console.log(USAGE);
     return command ? 0 : 2;
+  }
+  if (command === 'predict') {
+    try {
+      await runPredict(parsePredictOptions(rest));
+      return 0;
+    } catch (e) {
+      if (e instanceof TorchError) {
+        console.error(`nodetorch: ${e.message}`);
+        return 2;
+      }
+      throw e;
+    }
   }
   if (command !== 'mnist') {
     console.error(`nodetorch: unknown command '${command}'\n\n${USAGE}`);
