@@ -22,3 +22,4 @@ export { Trainer, ConfusionMatrix, Logger } from './train';
 export type { OptimizerSpec, TrainerOptions, Dataset, Progress, PassResult, EpochResult, PassOptions, FitOptions } from './train';
 export * as models from './models';
 export * as augment from './augment';
+export * as plot from './plot';

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-packages=(libtorch-dev libopenblas0-pthread cmake g++ ccache)
+packages=(libtorch-dev libopenblas0-pthread cmake g++ ccache fonts-dejavu-core)
 missing=()
 if command -v dpkg >/dev/null 2>&1; then
   for p in "${packages[@]}"; do

@@ -16,7 +16,7 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
   const save = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
   let run: ReturnType<typeof cli>;
   beforeAll(() => {
-    run = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-learningRate', '0.1', '--batchSize', '10', '-save', save);
+    run = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-learningRate', '0.1', '--batchSize', '10', '-save', save, '-plot');
   });
 
   test('trains the default convnet (L2 pooling + subtractive normalisation) one epoch on size small to ≥ 95%, printing Torch7-style output', () => {
@@ -90,6 +90,27 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
       const agree = predictions.filter((p, i) => p === labels[i] + 1).length / 10000;
       expect(agree).toBeCloseTo(printed, 12);
     });
+  });
+
+  test('-plot wrote accuracy.svg/.png; nodetorch plot overlays several runs', () => {
+    const png = fs.readFileSync(path.join(save, 'accuracy.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBeGreaterThan(500); // width in pixels
+    const svg = fs.readFileSync(path.join(save, 'accuracy.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('mnist (test)');
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-run-'));
+    fs.writeFileSync(path.join(other, 'test.log'), '% mean class accuracy (test set)\t\n 9.8820e+01\t\n 9.9130e+01\t\n');
+    const out = path.join(other, 'overlay');
+    const r = cli('plot', save, other, '-output', out, '-title', 'two runs');
+    expect(r.stderr).toBe('');
+    const overlay = fs.readFileSync(`${out}.svg`, 'utf8');
+    expect(overlay).toContain(`${path.basename(other)} (test)`);
+    expect(overlay).toContain(`${path.basename(save)} (test)`);
+    expect(overlay).toContain('two runs');
+    expect(fs.readFileSync(`${out}.png`).subarray(1, 4).toString()).toBe('PNG');
+    expect(cli('plot').stderr).toMatch(/plot needs at least one results folder/);
+    expect(cli('plot', '/nonexistent').stderr).toMatch(/No train.log or test.log in '\/nonexistent'/);
   });
 
   test('bad options are clear errors with exit code 2', () => {

@@ -6,11 +6,14 @@ import { TorchError } from '../errors';
 import { runMnist } from './mnist';
 import { mnistHelp, parseMnistOptions } from './options';
 import { parsePredictOptions, runPredict } from './predict';
+import { runPlot } from './plot';
 
 const USAGE = `Usage: nodetorch <command> [options]
 
 Commands:
   mnist     train the Torch7 MNIST study (doall.lua); 'nodetorch mnist -help' lists its options
+  plot      overlay the accuracy curves of results folders (train.log/test.log) as SVG and PNG:
+            nodetorch plot results-a results-b [-output figure] [-title TEXT]
   predict   write predictions.csv for the MNIST test set from a saved model (result.lua):
             nodetorch predict -model results/model.net.1 [-output predictions.csv] [-data DIR]
 
@@ -24,9 +27,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  if (command === 'predict') {
+  if (command === 'predict' || command === 'plot') {
     try {
-      await runPredict(parsePredictOptions(rest));
+      if (command === 'predict') await runPredict(parsePredictOptions(rest));
+      else await runPlot(rest);
       return 0;
     } catch (e) {
       if (e instanceof TorchError) {

@@ -4,10 +4,12 @@
  * model.net.<epoch> under -save.
  */
 import { SingleBar } from 'cli-progress';
+import * as path from 'path';
 import * as augment from '../augment';
 import * as cuda from '../cuda';
 import { manualSeed, setNumThreads } from '../creation';
 import { mnist } from '../data/mnist';
+import { runSeries, writeAccuracyFigure } from '../plot';
 import { TorchError } from '../errors';
 import { OptimizerSpec, Progress, Trainer } from '../train/Trainer';
 import { countParameters, mnistCriterion, mnistModel } from '../models/mnist';
@@ -111,7 +113,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
       ...(opt.switchTo ? { switchAt: opt.switchAt, switchTo: torch7Optimizer(opt.switchTo, opt, data.train.size) } : {}),
       signal,
       onProgress: (p) => progress.update(p),
-      onEpoch: ({ epoch, train, test }) => {
+      onEpoch: async ({ epoch, train, test }) => {
         progress.stop();
         say(`==> epoch # ${epoch} [batchSize = ${opt.batchSize}]`);
         say(`==> time to learn 1 sample = ${train.msPerSample.toFixed(4)}ms`);
@@ -120,6 +122,10 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
         if (!opt.quiet) say(test!.confusion.toString());
         say(`==> epoch ${epoch}: train accuracy ${(100 * train.accuracy).toFixed(2)}%, test accuracy ${(100 * test!.accuracy).toFixed(2)}%`);
         testAccuracy.push(test!.accuracy);
+        if (opt.plot) {
+          const files = await writeAccuracyFigure(path.join(opt.save, 'accuracy'), runSeries(opt.save, 'mnist'), 'MNIST accuracy per epoch');
+          say(`==> plotted ${files.svg} and ${files.png}`);
+        }
       },
     });
   } finally {

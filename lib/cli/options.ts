@@ -49,7 +49,7 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   model: { kind: 'string', default: 'convnet', help: 'type of model to construct: linear | mlp | convnet', choices: ['linear', 'mlp', 'convnet'] },
   loss: { kind: 'string', default: 'nll', help: 'type of loss function to minimize: nll | mse | margin', choices: ['nll', 'mse', 'margin'] },
   save: { kind: 'string', default: 'results', help: 'subdirectory to save/log experiments in' },
-  plot: { kind: 'boolean', default: false, help: 'write accuracy plots as training goes (not yet available)' },
+  plot: { kind: 'boolean', default: false, help: 'write <save>/accuracy.svg and .png after every epoch' },
   optimization: { kind: 'string', default: 'SGD', help: 'optimization method: SGD | ASGD | CG | LBFGS', choices: ['SGD', 'ASGD', 'CG', 'LBFGS'] },
   switchAt: { kind: 'int', default: '0', help: 'switch optimizer after this many epochs (0 = never)', min: 0 },
   switchTo: { kind: 'string', default: '', help: 'the optimizer to switch to: SGD | ASGD | CG | LBFGS', choices: ['', 'SGD', 'ASGD', 'CG', 'LBFGS'] },

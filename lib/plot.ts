@@ -1,0 +1,83 @@
+/**
+ * plot: accuracy-per-epoch figures like the report's, from Torch7 Logger files, drawn with
+ * Vega-Lite (SVG) and rendered to PNG with resvg. One run or several runs overlaid.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { TorchError } from './errors';
+import { writeFileAtomic } from './util/atomic';
+
+/** One curve: a label and one value per epoch (percent). */
+export interface Series {
+  label: string;
+  values: number[];
+}
+
+/** Reads a Torch7 Logger file (train.log / test.log): the first column's values. */
+export function readLog(file: string): number[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TorchError(`Cannot read log '${file}': ${(e as Error).message}`);
+  }
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length === 0) return [];
+  return lines.slice(1).map((line, i) => {
+    const v = Number(line.split('\t')[0]);
+    if (!Number.isFinite(v)) throw new TorchError(`Log '${file}' line ${i + 2} is not a number: '${line}'`);
+    return v;
+  });
+}
+
+/** The train and test accuracy series of one results folder (label: the folder's name unless given). */
+export function runSeries(dir: string, label = path.basename(path.resolve(dir))): Series[] {
+  const out: Series[] = [];
+  for (const [split, file] of [['train', 'train.log'], ['test', 'test.log']] as const) {
+    const f = path.join(dir, file);
+    if (fs.existsSync(f)) out.push({ label: `${label} (${split})`, values: readLog(f) });
+  }
+  if (out.length === 0) throw new TorchError(`No train.log or test.log in '${dir}'`);
+  return out;
+}
+
+/** An SVG line chart of accuracy (%) per epoch. */
+export async function accuracySvg(series: Series[], title = 'Accuracy per epoch'): Promise<string> {
+  // vega and vega-lite load lazily: only plotting needs them
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const vega = require('vega');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const vl = require('vega-lite');
+  const values = series.flatMap((s) => s.values.map((accuracy, i) => ({ epoch: i + 1, accuracy, run: s.label })));
+  const spec = vl.compile({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 560,
+    height: 320,
+    background: 'white',
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { zero: false } },
+      color: { field: 'run', type: 'nominal', title: null },
+    },
+    config: { font: 'DejaVu Sans' },
+  }).spec;
+  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
+  const svg: string = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+/** Writes `<base>.svg` and `<base>.png` (atomically) and returns their paths. */
+export async function writeAccuracyFigure(base: string, series: Series[], title?: string): Promise<{ svg: string; png: string }> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { Resvg } = require('@resvg/resvg-js');
+  const svg = await accuracySvg(series, title);
+  fs.mkdirSync(path.dirname(path.resolve(base)), { recursive: true });
+  const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+  writeFileAtomic(`${base}.svg`, svg);
+  writeFileAtomic(`${base}.png`, png);
+  return { svg: `${base}.svg`, png: `${base}.png` };
+}
