@@ -29,6 +29,8 @@ export interface NativeBinding {
   randn(shape: number[], dtype: DTypeName, device: string): NativeTensor;
   arange(start: number, end: number, step: number, dtype: DTypeName, device: string): NativeTensor;
   manualSeed(seed: number): void;
+  rngState(): NativeTensor;
+  setRngState(state: NativeTensor): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   cudaDeviceCount(): number;

@@ -1,6 +1,8 @@
 // Tensor factories, seeding and threads.
 #include "tensor_create.h"
 
+#include <mutex>
+
 #include "tensor_handle.h"
 
 namespace nodetorch {
@@ -59,6 +61,22 @@ Napi::Value manualSeed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// rngState() / setRngState(t): the CPU generator's state (shuffling and augmentation draw from it),
+// so that a checkpoint resumes with the same random stream.
+Napi::Value rngState(const Napi::CallbackInfo& info) {
+  at::Generator gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return wrapTensor(info.Env(), gen.get_state());
+}
+
+Napi::Value setRngState(const Napi::CallbackInfo& info) {
+  at::Tensor& state = tensorArg(info, 0, "generator state");
+  at::Generator gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+  return info.Env().Undefined();
+}
+
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   at::set_num_threads(static_cast<int>(intArg(info, 0, "thread count")));
   return info.Env().Undefined();
@@ -85,6 +103,7 @@ void registerTensorCreate(Napi::Env env, Napi::Object exports) {
       {"fromBuffer", fromBuffer},       {"full", full},
       {"rand", rand},                   {"randn", randn},
       {"arange", arange},               {"manualSeed", manualSeed},
+      {"rngState", rngState},           {"setRngState", setRngState},
       {"setNumThreads", setNumThreads}, {"getNumThreads", getNumThreads},
       {"cudaDeviceCount", cudaDeviceCount}, {"libtorchVersion", libtorchVersion},
   };

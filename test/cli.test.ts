@@ -113,6 +113,26 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     expect(cli('plot', '/nonexistent').stderr).toMatch(/No train.log or test.log in '\/nonexistent'/);
   });
 
+  test('-resume continues a run exactly: 1 epoch + resume 1 epoch = 2 epochs straight', () => {
+    const fast = ['-size', 'small', '-type', 'float', '-model', 'mlp', '-batchSize', '50', '-learningRate', '0.05', '-quiet'];
+    const straight = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-straight-'));
+    const split = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-split-'));
+    expect(cli('mnist', ...fast, '-epochs', '2', '-save', straight).status).toBe(0);
+    expect(cli('mnist', ...fast, '-epochs', '1', '-save', split).status).toBe(0);
+    const resumed = cli('mnist', ...fast, '-epochs', '1', '-save', split, '-resume', path.join(split, 'checkpoint'));
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toContain('resumed from');
+    expect(resumed.stdout).toContain('==> epoch 2:');
+    for (const log of ['train.log', 'test.log']) {
+      const rows = fs.readFileSync(path.join(split, log), 'utf8');
+      expect(rows.trim().split('\n')).toHaveLength(3);
+      expect(rows).toBe(fs.readFileSync(path.join(straight, log), 'utf8'));
+    }
+    expect(fs.existsSync(path.join(split, 'model.net.2'))).toBe(true);
+    const wrong = cli('mnist', '-size', 'small', '-type', 'float', '-model', 'linear', '-epochs', '1', '-save', split, '-resume', path.join(split, 'checkpoint'));
+    expect(wrong.stderr).toMatch(/holds a different model structure/);
+  });
+
   test('bad options are clear errors with exit code 2', () => {
     const cases: [string[], RegExp][] = [
       [['mnist', '-learningRate', 'fast'], /Invalid value 'fast' for -learningRate; expected a number >= 0/],

@@ -98,6 +98,10 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     // 4_train.lua rotated each normalised training sample by θ ~ N(0, σ²) (nearest neighbour)
     augment: [augment.rotate({ std: opt.rotate }), augment.noise({ std: opt.noise })].filter((a) => a.std > 0),
   });
+  if (opt.resume) {
+    trainer.loadCheckpoint(opt.resume);
+    say(`==> resumed from ${opt.resume} after epoch ${trainer.epoch} (optimizer ${trainer.method})`);
+  }
   if (opt.rotate > 0 || opt.noise > 0) say(`==> augmentation: rotation σ = ${opt.rotate} rad, noise σ = ${opt.noise}`);
   say(`==> optimizer: ${opt.optimization}${opt.switchTo ? `, switching to ${opt.switchTo} after epoch ${opt.switchAt}` : ''}`);
 

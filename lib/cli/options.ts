@@ -29,6 +29,8 @@ export interface MnistCliOptions {
   extraConv: boolean;
   /** Epochs to run; 0 runs until interrupted, as Torch7's endless loop. */
   epochs: number;
+  /** A checkpoint to resume from. */
+  resume?: string;
   /** Folder with the MNIST files (else MNIST_DIR, the cache or a download). */
   data?: string;
   quiet: boolean;
@@ -65,6 +67,7 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   dropout: { kind: 'number', default: '0', help: 'Dropout(p) before the first Linear (report experiment; 0 = none)', min: 0 },
   extraConv: { kind: 'boolean', default: false, help: 'one more 5×5 convolution stage (report experiment)' },
   epochs: { kind: 'int', default: '0', help: 'epochs to run (0 = until interrupted, like Torch7)', min: 0 },
+  resume: { kind: 'string', default: '', help: 'continue from a checkpoint (<save>/checkpoint of an earlier run): parameters, optimizer state, epoch, logs' },
   data: { kind: 'string', default: '', help: 'folder with the MNIST IDX files (default: MNIST_DIR, cache, download)' },
   quiet: { kind: 'boolean', default: false, help: 'no progress bar or confusion matrices' },
 };
@@ -114,6 +117,7 @@ export function parseMnistOptions(argv: string[]): MnistCliOptions {
   }
   if (out.data === '') delete out.data;
   if (out.switchTo === '') delete out.switchTo;
+  if (out.resume === '') delete out.resume;
   if (((out.switchAt as number) > 0) !== (out.switchTo !== undefined)) throw new TorchError('-switchAt N and -switchTo METHOD go together');
   if ((out.dropout as number) >= 1) throw new TorchError(`Invalid value '${out.dropout}' for -dropout; expected a probability in [0, 1)`);
   return out as unknown as MnistCliOptions;

@@ -21,11 +21,20 @@ export class Logger {
   #names: string[] | null = null;
   #text = '';
 
-  /** Creates (truncates) the log file, making its folder first. */
-  constructor(file: string) {
+  /**
+   * Creates (truncates) the log file, making its folder first; with `append`, continues an
+   * existing log instead (a resumed run).
+   */
+  constructor(file: string, options: { append?: boolean } = {}) {
     this.file = file;
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    writeFileAtomic(file, '');
+    if (options.append && fs.existsSync(file)) {
+      this.#text = fs.readFileSync(file, 'utf8');
+      const header = this.#text.split('\n')[0];
+      if (header) this.#names = header.split('\t').filter((n) => n !== '');
+    } else {
+      writeFileAtomic(file, '');
+    }
   }
 
   /** Appends one row, e.g. add({ '% mean class accuracy (test set)': 98.8 }). */

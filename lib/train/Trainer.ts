@@ -91,7 +91,10 @@ export interface FitOptions extends PassOptions {
   test?: Dataset;
   /** Number of epochs to run (Torch7 ran forever). */
   epochs: number;
-  /** Folder for train.log, test.log and model.net.<epoch> (written atomically); none when unset. */
+  /**
+   * Folder for train.log, test.log, model.net.<epoch> and `checkpoint` (all written atomically);
+   * none when unset. A Trainer that already trained (e.g. after loadCheckpoint) appends to the logs.
+   */
   save?: string;
   /** Called after each epoch (after the test pass). */
   onEpoch?: (result: EpochResult) => void | Promise<void>;
@@ -168,8 +171,8 @@ export class Trainer {
 
   /**
    * Writes a checkpoint (atomically): the model's parameters, the optimizer (method, config and
-   * its whole state: momentum buffer, L-BFGS history, ASGD average…) and the epoch count, so that
-   * training resumes exactly with loadCheckpoint.
+   * its whole state: momentum buffer, L-BFGS history, ASGD average…), the epoch count and the
+   * random generator's state, so that training resumes exactly with loadCheckpoint.
    */
   saveCheckpoint(file: string): void {
     if (this.#running) throw new TorchError('saveCheckpoint: a pass is running; await it first');
@@ -177,18 +180,21 @@ export class Trainer {
     const scalars = this.optimizerState();
     const named = native().optimizerTensors(this.#optimizer);
     const names = Object.keys(named);
+    const rng = native().rngState();
     const description = {
       format: 'nodetorch-checkpoint',
       version: 1,
       epoch: this.epoch,
+      rng: names.length + 1, // index of the generator state among the tensors
       optimizer: this.#spec,
       scalars,
       tensors: names,
       module: this.model.spec(),
       dtype: this.model.dtype,
     };
-    native().saveArchive(file, JSON.stringify(description), [this.#params.handle, ...names.map((n) => named[n])]);
+    native().saveArchive(file, JSON.stringify(description), [this.#params.handle, ...names.map((n) => named[n]), rng]);
     names.forEach((n) => new Tensor(named[n]).dispose());
+    new Tensor(rng).dispose();
   }
 
   /** Restores a checkpoint written by saveCheckpoint into this Trainer (same model structure). */
@@ -208,6 +214,8 @@ export class Trainer {
       const named: Record<string, import('../native').NativeTensor> = {};
       (d.tensors as string[]).forEach((n, i) => (named[n] = owned[i + 1].handle));
       native().optimizerRestore(this.#optimizer, d.scalars, named);
+      // the random stream continues where it was (shuffling, augmentation)
+      native().setRngState(owned[d.rng].handle);
       this.epoch = d.epoch;
     } finally {
       owned.forEach((t) => t.dispose());
@@ -252,7 +260,10 @@ export class Trainer {
     if ((options.switchAt === undefined) !== (options.switchTo === undefined)) throw new TorchError('Trainer.fit: switchAt and switchTo go together');
     const switchAt = options.switchAt === undefined ? -1 : checkInteger(options.switchAt, 'switchAt', 0);
     const loggers = options.save
-      ? { train: new Logger(path.join(options.save, 'train.log')), test: new Logger(path.join(options.save, 'test.log')) }
+      ? {
+          train: new Logger(path.join(options.save, 'train.log'), { append: this.epoch > 0 }),
+          test: new Logger(path.join(options.save, 'test.log'), { append: this.epoch > 0 }),
+        }
       : undefined;
     const results: EpochResult[] = [];
     for (let i = 0; i < epochs; i++) {
@@ -265,6 +276,7 @@ export class Trainer {
         result.test = await this.test(options.test, options);
         loggers?.test.add({ '% mean class accuracy (test set)': result.test.accuracy * 100 });
       }
+      if (options.save) this.saveCheckpoint(path.join(options.save, 'checkpoint'));
       results.push(result);
       await options.onEpoch?.(result);
     }
