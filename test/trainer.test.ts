@@ -16,7 +16,7 @@ describe('Trainer on real MNIST', () => {
 
   test('one epoch on size small reaches ≥ 95% test accuracy, without blocking the event loop', async () => {
     manualSeed(1);
-    const model = convnet().float();
+    const model = models.mnistModel('convnet').float(); // the study's default L2-pooling convnet
     const trainer = new Trainer({
       model,
       criterion: new nn.ClassNLLCriterion(),
