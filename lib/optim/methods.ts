@@ -77,7 +77,8 @@ const SPECS: Record<string, Record<string, { min?: number; integer?: boolean; po
 export function checkMethodConfig(method: 'lbfgs' | 'asgd' | 'cg', config: object): void {
   if (typeof config !== 'object' || config === null) invalid('a config object', `optim.${method} config`, config);
   const spec = SPECS[method];
-  const stateKeys = ['nIter', 'funcEval', 't', 'Hdiag', 'eta_t', 'mu_t', 'evaluations'];
+  // the state mirrored into config by earlier calls (state defaults to config, as Torch7)
+  const stateKeys = ['nIter', 'funcEval', 't', 'Hdiag', 'f_old', 'eta_t', 'mu_t', 'evaluations'];
   checkKeys(config, [...Object.keys(spec), ...stateKeys], `optim.${method} config`);
   for (const [key, rule] of Object.entries(spec)) {
     const value = (config as Record<string, unknown>)[key];
