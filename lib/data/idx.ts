@@ -31,15 +31,23 @@ function readMaybeGzip(file: string): Buffer {
   return raw;
 }
 
-export function readIdxImages(file: string, expectedCount?: number): IdxImages {
+/** Reads the file and checks its header: length, magic number and item count. */
+function readHeader(file: string, kind: 'image' | 'label', expectedCount?: number): { data: Buffer; count: number } {
+  const [headerSize, expectedMagic] = kind === 'image' ? [16, 0x803] : [8, 0x801];
   const data = readMaybeGzip(file);
-  if (data.length < 16) throw new TorchError(`MNIST file '${file}' is too short for an IDX image header (${data.length} bytes)`);
+  if (data.length < headerSize) throw new TorchError(`MNIST file '${file}' is too short for an IDX ${kind} header (${data.length} bytes)`);
   const magic = data.readUInt32BE(0);
-  if (magic !== 0x803) throw new TorchError(`MNIST file '${file}' has magic 0x${magic.toString(16).padStart(8, '0')}; expected 0x00000803 (IDX images)`);
+  const hex = (m: number) => `0x${m.toString(16).padStart(8, '0')}`;
+  if (magic !== expectedMagic) throw new TorchError(`MNIST file '${file}' has magic ${hex(magic)}; expected ${hex(expectedMagic)} (IDX ${kind}s)`);
   const count = data.readUInt32BE(4);
+  if (expectedCount !== undefined && count !== expectedCount) throw new TorchError(`MNIST file '${file}' holds ${count} ${kind}s; expected ${expectedCount}`);
+  return { data, count };
+}
+
+export function readIdxImages(file: string, expectedCount?: number): IdxImages {
+  const { data, count } = readHeader(file, 'image', expectedCount);
   const rows = data.readUInt32BE(8);
   const cols = data.readUInt32BE(12);
-  if (expectedCount !== undefined && count !== expectedCount) throw new TorchError(`MNIST file '${file}' holds ${count} images; expected ${expectedCount}`);
   if (rows !== 28 || cols !== 28) throw new TorchError(`MNIST file '${file}' has ${rows}×${cols} images; expected 28×28`);
   const size = 16 + count * rows * cols;
   if (data.length !== size) throw new TorchError(`MNIST file '${file}' has ${data.length} bytes; expected ${size} for ${count} images of ${rows}×${cols} (truncated or corrupt)`);
@@ -47,12 +55,7 @@ export function readIdxImages(file: string, expectedCount?: number): IdxImages {
 }
 
 export function readIdxLabels(file: string, expectedCount?: number): Uint8Array {
-  const data = readMaybeGzip(file);
-  if (data.length < 8) throw new TorchError(`MNIST file '${file}' is too short for an IDX label header (${data.length} bytes)`);
-  const magic = data.readUInt32BE(0);
-  if (magic !== 0x801) throw new TorchError(`MNIST file '${file}' has magic 0x${magic.toString(16).padStart(8, '0')}; expected 0x00000801 (IDX labels)`);
-  const count = data.readUInt32BE(4);
-  if (expectedCount !== undefined && count !== expectedCount) throw new TorchError(`MNIST file '${file}' holds ${count} labels; expected ${expectedCount}`);
+  const { data, count } = readHeader(file, 'label', expectedCount);
   if (data.length !== 8 + count) throw new TorchError(`MNIST file '${file}' has ${data.length} bytes; expected ${8 + count} for ${count} labels (truncated or corrupt)`);
   const labels = new Uint8Array(data.buffer, data.byteOffset + 8, count);
   const bad = labels.findIndex((l) => l > 9);
