@@ -1,10 +1,12 @@
 /**
  * npm run bench: training throughput (samples/s) of the study's max-pooling convnet at batch sizes
- * 1, 32 and 128, through nodetorch's public API (Trainer, native loop) and through the same loop
- * written directly in C++ against LibTorch (bench/train_loop.cc), side by side.
- * Options: BENCH_THREADS (default 2), BENCH_SAMPLES (default 2000 for batch 1, 6000 otherwise).
+ * 1, 32 and 128, through nodetorch's public API (Trainer, native loop), through the same loop
+ * written directly in C++ against LibTorch (bench/train_loop.cc) and, where a Python with torch is
+ * found, in PyTorch (bench/train_loop.py), side by side.
+ * Options: BENCH_THREADS (default 2), BENCH_SAMPLES (default 2000 for batch 1, 6000 otherwise),
+ * BENCH_PYTHON (default: the first of python3, /usr/bin/python3 that imports torch).
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { manualSeed, models, nn, randn, rand, setNumThreads, Trainer, libtorchVersion } from '../lib';
@@ -42,23 +44,35 @@ function cppBinary(): string {
   return binary;
 }
 
-function cppRate(binary: string, batchSize: number, samples: number): number {
-  const out = execFileSync(binary, [String(batchSize), String(samples), String(threads)], { encoding: 'utf8' });
-  return JSON.parse(out.trim()).samplesPerSecond;
+/** A Python interpreter that imports torch, or undefined (the PyTorch column is then left out). */
+function pythonWithTorch(): string | undefined {
+  const candidates = process.env.BENCH_PYTHON ? [process.env.BENCH_PYTHON] : ['python3', '/usr/bin/python3'];
+  return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+}
+
+function loopRate(command: string, args: string[], batchSize: number, samples: number): { samplesPerSecond: number; torch?: string } {
+  const out = execFileSync(command, [...args, String(batchSize), String(samples), String(threads)], { encoding: 'utf8' });
+  return JSON.parse(out.trim());
 }
 
 async function main() {
   setNumThreads(threads);
   const binary = cppBinary();
+  const python = pythonWithTorch();
+  const script = path.join(root, 'bench', 'train_loop.py');
   console.log(`LibTorch ${libtorchVersion()}, ${threads} threads, float32, CPU; convnet 1×32×32 → 10, SGD`);
-  console.log('| batch | samples | nodetorch (samples/s) | plain LibTorch C++ (samples/s) | nodetorch / C++ |');
-  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  if (!python) console.log('(no Python with torch found: the PyTorch column is left out; set BENCH_PYTHON)');
+  console.log('| batch | samples | nodetorch | plain LibTorch C++ | PyTorch | nodetorch / C++ | nodetorch / PyTorch |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const batch of batchSizes) {
     const samples = samplesFor(batch);
     const ours = await nodetorchRate(batch, samples);
-    const ref = cppRate(binary, batch, samples);
-    console.log(`| ${batch} | ${samples} | ${ours.toFixed(1)} | ${ref.toFixed(1)} | ${(ours / ref).toFixed(3)} |`);
+    const cpp = loopRate(binary, [], batch, samples).samplesPerSecond;
+    const py = python ? loopRate(python, [script], batch, samples) : undefined;
+    const pyCells = py ? [py.samplesPerSecond.toFixed(1) + ` (torch ${py.torch})`, (ours / py.samplesPerSecond).toFixed(3)] : ['–', '–'];
+    console.log(`| ${batch} | ${samples} | ${ours.toFixed(1)} | ${cpp.toFixed(1)} | ${pyCells[0]} | ${(ours / cpp).toFixed(3)} | ${pyCells[1]} |`);
   }
+  console.log('(samples/s)');
 }
 
 main().catch((e) => {
