@@ -133,20 +133,21 @@ async function writeResults(root: string, profile: Profile): Promise<void> {
     `${profile === 'cpu' ? '1000' : '10000'} test samples; run time is wall-clock on the machine that ran it.`,
   ];
   for (const e of experiments(profile)) {
-    const dirs = e.runs.map((r) => path.join(root, e.name, slug(r.label))).filter((d) => fs.existsSync(path.join(d, 'test.log')));
-    if (dirs.length === 0) continue;
+    const done = e.runs
+      .map((run) => ({ run, dir: path.join(root, e.name, slug(run.label)) }))
+      .filter(({ dir }) => fs.existsSync(path.join(dir, 'test.log')));
+    if (done.length === 0) continue;
     lines.push('', `## ${e.name}`, '', `${e.report}. ${e.epochs} epochs per run.`, '');
     lines.push('| run | epochs | last test % | best test % (epoch) | last train % | run time |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const r of e.runs) {
-      const dir = path.join(root, e.name, slug(r.label));
-      if (!dirs.includes(dir)) continue;
+    for (const { run, dir } of done) {
       const test = readLog(path.join(dir, 'test.log'));
       const train = readLog(path.join(dir, 'train.log'));
       const best = Math.max(...test);
-      const secs = runSeconds(dir);
-      lines.push(`| ${r.label} | ${test.length} | ${test[test.length - 1].toFixed(2)} | ${best.toFixed(2)} (${test.indexOf(best) + 1}) | ${train[train.length - 1].toFixed(2)} | ${(secs / 60).toFixed(1)} min |`);
+      const minutes = (runSeconds(dir) / 60).toFixed(1);
+      lines.push(`| ${run.label} | ${test.length} | ${test[test.length - 1].toFixed(2)} | ${best.toFixed(2)} (${test.indexOf(best) + 1}) | ${train[train.length - 1].toFixed(2)} | ${minutes} min |`);
     }
-    await writeAccuracyFigure(path.join(root, e.name, 'accuracy'), dirs.flatMap((d) => runSeries(d).filter((s) => s.label.endsWith('(test)'))), `${e.name} (${size(profile)})`);
+    const curves = done.flatMap(({ run, dir }) => runSeries(dir, run.label).filter((s) => s.label.endsWith('(test)')));
+    await writeAccuracyFigure(path.join(root, e.name, 'accuracy'), curves, `${e.name}: test accuracy (size ${size(profile)})`);
     lines.push('', `![${e.name}](${e.name}/accuracy.png)`);
   }
   fs.writeFileSync(path.join(root, 'RESULTS.md.tmp'), `${lines.join('\n')}\n`);
