@@ -105,11 +105,14 @@ const slug = (label: string) => label.replace(/σ/g, 'sigma').replace(/[^A-Za-z0
 const size = (profile: Profile) => (profile === 'cpu' ? 'small' : 'full');
 
 function runOnce(dir: string, profile: Profile, e: Experiment, run: Run, threads: string[]): void {
-  const done = fs.existsSync(path.join(dir, 'test.log')) ? readLog(path.join(dir, 'test.log')).length : 0;
-  if (done >= e.epochs) return;
-  const args = ['mnist', '-size', size(profile), '-type', 'float', '-quiet', ...threads, ...run.args, '-save', dir, '-epochs', String(e.epochs - done)];
   const checkpoint = path.join(dir, 'checkpoint');
-  if (done > 0 && fs.existsSync(checkpoint)) args.push('-resume', checkpoint);
+  const logged = fs.existsSync(path.join(dir, 'test.log')) ? readLog(path.join(dir, 'test.log')).length : 0;
+  if (logged >= e.epochs) return;
+  // an unfinished run resumes from its checkpoint; without one (checkpoints are not committed) it
+  // starts over, and the CLI truncates the logs
+  const done = fs.existsSync(checkpoint) ? logged : 0;
+  const args = ['mnist', '-size', size(profile), '-type', 'float', '-quiet', ...threads, ...run.args, '-save', dir, '-epochs', String(e.epochs - done)];
+  if (done > 0) args.push('-resume', checkpoint);
   console.log(`==> ${e.name} / ${run.label}: ${e.epochs - done} epochs, size ${size(profile)}`);
   const started = Date.now();
   const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'lib', 'cli', 'main.js'), ...args], { stdio: 'inherit' });
