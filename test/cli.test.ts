@@ -109,6 +109,10 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     expect(overlay).toContain(`${path.basename(save)} (test)`);
     expect(overlay).toContain('two runs');
     expect(fs.readFileSync(`${out}.png`).subarray(1, 4).toString()).toBe('PNG');
+    const labelled = cli('plot', save, other, '-output', out, '-label', 'σ 0.2', '-label', 'σ 0');
+    expect(labelled.stderr).toBe('');
+    expect(fs.readFileSync(`${out}.svg`, 'utf8')).toContain('σ 0 (test)');
+    expect(cli('plot', save, other, '-label', 'one').stderr).toMatch(/plot got 1 -label for 2 folders; give one per folder/);
     expect(cli('plot').stderr).toMatch(/plot needs at least one results folder/);
     expect(cli('plot', '/nonexistent').stderr).toMatch(/No train.log or test.log in '\/nonexistent'/);
   });

@@ -13,7 +13,7 @@ const USAGE = `Usage: nodetorch <command> [options]
 Commands:
   mnist     train the Torch7 MNIST study (doall.lua); 'nodetorch mnist -help' lists its options
   plot      overlay the accuracy curves of results folders (train.log/test.log) as SVG and PNG:
-            nodetorch plot results-a results-b [-output figure] [-title TEXT]
+            nodetorch plot results-a results-b [-output figure] [-title TEXT] [-label A -label B]
   predict   write predictions.csv for the MNIST test set from a saved model (result.lua):
             nodetorch predict -model results/model.net.1 [-output predictions.csv] [-data DIR]
 

@@ -1,21 +1,34 @@
 /**
- * `nodetorch plot DIR… [-output figure] [-title TEXT]`: the report's figures, overlaying the
- * train/test accuracy of several results folders.
+ * `nodetorch plot DIR… [-output figure] [-title TEXT] [-label NAME…]`: the report's figures,
+ * overlaying the train/test accuracy of several results folders. Curves are named after the folders,
+ * or after the -label options, one per folder in order.
  */
 import { parseArgs } from 'util';
 import { TorchError } from '../errors';
 import { runSeries, writeAccuracyFigure } from '../plot';
 import { normaliseArgs } from './options';
 
+const USAGE = 'Usage: nodetorch plot DIR… [-output figure] [-title TEXT] [-label NAME…]';
+
 export async function runPlot(argv: string[]): Promise<void> {
   let parsed;
   try {
-    parsed = parseArgs({ args: normaliseArgs(argv), options: { output: { type: 'string' }, title: { type: 'string' } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: normaliseArgs(argv),
+      options: { output: { type: 'string' }, title: { type: 'string' }, label: { type: 'string', multiple: true } },
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (e) {
-    throw new TorchError(`${(e as Error).message.replace(/'--/g, "'-").split('\n')[0]}. Usage: nodetorch plot DIR… [-output figure] [-title TEXT]`);
+    throw new TorchError(`${(e as Error).message.replace(/'--/g, "'-").split('\n')[0]}. ${USAGE}`);
   }
-  if (parsed.positionals.length === 0) throw new TorchError('plot needs at least one results folder (holding train.log / test.log)');
-  const series = parsed.positionals.flatMap((dir) => runSeries(dir));
+  const dirs = parsed.positionals;
+  if (dirs.length === 0) throw new TorchError('plot needs at least one results folder (holding train.log / test.log)');
+  const labels = parsed.values.label ?? [];
+  if (labels.length > 0 && labels.length !== dirs.length) {
+    throw new TorchError(`plot got ${labels.length} -label for ${dirs.length} folders; give one per folder, in order, or none`);
+  }
+  const series = dirs.flatMap((dir, i) => runSeries(dir, labels[i]));
   const files = await writeAccuracyFigure(parsed.values.output ?? 'accuracy', series, parsed.values.title ?? 'Accuracy per epoch');
   console.log(`==> wrote ${files.svg} and ${files.png}`);
 }
