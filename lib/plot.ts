@@ -60,7 +60,8 @@ export async function accuracySvg(series: Series[], title = 'Accuracy per epoch'
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { zero: false } },
-      color: { field: 'run', type: 'nominal', title: null },
+      // legend in the order the series were given, not alphabetical ('batch 1, 32, 64, 128')
+      color: { field: 'run', type: 'nominal', title: null, sort: series.map((s) => s.label) },
     },
     config: { font: 'DejaVu Sans' },
   }).spec;
