@@ -82,7 +82,7 @@ function experiments(profile: Profile): Experiment[] {
     {
       name: 'asgd',
       report: 'ASGD (the report could not run it)',
-      epochs: cpu ? 10 : 10,
+      epochs: 10,
       runs: [{ label: 'ASGD', args: ['-optimization', 'ASGD'] }],
     },
     {
