@@ -11,7 +11,7 @@
       "defines": [ "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED" ],
       "cflags!": [ "-fno-exceptions", "-fno-rtti" ],
       "cflags_cc!": [ "-fno-exceptions", "-fno-rtti", "-std=gnu++14", "-std=gnu++17" ],
-      "cflags_cc": [ "-std=c++17", "-fexceptions", "-frtti", "<!(node scripts/find-libtorch.js --cflags)" ],
+      "cflags_cc": [ "-fexceptions", "-frtti", "<!@(node scripts/find-libtorch.js --cflags)" ],
       "libraries": [
         "-L<!(node scripts/find-libtorch.js --libdir)",
         "-Wl,-rpath,<!(node scripts/find-libtorch.js --libdir)",

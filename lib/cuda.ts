@@ -12,3 +12,8 @@ export function isAvailable(): boolean {
 export function deviceCount(): number {
   return native().cudaDeviceCount();
 }
+
+/** True when the loaded LibTorch has CUDA support (libtorch_cuda), with or without a visible GPU. */
+export function isBuilt(): boolean {
+  return native().libtorchInfo().cudaLibrary !== null;
+}

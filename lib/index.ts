@@ -11,9 +11,15 @@ export { noGrad, isGradEnabled } from './autograd';
 export * as cuda from './cuda';
 
 import { native } from './native';
-/** The LibTorch version the addon was built against, e.g. '1.13.1'. */
+import type { LibTorchInfo } from './native';
+export type { LibTorchInfo } from './native';
+/** The LibTorch version the addon was built against, e.g. '2.13.0'. */
 export function libtorchVersion(): string {
   return native().libtorchVersion();
+}
+/** The LibTorch compiled against and the one loaded (same version: the loader refuses a mismatch). */
+export function libtorchInfo(): LibTorchInfo {
+  return native().libtorchInfo();
 }
 export * as nn from './nn';
 export * as optim from './optim';

@@ -18,6 +18,7 @@ export type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array
 export interface NativeBinding {
   init(classes: { TorchError: typeof TorchError }): void;
   libtorchVersion(): string;
+  libtorchInfo(): LibTorchInfo;
   // lifetime
   dispose(t: NativeTensor): boolean;
   isDisposed(t: NativeTensor): boolean;
@@ -106,6 +107,20 @@ export interface NativeBinding {
   loadArchive(path: string): { json: string; tensors: NativeTensor[] };
 }
 
+/** The LibTorch the addon was compiled against and the one the process loaded (checked equal at load). */
+export interface LibTorchInfo {
+  /** Version of the headers the addon was compiled with, e.g. '2.13.0'. */
+  version: string;
+  /** Version of the libtorch_cpu the process loaded ('unknown' if its build settings do not say). */
+  runtimeVersion: string;
+  /** Path of the loaded libtorch_cpu shared library. */
+  library: string;
+  /** Path of the loaded libtorch_cuda, or null for a CPU-only LibTorch. */
+  cudaLibrary: string | null;
+  /** Whether the addon uses the C++11 std::string ABI (must match LibTorch's). */
+  cxx11Abi: boolean;
+}
+
 /** Opaque handles of native modules, criteria and optimizers. */
 export interface NativeModule {
   readonly __nativeModule: unique symbol;
@@ -171,20 +186,72 @@ export function packageRoot(): string {
   throw new TorchError(`nodetorch: cannot find the package root above ${__dirname}`);
 }
 
+/**
+ * What a prebuild records about the LibTorch it was linked against (written beside it as
+ * `<name>.json` by scripts/prebuild.js): the loader only tries a prebuild whose libraries exist.
+ */
+export interface PrebuildManifest {
+  libtorch: { version: string; variant: string; cxx11Abi: number; libraries: string[] };
+}
+
+/** A file the loader may try, with the reason to pass it over (a prebuild whose LibTorch is absent). */
+export interface AddonCandidate {
+  file: string;
+  manifest?: PrebuildManifest;
+  skip?: string;
+}
+
+function readManifest(file: string): PrebuildManifest | undefined {
+  const manifestFile = file.replace(/\.node$/, '.json');
+  if (!fs.existsSync(manifestFile)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as PrebuildManifest;
+  } catch (e) {
+    throw new TorchError(`nodetorch: cannot read the prebuild manifest ${manifestFile}: ${(e as Error).message}`);
+  }
+}
+
+function describeLibTorch(m: PrebuildManifest): string {
+  return `LibTorch ${m.libtorch.version} (${m.libtorch.variant})`;
+}
+
 /** Candidate addon files in the order they are tried. */
-export function addonCandidates(root: string): string[] {
-  const local = ['Release', 'Debug'].map((c) => path.join(root, 'build', c, 'nodetorch.node'));
+export function addonCandidates(root: string): AddonCandidate[] {
+  const local = ['Release', 'Debug'].map((c) => ({ file: path.join(root, 'build', c, 'nodetorch.node') }));
   const prebuildDir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  const prebuilt = fs.existsSync(prebuildDir)
-    ? fs.readdirSync(prebuildDir).filter((f) => f.endsWith('.node')).map((f) => path.join(prebuildDir, f))
-    : [prebuildDir + path.sep + '*.node'];
+  const names = fs.existsSync(prebuildDir) ? fs.readdirSync(prebuildDir).filter((f) => f.endsWith('.node')).sort() : [];
+  const prebuilt: AddonCandidate[] = names.map((name) => {
+    const file = path.join(prebuildDir, name);
+    const manifest = readManifest(file);
+    const missing = manifest?.libtorch.libraries.find((lib) => !fs.existsSync(lib));
+    return missing ? { file, manifest, skip: `built for ${describeLibTorch(manifest!)}, but ${missing} is not on this machine` } : { file, manifest };
+  });
+  if (prebuilt.length === 0) prebuilt.push({ file: prebuildDir + path.sep + '*.node' });
   return prebuildsOnly() ? prebuilt : local.concat(prebuilt);
+}
+
+/** The LibTorch that a build from source would use, in words (scripts/find-libtorch.js). */
+function libtorchHere(root: string): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { findLibTorch } = require(path.join(root, 'scripts', 'find-libtorch.js'));
+    const found = findLibTorch();
+    return `LibTorch ${found.version} (${found.cuda ? 'cuda' : 'cpu'}) in ${found.libDir}, via ${found.source}`;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0];
+  }
 }
 
 function load(): NativeBinding {
   const root = packageRoot();
   const tried: string[] = [];
-  for (const file of addonCandidates(root)) {
+  const needed: string[] = [];
+  for (const { file, manifest, skip } of addonCandidates(root)) {
+    if (manifest) needed.push(describeLibTorch(manifest));
+    if (skip) {
+      tried.push(`${file}: ${skip}`);
+      continue;
+    }
     if (!fs.existsSync(file)) {
       tried.push(`${file}: not found`);
       continue;
@@ -201,9 +268,11 @@ function load(): NativeBinding {
   throw new TorchError(
     'nodetorch: the native addon could not be loaded.\nTried:\n' +
       tried.map((t) => `  - ${t}`).join('\n') +
+      `\nLibTorch on this machine: ${libtorchHere(root)}` +
+      (needed.length ? `\nThe prebuilds need: ${needed.join(', ')}` : '') +
       '\nFixes:\n' +
-      '  - build it: npm run build (cmake-js) or npm run build:gyp (node-gyp); npm run setup installs everything on Debian/Ubuntu\n' +
-      '  - "libtorch*.so: cannot open shared object file": LibTorch moved or is missing; reinstall libtorch-dev or rebuild against your LibTorch (LIBTORCH=...)\n' +
+      '  - build it from source against the LibTorch found above: npm run build (npm run setup installs everything on Debian/Ubuntu)\n' +
+      '  - "libtorch*.so: cannot open shared object file" or "undefined symbol": the LibTorch the addon was built against moved or changed; rebuild (npm run build)\n' +
       '  - see README.md, "Troubleshooting"',
   );
 }

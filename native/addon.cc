@@ -3,6 +3,7 @@
 #include "autograd.h"
 #include "common.h"
 #include "gradcheck.h"
+#include "libtorch_info.h"
 #include "module_api.h"
 #include "optim_closure.h"
 #include "optim_sgd.h"
@@ -26,8 +27,10 @@ static Napi::Value init(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  checkLoadedLibTorch(env);  // before anything touches LibTorch
   static const std::vector<Entry> entries = {{"init", init}};
   registerEntries(env, exports, entries);
+  registerLibTorchInfo(env, exports);
   registerTensorHandle(env, exports);
   registerTensorCreate(env, exports);
   registerTensorInfo(env, exports);

@@ -90,12 +90,6 @@ Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count()));
 }
 
-Napi::Value libtorchVersion(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), std::to_string(TORCH_VERSION_MAJOR) + "." +
-                                           std::to_string(TORCH_VERSION_MINOR) + "." +
-                                           std::to_string(TORCH_VERSION_PATCH));
-}
-
 }  // namespace
 
 void registerTensorCreate(Napi::Env env, Napi::Object exports) {
@@ -105,7 +99,7 @@ void registerTensorCreate(Napi::Env env, Napi::Object exports) {
       {"arange", arange},               {"manualSeed", manualSeed},
       {"rngState", rngState},           {"setRngState", setRngState},
       {"setNumThreads", setNumThreads}, {"getNumThreads", getNumThreads},
-      {"cudaDeviceCount", cudaDeviceCount}, {"libtorchVersion", libtorchVersion},
+      {"cudaDeviceCount", cudaDeviceCount},
   };
   registerEntries(env, exports, entries);
 }

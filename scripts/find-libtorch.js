@@ -3,7 +3,7 @@
 // Finds LibTorch for both builds (CMakeLists.txt and binding.gyp), so that they can never disagree.
 // Order: LIBTORCH (a LibTorch root) or Torch_DIR (its CMake config folder) → the Python `torch`
 // package's LibTorch (how CUDA machines get it) → the system CMake config (Debian/Ubuntu
-// `libtorch-dev`). Usage: node scripts/find-libtorch.js [--json|--cmake-dir|--include|--libdir|--libs|--cflags]
+// `libtorch-dev`). Usage: node scripts/find-libtorch.js [--json|--cmake-dir|--include|--libdir|--libs|--cflags|--version]
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
@@ -27,17 +27,23 @@ function describe(cmakeDir, source) {
   if (!fs.existsSync(path.join(include, 'torch'))) return null;
   const configText = fs.readFileSync(path.join(cmakeDir, CONFIG), 'utf8');
   const abiMatch = /_GLIBCXX_USE_CXX11_ABI=(\d)/.exec(configText);
+  // LibTorch 2.x headers need C++20 (its config says so on the torch target); 1.13 says 14.
+  const stdMatch = /CXX_STANDARD (\d+)/.exec(configText);
+  const versionFile = path.join(cmakeDir, 'TorchConfigVersion.cmake');
+  const versionMatch = fs.existsSync(versionFile) && /PACKAGE_VERSION "([^"]+)"/.exec(fs.readFileSync(versionFile, 'utf8'));
   const has = (name) => fs.existsSync(path.join(libDir, `lib${name}.so`));
   const cuda = has('torch_cuda');
   const libs = ['torch', 'torch_cpu', 'c10'].concat(cuda ? ['torch_cuda', 'c10_cuda'] : []).filter(has);
   return {
     source,
+    version: versionMatch ? versionMatch[1] : 'unknown',
     cmakeDir,
     includeDirs: [include, path.join(include, 'torch', 'csrc', 'api', 'include')],
     libDir,
     libs,
     cuda,
     cxx11Abi: abiMatch ? Number(abiMatch[1]) : 1,
+    cxxStandard: Math.max(17, stdMatch ? Number(stdMatch[1]) : 17),
   };
 }
 
@@ -119,7 +125,8 @@ if (require.main === module) {
       '--include': () => t.includeDirs.join(' '),
       '--libdir': () => t.libDir,
       '--libs': () => t.libs.map((l) => `-l${l}`).join(' '),
-      '--cflags': () => `-D_GLIBCXX_USE_CXX11_ABI=${t.cxx11Abi}`,
+      '--cflags': () => `-std=c++${t.cxxStandard} -D_GLIBCXX_USE_CXX11_ABI=${t.cxx11Abi}`,
+      '--version': () => t.version,
     };
     if (!outputs[mode]) throw new Error(`unknown option ${mode}; expected one of ${Object.keys(outputs).join(', ')}`);
     process.stdout.write(outputs[mode]() + '\n');

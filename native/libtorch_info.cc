@@ -1,0 +1,91 @@
+// Which LibTorch the addon was built against and which one the process actually loaded.
+#include "libtorch_info.h"
+
+#include <ATen/Version.h>
+#include <link.h>
+
+#include <regex>
+
+namespace nodetorch {
+
+namespace {
+
+std::string compiledVersion() {
+  return std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+         std::to_string(TORCH_VERSION_PATCH);
+}
+
+// LibTorch has no version function, but its build settings (at::show_config, compiled into
+// libtorch_cpu) name TORCH_VERSION in 1.13 and 2.x alike: this is the version really loaded.
+std::string runtimeVersion() {
+  static const std::regex pattern("TORCH_VERSION=([0-9]+\\.[0-9]+\\.[0-9]+)");
+  std::smatch match;
+  std::string config = at::show_config();
+  return std::regex_search(config, match, pattern) ? match[1].str() : "unknown";
+}
+
+struct LoadedLibraries {
+  std::string cpu;   // the libtorch_cpu file the dynamic linker mapped
+  std::string cuda;  // libtorch_cuda, when this is a CUDA build
+};
+
+int collectLibrary(struct dl_phdr_info* info, size_t, void* data) {
+  auto* loaded = static_cast<LoadedLibraries*>(data);
+  std::string name = info->dlpi_name ? info->dlpi_name : "";
+  std::string base = name.substr(name.rfind('/') + 1);
+  if (base.rfind("libtorch_cpu.so", 0) == 0 && loaded->cpu.empty()) loaded->cpu = name;
+  if (base.rfind("libtorch_cuda.so", 0) == 0 && loaded->cuda.empty()) loaded->cuda = name;
+  return 0;
+}
+
+LoadedLibraries loadedLibraries() {
+  LoadedLibraries loaded;
+  dl_iterate_phdr(collectLibrary, &loaded);
+  return loaded;
+}
+
+// libtorchInfo(): { version, runtimeVersion, library, cudaLibrary, cxx11Abi }
+Napi::Value libtorchInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LoadedLibraries loaded = loadedLibraries();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("version", compiledVersion());
+  out.Set("runtimeVersion", runtimeVersion());
+  out.Set("library", loaded.cpu);
+  out.Set("cudaLibrary", loaded.cuda.empty() ? env.Null() : Napi::String::New(env, loaded.cuda));
+  out.Set("cxx11Abi", Napi::Boolean::New(env, _GLIBCXX_USE_CXX11_ABI != 0));
+  return out;
+}
+
+Napi::Value libtorchVersion(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), compiledVersion());
+}
+
+}  // namespace
+
+void checkLoadedLibTorch(Napi::Env env) {
+  std::string runtime;
+  try {
+    runtime = runtimeVersion();
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("nodetorch: cannot read the loaded LibTorch's version: ") + e.what());
+  }
+  if (runtime == "unknown" || runtime == compiledVersion()) return;
+  std::string library = loadedLibraries().cpu;
+  throw Napi::Error::New(
+      env, "nodetorch: this addon was built against LibTorch " + compiledVersion() +
+               " but the process loaded LibTorch " + runtime + " (" +
+               (library.empty() ? std::string("libtorch_cpu") : library) +
+               "); rebuild against the LibTorch you use (npm run build), or remove what points at the other one "
+               "(LD_LIBRARY_PATH, LD_PRELOAD)");
+}
+
+void registerLibTorchInfo(Napi::Env env, Napi::Object exports) {
+  static const std::vector<Entry> entries = {
+      {"libtorchVersion", libtorchVersion},
+      {"libtorchInfo", libtorchInfo},
+  };
+  registerEntries(env, exports, entries);
+}
+
+}  // namespace nodetorch
