@@ -1,6 +1,6 @@
 // The reference for `npm run bench`: the same convnet, minibatch SGD loop written directly in
 // C++ against LibTorch (torch::nn + torch::optim), with no Node or nodetorch in the way.
-// Usage: train_loop <batchSize> <samples> <threads> → prints {"batchSize":…,"samplesPerSecond":…}
+// Usage: train_loop <batchSize> <samples> <threads> [cpu|cuda] → prints {"batchSize":…,"samplesPerSecond":…}
 #include <torch/torch.h>
 
 #include <chrono>
@@ -25,19 +25,21 @@ struct Net : torch::nn::Module {
 };
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: %s <batchSize> <samples> <threads>\n", argv[0]);
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: %s <batchSize> <samples> <threads> [cpu|cuda]\n", argv[0]);
     return 2;
   }
+  const torch::Device device(argc == 5 ? argv[4] : "cpu");
   const int64_t batch = std::atoll(argv[1]), samples = std::atoll(argv[2]);
   at::set_num_threads(std::atoi(argv[3]));
   torch::manual_seed(1);
   auto net = std::make_shared<Net>();
+  net->to(device);
   torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(0.01));
-  torch::Tensor inputs = torch::randn({samples, 1, 32, 32});
-  torch::Tensor targets = torch::randint(10, {samples}, torch::kLong);
+  torch::Tensor inputs = torch::randn({samples, 1, 32, 32}).to(device);
+  torch::Tensor targets = torch::randint(10, {samples}, torch::kLong).to(device);
   auto epoch = [&](int64_t n) {
-    torch::Tensor order = torch::randperm(n, torch::kLong);
+    torch::Tensor order = torch::randperm(n, torch::kLong).to(device);
     for (int64_t begin = 0; begin < n; begin += batch) {
       torch::Tensor index = order.slice(0, begin, std::min(begin + batch, n));
       sgd.zero_grad();
@@ -47,8 +49,10 @@ int main(int argc, char** argv) {
     }
   };
   epoch(std::min<int64_t>(samples, 4 * batch));  // warm-up
+  if (device.is_cuda()) torch::cuda::synchronize();
   auto start = std::chrono::steady_clock::now();
   epoch(samples);
+  if (device.is_cuda()) torch::cuda::synchronize();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("{\"batchSize\":%lld,\"samples\":%lld,\"seconds\":%.4f,\"samplesPerSecond\":%.2f}\n", static_cast<long long>(batch),
               static_cast<long long>(samples), seconds, samples / seconds);

@@ -1,6 +1,6 @@
 """The PyTorch column of `npm run bench`: the same convnet and minibatch SGD loop as
 bench/train_loop.cc, in PyTorch (on Debian, python3-torch runs on the same LibTorch 1.13 as
-libtorch-dev). Usage: train_loop.py <batchSize> <samples> <threads> → prints one JSON line."""
+libtorch-dev). Usage: train_loop.py <batchSize> <samples> <threads> [cpu|cuda] → prints one JSON line."""
 import json
 import sys
 import time
@@ -24,16 +24,17 @@ class Net(torch.nn.Module):
         return F.log_softmax(self.fc2(x), 1)
 
 
-def main(batch, samples, threads):
+def main(batch, samples, threads, device):
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    net = Net()
+    net = Net().to(device)
     sgd = torch.optim.SGD(net.parameters(), lr=0.01)
-    inputs = torch.randn(samples, 1, 32, 32)
-    targets = torch.randint(10, (samples,))
+    inputs = torch.randn(samples, 1, 32, 32).to(device)
+    targets = torch.randint(10, (samples,)).to(device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 
     def epoch(n):
-        order = torch.randperm(n)
+        order = torch.randperm(n).to(device)
         for begin in range(0, n, batch):
             index = order[begin:begin + batch]
             sgd.zero_grad()
@@ -42,12 +43,14 @@ def main(batch, samples, threads):
             sgd.step()
 
     epoch(min(samples, 4 * batch))  # warm-up
+    sync()
     start = time.perf_counter()
     epoch(samples)
+    sync()
     seconds = time.perf_counter() - start
     print(json.dumps({"batchSize": batch, "samples": samples, "seconds": seconds,
                       "samplesPerSecond": samples / seconds, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "cpu")

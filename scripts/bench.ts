@@ -4,7 +4,8 @@
  * written directly in C++ against LibTorch (bench/train_loop.cc) and, where a Python with torch is
  * found, in PyTorch (bench/train_loop.py), side by side.
  * Options: BENCH_THREADS (default 2), BENCH_SAMPLES (default 2000 for batch 1, 6000 otherwise),
- * BENCH_PYTHON (default: the first of python3, /usr/bin/python3 that imports torch).
+ * BENCH_DEVICE (cpu or cuda, default cpu), BENCH_PYTHON (default: the first of $PYTHON, python3,
+ * /usr/bin/python3 that imports torch; $PYTHON is the one whose LibTorch the build used).
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -15,9 +16,12 @@ const root = path.resolve(__dirname, '..', '..');
 const threads = Number(process.env.BENCH_THREADS || 2);
 const batchSizes = [1, 32, 128];
 const samplesFor = (batch: number) => Number(process.env.BENCH_SAMPLES || (batch === 1 ? 2000 : 6000));
+const device = process.env.BENCH_DEVICE || 'cpu';
+if (device !== 'cpu' && device !== 'cuda') throw new Error(`BENCH_DEVICE must be cpu or cuda, got '${device}'`);
 
 function convnet(): nn.Sequential {
-  return models.mnistModel('convnet', { pooling: 'max' }).float();
+  const model = models.mnistModel('convnet', { pooling: 'max' }).float();
+  return device === 'cuda' ? model.cuda() : model;
 }
 
 async function nodetorchRate(batchSize: number, samples: number): Promise<number> {
@@ -36,22 +40,20 @@ async function nodetorchRate(batchSize: number, samples: number): Promise<number
 }
 
 function cppBinary(): string {
-  const binary = path.join(root, 'build', 'train_loop_bench');
-  if (!fs.existsSync(binary)) {
-    console.log('building bench/train_loop.cc (plain LibTorch loop)…');
-    execFileSync('cmake', ['--build', path.join(root, 'build'), '--target', 'train_loop_bench'], { stdio: 'inherit' });
-  }
-  return binary;
+  // Always asked of the build, so that the loop is rebuilt when the build's LibTorch changed.
+  execFileSync('cmake', ['--build', path.join(root, 'build'), '--target', 'train_loop_bench'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return path.join(root, 'build', 'train_loop_bench');
 }
 
 /** A Python interpreter that imports torch, or undefined (the PyTorch column is then left out). */
 function pythonWithTorch(): string | undefined {
-  const candidates = process.env.BENCH_PYTHON ? [process.env.BENCH_PYTHON] : ['python3', '/usr/bin/python3'];
+  const env = process.env;
+  const candidates = env.BENCH_PYTHON ? [env.BENCH_PYTHON] : [env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => Boolean(p));
   return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 }
 
 function loopRate(command: string, args: string[], batchSize: number, samples: number): { samplesPerSecond: number; torch?: string } {
-  const out = execFileSync(command, [...args, String(batchSize), String(samples), String(threads)], { encoding: 'utf8' });
+  const out = execFileSync(command, [...args, String(batchSize), String(samples), String(threads), device], { encoding: 'utf8' });
   return JSON.parse(out.trim());
 }
 
@@ -60,7 +62,7 @@ async function main() {
   const binary = cppBinary();
   const python = pythonWithTorch();
   const script = path.join(root, 'bench', 'train_loop.py');
-  console.log(`LibTorch ${libtorchVersion()}, ${threads} threads, float32, CPU; convnet 1×32×32 → 10, SGD`);
+  console.log(`LibTorch ${libtorchVersion()}, ${threads} threads, float32, ${device}; convnet 1×32×32 → 10, SGD`);
   if (!python) console.log('(no Python with torch found: the PyTorch column is left out; set BENCH_PYTHON)');
   console.log('| batch | samples | nodetorch | plain LibTorch C++ | PyTorch | nodetorch / C++ | nodetorch / PyTorch |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

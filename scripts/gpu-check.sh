@@ -1,23 +1,80 @@
 #!/usr/bin/env bash
-# CUDA check, for a machine with an NVIDIA GPU and the PyTorch wheel (its LibTorch is used):
-# builds the addon against it, runs the CUDA tests and a one-epoch CUDA training on MNIST.
-#   MNIST_DIR=/path/to/mnist bash scripts/gpu-check.sh
-# On a machine without Node, carry one: a folder .gpu/node (a Node distribution) is put on PATH.
-set -euo pipefail
+# The CUDA check, as one script, for a machine with an NVIDIA GPU, Python torch built with CUDA,
+# cmake and a C++ compiler. Node may be absent there: set NODE=/path/to/node, or carry a Node binary
+# as .gpu/node/bin/node; node_modules must be carried too (nothing is downloaded).
+#   MNIST_DIR=/path/to/mnist bash scripts/gpu-check.sh             # on the GPU machine, ~5 min
+#   bash scripts/gpu-check.sh --dry-run                            # every step on the CPU (CI runs it)
+# Steps: build the addon against the Python torch's LibTorch (PYTHON, else python3), run the CUDA
+# tests, train one full-size MNIST epoch with -type cuda, run the benchmark on CUDA beside plain
+# LibTorch C++ and PyTorch, then print one summary table. --dry-run does the same on the CPU with a
+# small epoch and a short benchmark, to prove the script wherever there is no GPU.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-[ -x .gpu/node/bin/node ] && export PATH="$PWD/.gpu/node/bin:$PATH"
-command -v node >/dev/null || { echo "gpu-check: no node on PATH (carry one in .gpu/node)"; exit 1; }
-export MNIST_DIR="${MNIST_DIR:-$PWD/.gpu/mnist}"
+dry=0
+[ "${1:-}" = --dry-run ] && dry=1
 
-python3 -c 'import torch; print("PyTorch", torch.__version__, "CUDA", torch.version.cuda, "GPUs", torch.cuda.device_count())'
-echo "== LibTorch: $(node scripts/find-libtorch.js --cmake-dir)"
-rm -rf build
-node node_modules/cmake-js/bin/cmake-js compile --CDCMAKE_BUILD_TYPE=Release -p "$(nproc)"
-[ -d dist ] || node node_modules/typescript/bin/tsc -p tsconfig.json
+NODE=${NODE:-}
+[ -z "$NODE" ] && [ -x .gpu/node/bin/node ] && NODE=$PWD/.gpu/node/bin/node
+[ -z "$NODE" ] && NODE=$(command -v node || true)
+[ -x "$NODE" ] || { echo "gpu-check: no Node found: set NODE=/path/to/node or carry one as .gpu/node/bin/node"; exit 1; }
+export PATH="$(dirname "$NODE"):$PATH"
+export PYTHON=${PYTHON:-python3}
+export MNIST_DIR=${MNIST_DIR:-$PWD/.gpu/mnist}
+out=${GPU_CHECK_OUT:-$(mktemp -d)}
+mkdir -p "$out"
+summary=()
+failed=0
 
-echo "== CUDA tests"
-node node_modules/jest/bin/jest.js test/cuda.test.ts test/tensor-math.test.ts --ci
+# step NAME COMMAND...: runs one step with its output in $out/NAME.log, and records its outcome.
+step() {
+  local name=$1
+  shift
+  local start=$SECONDS
+  echo "== $name"
+  if "$@" >"$out/$name.log" 2>&1; then status=ok; else status=FAILED; failed=1; fi
+  tail -n 25 "$out/$name.log"
+  summary+=("| $name | $status | $((SECONDS - start)) s |")
+}
 
-echo "== one epoch of MNIST on the GPU"
-node dist/lib/cli/main.js mnist -type cuda -size full -epochs 1 -batchSize 32 -learningRate 0.05 -save /tmp/gpu-results -quiet
-cat /tmp/gpu-results/test.log
+device=cuda type=cuda size=full bench_samples=${BENCH_SAMPLES:-}
+if [ $dry = 1 ]; then device=cpu type=float size=small bench_samples=${BENCH_SAMPLES:-200}; fi
+
+step torch "$PYTHON" -c '
+import torch, sys
+print("PyTorch", torch.__version__, "CUDA", torch.version.cuda, "GPUs", torch.cuda.device_count())
+sys.exit(0 if torch.cuda.is_available() or sys.argv[1] == "1" else 1)' $dry
+
+build() {
+  echo "LibTorch: $("$NODE" scripts/find-libtorch.js --cmake-dir)" &&
+    rm -rf build &&
+    "$NODE" node_modules/cmake-js/bin/cmake-js compile --CDCMAKE_BUILD_TYPE=Release -p "$(nproc)" &&
+    "$NODE" node_modules/typescript/bin/tsc -p tsconfig.json &&
+    "$NODE" -e "const t = require('./dist/lib'); console.log(JSON.stringify(t.libtorchInfo()), 'cuda built:', t.cuda.isBuilt(), 'GPUs:', t.cuda.deviceCount())"
+}
+step build build
+
+step cuda-tests "$NODE" node_modules/jest/bin/jest.js test/cuda.test.ts test/loader.test.ts --ci
+
+epoch() {
+  rm -rf "$out/mnist" &&
+    "$NODE" dist/lib/cli/main.js mnist -type "$type" -size "$size" -epochs 1 -batchSize 32 -learningRate 0.05 \
+      -save "$out/mnist" -quiet &&
+    cat "$out/mnist/test.log"
+}
+step mnist-epoch epoch
+
+step bench env BENCH_DEVICE=$device BENCH_PYTHON="$PYTHON" ${bench_samples:+BENCH_SAMPLES=$bench_samples} \
+  "$NODE" dist/scripts/bench.js
+
+echo
+echo "## gpu-check summary ($([ $dry = 1 ] && echo 'dry run on the CPU' || echo CUDA))"
+echo "| step | result | time |"
+echo "| --- | --- | ---: |"
+printf '%s\n' "${summary[@]}"
+grep -h 'PyTorch .* CUDA' "$out/torch.log" | sed 's/^/- /'
+grep -h '^{' "$out/build.log" | sed 's/^/- LibTorch: /'
+grep -h 'Tests:' "$out/cuda-tests.log" | sed 's/^/- tests: /'
+tail -n 1 "$out/mnist/test.log" 2>/dev/null | sed 's/^/- test accuracy (%) after one epoch: /'
+grep -h '^|' "$out/bench.log"
+echo "(logs in $out)"
+exit $failed

@@ -180,7 +180,7 @@ describe('optimizers in the native training loop', () => {
   }
 });
 
-describe('each optimizer trains the convnet on real MNIST (size small) above 90% within 2 epochs', () => {
+describe('each optimizer trains the convnet on real MNIST (size small) above 90% in 1 epoch', () => {
   const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
   let mnist: data.MnistData;
   beforeAll(async () => {
@@ -188,7 +188,10 @@ describe('each optimizer trains the convnet on real MNIST (size small) above 90%
   });
   const runs: [string, { method: 'lbfgs' | 'asgd' | 'cg'; config: object }, number, number][] = [
     ['asgd', { method: 'asgd', config: { eta0: 0.1, t0: 600 } }, 10, 1],
-    ['lbfgs', { method: 'lbfgs', config: { learningRate: 0.02, maxIter: 2, nCorrection: 10 } }, 32, 2],
+    // Torch7's stochastic L-BFGS (no line search, state kept across minibatches). At batch 32 with lr
+    // 0.02 it diverges for some seeds on every LibTorch (seeds 1-3 gave 84.5/12.4/89.9% on 1.13 and
+    // 61.6/89.4/13.2% on 2.13 after 2 epochs); at batch 128 it gave 96.9-97.9% after 1 on both.
+    ['lbfgs', { method: 'lbfgs', config: { learningRate: 0.05, maxIter: 2, nCorrection: 10 } }, 128, 1],
     // an integral maxEval caps CG's extrapolation within a line search (Torch7's 2.5 does not)
     ['cg', { method: 'cg', config: { maxIter: 2, maxEval: 3 } }, 128, 1],
   ];
