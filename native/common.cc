@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include "libtorch_info.h"
+
 #include <sstream>
 
 namespace nodetorch {
@@ -139,7 +141,11 @@ at::Device parseDevice(const std::string& name) {
       device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(std::stoi(name.substr(5))));
     }
     int64_t count = static_cast<int64_t>(torch::cuda::device_count());
-    if (count == 0) fail("device '" + name + "' requested but CUDA is not available (no GPU, or LibTorch built without CUDA); use 'cpu'");
+    if (count == 0)
+      fail("device '" + name + "' requested but CUDA is not available: " +
+           (libtorchHasCuda() ? "no GPU is visible to this CUDA LibTorch (check the driver and CUDA_VISIBLE_DEVICES)"
+                              : "this LibTorch was built without CUDA (build against a CUDA LibTorch: README, 'CUDA')") +
+           "; use 'cpu'");
     if (device.has_index() && device.index() >= count)
       fail("device '" + name + "' requested but only " + std::to_string(count) + " CUDA device(s) exist");
     return device;

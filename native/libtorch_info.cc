@@ -63,6 +63,8 @@ Napi::Value libtorchVersion(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+bool libtorchHasCuda() { return !loadedLibraries().cuda.empty(); }
+
 void checkLoadedLibTorch(Napi::Env env) {
   std::string runtime;
   try {

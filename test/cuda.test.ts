@@ -1,4 +1,4 @@
-import { cuda, ones, tensor } from '../lib';
+import { cuda, libtorchInfo, ones, tensor } from '../lib';
 
 // On machines without a GPU the CUDA paths must fail cleanly; with one, they must compute.
 const hasGpu = cuda.isAvailable();
@@ -8,8 +8,16 @@ describe('cuda', () => {
     expect(cuda.deviceCount() > 0).toBe(hasGpu);
   });
 
-  (hasGpu ? test.skip : test)('asking for CUDA without a GPU is a clear error', () => {
-    expect(() => tensor([1], { device: 'cuda' })).toThrow(/^fromBuffer: device 'cuda' requested but CUDA is not available/);
+  // (loader.test.ts checks isBuilt against the LibTorch that find-libtorch.js found)
+  test('a CUDA LibTorch names its libtorch_cuda, and a visible GPU implies one', () => {
+    const info = libtorchInfo();
+    if (cuda.isBuilt()) expect(info.cudaLibrary).toMatch(/\/libtorch_cuda\.so$/);
+    if (hasGpu) expect(cuda.isBuilt()).toBe(true);
+  });
+
+  (hasGpu ? test.skip : test)('asking for CUDA without a GPU is a clear error that says why', () => {
+    const why = cuda.isBuilt() ? 'no GPU is visible to this CUDA LibTorch' : 'this LibTorch was built without CUDA';
+    expect(() => tensor([1], { device: 'cuda' })).toThrow(`fromBuffer: device 'cuda' requested but CUDA is not available: ${why}`);
     expect(() => ones([2]).cuda()).toThrow(/CUDA is not available/);
     expect(() => ones([2]).to('cuda:1')).toThrow(/CUDA is not available/);
   });

@@ -69,7 +69,8 @@ export function torch7Optimizer(method: MnistCliOptions['optimization'], opt: Mn
 
 export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Promise<{ testAccuracy: number[] }> {
   if (opt.type === 'cuda' && !cuda.isAvailable()) {
-    throw new TorchError("-type cuda: CUDA is not available (no GPU, or LibTorch built without CUDA); use -type float or -type double");
+    const why = cuda.isBuilt() ? 'no GPU is visible to this CUDA LibTorch' : 'this LibTorch was built without CUDA';
+    throw new TorchError(`-type cuda: CUDA is not available: ${why}; use -type float or -type double`);
   }
   setNumThreads(opt.threads);
   manualSeed(opt.seed);
