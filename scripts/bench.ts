@@ -53,7 +53,10 @@ function pythonWithTorch(): string | undefined {
 }
 
 function loopRate(command: string, args: string[], batchSize: number, samples: number): { samplesPerSecond: number; torch?: string } {
-  const out = execFileSync(command, [...args, String(batchSize), String(samples), String(threads), device], { encoding: 'utf8' });
+  // stderr is shown only on failure (PyTorch warns when NumPy is missing, which the loop does not use)
+  const run = spawnSync(command, [...args, String(batchSize), String(samples), String(threads), device], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${run.status ?? run.signal}):\n${run.stderr}`);
+  const out = run.stdout;
   return JSON.parse(out.trim());
 }
 

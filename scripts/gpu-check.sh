@@ -74,7 +74,7 @@ printf '%s\n' "${summary[@]}"
 grep -h 'PyTorch .* CUDA' "$out/torch.log" | sed 's/^/- /'
 grep -h '^{' "$out/build.log" | sed 's/^/- LibTorch: /'
 grep -h 'Tests:' "$out/cuda-tests.log" | sed 's/^/- tests: /'
-tail -n 1 "$out/mnist/test.log" 2>/dev/null | sed 's/^/- test accuracy (%) after one epoch: /'
+tail -n 1 "$out/mnist/test.log" 2>/dev/null | awk '{ printf "- test accuracy after one epoch: %.2f%%\n", $1 }'
 grep -h '^|' "$out/bench.log"
 echo "(logs in $out)"
 exit $failed
