@@ -18,8 +18,10 @@ const name = `nodetorch-libtorch-${libtorch.version}-${variant}`;
 const built = spawnSync(process.execPath, [require.resolve('prebuildify/bin.js'), '--napi', '--strip'], { cwd: root, stdio: 'inherit' });
 if (built.status !== 0) process.exit(built.status === null ? 1 : built.status);
 
-const fresh = path.join(target, 'node.napi.node');
-fs.renameSync(fresh, path.join(target, `${name}.node`));
+// prebuildify names its output after the package (nodetorch.node; older versions node.napi.node)
+const fresh = fs.readdirSync(target).filter((f) => f.endsWith('.node') && !f.startsWith('nodetorch-libtorch-'));
+if (fresh.length !== 1) throw new Error(`prebuild: expected one new .node file in ${target}, found: ${fresh.join(', ') || 'none'}`);
+fs.renameSync(path.join(target, fresh[0]), path.join(target, `${name}.node`));
 // The LibTorch libraries as the dynamic linker resolves them for this file (through its rpath).
 const ldd = execFileSync('ldd', [path.join(target, `${name}.node`)], { encoding: 'utf8' });
 const libraries = [...ldd.matchAll(/^\s*lib(?:torch|c10)\S*\.so\S* => (\S+)/gm)].map((m) => m[1]);
