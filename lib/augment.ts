@@ -4,7 +4,7 @@
  */
 import { tensor } from './creation';
 import { native } from './native';
-import { Tensor, asTensor } from './tensor';
+import { Tensor, checkTensor } from './tensor';
 import { checkKeys, checkNumber, checkOneOf, invalid } from './validate';
 
 export type RotateMode = 'nearest' | 'bilinear';
@@ -23,7 +23,7 @@ function make(kind: 'rotate' | 'noise', std: number, mode?: RotateMode): Augment
   const spec = { kind, std, ...(mode ? { mode } : {}) };
   return {
     ...spec,
-    apply: (images: Tensor) => new Tensor(native().augment(asTensor(images, `augment.${kind} images`).handle, [spec])),
+    apply: (images: Tensor) => new Tensor(native().augment(checkTensor(images, `augment.${kind} images`).handle, [spec])),
   };
 }
 
@@ -49,7 +49,7 @@ export function noise(options: { std: number }): Augmentation {
 
 /** Rotates images by the given angles (radians, one per image of a batch). */
 export function rotateImages(images: Tensor, angles: number | number[] | Tensor, mode: RotateMode = 'nearest'): Tensor {
-  asTensor(images, 'rotateImages images');
+  checkTensor(images, 'rotateImages images');
   checkOneOf(mode, ['nearest', 'bilinear'], 'rotateImages mode');
   const a = angles instanceof Tensor ? angles : tensor(typeof angles === 'number' ? [angles] : angles, { dtype: 'float64' });
   try {

@@ -6,15 +6,15 @@ import { TorchError } from './errors';
 import { native } from './native';
 
 /** Anything with a dispose() that tidy() should clean up. */
-export interface Disposable {
+export interface TrackedTensor {
   dispose(): void;
   readonly isDisposed: boolean;
 }
 
-const scopes: Set<Disposable>[] = [];
+const scopes: Set<TrackedTensor>[] = [];
 
 /** @internal Called by every new Tensor: adds it to the innermost tidy() scope, if any. */
-export function track(t: Disposable): void {
+export function track(t: TrackedTensor): void {
   if (scopes.length > 0) scopes[scopes.length - 1].add(t);
 }
 
@@ -35,7 +35,7 @@ function collect(value: unknown, into: Set<unknown>, depth = 0): void {
  */
 export function tidy<T>(fn: () => T): T {
   if (typeof fn !== 'function') throw new TorchError(`Expected a function for tidy(fn) but received ${typeof fn}`);
-  const scope = new Set<Disposable>();
+  const scope = new Set<TrackedTensor>();
   scopes.push(scope);
   let result: T;
   try {
@@ -60,7 +60,7 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /** Removes a tensor from the current tidy() scope so that it outlives the scope. */
-export function keep<T extends Disposable>(t: T): T {
+export function keep<T extends TrackedTensor>(t: T): T {
   for (const scope of scopes) scope.delete(t);
   return t;
 }

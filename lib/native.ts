@@ -85,10 +85,9 @@ export interface NativeBinding {
   criterionForward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): number;
   criterionBackward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): NativeTensor;
   // optim and training
-  sgdUpdate(x: NativeTensor, g: NativeTensor, config: object, state: SgdStateData): SgdStateData;
-  optimizerCreate(type: 'sgd' | 'lbfgs' | 'asgd' | 'cg', config: object): NativeOptimizer;
-  optimizerState(o: NativeOptimizer): Record<string, number | NativeTensor | null>;
-  optimizerTensors(o: NativeOptimizer): Record<string, NativeTensor>;
+  optimizerCreate(method: string, config: object): NativeOptimizer;
+  optimizerState(o: NativeOptimizer): Record<string, number>;
+  optimizerTensors(o: NativeOptimizer, name?: string): Record<string, NativeTensor>;
   optimizerRestore(o: NativeOptimizer, scalars: Record<string, number>, tensors: Record<string, NativeTensor>): void;
   optimStep(
     method: string,
@@ -96,15 +95,15 @@ export interface NativeBinding {
     config: object,
     state: NativeOptimizer | null,
     feval: (x: NativeTensor) => [number, NativeTensor],
-  ): { fs: number[]; evaluations: number; state: NativeOptimizer; scalars: Record<string, number>; average: NativeTensor | null };
+  ): { fs: number[]; evaluations: number; state: NativeOptimizer; scalars: Record<string, number>; tensors: string[]; average: NativeTensor | null };
   runPass(options: NativePassOptions, onProgress: (p: NativeProgress) => void): { promise: Promise<NativePassResult>; cancel: () => void };
   gradcheckModule(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor, eps: number, seed: number | null): GradcheckNative;
   gradcheckCriterion(c: NativeCriterion, input: NativeTensor, target: NativeTensor, eps: number): { input: GradcheckEntry };
   rotate(images: NativeTensor, angles: NativeTensor, mode: string): NativeTensor;
   augment(images: NativeTensor, augmentations: { kind: string; std: number; mode?: string }[]): NativeTensor;
   // files
-  saveArchive(path: string, json: string, tensors: NativeTensor[]): void;
-  loadArchive(path: string): { json: string; tensors: NativeTensor[] };
+  encodeArchive(json: string, tensors: NativeTensor[]): Uint8Array;
+  decodeArchive(bytes: Uint8Array): { json: string; tensors: NativeTensor[] };
 }
 
 /** The LibTorch the addon was compiled against and the one the process loaded (checked equal at load). */
@@ -160,10 +159,6 @@ export interface NativeProgress {
   done: number;
   total: number;
   loss: number;
-}
-export interface SgdStateData {
-  evalCounter: number;
-  dfdx: NativeTensor | null;
 }
 
 export interface GradcheckEntry {

@@ -86,7 +86,7 @@ export class Tensor {
   }
   /** Back-propagates from this tensor; `gradient` is needed unless it has one element. */
   backward(gradient?: Tensor): void {
-    native().backward(this.#handle, gradient === undefined ? null : asTensor(gradient, 'gradient').handle);
+    native().backward(this.#handle, gradient === undefined ? null : checkTensor(gradient, 'gradient').handle);
   }
 
   /** Frees the native memory now. Safe to call twice. */
@@ -173,7 +173,7 @@ export class Tensor {
 
   /** Copies `source` (broadcast to this shape) into this tensor, in place, like Torch7's copy(). Returns this. */
   copy(source: Tensor): this {
-    native().copyFrom(this.#handle, asTensor(source, 'copy(source)').handle);
+    native().copyFrom(this.#handle, checkTensor(source, 'copy(source)').handle);
     return this;
   }
   /** Sets every element to `value`, in place. Returns this. */
@@ -188,7 +188,7 @@ export class Tensor {
 
   /** Matrix product with NumPy broadcasting rules. */
   matmul(other: Tensor): Tensor {
-    return new Tensor(native().matmul(this.#handle, asTensor(other, 'matmul(other)').handle));
+    return new Tensor(native().matmul(this.#handle, checkTensor(other, 'matmul(other)').handle));
   }
 
   // Reductions over all elements, or over `dim` (keepDim keeps it with size 1).
@@ -281,7 +281,7 @@ export class Tensor {
       if (Number.isNaN(other) && op !== 'add') invalid('a Tensor or a number', `${op}(other)`, other);
       return new Tensor(native().binary(op, this.#handle, other));
     }
-    return new Tensor(native().binary(op, this.#handle, asTensor(other, `${op}(other)`).handle));
+    return new Tensor(native().binary(op, this.#handle, checkTensor(other, `${op}(other)`).handle));
   }
   #reduce(op: string, dim: number | undefined, keepDim: boolean): Tensor {
     if (dim !== undefined) checkInteger(dim, `${op}(dim)`);
@@ -291,7 +291,7 @@ export class Tensor {
 }
 
 /** @internal Checks that a value is a live Tensor. */
-export function asTensor(value: unknown, what: string): Tensor {
+export function checkTensor(value: unknown, what: string): Tensor {
   if (!(value instanceof Tensor)) invalid('a Tensor', what, value);
   if (value.isDisposed) throw new TorchError(`The Tensor passed as ${what} was disposed; it cannot be used any more`);
   return value;

@@ -1,19 +1,6 @@
-// Registers every export; the concepts live in their own files.
-#include "augment.h"
-#include "autograd.h"
-#include "common.h"
-#include "gradcheck.h"
-#include "libtorch_info.h"
-#include "module_api.h"
-#include "optim_closure.h"
-#include "optim_sgd.h"
-#include "serialize.h"
-#include "train_job.h"
-#include "tensor_create.h"
-#include "tensor_handle.h"
-#include "tensor_info.h"
-#include "tensor_math.h"
-#include "tensor_shape.h"
+// Registers every export; the concepts live in their own files (addon_entries.h lists them).
+#include "addon_entries.h"
+#include "addon_runtime.h"
 
 namespace nodetorch {
 
@@ -30,20 +17,20 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   checkLoadedLibTorch(env);  // before anything touches LibTorch
   static const std::vector<Entry> entries = {{"init", init}};
   registerEntries(env, exports, entries);
-  registerLibTorchInfo(env, exports);
+  registerAddonRuntime(env, exports);
   registerTensorHandle(env, exports);
   registerTensorCreate(env, exports);
+  registerTensorRandom(env, exports);
   registerTensorInfo(env, exports);
   registerTensorMath(env, exports);
   registerTensorShape(env, exports);
-  registerAutograd(env, exports);
-  registerModuleApi(env, exports);
-  registerOptimSgd(env, exports);
-  registerOptimClosure(env, exports);
-  registerTrainJob(env, exports);
-  registerSerialize(env, exports);
-  registerGradcheck(env, exports);
-  registerAugment(env, exports);
+  registerTensorAutograd(env, exports);
+  registerTensorArchive(env, exports);
+  registerNnModuleApi(env, exports);
+  registerNnGradcheck(env, exports);
+  registerOptimApi(env, exports);
+  registerTrainPass(env, exports);
+  registerTrainAugment(env, exports);
   return exports;
 }
 

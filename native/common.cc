@@ -1,6 +1,6 @@
 #include "common.h"
 
-#include "libtorch_info.h"
+#include "addon_runtime.h"
 
 #include <sstream>
 

@@ -112,7 +112,7 @@ LineSearchResult strongWolfe(const Feval& feval, at::Tensor& x, double t, const 
 
 struct Lbfgs : OptimMethod {
   // config
-  double maxIter = 20, maxEval = -1, tolFun = 1e-5, tolX = 1e-9, nCorrection = 100, learningRate = 1;
+  double maxIter = 0, maxEval = 0, tolFun = 0, tolX = 0, nCorrection = 0, learningRate = 0;
   bool lineSearch = false;
   // state (Torch7's state table)
   int64_t nIter = 0, funcEval = 0;
@@ -120,18 +120,14 @@ struct Lbfgs : OptimMethod {
   double t = 0, fOld = 0, hDiag = 1;
   std::deque<at::Tensor> dirs, steps;  // s and y pairs
 
-  std::string name() const override { return "lbfgs"; }
-
   void configure(Napi::Object config) override {
-    configNumber(config, "maxIter", maxIter);
-    maxEval = maxIter * 1.25;
-    configNumber(config, "maxEval", maxEval);
-    configNumber(config, "tolFun", tolFun);
-    configNumber(config, "tolX", tolX);
-    configNumber(config, "nCorrection", nCorrection);
-    configNumber(config, "learningRate", learningRate);
-    Napi::Value ls = config.Get("lineSearch");
-    lineSearch = ls.IsBoolean() ? ls.As<Napi::Boolean>().Value() : (ls.IsString() && ls.As<Napi::String>().Utf8Value() == "strongWolfe");
+    maxIter = configNumber(config, "maxIter");
+    maxEval = configNumber(config, "maxEval");
+    tolFun = configNumber(config, "tolFun");
+    tolX = configNumber(config, "tolX");
+    nCorrection = configNumber(config, "nCorrection");
+    learningRate = configNumber(config, "learningRate");
+    lineSearch = configFlag(config, "lineSearch");
   }
 
   std::vector<double> step(const Feval& feval, at::Tensor& x) override {
@@ -238,7 +234,7 @@ struct Lbfgs : OptimMethod {
     this->t = restoredScalar(s, "t");
     hDiag = restoredScalar(s, "Hdiag");
     fOld = restoredScalar(s, "f_old");
-    auto get = [&](const std::string& k) { auto it = t.find(k); return it == t.end() ? at::Tensor() : it->second; };
+    auto get = [&](const std::string& k) { return restoredTensor(t, k); };
     d = get("d");
     gOld = get("g_old");
     dirs.clear();
@@ -250,8 +246,8 @@ struct Lbfgs : OptimMethod {
   }
 };
 
-}  // namespace
+NODETORCH_REGISTER_OPTIM("lbfgs", Lbfgs);
 
-std::unique_ptr<OptimMethod> createLbfgs() { return std::make_unique<Lbfgs>(); }
+}  // namespace
 
 }  // namespace nodetorch

@@ -1,7 +1,5 @@
-// Tensor factories, seeding and threads.
-#include "tensor_create.h"
-
-#include <mutex>
+// Tensor factories.
+#include "addon_entries.h"
 
 #include "tensor_handle.h"
 
@@ -56,50 +54,13 @@ Napi::Value arange(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), at::arange(start, end, step, optionsArg(info, 3)));
 }
 
-Napi::Value manualSeed(const Napi::CallbackInfo& info) {
-  torch::manual_seed(static_cast<uint64_t>(intArg(info, 0, "seed")));
-  return info.Env().Undefined();
-}
-
-// rngState() / setRngState(t): the CPU generator's state (shuffling and augmentation draw from it),
-// so that a checkpoint resumes with the same random stream.
-Napi::Value rngState(const Napi::CallbackInfo& info) {
-  at::Generator gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  return wrapTensor(info.Env(), gen.get_state());
-}
-
-Napi::Value setRngState(const Napi::CallbackInfo& info) {
-  at::Tensor& state = tensorArg(info, 0, "generator state");
-  at::Generator gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_state(state);
-  return info.Env().Undefined();
-}
-
-Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
-  at::set_num_threads(static_cast<int>(intArg(info, 0, "thread count")));
-  return info.Env().Undefined();
-}
-
-Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), at::get_num_threads());
-}
-
-Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count()));
-}
-
 }  // namespace
 
 void registerTensorCreate(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
       {"fromBuffer", fromBuffer},       {"full", full},
       {"rand", rand},                   {"randn", randn},
-      {"arange", arange},               {"manualSeed", manualSeed},
-      {"rngState", rngState},           {"setRngState", setRngState},
-      {"setNumThreads", setNumThreads}, {"getNumThreads", getNumThreads},
-      {"cudaDeviceCount", cudaDeviceCount},
+      {"arange", arange},
   };
   registerEntries(env, exports, entries);
 }

@@ -1,3 +1,4 @@
+#include "addon_entries.h"
 #include "tensor_handle.h"
 
 namespace nodetorch {

@@ -15,6 +15,5 @@ bool isTensorHandle(Napi::Env env, Napi::Value value);
 bool disposeHandle(Napi::Env env, Napi::Value value);
 bool isDisposedHandle(Napi::Env env, Napi::Value value);
 
-void registerTensorHandle(Napi::Env env, Napi::Object exports);
 
 }  // namespace nodetorch

@@ -1,5 +1,5 @@
 // Reading tensors back into JavaScript: metadata, typed-array copies and scalars.
-#include "tensor_info.h"
+#include "addon_entries.h"
 
 #include "tensor_handle.h"
 

@@ -1,6 +1,6 @@
 // Elementwise, comparison, reduction and matrix operations. Each names the operands' shapes
 // in its error, because LibTorch's own messages rarely say which call failed.
-#include "tensor_math.h"
+#include "addon_entries.h"
 
 #include <functional>
 #include <unordered_map>

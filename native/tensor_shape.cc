@@ -1,5 +1,5 @@
 // Views, reshapes, indexing, concatenation and conversion between dtypes and devices.
-#include "tensor_shape.h"
+#include "addon_entries.h"
 
 #include "tensor_handle.h"
 

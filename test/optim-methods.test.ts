@@ -121,9 +121,9 @@ describe('bad configs and bad fevals', () => {
     expect(() => optim.asgd(rosenbrock, x, { eta0: -0.1 })).toThrow(/for eta0/);
     expect(() => optim.cg(rosenbrock, x, { maxIter: 0 })).toThrow(/for maxIter/);
     expect(() => optim.cg(rosenbrock, x, { maxiter: 3 } as never)).toThrow(/Unknown option 'maxiter'/);
-    expect(() => optim.lbfgs(() => [NaN, f64([0, 0])], x)).toThrow(/^optimStep: feval returned a loss of nan; expected a finite number/);
+    expect(() => optim.lbfgs(() => [NaN, f64([0, 0])], x)).toThrow(/^optim.lbfgs: feval returned a loss of NaN; expected a finite number/);
     expect(() => optim.cg(() => [1, f64([0, 0, 0])], x)).toThrow(/gradient from feval has shape \[3\] but x has shape \[2\]/);
-    expect(() => optim.asgd(() => [1, 'g'] as never, x)).toThrow(/expected a Tensor for the gradient returned by feval/);
+    expect(() => optim.asgd(() => [1, 'g'] as never, x)).toThrow(/Expected a Tensor for the gradient returned by feval but received 'g'/);
     expect(() => optim.lbfgs(() => { throw new Error('user feval failed'); }, x)).toThrow('user feval failed');
     const state = {};
     optim.lbfgs(rosenbrock, x, {}, state);

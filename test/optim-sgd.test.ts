@@ -1,4 +1,4 @@
-import { manualSeed, nn, optim, tensor, Tensor, Trainer } from '../lib';
+import { manualSeed, nn, optim, tensor, Tensor, tidy, Trainer } from '../lib';
 
 const arr = (t: Tensor) => (t.toArray() as number[]).flat(Infinity as 1) as number[];
 
@@ -46,6 +46,19 @@ describe('optim.sgd (Torch7 semantics)', () => {
     // g1 = x1 − c = (−0.9, 1.8); buf = 0.9·(−1, 2) + 0.1·g1 = (−0.99, 1.98)
     expectClose(arr(state.dfdx!), [-0.99, 1.98]);
     expectClose(arr(x), [0.1 + 0.099, -0.2 - 0.198]);
+  });
+
+  test('the state keeps its momentum buffer natively: steps inside tidy() and disposed reads leave it intact', () => {
+    const x = tensor([0, 0], { dtype: 'float64' });
+    const config = { learningRate: 0.1, momentum: 0.9 };
+    tidy(() => optim.sgd(quadratic(), x, config)); // state defaults to config
+    const first = (config as optim.SgdState).dfdx!;
+    expect(arr(first)).toEqual([-1, 2]);
+    first.dispose();
+    tidy(() => optim.sgd(quadratic(), x, config));
+    expectClose(arr((config as optim.SgdState).dfdx!), [-0.99, 1.98]);
+    expect(Object.keys(config)).toEqual(['learningRate', 'momentum', 'evalCounter']); // tensors are not enumerable
+    expect((config as optim.SgdState).evalCounter).toBe(2);
   });
 
   test('weight decay is added to the gradient; nesterov uses g + m·buf', () => {

@@ -45,7 +45,7 @@ describe('nn.save / nn.load', () => {
   });
 
   test('missing, corrupt and foreign files are clear errors', () => {
-    expect(() => nn.load(path.join(dir, 'nope.net'))).toThrow(/^loadArchive: no such file '.*nope.net'/);
+    expect(() => nn.load(path.join(dir, 'nope.net'))).toThrow(/^nn.load: no such file '.*nope.net'/);
     const junk = path.join(dir, 'junk.net');
     fs.writeFileSync(junk, 'this is not a model');
     expect(() => nn.load(junk)).toThrow(TorchError);

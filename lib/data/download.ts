@@ -6,6 +6,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TorchError } from '../errors';
+import { writeFileAtomic } from '../util/atomic';
 
 /** Mirrors tried in order; NODETORCH_MNIST_MIRROR (a base URL) comes first when set. */
 export function mnistMirrors(): string[] {
@@ -24,9 +25,7 @@ export async function downloadVerified(name: string, target: string, sha256: str
       const body = Buffer.from(await response.arrayBuffer());
       const digest = crypto.createHash('sha256').update(body).digest('hex');
       if (digest !== sha256) throw new Error(`checksum mismatch (sha256 ${digest}, expected ${sha256})`);
-      const tmp = `${target}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, body);
-      fs.renameSync(tmp, target);
+      writeFileAtomic(target, body);
       return;
     } catch (e) {
       errors.push(`${url}: ${(e as Error).message}`);

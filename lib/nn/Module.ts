@@ -5,7 +5,7 @@
  */
 import { TorchError } from '../errors';
 import { NativeModule, native } from '../native';
-import { Device, Tensor, asTensor, checkDevice } from '../tensor';
+import { Device, Tensor, checkTensor, checkDevice } from '../tensor';
 import { checkNumber } from '../validate';
 
 /** What a module file stores to rebuild the module (see nn.save / nn.load). */
@@ -47,7 +47,7 @@ export abstract class Module {
   /** Computes the output for one sample (C×H×W or a vector) or a batch (N×C×H×W or N×D). */
   forward(input: Tensor): Tensor {
     this.checkIdle('forward');
-    this.output = new Tensor(native().moduleForward(this.handle, asTensor(input, 'forward(input)').handle));
+    this.output = new Tensor(native().moduleForward(this.handle, checkTensor(input, 'forward(input)').handle));
     return this.output;
   }
 
@@ -58,7 +58,7 @@ export abstract class Module {
   backward(input: Tensor, gradOutput: Tensor): Tensor {
     this.checkIdle('backward');
     this.gradInput = new Tensor(
-      native().moduleBackward(this.handle, asTensor(input, 'backward(input)').handle, asTensor(gradOutput, 'backward(gradOutput)').handle),
+      native().moduleBackward(this.handle, checkTensor(input, 'backward(input)').handle, checkTensor(gradOutput, 'backward(gradOutput)').handle),
     );
     return this.gradInput;
   }

@@ -5,7 +5,7 @@
  */
 import { tensor } from '../creation';
 import { NativeCriterion, native } from '../native';
-import { Tensor, asTensor } from '../tensor';
+import { Tensor, checkTensor } from '../tensor';
 import { checkBoolean, checkInteger, checkNumber, checkKeys, invalid } from '../validate';
 
 export abstract class Criterion {
@@ -24,18 +24,18 @@ export abstract class Criterion {
   /** The loss (a number). */
   forward(input: Tensor, target: Tensor | number): number {
     return this.#withTarget(target, (t) => {
-      this.output = native().criterionForward(this.handle, asTensor(input, 'forward(input)').handle, t.handle);
+      this.output = native().criterionForward(this.handle, checkTensor(input, 'forward(input)').handle, t.handle);
       return this.output;
     });
   }
 
   /** ∂loss/∂input. */
   backward(input: Tensor, target: Tensor | number): Tensor {
-    return this.#withTarget(target, (t) => new Tensor(native().criterionBackward(this.handle, asTensor(input, 'backward(input)').handle, t.handle)));
+    return this.#withTarget(target, (t) => new Tensor(native().criterionBackward(this.handle, checkTensor(input, 'backward(input)').handle, t.handle)));
   }
 
   #withTarget<T>(target: Tensor | number, fn: (t: Tensor) => T): T {
-    if (typeof target !== 'number') return fn(asTensor(target, 'target'));
+    if (typeof target !== 'number') return fn(checkTensor(target, 'target'));
     const t = tensor([checkInteger(target, 'target class index', 0)], { dtype: 'int64' });
     try {
       return fn(t);

@@ -6,7 +6,7 @@
 import { tensor } from '../creation';
 import { TorchError } from '../errors';
 import { native } from '../native';
-import { Tensor, asTensor } from '../tensor';
+import { Tensor, checkTensor } from '../tensor';
 import { checkKeys, checkNumber, invalid } from '../validate';
 import { Criterion } from './criteria';
 import { Module } from './Module';
@@ -48,18 +48,18 @@ function pseudoRandom(shape: number[]): Tensor {
 export function gradcheck(subject: Module | Criterion | ((x: Tensor) => Tensor), input: Tensor, options: GradcheckOptions = {}): GradcheckResult {
   checkKeys(options, ['eps', 'gradOutput', 'target', 'seed'], 'gradcheck');
   const eps = checkNumber(options.eps ?? 1e-6, 'gradcheck eps', { min: Number.MIN_VALUE });
-  asTensor(input, 'gradcheck input');
+  checkTensor(input, 'gradcheck input');
   if (input.dtype !== 'float64') throw new TorchError(`gradcheck needs a float64 input (got ${input.dtype}); call double() first`);
   if (subject instanceof Module) {
     if (subject.dtype !== 'float64') throw new TorchError(`gradcheck needs float64 parameters (got ${subject.dtype}); call double() first`);
     const out = subject.forward(input);
     const gradOutput = options.gradOutput ?? pseudoRandom(out.shape);
-    const r = native().gradcheckModule(subject.handle, input.handle, asTensor(gradOutput, 'gradOutput').handle, eps, options.seed ?? null);
+    const r = native().gradcheckModule(subject.handle, input.handle, checkTensor(gradOutput, 'gradOutput').handle, eps, options.seed ?? null);
     return summarise(r.input, r.params);
   }
   if (subject instanceof Criterion) {
     if (options.target === undefined) throw new TorchError('gradcheck of a criterion needs options.target');
-    const target = typeof options.target === 'number' ? tensor([options.target], { dtype: 'int64' }) : asTensor(options.target, 'target');
+    const target = typeof options.target === 'number' ? tensor([options.target], { dtype: 'int64' }) : checkTensor(options.target, 'target');
     return summarise(native().gradcheckCriterion(subject.handle, input.handle, target.handle, eps).input, []);
   }
   if (typeof subject !== 'function') invalid('an nn module, a criterion or a function', 'gradcheck subject', subject);

@@ -2,11 +2,10 @@
  * Saving and loading modules: a JSON description plus the parameter tensors, in one file
  * written atomically (temporary file + rename).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { TorchError } from '../errors';
 import { native } from '../native';
 import { Tensor } from '../tensor';
+import { readArchive, writeArchive } from '../util/archive';
 import { Module, ModuleSpec } from './Module';
 
 type Factory = (args: number[]) => Module;
@@ -31,16 +30,18 @@ function build(spec: ModuleSpec): Module {
 /** Writes a module (structure, dtype and parameters) to a file, atomically. */
 export function save(file: string, module: Module): void {
   if (!(module instanceof Module)) throw new TorchError(`Expected an nn module for nn.save but received ${String(module)}`);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const [params] = module.parameters();
   const description = JSON.stringify({ format: 'nodetorch-module', version: 1, dtype: module.dtype, module: module.spec() });
-  native().saveArchive(file, description, params.map((p) => p.handle));
-  params.forEach((p) => p.dispose());
+  try {
+    writeArchive(file, description, params.map((p) => p.handle));
+  } finally {
+    params.forEach((p) => p.dispose());
+  }
 }
 
 /** Reads a module written by nn.save; it comes back on the CPU with the saved dtype. */
 export function load(file: string): Module {
-  const { json, tensors } = native().loadArchive(file);
+  const { json, tensors } = readArchive(file, 'nn.load');
   const description = JSON.parse(json) as { format: string; dtype: 'float32' | 'float64'; module: ModuleSpec };
   if (description.format !== 'nodetorch-module') throw new TorchError(`nn.load: '${file}' is not a nodetorch module file`);
   const module = build(description.module);

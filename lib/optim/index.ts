@@ -1,7 +1,6 @@
 /**
- * optim: Torch7's optimizers.
+ * optim: Torch7's optimizers, in the closure form (the Trainer runs the same native code).
  */
-export { sgd } from './sgd';
-export type { SgdConfig, SgdState, Feval } from './sgd';
-export { lbfgs, asgd, cg } from './methods';
-export type { LbfgsConfig, AsgdConfig, CgConfig, MethodState } from './methods';
+export { sgd, lbfgs, asgd, cg } from './closure';
+export type { Feval, MethodState, SgdState } from './closure';
+export type { SgdConfig, LbfgsConfig, AsgdConfig, CgConfig, OptimConfigs, OptimMethodName } from './configs';

@@ -12,9 +12,9 @@ import { Augmentation } from '../augment';
 import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
 import { save } from '../nn/serialize';
-import { AsgdConfig, CgConfig, LbfgsConfig, checkMethodConfig } from '../optim/methods';
-import { SgdConfig, checkSgdConfig } from '../optim/sgd';
-import { Tensor, asTensor } from '../tensor';
+import { readArchive, writeArchive } from '../util/archive';
+import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../optim/configs';
+import { Tensor, checkTensor } from '../tensor';
 import { checkBoolean, checkInteger, checkKeys, invalid } from '../validate';
 import { ConfusionMatrix } from './ConfusionMatrix';
 import { Logger } from './Logger';
@@ -26,11 +26,7 @@ export interface Dataset {
 }
 
 /** An optimizer run natively per minibatch, with Torch7's config table. */
-export type OptimizerSpec =
-  | { method: 'sgd'; config?: SgdConfig }
-  | { method: 'lbfgs'; config?: LbfgsConfig }
-  | { method: 'asgd'; config?: AsgdConfig }
-  | { method: 'cg'; config?: CgConfig };
+export type OptimizerSpec = { [M in OptimMethodName]: { method: M; config?: OptimConfigs[M] } }[OptimMethodName];
 
 export interface TrainerOptions {
   model: Module;
@@ -157,15 +153,10 @@ export class Trainer {
   setOptimizer(spec: OptimizerSpec): void {
     if (typeof spec !== 'object' || spec === null) invalid('{ method, config }', 'optimizer', spec);
     checkKeys(spec, ['method', 'config'], 'optimizer');
-    const method = spec.method;
-    if (!['sgd', 'lbfgs', 'asgd', 'cg'].includes(method)) invalid("'sgd', 'lbfgs', 'asgd' or 'cg'", 'optimizer method', method);
+    const method = checkMethod(spec.method);
     if (this.#running) throw new TorchError('setOptimizer: a pass is running; await it first');
     const config = spec.config ?? {};
-    if (method === 'sgd') this.#optimizer = native().optimizerCreate('sgd', checkSgdConfig(config as SgdConfig));
-    else {
-      checkMethodConfig(method, config);
-      this.#optimizer = native().optimizerCreate(method, config);
-    }
+    this.#optimizer = native().optimizerCreate(method, completeConfig(method, config));
     this.#spec = { method, config: { ...config } } as OptimizerSpec;
   }
 
@@ -176,7 +167,6 @@ export class Trainer {
    */
   saveCheckpoint(file: string): void {
     if (this.#running) throw new TorchError('saveCheckpoint: a pass is running; await it first');
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const scalars = this.optimizerState();
     const named = native().optimizerTensors(this.#optimizer);
     const names = Object.keys(named);
@@ -192,15 +182,18 @@ export class Trainer {
       module: this.model.spec(),
       dtype: this.model.dtype,
     };
-    native().saveArchive(file, JSON.stringify(description), [this.#params.handle, ...names.map((n) => named[n]), rng]);
-    names.forEach((n) => new Tensor(named[n]).dispose());
-    new Tensor(rng).dispose();
+    try {
+      writeArchive(file, JSON.stringify(description), [this.#params.handle, ...names.map((n) => named[n]), rng]);
+    } finally {
+      names.forEach((n) => new Tensor(named[n]).dispose());
+      new Tensor(rng).dispose();
+    }
   }
 
   /** Restores a checkpoint written by saveCheckpoint into this Trainer (same model structure). */
   loadCheckpoint(file: string): void {
     if (this.#running) throw new TorchError('loadCheckpoint: a pass is running; await it first');
-    const { json, tensors } = native().loadArchive(file);
+    const { json, tensors } = readArchive(file, 'loadCheckpoint');
     const owned = tensors.map((t) => new Tensor(t));
     try {
       const d = JSON.parse(json);
@@ -229,13 +222,7 @@ export class Trainer {
 
   /** The native optimizer's Torch7 scalar state: evalCounter for sgd; nIter, funcEval, t for lbfgs; t, eta_t, mu_t for asgd. */
   optimizerState(): Record<string, number> {
-    const s = native().optimizerState(this.#optimizer);
-    const out: Record<string, number> = {};
-    for (const [k, v] of Object.entries(s)) {
-      if (typeof v === 'number') out[k] = v;
-      else if (v) new Tensor(v).dispose();
-    }
-    return out;
+    return native().optimizerState(this.#optimizer);
   }
 
   /** One training epoch over `data` (shuffled), natively. */
@@ -285,8 +272,8 @@ export class Trainer {
 
   async #pass(phase: 'train' | 'test', data: Dataset, options: PassOptions): Promise<PassResult> {
     if (typeof data !== 'object' || data === null) invalid('a dataset { inputs, targets }', `${phase} data`, data);
-    const inputs = asTensor(data.inputs, `${phase} data inputs`);
-    const targets = asTensor(data.targets, `${phase} data targets`);
+    const inputs = checkTensor(data.inputs, `${phase} data inputs`);
+    const targets = checkTensor(data.targets, `${phase} data targets`);
     if (inputs.shape[0] !== targets.shape[0]) {
       throw new TorchError(`${phase}: ${inputs.shape[0]} inputs but ${targets.shape[0]} targets`);
     }

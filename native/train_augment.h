@@ -22,6 +22,5 @@ struct Augmentation {
 at::Tensor augmentBatch(const at::Tensor& x, const std::vector<Augmentation>& augmentations);
 std::vector<Augmentation> augmentationsFrom(Napi::Value list);
 
-void registerAugment(Napi::Env env, Napi::Object exports);
 
 }  // namespace nodetorch

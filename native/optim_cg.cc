@@ -1,68 +1,24 @@
-// optim.asgd (Bottou's averaged SGD, as Torch7) and optim.cg (Rasmussen's minimize.m, as Torch7's
-// cg.lua) natively.
+// optim.cg: Rasmussen's minimize.m, as Torch7's cg.lua.
 #include "optim_method.h"
 
 namespace nodetorch {
 
 namespace {
 
-// x ← (1 − λη_t)x − η_t g; ax averages x once t > t0; η_t = η0 / (1 + λη0 t)^α, μ_t = 1 / max(1, t − t0).
-struct Asgd : OptimMethod {
-  double eta0 = 1e-4, lambda = 1e-4, alpha = 0.75, t0 = 1e6;
-  double etaT = -1, muT = 1, t = 0;
-  at::Tensor ax;
-
-  std::string name() const override { return "asgd"; }
-  void configure(Napi::Object config) override {
-    configNumber(config, "eta0", eta0);
-    configNumber(config, "lambda", lambda);
-    configNumber(config, "alpha", alpha);
-    configNumber(config, "t0", t0);
-    if (etaT < 0) etaT = eta0;
-  }
-  std::vector<double> step(const Feval& feval, at::Tensor& x) override {
-    at::NoGradGuard noGrad;
-    auto [fx, g] = feval(x);
-    x.mul_(1 - lambda * etaT).add_(g, -etaT);
-    if (muT != 1) ax.add_(x - ax, muT);
-    else ax = x.clone();
-    t += 1;
-    etaT = eta0 / std::pow(1 + lambda * eta0 * t, alpha);
-    muT = 1 / std::max(1.0, t - t0);
-    lastEvaluations = 1;
-    return {fx};
-  }
-  at::Tensor evaluationParameters() override { return ax; }
-  std::vector<std::pair<std::string, double>> scalars() const override { return {{"t", t}, {"eta_t", etaT}, {"mu_t", muT}}; }
-  std::vector<std::pair<std::string, at::Tensor>> tensors() const override {
-    if (!ax.defined()) return {};
-    return {{"ax", ax}};
-  }
-  void restore(const std::map<std::string, double>& s, const std::map<std::string, at::Tensor>& tensors) override {
-    t = restoredScalar(s, "t");
-    etaT = restoredScalar(s, "eta_t");
-    muT = restoredScalar(s, "mu_t");
-    auto it = tensors.find("ax");
-    ax = it == tensors.end() ? at::Tensor() : it->second;
-  }
-};
-
 // Conjugate gradients with Polak-Ribière directions and Rasmussen's interpolating and
 // extrapolating line search (Wolfe-Powell conditions). Deliberate difference from Torch7: Lua's
 // `if ls_failed` is true for 0, so cg.lua stopped after the FIRST failed line search; as
 // Rasmussen intended, this stops after two consecutive failures.
 struct Cg : OptimMethod {
-  double rho = 0.01, sig = 0.5, intv = 0.1, ext = 3.0, maxIter = 20, ratio = 100, maxEval = -1;
-  std::string name() const override { return "cg"; }
+  double rho = 0, sig = 0, intv = 0, ext = 0, maxIter = 0, ratio = 0, maxEval = 0;
   void configure(Napi::Object config) override {
-    configNumber(config, "rho", rho);
-    configNumber(config, "sig", sig);
-    configNumber(config, "int", intv);
-    configNumber(config, "ext", ext);
-    configNumber(config, "maxIter", maxIter);
-    configNumber(config, "ratio", ratio);
-    maxEval = maxIter * 1.25;
-    configNumber(config, "maxEval", maxEval);
+    rho = configNumber(config, "rho");
+    sig = configNumber(config, "sig");
+    intv = configNumber(config, "int");
+    ext = configNumber(config, "ext");
+    maxIter = configNumber(config, "maxIter");
+    ratio = configNumber(config, "ratio");
+    maxEval = configNumber(config, "maxEval");
   }
   std::vector<double> step(const Feval& feval, at::Tensor& x) override {
     at::NoGradGuard noGrad;
@@ -168,38 +124,12 @@ struct Cg : OptimMethod {
     lastEvaluations = static_cast<int64_t>(i);
     return fx;
   }
+  // Each call starts afresh (Torch7's cg.lua keeps only scratch buffers in its state).
+  void restore(const std::map<std::string, double>&, const std::map<std::string, at::Tensor>&) override {}
 };
 
+NODETORCH_REGISTER_OPTIM("cg", Cg);
+
 }  // namespace
-
-std::unique_ptr<OptimMethod> createLbfgs();
-
-std::unique_ptr<OptimMethod> createOptimMethod(const std::string& name) {
-  if (name == "lbfgs") return createLbfgs();
-  if (name == "asgd") return std::make_unique<Asgd>();
-  if (name == "cg") return std::make_unique<Cg>();
-  fail("unknown optimizer '" + name + "'; expected sgd, asgd, cg or lbfgs");
-}
-
-double restoredScalar(const std::map<std::string, double>& scalars, const std::string& key) {
-  auto it = scalars.find(key);
-  if (it == scalars.end()) fail("the saved optimizer state has no '" + key + "'");
-  return it->second;
-}
-
-void configNumber(Napi::Object config, const char* key, double& out) {
-  Napi::Value v = config.Get(key);
-  if (v.IsNumber()) out = v.As<Napi::Number>().DoubleValue();
-}
-
-Feval checkedFeval(Feval inner, const at::Tensor& x) {
-  return [inner = std::move(inner), sizes = x.sizes().vec()](const at::Tensor& at) {
-    auto r = inner(at);
-    if (!std::isfinite(r.first)) fail("feval returned a loss of " + std::to_string(r.first) + "; expected a finite number");
-    if (!r.second.sizes().equals(sizes))
-      fail("the gradient from feval has shape " + shapeString(r.second.sizes()) + " but x has shape " + shapeString(sizes));
-    return r;
-  };
-}
 
 }  // namespace nodetorch

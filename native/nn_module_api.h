@@ -19,7 +19,6 @@ ModulePtr& moduleArg(const Napi::CallbackInfo& info, size_t i);
 ModuleBox& moduleFromValue(Napi::Env env, Napi::Value value);
 CriterionBox& criterionFromValue(Napi::Env env, Napi::Value value);
 CriterionPtr& criterionArg(const Napi::CallbackInfo& info, size_t i);
-void registerModuleApi(Napi::Env env, Napi::Object exports);
 
 // getParameters(): one contiguous vector (and one for gradients) that every parameter of the
 // module becomes a view of, as Torch7's Module:getParameters().

@@ -2,35 +2,22 @@
 // loop keeps running: batches are gathered, run forward/backward, stepped by the optimizer and
 // counted into a confusion matrix in C++. Progress reaches JavaScript through a thread-safe
 // function; an abort flag stops the pass between batches; the Promise settles when it ends.
-#include "train_job.h"
+#include "addon_entries.h"
 
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
 
-#include "augment.h"
+#include "train_augment.h"
 #include "boxed.h"
-#include "module_api.h"
-#include "optim_method.h"
-#include "optim_sgd.h"
+#include "nn_module_api.h"
+#include "optim_api.h"
 #include "tensor_handle.h"
 
 namespace nodetorch {
 
 namespace {
-
-const napi_type_tag kJobTag = {0x6e746a6f62746167ULL, 0x3d4e5f6071829304ULL};
-const napi_type_tag kOptimizerTag = {0x6e746f7074696d7aULL, 0x4e5f607182930415ULL};
-
-// A native optimizer for the training loop: Torch7's sgd (its own fast path) or any OptimMethod.
-struct OptimizerBox {
-  std::string method;
-  SgdConfig config;
-  SgdState state;
-  std::unique_ptr<OptimMethod> other;
-  std::mutex busy;  // one pass at a time may step it
-};
 
 struct Progress {
   int64_t done, total;
@@ -41,7 +28,7 @@ struct Job {
   // inputs
   ModulePtr model;
   CriterionPtr criterion;
-  OptimizerBox* optimizer = nullptr;  // null for a test pass
+  OptimizerHandle* optimizer = nullptr;  // null for a test pass
   Napi::Reference<Napi::Value> optimizerRef;
   at::Tensor params, grads, inputs, targets;
   int64_t batchSize = 1, classes = 10;
@@ -68,7 +55,7 @@ void runBatches(Job& job);
 // A test pass evaluates with the optimizer's evaluation parameters when it has them (ASGD's
 // average), swapped in and back as Torch7's 5_test.lua did.
 void runPass(Job& job) {
-  at::Tensor average = !job.train && job.optimizer && job.optimizer->other ? job.optimizer->other->evaluationParameters() : at::Tensor();
+  at::Tensor average = !job.train && job.optimizer ? job.optimizer->method->evaluationParameters() : at::Tensor();
   if (!average.defined()) return runBatches(job);
   at::NoGradGuard noGrad;
   at::Tensor cached = job.params.clone();
@@ -133,13 +120,7 @@ void runBatches(Job& job) {
       }
     };
     if (job.train) {
-      OptimizerBox& o = *job.optimizer;
-      if (o.method == "sgd") {
-        auto r = feval(job.params);
-        sgdStep(job.params, r.second, o.config, o.state);
-      } else {
-        o.other->step(feval, job.params);
-      }
+      job.optimizer->method->step(feval, job.params);
     } else {
       at::Tensor output = job.model->forward(x);
       if (output.dim() == 1) output = output.unsqueeze(0);
@@ -206,7 +187,7 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   job->train = get("train").ToBoolean().Value();
   job->augmentations = augmentationsFrom(get("augment"));
   if (!optimizer.IsUndefined() && !optimizer.IsNull()) {
-    job->optimizer = unboxed<OptimizerBox>(env, optimizer, kOptimizerTag);
+    job->optimizer = optimizerFromValue(env, optimizer);
     if (job->optimizer == nullptr) fail("expected a native optimizer");
     job->params = tensorOf("params");
     job->grads = tensorOf("grads");
@@ -246,84 +227,11 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   return out;
 }
 
-Napi::Value optimizerCreate(const Napi::CallbackInfo& info) {
-  std::string type = stringArg(info, 0, "optimizer type");
-  if (info.Length() < 2 || !info[1].IsObject()) fail("expected a config object");
-  auto box = std::make_unique<OptimizerBox>();
-  box->method = type;
-  if (type == "sgd") {
-    box->config = sgdConfigFrom(info[1].As<Napi::Object>());
-  } else {
-    box->other = createOptimMethod(type);
-    box->other->configure(info[1].As<Napi::Object>());
-  }
-  return wrapBoxed(info.Env(), box.release(), kOptimizerTag);
-}
-
-// optimizerState(o) → { evalCounter, dfdx } for sgd, the method's scalars otherwise.
-Napi::Value optimizerState(const Napi::CallbackInfo& info) {
-  auto& box = boxedArg<OptimizerBox>(info, 0, kOptimizerTag, "a native optimizer");
-  Napi::Env env = info.Env();
-  Napi::Object out = Napi::Object::New(env);
-  if (box.method == "sgd") {
-    out.Set("evalCounter", Napi::Number::New(env, static_cast<double>(box.state.evalCounter)));
-    out.Set("dfdx", box.state.dfdx.defined() ? wrapTensor(env, box.state.dfdx) : env.Null());
-  } else {
-    for (auto& [key, value] : box.other->scalars()) out.Set(key, Napi::Number::New(env, value));
-  }
-  return out;
-}
-
-// optimizerTensors(o) → { name: tensor }: the optimizer's state tensors, for checkpoints.
-Napi::Value optimizerTensors(const Napi::CallbackInfo& info) {
-  auto& box = boxedArg<OptimizerBox>(info, 0, kOptimizerTag, "a native optimizer");
-  Napi::Env env = info.Env();
-  Napi::Object out = Napi::Object::New(env);
-  if (box.method == "sgd") {
-    if (box.state.dfdx.defined()) out.Set("dfdx", wrapTensor(env, box.state.dfdx));
-  } else {
-    for (auto& [key, t] : box.other->tensors()) out.Set(key, wrapTensor(env, t));
-  }
-  return out;
-}
-
-// optimizerRestore(o, scalars, tensors): the inverse of optimizerState + optimizerTensors.
-Napi::Value optimizerRestore(const Napi::CallbackInfo& info) {
-  auto& box = boxedArg<OptimizerBox>(info, 0, kOptimizerTag, "a native optimizer");
-  if (!info[1].IsObject() || !info[2].IsObject()) fail("expected scalars and tensors objects");
-  std::map<std::string, double> scalars;
-  std::map<std::string, at::Tensor> tensors;
-  Napi::Object s = info[1].As<Napi::Object>(), t = info[2].As<Napi::Object>();
-  Napi::Array keys = s.GetPropertyNames();
-  for (uint32_t k = 0; k < keys.Length(); ++k) {
-    std::string key = keys.Get(k).As<Napi::String>().Utf8Value();
-    scalars[key] = s.Get(key).As<Napi::Number>().DoubleValue();
-  }
-  keys = t.GetPropertyNames();
-  for (uint32_t k = 0; k < keys.Length(); ++k) {
-    std::string key = keys.Get(k).As<Napi::String>().Utf8Value();
-    tensors[key] = tensorValue(info.Env(), t.Get(key), "optimizer state '" + key + "'").clone();
-  }
-  if (!box.busy.try_lock()) fail("this optimizer is used by a running pass");
-  std::lock_guard<std::mutex> unlock(box.busy, std::adopt_lock);
-  if (box.method == "sgd") {
-    box.state.evalCounter = static_cast<int64_t>(restoredScalar(scalars, "evalCounter"));
-    box.state.dfdx = tensors.count("dfdx") ? tensors["dfdx"] : at::Tensor();
-  } else {
-    box.other->restore(scalars, tensors);
-  }
-  return info.Env().Undefined();
-}
-
 }  // namespace
 
-void registerTrainJob(Napi::Env env, Napi::Object exports) {
+void registerTrainPass(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
       {"runPass", runPassEntry},
-      {"optimizerCreate", optimizerCreate},
-      {"optimizerState", optimizerState},
-      {"optimizerTensors", optimizerTensors},
-      {"optimizerRestore", optimizerRestore},
   };
   registerEntries(env, exports, entries);
 }

@@ -1,5 +1,6 @@
 // JS entry points for modules and criteria.
-#include "module_api.h"
+#include "addon_entries.h"
+#include "nn_module_api.h"
 
 #include "boxed.h"
 #include "tensor_handle.h"
@@ -238,7 +239,7 @@ std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module) {
   return {flat, flatGrad};
 }
 
-void registerModuleApi(Napi::Env env, Napi::Object exports) {
+void registerNnModuleApi(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
       {"moduleCreate", moduleCreate},
       {"sequentialAdd", sequentialAdd},

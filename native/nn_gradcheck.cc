@@ -1,8 +1,8 @@
 // Finite-difference gradient checks (as torch/nn's test.lua Jacobian tests): a module's backward,
 // for its input and every parameter, or a criterion's, against central differences in float64.
-#include "gradcheck.h"
+#include "addon_entries.h"
 
-#include "module_api.h"
+#include "nn_module_api.h"
 #include "tensor_handle.h"
 
 namespace nodetorch {
@@ -112,7 +112,7 @@ Napi::Value gradcheckCriterion(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void registerGradcheck(Napi::Env env, Napi::Object exports) {
+void registerNnGradcheck(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {{"gradcheckModule", gradcheckModule}, {"gradcheckCriterion", gradcheckCriterion}};
   registerEntries(env, exports, entries);
 }

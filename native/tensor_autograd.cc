@@ -1,5 +1,5 @@
 // Autograd: marking leaves, backward, reading gradients, and the (thread-local) grad mode.
-#include "autograd.h"
+#include "addon_entries.h"
 
 #include "tensor_handle.h"
 
@@ -60,7 +60,7 @@ Napi::Value isGradEnabled(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void registerAutograd(Napi::Env env, Napi::Object exports) {
+void registerTensorAutograd(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
       {"setRequiresGrad", setRequiresGrad}, {"backward", backward},           {"grad", grad},
       {"zeroGrad", zeroGrad},               {"setGradEnabled", setGradEnabled}, {"isGradEnabled", isGradEnabled},

@@ -1,4 +1,5 @@
-#include "augment.h"
+#include "addon_entries.h"
+#include "train_augment.h"
 
 #include "tensor_handle.h"
 
@@ -90,7 +91,7 @@ Napi::Value augment(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void registerAugment(Napi::Env env, Napi::Object exports) {
+void registerTrainAugment(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {{"rotate", rotate}, {"augment", augment}};
   registerEntries(env, exports, entries);
 }

@@ -1,5 +1,7 @@
-// Which LibTorch the addon was built against and which one the process actually loaded.
-#include "libtorch_info.h"
+// The runtime the addon runs on: which LibTorch it was built against and which one the process
+// actually loaded, LibTorch's thread count, and the CUDA devices it sees.
+#include "addon_entries.h"
+#include "addon_runtime.h"
 
 #include <ATen/Version.h>
 #include <link.h>
@@ -57,6 +59,19 @@ Napi::Value libtorchInfo(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
+  at::set_num_threads(static_cast<int>(intArg(info, 0, "thread count")));
+  return info.Env().Undefined();
+}
+
+Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), at::get_num_threads());
+}
+
+Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count()));
+}
+
 Napi::Value libtorchVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), compiledVersion());
 }
@@ -82,10 +97,13 @@ void checkLoadedLibTorch(Napi::Env env) {
                "(LD_LIBRARY_PATH, LD_PRELOAD)");
 }
 
-void registerLibTorchInfo(Napi::Env env, Napi::Object exports) {
+void registerAddonRuntime(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
       {"libtorchVersion", libtorchVersion},
       {"libtorchInfo", libtorchInfo},
+      {"setNumThreads", setNumThreads},
+      {"getNumThreads", getNumThreads},
+      {"cudaDeviceCount", cudaDeviceCount},
   };
   registerEntries(env, exports, entries);
 }

@@ -7,5 +7,4 @@ namespace nodetorch {
 void checkLoadedLibTorch(Napi::Env env);
 // Whether libtorch_cuda is loaded: a CUDA LibTorch, whether or not a GPU is visible.
 bool libtorchHasCuda();
-void registerLibTorchInfo(Napi::Env env, Napi::Object exports);
 }  // namespace nodetorch

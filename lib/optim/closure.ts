@@ -1,0 +1,112 @@
+/**
+ * Torch7's closure form: optim.sgd / lbfgs / asgd / cg(feval, x, config, state). The algorithms run
+ * natively (the same C++ as in the Trainer's loop) and call feval synchronously whenever they need
+ * f(x) and df/dx. `state` (default: `config`, as Torch7) keeps the native state between calls; its
+ * scalars (evalCounter, nIter, t, …) are mirrored into it after each call, and its tensors (sgd's
+ * momentum buffer `dfdx`, asgd's average `ax`, …) are readable properties, returning a new Tensor
+ * that shares the buffer: disposing it (or a tidy() around the step) leaves the state intact.
+ */
+import { TorchError } from '../errors';
+import { NativeOptimizer, NativeTensor, native } from '../native';
+import { Tensor, checkTensor } from '../tensor';
+import { invalid } from '../validate';
+import { AsgdConfig, CgConfig, LbfgsConfig, OptimMethodName, SgdConfig, completeConfig } from './configs';
+
+/** A Torch7 closure: returns f(x) and df/dx at x. */
+export type Feval = (x: Tensor) => [number, Tensor];
+
+/** Optimizer state between calls (default: the config object itself, as Torch7). */
+export interface MethodState {
+  [key: string]: unknown;
+}
+/** optim.sgd's state: evalCounter and the momentum buffer. */
+export interface SgdState extends MethodState {
+  evalCounter?: number;
+  dfdx?: Tensor | null;
+}
+
+const STATE = Symbol('nodetorch.optimState');
+interface StateRecord {
+  handle: NativeOptimizer;
+  /** The scalar keys mirrored into the state table (passed over when it is also the config). */
+  mirrored: string[];
+}
+
+function run(method: OptimMethodName, feval: Feval, x: Tensor, config: object, state: MethodState) {
+  if (typeof feval !== 'function') invalid('a function feval(x) → [loss, gradient]', `optim.${method} feval`, feval);
+  checkTensor(x, `optim.${method} x`);
+  if (typeof state !== 'object' || state === null) invalid('a state object', `optim.${method} state`, state);
+  const record = (state as { [STATE]?: StateRecord })[STATE];
+  const complete = completeConfig(method, config, record && state === config ? record.mirrored : []);
+  const r = native().optimStep(method, x.handle, complete, record?.handle ?? null, (xh: NativeTensor) => {
+    if (xh !== x.handle) throw new TorchError('internal: feval called with a foreign tensor');
+    const result = feval(x);
+    if (!Array.isArray(result) || result.length !== 2) invalid('[loss, gradient] from feval', `optim.${method}`, result);
+    const [fx, g] = result;
+    if (typeof fx !== 'number' || !Number.isFinite(fx)) throw new TorchError(`optim.${method}: feval returned a loss of ${fx}; expected a finite number`);
+    checkTensor(g, 'the gradient returned by feval');
+    if (g.shape.join() !== x.shape.join()) {
+      throw new TorchError(`optim.${method}: the gradient from feval has shape [${g.shape.join(', ')}] but x has shape [${x.shape.join(', ')}]`);
+    }
+    return [fx, g.handle];
+  });
+  mirrorTensors(state, r.state, r.tensors);
+  Object.defineProperty(state, STATE, { value: { handle: r.state, mirrored: Object.keys(r.scalars) }, enumerable: false, configurable: true });
+  Object.assign(state, r.scalars);
+  return r;
+}
+
+/**
+ * Defines the state's tensors as read-only, non-enumerable properties (a spread copies none).
+ * Lists (L-BFGS's old_dirs.0, …) stay native; checkpoints carry them.
+ */
+function mirrorTensors(state: MethodState, handle: NativeOptimizer, names: string[]): void {
+  for (const name of names.filter((n) => !n.includes('.'))) {
+    Object.defineProperty(state, name, {
+      get: () => {
+        const t = native().optimizerTensors(handle, name)[name];
+        return t ? new Tensor(t) : null;
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
+}
+
+/**
+ * One SGD step (Torch7's optim.sgd): calls feval(x), updates x in place and returns [x, [f(x)]]
+ * with f evaluated before the update.
+ */
+export function sgd(feval: Feval, x: Tensor, config: SgdConfig = {}, state: SgdState = config as SgdState): [Tensor, number[]] {
+  const r = run('sgd', feval, x, config, state);
+  return [x, r.fs];
+}
+
+/**
+ * Torch7's optim.lbfgs: returns [x, f_history, evaluations]. Defaults and stopping rules as
+ * Torch7 (maxIter 20, maxEval 1.25·maxIter, tolFun 1e-5 on Σ|g|, tolX 1e-9, nCorrection 100,
+ * learningRate 1); `lineSearch: true` adds a strong-Wolfe line search.
+ */
+export function lbfgs(feval: Feval, x: Tensor, config: LbfgsConfig = {}, state: MethodState = config as MethodState): [Tensor, number[], number] {
+  const r = run('lbfgs', feval, x, config, state);
+  return [x, r.fs, r.evaluations];
+}
+
+/**
+ * Torch7's optim.asgd: returns [x, [f(x)], average]. The average `ax` is what Torch7's test pass
+ * evaluated with (the Trainer swaps it in for test passes).
+ */
+export function asgd(feval: Feval, x: Tensor, config: AsgdConfig = {}, state: MethodState = config as MethodState): [Tensor, number[], Tensor] {
+  const r = run('asgd', feval, x, config, state);
+  return [x, r.fs, new Tensor(r.average!)];
+}
+
+/**
+ * Torch7's optim.cg (Rasmussen's minimize): returns [x, f_history, evaluations]. Deliberate
+ * difference: Torch7's Lua stopped at the first failed line search (0 is true in Lua); this
+ * stops after two consecutive failures, as Rasmussen intended.
+ */
+export function cg(feval: Feval, x: Tensor, config: CgConfig = {}, state: MethodState = config as MethodState): [Tensor, number[], number] {
+  const r = run('cg', feval, x, config, state);
+  return [x, r.fs, r.evaluations];
+}

@@ -1,0 +1,171 @@
+/**
+ * Every optimizer's config, in one table: the options Torch7's optim takes, their rules and their
+ * Torch7 defaults. This is the one owner of both: `completeConfig` validates a user's config and
+ * fills every default, and the native methods (native/optim_*.cc) read the complete config as is.
+ * Adding an optimizer here is one entry (plus its C++ class).
+ */
+import { TorchError } from '../errors';
+import { checkBoolean, checkInteger, checkKeys, checkNumber, invalid } from '../validate';
+
+/** Torch7's optim.sgd config. */
+export interface SgdConfig {
+  /** Default 1e-3. */
+  learningRate?: number;
+  /** lr / (1 + k·decay), k = calls so far. Default 0. */
+  learningRateDecay?: number;
+  /** Added to the gradient in place. Default 0. */
+  weightDecay?: number;
+  /** Default 0. */
+  momentum?: number;
+  /** Default: the momentum value (Torch7), not 0 (LibTorch/PyTorch). */
+  dampening?: number;
+  /** Default false; needs momentum > 0 and dampening 0. */
+  nesterov?: boolean;
+}
+
+/** Torch7's optim.lbfgs config. */
+export interface LbfgsConfig {
+  /** Iterations per call (default 20). */
+  maxIter?: number;
+  /** Evaluations per call (default 1.25·maxIter, fractional as Torch7). */
+  maxEval?: number;
+  /** Stop when Σ|g| ≤ tolFun (default 1e-5). */
+  tolFun?: number;
+  /** Stop on steps or changes below tolX (default 1e-9). */
+  tolX?: number;
+  /** Curvature pairs kept (default 100). */
+  nCorrection?: number;
+  /** Fixed step size (default 1); the first step is min(1, 1/Σ|g|)·learningRate. */
+  learningRate?: number;
+  /** true: strong-Wolfe line search (c1 = 1e-4, c2 = 0.9) instead of the fixed step (default false). */
+  lineSearch?: boolean;
+}
+
+/** Torch7's optim.asgd config. */
+export interface AsgdConfig {
+  /** Initial step (default 1e-4). */
+  eta0?: number;
+  /** Decay term (default 1e-4). */
+  lambda?: number;
+  /** Power of the step decay (default 0.75). */
+  alpha?: number;
+  /** Steps before averaging starts (default 1e6). */
+  t0?: number;
+}
+
+/** Torch7's optim.cg config. */
+export interface CgConfig {
+  /** Wolfe-Powell sufficient decrease (default 0.01). */
+  rho?: number;
+  /** Wolfe-Powell curvature (default 0.5). */
+  sig?: number;
+  /** Do not re-evaluate within int of the bracket's ends (default 0.1). */
+  int?: number;
+  /** Extrapolate at most ext times the current step (default 3). */
+  ext?: number;
+  /** Line searches per call (default 20). */
+  maxIter?: number;
+  /** Maximum slope ratio (default 100). */
+  ratio?: number;
+  /** Evaluations per call (default 1.25·maxIter). */
+  maxEval?: number;
+}
+
+export interface OptimConfigs {
+  sgd: SgdConfig;
+  lbfgs: LbfgsConfig;
+  asgd: AsgdConfig;
+  cg: CgConfig;
+}
+export type OptimMethodName = keyof OptimConfigs;
+
+type Complete = Record<string, number | boolean>;
+interface Rule {
+  /** Torch7's default, or a function of the options read before it. */
+  default: number | boolean | ((c: Complete) => number);
+  kind: 'number' | 'positive' | 'integer' | 'boolean';
+  min?: number;
+}
+
+const METHODS: { [M in OptimMethodName]: { options: Record<keyof OptimConfigs[M], Rule>; check?: (c: Complete) => void } } = {
+  sgd: {
+    options: {
+      learningRate: { default: 1e-3, kind: 'number', min: 0 },
+      learningRateDecay: { default: 0, kind: 'number', min: 0 },
+      weightDecay: { default: 0, kind: 'number', min: 0 },
+      momentum: { default: 0, kind: 'number', min: 0 },
+      dampening: { default: (c) => c.momentum as number, kind: 'number', min: 0 },
+      nesterov: { default: false, kind: 'boolean' },
+    },
+    check(c) {
+      if (c.nesterov && ((c.momentum as number) <= 0 || c.dampening !== 0)) {
+        throw new TorchError(`optim.sgd: nesterov needs momentum > 0 and dampening = 0 (got momentum ${c.momentum}, dampening ${c.dampening})`);
+      }
+    },
+  },
+  lbfgs: {
+    options: {
+      maxIter: { default: 20, kind: 'integer', min: 1 },
+      maxEval: { default: (c) => (c.maxIter as number) * 1.25, kind: 'positive' },
+      tolFun: { default: 1e-5, kind: 'number', min: 0 },
+      tolX: { default: 1e-9, kind: 'number', min: 0 },
+      nCorrection: { default: 100, kind: 'integer', min: 1 },
+      learningRate: { default: 1, kind: 'positive' },
+      lineSearch: { default: false, kind: 'boolean' },
+    },
+  },
+  asgd: {
+    options: {
+      eta0: { default: 1e-4, kind: 'positive' },
+      lambda: { default: 1e-4, kind: 'number', min: 0 },
+      alpha: { default: 0.75, kind: 'number', min: 0 },
+      t0: { default: 1e6, kind: 'number', min: 0 },
+    },
+  },
+  cg: {
+    options: {
+      rho: { default: 0.01, kind: 'positive' },
+      sig: { default: 0.5, kind: 'positive' },
+      int: { default: 0.1, kind: 'positive' },
+      ext: { default: 3, kind: 'positive' },
+      maxIter: { default: 20, kind: 'integer', min: 1 },
+      ratio: { default: 100, kind: 'positive' },
+      maxEval: { default: (c) => (c.maxIter as number) * 1.25, kind: 'positive' },
+    },
+  },
+};
+
+/** The optimizer methods, in the order error messages list them. */
+export const OPTIM_METHODS = Object.keys(METHODS) as OptimMethodName[];
+
+/** Checks a method name. */
+export function checkMethod(method: unknown, what = 'optimizer method'): OptimMethodName {
+  if (typeof method !== 'string' || !(OPTIM_METHODS as string[]).includes(method)) {
+    invalid(OPTIM_METHODS.map((m) => `'${m}'`).join(', ').replace(/, ([^,]*)$/, ' or $1'), what, method);
+  }
+  return method as OptimMethodName;
+}
+
+/**
+ * Validates `config` for `method` and returns a new object with every option set (Torch7's
+ * defaults for the missing ones). `ignore` names keys to pass over: the state that the closure form
+ * mirrors into its state table, which is the config itself by default (as Torch7).
+ */
+export function completeConfig(method: OptimMethodName, config: unknown, ignore: readonly string[] = []): Complete {
+  if (typeof config !== 'object' || config === null) invalid('a config object', `optim.${method} config`, config);
+  const { options, check } = METHODS[method] as { options: Record<string, Rule>; check?: (c: Complete) => void };
+  checkKeys(config, [...Object.keys(options), ...ignore], `optim.${method} config`);
+  const given = config as Record<string, unknown>;
+  const c: Complete = {};
+  for (const [key, rule] of Object.entries(options)) {
+    const value = given[key] ?? (typeof rule.default === 'function' ? rule.default(c) : rule.default);
+    if (rule.kind === 'boolean') c[key] = checkBoolean(value, key);
+    else if (rule.kind === 'integer') c[key] = checkInteger(value, key, rule.min ?? -Infinity);
+    else if (rule.kind === 'positive') {
+      if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) invalid('a number > 0', key, value);
+      c[key] = value;
+    } else c[key] = checkNumber(value, key, { min: rule.min });
+  }
+  check?.(c);
+  return c;
+}

@@ -1,0 +1,20 @@
+// Every file's registration of its JavaScript entry points; addon.cc calls them all.
+#pragma once
+#include "common.h"
+
+namespace nodetorch {
+void registerAddonRuntime(Napi::Env env, Napi::Object exports);  // addon_runtime.cc
+void registerTensorHandle(Napi::Env env, Napi::Object exports);  // tensor_handle.cc
+void registerTensorCreate(Napi::Env env, Napi::Object exports);  // tensor_create.cc
+void registerTensorRandom(Napi::Env env, Napi::Object exports);  // tensor_random.cc
+void registerTensorInfo(Napi::Env env, Napi::Object exports);    // tensor_info.cc
+void registerTensorMath(Napi::Env env, Napi::Object exports);    // tensor_math.cc
+void registerTensorShape(Napi::Env env, Napi::Object exports);   // tensor_shape.cc
+void registerTensorAutograd(Napi::Env env, Napi::Object exports);  // tensor_autograd.cc
+void registerTensorArchive(Napi::Env env, Napi::Object exports);   // tensor_archive.cc
+void registerNnModuleApi(Napi::Env env, Napi::Object exports);   // nn_module_api.cc
+void registerNnGradcheck(Napi::Env env, Napi::Object exports);   // nn_gradcheck.cc
+void registerOptimApi(Napi::Env env, Napi::Object exports);      // optim_api.cc
+void registerTrainPass(Napi::Env env, Napi::Object exports);     // train_pass.cc
+void registerTrainAugment(Napi::Env env, Napi::Object exports);  // train_augment.cc
+}  // namespace nodetorch

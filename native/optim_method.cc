@@ -1,0 +1,51 @@
+// The registry of optimizer methods and the helpers they share.
+#include "optim_method.h"
+
+namespace nodetorch {
+
+static std::map<std::string, OptimFactory>& registry() {
+  static std::map<std::string, OptimFactory> methods;  // filled by static initialisers at load
+  return methods;
+}
+
+bool registerOptimMethod(const char* name, OptimFactory factory) {
+  registry()[name] = factory;
+  return true;
+}
+
+std::unique_ptr<OptimMethod> createOptimMethod(const std::string& name) {
+  auto it = registry().find(name);
+  if (it == registry().end()) {
+    std::string known;
+    for (auto& [key, _] : registry()) known += (known.empty() ? "" : ", ") + key;
+    fail("unknown optimizer '" + name + "'; expected one of " + known);
+  }
+  std::unique_ptr<OptimMethod> method = it->second();
+  method->name = name;
+  return method;
+}
+
+double configNumber(Napi::Object config, const char* key) {
+  Napi::Value v = config.Get(key);
+  if (!v.IsNumber()) fail(std::string("internal: optimizer config has no number '") + key + "'");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+bool configFlag(Napi::Object config, const char* key) {
+  Napi::Value v = config.Get(key);
+  if (!v.IsBoolean()) fail(std::string("internal: optimizer config has no boolean '") + key + "'");
+  return v.As<Napi::Boolean>().Value();
+}
+
+double restoredScalar(const std::map<std::string, double>& scalars, const std::string& key) {
+  auto it = scalars.find(key);
+  if (it == scalars.end()) fail("the saved optimizer state has no '" + key + "'");
+  return it->second;
+}
+
+at::Tensor restoredTensor(const std::map<std::string, at::Tensor>& tensors, const std::string& key) {
+  auto it = tensors.find(key);
+  return it == tensors.end() ? at::Tensor() : it->second;
+}
+
+}  // namespace nodetorch
