@@ -70,7 +70,7 @@ export interface NativeBinding {
   setGradEnabled(flag: boolean): void;
   isGradEnabled(): boolean;
   // nn
-  moduleCreate(type: string, args: number[]): NativeModule;
+  moduleCreate(type: string, options: Record<string, number | boolean | number[]>): NativeModule;
   sequentialAdd(seq: NativeModule, child: NativeModule): void;
   moduleForward(m: NativeModule, input: NativeTensor): NativeTensor;
   moduleBackward(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor): NativeTensor;
@@ -81,7 +81,7 @@ export interface NativeBinding {
   moduleSetTraining(m: NativeModule, training: boolean): void;
   moduleTo(m: NativeModule, dtype: DTypeName, device: string): void;
   moduleSetParameters(m: NativeModule, tensors: NativeTensor[]): void;
-  criterionCreate(type: string, args: number[]): NativeCriterion;
+  criterionCreate(type: string, options: Record<string, number | boolean | number[]>): NativeCriterion;
   criterionForward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): number;
   criterionBackward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): NativeTensor;
   // optim and training
@@ -99,6 +99,7 @@ export interface NativeBinding {
   runPass(options: NativePassOptions, onProgress: (p: NativeProgress) => void): { promise: Promise<NativePassResult>; cancel: () => void };
   gradcheckModule(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor, eps: number, seed: number | null): GradcheckNative;
   gradcheckCriterion(c: NativeCriterion, input: NativeTensor, target: NativeTensor, eps: number): { input: GradcheckEntry };
+  gradcheckCompare(x: NativeTensor, analytic: NativeTensor, eps: number, objective: () => number): GradcheckEntry;
   rotate(images: NativeTensor, angles: NativeTensor, mode: string): NativeTensor;
   augment(images: NativeTensor, augmentations: { kind: string; std: number; mode?: string }[]): NativeTensor;
   // files

@@ -66,8 +66,9 @@ struct MultiMarginCriterion : Criterion {
   double margin;
   bool sizeAverage;
   at::Tensor weights;
-  MultiMarginCriterion(int64_t p, double margin, bool sizeAverage, std::vector<double> w) : p(p), margin(margin), sizeAverage(sizeAverage) {
-    if (p != 1 && p != 2) fail("MultiMarginCriterion supports p = 1 or 2 (as Torch7), got " + std::to_string(p));
+  // p is 1 or 2 (TypeScript refuses others); no weights: every class weighs 1
+  explicit MultiMarginCriterion(const Options& o) : p(o.integer("p")), margin(o.number("margin")), sizeAverage(o.flag("sizeAverage")) {
+    std::vector<double> w = o.numbers("weights");
     if (!w.empty()) weights = at::tensor(w, at::kDouble);
   }
   std::string type() const override { return "MultiMarginCriterion"; }
@@ -94,21 +95,13 @@ struct MultiMarginCriterion : Criterion {
   }
 };
 
-}  // namespace
+NODETORCH_REGISTER_CRITERION(ClassNLLCriterion, "ClassNLLCriterion",
+                             [](const Options&) -> CriterionPtr { return std::make_shared<ClassNLLCriterion>(); });
+NODETORCH_REGISTER_CRITERION(MSECriterion, "MSECriterion",
+                             [](const Options& o) -> CriterionPtr { return std::make_shared<MSECriterion>(o.flag("sizeAverage")); });
+NODETORCH_REGISTER_CRITERION(MultiMarginCriterion, "MultiMarginCriterion",
+                             [](const Options& o) -> CriterionPtr { return std::make_shared<MultiMarginCriterion>(o); });
 
-CriterionPtr createCriterion(const std::string& type, const std::vector<double>& args) {
-  if (type == "ClassNLLCriterion") return std::make_shared<ClassNLLCriterion>();
-  if (type == "MSECriterion") {
-    if (args.size() != 1) fail("MSECriterion expects (sizeAverage)");
-    return std::make_shared<MSECriterion>(args[0] != 0);
-  }
-  if (type == "MultiMarginCriterion") {
-    // args: p, margin, sizeAverage, then optional per-class weights
-    if (args.size() < 3) fail("MultiMarginCriterion expects (p, margin, sizeAverage, weights...)");
-    return std::make_shared<MultiMarginCriterion>(static_cast<int64_t>(args[0]), args[1], args[2] != 0,
-                                                  std::vector<double>(args.begin() + 3, args.end()));
-  }
-  fail("unknown criterion type '" + type + "'");
-}
+}  // namespace
 
 }  // namespace nodetorch

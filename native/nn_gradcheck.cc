@@ -1,5 +1,6 @@
 // Finite-difference gradient checks (as torch/nn's test.lua Jacobian tests): a module's backward,
-// for its input and every parameter, or a criterion's, against central differences in float64.
+// for its input and every parameter, a criterion's, or a JavaScript function's (through autograd),
+// against central differences in float64. One loop (compare) serves all three.
 #include "addon_entries.h"
 
 #include "nn_module_api.h"
@@ -110,10 +111,27 @@ Napi::Value gradcheckCriterion(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// gradcheckCompare(x, analytic, eps, objective) → { maxError, maxAnalytic }: perturbs x in place and
+// calls the JavaScript objective() (a number) for each side, for gradients computed by JavaScript.
+Napi::Value gradcheckCompare(const Napi::CallbackInfo& info) {
+  at::Tensor& x = tensorArg(info, 0, "x");
+  at::Tensor& analytic = tensorArg(info, 1, "analytic gradient");
+  double eps = numberArg(info, 2, "eps");
+  if (info.Length() < 4 || !info[3].IsFunction()) fail("expected an objective function");
+  requireDouble(x, "input");
+  Napi::Function fn = info[3].As<Napi::Function>();
+  auto objective = [&]() { return fn.Call({}).As<Napi::Number>().DoubleValue(); };
+  return toJs(info.Env(), compare(x, analytic, eps, objective));
+}
+
 }  // namespace
 
 void registerNnGradcheck(Napi::Env env, Napi::Object exports) {
-  static const std::vector<Entry> entries = {{"gradcheckModule", gradcheckModule}, {"gradcheckCriterion", gradcheckCriterion}};
+  static const std::vector<Entry> entries = {
+      {"gradcheckModule", gradcheckModule},
+      {"gradcheckCriterion", gradcheckCriterion},
+      {"gradcheckCompare", gradcheckCompare},
+  };
   registerEntries(env, exports, entries);
 }
 

@@ -1,8 +1,7 @@
-// The layers of the Torch7 study: Linear, SpatialConvolution(MM), SpatialMaxPooling, View,
-// and the pointwise Tanh / ReLU / LogSoftMax. Inputs may be one sample (C×H×W or a vector)
+// The layers of the Torch7 study: Linear, SpatialConvolution(MM), View / Reshape, SoftMax, Dropout
+// and the pointwise Tanh / ReLU / Sigmoid / LogSoftMax. Inputs may be one sample (C×H×W or a vector)
 // or a batch (N×C×H×W or N×D), as in Torch7.
 #include "nn_module.h"
-#include "nn_spatial.h"
 
 namespace nodetorch {
 
@@ -32,8 +31,11 @@ struct SpatialConvolution : Module {
   std::string name;
   int64_t nIn, nOut, kW, kH, dW, dH, padW, padH;
   at::Tensor weight, bias;
-  SpatialConvolution(std::string name, const std::vector<double>& a)
-      : name(std::move(name)), nIn(a[0]), nOut(a[1]), kW(a[2]), kH(a[3]), dW(a[4]), dH(a[5]), padW(a[6]), padH(a[7]) {
+  SpatialConvolution(std::string name, const Options& o)
+      : name(std::move(name)),
+        nIn(o.integer("nInputPlane")), nOut(o.integer("nOutputPlane")),
+        kW(o.integer("kW")), kH(o.integer("kH")), dW(o.integer("dW")), dH(o.integer("dH")),
+        padW(o.integer("padW")), padH(o.integer("padH")) {
     weight = at::empty({nOut, nIn, kH, kW}, at::kDouble);
     bias = at::empty({nOut}, at::kDouble);
     resetUniform(weight, bias, nIn * kH * kW);
@@ -51,18 +53,6 @@ struct SpatialConvolution : Module {
   std::vector<at::Tensor*> parameters() override { return {&weight, &bias}; }
 };
 
-struct SpatialMaxPooling : Module {
-  int64_t kW, kH, dW, dH;
-  explicit SpatialMaxPooling(const std::vector<double>& a) : kW(a[0]), kH(a[1]), dW(a[2]), dH(a[3]) {}
-  std::string type() const override { return "SpatialMaxPooling"; }
-  at::Tensor forward(const at::Tensor& x) override {
-    if (x.dim() != 3 && x.dim() != 4) fail("SpatialMaxPooling expects C×H×W or N×C×H×W input, got shape " + dims(x));
-    if (x.size(-2) < kH || x.size(-1) < kW)
-      fail("SpatialMaxPooling: window " + std::to_string(kW) + "×" + std::to_string(kH) + " is larger than the input " + dims(x));
-    return at::max_pool2d(x, {kH, kW}, {dH, dW});
-  }
-};
-
 // View(n...) / Reshape(n...): batch mode when the input has more elements than one sample.
 // Unlike Torch7's Reshape, a single sample whose first size is 1 is NOT treated as a batch
 // (the MNIST batch-of-one trap): batch mode is chosen by element count alone.
@@ -70,8 +60,8 @@ struct View : Module {
   std::string name;
   std::vector<int64_t> shape;
   int64_t numel = 1;
-  View(std::string name, const std::vector<double>& a) : name(std::move(name)) {
-    for (double d : a) shape.push_back(static_cast<int64_t>(d));
+  View(std::string name, const Options& o) : name(std::move(name)) {
+    for (double d : o.numbers("sizes")) shape.push_back(static_cast<int64_t>(d));
     for (int64_t d : shape) numel *= d;
   }
   std::string type() const override { return name; }
@@ -122,6 +112,23 @@ struct Pointwise : Module {
   }
 };
 
+NODETORCH_REGISTER_MODULE(Linear, "Linear", [](const Options& o) -> ModulePtr {
+  return std::make_shared<Linear>(o.integer("inputSize"), o.integer("outputSize"));
+});
+NODETORCH_REGISTER_MODULE(SpatialConvolution, "SpatialConvolution",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<SpatialConvolution>("SpatialConvolution", o); });
+NODETORCH_REGISTER_MODULE(SpatialConvolutionMM, "SpatialConvolutionMM",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<SpatialConvolution>("SpatialConvolutionMM", o); });
+NODETORCH_REGISTER_MODULE(View, "View", [](const Options& o) -> ModulePtr { return std::make_shared<View>("View", o); });
+NODETORCH_REGISTER_MODULE(Reshape, "Reshape", [](const Options& o) -> ModulePtr { return std::make_shared<View>("Reshape", o); });
+NODETORCH_REGISTER_MODULE(SoftMax, "SoftMax", [](const Options& o) -> ModulePtr { return std::make_shared<SoftMax>(o.number("beta")); });
+NODETORCH_REGISTER_MODULE(Dropout, "Dropout", [](const Options& o) -> ModulePtr { return std::make_shared<Dropout>(o.number("p")); });
+NODETORCH_REGISTER_MODULE(Tanh, "Tanh", [](const Options&) -> ModulePtr { return std::make_shared<Pointwise>("Tanh"); });
+NODETORCH_REGISTER_MODULE(ReLU, "ReLU", [](const Options&) -> ModulePtr { return std::make_shared<Pointwise>("ReLU"); });
+NODETORCH_REGISTER_MODULE(Sigmoid, "Sigmoid", [](const Options&) -> ModulePtr { return std::make_shared<Pointwise>("Sigmoid"); });
+NODETORCH_REGISTER_MODULE(LogSoftMax, "LogSoftMax", [](const Options&) -> ModulePtr { return std::make_shared<Pointwise>("LogSoftMax"); });
+NODETORCH_REGISTER_MODULE(Sequential, "Sequential", [](const Options&) -> ModulePtr { return std::make_shared<Sequential>(); });
+
 }  // namespace
 
 void resetUniform(at::Tensor& weight, at::Tensor& bias, int64_t fanIn) {
@@ -129,43 +136,6 @@ void resetUniform(at::Tensor& weight, at::Tensor& bias, int64_t fanIn) {
   at::NoGradGuard noGrad;
   weight.uniform_(-bound, bound);
   bias.uniform_(-bound, bound);
-}
-
-static ModulePtr build(const std::string& type, const std::vector<double>& args) {
-  auto need = [&](size_t n) {
-    if (args.size() != n) fail(type + " expects " + std::to_string(n) + " numeric arguments, got " + std::to_string(args.size()));
-  };
-  if (type == "Linear") {
-    need(2);
-    return std::make_shared<Linear>(static_cast<int64_t>(args[0]), static_cast<int64_t>(args[1]));
-  }
-  if (type == "SpatialConvolution" || type == "SpatialConvolutionMM") {
-    need(8);
-    return std::make_shared<SpatialConvolution>(type, args);
-  }
-  if (type == "SpatialMaxPooling") {
-    need(4);
-    return std::make_shared<SpatialMaxPooling>(args);
-  }
-  if (type == "View" || type == "Reshape") return std::make_shared<View>(type, args);
-  if (type == "Tanh" || type == "ReLU" || type == "Sigmoid" || type == "LogSoftMax") return std::make_shared<Pointwise>(type);
-  if (type == "Sequential") return std::make_shared<Sequential>();
-  if (type == "SoftMax") {
-    need(1);
-    return std::make_shared<SoftMax>(args[0]);
-  }
-  if (type == "Dropout") {
-    need(1);
-    return std::make_shared<Dropout>(args[0]);
-  }
-  if (ModulePtr spatial = createSpatialModule(type, args)) return spatial;
-  fail("unknown module type '" + type + "'");
-}
-
-ModulePtr createModule(const std::string& type, const std::vector<double>& args) {
-  ModulePtr m = build(type, args);
-  for (at::Tensor* p : m->parameters()) p->set_requires_grad(true);
-  return m;
 }
 
 at::Tensor Sequential::forward(const at::Tensor& input) {

@@ -1,6 +1,6 @@
 // Torch7-style modules in C++. A module's forward is a pure function recorded by autograd, so a
 // Sequential of native modules runs forward and backward entirely in LibTorch; Torch7's
-// backward(input, gradOutput) is autograd from the saved output (see module_api.cc).
+// backward(input, gradOutput) is autograd from the saved output (see nn_module_api.cc).
 #pragma once
 #include "common.h"
 
@@ -31,9 +31,27 @@ struct Sequential : Module {
   void setTraining(bool flag) override;
 };
 
-// Builds a module from its Torch7 name and numeric arguments (validated in TypeScript, checked
-// again cheaply here). Throws for unknown names.
-ModulePtr createModule(const std::string& type, const std::vector<double>& args);
+// A module's or criterion's constructor options, read by name. TypeScript (lib/nn) validated them
+// and filled every default, so each key is present.
+class Options {
+ public:
+  explicit Options(Napi::Object object) : object_(object) {}
+  double number(const char* key) const;
+  int64_t integer(const char* key) const { return static_cast<int64_t>(number(key)); }
+  bool flag(const char* key) const;
+  std::vector<double> numbers(const char* key) const;
+
+ private:
+  Napi::Value get(const char* key) const;
+  Napi::Object object_;
+};
+
+// Each module and criterion class registers how to build it under its Torch7 name, beside the
+// class: NODETORCH_REGISTER_MODULE(Linear, "Linear", [](const Options& o) -> ModulePtr { ... }).
+using ModuleFactory = ModulePtr (*)(const Options&);
+bool registerModuleType(const char* type, ModuleFactory factory);
+ModulePtr createModule(const std::string& type, const Options& options);
+#define NODETORCH_REGISTER_MODULE(ID, TYPE, FACTORY) static const bool registered_module_##ID = registerModuleType(TYPE, FACTORY)
 
 // Torch7's default initialisation: weight and bias ~ U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
 void resetUniform(at::Tensor& weight, at::Tensor& bias, int64_t fanIn);
@@ -49,6 +67,10 @@ struct Criterion {
   virtual at::Tensor sampleMeanLoss(const at::Tensor& output, const at::Tensor& target) { return loss(output, target); }
 };
 using CriterionPtr = std::shared_ptr<Criterion>;
-CriterionPtr createCriterion(const std::string& type, const std::vector<double>& args);
+using CriterionFactory = CriterionPtr (*)(const Options&);
+bool registerCriterionType(const char* type, CriterionFactory factory);
+CriterionPtr createCriterion(const std::string& type, const Options& options);
+#define NODETORCH_REGISTER_CRITERION(ID, TYPE, FACTORY) \
+  static const bool registered_criterion_##ID = registerCriterionType(TYPE, FACTORY)
 
 }  // namespace nodetorch

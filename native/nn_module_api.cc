@@ -16,12 +16,9 @@ ModuleBox& boxArg(const Napi::CallbackInfo& info, size_t i) {
   return boxedArg<ModuleBox>(info, i, kModuleTag, "a native module");
 }
 
-std::vector<double> numbersArg(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || !info[i].IsArray()) fail("expected an array of numeric arguments");
-  Napi::Array a = info[i].As<Napi::Array>();
-  std::vector<double> out;
-  for (uint32_t k = 0; k < a.Length(); ++k) out.push_back(a.Get(k).As<Napi::Number>().DoubleValue());
-  return out;
+Options optionsArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsObject()) fail("expected an options object");
+  return Options(info[i].As<Napi::Object>());
 }
 
 Napi::Value tensorList(Napi::Env env, const std::vector<at::Tensor>& tensors) {
@@ -37,7 +34,7 @@ void ensureGrads(Module& m) {
 }
 
 Napi::Value moduleCreate(const Napi::CallbackInfo& info) {
-  auto* box = new ModuleBox(createModule(stringArg(info, 0, "module type"), numbersArg(info, 1)));
+  auto* box = new ModuleBox(createModule(stringArg(info, 0, "module type"), optionsArg(info, 1)));
   return wrapBoxed(info.Env(), box, kModuleTag);
 }
 
@@ -155,7 +152,7 @@ Napi::Value moduleSetParameters(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value criterionCreate(const Napi::CallbackInfo& info) {
-  auto* box = new CriterionBox(createCriterion(stringArg(info, 0, "criterion type"), numbersArg(info, 1)));
+  auto* box = new CriterionBox(createCriterion(stringArg(info, 0, "criterion type"), optionsArg(info, 1)));
   return wrapBoxed(info.Env(), box, kCriterionTag);
 }
 

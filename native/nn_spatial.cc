@@ -1,6 +1,7 @@
-// The spatial modules of the study's default convnet: SpatialAveragePooling, SpatialLPPooling,
-// SpatialSubtractiveNormalization and SpatialZeroPadding, with Torch7's exact semantics.
-#include "nn_spatial.h"
+// The spatial modules of the study's convnets: the poolings (SpatialMaxPooling,
+// SpatialAveragePooling, SpatialLPPooling), SpatialSubtractiveNormalization and SpatialZeroPadding,
+// with Torch7's exact semantics.
+#include "nn_module.h"
 
 namespace nodetorch {
 
@@ -15,14 +16,17 @@ void requireWindow(const std::string& name, const at::Tensor& x, int64_t kW, int
     fail(name + ": window " + std::to_string(kW) + "×" + std::to_string(kH) + " is larger than the input " + shapeString(x.sizes()));
 }
 
-struct SpatialAveragePooling : Module {
+// SpatialMaxPooling / SpatialAveragePooling(kW, kH, dW, dH): floor mode, no padding, as Torch7.
+struct SpatialPooling : Module {
+  std::string name;
   int64_t kW, kH, dW, dH;
-  explicit SpatialAveragePooling(const std::vector<double>& a) : kW(a[0]), kH(a[1]), dW(a[2]), dH(a[3]) {}
-  std::string type() const override { return "SpatialAveragePooling"; }
+  SpatialPooling(std::string name, const Options& o)
+      : name(std::move(name)), kW(o.integer("kW")), kH(o.integer("kH")), dW(o.integer("dW")), dH(o.integer("dH")) {}
+  std::string type() const override { return name; }
   at::Tensor forward(const at::Tensor& x) override {
-    requireSpatial(type(), x);
-    requireWindow(type(), x, kW, kH);
-    return at::avg_pool2d(x, {kH, kW}, {dH, dW});
+    requireSpatial(name, x);
+    requireWindow(name, x, kW, kH);
+    return name == "SpatialMaxPooling" ? at::max_pool2d(x, {kH, kW}, {dH, dW}) : at::avg_pool2d(x, {kH, kW}, {dH, dW});
   }
 };
 
@@ -41,11 +45,11 @@ struct SqrtZeroSafe : torch::autograd::Function<SqrtZeroSafe> {
 };
 
 // SpatialLPPooling(nIn, p = 2, kW, kH, dW, dH) = Square → SpatialAveragePooling → MulConstant(kW·kH) → Sqrt.
+// Only p = 2 (TypeScript refuses others).
 struct SpatialLPPooling : Module {
   int64_t nIn, kW, kH, dW, dH;
-  explicit SpatialLPPooling(const std::vector<double>& a) : nIn(a[0]), kW(a[2]), kH(a[3]), dW(a[4]), dH(a[5]) {
-    if (a[1] != 2) fail("SpatialLPPooling supports p = 2 (what the Torch7 study used), got p = " + std::to_string(a[1]));
-  }
+  explicit SpatialLPPooling(const Options& o)
+      : nIn(o.integer("nInputPlane")), kW(o.integer("kW")), kH(o.integer("kH")), dW(o.integer("dW")), dH(o.integer("dH")) {}
   std::string type() const override { return "SpatialLPPooling"; }
   at::Tensor forward(const at::Tensor& x) override {
     requireSpatial(type(), x);
@@ -62,11 +66,14 @@ struct SpatialSubtractiveNormalization : Module {
   int64_t nIn;
   at::Tensor kernel2d;  // 1×1×kH×kW (an outer product k⊗k for a 1-D kernel)
   int64_t padH, padW;
-  SpatialSubtractiveNormalization(int64_t nIn, const std::vector<double>& kernel, int64_t rows) : nIn(nIn) {
+  // kernel: the values row by row, kernelRows rows (1 for a 1-D kernel); TypeScript checked that
+  // the sizes are odd.
+  explicit SpatialSubtractiveNormalization(const Options& o) : nIn(o.integer("nInputPlane")) {
+    std::vector<double> kernel = o.numbers("kernel");
+    int64_t rows = o.integer("kernelRows");
     int64_t cols = static_cast<int64_t>(kernel.size()) / rows;
     at::Tensor k = at::tensor(kernel, at::kDouble).view({rows, cols});
     if (rows == 1) k = k.view({cols, 1}).mm(k.view({1, cols}));  // separable 1-D kernel, as Torch7
-    if (k.size(0) % 2 == 0 || k.size(1) % 2 == 0) fail("SpatialSubtractiveNormalization needs odd kernel sizes, got " + shapeString(k.sizes()));
     // Torch7 divides the kernel by sum·nInputPlane; the scale cancels in the border-corrected mean.
     kernel2d = (k / (k.sum() * static_cast<double>(nIn))).view({1, 1, k.size(0), k.size(1)});
     padH = k.size(0) / 2;
@@ -95,7 +102,8 @@ struct SpatialSubtractiveNormalization : Module {
 // SpatialZeroPadding(padLeft, padRight, padTop, padBottom); negative values crop, as Torch7.
 struct SpatialZeroPadding : Module {
   int64_t l, r, t, b;
-  explicit SpatialZeroPadding(const std::vector<double>& a) : l(a[0]), r(a[1]), t(a[2]), b(a[3]) {}
+  explicit SpatialZeroPadding(const Options& o)
+      : l(o.integer("padLeft")), r(o.integer("padRight")), t(o.integer("padTop")), b(o.integer("padBottom")) {}
   std::string type() const override { return "SpatialZeroPadding"; }
   at::Tensor forward(const at::Tensor& x) override {
     requireSpatial(type(), x);
@@ -104,33 +112,18 @@ struct SpatialZeroPadding : Module {
   }
 };
 
-}  // namespace
-
-ModulePtr createSpatialModule(const std::string& type, const std::vector<double>& args) {
-  auto need = [&](size_t n) {
-    if (args.size() != n) fail(type + " expects " + std::to_string(n) + " numeric arguments, got " + std::to_string(args.size()));
-  };
-  if (type == "SpatialAveragePooling") {
-    need(4);
-    return std::make_shared<SpatialAveragePooling>(args);
-  }
-  if (type == "SpatialLPPooling") {
-    need(6);
-    return std::make_shared<SpatialLPPooling>(args);
-  }
-  if (type == "SpatialSubtractiveNormalization") {
-    // args: nInputPlane, kernel rows (1 for a 1-D kernel), then the kernel values row by row
-    if (args.size() < 3) fail("SpatialSubtractiveNormalization expects nInputPlane, rows and a kernel");
-    int64_t rows = static_cast<int64_t>(args[1]);
-    std::vector<double> kernel(args.begin() + 2, args.end());
-    if (rows < 1 || kernel.size() % rows != 0) fail("SpatialSubtractiveNormalization: the kernel is not a rows×cols matrix");
-    return std::make_shared<SpatialSubtractiveNormalization>(static_cast<int64_t>(args[0]), kernel, rows);
-  }
-  if (type == "SpatialZeroPadding") {
-    need(4);
-    return std::make_shared<SpatialZeroPadding>(args);
-  }
-  return nullptr;
+template <typename M>
+ModulePtr make(const Options& o) {
+  return std::make_shared<M>(o);
 }
+NODETORCH_REGISTER_MODULE(SpatialMaxPooling, "SpatialMaxPooling",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<SpatialPooling>("SpatialMaxPooling", o); });
+NODETORCH_REGISTER_MODULE(SpatialAveragePooling, "SpatialAveragePooling",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<SpatialPooling>("SpatialAveragePooling", o); });
+NODETORCH_REGISTER_MODULE(SpatialLPPooling, "SpatialLPPooling", make<SpatialLPPooling>);
+NODETORCH_REGISTER_MODULE(SpatialSubtractiveNormalization, "SpatialSubtractiveNormalization", make<SpatialSubtractiveNormalization>);
+NODETORCH_REGISTER_MODULE(SpatialZeroPadding, "SpatialZeroPadding", make<SpatialZeroPadding>);
+
+}  // namespace
 
 }  // namespace nodetorch

@@ -14,6 +14,10 @@ namespace nodetorch {
 // f(x) and df/dx at x. The gradient may alias a buffer that the next call overwrites.
 using Feval = std::function<std::pair<double, at::Tensor>(const at::Tensor& x)>;
 
+// Reads a restored value, or fails naming it.
+double restoredScalar(const std::map<std::string, double>& scalars, const std::string& key);
+at::Tensor restoredTensor(const std::map<std::string, at::Tensor>& tensors, const std::string& key);
+
 struct OptimMethod {
   virtual ~OptimMethod() = default;
   // Reads Torch7's config table on every call, as Torch7 does (schedules can change it). TypeScript
@@ -33,6 +37,30 @@ struct OptimMethod {
   int64_t lastEvaluations = 0;   // evaluations made by the last step (Torch7's third return value)
 };
 
+// The state Torch7's first-order methods keep (sgd, adagrad): evalCounter, for the learning-rate
+// decay lr / (1 + evalCounter·learningRateDecay), and one buffer named as in Torch7's state table.
+struct CountedMethod : OptimMethod {
+  explicit CountedMethod(const char* bufferName) : bufferName(bufferName) {}
+  double decayedRate(double learningRate, double learningRateDecay) const {
+    return learningRate / (1 + static_cast<double>(evalCounter) * learningRateDecay);
+  }
+  std::vector<std::pair<std::string, double>> scalars() const override {
+    return {{"evalCounter", static_cast<double>(evalCounter)}};
+  }
+  std::vector<std::pair<std::string, at::Tensor>> tensors() const override {
+    if (!buffer.defined()) return {};
+    return {{bufferName, buffer}};
+  }
+  void restore(const std::map<std::string, double>& s, const std::map<std::string, at::Tensor>& t) override {
+    evalCounter = static_cast<int64_t>(restoredScalar(s, "evalCounter"));
+    buffer = restoredTensor(t, bufferName);
+  }
+
+  const char* bufferName;
+  int64_t evalCounter = 0;
+  at::Tensor buffer;  // created on the first step that needs it
+};
+
 using OptimFactory = std::unique_ptr<OptimMethod> (*)();
 bool registerOptimMethod(const char* name, OptimFactory factory);
 #define NODETORCH_REGISTER_OPTIM(NAME, CLASS) \
@@ -43,8 +71,5 @@ std::unique_ptr<OptimMethod> createOptimMethod(const std::string& name);
 // Config readers: the key must be there (TypeScript fills every default).
 double configNumber(Napi::Object config, const char* key);
 bool configFlag(Napi::Object config, const char* key);
-// Reads a restored value, or fails naming it.
-double restoredScalar(const std::map<std::string, double>& scalars, const std::string& key);
-at::Tensor restoredTensor(const std::map<std::string, at::Tensor>& tensors, const std::string& key);
 
 }  // namespace nodetorch

@@ -7,11 +7,10 @@ namespace nodetorch {
 
 namespace {
 
-struct Sgd : OptimMethod {
+struct Sgd : CountedMethod {
+  Sgd() : CountedMethod("dfdx") {}  // the momentum buffer, created on the first step with momentum
   double learningRate = 0, learningRateDecay = 0, weightDecay = 0, momentum = 0, dampening = 0;
   bool nesterov = false;
-  int64_t evalCounter = 0;
-  at::Tensor dfdx;  // momentum buffer, created on the first step with momentum
 
   void configure(Napi::Object config) override {
     learningRate = configNumber(config, "learningRate");
@@ -28,30 +27,17 @@ struct Sgd : OptimMethod {
     if (weightDecay != 0) g.add_(x, weightDecay);
     at::Tensor direction = g;
     if (momentum != 0) {
-      if (!dfdx.defined()) {
-        dfdx = g.clone();  // first step: buffer = gradient, undamped (Torch7)
+      if (!buffer.defined()) {
+        buffer = g.clone();  // first step: buffer = gradient, undamped (Torch7)
       } else {
-        dfdx.mul_(momentum).add_(g, 1 - dampening);
+        buffer.mul_(momentum).add_(g, 1 - dampening);
       }
-      direction = nesterov ? g.add(dfdx, momentum) : dfdx;
+      direction = nesterov ? g.add(buffer, momentum) : buffer;
     }
-    double clr = learningRate / (1 + static_cast<double>(evalCounter) * learningRateDecay);
-    x.add_(direction, -clr);
+    x.add_(direction, -decayedRate(learningRate, learningRateDecay));
     evalCounter += 1;
     lastEvaluations = 1;
     return {fx};
-  }
-
-  std::vector<std::pair<std::string, double>> scalars() const override {
-    return {{"evalCounter", static_cast<double>(evalCounter)}};
-  }
-  std::vector<std::pair<std::string, at::Tensor>> tensors() const override {
-    if (!dfdx.defined()) return {};
-    return {{"dfdx", dfdx}};
-  }
-  void restore(const std::map<std::string, double>& s, const std::map<std::string, at::Tensor>& t) override {
-    evalCounter = static_cast<int64_t>(restoredScalar(s, "evalCounter"));
-    dfdx = restoredTensor(t, "dfdx");
   }
 };
 

@@ -63,7 +63,6 @@ at::Tensor& tensorArg(const Napi::CallbackInfo& info, size_t i, const char* what
   return tensorValue(info.Env(), info.Length() > i ? info[i] : info.Env().Undefined(), what);
 }
 
-bool isTensorHandle(Napi::Env env, Napi::Value value) { return unbox(env, value) != nullptr; }
 
 bool disposeHandle(Napi::Env env, Napi::Value value) {
   TensorBox* box = unbox(env, value);

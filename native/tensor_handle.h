@@ -10,7 +10,6 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor);
 // The tensor behind argument i; a clear error if it is not a tensor or was disposed.
 at::Tensor& tensorArg(const Napi::CallbackInfo& info, size_t i, const char* what);
 at::Tensor& tensorValue(Napi::Env env, Napi::Value value, const std::string& what);
-bool isTensorHandle(Napi::Env env, Napi::Value value);
 // Disposes the handle's tensor; returns false if it already was.
 bool disposeHandle(Napi::Env env, Napi::Value value);
 bool isDisposedHandle(Napi::Env env, Napi::Value value);

@@ -59,24 +59,17 @@ Napi::Value detach(const Napi::CallbackInfo& info) {
 }
 
 // index(t, specs): one spec per leading dimension; a number selects (dropping the dimension),
-// null keeps the whole dimension, [start, end, step] slices (TypeScript resolves defaults).
+// null keeps the whole dimension, [start, end, step] slices. TypeScript checks the counts and
+// ranges and resolves defaults; LibTorch's select/slice check them again.
 Napi::Value index(const Napi::CallbackInfo& info) {
   at::Tensor out = tensorArg(info, 0, "input");
   if (info.Length() < 2 || !info[1].IsArray()) fail("expected an array of index specs");
   Napi::Array specs = info[1].As<Napi::Array>();
-  if (specs.Length() > static_cast<uint32_t>(out.dim()))
-    fail(std::to_string(specs.Length()) + " indices given for a tensor of shape " + shapeString(out.sizes()));
-  const std::vector<int64_t> original = out.sizes().vec();
   int64_t dim = 0;
   for (uint32_t k = 0; k < specs.Length(); ++k) {
     Napi::Value spec = specs.Get(k);
     if (spec.IsNumber()) {
-      int64_t i = spec.As<Napi::Number>().Int64Value();
-      int64_t size = out.size(dim);
-      if (i < -size || i >= size)
-        fail("index " + std::to_string(i) + " is out of range for dimension " + std::to_string(k) + " of size " +
-             std::to_string(size) + " (shape " + shapeString(original) + ")");
-      out = out.select(dim, i);
+      out = out.select(dim, spec.As<Napi::Number>().Int64Value());
     } else if (spec.IsArray()) {
       Napi::Array range = spec.As<Napi::Array>();
       int64_t start = range.Get(0u).As<Napi::Number>().Int64Value();

@@ -65,6 +65,17 @@ describe('optim.lbfgs / asgd / cg match an independent reference', () => {
     expect((config as Record<string, number>).t).toBe(300);
   });
 
+  test('adagrad agrees step by step with PyTorch torch.optim.Adagrad (Torch7 semantics: weight decay, learning-rate decay)', () => {
+    const x = f64([-1.5, 2]);
+    const config = { ...goldens.adagrad.config };
+    for (const expected of goldens.adagrad.steps) {
+      optim.adagrad(rosenbrock, x, config);
+      arr(x).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12));
+    }
+    expect((config as Record<string, number>).evalCounter).toBe(goldens.adagrad.steps.length);
+    expect(arr((config as { paramVariance?: Tensor }).paramVariance!).every((v) => v > 0)).toBe(true);
+  });
+
   test("cg's trajectory matches a reference written from Rasmussen's minimize.m", () => {
     const x = f64([-1.5, 2]);
     const [, fx, evaluations] = optim.cg(rosenbrock, x, { maxIter: 25 });
@@ -140,6 +151,7 @@ describe('optimizers in the native training loop', () => {
     ['lbfgs', { maxIter: 3, nCorrection: 5, learningRate: 0.5 }],
     ['cg', { maxIter: 2 }],
     ['asgd', { eta0: 0.1, t0: 2 }],
+    ['adagrad', { learningRate: 0.1, learningRateDecay: 0.01, weightDecay: 1e-3 }],
   ] as const) {
     test(`${method}: the native loop and the closure form give the same numbers`, async () => {
       manualSeed(3);

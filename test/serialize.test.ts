@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { manualSeed, nn, randn, TorchError } from '../lib';
+import { manualSeed, nn, randn, TorchError, zeros } from '../lib';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-save-'));
 
@@ -54,5 +54,17 @@ describe('nn.save / nn.load', () => {
     nn.save(file, new nn.Linear(50, 50));
     fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 200));
     expect(() => nn.load(file)).toThrow(/not a nodetorch model file/);
+  });
+});
+
+describe('files of earlier formats', () => {
+  test('a version-1 model file (the headline model, docs/headline/model.net.29) loads and predicts', () => {
+    const model = nn.load(path.join(__dirname, '..', 'docs', 'headline', 'model.net.29'));
+    // version 1 stored SpatialSubtractiveNormalization's kernel flattened after its row count
+    expect(model.toString()).toContain('nn.SpatialSubtractiveNormalization(64, [0.2301, 0.5205, 0.8494, 1, 0.8494, 0.5205, 0.2301])');
+    expect(model.dtype).toBe('float32');
+    const out = model.evaluate().forward(zeros([2, 1, 32, 32], { dtype: 'float32' }));
+    expect(out.shape).toEqual([2, 10]);
+    expect((out.exp().sum(1).toArray() as number[]).every((p) => Math.abs(p - 1) < 1e-5)).toBe(true);
   });
 });

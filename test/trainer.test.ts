@@ -85,7 +85,7 @@ describe('Trainer on real MNIST', () => {
     const model = convnet().float();
     expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 0 })).toThrow(/Expected an integer >= 1 for batchSize but received 0/);
     expect(() => new Trainer({ model, criterion: {} as never })).toThrow(/for Trainer criterion/);
-    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'adam' as 'sgd' } })).toThrow(/Expected 'sgd', 'lbfgs', 'asgd' or 'cg' for optimizer method but received 'adam'/);
+    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'adam' as 'sgd' } })).toThrow(/Expected 'sgd', 'lbfgs', 'asgd', 'cg' or 'adagrad' for optimizer method but received 'adam'/);
     expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'sgd', config: { learningRate: -1 } } })).toThrow(/learningRate/);
     const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 10 });
     await expect(trainer.trainEpoch({ inputs: mnist.train.inputs, targets: mnist.test.targets })).rejects.toThrow(/6000 inputs but 1000 targets/);
@@ -93,7 +93,8 @@ describe('Trainer on real MNIST', () => {
     const wrong = { inputs: tensor([[1, 2, 3]]), targets: tensor([0], { dtype: 'int64' }) };
     const before = memory().tensors;
     await expect(trainer.trainEpoch(wrong)).rejects.toThrow(/^train: module 1 \(SpatialConvolutionMM\)/);
-    expect(memory().tensors).toBe(before);
+    // no handle is left behind by the failed pass (the garbage collector may free others meanwhile)
+    expect(memory().tensors).toBeLessThanOrEqual(before);
     await expect(trainer.trainEpoch({ inputs: mnist.test.inputs.index([0, 2]), targets: tensor([0, 12], { dtype: 'int64' }) })).rejects.toThrow(TorchError);
   });
 });

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import { Worker } from 'worker_threads';
 
 // Per-environment state: the addon loads and computes in several worker threads at once, each
@@ -30,4 +31,48 @@ test('two worker threads load the addon and compute at once', async () => {
   expect(a.tensors).toBe(5); // ones, mul, matmul, sum, and the ones([3, 3]) of the failed call
   expect(b.tensors).toBe(5);
   expect(a.error).toMatch(/^TorchError: matmul: shapes \[64, 64\] and \[3, 3\] cannot be multiplied/);
+});
+
+// A worker_thread that is terminated, or exits, in the middle of a training pass: the pass stops at
+// the next batch and the process lives on (it aborted before: an exception thrown into the dying
+// environment). Run in a child process, so that an abort shows as its exit status.
+describe('a worker ended during a training pass', () => {
+  const root = path.resolve(__dirname, '..');
+  const script = (ending: string) => `
+    const { Worker } = require('worker_threads');
+    const code = \`
+      const { parentPort } = require('worker_threads');
+      const t = require(${JSON.stringify(path.join(root, 'dist/lib/index.js'))});
+      const model = t.models.mnistModel('convnet', { pooling: 'max' }).float();
+      const trainer = new t.Trainer({ model, criterion: new t.nn.ClassNLLCriterion(), batchSize: 1 });
+      const data = { inputs: t.randn([100000, 1, 32, 32]), targets: t.zeros([100000], { dtype: 'int64' }) };
+      let told = false;
+      trainer.trainEpoch(data, { onProgress: (p) => { if (!told && p.done > 0) { told = true; parentPort.postMessage(p.done); } } })
+        .then(() => parentPort.postMessage('finished'));
+      parentPort.on('message', () => { ${ending} });
+    \`;
+    const w = new Worker(code, { eval: true });
+    w.on('message', (m) => {
+      if (m === 'finished') console.log('the pass finished');
+      else ${ending.includes('terminate') ? "w.terminate().then((code) => console.log('terminated', code))" : "w.postMessage('exit')"};
+    });
+    w.on('exit', (code) => console.log('worker exit', code));
+  `;
+
+  test('worker.terminate() mid-pass: the process survives', () => {
+    const r = spawnSync(process.execPath, ['-e', script('/* terminated from outside */')], { encoding: 'utf8' });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('terminated 1');
+    expect(r.stdout).not.toContain('the pass finished');
+    expect(r.stderr).not.toMatch(/terminate called/);
+  });
+
+  test('process.exit() inside the worker mid-pass: the process survives', () => {
+    const r = spawnSync(process.execPath, ['-e', script('process.exit(3)')], { encoding: 'utf8' });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('worker exit 3');
+    expect(r.stdout).not.toContain('the pass finished');
+  });
 });

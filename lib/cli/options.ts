@@ -77,22 +77,24 @@ export function normaliseArgs(argv: string[]): string[] {
   return argv.map((a) => (/^-[A-Za-z][A-Za-z0-9]+(=.*)?$/.test(a) ? `-${a}` : a));
 }
 
-export function parseMnistOptions(argv: string[]): MnistCliOptions {
-  let values: Record<string, string | boolean | undefined>;
+type ArgSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+type ArgValue = string | boolean | string[] | undefined;
+
+/**
+ * util.parseArgs over Torch7-style options (-name value as well as --name value), strict, with
+ * errors in that style that end with `hint` (how to get help).
+ */
+export function parseTorch7Args(argv: string[], options: ArgSpec, hint: string, allowPositionals = false): { values: Record<string, ArgValue>; positionals: string[] } {
   try {
-    const parsed = parseArgs({
-      args: normaliseArgs(argv),
-      options: Object.fromEntries(
-        Object.entries(MNIST_OPTIONS).map(([name, spec]) => [name, { type: spec.kind === 'boolean' ? 'boolean' : 'string' }]),
-      ) as Record<string, { type: 'string' | 'boolean' }>,
-      strict: true,
-      allowPositionals: false,
-    });
-    values = parsed.values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args: normaliseArgs(argv), options, strict: true, allowPositionals }) as { values: Record<string, ArgValue>; positionals: string[] };
   } catch (e) {
-    const message = (e as Error).message.replace(/'--/g, "'-").split('\n')[0];
-    throw new TorchError(`${message}. Run 'nodetorch mnist -help' for the options.`);
+    throw new TorchError(`${(e as Error).message.replace(/'--/g, "'-").split('\n')[0]}. ${hint}`);
   }
+}
+
+export function parseMnistOptions(argv: string[]): MnistCliOptions {
+  const options = Object.fromEntries(Object.entries(MNIST_OPTIONS).map(([name, spec]) => [name, { type: spec.kind === 'boolean' ? 'boolean' : 'string' }])) as ArgSpec;
+  const { values } = parseTorch7Args(argv, options, "Run 'nodetorch mnist -help' for the options.");
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(MNIST_OPTIONS)) {
     const raw = values[name] ?? spec.default;

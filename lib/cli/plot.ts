@@ -3,32 +3,22 @@
  * overlaying the train/test accuracy of several results folders. Curves are named after the folders,
  * or after the -label options, one per folder in order.
  */
-import { parseArgs } from 'util';
 import { TorchError } from '../errors';
 import { runSeries, writeAccuracyFigure } from '../plot';
-import { normaliseArgs } from './options';
+import { parseTorch7Args } from './options';
 
 const USAGE = 'Usage: nodetorch plot DIR… [-output figure] [-title TEXT] [-label NAME…]';
 
 export async function runPlot(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: normaliseArgs(argv),
-      options: { output: { type: 'string' }, title: { type: 'string' }, label: { type: 'string', multiple: true } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new TorchError(`${(e as Error).message.replace(/'--/g, "'-").split('\n')[0]}. ${USAGE}`);
-  }
+  const parsed = parseTorch7Args(argv, { output: { type: 'string' }, title: { type: 'string' }, label: { type: 'string', multiple: true } }, USAGE, true);
+  const values = parsed.values as { output?: string; title?: string; label?: string[] };
   const dirs = parsed.positionals;
   if (dirs.length === 0) throw new TorchError('plot needs at least one results folder (holding train.log / test.log)');
-  const labels = parsed.values.label ?? [];
+  const labels = values.label ?? [];
   if (labels.length > 0 && labels.length !== dirs.length) {
     throw new TorchError(`plot got ${labels.length} -label for ${dirs.length} folders; give one per folder, in order, or none`);
   }
   const series = dirs.flatMap((dir, i) => runSeries(dir, labels[i]));
-  const files = await writeAccuracyFigure(parsed.values.output ?? 'accuracy', series, parsed.values.title ?? 'Accuracy per epoch');
+  const files = await writeAccuracyFigure(values.output ?? 'accuracy', series, values.title ?? 'Accuracy per epoch');
   console.log(`==> wrote ${files.svg} and ${files.png}`);
 }

@@ -4,14 +4,13 @@
  * of the study: header `Id,Prediction`, ids 1..10000, predictions Torch7's class index 1..10
  * (digit + 1). Prints the accuracy.
  */
-import { parseArgs } from 'util';
 import { noGrad } from '../autograd';
 import { mnist } from '../data/mnist';
 import { TorchError } from '../errors';
 import { tidy } from '../memory';
 import { load } from '../nn/serialize';
 import { writeFileAtomic } from '../util/atomic';
-import { normaliseArgs } from './options';
+import { parseTorch7Args } from './options';
 
 export interface PredictOptions {
   model: string;
@@ -20,19 +19,14 @@ export interface PredictOptions {
 }
 
 export function parsePredictOptions(argv: string[]): PredictOptions {
-  try {
-    const { values } = parseArgs({
-      args: normaliseArgs(argv),
-      options: { model: { type: 'string' }, output: { type: 'string' }, data: { type: 'string' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (!values.model) throw new TorchError('-model FILE is required (a model.net.<epoch> written by training)');
-    return { model: values.model, output: values.output ?? 'predictions.csv', ...(values.data ? { data: values.data } : {}) };
-  } catch (e) {
-    if (e instanceof TorchError) throw e;
-    throw new TorchError(`${(e as Error).message.replace(/'--/g, "'-").split('\n')[0]}. Usage: nodetorch predict -model FILE [-output predictions.csv] [-data DIR]`);
-  }
+  const parsed = parseTorch7Args(
+    argv,
+    { model: { type: 'string' }, output: { type: 'string' }, data: { type: 'string' } },
+    'Usage: nodetorch predict -model FILE [-output predictions.csv] [-data DIR]',
+  );
+  const values = parsed.values as { model?: string; output?: string; data?: string };
+  if (!values.model) throw new TorchError('-model FILE is required (a model.net.<epoch> written by training)');
+  return { model: values.model, output: values.output ?? 'predictions.csv', ...(values.data ? { data: values.data } : {}) };
 }
 
 export async function runPredict(opt: PredictOptions): Promise<{ accuracy: number }> {

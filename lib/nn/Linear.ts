@@ -4,6 +4,8 @@ import { Module } from './Module';
 /** y = W x + b, W of shape outputSize×inputSize; initialised U(±1/√inputSize) like Torch7. */
 export class Linear extends Module {
   constructor(inputSize: number, outputSize: number) {
-    super('Linear', [checkInteger(inputSize, 'Linear inputSize', 1), checkInteger(outputSize, 'Linear outputSize', 1)]);
+    checkInteger(inputSize, 'Linear inputSize', 1);
+    checkInteger(outputSize, 'Linear outputSize', 1);
+    super('Linear', [inputSize, outputSize], { inputSize, outputSize });
   }
 }

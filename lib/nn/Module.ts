@@ -8,12 +8,21 @@ import { NativeModule, native } from '../native';
 import { Device, Tensor, checkTensor, checkDevice } from '../tensor';
 import { checkNumber } from '../validate';
 
-/** What a module file stores to rebuild the module (see nn.save / nn.load). */
+/** A constructor argument as a module file stores it (JSON). */
+export type ModuleArg = number | boolean | number[] | number[][] | { [key: string]: number };
+
+/**
+ * What a module file stores to rebuild the module (see nn.save / nn.load): its type and its
+ * constructor's arguments, with defaults filled, so that `new Type(...args)` rebuilds it.
+ */
 export interface ModuleSpec {
   type: string;
-  args: number[];
+  args: ModuleArg[];
   children?: ModuleSpec[];
 }
+
+/** The named options the native module reads (native/nn_*.cc), validated and complete. */
+export type NativeOptions = Record<string, number | boolean | number[]>;
 
 export abstract class Module {
   /** @internal */
@@ -28,11 +37,16 @@ export abstract class Module {
   #dtype: 'float32' | 'float64' = 'float64';
   #device: Device = 'cpu';
 
+  /**
+   * `args` are the constructor's arguments (validated, defaults filled), for nn.save and printing;
+   * `options` name the same values for the native module.
+   */
   protected constructor(
     readonly type: string,
-    readonly args: number[],
+    readonly args: ModuleArg[],
+    options: NativeOptions = {},
   ) {
-    this.handle = native().moduleCreate(type, args);
+    this.handle = native().moduleCreate(type, options);
   }
 
   /** Element type of the parameters (modules start as float64, Torch7's default tensor type). */
@@ -149,6 +163,6 @@ export abstract class Module {
   }
 
   toString(): string {
-    return `nn.${this.type}(${this.args.join(', ')})`;
+    return `nn.${this.type}(${this.args.map((a) => (typeof a === 'number' ? String(a) : JSON.stringify(a))).join(', ')})`;
   }
 }

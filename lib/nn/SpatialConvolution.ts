@@ -1,17 +1,14 @@
 import { checkInteger } from '../validate';
-import { Module } from './Module';
+import { Module, NativeOptions } from './Module';
 
-function convArgs(type: string, nIn: number, nOut: number, kW: number, kH: number, dW = 1, dH = 1, padW = 0, padH = padW): number[] {
-  return [
-    checkInteger(nIn, `${type} nInputPlane`, 1),
-    checkInteger(nOut, `${type} nOutputPlane`, 1),
-    checkInteger(kW, `${type} kW`, 1),
-    checkInteger(kH, `${type} kH`, 1),
-    checkInteger(dW, `${type} dW`, 1),
-    checkInteger(dH, `${type} dH`, 1),
-    checkInteger(padW, `${type} padW`, 0),
-    checkInteger(padH, `${type} padH`, 0),
-  ];
+const NAMES = ['nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH', 'padW', 'padH'] as const;
+const MIN = [1, 1, 1, 1, 1, 1, 0, 0];
+
+/** Torch7's arguments with defaults filled (dW = dH = 1, padW = 0, padH = padW), validated, and named. */
+function conv(type: string, nIn: number, nOut: number, kW: number, kH: number, dW = 1, dH = 1, padW = 0, padH = padW): [number[], NativeOptions] {
+  const args = [nIn, nOut, kW, kH, dW, dH, padW, padH];
+  args.forEach((v, i) => checkInteger(v, `${type} ${NAMES[i]}`, MIN[i]));
+  return [args, Object.fromEntries(NAMES.map((n, i) => [n, args[i]]))];
 }
 
 /**
@@ -20,13 +17,13 @@ function convArgs(type: string, nIn: number, nOut: number, kW: number, kH: numbe
  */
 export class SpatialConvolution extends Module {
   constructor(nInputPlane: number, nOutputPlane: number, kW: number, kH: number, dW?: number, dH?: number, padW?: number, padH?: number) {
-    super('SpatialConvolution', convArgs('SpatialConvolution', nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH));
+    super('SpatialConvolution', ...conv('SpatialConvolution', nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH));
   }
 }
 
 /** Torch7's unfold-and-matmul convolution: the same function as SpatialConvolution here. */
 export class SpatialConvolutionMM extends Module {
   constructor(nInputPlane: number, nOutputPlane: number, kW: number, kH: number, dW?: number, dH?: number, padW?: number, padH?: number) {
-    super('SpatialConvolutionMM', convArgs('SpatialConvolutionMM', nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH));
+    super('SpatialConvolutionMM', ...conv('SpatialConvolutionMM', nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH));
   }
 }

@@ -23,14 +23,14 @@ export class SpatialSubtractiveNormalization extends Module {
       invalid('a rectangular array of finite numbers', 'SpatialSubtractiveNormalization kernel', kernel);
     }
     if (rows.length % 2 === 0 || cols % 2 === 0) throw new TorchError(`SpatialSubtractiveNormalization needs odd kernel sizes, got ${rows.length}×${cols}`);
-    super('SpatialSubtractiveNormalization', [nInputPlane, Array.isArray(kernel[0]) ? rows.length : 1, ...flat]);
+    super('SpatialSubtractiveNormalization', [nInputPlane, kernel], { nInputPlane, kernel: flat, kernelRows: rows.length });
     this.kernel = kernel;
   }
 
   override toString(): string {
     const fmt = (r: number[]) => `[${r.map((v) => Number(v.toFixed(4))).join(', ')}]`;
     const k = Array.isArray(this.kernel[0]) ? `[${(this.kernel as number[][]).map(fmt).join(', ')}]` : fmt(this.kernel as number[]);
-    return `nn.SpatialSubtractiveNormalization(${this.args[0]}, ${k})`;
+    return `nn.SpatialSubtractiveNormalization(${this.args[0] as number}, ${k})`;
   }
 }
 

@@ -13,7 +13,7 @@ function sizes(type: string, shape: number[]): number[] {
  */
 export class View extends Module {
   constructor(...shape: number[]) {
-    super('View', sizes('View', shape));
+    super('View', sizes('View', shape), { sizes: shape });
   }
 }
 
@@ -24,6 +24,6 @@ export class View extends Module {
  */
 export class Reshape extends Module {
   constructor(...shape: number[]) {
-    super('Reshape', sizes('Reshape', shape));
+    super('Reshape', sizes('Reshape', shape), { sizes: shape });
   }
 }

@@ -40,7 +40,7 @@ export class SoftMax extends Module {
   constructor(options: { beta?: number } = {}) {
     const beta = options.beta ?? -1;
     if (typeof beta !== 'number' || !Number.isFinite(beta)) invalid('a finite number', 'SoftMax beta', beta);
-    super('SoftMax', [beta]);
+    super('SoftMax', [{ beta }], { beta });
     this.beta = beta;
   }
 }
@@ -52,6 +52,6 @@ export class SoftMax extends Module {
 export class Dropout extends Module {
   constructor(p = 0.5) {
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) invalid('a probability in [0, 1)', 'Dropout p', p);
-    super('Dropout', [p]);
+    super('Dropout', [p], { p });
   }
 }

@@ -14,11 +14,12 @@ export abstract class Criterion {
   /** The last loss computed by forward(). */
   output = 0;
 
+  /** `options` name the constructor's values for the native criterion, validated and complete. */
   protected constructor(
     readonly type: string,
-    readonly args: number[],
+    options: Record<string, number | boolean | number[]> = {},
   ) {
-    this.handle = native().criterionCreate(type, args);
+    this.handle = native().criterionCreate(type, options);
   }
 
   /** The loss (a number). */
@@ -48,7 +49,7 @@ export abstract class Criterion {
 /** Negative log-likelihood of log-probabilities: loss = −x[target], averaged over a batch. */
 export class ClassNLLCriterion extends Criterion {
   constructor() {
-    super('ClassNLLCriterion', []);
+    super('ClassNLLCriterion');
   }
 }
 
@@ -59,7 +60,7 @@ export class ClassNLLCriterion extends Criterion {
 export class MSECriterion extends Criterion {
   readonly sizeAverage: boolean;
   constructor(sizeAverage = true) {
-    super('MSECriterion', [checkBoolean(sizeAverage, 'MSECriterion sizeAverage') ? 1 : 0]);
+    super('MSECriterion', { sizeAverage: checkBoolean(sizeAverage, 'MSECriterion sizeAverage') });
     this.sizeAverage = sizeAverage;
   }
 }
@@ -85,6 +86,6 @@ export class MultiMarginCriterion extends Criterion {
     const weights = options.weights ?? [];
     if (!Array.isArray(weights)) invalid('an array of numbers', 'MultiMarginCriterion weights', weights);
     weights.forEach((w, i) => checkNumber(w, `MultiMarginCriterion weights[${i}]`));
-    super('MultiMarginCriterion', [p, margin, checkBoolean(options.sizeAverage ?? true, 'MultiMarginCriterion sizeAverage') ? 1 : 0, ...weights]);
+    super('MultiMarginCriterion', { p, margin, sizeAverage: checkBoolean(options.sizeAverage ?? true, 'MultiMarginCriterion sizeAverage'), weights });
   }
 }

@@ -4,12 +4,11 @@
 import { Linear } from './Linear';
 import { Sequential } from './Sequential';
 import { SpatialConvolution, SpatialConvolutionMM } from './SpatialConvolution';
-import { SpatialMaxPooling } from './SpatialMaxPooling';
 import { SpatialSubtractiveNormalization } from './SpatialSubtractiveNormalization';
 import { Reshape, View } from './View';
 import { Dropout, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh } from './activations';
-import { SpatialAveragePooling, SpatialLPPooling, SpatialZeroPadding } from './pooling';
-import { registerModule } from './serialize';
+import { SpatialAveragePooling, SpatialLPPooling, SpatialMaxPooling, SpatialZeroPadding } from './pooling';
+import { registerModules } from './serialize';
 
 export { Module } from './Module';
 export type { ModuleSpec } from './Module';
@@ -22,24 +21,22 @@ export { save, load } from './serialize';
 export { gradcheck } from './gradcheck';
 export type { GradcheckResult, GradcheckOptions } from './gradcheck';
 
-registerModule('Sequential', () => new Sequential());
-registerModule('Linear', (a) => new Linear(a[0], a[1]));
-registerModule('SpatialConvolution', (a) => new SpatialConvolution(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]));
-registerModule('SpatialConvolutionMM', (a) => new SpatialConvolutionMM(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]));
-registerModule('SpatialMaxPooling', (a) => new SpatialMaxPooling(a[0], a[1], a[2], a[3]));
-registerModule('SpatialAveragePooling', (a) => new SpatialAveragePooling(a[0], a[1], a[2], a[3]));
-registerModule('SpatialLPPooling', (a) => new SpatialLPPooling(a[0], a[1], a[2], a[3], a[4], a[5]));
-registerModule('SpatialZeroPadding', (a) => new SpatialZeroPadding(a[0], a[1], a[2], a[3]));
-registerModule('SpatialSubtractiveNormalization', ([nIn, rows, ...flat]) => {
-  const cols = flat.length / rows;
-  const kernel = rows === 1 ? flat : Array.from({ length: rows }, (_, r) => flat.slice(r * cols, (r + 1) * cols));
-  return new SpatialSubtractiveNormalization(nIn, kernel);
+registerModules({
+  Sequential,
+  Linear,
+  SpatialConvolution,
+  SpatialConvolutionMM,
+  SpatialMaxPooling,
+  SpatialAveragePooling,
+  SpatialLPPooling,
+  SpatialZeroPadding,
+  SpatialSubtractiveNormalization,
+  View,
+  Reshape,
+  Tanh,
+  ReLU,
+  Sigmoid,
+  SoftMax,
+  LogSoftMax,
+  Dropout,
 });
-registerModule('View', (a) => new View(...a));
-registerModule('Reshape', (a) => new Reshape(...a));
-registerModule('Tanh', () => new Tanh());
-registerModule('ReLU', () => new ReLU());
-registerModule('Sigmoid', () => new Sigmoid());
-registerModule('SoftMax', (a) => new SoftMax({ beta: a[0] }));
-registerModule('LogSoftMax', () => new LogSoftMax());
-registerModule('Dropout', (a) => new Dropout(a[0]));

@@ -1,14 +1,28 @@
 import { checkInteger } from '../validate';
 import { Module } from './Module';
 
-function window(type: string, kW: number, kH: number, dW: number, dH: number): number[] {
-  return [checkInteger(kW, `${type} kW`, 1), checkInteger(kH, `${type} kH`, 1), checkInteger(dW, `${type} dW`, 1), checkInteger(dH, `${type} dH`, 1)];
+/** A pooling window kW×kH moved by dW, dH, validated, as constructor arguments and named options. */
+function window(type: string, kW: number, kH: number, dW: number, dH: number) {
+  checkInteger(kW, `${type} kW`, 1);
+  checkInteger(kH, `${type} kH`, 1);
+  checkInteger(dW, `${type} dW`, 1);
+  checkInteger(dH, `${type} dH`, 1);
+  return { args: [kW, kH, dW, dH], options: { kW, kH, dW, dH } };
+}
+
+/** Max over kW×kH windows moved by dW, dH (floor mode, no padding, as Torch7). dW, dH default to kW, kH. */
+export class SpatialMaxPooling extends Module {
+  constructor(kW: number, kH: number, dW = kW, dH = kH) {
+    const w = window('SpatialMaxPooling', kW, kH, dW, dH);
+    super('SpatialMaxPooling', w.args, w.options);
+  }
 }
 
 /** Mean over kW×kH windows moved by dW, dH (floor mode, no padding, divides by kW·kH). */
 export class SpatialAveragePooling extends Module {
   constructor(kW: number, kH: number, dW = 1, dH = 1) {
-    super('SpatialAveragePooling', window('SpatialAveragePooling', kW, kH, dW, dH));
+    const w = window('SpatialAveragePooling', kW, kH, dW, dH);
+    super('SpatialAveragePooling', w.args, w.options);
   }
 }
 
@@ -18,18 +32,20 @@ export class SpatialAveragePooling extends Module {
  */
 export class SpatialLPPooling extends Module {
   constructor(nInputPlane: number, pnorm: number, kW: number, kH: number, dW = kW, dH = kH) {
-    super('SpatialLPPooling', [checkInteger(nInputPlane, 'SpatialLPPooling nInputPlane', 1), checkInteger(pnorm, 'SpatialLPPooling pnorm', 2, 2), ...window('SpatialLPPooling', kW, kH, dW, dH)]);
+    checkInteger(nInputPlane, 'SpatialLPPooling nInputPlane', 1);
+    checkInteger(pnorm, 'SpatialLPPooling pnorm', 2, 2);
+    const w = window('SpatialLPPooling', kW, kH, dW, dH);
+    super('SpatialLPPooling', [nInputPlane, pnorm, ...w.args], { nInputPlane, pnorm, ...w.options });
   }
 }
 
 /** Pads (or, with negative values, crops) the last two dimensions with zeros. */
 export class SpatialZeroPadding extends Module {
   constructor(padLeft: number, padRight = padLeft, padTop = padLeft, padBottom = padTop) {
-    super('SpatialZeroPadding', [
-      checkInteger(padLeft, 'SpatialZeroPadding padLeft'),
-      checkInteger(padRight, 'SpatialZeroPadding padRight'),
-      checkInteger(padTop, 'SpatialZeroPadding padTop'),
-      checkInteger(padBottom, 'SpatialZeroPadding padBottom'),
-    ]);
+    checkInteger(padLeft, 'SpatialZeroPadding padLeft');
+    checkInteger(padRight, 'SpatialZeroPadding padRight');
+    checkInteger(padTop, 'SpatialZeroPadding padTop');
+    checkInteger(padBottom, 'SpatialZeroPadding padBottom');
+    super('SpatialZeroPadding', [padLeft, padRight, padTop, padBottom], { padLeft, padRight, padTop, padBottom });
   }
 }

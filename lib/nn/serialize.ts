@@ -8,18 +8,38 @@ import { Tensor } from '../tensor';
 import { readArchive, writeArchive } from '../util/archive';
 import { Module, ModuleSpec } from './Module';
 
-type Factory = (args: number[]) => Module;
-const factories = new Map<string, Factory>();
+type ModuleClass = new (...args: never[]) => Module;
+const types = new Map<string, ModuleClass>();
 
-/** @internal Registers how to rebuild a module type from its spec. */
-export function registerModule(type: string, factory: Factory): void {
-  factories.set(type, factory);
+/** The module file format: 2 stores constructor arguments as given (1 flattened some, see upgradeSpec). */
+export const MODULE_FORMAT_VERSION = 2;
+
+/** @internal Registers the module classes nn.load rebuilds, by their Torch7 type names. */
+export function registerModules(classes: Record<string, ModuleClass>): void {
+  for (const [type, moduleClass] of Object.entries(classes)) types.set(type, moduleClass);
+}
+
+/**
+ * Reads a spec written in an older format as the current one. Version 1 stored SoftMax's beta
+ * bare and SpatialSubtractiveNormalization's kernel as its row count followed by the values.
+ */
+export function upgradeSpec(spec: ModuleSpec, version: number): ModuleSpec {
+  if (version >= MODULE_FORMAT_VERSION) return spec;
+  let args = spec.args;
+  if (spec.type === 'SoftMax') args = [{ beta: spec.args[0] as number }];
+  if (spec.type === 'SpatialSubtractiveNormalization') {
+    const [nInputPlane, rows, ...flat] = spec.args as number[];
+    const cols = flat.length / rows;
+    args = [nInputPlane, rows === 1 ? flat : Array.from({ length: rows }, (_, r) => flat.slice(r * cols, (r + 1) * cols))];
+  }
+  const children = spec.children?.map((c) => upgradeSpec(c, version));
+  return { ...spec, args, ...(children ? { children } : {}) };
 }
 
 function build(spec: ModuleSpec): Module {
-  const factory = factories.get(spec.type);
-  if (!factory) throw new TorchError(`nn.load: unknown module type '${spec.type}' in the file`);
-  const m = factory(spec.args);
+  const moduleClass = types.get(spec.type);
+  if (!moduleClass) throw new TorchError(`nn.load: unknown module type '${spec.type}' in the file`);
+  const m = new moduleClass(...(spec.args as never[]));
   if (spec.children) {
     const add = (m as unknown as { add(c: Module): unknown }).add.bind(m);
     spec.children.forEach((c) => add(build(c)));
@@ -31,7 +51,7 @@ function build(spec: ModuleSpec): Module {
 export function save(file: string, module: Module): void {
   if (!(module instanceof Module)) throw new TorchError(`Expected an nn module for nn.save but received ${String(module)}`);
   const [params] = module.parameters();
-  const description = JSON.stringify({ format: 'nodetorch-module', version: 1, dtype: module.dtype, module: module.spec() });
+  const description = JSON.stringify({ format: 'nodetorch-module', version: MODULE_FORMAT_VERSION, dtype: module.dtype, module: module.spec() });
   try {
     writeArchive(file, description, params.map((p) => p.handle));
   } finally {
@@ -42,9 +62,9 @@ export function save(file: string, module: Module): void {
 /** Reads a module written by nn.save; it comes back on the CPU with the saved dtype. */
 export function load(file: string): Module {
   const { json, tensors } = readArchive(file, 'nn.load');
-  const description = JSON.parse(json) as { format: string; dtype: 'float32' | 'float64'; module: ModuleSpec };
+  const description = JSON.parse(json) as { format: string; version: number; dtype: 'float32' | 'float64'; module: ModuleSpec };
   if (description.format !== 'nodetorch-module') throw new TorchError(`nn.load: '${file}' is not a nodetorch module file`);
-  const module = build(description.module);
+  const module = build(upgradeSpec(description.module, description.version));
   module.to(description.dtype);
   native().moduleSetParameters(module.handle, tensors);
   tensors.forEach((t) => new Tensor(t).dispose());

@@ -10,7 +10,7 @@ import { TorchError } from '../errors';
 import { NativeOptimizer, NativeTensor, native } from '../native';
 import { Tensor, checkTensor } from '../tensor';
 import { invalid } from '../validate';
-import { AsgdConfig, CgConfig, LbfgsConfig, OptimMethodName, SgdConfig, completeConfig } from './configs';
+import { AdagradConfig, AsgdConfig, CgConfig, LbfgsConfig, OptimMethodName, SgdConfig, completeConfig } from './configs';
 
 /** A Torch7 closure: returns f(x) and df/dx at x. */
 export type Feval = (x: Tensor) => [number, Tensor];
@@ -109,4 +109,10 @@ export function asgd(feval: Feval, x: Tensor, config: AsgdConfig = {}, state: Me
 export function cg(feval: Feval, x: Tensor, config: CgConfig = {}, state: MethodState = config as MethodState): [Tensor, number[], number] {
   const r = run('cg', feval, x, config, state);
   return [x, r.fs, r.evaluations];
+}
+
+/** Torch7's optim.adagrad: returns [x, [f(x)]]; the state keeps evalCounter and paramVariance (Σ g²). */
+export function adagrad(feval: Feval, x: Tensor, config: AdagradConfig = {}, state: MethodState = config as MethodState): [Tensor, number[]] {
+  const r = run('adagrad', feval, x, config, state);
+  return [x, r.fs];
 }

@@ -23,6 +23,16 @@ export interface SgdConfig {
   nesterov?: boolean;
 }
 
+/** Torch7's optim.adagrad config. */
+export interface AdagradConfig {
+  /** Default 1e-3. */
+  learningRate?: number;
+  /** lr / (1 + k·decay), k = calls so far. Default 0. */
+  learningRateDecay?: number;
+  /** Added to the gradient in place. Default 0. */
+  weightDecay?: number;
+}
+
 /** Torch7's optim.lbfgs config. */
 export interface LbfgsConfig {
   /** Iterations per call (default 20). */
@@ -76,6 +86,7 @@ export interface OptimConfigs {
   lbfgs: LbfgsConfig;
   asgd: AsgdConfig;
   cg: CgConfig;
+  adagrad: AdagradConfig;
 }
 export type OptimMethodName = keyof OptimConfigs;
 
@@ -131,6 +142,13 @@ const METHODS: { [M in OptimMethodName]: { options: Record<keyof OptimConfigs[M]
       maxIter: { default: 20, kind: 'integer', min: 1 },
       ratio: { default: 100, kind: 'positive' },
       maxEval: { default: (c) => (c.maxIter as number) * 1.25, kind: 'positive' },
+    },
+  },
+  adagrad: {
+    options: {
+      learningRate: { default: 1e-3, kind: 'number', min: 0 },
+      learningRateDecay: { default: 0, kind: 'number', min: 0 },
+      weightDecay: { default: 0, kind: 'number', min: 0 },
     },
   },
 };

@@ -11,7 +11,7 @@ import { NativeOptimizer, NativePassResult, native } from '../native';
 import { Augmentation } from '../augment';
 import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
-import { save } from '../nn/serialize';
+import { MODULE_FORMAT_VERSION, save, upgradeSpec } from '../nn/serialize';
 import { readArchive, writeArchive } from '../util/archive';
 import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../optim/configs';
 import { Tensor, checkTensor } from '../tensor';
@@ -173,7 +173,7 @@ export class Trainer {
     const rng = native().rngState();
     const description = {
       format: 'nodetorch-checkpoint',
-      version: 1,
+      version: MODULE_FORMAT_VERSION, // the model's spec is in the module file format
       epoch: this.epoch,
       rng: names.length + 1, // index of the generator state among the tensors
       optimizer: this.#spec,
@@ -198,7 +198,7 @@ export class Trainer {
     try {
       const d = JSON.parse(json);
       if (d.format !== 'nodetorch-checkpoint') throw new TorchError(`loadCheckpoint: '${file}' is not a nodetorch checkpoint`);
-      if (JSON.stringify(d.module) !== JSON.stringify(this.model.spec())) {
+      if (JSON.stringify(upgradeSpec(d.module, d.version)) !== JSON.stringify(this.model.spec())) {
         throw new TorchError(`loadCheckpoint: '${file}' holds a different model structure than this Trainer's`);
       }
       if (owned[0].numel !== this.#params.numel) throw new TorchError(`loadCheckpoint: ${owned[0].numel} parameters in the file, ${this.#params.numel} in the model`);

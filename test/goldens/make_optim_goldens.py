@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Goldens for test/optim-methods.test.ts from an independent reference: PyTorch's torch.optim.LBFGS
-and torch.optim.ASGD (Debian's python3-torch 1.13), configured like Torch7's optim.lbfgs / optim.asgd.
+"""Goldens for test/optim-methods.test.ts from an independent reference: PyTorch's torch.optim.LBFGS,
+torch.optim.ASGD and torch.optim.Adagrad (Debian's python3-torch 1.13), configured like Torch7's
+optim.lbfgs / optim.asgd / optim.adagrad.
 
     /usr/bin/python3 test/goldens/make_optim_goldens.py > test/goldens/optim.json
 
@@ -50,6 +51,18 @@ def asgd_run(steps, record):
     return out
 
 
+def adagrad_run(steps):
+    x = torch.tensor([-1.5, 2.0], requires_grad=True)
+    opt = torch.optim.Adagrad([x], lr=0.1, lr_decay=0.01, weight_decay=0.001, eps=1e-10)
+    out = []
+    for _ in range(steps):
+        opt.zero_grad()
+        rosenbrock(x).backward()
+        opt.step()
+        out.append(x.detach().tolist())
+    return out
+
+
 print(json.dumps({
     'torch': torch.__version__,
     'lbfgs': {'config': {'learningRate': 1, 'maxIter': 4, 'maxEval': 5, 'nCorrection': 10, 'tolFun': 1e-12, 'tolX': 1e-12},
@@ -58,4 +71,7 @@ print(json.dumps({
                         'calls': lbfgs_run(True, 6, 4)},
     'asgd': {'config': {'eta0': 1e-3, 'lambda': 1e-4, 'alpha': 0.75, 't0': 50},
              'record': asgd_run(300, {1, 2, 50, 51, 52, 53, 100, 300})},
+    # Adagrad: Torch7's adagrad.lua and PyTorch share the update (lr/(1+(k)·lr_decay), Σg², sqrt + eps)
+    'adagrad': {'config': {'learningRate': 0.1, 'learningRateDecay': 0.01, 'weightDecay': 0.001},
+                'steps': adagrad_run(20)},
 }, indent=1))
