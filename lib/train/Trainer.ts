@@ -4,18 +4,17 @@
  * counted into a confusion matrix without returning to JavaScript; progress comes back as
  * events and an AbortSignal stops it between batches. The event loop never blocks.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { TorchError } from '../errors';
 import { NativeOptimizer, NativePassResult, native } from '../native';
 import { Augmentation } from '../augment';
 import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
-import { MODULE_FORMAT_VERSION, save, upgradeSpec } from '../nn/serialize';
-import { readArchive, writeArchive } from '../util/archive';
+import { save } from '../nn/serialize';
 import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../optim/configs';
 import { Tensor, checkTensor } from '../tensor';
 import { checkBoolean, checkInteger, checkKeys, invalid } from '../validate';
+import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { ConfusionMatrix } from './ConfusionMatrix';
 import { Logger } from './Logger';
 
@@ -167,52 +166,21 @@ export class Trainer {
    */
   saveCheckpoint(file: string): void {
     if (this.#running) throw new TorchError('saveCheckpoint: a pass is running; await it first');
-    const scalars = this.optimizerState();
-    const named = native().optimizerTensors(this.#optimizer);
-    const names = Object.keys(named);
-    const rng = native().rngState();
-    const description = {
-      format: 'nodetorch-checkpoint',
-      version: MODULE_FORMAT_VERSION, // the model's spec is in the module file format
-      epoch: this.epoch,
-      rng: names.length + 1, // index of the generator state among the tensors
-      optimizer: this.#spec,
-      scalars,
-      tensors: names,
-      module: this.model.spec(),
-      dtype: this.model.dtype,
-    };
-    try {
-      writeArchive(file, JSON.stringify(description), [this.#params.handle, ...names.map((n) => named[n]), rng]);
-    } finally {
-      names.forEach((n) => new Tensor(named[n]).dispose());
-      new Tensor(rng).dispose();
-    }
+    writeCheckpoint(file, this.model, this.#params, this.#spec, this.#optimizer, this.epoch);
   }
 
   /** Restores a checkpoint written by saveCheckpoint into this Trainer (same model structure). */
   loadCheckpoint(file: string): void {
     if (this.#running) throw new TorchError('loadCheckpoint: a pass is running; await it first');
-    const { json, tensors } = readArchive(file, 'loadCheckpoint');
-    const owned = tensors.map((t) => new Tensor(t));
-    try {
-      const d = JSON.parse(json);
-      if (d.format !== 'nodetorch-checkpoint') throw new TorchError(`loadCheckpoint: '${file}' is not a nodetorch checkpoint`);
-      if (JSON.stringify(upgradeSpec(d.module, d.version)) !== JSON.stringify(this.model.spec())) {
-        throw new TorchError(`loadCheckpoint: '${file}' holds a different model structure than this Trainer's`);
-      }
-      if (owned[0].numel !== this.#params.numel) throw new TorchError(`loadCheckpoint: ${owned[0].numel} parameters in the file, ${this.#params.numel} in the model`);
-      this.setOptimizer(d.optimizer);
-      this.#params.copy(owned[0]);
-      const named: Record<string, import('../native').NativeTensor> = {};
-      (d.tensors as string[]).forEach((n, i) => (named[n] = owned[i + 1].handle));
-      native().optimizerRestore(this.#optimizer, d.scalars, named);
+    readCheckpoint(file, this.model, (c) => {
+      if (c.params.numel !== this.#params.numel) throw new TorchError(`loadCheckpoint: ${c.params.numel} parameters in the file, ${this.#params.numel} in the model`);
+      this.setOptimizer(c.optimizer);
+      this.#params.copy(c.params);
+      native().optimizerRestore(this.#optimizer, c.scalars, c.tensors);
       // the random stream continues where it was (shuffling, augmentation)
-      native().setRngState(owned[d.rng].handle);
-      this.epoch = d.epoch;
-    } finally {
-      owned.forEach((t) => t.dispose());
-    }
+      native().setRngState(c.rng);
+      this.epoch = c.epoch;
+    });
   }
 
   /** The flat parameter vector the optimizer updates (Torch7's `parameters`). */
