@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { manualSeed, nn, tensor, Tensor, Trainer, OptimizerSpec } from '../lib';
+import { manualSeed, models, nn, tensor, Tensor, Trainer, OptimizerSpec } from '../lib';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-ckpt-'));
 const inputs = tensor(Array.from({ length: 30 }, (_, i) => [Math.sin(i), Math.cos(2 * i), i / 30, (i % 3) - 1]), { dtype: 'float64' });
@@ -56,4 +56,15 @@ describe('checkpoints resume training exactly', () => {
     expect(() => t.loadCheckpoint(path.join(dir, 'model.net'))).toThrow(/is not a nodetorch checkpoint/);
     expect(() => t.loadCheckpoint(path.join(dir, 'missing.ckpt'))).toThrow(/no such file/);
   });
+});
+
+test('a version-1 checkpoint (the headline run, docs/headline/checkpoint) resumes: epoch, optimizer and parameters', () => {
+  const trainer = new Trainer({ model: models.mnistModel('convnet').float(), criterion: new nn.ClassNLLCriterion() });
+  trainer.loadCheckpoint(path.join(__dirname, '..', 'docs', 'headline', 'checkpoint'));
+  expect(trainer.epoch).toBe(29);
+  expect(trainer.method).toBe('sgd');
+  expect(trainer.optimizerState()).toEqual({ evalCounter: 29 * 60000 }); // batch 1: one step per sample
+  const saved = nn.load(path.join(__dirname, '..', 'docs', 'headline', 'model.net.29'));
+  const [fromModel] = saved.getParameters();
+  expect(trainer.parameters.sub(fromModel).abs().max().item()).toBe(0);
 });
