@@ -6,23 +6,16 @@ namespace nodetorch {
 
 namespace {
 
-struct Adagrad : CountedMethod {
-  Adagrad() : CountedMethod("paramVariance") {}  // Σ g²
-  double learningRate = 0, learningRateDecay = 0, weightDecay = 0;
-
-  void configure(Napi::Object config) override {
-    learningRate = configNumber(config, "learningRate");
-    learningRateDecay = configNumber(config, "learningRateDecay");
-    weightDecay = configNumber(config, "weightDecay");
-  }
+struct Adagrad : FirstOrderMethod {
+  Adagrad() : FirstOrderMethod("paramVariance") {}  // Σ g²
 
   std::vector<double> step(const Feval& feval, at::Tensor& x) override {
     auto [fx, g] = feval(x);
     at::NoGradGuard noGrad;
-    if (weightDecay != 0) g.add_(x, weightDecay);
+    decayWeights(g, x);
     if (!buffer.defined()) buffer = at::zeros_like(g);
     buffer.addcmul_(g, g);
-    x.addcdiv_(g, buffer.sqrt().add_(1e-10), -decayedRate(learningRate, learningRateDecay));
+    x.addcdiv_(g, buffer.sqrt().add_(1e-10), -currentRate());
     evalCounter += 1;
     lastEvaluations = 1;
     return {fx};

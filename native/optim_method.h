@@ -14,6 +14,9 @@ namespace nodetorch {
 // f(x) and df/dx at x. The gradient may alias a buffer that the next call overwrites.
 using Feval = std::function<std::pair<double, at::Tensor>(const at::Tensor& x)>;
 
+// Config readers: the key must be there (TypeScript fills every default).
+double configNumber(Napi::Object config, const char* key);
+bool configFlag(Napi::Object config, const char* key);
 // Reads a restored value, or fails naming it.
 double restoredScalar(const std::map<std::string, double>& scalars, const std::string& key);
 at::Tensor restoredTensor(const std::map<std::string, at::Tensor>& tensors, const std::string& key);
@@ -37,13 +40,21 @@ struct OptimMethod {
   int64_t lastEvaluations = 0;   // evaluations made by the last step (Torch7's third return value)
 };
 
-// The state Torch7's first-order methods keep (sgd, adagrad): evalCounter, for the learning-rate
-// decay lr / (1 + evalCounter·learningRateDecay), and one buffer named as in Torch7's state table.
-struct CountedMethod : OptimMethod {
-  explicit CountedMethod(const char* bufferName) : bufferName(bufferName) {}
-  double decayedRate(double learningRate, double learningRateDecay) const {
-    return learningRate / (1 + static_cast<double>(evalCounter) * learningRateDecay);
+// What Torch7's first-order methods (sgd, adagrad) share: learningRate, learningRateDecay and
+// weightDecay; evalCounter for the decayed rate lr / (1 + evalCounter·learningRateDecay); and one
+// state buffer, named as in Torch7's state table.
+struct FirstOrderMethod : OptimMethod {
+  explicit FirstOrderMethod(const char* bufferName) : bufferName(bufferName) {}
+  void configure(Napi::Object config) override {
+    learningRate = configNumber(config, "learningRate");
+    learningRateDecay = configNumber(config, "learningRateDecay");
+    weightDecay = configNumber(config, "weightDecay");
   }
+  // Torch7 adds the weight decay to the gradient in place.
+  void decayWeights(at::Tensor& g, const at::Tensor& x) const {
+    if (weightDecay != 0) g.add_(x, weightDecay);
+  }
+  double currentRate() const { return learningRate / (1 + static_cast<double>(evalCounter) * learningRateDecay); }
   std::vector<std::pair<std::string, double>> scalars() const override {
     return {{"evalCounter", static_cast<double>(evalCounter)}};
   }
@@ -57,6 +68,7 @@ struct CountedMethod : OptimMethod {
   }
 
   const char* bufferName;
+  double learningRate = 0, learningRateDecay = 0, weightDecay = 0;
   int64_t evalCounter = 0;
   at::Tensor buffer;  // created on the first step that needs it
 };
@@ -68,8 +80,5 @@ bool registerOptimMethod(const char* name, OptimFactory factory);
 
 std::unique_ptr<OptimMethod> createOptimMethod(const std::string& name);
 
-// Config readers: the key must be there (TypeScript fills every default).
-double configNumber(Napi::Object config, const char* key);
-bool configFlag(Napi::Object config, const char* key);
 
 }  // namespace nodetorch

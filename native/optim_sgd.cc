@@ -7,15 +7,13 @@ namespace nodetorch {
 
 namespace {
 
-struct Sgd : CountedMethod {
-  Sgd() : CountedMethod("dfdx") {}  // the momentum buffer, created on the first step with momentum
-  double learningRate = 0, learningRateDecay = 0, weightDecay = 0, momentum = 0, dampening = 0;
+struct Sgd : FirstOrderMethod {
+  Sgd() : FirstOrderMethod("dfdx") {}  // the momentum buffer, created on the first step with momentum
+  double momentum = 0, dampening = 0;
   bool nesterov = false;
 
   void configure(Napi::Object config) override {
-    learningRate = configNumber(config, "learningRate");
-    learningRateDecay = configNumber(config, "learningRateDecay");
-    weightDecay = configNumber(config, "weightDecay");
+    FirstOrderMethod::configure(config);
     momentum = configNumber(config, "momentum");
     dampening = configNumber(config, "dampening");
     nesterov = configFlag(config, "nesterov");
@@ -24,7 +22,7 @@ struct Sgd : CountedMethod {
   std::vector<double> step(const Feval& feval, at::Tensor& x) override {
     auto [fx, g] = feval(x);
     at::NoGradGuard noGrad;
-    if (weightDecay != 0) g.add_(x, weightDecay);
+    decayWeights(g, x);
     at::Tensor direction = g;
     if (momentum != 0) {
       if (!buffer.defined()) {
@@ -34,7 +32,7 @@ struct Sgd : CountedMethod {
       }
       direction = nesterov ? g.add(buffer, momentum) : buffer;
     }
-    x.add_(direction, -decayedRate(learningRate, learningRateDecay));
+    x.add_(direction, -currentRate());
     evalCounter += 1;
     lastEvaluations = 1;
     return {fx};
