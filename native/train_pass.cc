@@ -33,7 +33,8 @@ struct Job {
   // inputs
   ModulePtr model;
   CriterionPtr criterion;
-  OptimizerHandle* optimizer = nullptr;  // null for a test pass (locked while the pass runs)
+  OptimizerHandle* optimizer = nullptr;  // null for a test pass
+  std::unique_lock<std::mutex> optimizerLock;  // held from the entry point until the Job is freed
   at::Tensor params, grads, inputs, targets;
   int64_t batchSize = 1, classes = 10;
   bool train = true, shuffle = true;
@@ -141,16 +142,25 @@ void runBatches(Job& job, const Report& report) {
 // and is deleted when the thread-safe function finalizes (after the thread ends).
 class PassRunner {
  public:
-  PassRunner(Napi::Env env, std::unique_ptr<Job> job, Napi::Function onProgress, Napi::Value optimizer)
-      : env_(env), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
+  PassRunner(Napi::Env env, std::unique_ptr<Job> job) : env_(env), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  // Starts the pass. Until the thread-safe function exists a failure throws (the caller deletes the
+  // runner, which frees the Job and its optimizer lock); after that, nothing throws: a thread that
+  // cannot start rejects the promise through the usual settle().
+  void start(Napi::Function onProgress, Napi::Value optimizer) {
     if (job_->optimizer) optimizerRef_ = Napi::Persistent(optimizer);  // keeps it alive while the pass runs
-    progress_ = Napi::ThreadSafeFunction::New(env, onProgress, "nodetorch-pass", 0, 1, this,
+    progress_ = Napi::ThreadSafeFunction::New(env_, onProgress, "nodetorch-pass", 0, 1, this,
                                               [](Napi::Env, PassRunner* self) { self->settle(); });
     // Registered after the thread-safe function, so it runs before that one's teardown (hooks run
     // in reverse order): the pass stops at the next batch and the finaliser's join is short.
-    napi_add_env_cleanup_hook(env, cancel, job_->cancelled.get());
+    napi_add_env_cleanup_hook(env_, cancel, job_->cancelled.get());
     int threads = at::get_num_threads();
-    thread_ = std::thread([this, threads]() { run(threads); });
+    try {
+      thread_ = std::thread([this, threads]() { run(threads); });
+    } catch (const std::exception& e) {
+      error_ = std::string("cannot start the pass's thread: ") + e.what();
+      progress_.Release();
+    }
   }
 
   Napi::Promise promise() { return deferred_.Promise(); }
@@ -179,12 +189,13 @@ class PassRunner {
       o.Set("total", Napi::Number::New(env, static_cast<double>(p->total)));
       o.Set("loss", Napi::Number::New(env, p->loss));
       delete p;
-      if (!callbackError_.empty()) return;
+      if (callbackThrew_) return;
       try {
         fn.Call({o});
       } catch (const Napi::Error& e) {
         // the progress callback threw: stop the pass and reject with that error
-        callbackError_ = e.Message();
+        callbackThrew_ = true;
+        callbackError_ = e.Message().empty() ? "an exception without a message" : e.Message();
         job_->cancelled->store(true);
       }
     };
@@ -193,13 +204,13 @@ class PassRunner {
 
   // On the main thread, once the thread has released the thread-safe function (or at teardown).
   void settle() {
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
     napi_remove_env_cleanup_hook(env_, cancel, job_->cancelled.get());
-    if (job_->optimizer) job_->optimizer->busy.unlock();
+    if (job_->optimizerLock.owns_lock()) job_->optimizerLock.unlock();
     // Settling calls into JavaScript, which fails while the environment is being torn down; then
     // nobody is left to tell, and the failure must not escape (it would abort the process).
     try {
-      std::string error = callbackError_.empty() ? error_ : "onProgress threw: " + callbackError_;
+      std::string error = callbackThrew_ ? "onProgress threw: " + callbackError_ : error_;
       if (!error.empty()) {
         deferred_.Reject(torchError(env_, job_->train ? "train" : "test", error).Value());
       } else {
@@ -225,7 +236,8 @@ class PassRunner {
   Napi::ThreadSafeFunction progress_;
   std::thread thread_;
   std::string error_;          // written by the thread, read after join
-  std::string callbackError_;  // main thread only
+  bool callbackThrew_ = false;  // main thread only
+  std::string callbackError_;
 };
 
 // runPass({ model, criterion, optimizer?, params?, grads?, inputs, targets, batchSize, classes,
@@ -255,13 +267,16 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
     if (job->optimizer == nullptr) fail("expected a native optimizer");
     job->params = tensorOf("params");
     job->grads = tensorOf("grads");
-    if (!job->optimizer->busy.try_lock()) fail("this optimizer is already used by a running pass");
+    job->optimizerLock = std::unique_lock<std::mutex>(job->optimizer->busy, std::try_to_lock);
+    if (!job->optimizerLock.owns_lock()) fail("this optimizer is already used by a running pass");
   } else if (job->train) {
     fail("a training pass needs an optimizer");
   }
-  auto* runner = new PassRunner(env, std::move(job), info[1].As<Napi::Function>(), optimizer);  // deletes itself
+  auto runner = std::make_unique<PassRunner>(env, std::move(job));
+  runner->start(info[1].As<Napi::Function>(), optimizer);
   Napi::Promise promise = runner->promise();
   auto cancelled = runner->cancelled();
+  runner.release();  // started: it deletes itself when it settles
   Napi::Object out = Napi::Object::New(env);
   out.Set("promise", promise);
   out.Set("cancel", Napi::Function::New(env, [cancelled](const Napi::CallbackInfo& i) {

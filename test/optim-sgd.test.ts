@@ -61,6 +61,17 @@ describe('optim.sgd (Torch7 semantics)', () => {
     expect((config as optim.SgdState).evalCounter).toBe(2);
   });
 
+  test('a config that served as its own state can be used again: copied, with another state, or in a Trainer', () => {
+    const x = tensor([0, 0], { dtype: 'float64' });
+    const config = { learningRate: 0.1 };
+    optim.sgd(quadratic(), x, config);
+    expect(Object.keys(config)).toEqual(['learningRate', 'evalCounter']);
+    const copy = { ...config, learningRate: 0.05 }; // a schedule's next config
+    expect(() => optim.sgd(quadratic(), x, copy, {})).not.toThrow();
+    expect(() => new Trainer({ model: new nn.Linear(2, 2), criterion: new nn.MSECriterion(), optimizer: { method: 'sgd', config } })).not.toThrow();
+    expect(() => optim.sgd(quadratic(), x, { ...config, evalCountr: 1 } as never)).toThrow(/Unknown option 'evalCountr'/);
+  });
+
   test('weight decay is added to the gradient; nesterov uses g + m·buf', () => {
     const x = tensor([1, 1], { dtype: 'float64' });
     optim.sgd(() => [0, tensor([0, 0], { dtype: 'float64' })], x, { learningRate: 0.5, weightDecay: 0.1 });

@@ -81,6 +81,20 @@ describe('Trainer on real MNIST', () => {
     expect(result.samples).toBe(1000);
   });
 
+  test('an exception thrown by onProgress stops the pass and rejects its promise with it', async () => {
+    const trainer = new Trainer({ model: convnet().float(), criterion: new nn.ClassNLLCriterion(), batchSize: 10 });
+    let calls = 0;
+    const onProgress = () => {
+      calls++;
+      throw new Error('stop here');
+    };
+    await expect(trainer.trainEpoch(mnist.train, { onProgress })).rejects.toThrow(/^train: onProgress threw: stop here/);
+    expect(calls).toBe(1);
+    // the optimizer was released: the next pass runs
+    const small = { inputs: mnist.test.inputs.index([0, 20]), targets: mnist.test.targets.index([0, 20]) };
+    await expect(trainer.trainEpoch(small)).resolves.toMatchObject({ samples: 20 });
+  });
+
   test('bad datasets and options are clear errors; failures inside the loop reject the promise', async () => {
     const model = convnet().float();
     expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 0 })).toThrow(/Expected an integer >= 1 for batchSize but received 0/);

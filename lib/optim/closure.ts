@@ -26,19 +26,14 @@ export interface SgdState extends MethodState {
 }
 
 const STATE = Symbol('nodetorch.optimState');
-interface StateRecord {
-  handle: NativeOptimizer;
-  /** The scalar keys mirrored into the state table (passed over when it is also the config). */
-  mirrored: string[];
-}
 
 function run(method: OptimMethodName, feval: Feval, x: Tensor, config: object, state: MethodState) {
   if (typeof feval !== 'function') invalid('a function feval(x) → [loss, gradient]', `optim.${method} feval`, feval);
   checkTensor(x, `optim.${method} x`);
   if (typeof state !== 'object' || state === null) invalid('a state object', `optim.${method} state`, state);
-  const record = (state as { [STATE]?: StateRecord })[STATE];
-  const complete = completeConfig(method, config, record && state === config ? record.mirrored : []);
-  const r = native().optimStep(method, x.handle, complete, record?.handle ?? null, (xh: NativeTensor) => {
+  const handle = (state as { [STATE]?: NativeOptimizer })[STATE] ?? null;
+  const complete = completeConfig(method, config);
+  const r = native().optimStep(method, x.handle, complete, handle, (xh: NativeTensor) => {
     if (xh !== x.handle) throw new TorchError('internal: feval called with a foreign tensor');
     const result = feval(x);
     if (!Array.isArray(result) || result.length !== 2) invalid('[loss, gradient] from feval', `optim.${method}`, result);
@@ -51,7 +46,7 @@ function run(method: OptimMethodName, feval: Feval, x: Tensor, config: object, s
     return [fx, g.handle];
   });
   mirrorTensors(state, r.state, r.tensors);
-  Object.defineProperty(state, STATE, { value: { handle: r.state, mirrored: Object.keys(r.scalars) }, enumerable: false, configurable: true });
+  Object.defineProperty(state, STATE, { value: r.state, enumerable: false, configurable: true });
   Object.assign(state, r.scalars);
   return r;
 }

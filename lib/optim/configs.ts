@@ -5,6 +5,7 @@
  * Adding an optimizer here is one entry (plus its C++ class).
  */
 import { TorchError } from '../errors';
+import { native } from '../native';
 import { checkBoolean, checkInteger, checkKeys, checkNumber, invalid } from '../validate';
 
 /** Torch7's optim.sgd config. */
@@ -164,12 +165,27 @@ export function checkMethod(method: unknown, what = 'optimizer method'): OptimMe
   return method as OptimMethodName;
 }
 
+const stateKeys = new Map<OptimMethodName, string[]>();
+
+/**
+ * The scalar state a method mirrors into Torch7's state table (evalCounter, nIter, t, …), as the
+ * native method reports it. A config that served as a state table (the default, as Torch7) carries
+ * these keys; they are passed over, not refused, wherever the config is used again.
+ */
+export function stateKeysOf(method: OptimMethodName): string[] {
+  let keys = stateKeys.get(method);
+  if (!keys) {
+    keys = Object.keys(native().optimizerState(native().optimizerCreate(method, completeConfig(method, {}, []))));
+    stateKeys.set(method, keys);
+  }
+  return keys;
+}
+
 /**
  * Validates `config` for `method` and returns a new object with every option set (Torch7's
- * defaults for the missing ones). `ignore` names keys to pass over: the state that the closure form
- * mirrors into its state table, which is the config itself by default (as Torch7).
+ * defaults for the missing ones); the method's mirrored state keys are passed over.
  */
-export function completeConfig(method: OptimMethodName, config: unknown, ignore: readonly string[] = []): Complete {
+export function completeConfig(method: OptimMethodName, config: unknown, ignore: readonly string[] = stateKeysOf(method)): Complete {
   if (typeof config !== 'object' || config === null) invalid('a config object', `optim.${method} config`, config);
   const { options, check } = METHODS[method] as { options: Record<string, Rule>; check?: (c: Complete) => void };
   checkKeys(config, [...Object.keys(options), ...ignore], `optim.${method} config`);

@@ -190,6 +190,7 @@ export class Trainer {
 
   /** The native optimizer's Torch7 scalar state: evalCounter for sgd; nIter, funcEval, t for lbfgs; t, eta_t, mu_t for asgd. */
   optimizerState(): Record<string, number> {
+    if (this.#running) throw new TorchError('optimizerState: a pass is running; await it first');
     return native().optimizerState(this.#optimizer);
   }
 
