@@ -5,9 +5,10 @@
 #   MNIST_DIR=/path/to/mnist bash scripts/gpu-check.sh             # on the GPU machine, ~5 min
 #   bash scripts/gpu-check.sh --dry-run                            # every step on the CPU (CI runs it)
 # Steps: build the addon against the Python torch's LibTorch (PYTHON, else python3), run the CUDA
-# tests, train one full-size MNIST epoch with -type cuda, run the benchmark on CUDA beside plain
-# LibTorch C++ and PyTorch, then print one summary table. --dry-run does the same on the CPU with a
-# small epoch and a short benchmark, to prove the script wherever there is no GPU.
+# tests, train one full-size MNIST epoch with -type cuda and a second one resumed from its
+# checkpoint, run the benchmark on CUDA beside plain LibTorch C++ and PyTorch, then print one
+# summary table. --dry-run does the same on the CPU with small epochs and a short benchmark, to
+# prove the script wherever there is no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dry=0
@@ -55,11 +56,12 @@ step build build
 
 step cuda-tests "$NODE" node_modules/jest/bin/jest.js test/cuda.test.ts test/loader.test.ts --ci
 
+# One epoch with momentum, then one more resumed from its checkpoint: the optimizer's state (the
+# momentum buffer, saved from the CPU) must go back to the model's device.
 epoch() {
-  rm -rf "$out/mnist" &&
-    "$NODE" dist/lib/cli/main.js mnist -type "$type" -size "$size" -epochs 1 -batchSize 32 -learningRate 0.05 \
-      -save "$out/mnist" -quiet &&
-    cat "$out/mnist/test.log"
+  local run=("$NODE" dist/lib/cli/main.js mnist -type "$type" -size "$size" -epochs 1 -batchSize 32
+    -learningRate 0.05 -momentum 0.9 -save "$out/mnist" -quiet)
+  rm -rf "$out/mnist" && "${run[@]}" && "${run[@]}" -resume "$out/mnist/checkpoint" && cat "$out/mnist/test.log"
 }
 step mnist-epoch epoch
 
@@ -74,7 +76,7 @@ printf '%s\n' "${summary[@]}"
 grep -h 'PyTorch .* CUDA' "$out/torch.log" | sed 's/^/- /'
 grep -h '^{' "$out/build.log" | sed 's/^/- LibTorch: /'
 grep -h 'Tests:' "$out/cuda-tests.log" | sed 's/^/- tests: /'
-tail -n 1 "$out/mnist/test.log" 2>/dev/null | awk '{ printf "- test accuracy after one epoch: %.2f%%\n", $1 }'
+tail -n 2 "$out/mnist/test.log" 2>/dev/null | awk '{ printf "- test accuracy after epoch %d: %.2f%%%s\n", NR, $1, NR == 2 ? " (resumed from the checkpoint)" : "" }'
 grep -h '^|' "$out/bench.log"
 echo "(logs in $out)"
 exit $failed

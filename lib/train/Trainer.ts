@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { TorchError } from '../errors';
-import { NativeOptimizer, NativePassResult, native } from '../native';
+import { NativeOptimizer, NativePassResult, NativeTensor, native } from '../native';
 import { Augmentation } from '../augment';
 import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
@@ -176,7 +176,14 @@ export class Trainer {
       if (c.params.numel !== this.#params.numel) throw new TorchError(`loadCheckpoint: ${c.params.numel} parameters in the file, ${this.#params.numel} in the model`);
       this.setOptimizer(c.optimizer);
       this.#params.copy(c.params);
-      native().optimizerRestore(this.#optimizer, c.scalars, c.tensors);
+      // checkpoints hold CPU tensors: the optimizer's state goes to the model's device (CUDA)
+      const onDevice: Record<string, NativeTensor> = {};
+      for (const [name, t] of Object.entries(c.tensors)) onDevice[name] = native().to(t, null, this.model.device);
+      try {
+        native().optimizerRestore(this.#optimizer, c.scalars, onDevice);
+      } finally {
+        Object.values(onDevice).forEach((t) => new Tensor(t).dispose());
+      }
       // the random stream continues where it was (shuffling, augmentation)
       native().setRngState(c.rng);
       this.epoch = c.epoch;
