@@ -95,7 +95,7 @@ export interface NativeBinding {
     config: object,
     state: NativeOptimizer | null,
     feval: (x: NativeTensor) => [number, NativeTensor],
-  ): { fs: number[]; evaluations: number; state: NativeOptimizer; scalars: Record<string, number>; tensors: string[]; average: NativeTensor | null };
+  ): { fs: number[]; evaluations: number; stoppedAtStart: boolean; state: NativeOptimizer; scalars: Record<string, number>; tensors: string[]; average: NativeTensor | null };
   runPass(options: NativePassOptions, onProgress: (p: NativeProgress) => void): { promise: Promise<NativePassResult>; cancel: () => void };
   gradcheckModule(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor, eps: number, seed: number | null): GradcheckNative;
   gradcheckCriterion(c: NativeCriterion, input: NativeTensor, target: NativeTensor, eps: number): { input: GradcheckEntry };
@@ -104,7 +104,7 @@ export interface NativeBinding {
   augment(images: NativeTensor, augmentations: { kind: string; std: number; mode?: string }[]): NativeTensor;
   // files
   encodeArchive(json: string, tensors: NativeTensor[]): Uint8Array;
-  decodeArchive(bytes: Uint8Array): { json: string; tensors: NativeTensor[] };
+  decodeArchive(bytes: Uint8Array): { json: string; tensors: NativeTensor[]; checksummed: boolean };
 }
 
 /** The LibTorch the addon was compiled against and the one the process loaded (checked equal at load). */

@@ -56,7 +56,9 @@ Napi::Value moduleForward(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), output.detach());
 }
 
-// backward(input, gradOutput): gradInput; parameter gradients accumulate, as in Torch7.
+// backward(input, gradOutput): gradInput; parameter gradients accumulate, as in Torch7. Several
+// backward calls may follow one forward (Torch7's nn.Jacobian makes one per output element): the
+// graph is kept until the next forward, and each call's gradients add to the parameters'.
 Napi::Value moduleBackward(const Napi::CallbackInfo& info) {
   ModuleBox& box = boxArg(info, 0);
   at::Tensor& x = tensorArg(info, 1, "input");
@@ -69,13 +71,12 @@ Napi::Value moduleBackward(const Napi::CallbackInfo& info) {
   ensureGrads(*box.module);
   at::Tensor gradInput;
   if (box.lastOutput.requires_grad()) {
-    torch::autograd::backward({box.lastOutput}, {gradOutput.to(box.lastOutput.options())});
+    box.lastInput.mutable_grad() = at::Tensor();  // this call's gradInput only, not a sum over calls
+    torch::autograd::backward({box.lastOutput}, {gradOutput.to(box.lastOutput.options())}, /*retain_graph=*/true);
     gradInput = box.lastInput.grad().defined() ? box.lastInput.grad() : at::zeros_like(box.lastInput);
   } else {
     gradInput = at::zeros_like(box.lastInput);
   }
-  box.lastOutput = at::Tensor();  // the graph is consumed; a second backward needs a new forward
-  box.lastInput = at::Tensor();
   return wrapTensor(info.Env(), gradInput);
 }
 

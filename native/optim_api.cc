@@ -37,7 +37,7 @@ Napi::Value optimizerCreate(const Napi::CallbackInfo& info) {
 }
 
 // optimStep(method, x, config, handle | null, feval) →
-//   { fs, evaluations, state, scalars, tensors (their names), average | null }
+//   { fs, evaluations, stoppedAtStart, state, scalars, tensors (their names), average | null }
 // Torch7's closure form: the algorithm runs here and calls the JavaScript feval synchronously.
 Napi::Value optimStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -62,14 +62,28 @@ Napi::Value optimStep(const Napi::CallbackInfo& info) {
     at::AutoGradMode gradMode(true);
     // lib/optim/closure.ts checks what feval returns: [finite loss, gradient shaped like x]
     Napi::Array pair = fn.Call({xHandle}).As<Napi::Array>();
-    return {pair.Get(0u).As<Napi::Number>().DoubleValue(), tensorValue(env, pair.Get(1u), "the gradient returned by feval").detach()};
+    at::Tensor gradient = tensorValue(env, pair.Get(1u), "the gradient returned by feval").detach();
+    if (!at::isfinite(gradient).all().item<bool>())
+      fail("feval returned a gradient holding NaN or Inf; x is left as it was before this step");
+    return {pair.Get(0u).As<Napi::Number>().DoubleValue(), gradient};
   };
-  std::vector<double> fs = m.step(feval, x);
+  // A feval that throws (or a bad gradient) may come in the middle of a line search, with x at a
+  // trial point: x goes back to where the step started.
+  at::Tensor start = x.detach().clone();
+  std::vector<double> fs;
+  try {
+    fs = m.step(feval, x);
+  } catch (...) {
+    at::NoGradGuard noGrad;
+    x.detach().copy_(start);
+    throw;
+  }
   Napi::Object out = Napi::Object::New(env);
   Napi::Array fsOut = Napi::Array::New(env, fs.size());
   for (size_t k = 0; k < fs.size(); ++k) fsOut.Set(static_cast<uint32_t>(k), Napi::Number::New(env, fs[k]));
   out.Set("fs", fsOut);
   out.Set("evaluations", Napi::Number::New(env, static_cast<double>(m.lastEvaluations)));
+  out.Set("stoppedAtStart", Napi::Boolean::New(env, m.lastStoppedAtStart));
   out.Set("state", stateHandle);
   out.Set("scalars", scalarsObject(env, m));
   std::vector<std::pair<std::string, at::Tensor>> tensors = m.tensors();

@@ -6,9 +6,14 @@ namespace nodetorch {
 namespace {
 
 // Conjugate gradients with Polak-Ribière directions and Rasmussen's interpolating and
-// extrapolating line search (Wolfe-Powell conditions). Deliberate difference from Torch7: Lua's
-// `if ls_failed` is true for 0, so cg.lua stopped after the FIRST failed line search; as
-// Rasmussen intended, this stops after two consecutive failures.
+// extrapolating line search (Wolfe-Powell conditions). Deliberate differences from Torch7:
+// - Lua's `if ls_failed` is true for 0, so cg.lua stopped after the FIRST failed line search; as
+//   Rasmussen intended, this stops after two consecutive failures.
+// - cg.lua's search budget m = min(maxIter, maxEval - i) is fractional with the default maxEval
+//   (1.25·maxIter), and its `m == 0` test then never holds: it looped forever whenever the
+//   interpolation failed (a zero, NaN or Inf gradient). Here the search ends when m <= 0.
+// - A gradient that is exactly zero is a stationary point: cg.lua divided 0 by 0 and wrote NaN
+//   into x; this stops there.
 struct Cg : OptimMethod {
   double rho = 0, sig = 0, intv = 0, ext = 0, maxIter = 0, ratio = 0, maxEval = 0;
   void configure(Napi::Object config) override {
@@ -36,6 +41,7 @@ struct Cg : OptimMethod {
     fx.push_back(f1);
     at::Tensor s = -df1;
     double d1 = -dot(s, s);
+    if (d1 == 0) return finish(i, fx);  // already at a stationary point
     double z1 = red / (1 - d1);
     double f2 = 0, f3 = 0, d2 = 0, d3 = 0, z2 = 0, z3 = 0;
     at::Tensor df2;
@@ -73,7 +79,7 @@ struct Cg : OptimMethod {
           success = true;
           break;
         }
-        if (m == 0) break;
+        if (m <= 0) break;
         double A = 6 * (f2 - f3) / z3 + 3 * (d2 + d3);
         double B = 3 * (f3 - f2) - z3 * (d3 + 2 * d2);
         z2 = -d2 * z3 * z3 / (B + std::sqrt(B * B - A * d2 * z3 * z3));
@@ -98,6 +104,10 @@ struct Cg : OptimMethod {
       if (success) {
         f1 = f2;
         fx.push_back(f1);
+        if (dot(df2, df2) == 0) {  // the search landed on a stationary point
+          std::swap(df1, df2);
+          break;
+        }
         double ss = (dot(df2, df2) - dot(df2, df1)) / dot(df1, df1);
         s.mul_(ss).sub_(df2);
         std::swap(df1, df2);
@@ -121,7 +131,10 @@ struct Cg : OptimMethod {
         lsFailed = true;
       }
     }
-    lastEvaluations = static_cast<int64_t>(i);
+    return finish(i, fx);
+  }
+  std::vector<double> finish(double evaluations, const std::vector<double>& fx) {
+    lastEvaluations = static_cast<int64_t>(evaluations);
     return fx;
   }
   // Each call starts afresh (Torch7's cg.lua keeps only scratch buffers in its state).

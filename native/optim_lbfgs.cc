@@ -137,7 +137,8 @@ struct Lbfgs : OptimMethod {
     std::vector<double> history{f};
     int64_t evals = 1;
     funcEval += 1;
-    if (g.abs().sum().item<double>() <= tolFun) {
+    lastStoppedAtStart = g.abs().sum().item<double>() <= tolFun;
+    if (lastStoppedAtStart) {
       lastEvaluations = evals;
       return history;
     }

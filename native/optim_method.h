@@ -38,6 +38,7 @@ struct OptimMethod {
 
   std::string name;              // set by createOptimMethod
   int64_t lastEvaluations = 0;   // evaluations made by the last step (Torch7's third return value)
+  bool lastStoppedAtStart = false;  // the last step found x optimal before moving (lbfgs returns x, f_hist only)
 };
 
 // What Torch7's first-order methods (sgd, adagrad) share: learningRate, learningRateDecay and

@@ -11,25 +11,39 @@ at::Tensor rotateImages(const at::Tensor& x, const at::Tensor& angles, RotateMod
     fail("rotate needs one angle per image: " + std::to_string(angles.numel()) + " angles for " + std::to_string(x.size(0)) + " images");
   at::NoGradGuard noGrad;
   const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  auto opts = at::TensorOptions().dtype(at::kDouble).device(x.device());
-  // Torch7 casts the angle to a C float; the coordinates are then computed in double here.
-  at::Tensor theta = angles.to(at::kFloat).to(opts).view({n, 1, 1});
-  at::Tensor cosT = theta.cos(), sinT = theta.sin();
-  double xc = (w - 1) / 2.0, yc = (h - 1) / 2.0;
-  at::Tensor i = at::arange(w, opts).view({1, 1, w}) - xc;  // destination column offsets
-  at::Tensor j = at::arange(h, opts).view({1, h, 1}) - yc;  // destination row offsets
-  at::Tensor srcX = cosT * i - sinT * j + xc;               // N×H×W
-  at::Tensor srcY = cosT * j + sinT * i + yc;
   if (mode == RotateMode::Bilinear) {
+    auto opts = at::TensorOptions().dtype(at::kDouble).device(x.device());
+    at::Tensor theta = angles.to(at::kFloat).to(opts).view({n, 1, 1});
+    at::Tensor cosT = theta.cos(), sinT = theta.sin();
+    double xc = (w - 1) / 2.0, yc = (h - 1) / 2.0;
+    at::Tensor i = at::arange(w, opts).view({1, 1, w}) - xc;
+    at::Tensor j = at::arange(h, opts).view({1, h, 1}) - yc;
+    at::Tensor srcX = cosT * i - sinT * j + xc, srcY = cosT * j + sinT * i + yc;
     at::Tensor grid = at::stack({srcX * (2.0 / std::max<int64_t>(w - 1, 1)) - 1, srcY * (2.0 / std::max<int64_t>(h - 1, 1)) - 1}, 3);
     return at::grid_sampler(x, grid.to(x.scalar_type()), /*bilinear*/ 0, /*zeros*/ 0, /*align_corners*/ true);
   }
-  // C's round(): half away from zero.
-  auto roundC = [](const at::Tensor& v) { return v.sign() * (v.abs() + 0.5).floor(); };
+  // Torch7's image.rotate (generic/image.c) computes in C floats: theta, sin and cos (of the float
+  // angle, in double, stored as float), the centre, the source coordinates (((c·i) − (s·j)) + xc,
+  // one float rounding per operation, as these tensor ops), and the copied value (a float even
+  // for double images). Only round() sees the coordinates as doubles.
+  auto f32 = at::TensorOptions().dtype(at::kFloat).device(x.device());
+  at::Tensor theta = angles.to(f32).view({n, 1, 1});
+  at::Tensor cosT = theta.to(at::kDouble).cos().to(at::kFloat), sinT = theta.to(at::kDouble).sin().to(at::kFloat);
+  const float xc = static_cast<float>((w - 1) / 2.0), yc = static_cast<float>((h - 1) / 2.0);
+  at::Tensor i = at::arange(w, f32).view({1, 1, w}) - xc;  // destination column offsets
+  at::Tensor j = at::arange(h, f32).view({1, h, 1}) - yc;  // destination row offsets
+  at::Tensor srcX = cosT * i - sinT * j + xc;               // N×H×W
+  at::Tensor srcY = cosT * j + sinT * i + yc;
+  // C's round() on the double value: half away from zero.
+  auto roundC = [](const at::Tensor& f) {
+    at::Tensor v = f.to(at::kDouble);
+    return v.sign() * (v.abs() + 0.5).floor();
+  };
   at::Tensor ii = roundC(srcX).to(at::kLong), jj = roundC(srcY).to(at::kLong);
   at::Tensor inside = (ii >= 0) & (ii < w) & (jj >= 0) & (jj < h);
   at::Tensor index = (jj.clamp(0, h - 1) * w + ii.clamp(0, w - 1)).view({n, 1, h * w}).expand({n, c, h * w});
   at::Tensor out = x.reshape({n, c, h * w}).gather(2, index).view({n, c, h, w});
+  if (out.scalar_type() != at::kFloat) out = out.to(at::kFloat).to(x.scalar_type());
   return out * inside.view({n, 1, h, w}).to(x.scalar_type());
 }
 

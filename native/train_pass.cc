@@ -82,9 +82,15 @@ void runBatches(Job& job, const Report& report) {
   int64_t begin = 0, end = 0;
   at::Tensor y;
   auto countBatch = [&](const at::Tensor& output, const at::Tensor& loss) {
+    // A prediction beyond the matrix would be counted in the next row (a wrong accuracy, no error).
+    if (output.dim() != 2 || output.size(1) != job.classes)
+      fail("the model outputs " + shapeString(output.sizes()) + " per batch, " + std::to_string(output.dim() == 2 ? output.size(1) : 0) +
+           " scores per sample, but the Trainer counts " + std::to_string(job.classes) + " classes; set the Trainer's classes to the model's output size");
+    double value = loss.item<double>();
+    if (!std::isfinite(value)) fail("the loss is " + std::to_string(value) + " on samples " + std::to_string(begin + 1) + ".." + std::to_string(end) + " (NaN or Inf in the inputs or the model?)");
     at::Tensor predicted = output.detach().argmax(1);
     confusion.add_(at::bincount(y * job.classes + predicted, {}, job.classes * job.classes));
-    job.lossSum += loss.item<double>() * static_cast<double>(end - begin);
+    job.lossSum += value * static_cast<double>(end - begin);
   };
   for (begin = 0; begin < n; begin += job.batchSize) {
     if (job.cancelled->load()) {

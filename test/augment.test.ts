@@ -1,18 +1,22 @@
-import { augment, cat, manualSeed, nn, rand, randn, tensor, Tensor, Trainer } from '../lib';
+import { augment, cat, manualSeed, nn, rand, randn, tensor, Tensor, Trainer, zeros } from '../lib';
 
 const nested = (t: Tensor) => t.toArray() as number[][][];
 
-// Torch7's image.rotate 'simple' mode, written directly from its formula.
-function rotateReference(img: number[][], theta: number): number[][] {
+// Torch7's image.rotate 'simple' mode, ported from generic/image.c with its C float arithmetic:
+// Math.fround after every float operation, sin/cos of the float angle in double stored as float,
+// round() on the coordinate as a double, and the copied value stored as a float.
+function rotateReference(img: number[][], theta: number, float32 = true): number[][] {
+  const f = float32 ? Math.fround : (v: number) => v;
   const h = img.length, w = img[0].length;
-  const xc = (w - 1) / 2, yc = (h - 1) / 2;
+  const xc = f((w - 1) / 2), yc = f((h - 1) / 2);
   const t = Math.fround(theta);
+  const c = f(Math.cos(t)), s = f(Math.sin(t));
   const round = (v: number) => Math.sign(v) * Math.floor(Math.abs(v) + 0.5);
   return img.map((row, j) =>
     row.map((_, i) => {
-      const ii = round(Math.cos(t) * (i - xc) - Math.sin(t) * (j - yc) + xc);
-      const jj = round(Math.cos(t) * (j - yc) + Math.sin(t) * (i - xc) + yc);
-      return ii >= 0 && ii < w && jj >= 0 && jj < h ? img[jj][ii] : 0;
+      const ii = round(f(f(f(c * f(i - xc)) - f(s * f(j - yc))) + xc));
+      const jj = round(f(f(f(c * f(j - yc)) + f(s * f(i - xc))) + yc));
+      return ii >= 0 && ii < w && jj >= 0 && jj < h ? f(img[jj][ii]) : 0;
     }),
   );
 }
@@ -25,6 +29,24 @@ describe('augment.rotate', () => {
     for (const theta of [0, 0.2, -0.349, 0.7, Math.PI / 2, -2.5, 3.1]) {
       expect(nested(augment.rotateImages(img, theta))[0]).toEqual(rotateReference(plain, theta));
     }
+  });
+
+  test("coordinates are computed in float32 as Torch7's C does: at σ = 0.2 some angles move a pixel otherwise", () => {
+    manualSeed(5);
+    const img = rand([1, 32, 32], { dtype: 'float64' });
+    const plain = nested(img)[0];
+    const check = (angles: number[]) => {
+      const rotated = augment.rotateImages(zeros([angles.length, 1, 32, 32], { dtype: 'float64' }).add(img), angles).data() as Float64Array;
+      return angles.map((theta, k) => {
+        const got = Array.from(rotated.subarray(k * 1024, (k + 1) * 1024));
+        expect(got).toEqual(rotateReference(plain, theta).flat());
+        return rotateReference(plain, theta, false).flat().some((v, p) => Math.fround(v) !== got[p]);
+      });
+    };
+    check(randn([300], { dtype: 'float64' }).mul(0.2).toArray() as number[]);
+    // Three of 5000 N(0, 0.2²) angles for which the double-precision formula picks another pixel
+    // for this image (found with the two references above).
+    expect(check([-0.10098473956348758, 0.18413387305195994, -0.31427759694100893])).toEqual([true, true, true]);
   });
 
   test('θ = 0 is the identity, θ = π flips both axes, a batch rotates each image by its own angle', () => {

@@ -85,8 +85,17 @@ type ArgValue = string | boolean | string[] | undefined;
  * errors in that style that end with `hint` (how to get help).
  */
 export function parseTorch7Args(argv: string[], options: ArgSpec, hint: string, allowPositionals = false): { values: Record<string, ArgValue>; positionals: string[] } {
+  // '-learningRate -1': parseArgs reads '-1' as an option; joined as '--learningRate=-1' it is a value
+  // (that the option's own check then accepts or refuses).
+  const args = normaliseArgs(argv).reduce<string[]>((out, a) => {
+    const previous = out[out.length - 1];
+    const name = previous?.startsWith('--') && !previous.includes('=') ? previous.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && /^-(\d|\.\d|Infinity|NaN)/.test(a)) out[out.length - 1] = `${previous}=${a}`;
+    else out.push(a);
+    return out;
+  }, []);
   try {
-    return parseArgs({ args: normaliseArgs(argv), options, strict: true, allowPositionals }) as { values: Record<string, ArgValue>; positionals: string[] };
+    return parseArgs({ args, options, strict: true, allowPositionals }) as { values: Record<string, ArgValue>; positionals: string[] };
   } catch (e) {
     throw new TorchError(`${(e as Error).message.replace(/'--/g, "'-").split('\n')[0]}. ${hint}`);
   }

@@ -21,6 +21,12 @@ export interface ModuleSpec {
   children?: ModuleSpec[];
 }
 
+/**
+ * How deep containers may nest. Every walk over a model (forward in C++, parameters, printing,
+ * saving) recurses once per level, so a limit keeps them far from any stack's end.
+ */
+export const MAX_NESTING = 1000;
+
 /** The named options the native module reads (native/nn_*.cc), validated and complete. */
 export type NativeOptions = Record<string, number | boolean | number[]>;
 
@@ -141,10 +147,21 @@ export abstract class Module {
     return { type: this.type, args: this.args };
   }
 
-  /** @internal Marks the module as used by a running training pass (JS calls then fail). */
+  /**
+   * @internal Marks the module (and what it contains) as used by a running training pass: JS
+   * calls then fail, and so does a second pass over it or over a module it contains.
+   */
   setBusy(busy: boolean): void {
     this.#busy = busy;
     this.forEachChild((c) => c.setBusy(busy));
+  }
+
+  /** @internal True while a pass trains this module, or a module inside it. */
+  get busy(): boolean {
+    if (this.#busy) return true;
+    let inside = false;
+    this.forEachChild((c) => (inside ||= c.busy));
+    return inside;
   }
 
   /** @internal */
@@ -159,7 +176,7 @@ export abstract class Module {
   }
 
   private checkIdle(what: string): void {
-    if (this.#busy) throw new TorchError(`${this.type}.${what}: the module is being trained by a running pass; wait for it to finish`);
+    if (this.busy) throw new TorchError(`${this.type}.${what}: the module is being trained by a running pass; wait for it to finish`);
   }
 
   toString(): string {

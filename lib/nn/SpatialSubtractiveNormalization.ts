@@ -23,6 +23,8 @@ export class SpatialSubtractiveNormalization extends Module {
       invalid('a rectangular array of finite numbers', 'SpatialSubtractiveNormalization kernel', kernel);
     }
     if (rows.length % 2 === 0 || cols % 2 === 0) throw new TorchError(`SpatialSubtractiveNormalization needs odd kernel sizes, got ${rows.length}×${cols}`);
+    // Torch7 divides the kernel by its sum; a kernel summing to 0 made every output NaN.
+    if (flat.reduce((a, b) => a + b, 0) === 0) throw new TorchError('SpatialSubtractiveNormalization kernel: its values sum to 0, so it cannot be normalised into a local mean');
     super('SpatialSubtractiveNormalization', [nInputPlane, kernel], { nInputPlane, kernel: flat, kernelRows: rows.length });
     this.kernel = kernel;
   }

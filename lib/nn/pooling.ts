@@ -39,9 +39,13 @@ export class SpatialLPPooling extends Module {
   }
 }
 
-/** Pads (or, with negative values, crops) the last two dimensions with zeros. */
+/**
+ * Pads (or, with negative values, crops) the last two dimensions with zeros. Every pad left out
+ * defaults to the left pad, as Torch7 (`pad_b = pad_b or self.pad_l`: SpatialZeroPadding(1, 2, 3)
+ * pads the bottom by 1, not 3).
+ */
 export class SpatialZeroPadding extends Module {
-  constructor(padLeft: number, padRight = padLeft, padTop = padLeft, padBottom = padTop) {
+  constructor(padLeft: number, padRight = padLeft, padTop = padLeft, padBottom = padLeft) {
     checkInteger(padLeft, 'SpatialZeroPadding padLeft');
     checkInteger(padRight, 'SpatialZeroPadding padRight');
     checkInteger(padTop, 'SpatialZeroPadding padTop');

@@ -1,18 +1,16 @@
 /**
  * Saving and loading modules: a JSON description plus the parameter tensors, in one file
- * written atomically (temporary file + rename).
+ * written atomically (temporary file + rename) with a digest that loading checks.
  */
 import { TorchError } from '../errors';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { readArchive, writeArchive } from '../util/archive';
-import { Module, ModuleSpec } from './Module';
+import { FILE_FORMAT_VERSION, readArchive, writeArchive } from '../util/archive';
+import { MAX_NESTING, Module, ModuleSpec } from './Module';
 
 type ModuleClass = new (...args: never[]) => Module;
 const types = new Map<string, ModuleClass>();
 
-/** The module file format: 2 stores constructor arguments as given (1 flattened some, see upgradeSpec). */
-export const MODULE_FORMAT_VERSION = 2;
 
 /** @internal Registers the module classes nn.load rebuilds, by their Torch7 type names. */
 export function registerModules(classes: Record<string, ModuleClass>): void {
@@ -24,7 +22,7 @@ export function registerModules(classes: Record<string, ModuleClass>): void {
  * bare and SpatialSubtractiveNormalization's kernel as its row count followed by the values.
  */
 export function upgradeSpec(spec: ModuleSpec, version: number): ModuleSpec {
-  if (version >= MODULE_FORMAT_VERSION) return spec;
+  if (version >= 2) return spec;
   let args = spec.args;
   if (spec.type === 'SoftMax') args = [{ beta: spec.args[0] as number }];
   if (spec.type === 'SpatialSubtractiveNormalization') {
@@ -37,6 +35,9 @@ export function upgradeSpec(spec: ModuleSpec, version: number): ModuleSpec {
 }
 
 function build(spec: ModuleSpec): Module {
+  if (typeof spec !== 'object' || spec === null || typeof spec.type !== 'string' || !Array.isArray(spec.args)) {
+    throw new TorchError(`nn.load: the file describes a module as ${JSON.stringify(spec)?.slice(0, 80)}; expected { type, args }`);
+  }
   const moduleClass = types.get(spec.type);
   if (!moduleClass) throw new TorchError(`nn.load: unknown module type '${spec.type}' in the file`);
   const m = new moduleClass(...(spec.args as never[]));
@@ -47,11 +48,21 @@ function build(spec: ModuleSpec): Module {
   return m;
 }
 
+/** Refuses a description nested deeper than containers may be (before recursing into it). */
+export function checkNesting(spec: ModuleSpec, file: string): void {
+  const stack: [ModuleSpec, number][] = [[spec, 1]];
+  while (stack.length > 0) {
+    const [s, depth] = stack.pop()!;
+    if (depth > MAX_NESTING) throw new TorchError(`'${file}' nests containers more than ${MAX_NESTING} deep`);
+    if (Array.isArray(s?.children)) s.children.forEach((c) => stack.push([c, depth + 1]));
+  }
+}
+
 /** Writes a module (structure, dtype and parameters) to a file, atomically. */
 export function save(file: string, module: Module): void {
   if (!(module instanceof Module)) throw new TorchError(`Expected an nn module for nn.save but received ${String(module)}`);
   const [params] = module.parameters();
-  const description = JSON.stringify({ format: 'nodetorch-module', version: MODULE_FORMAT_VERSION, dtype: module.dtype, module: module.spec() });
+  const description = JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: module.dtype, module: module.spec() });
   try {
     writeArchive(file, description, params.map((p) => p.handle));
   } finally {
@@ -61,12 +72,14 @@ export function save(file: string, module: Module): void {
 
 /** Reads a module written by nn.save; it comes back on the CPU with the saved dtype. */
 export function load(file: string): Module {
-  const { json, tensors } = readArchive(file, 'nn.load');
-  const description = JSON.parse(json) as { format: string; version: number; dtype: 'float32' | 'float64'; module: ModuleSpec };
-  if (description.format !== 'nodetorch-module') throw new TorchError(`nn.load: '${file}' is not a nodetorch module file`);
-  const module = build(upgradeSpec(description.module, description.version));
-  module.to(description.dtype);
-  native().moduleSetParameters(module.handle, tensors);
-  tensors.forEach((t) => new Tensor(t).dispose());
-  return module;
+  const { description, tensors } = readArchive<{ format: string; version: number; dtype: 'float32' | 'float64'; module: ModuleSpec }>(file, 'nn.load', 'nodetorch-module');
+  try {
+    checkNesting(description.module, file);
+    const module = build(upgradeSpec(description.module, description.version));
+    module.to(description.dtype === 'float32' ? 'float32' : 'float64');
+    native().moduleSetParameters(module.handle, tensors);
+    return module;
+  } finally {
+    tensors.forEach((t) => new Tensor(t).dispose());
+  }
 }

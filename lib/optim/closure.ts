@@ -33,7 +33,7 @@ function run(method: OptimMethodName, feval: Feval, x: Tensor, config: object, s
   if (typeof state !== 'object' || state === null) invalid('a state object', `optim.${method} state`, state);
   const handle = (state as { [STATE]?: NativeOptimizer })[STATE] ?? null;
   const complete = completeConfig(method, config);
-  const r = native().optimStep(method, x.handle, complete, handle, (xh: NativeTensor) => {
+  const r = renameErrors(method, () => native().optimStep(method, x.handle, complete, handle, (xh: NativeTensor) => {
     if (xh !== x.handle) throw new TorchError('internal: feval called with a foreign tensor');
     const result = feval(x);
     if (!Array.isArray(result) || result.length !== 2) invalid('[loss, gradient] from feval', `optim.${method}`, result);
@@ -44,11 +44,21 @@ function run(method: OptimMethodName, feval: Feval, x: Tensor, config: object, s
       throw new TorchError(`optim.${method}: the gradient from feval has shape [${g.shape.join(', ')}] but x has shape [${x.shape.join(', ')}]`);
     }
     return [fx, g.handle];
-  });
+  }));
   mirrorTensors(state, r.state, r.tensors);
   Object.defineProperty(state, STATE, { value: r.state, enumerable: false, configurable: true });
   Object.assign(state, r.scalars);
   return r;
+}
+
+/** Native failures name the method (optim.cg: …), not the entry point. */
+function renameErrors<T>(method: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof TorchError && e.message.startsWith('optimStep: ')) e.message = `optim.${method}: ${e.message.slice('optimStep: '.length)}`;
+    throw e;
+  }
 }
 
 /**
@@ -78,13 +88,19 @@ export function sgd(feval: Feval, x: Tensor, config: SgdConfig = {}, state: SgdS
 }
 
 /**
- * Torch7's optim.lbfgs: returns [x, f_history, evaluations]. Defaults and stopping rules as
- * Torch7 (maxIter 20, maxEval 1.25·maxIter, tolFun 1e-5 on Σ|g|, tolX 1e-9, nCorrection 100,
+ * Torch7's optim.lbfgs: returns [x, f_history, evaluations], or only [x, f_history] when x already
+ * met the optimality test (Σ|g| <= tolFun) before moving, as Torch7. Defaults and stopping rules
+ * as Torch7 (maxIter 20, maxEval 1.25·maxIter, tolFun 1e-5 on Σ|g|, tolX 1e-9, nCorrection 100,
  * learningRate 1); `lineSearch: true` adds a strong-Wolfe line search.
  */
-export function lbfgs(feval: Feval, x: Tensor, config: LbfgsConfig = {}, state: MethodState = config as MethodState): [Tensor, number[], number] {
+export function lbfgs(
+  feval: Feval,
+  x: Tensor,
+  config: LbfgsConfig = {},
+  state: MethodState = config as MethodState,
+): [x: Tensor, fHistory: number[], evaluations?: number] {
   const r = run('lbfgs', feval, x, config, state);
-  return [x, r.fs, r.evaluations];
+  return r.stoppedAtStart ? [x, r.fs] : [x, r.fs, r.evaluations];
 }
 
 /**

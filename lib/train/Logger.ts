@@ -5,11 +5,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../util/atomic';
+import { makeFolder, writeFileAtomic } from '../util/atomic';
 
-/** C's printf('%11.4e'). */
+/** C's printf('%11.4e'), which writes non-finite values as nan, inf and -inf. */
 export function formatE(value: number): string {
-  if (!Number.isFinite(value)) return String(value).padStart(11);
+  if (!Number.isFinite(value)) return (Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf').padStart(11);
   const [mantissa, exponent] = value.toExponential(4).split('e');
   const exp = Number(exponent);
   const e = `${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
@@ -23,15 +23,19 @@ export class Logger {
 
   /**
    * Creates (truncates) the log file, making its folder first; with `append`, continues an
-   * existing log instead (a resumed run).
+   * existing log instead (a resumed run), keeping at most its first `rows` rows when given (the
+   * epochs up to the checkpoint; a crashed run may have logged more).
    */
-  constructor(file: string, options: { append?: boolean } = {}) {
+  constructor(file: string, options: { append?: boolean; rows?: number } = {}) {
     this.file = file;
-    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    makeFolder(path.dirname(path.resolve(file)));
     if (options.append && fs.existsSync(file)) {
-      this.#text = fs.readFileSync(file, 'utf8');
-      const header = this.#text.split('\n')[0];
-      if (header) this.#names = header.split('\t').filter((n) => n !== '');
+      const [header, ...rows] = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+      if (header) {
+        this.#names = header.split('\t').filter((n) => n !== '');
+        this.#text = [header, ...rows.slice(0, options.rows ?? rows.length)].map((line) => `${line}\n`).join('');
+        if (this.#text.split('\n').length - 2 < rows.length) writeFileAtomic(file, this.#text);
+      }
     } else {
       writeFileAtomic(file, '');
     }

@@ -14,9 +14,11 @@ import { save } from '../nn/serialize';
 import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../optim/configs';
 import { Tensor, checkTensor } from '../tensor';
 import { checkBoolean, checkInteger, checkKeys, invalid } from '../validate';
+import { removeStaleTemps } from '../util/atomic';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { ConfusionMatrix } from './ConfusionMatrix';
 import { Logger } from './Logger';
+import { checkClassTargets } from './targets';
 
 /** A dataset split: inputs N×… and 0-based int64 targets N. */
 export interface Dataset {
@@ -40,7 +42,7 @@ export interface TrainerOptions {
   batchSize?: number;
   /** Number of classes for the confusion matrix (default 10). */
   classes?: number;
-  /** Class names for printing (default '1'..'n'; the CLI uses Torch7's '1'..'9','0'). */
+  /** Class names for printing the confusion matrix (default none, as Torch7; the CLI uses the study's '1'..'9','0'). */
   classNames?: string[];
   /** Reshuffle the training set every epoch (default true), from the generator seeded by manualSeed. */
   shuffle?: boolean;
@@ -88,7 +90,8 @@ export interface FitOptions extends PassOptions {
   epochs: number;
   /**
    * Folder for train.log, test.log, model.net.<epoch> and `checkpoint` (all written atomically);
-   * none when unset. A Trainer that already trained (e.g. after loadCheckpoint) appends to the logs.
+   * none when unset. A Trainer that already trained (e.g. after loadCheckpoint) continues the logs
+   * from its epoch (rows logged after the checkpoint by a run that crashed are dropped).
    */
   save?: string;
   /** Called after each epoch (after the test pass). */
@@ -127,8 +130,10 @@ export class Trainer {
     this.criterion = options.criterion;
     this.batchSize = checkInteger(options.batchSize ?? 1, 'batchSize', 1);
     this.classes = checkInteger(options.classes ?? 10, 'classes', 2);
-    this.classNames = options.classNames ?? Array.from({ length: this.classes }, (_, i) => String(i + 1));
-    if (this.classNames.length !== this.classes) invalid(`${this.classes} class names`, 'classNames', this.classNames);
+    this.classNames = options.classNames ?? [];
+    if (!Array.isArray(this.classNames) || (options.classNames !== undefined && this.classNames.length !== this.classes) || this.classNames.some((n) => typeof n !== 'string')) {
+      invalid(`${this.classes} class names`, 'classNames', options.classNames);
+    }
     this.shuffle = checkBoolean(options.shuffle ?? true, 'shuffle');
     this.testBatchSize = checkInteger(options.testBatchSize ?? 100, 'testBatchSize', 1);
     this.augment = options.augment ?? [];
@@ -150,13 +155,8 @@ export class Trainer {
    * moved from SGD to L-BFGS mid-run.
    */
   setOptimizer(spec: OptimizerSpec): void {
-    if (typeof spec !== 'object' || spec === null) invalid('{ method, config }', 'optimizer', spec);
-    checkKeys(spec, ['method', 'config'], 'optimizer');
-    const method = checkMethod(spec.method);
     if (this.#running) throw new TorchError('setOptimizer: a pass is running; await it first');
-    const config = spec.config ?? {};
-    this.#optimizer = native().optimizerCreate(method, completeConfig(method, config));
-    this.#spec = { method, config: { ...config } } as OptimizerSpec;
+    [this.#optimizer, this.#spec] = createOptimizer(spec);
   }
 
   /**
@@ -174,18 +174,20 @@ export class Trainer {
     if (this.#running) throw new TorchError('loadCheckpoint: a pass is running; await it first');
     readCheckpoint(file, this.model, (c) => {
       if (c.params.numel !== this.#params.numel) throw new TorchError(`loadCheckpoint: ${c.params.numel} parameters in the file, ${this.#params.numel} in the model`);
-      this.setOptimizer(c.optimizer);
-      this.#params.copy(c.params);
+      // What can fail comes first, on a new optimizer, so that a failure changes nothing here.
+      const [optimizer, spec] = createOptimizer(c.optimizer);
       // checkpoints hold CPU tensors: the optimizer's state goes to the model's device (CUDA)
       const onDevice: Record<string, NativeTensor> = {};
-      for (const [name, t] of Object.entries(c.tensors)) onDevice[name] = native().to(t, null, this.model.device);
       try {
-        native().optimizerRestore(this.#optimizer, c.scalars, onDevice);
+        for (const [name, t] of Object.entries(c.tensors)) onDevice[name] = native().to(t, null, this.model.device);
+        native().optimizerRestore(optimizer, c.scalars, onDevice);
       } finally {
         Object.values(onDevice).forEach((t) => new Tensor(t).dispose());
       }
-      // the random stream continues where it was (shuffling, augmentation)
+      // the random stream continues where it was (shuffling, augmentation); set_state checks it
       native().setRngState(c.rng);
+      [this.#optimizer, this.#spec] = [optimizer, spec];
+      this.#params.copy(c.params);
       this.epoch = c.epoch;
     });
   }
@@ -222,10 +224,16 @@ export class Trainer {
     const epochs = checkInteger(options.epochs, 'epochs', 1);
     if ((options.switchAt === undefined) !== (options.switchTo === undefined)) throw new TorchError('Trainer.fit: switchAt and switchTo go together');
     const switchAt = options.switchAt === undefined ? -1 : checkInteger(options.switchAt, 'switchAt', 0);
+    if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') invalid('a function', 'Trainer.fit onEpoch', options.onEpoch);
+    if (options.save !== undefined && (typeof options.save !== 'string' || options.save === '')) invalid('a folder name', 'Trainer.fit save', options.save);
+    checkPassOptions(options, 'Trainer.fit');
+    // A resumed run continues the logs from the checkpoint's epoch: rows of epochs after it (run
+    // again now) are dropped, and so are the temporary files of a run that was killed.
+    if (options.save) removeStaleTemps(options.save);
     const loggers = options.save
       ? {
-          train: new Logger(path.join(options.save, 'train.log'), { append: this.epoch > 0 }),
-          test: new Logger(path.join(options.save, 'test.log'), { append: this.epoch > 0 }),
+          train: new Logger(path.join(options.save, 'train.log'), { append: this.epoch > 0, rows: this.epoch }),
+          test: new Logger(path.join(options.save, 'test.log'), { append: this.epoch > 0, rows: this.epoch }),
         }
       : undefined;
     const results: EpochResult[] = [];
@@ -248,13 +256,18 @@ export class Trainer {
 
   async #pass(phase: 'train' | 'test', data: Dataset, options: PassOptions): Promise<PassResult> {
     if (typeof data !== 'object' || data === null) invalid('a dataset { inputs, targets }', `${phase} data`, data);
+    checkPassOptions(options, phase);
     const inputs = checkTensor(data.inputs, `${phase} data inputs`);
     const targets = checkTensor(data.targets, `${phase} data targets`);
+    if (inputs.ndim === 0 || inputs.shape[0] === 0) throw new TorchError(`${phase}: the dataset is empty (inputs of shape [${inputs.shape.join(', ')}])`);
     if (inputs.shape[0] !== targets.shape[0]) {
       throw new TorchError(`${phase}: ${inputs.shape[0]} inputs but ${targets.shape[0]} targets`);
     }
+    checkClassTargets(targets, this.classes, phase);
     if (options.signal?.aborted) throw abortError(phase);
     if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`);
+    // One pass at a time per model: two would step the same parameters and autograd graph at once.
+    if (this.model.busy) throw new TorchError(`${phase}: the model is being trained by another pass (another Trainer?); await it first`);
     this.#running = true;
     this.model.setBusy(true);
     const epoch = phase === 'train' ? this.epoch + 1 : this.epoch;
@@ -295,7 +308,7 @@ export class Trainer {
         throw abortError(phase);
       }
       const counts = new Tensor(r.confusion);
-      const confusion = new ConfusionMatrix(this.classNames);
+      const confusion = new ConfusionMatrix(this.classNames.length > 0 ? this.classNames : this.classes);
       confusion.addCounts(counts.toArray() as number[][]);
       counts.dispose();
       return {
@@ -312,6 +325,21 @@ export class Trainer {
       this.model.setBusy(false);
     }
   }
+}
+
+function checkPassOptions(options: PassOptions, phase: string): void {
+  if (typeof options !== 'object' || options === null) invalid('an options object', `${phase} options`, options);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) invalid('an AbortSignal', `${phase} signal`, options.signal);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') invalid('a function', `${phase} onProgress`, options.onProgress);
+}
+
+/** A native optimizer for `spec`, and the spec as the Trainer keeps it (a copy). */
+function createOptimizer(spec: OptimizerSpec): [NativeOptimizer, OptimizerSpec] {
+  if (typeof spec !== 'object' || spec === null) invalid('{ method, config }', 'optimizer', spec);
+  checkKeys(spec, ['method', 'config'], 'optimizer');
+  const method = checkMethod(spec.method);
+  const config = spec.config ?? {};
+  return [native().optimizerCreate(method, completeConfig(method, config)), { method, config: { ...config } } as OptimizerSpec];
 }
 
 function abortError(phase: string): TorchError {

@@ -1,14 +1,15 @@
 /**
  * Checkpoint files: everything a Trainer needs to resume exactly, in one archive written
- * atomically: the flat parameters, the optimizer (method, config, its scalar and tensor state), the
- * epoch count, the random generator's state, and the model's spec (to refuse another model).
+ * atomically with a digest: the flat parameters, the optimizer (method, config, its scalar and
+ * tensor state), the epoch count, the random generator's state, and the model's spec (to refuse
+ * another model).
  */
 import { TorchError } from '../errors';
 import { NativeOptimizer, NativeTensor, native } from '../native';
-import { Module } from '../nn/Module';
-import { MODULE_FORMAT_VERSION, upgradeSpec } from '../nn/serialize';
+import { Module, ModuleSpec } from '../nn/Module';
+import { checkNesting, upgradeSpec } from '../nn/serialize';
 import { Tensor } from '../tensor';
-import { readArchive, writeArchive } from '../util/archive';
+import { FILE_FORMAT_VERSION, readArchive, writeArchive } from '../util/archive';
 import type { OptimizerSpec } from './Trainer';
 
 export interface CheckpointContents {
@@ -20,15 +21,27 @@ export interface CheckpointContents {
   rng: NativeTensor;
 }
 
+interface CheckpointDescription {
+  format: string;
+  version: number;
+  epoch: number;
+  rng: number;
+  optimizer: OptimizerSpec;
+  scalars: Record<string, number>;
+  tensors: string[];
+  module: ModuleSpec;
+  dtype: string;
+}
+
 /** Writes a checkpoint of `model`'s flat `params` and the native optimizer `handle`. */
 export function writeCheckpoint(file: string, model: Module, params: Tensor, spec: OptimizerSpec, handle: NativeOptimizer, epoch: number): void {
   const scalars = native().optimizerState(handle);
   const named = native().optimizerTensors(handle);
   const names = Object.keys(named);
   const rng = native().rngState();
-  const description = {
+  const description: CheckpointDescription = {
     format: 'nodetorch-checkpoint',
-    version: MODULE_FORMAT_VERSION, // the model's spec is in the module file format
+    version: FILE_FORMAT_VERSION,
     epoch,
     rng: names.length + 1, // index of the generator state among the tensors
     optimizer: spec,
@@ -46,20 +59,26 @@ export function writeCheckpoint(file: string, model: Module, params: Tensor, spe
 }
 
 /**
- * Reads a checkpoint for `model` (refusing one of another structure) and hands its contents to
- * `apply`; the tensors read are freed afterwards.
+ * Reads a checkpoint for `model`, refusing one of another structure or one whose description does
+ * not hold together, and hands its contents to `apply` (which must validate before it changes
+ * anything); the tensors read are freed afterwards.
  */
 export function readCheckpoint(file: string, model: Module, apply: (contents: CheckpointContents) => void): void {
-  const { json, tensors } = readArchive(file, 'loadCheckpoint');
+  const { description: d, tensors } = readArchive<CheckpointDescription>(file, 'loadCheckpoint', 'nodetorch-checkpoint');
   const owned = tensors.map((t) => new Tensor(t));
   try {
-    const d = JSON.parse(json);
-    if (d.format !== 'nodetorch-checkpoint') throw new TorchError(`loadCheckpoint: '${file}' is not a nodetorch checkpoint`);
+    const damaged = (what: string) => new TorchError(`loadCheckpoint: '${file}' is damaged: ${what}`);
+    if (!Array.isArray(d.tensors) || d.tensors.some((n) => typeof n !== 'string')) throw damaged('its list of optimizer tensors is not a list of names');
+    if (d.rng !== d.tensors.length + 1 || owned.length !== d.tensors.length + 2) throw damaged(`it holds ${owned.length} tensors for ${d.tensors.length} optimizer tensors`);
+    if (!Number.isInteger(d.epoch) || d.epoch < 0) throw damaged(`its epoch is ${JSON.stringify(d.epoch)}`);
+    if (typeof d.scalars !== 'object' || d.scalars === null || Object.values(d.scalars).some((v) => typeof v !== 'number')) throw damaged('its optimizer scalars are not numbers');
+    if (typeof d.optimizer !== 'object' || d.optimizer === null) throw damaged('it names no optimizer');
+    checkNesting(d.module, file);
     if (JSON.stringify(upgradeSpec(d.module, d.version)) !== JSON.stringify(model.spec())) {
       throw new TorchError(`loadCheckpoint: '${file}' holds a different model structure than this Trainer's`);
     }
     const named: Record<string, NativeTensor> = {};
-    (d.tensors as string[]).forEach((n, i) => (named[n] = owned[i + 1].handle));
+    d.tensors.forEach((n, i) => (named[n] = owned[i + 1].handle));
     apply({ epoch: d.epoch, optimizer: d.optimizer, params: owned[0], scalars: d.scalars, tensors: named, rng: owned[d.rng].handle });
   } finally {
     owned.forEach((t) => t.dispose());

@@ -1,26 +1,66 @@
 /**
- * Model and checkpoint files: a JSON description plus tensors in LibTorch's archive format. The
- * native side encodes and decodes the bytes; this file owns the file: written atomically, read with
- * errors that name it.
+ * Model and checkpoint files: a JSON description plus tensors in LibTorch's archive format, with a
+ * SHA-1 digest of both. The native side encodes and decodes the bytes and checks the digest; this
+ * file owns the file: written atomically, read with errors that name it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { TorchError } from '../errors';
 import { NativeTensor, native } from '../native';
-import { writeFileAtomic } from './atomic';
+import { fileError, makeFolder, writeFileAtomic } from './atomic';
+
+/**
+ * The model and checkpoint file format: 2 stored constructor arguments as given (1 flattened some,
+ * see nn's upgradeSpec); 3 added the digest, so a version-3 file without one is damaged.
+ */
+export const FILE_FORMAT_VERSION = 3;
 
 /** Writes `json` and `tensors` to `file` atomically, creating its folder. */
 export function writeArchive(file: string, json: string, tensors: NativeTensor[]): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeFolder(path.dirname(path.resolve(file)));
   writeFileAtomic(file, native().encodeArchive(json, tensors));
 }
 
-/** Reads an archive written by writeArchive; `what` names the caller in errors (e.g. 'nn.load'). */
-export function readArchive(file: string, what: string): { json: string; tensors: NativeTensor[] } {
+/**
+ * Reads an archive written by writeArchive and parses its description, checking its `format`
+ * and that a file of version 3 or later carries its digest; `what` names the caller in errors
+ * (e.g. 'nn.load').
+ */
+export function readArchive<T extends { format: string; version: number }>(file: string, what: string, format: string): { description: T; tensors: NativeTensor[] } {
+  if (typeof file !== 'string') throw new TorchError(`${what}: expected a file name but received ${typeof file}`);
   if (!fs.existsSync(file)) throw new TorchError(`${what}: no such file '${file}'`);
+  let bytes: Buffer;
   try {
-    return native().decodeArchive(fs.readFileSync(file));
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw fileError('read', file, e);
+  }
+  let decoded: { json: string; tensors: NativeTensor[]; checksummed: boolean };
+  try {
+    decoded = native().decodeArchive(bytes);
   } catch (e) {
     throw new TorchError(`${what}: '${file}' is ${(e as Error).message.replace(/^decodeArchive: /, '')}`);
   }
+  const free = () => decoded.tensors.forEach((t) => native().dispose(t));
+  let description: T;
+  try {
+    description = JSON.parse(decoded.json) as T;
+  } catch {
+    free();
+    throw new TorchError(`${what}: '${file}' is damaged: its description is not valid JSON`);
+  }
+  const kind = format === 'nodetorch-module' ? 'model' : 'checkpoint';
+  if (typeof description !== 'object' || description === null || description.format !== format) {
+    free();
+    throw new TorchError(`${what}: '${file}' is not a nodetorch ${kind} file`);
+  }
+  if (!Number.isInteger(description.version) || description.version < 1 || description.version > FILE_FORMAT_VERSION) {
+    free();
+    throw new TorchError(`${what}: '${file}' has format version ${description.version}; this nodetorch reads versions 1 to ${FILE_FORMAT_VERSION}`);
+  }
+  if (description.version >= 3 && !decoded.checksummed) {
+    free();
+    throw new TorchError(`${what}: '${file}' is damaged: its checksum is missing`);
+  }
+  return { description, tensors: decoded.tensors };
 }

@@ -1,6 +1,16 @@
+/**
+ * Files the library writes (models, checkpoints, logs, plots) go through a temporary file in the
+ * same folder and a rename, atomic on POSIX: a crash leaves the old file or the new one, never half
+ * of one. A process killed between the two leaves its temporary file behind; removeStaleTemps()
+ * clears those of processes that are gone.
+ */
 import * as fs from 'fs';
+import * as path from 'path';
+import { TorchError } from '../errors';
 
-/** Writes a file through a temporary file in the same folder and a rename (atomic on POSIX). */
+const TEMP_SUFFIX = /\.tmp-(\d+)$/;
+
+/** Writes `data` to `file` atomically; filesystem failures are TorchErrors naming the file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
@@ -8,6 +18,48 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw fileError('write', file, e);
   }
+}
+
+/** Creates a folder (and its parents) for files about to be written. */
+export function makeFolder(folder: string): void {
+  try {
+    fs.mkdirSync(folder, { recursive: true });
+  } catch (e) {
+    throw fileError('create the folder', folder, e);
+  }
+}
+
+/**
+ * Removes the temporary files that writeFileAtomic left in `folder` when its process was killed
+ * (their process id no longer runs). Returns the names removed.
+ */
+export function removeStaleTemps(folder: string): string[] {
+  if (!fs.existsSync(folder)) return [];
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(folder)) {
+    const pid = TEMP_SUFFIX.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid))) continue;
+    fs.rmSync(path.join(folder, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** A filesystem failure as a TorchError that names the file, keeping the system's code. */
+export function fileError(action: string, file: string, cause: unknown): TorchError {
+  const e = cause as NodeJS.ErrnoException;
+  const error = new TorchError(`cannot ${action} '${file}': ${e.code ? `${e.code} (${e.message.replace(/^[A-Z]+: /, '')})` : e.message}`);
+  (error as NodeJS.ErrnoException).code = e.code;
+  return error;
 }

@@ -1,0 +1,31 @@
+/**
+ * What a Trainer accepts as class targets, checked once per pass before it starts: a vector of
+ * N whole numbers in [0, classes). Anything else used to fail deep inside the pass ("bincount
+ * only supports 1-d…") or, worse, train on truncated values (1.7 read as class 1).
+ */
+import { TorchError } from '../errors';
+import { tidy } from '../memory';
+import { Tensor } from '../tensor';
+
+export function checkClassTargets(targets: Tensor, classes: number, what: string): void {
+  if (targets.ndim !== 1) {
+    throw new TorchError(
+      `${what}: targets must be a vector of N class indices (0-based) but have shape [${targets.shape.join(', ')}]; flatten them with targets.view(-1)`,
+    );
+  }
+  if (targets.dtype === 'bool') throw new TorchError(`${what}: targets must be class indices (integers), not booleans`);
+  tidy(() => {
+    if (targets.dtype === 'float32' || targets.dtype === 'float64') {
+      const wrong = targets.ne(targets.floor()).sum().item() as number; // NaN is never equal to its floor
+      if (wrong > 0) {
+        const first = targets.ne(targets.floor()).float().argmax().item() as number;
+        throw new TorchError(`${what}: targets must be whole class indices but ${wrong} are not (target ${first} is ${targets.slice(0, first, first + 1).item()})`);
+      }
+    }
+    const lo = targets.min().item() as number;
+    const hi = targets.max().item() as number;
+    if (lo < 0 || hi > classes - 1) {
+      throw new TorchError(`${what}: targets must be class indices in [0, ${classes - 1}] (0-based, ${classes} classes) but range over [${lo}, ${hi}]`);
+    }
+  });
+}
