@@ -10,8 +10,10 @@ namespace {
 // - Lua's `if ls_failed` is true for 0, so cg.lua stopped after the FIRST failed line search; as
 //   Rasmussen intended, this stops after two consecutive failures.
 // - cg.lua's search budget m = min(maxIter, maxEval - i) is fractional with the default maxEval
-//   (1.25·maxIter), and its `m == 0` test then never holds: it looped forever whenever the
-//   interpolation failed (a zero, NaN or Inf gradient). Here the search ends when m <= 0.
+//   (1.25·maxIter), and its `m == 0` test then never holds: ordinary searches ran a little past
+//   the budget (kept here, for the same trajectories), but one that never succeeds (a zero,
+//   NaN or Inf gradient, an unbounded function) looped forever. Here a search also ends once it
+//   has overrun its budget by maxIter evaluations.
 // - A gradient that is exactly zero is a stationary point: cg.lua divided 0 by 0 and wrote NaN
 //   into x; this stops there.
 struct Cg : OptimMethod {
@@ -79,7 +81,7 @@ struct Cg : OptimMethod {
           success = true;
           break;
         }
-        if (m <= 0) break;
+        if (m == 0 || m <= -maxIter) break;
         double A = 6 * (f2 - f3) / z3 + 3 * (d2 + d3);
         double B = 3 * (f3 - f2) - z3 * (d3 + 2 * d2);
         z2 = -d2 * z3 * z3 / (B + std::sqrt(B * B - A * d2 * z3 * z3));
