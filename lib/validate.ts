@@ -58,11 +58,18 @@ export function checkShape(value: unknown, what = 'shape'): number[] {
   return value as number[];
 }
 
-/** Rejects option names the function does not know (typos must not pass silently). */
+/** Rejects anything but an options object, and option names the function does not know (typos must not pass silently). */
 export function checkKeys(options: object, allowed: readonly string[], what: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid('an options object', what, options);
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
       throw new TorchError(`Unknown option '${key}' for ${what}; expected one of ${allowed.join(', ')}`);
     }
   }
+}
+
+/** A file or folder name: a non-empty string. */
+export function checkFileName(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value === '') invalid('a file name (a non-empty string)', what, value);
+  return value;
 }

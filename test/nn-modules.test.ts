@@ -38,6 +38,26 @@ describe('nn modules', () => {
     lin.updateParameters(0.5); // zero gradients: unchanged
   });
 
+  test("several backward calls after one forward, as Torch7's nn.Jacobian makes them: gradients accumulate", () => {
+    const lin = new nn.Linear(3, 2);
+    setParams(lin, [[1, 2, 3, 4, 5, 6], [0, 0]]);
+    lin.zeroGradParameters();
+    const x = tensor([1, 2, 3], { dtype: 'float64' });
+    lin.forward(x);
+    // one backward per output element (a Jacobian row each): gradInput is that row of W
+    expect(lin.backward(x, tensor([1, 0], { dtype: 'float64' })).toArray()).toEqual([1, 2, 3]);
+    expect(lin.backward(x, tensor([0, 1], { dtype: 'float64' })).toArray()).toEqual([4, 5, 6]);
+    const [, grads] = lin.parameters();
+    expect(grads[0].toArray()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(grads[1].toArray()).toEqual([1, 1]);
+    const soft = new nn.SoftMax();
+    const y = soft.forward(x);
+    const rows = [0, 1, 2].map((k) => soft.backward(x, tensor([0, 1, 2].map((j) => (j === k ? 1 : 0)), { dtype: 'float64' })).toArray() as number[]);
+    const p = y.toArray() as number[];
+    // d softmax_k / d x_j = p_k (δ_kj − p_j)
+    rows.forEach((row, k) => row.forEach((v, j) => expect(v).toBeCloseTo(p[k] * ((k === j ? 1 : 0) - p[j]), 14)));
+  });
+
   test('updateParameters does p -= lr * gradP', () => {
     const lin = new nn.Linear(1, 1);
     setParams(lin, [[2], [1]]);

@@ -67,6 +67,9 @@ describe('spatial modules of the default convnet', () => {
     const x = tensor([[[1, 2], [3, 4]]], { dtype: 'float64' });
     expect(new nn.SpatialZeroPadding(1, 0, 0, 1).forward(x).toArray()).toEqual([[[0, 1, 2], [0, 3, 4], [0, 0, 0]]]);
     expect(new nn.SpatialZeroPadding(-1, 0, 0, 0).forward(x).toArray()).toEqual([[[2], [4]]]);
+    // Torch7: pad_b = pad_b or self.pad_l, so (1, 0, 0) pads the bottom by the LEFT pad, 1
+    expect(new nn.SpatialZeroPadding(1, 0, 0).forward(x).toArray()).toEqual([[[0, 1, 2], [0, 3, 4], [0, 0, 0]]]);
+    expect(new nn.SpatialZeroPadding(2, 0, 1).args).toEqual([2, 0, 1, 2]);
   });
 
   test('Dropout: scales kept values by 1/(1−p) in training, identity in evaluate', () => {

@@ -136,6 +136,12 @@ describe('bad configs and bad fevals', () => {
     expect(() => optim.cg(() => [1, f64([0, 0, 0])], x)).toThrow(/gradient from feval has shape \[3\] but x has shape \[2\]/);
     expect(() => optim.asgd(() => [1, 'g'] as never, x)).toThrow(/Expected a Tensor for the gradient returned by feval but received 'g'/);
     expect(() => optim.lbfgs(() => { throw new Error('user feval failed'); }, x)).toThrow('user feval failed');
+    // Torch7 returns only x, f_hist when x passes the optimality test before moving
+    const atOptimum = f64([1, 1]);
+    const r = optim.lbfgs(rosenbrock, atOptimum);
+    expect(r).toHaveLength(2);
+    expect(r[1]).toEqual([0]);
+    expect(optim.lbfgs(rosenbrock, f64([0, 0]), { maxIter: 1 })).toHaveLength(3);
     const state = {};
     optim.lbfgs(rosenbrock, x, {}, state);
     expect(() => optim.cg(rosenbrock, x, {}, state)).toThrow(/this state belongs to optim.lbfgs, not optim.cg/);

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as zlib from 'zlib';
 import { TorchError } from '../errors';
+import { checkFileName } from '../validate';
 
 export interface IdxImages {
   count: number;
@@ -15,6 +16,7 @@ export interface IdxImages {
 }
 
 function readMaybeGzip(file: string): Buffer {
+  checkFileName(file, 'the MNIST file');
   let raw: Buffer;
   try {
     raw = fs.readFileSync(file);

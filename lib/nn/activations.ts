@@ -1,4 +1,4 @@
-import { invalid } from '../validate';
+import { checkKeys, invalid } from '../validate';
 import { Module } from './Module';
 
 /** Elementwise hyperbolic tangent. */
@@ -38,6 +38,7 @@ export class LogSoftMax extends Module {
 export class SoftMax extends Module {
   readonly beta: number;
   constructor(options: { beta?: number } = {}) {
+    checkKeys(options, ['beta'], 'SoftMax');
     const beta = options.beta ?? -1;
     if (typeof beta !== 'number' || !Number.isFinite(beta)) invalid('a finite number', 'SoftMax beta', beta);
     super('SoftMax', [{ beta }], { beta });

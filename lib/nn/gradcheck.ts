@@ -85,7 +85,7 @@ function summarise(input: Check, params: Check[]): GradcheckResult {
 function checkFunction(fn: (x: Tensor) => Tensor, input: Tensor, eps: number, gradOutputOption?: Tensor): Check {
   const x = input.detach().clone();
   x.requiresGrad = true;
-  const out = fn(x);
+  const out = checkTensor(fn(x), 'the result of the gradcheck function');
   const gradOutput = gradOutputOption ?? pseudoRandom(out.shape);
   out.backward(gradOutput);
   // the one finite-difference loop (native/nn_gradcheck.cc) perturbs `probe` in place

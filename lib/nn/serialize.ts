@@ -6,6 +6,7 @@ import { TorchError } from '../errors';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { FILE_FORMAT_VERSION, readArchive, writeArchive } from '../util/archive';
+import { checkFileName } from '../validate';
 import { MAX_NESTING, Module, ModuleSpec } from './Module';
 
 type ModuleClass = new (...args: never[]) => Module;
@@ -60,6 +61,7 @@ export function checkNesting(spec: ModuleSpec, file: string): void {
 
 /** Writes a module (structure, dtype and parameters) to a file, atomically. */
 export function save(file: string, module: Module): void {
+  checkFileName(file, 'nn.save file');
   if (!(module instanceof Module)) throw new TorchError(`Expected an nn module for nn.save but received ${String(module)}`);
   const [params] = module.parameters();
   const description = JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: module.dtype, module: module.spec() });

@@ -8,6 +8,9 @@
 import { TorchError } from '../errors';
 import { checkInteger } from '../validate';
 
+/** The most classes a confusion matrix counts (its n×n counts live in memory twice: native and here). */
+export const MAX_CLASSES = 10000;
+
 export class ConfusionMatrix {
   /** The class names given to the constructor (none for `new ConfusionMatrix(n)`, as Torch7). */
   readonly classes: string[];
@@ -18,10 +21,12 @@ export class ConfusionMatrix {
   /** `new ConfusionMatrix(10)` or `new ConfusionMatrix(['1', '2', …])`. */
   constructor(classes: number | string[]) {
     if (typeof classes === 'number') {
-      this.#n = checkInteger(classes, 'number of classes', 1);
+      this.#n = checkInteger(classes, 'number of classes', 1, MAX_CLASSES);
       this.classes = [];
     } else {
-      if (!Array.isArray(classes) || classes.some((c) => typeof c !== 'string')) throw new TorchError('ConfusionMatrix expects a number of classes or an array of class names');
+      if (!Array.isArray(classes) || classes.some((c) => typeof c !== 'string') || classes.length > MAX_CLASSES) {
+        throw new TorchError(`ConfusionMatrix expects a number of classes or an array of at most ${MAX_CLASSES} class names`);
+      }
       this.#n = classes.length;
       this.classes = [...classes];
     }

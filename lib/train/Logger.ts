@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { makeFolder, writeFileAtomic } from '../util/atomic';
+import { checkFileName, checkKeys } from '../validate';
 
 /** C's printf('%11.4e'), which writes non-finite values as nan, inf and -inf. */
 export function formatE(value: number): string {
@@ -27,7 +28,8 @@ export class Logger {
    * epochs up to the checkpoint; a crashed run may have logged more).
    */
   constructor(file: string, options: { append?: boolean; rows?: number } = {}) {
-    this.file = file;
+    this.file = checkFileName(file, 'Logger file');
+    checkKeys(options, ['append', 'rows'], 'Logger options');
     makeFolder(path.dirname(path.resolve(file)));
     if (options.append && fs.existsSync(file)) {
       const [header, ...rows] = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');

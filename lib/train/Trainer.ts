@@ -13,10 +13,10 @@ import { Module } from '../nn/Module';
 import { save } from '../nn/serialize';
 import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../optim/configs';
 import { Tensor, checkTensor } from '../tensor';
-import { checkBoolean, checkInteger, checkKeys, invalid } from '../validate';
+import { checkBoolean, checkFileName, checkInteger, checkKeys, invalid } from '../validate';
 import { removeStaleTemps } from '../util/atomic';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
-import { ConfusionMatrix } from './ConfusionMatrix';
+import { ConfusionMatrix, MAX_CLASSES } from './ConfusionMatrix';
 import { Logger } from './Logger';
 import { checkClassTargets } from './targets';
 
@@ -129,7 +129,7 @@ export class Trainer {
     this.model = options.model;
     this.criterion = options.criterion;
     this.batchSize = checkInteger(options.batchSize ?? 1, 'batchSize', 1);
-    this.classes = checkInteger(options.classes ?? 10, 'classes', 2);
+    this.classes = checkInteger(options.classes ?? 10, 'classes', 2, MAX_CLASSES);
     this.classNames = options.classNames ?? [];
     if (!Array.isArray(this.classNames) || (options.classNames !== undefined && this.classNames.length !== this.classes) || this.classNames.some((n) => typeof n !== 'string')) {
       invalid(`${this.classes} class names`, 'classNames', options.classNames);
@@ -165,6 +165,7 @@ export class Trainer {
    * random generator's state, so that training resumes exactly with loadCheckpoint.
    */
   saveCheckpoint(file: string): void {
+    checkFileName(file, 'saveCheckpoint file');
     if (this.#running) throw new TorchError('saveCheckpoint: a pass is running; await it first');
     writeCheckpoint(file, this.model, this.#params, this.#spec, this.#optimizer, this.epoch);
   }

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TorchError } from '../errors';
 import { NativeTensor, native } from '../native';
+import { checkFileName } from '../validate';
 import { fileError, makeFolder, writeFileAtomic } from './atomic';
 
 /**
@@ -17,6 +18,7 @@ export const FILE_FORMAT_VERSION = 3;
 
 /** Writes `json` and `tensors` to `file` atomically, creating its folder. */
 export function writeArchive(file: string, json: string, tensors: NativeTensor[]): void {
+  checkFileName(file, 'the file name');
   makeFolder(path.dirname(path.resolve(file)));
   writeFileAtomic(file, native().encodeArchive(json, tensors));
 }
@@ -27,7 +29,7 @@ export function writeArchive(file: string, json: string, tensors: NativeTensor[]
  * (e.g. 'nn.load').
  */
 export function readArchive<T extends { format: string; version: number }>(file: string, what: string, format: string): { description: T; tensors: NativeTensor[] } {
-  if (typeof file !== 'string') throw new TorchError(`${what}: expected a file name but received ${typeof file}`);
+  checkFileName(file, `${what} file`);
   if (!fs.existsSync(file)) throw new TorchError(`${what}: no such file '${file}'`);
   let bytes: Buffer;
   try {

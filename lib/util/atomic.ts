@@ -37,8 +37,14 @@ export function makeFolder(folder: string): void {
  */
 export function removeStaleTemps(folder: string): string[] {
   if (!fs.existsSync(folder)) return [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch (e) {
+    throw fileError('read the folder', folder, e);
+  }
   const removed: string[] = [];
-  for (const name of fs.readdirSync(folder)) {
+  for (const name of names) {
     const pid = TEMP_SUFFIX.exec(name)?.[1];
     if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid))) continue;
     fs.rmSync(path.join(folder, name), { force: true });

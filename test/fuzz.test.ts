@@ -1,0 +1,216 @@
+// Generated bad calls at every public function: each argument of a valid call is replaced in turn
+// by each bad value (wrong types, NaN/Inf, negative, fractional and huge numbers and sizes,
+// disposed tensors, tensors of other dtypes and shapes). Every call must return or throw a
+// TorchError: never a raw TypeError/RangeError, never a crash (a crash kills this test's process).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as t from '../lib';
+import { nn, optim, Tensor, TorchError } from '../lib';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-fuzz-'));
+const f64 = (values: number[]) => t.tensor(values, { dtype: 'float64' });
+
+/** Bad values, made fresh for every call (a disposed tensor stays disposed). */
+const BAD: [string, () => unknown][] = [
+  ['undefined', () => undefined],
+  ['null', () => null],
+  ['NaN', () => NaN],
+  ['Infinity', () => Infinity],
+  ['-Infinity', () => -Infinity],
+  ['-1', () => -1],
+  ['0', () => 0],
+  ['1.5', () => 1.5],
+  ['2^53', () => 2 ** 53],
+  ['-2^40', () => -(2 ** 40)],
+  ['1e300', () => 1e300],
+  ['a string', () => 'x'],
+  ['an empty string', () => ''],
+  ['true', () => true],
+  ['a bigint', () => 10n],
+  ['a symbol', () => Symbol('bad')],
+  ['a function', () => () => 1],
+  ['an object', () => ({})],
+  ['an object with a bad valueOf', () => ({ valueOf: () => { throw new Error('valueOf'); } })],
+  ['an empty array', () => []],
+  ['a ragged array', () => [[1], [1, 2]]],
+  ['an array of NaN', () => [NaN, NaN]],
+  ['negative sizes', () => [-5, 2]],
+  ['huge sizes', () => [2 ** 40, 2 ** 40]],
+  ['fractional sizes', () => [2.5]],
+  ['a disposed tensor', () => { const x = t.zeros([2]); x.dispose(); return x; }],
+  ['a 0-d tensor', () => t.tensor(3)],
+  ['an empty tensor', () => t.zeros([0])],
+  ['an int64 tensor', () => t.tensor([1, 2], { dtype: 'int64' })],
+  ['a bool tensor', () => t.tensor([1, 0], { dtype: 'bool' })],
+  ['a NaN tensor', () => t.zeros([2], { dtype: 'float64' }).div(0)],
+  ['a float32 matrix', () => t.randn([3, 4])],
+  ['a float64 image batch', () => t.randn([2, 1, 8, 8], { dtype: 'float64' })],
+  ['a Float32Array', () => new Float32Array([1, 2])],
+  ['a module', () => new nn.Tanh()],
+  ['an AbortSignal', () => new AbortController().signal],
+];
+
+interface Site {
+  name: string;
+  args: () => unknown[];
+  call: (...args: unknown[]) => unknown;
+  /** Argument positions that are file names: string values become paths inside a temporary folder. */
+  files?: number[];
+}
+
+const linear = () => new nn.Linear(4, 3);
+const classifier = () => new nn.Sequential().add(new nn.Linear(4, 3)).add(new nn.LogSoftMax());
+const quadratic: optim.Feval = (x) => [x.mul(x).sum().item() as number, x.mul(2)];
+const dataset = () => ({ inputs: t.randn([6, 4], { dtype: 'float64' }), targets: t.tensor([0, 1, 2, 0, 1, 2], { dtype: 'int64' }) });
+const trainer = () => new t.Trainer({ model: classifier(), criterion: new nn.ClassNLLCriterion(), classes: 3 });
+const modelFile = path.join(dir, 'model.net');
+nn.save(modelFile, classifier());
+const checkpointFile = path.join(dir, 'checkpoint');
+trainer().saveCheckpoint(checkpointFile);
+
+const SITES: Site[] = [
+  // creation
+  { name: 'tensor', args: () => [[1, 2], { dtype: 'float64' }], call: (v, o) => t.tensor(v as number[], o as never) },
+  { name: 'zeros', args: () => [[2, 3], { dtype: 'float32' }], call: (s, o) => t.zeros(s as number[], o as never) },
+  { name: 'ones', args: () => [[2], { device: 'cpu' }], call: (s, o) => t.ones(s as number[], o as never) },
+  { name: 'full', args: () => [[2], 3, {}], call: (s, v, o) => t.full(s as number[], v as number, o as never) },
+  { name: 'rand', args: () => [[2]], call: (s) => t.rand(s as number[]) },
+  { name: 'randn', args: () => [[2], { dtype: 'float64' }], call: (s, o) => t.randn(s as number[], o as never) },
+  { name: 'arange', args: () => [0, 5, 1], call: (a, b, c) => t.arange(a as number, b as number, c as number) },
+  { name: 'cat', args: () => [[t.ones([2]), t.ones([3])], 0], call: (l, d) => t.cat(l as Tensor[], d as number) },
+  { name: 'manualSeed', args: () => [1], call: (s) => t.manualSeed(s as number) },
+  { name: 'setNumThreads', args: () => [1], call: (n) => t.setNumThreads(n as number) },
+  { name: 'tidy', args: () => [() => t.ones([1])], call: (fn) => t.tidy(fn as () => Tensor) },
+  { name: 'keep', args: () => [t.ones([1])], call: (x) => t.keep(x as Tensor) },
+  { name: 'noGrad', args: () => [() => 1], call: (fn) => t.noGrad(fn as () => number) },
+  // tensor methods
+  ...(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'lt', 'matmul'] as const).map((op) => ({
+    name: `Tensor.${op}`,
+    args: () => [t.ones([2, 2]), t.ones([2, 2])],
+    call: (a: unknown, b: unknown) => (a as Tensor)[op](b as Tensor),
+  })),
+  ...(['sum', 'mean', 'max', 'argmax', 'std'] as const).map((op) => ({
+    name: `Tensor.${op}`,
+    args: () => [t.ones([2, 3]), 1, false],
+    call: (a: unknown, d: unknown, k: unknown) => (a as Tensor)[op](d as number, k as boolean),
+  })),
+  { name: 'Tensor.view', args: () => [t.ones([2, 3]), [3, 2]], call: (a, s) => (a as Tensor).view(s as number[]) },
+  { name: 'Tensor.reshape', args: () => [t.ones([2, 3]), 6], call: (a, s) => (a as Tensor).reshape(s as number) },
+  { name: 'Tensor.transpose', args: () => [t.ones([2, 3]), 0, 1], call: (a, x, y) => (a as Tensor).transpose(x as number, y as number) },
+  { name: 'Tensor.permute', args: () => [t.ones([2, 3]), 1, 0], call: (a, x, y) => (a as Tensor).permute(x as number, y as number) },
+  { name: 'Tensor.squeeze', args: () => [t.ones([1, 3]), 0], call: (a, d) => (a as Tensor).squeeze(d as number) },
+  { name: 'Tensor.unsqueeze', args: () => [t.ones([3]), 0], call: (a, d) => (a as Tensor).unsqueeze(d as number) },
+  { name: 'Tensor.index', args: () => [t.ones([2, 3]), 1, [0, 2]], call: (a, i, j) => (a as Tensor).index(i as number, j as never) },
+  { name: 'Tensor.slice', args: () => [t.ones([4]), 0, 1, 3, 1], call: (a, d, s, e, st) => (a as Tensor).slice(d as number, s as number, e as number, st as number) },
+  { name: 'Tensor.to', args: () => [t.ones([2]), 'float64'], call: (a, target) => (a as Tensor).to(target as never) },
+  { name: 'Tensor.copy', args: () => [t.ones([2]), t.zeros([2])], call: (a, b) => (a as Tensor).copy(b as Tensor) },
+  { name: 'Tensor.fill', args: () => [t.ones([2]), 2], call: (a, v) => (a as Tensor).fill(v as number) },
+  { name: 'Tensor.item', args: () => [t.ones([1])], call: (a) => (a as Tensor).item() },
+  { name: 'Tensor.toArray', args: () => [t.ones([2])], call: (a) => (a as Tensor).toArray() },
+  { name: 'Tensor.backward', args: () => [t.ones([2], { requiresGrad: true } as never).sum(), undefined], call: (a, g) => (a as Tensor).backward(g as Tensor) },
+  { name: 'Tensor.cuda', args: () => [t.ones([2]), 0], call: (a, i) => (a as Tensor).cuda(i as number) },
+  // modules and criteria
+  { name: 'nn.Linear', args: () => [4, 3], call: (a, b) => new nn.Linear(a as number, b as number) },
+  { name: 'nn.SpatialConvolution', args: () => [1, 2, 3, 3, 1, 1, 0], call: (...a) => new nn.SpatialConvolution(...(a as [number, number, number, number])) },
+  { name: 'nn.SpatialMaxPooling', args: () => [2, 2, 2, 2], call: (...a) => new nn.SpatialMaxPooling(...(a as [number, number])) },
+  { name: 'nn.SpatialLPPooling', args: () => [1, 2, 2, 2], call: (...a) => new nn.SpatialLPPooling(...(a as [number, number, number, number])) },
+  { name: 'nn.SpatialZeroPadding', args: () => [1, 1, 1, 1], call: (...a) => new nn.SpatialZeroPadding(...(a as [number])) },
+  { name: 'nn.SpatialSubtractiveNormalization', args: () => [1, [1, 1, 1]], call: (n, k) => new nn.SpatialSubtractiveNormalization(n as number, k as number[]) },
+  { name: 'nn.View', args: () => [2, 2], call: (...a) => new nn.View(...(a as number[])) },
+  { name: 'nn.SoftMax', args: () => [{ beta: 1 }], call: (o) => new nn.SoftMax(o as never) },
+  { name: 'nn.Dropout', args: () => [0.5], call: (p) => new nn.Dropout(p as number) },
+  { name: 'Module.forward', args: () => [linear(), f64([1, 2, 3, 4])], call: (m, x) => (m as nn.Module).forward(x as Tensor) },
+  { name: 'Module.backward', args: () => { const m = linear(); const x = f64([1, 2, 3, 4]); m.forward(x); return [m, x, f64([1, 1, 1])]; }, call: (m, x, g) => (m as nn.Module).backward(x as Tensor, g as Tensor) },
+  { name: 'Module.updateParameters', args: () => [linear(), 0.1], call: (m, lr) => (m as nn.Module).updateParameters(lr as number) },
+  { name: 'Module.to', args: () => [linear(), 'float32'], call: (m, target) => (m as nn.Module).to(target as never) },
+  { name: 'Sequential.add', args: () => [new nn.Sequential(), linear()], call: (s, m) => (s as nn.Sequential).add(m as nn.Module) },
+  { name: 'Sequential.get', args: () => [classifier(), 1], call: (s, i) => (s as nn.Sequential).get(i as number) },
+  { name: 'nn.MSECriterion', args: () => [true], call: (s) => new nn.MSECriterion(s as boolean) },
+  { name: 'nn.MultiMarginCriterion', args: () => [{ p: 1, margin: 1 }], call: (o) => new nn.MultiMarginCriterion(o as never) },
+  { name: 'Criterion.forward', args: () => [new nn.ClassNLLCriterion(), t.randn([2, 3], { dtype: 'float64' }), t.tensor([0, 2], { dtype: 'int64' })], call: (c, o, y) => (c as nn.Criterion).forward(o as Tensor, y as Tensor) },
+  { name: 'Criterion.backward', args: () => [new nn.MSECriterion(), t.randn([2, 3], { dtype: 'float64' }), t.randn([2, 3], { dtype: 'float64' })], call: (c, o, y) => (c as nn.Criterion).backward(o as Tensor, y as Tensor) },
+  { name: 'nn.gradcheck', args: () => [linear(), f64([1, 2, 3, 4]), { eps: 1e-6 }], call: (m, x, o) => nn.gradcheck(m as nn.Module, x as Tensor, o as never) },
+  { name: 'nn.save', args: () => [modelFile, classifier()], call: (f, m) => nn.save(f as string, m as nn.Module), files: [0] },
+  { name: 'nn.load', args: () => [modelFile], call: (f) => nn.load(f as string), files: [0] },
+  { name: 'models.mnistModel', args: () => ['linear', {}], call: (k, o) => t.models.mnistModel(k as never, o as never) },
+  // optimizers, in the closure form
+  ...(['sgd', 'lbfgs', 'asgd', 'cg', 'adagrad'] as const).map((method) => ({
+    name: `optim.${method}`,
+    args: () => [quadratic, f64([1, -1]), {}, {}],
+    call: (f: unknown, x: unknown, c: unknown, s: unknown) => (optim[method] as (...a: unknown[]) => unknown)(f, x, c, s),
+  })),
+  // augmentation, data, training
+  { name: 'augment.rotate', args: () => [{ std: 0.2 }], call: (o) => t.augment.rotate(o as never) },
+  { name: 'augment.noise', args: () => [{ std: 0.1 }], call: (o) => t.augment.noise(o as never) },
+  { name: 'augment.rotateImages', args: () => [t.randn([2, 1, 8, 8]), [0.1, 0.2], 'nearest'], call: (x, a, m) => t.augment.rotateImages(x as Tensor, a as number[], m as never) },
+  { name: 'data.readIdxLabels', args: () => [modelFile, 10], call: (f, n) => t.data.readIdxLabels(f as string, n as number), files: [0] },
+  { name: 'ConfusionMatrix', args: () => [3], call: (n) => new t.ConfusionMatrix(n as number) },
+  { name: 'ConfusionMatrix.add', args: () => [new t.ConfusionMatrix(3), 1, 2], call: (c, p, y) => (c as t.ConfusionMatrix).add(p as number, y as number) },
+  { name: 'Logger', args: () => [path.join(dir, 'fuzz.log'), {}], call: (f, o) => new t.Logger(f as string, o as never), files: [0] },
+  {
+    name: 'Trainer',
+    args: () => [classifier(), new nn.ClassNLLCriterion(), { method: 'sgd' }, 2, 3, true, 10],
+    call: (model, criterion, optimizer, batchSize, classes, shuffle, testBatchSize) =>
+      new t.Trainer({ model, criterion, optimizer, batchSize, classes, shuffle, testBatchSize } as never),
+  },
+  { name: 'Trainer.trainEpoch', args: () => { const d = dataset(); return [trainer(), d.inputs, d.targets, {}]; }, call: (tr, x, y, o) => (tr as t.Trainer).trainEpoch({ inputs: x, targets: y } as never, o as never) },
+  { name: 'Trainer.test', args: () => { const d = dataset(); return [trainer(), d.inputs, d.targets]; }, call: (tr, x, y) => (tr as t.Trainer).test({ inputs: x, targets: y } as never) },
+  // epochs is left out: a huge epoch count is valid, and would train for ever
+  { name: 'Trainer.fit', args: () => [trainer(), dataset(), undefined, undefined, undefined], call: (tr, d, save, signal, onEpoch) => (tr as t.Trainer).fit({ train: d, epochs: 1, save, signal, onEpoch } as never), files: [2] },
+  { name: 'Trainer.setOptimizer', args: () => [trainer(), { method: 'lbfgs', config: { maxIter: 2 } }], call: (tr, s) => (tr as t.Trainer).setOptimizer(s as never) },
+  { name: 'Trainer.saveCheckpoint', args: () => [trainer(), checkpointFile], call: (tr, f) => (tr as t.Trainer).saveCheckpoint(f as string), files: [1] },
+  { name: 'Trainer.loadCheckpoint', args: () => [trainer(), checkpointFile], call: (tr, f) => (tr as t.Trainer).loadCheckpoint(f as string), files: [1] },
+];
+
+/** Runs one call; returns the unexpected error's description, or null when it returned or threw a TorchError. */
+function attempt(site: Site, args: unknown[]): string | null {
+  try {
+    t.tidy(() => {
+      site.call(...args);
+    });
+    return null;
+  } catch (e) {
+    return e instanceof TorchError ? null : `${(e as Error)?.name}: ${(e as Error)?.message}`;
+  }
+}
+
+async function attemptAsync(site: Site, args: unknown[]): Promise<string | null> {
+  try {
+    await site.call(...args);
+    return null;
+  } catch (e) {
+    return e instanceof TorchError ? null : `${(e as Error)?.name}: ${(e as Error)?.message}`;
+  }
+}
+
+const ASYNC = new Set(['Trainer.trainEpoch', 'Trainer.test', 'Trainer.fit']);
+
+test(`generated bad calls at ${SITES.length} public functions: each returns or throws a TorchError`, async () => {
+  const failures: string[] = [];
+  let cases = 0;
+  const threads = t.getNumThreads();
+  for (const site of SITES) {
+    // the valid call itself works
+    expect(await (ASYNC.has(site.name) ? attemptAsync(site, site.args()) : attempt(site, site.args()))).toBeNull();
+    const arity = site.args().length;
+    // a method's receiver (position 0) is the object itself, not an argument
+    const first = /^(Tensor|Module|Sequential|Criterion|ConfusionMatrix|Trainer)\./.test(site.name) ? 1 : 0;
+    for (let position = first; position < arity; position++) {
+      for (const [label, make] of BAD) {
+        const args = site.args();
+        let value = make();
+        if (site.files?.includes(position) && typeof value === 'string') value = path.join(dir, `file-${value}`);
+        args[position] = value;
+        cases += 1;
+        const problem = ASYNC.has(site.name) ? await attemptAsync(site, args) : attempt(site, args);
+        if (problem) failures.push(`${site.name} with argument ${position + 1} = ${label}: ${problem}`);
+      }
+    }
+  }
+  t.setNumThreads(threads);
+  console.log(`fuzz: ${cases} generated bad calls at ${SITES.length} public functions, ${failures.length} not a TorchError`);
+  if (process.env.FUZZ_REPORT) fs.writeFileSync(process.env.FUZZ_REPORT, failures.join('\n'));
+  expect(failures).toEqual([]);
+  expect(cases).toBeGreaterThan(3000);
+});
