@@ -63,7 +63,8 @@ export function checkNesting(spec: ModuleSpec, file: string): void {
 export function save(file: string, module: Module): void {
   checkFileName(file, 'nn.save file');
   if (!(module instanceof Module)) throw new TorchError(`Expected an nn module for nn.save but received ${String(module)}`);
-  const [params] = module.parameters();
+  const [params, grads] = module.parameters();
+  grads.forEach((g) => g.dispose());
   const description = JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: module.dtype, module: module.spec() });
   try {
     writeArchive(file, description, params.map((p) => p.handle));
