@@ -1,7 +1,9 @@
 // The reference for `npm run bench`: the same convnet, minibatch SGD loop written directly in
 // C++ against LibTorch (torch::nn + torch::optim), with no Node or nodetorch in the way.
-// Usage: train_loop <batchSize> <samples> <threads> [cpu|cuda] → prints {"batchSize":…,"samplesPerSecond":…}
+// Usage: train_loop <batchSize> <samples> <threads> [cpu|cuda] → prints {"batchSize":…,"samplesPerSecond":…,"peakRssMB":…}
 #include <torch/torch.h>
+
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -54,7 +56,9 @@ int main(int argc, char** argv) {
   epoch(samples);
   if (device.is_cuda()) torch::cuda::synchronize();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("{\"batchSize\":%lld,\"samples\":%lld,\"seconds\":%.4f,\"samplesPerSecond\":%.2f}\n", static_cast<long long>(batch),
-              static_cast<long long>(samples), seconds, samples / seconds);
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("{\"batchSize\":%lld,\"samples\":%lld,\"seconds\":%.4f,\"samplesPerSecond\":%.2f,\"peakRssMB\":%.1f}\n",
+              static_cast<long long>(batch), static_cast<long long>(samples), seconds, samples / seconds, usage.ru_maxrss / 1024.0);
   return 0;
 }

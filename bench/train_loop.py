@@ -2,6 +2,7 @@
 bench/train_loop.cc, in PyTorch (on Debian, python3-torch runs on the same LibTorch 1.13 as
 libtorch-dev). Usage: train_loop.py <batchSize> <samples> <threads> [cpu|cuda] → prints one JSON line."""
 import json
+import resource
 import sys
 import time
 
@@ -49,7 +50,8 @@ def main(batch, samples, threads, device):
     sync()
     seconds = time.perf_counter() - start
     print(json.dumps({"batchSize": batch, "samples": samples, "seconds": seconds,
-                      "samplesPerSecond": samples / seconds, "torch": torch.__version__}))
+                      "samplesPerSecond": samples / seconds, "torch": torch.__version__,
+                      "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ static Napi::Value init(const Napi::CallbackInfo& info) {
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   checkLoadedLibTorch(env);  // before anything touches LibTorch
+  useOneComputeThread();     // this environment's JavaScript thread (passes use setNumThreads' count)
   static const std::vector<Entry> entries = {{"init", init}};
   registerEntries(env, exports, entries);
   registerAddonRuntime(env, exports);

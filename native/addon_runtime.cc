@@ -6,6 +6,8 @@
 #include <ATen/Version.h>
 #include <link.h>
 
+#include <atomic>
+
 #include <regex>
 
 namespace nodetorch {
@@ -59,13 +61,26 @@ Napi::Value libtorchInfo(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Where LibTorch's parallel regions run. OpenMP (libgomp) keeps one pool of threads per thread
+// that opens parallel regions, and counts every pool's threads together: once they outnumber the
+// cores, it stops spinning between regions and puts threads to sleep on a futex instead. A JavaScript
+// thread that had computed in parallel kept its own pool for good, so a pass on its own thread
+// with the same count held twice as many threads as cores: batch-1 training then spent a fifth of
+// its cycles in futex wake-ups (65 context switches per sample) and ran slower with 2 threads than
+// with 1. So the JavaScript threads compute with one thread (no pool) and the passes' threads,
+// which do the heavy work, with setNumThreads' count: one pool, as in a plain C++ loop.
+std::atomic<int>& computeThreads() {
+  static std::atomic<int> count{at::get_num_threads()};  // LibTorch's default: the cores
+  return count;
+}
+
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
-  at::set_num_threads(static_cast<int>(intArg(info, 0, "thread count")));
+  computeThreads().store(static_cast<int>(intArg(info, 0, "thread count")));
   return info.Env().Undefined();
 }
 
 Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), at::get_num_threads());
+  return Napi::Number::New(info.Env(), computeThreads().load());
 }
 
 Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
@@ -95,6 +110,21 @@ void checkLoadedLibTorch(Napi::Env env) {
                (library.empty() ? std::string("libtorch_cpu") : library) +
                "); rebuild against the LibTorch you use (npm run build), or remove what points at the other one "
                "(LD_LIBRARY_PATH, LD_PRELOAD)");
+}
+
+int passThreads() { return computeThreads().load(); }
+
+void setThisThreadsCount(int threads) {
+  // LibTorch sets a thread's count lazily, from a process-wide value, at its first parallel call:
+  // run that first, or it would later overwrite the count set here.
+  at::get_num_threads();
+  at::internal::lazy_init_num_threads();
+  at::set_num_threads(threads);
+}
+
+void useOneComputeThread() {
+  computeThreads();  // read LibTorch's default before the JavaScript thread's count changes it
+  setThisThreadsCount(1);
 }
 
 void registerAddonRuntime(Napi::Env env, Napi::Object exports) {

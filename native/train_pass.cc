@@ -14,6 +14,7 @@
 #include <functional>
 #include <thread>
 
+#include "addon_runtime.h"
 #include "train_augment.h"
 #include "boxed.h"
 #include "nn_module_api.h"
@@ -160,7 +161,7 @@ class PassRunner {
     // Registered after the thread-safe function, so it runs before that one's teardown (hooks run
     // in reverse order): the pass stops at the next batch and the finaliser's join is short.
     napi_add_env_cleanup_hook(env_, cancel, job_->cancelled.get());
-    int threads = at::get_num_threads();
+    int threads = passThreads();
     try {
       thread_ = std::thread([this, threads]() { run(threads); });
     } catch (const std::exception& e) {
@@ -174,9 +175,9 @@ class PassRunner {
 
  private:
   void run(int threads) {
-    // OpenMP's thread count is per calling thread: give this one the count set by setNumThreads.
-    at::init_num_threads();
-    at::set_num_threads(threads);
+    // OpenMP's thread count is per calling thread: this one gets setNumThreads' count (the
+    // JavaScript thread computes with one; see addon_runtime.cc).
+    setThisThreadsCount(threads);
     try {
       runPass(*job_, [this](const Progress& p) { report(p); });
     } catch (const c10::Error& e) {

@@ -1,42 +1,62 @@
 /**
- * npm run bench: training throughput (samples/s) of the study's max-pooling convnet at batch sizes
- * 1, 32 and 128, through nodetorch's public API (Trainer, native loop), through the same loop
- * written directly in C++ against LibTorch (bench/train_loop.cc) and, where a Python with torch is
- * found, in PyTorch (bench/train_loop.py), side by side.
- * Options: BENCH_THREADS (default 2), BENCH_SAMPLES (default 2000 for batch 1, 6000 otherwise),
- * BENCH_DEVICE (cpu or cuda, default cpu), BENCH_PYTHON (default: the first of $PYTHON, python3,
- * /usr/bin/python3 that imports torch; $PYTHON is the one whose LibTorch the build used).
+ * npm run bench: training throughput (samples/s) and peak memory of the study's max-pooling convnet,
+ * through nodetorch (bench/train_loop.ts: a Trainer), the same loop written directly in C++ against
+ * LibTorch (bench/train_loop.cc) and, where a Python with torch is found, in PyTorch
+ * (bench/train_loop.py). Each measurement is its own process; the contenders are interleaved within
+ * each run and every cell is repeated (--runs, default 3), so that a noisy shared machine shows as
+ * spread, not as a wrong ratio. The table gives the median and the min–max range.
+ *
+ *   npm run bench -- [--threads 1,2] [--batch 1,32,128] [--runs 3] [--samples N] [--device cpu|cuda]
+ *                    [--json results.json] [--compare earlier.json]
+ *
+ * BENCH_PYTHON picks the Python (default: the first of $PYTHON, python3, /usr/bin/python3 that
+ * imports torch; $PYTHON is the one whose LibTorch the build used).
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { manualSeed, models, nn, randn, rand, setNumThreads, Trainer, libtorchVersion } from '../lib';
+import { parseArgs } from 'util';
+import { libtorchVersion } from '../lib';
+import { writeFileAtomic } from '../lib/util/atomic';
 
 const root = path.resolve(__dirname, '..', '..');
-const threads = Number(process.env.BENCH_THREADS || 2);
-const batchSizes = [1, 32, 128];
-const samplesFor = (batch: number) => Number(process.env.BENCH_SAMPLES || (batch === 1 ? 2000 : 6000));
-const device = process.env.BENCH_DEVICE || 'cpu';
-if (device !== 'cpu' && device !== 'cuda') throw new Error(`BENCH_DEVICE must be cpu or cuda, got '${device}'`);
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '2' },
+    batch: { type: 'string', default: '1,32,128' },
+    runs: { type: 'string', default: '3' },
+    samples: { type: 'string' },
+    device: { type: 'string', default: 'cpu' },
+    json: { type: 'string' },
+    compare: { type: 'string' },
+  },
+  strict: true,
+});
+const list = (text: string, what: string) =>
+  text.split(',').map((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${what} takes positive integers separated by commas, got '${text}'`);
+    return n;
+  });
+const threadCounts = list(args.threads!, 'threads');
+const batchSizes = list(args.batch!, 'batch');
+const [runs] = list(args.runs!, 'runs');
+const device = args.device!;
+if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device must be cpu or cuda, got '${device}'`);
+const samplesFor = (batch: number) => (args.samples ? list(args.samples, 'samples')[0] : batch === 1 ? 2000 : 6000);
 
-function convnet(): nn.Sequential {
-  const model = models.mnistModel('convnet', { pooling: 'max' }).float();
-  return device === 'cuda' ? model.cuda() : model;
+interface Measurement {
+  samplesPerSecond: number;
+  peakRssMB: number;
+  torch?: string;
 }
-
-async function nodetorchRate(batchSize: number, samples: number): Promise<number> {
-  manualSeed(1);
-  const inputs = randn([samples, 1, 32, 32]);
-  const targets = rand([samples]).mul(10).floor().to('int64');
-  const trainer = new Trainer({ model: convnet(), criterion: new nn.ClassNLLCriterion(), batchSize, optimizer: { method: 'sgd', config: { learningRate: 0.01 } } });
-  const warm = Math.min(samples, 4 * batchSize);
-  await trainer.trainEpoch({ inputs: inputs.index([0, warm]), targets: targets.index([0, warm]) });
-  const start = process.hrtime.bigint();
-  await trainer.trainEpoch({ inputs, targets });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  inputs.dispose();
-  targets.dispose();
-  return samples / seconds;
+interface Cell {
+  threads: number;
+  batch: number;
+  samples: number;
+  /** Every run's figures, per contender. */
+  runs: Record<string, Measurement[]>;
 }
 
 function cppBinary(): string {
@@ -52,35 +72,70 @@ function pythonWithTorch(): string | undefined {
   return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 }
 
-function loopRate(command: string, args: string[], batchSize: number, samples: number): { samplesPerSecond: number; torch?: string } {
+function measure(command: string, commandArgs: string[], batch: number, samples: number, threads: number): Measurement {
   // stderr is shown only on failure (PyTorch warns when NumPy is missing, which the loop does not use)
-  const run = spawnSync(command, [...args, String(batchSize), String(samples), String(threads), device], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${run.status ?? run.signal}):\n${run.stderr}`);
-  const out = run.stdout;
-  return JSON.parse(out.trim());
+  const run = spawnSync(command, [...commandArgs, String(batch), String(samples), String(threads), device], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${run.status ?? run.signal}):\n${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop()!);
 }
 
-async function main() {
-  setNumThreads(threads);
-  const binary = cppBinary();
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const rate = (m: Measurement[]) => median(m.map((x) => x.samplesPerSecond));
+const spread = (m: Measurement[]) => `${median(m.map((x) => x.samplesPerSecond)).toFixed(0)} (${Math.min(...m.map((x) => x.samplesPerSecond)).toFixed(0)}–${Math.max(...m.map((x) => x.samplesPerSecond)).toFixed(0)})`;
+
+function main() {
+  const contenders: [string, string, string[]][] = [
+    ['nodetorch', process.execPath, [path.join(root, 'dist', 'bench', 'train_loop.js')]],
+    ['C++', cppBinary(), []],
+  ];
   const python = pythonWithTorch();
-  const script = path.join(root, 'bench', 'train_loop.py');
-  console.log(`LibTorch ${libtorchVersion()}, ${threads} threads, float32, ${device}; convnet 1×32×32 → 10, SGD`);
-  if (!python) console.log('(no Python with torch found: the PyTorch column is left out; set BENCH_PYTHON)');
-  console.log('| batch | samples | nodetorch | plain LibTorch C++ | PyTorch | nodetorch / C++ | nodetorch / PyTorch |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const batch of batchSizes) {
-    const samples = samplesFor(batch);
-    const ours = await nodetorchRate(batch, samples);
-    const cpp = loopRate(binary, [], batch, samples).samplesPerSecond;
-    const py = python ? loopRate(python, [script], batch, samples) : undefined;
-    const pyCells = py ? [py.samplesPerSecond.toFixed(1) + ` (torch ${py.torch})`, (ours / py.samplesPerSecond).toFixed(3)] : ['–', '–'];
-    console.log(`| ${batch} | ${samples} | ${ours.toFixed(1)} | ${cpp.toFixed(1)} | ${pyCells[0]} | ${(ours / cpp).toFixed(3)} | ${pyCells[1]} |`);
+  if (python) contenders.push(['PyTorch', python, [path.join(root, 'bench', 'train_loop.py')]]);
+  const cells: Cell[] = [];
+  for (const threads of threadCounts) {
+    for (const batch of batchSizes) {
+      const cell: Cell = { threads, batch, samples: samplesFor(batch), runs: Object.fromEntries(contenders.map(([name]) => [name, []])) };
+      for (let r = 0; r < runs; r++) {
+        // interleaved, and in a rotating order, so that a slow spell of the machine hits everyone
+        for (let k = 0; k < contenders.length; k++) {
+          const [name, command, commandArgs] = contenders[(k + r) % contenders.length];
+          cell.runs[name].push(measure(command, commandArgs, batch, cell.samples, threads));
+        }
+      }
+      cells.push(cell);
+      process.stderr.write(`measured ${threads} thread(s), batch ${batch}\n`);
+    }
   }
-  console.log('(samples/s)');
+  const pyTorch = python ? cells[0].runs.PyTorch[0].torch : undefined;
+  const meta = { date: new Date().toISOString(), libtorch: libtorchVersion(), pytorch: pyTorch ?? null, device, cpus: os.cpus().length, runs };
+  console.log(`LibTorch ${meta.libtorch} (nodetorch and C++)${pyTorch ? `, PyTorch ${pyTorch}` : ''}, ${device}, float32; convnet 1×32×32 → 10, SGD; median (min–max) of ${runs} runs, samples/s`);
+  if (!python) console.log('(no Python with torch found: the PyTorch column is left out; set BENCH_PYTHON)');
+  const names = contenders.map(([name]) => name);
+  const others = names.filter((n) => n !== 'nodetorch');
+  console.log(`| threads | batch | samples | ${names.join(' | ')} | ${others.map((o) => `nodetorch / ${o}`).join(' | ')} | peak RSS MB (${names.join(' / ')}) |`);
+  console.log(`| ---: | ---: | ---: | ${names.map(() => '---:').join(' | ')} | ${others.map(() => '---:').join(' | ')} | ---: |`);
+  for (const c of cells) {
+    const ratios = others.map((o) => (rate(c.runs.nodetorch) / rate(c.runs[o])).toFixed(2));
+    const rss = names.map((n) => median(c.runs[n].map((m) => m.peakRssMB)).toFixed(0)).join(' / ');
+    console.log(`| ${c.threads} | ${c.batch} | ${c.samples} | ${names.map((n) => spread(c.runs[n])).join(' | ')} | ${ratios.join(' | ')} | ${rss} |`);
+  }
+  if (args.json) writeFileAtomic(args.json, JSON.stringify({ meta, cells }, null, 1) + '\n');
+  if (args.compare) compare(JSON.parse(fs.readFileSync(args.compare, 'utf8')), cells);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+/** Ratios of this run's medians to an earlier run's (--json output), cell by cell. */
+function compare(earlier: { meta: { date: string }; cells: Cell[] }, cells: Cell[]) {
+  console.log(`\nCompared with ${args.compare} (${earlier.meta.date}): this run's median / the earlier median`);
+  for (const c of cells) {
+    const old = earlier.cells.find((o) => o.threads === c.threads && o.batch === c.batch);
+    if (!old) continue;
+    const parts = Object.keys(c.runs)
+      .filter((n) => old.runs[n])
+      .map((n) => `${n} ${(rate(c.runs[n]) / rate(old.runs[n])).toFixed(2)}×`);
+    console.log(`  ${c.threads} thread(s), batch ${c.batch}: ${parts.join(', ')}`);
+  }
+}
+
+main();

@@ -1,0 +1,30 @@
+/**
+ * The nodetorch column of `npm run bench`: the same convnet and minibatch SGD loop as
+ * bench/train_loop.cc and bench/train_loop.py, through nodetorch's public API (a Trainer: the native
+ * loop on its own thread), in its own process like the other two.
+ * Usage: node dist/bench/train_loop.js <batchSize> <samples> <threads> [cpu|cuda] → prints one JSON line.
+ */
+import { libtorchVersion, manualSeed, models, nn, rand, randn, setNumThreads, Trainer } from '../lib';
+
+async function main(batchSize: number, samples: number, threads: number, device: 'cpu' | 'cuda') {
+  setNumThreads(threads);
+  manualSeed(1);
+  const model = models.mnistModel('convnet', { pooling: 'max' }).float();
+  if (device === 'cuda') model.cuda();
+  const inputs = randn([samples, 1, 32, 32]);
+  const targets = rand([samples]).mul(10).floor().to('int64');
+  const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize, optimizer: { method: 'sgd', config: { learningRate: 0.01 } } });
+  const warm = Math.min(samples, 4 * batchSize);
+  await trainer.trainEpoch({ inputs: inputs.index([0, warm]), targets: targets.index([0, warm]) });
+  const start = process.hrtime.bigint();
+  await trainer.trainEpoch({ inputs, targets });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ batchSize, samples, seconds, samplesPerSecond: samples / seconds, peakRssMB, torch: libtorchVersion() }));
+}
+
+const [batch, samples, threads, device = 'cpu'] = process.argv.slice(2);
+main(Number(batch), Number(samples), Number(threads), device as 'cpu' | 'cuda').catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
