@@ -172,9 +172,12 @@ export function manualSeed(seed: number): void {
   native().manualSeed(seed);
 }
 
+/** More threads than this is a typo, not a machine (the native side refuses it too). */
+const MAX_THREADS = 4096;
+
 /** Sets LibTorch's intra-op CPU thread count (Torch7: torch.setnumthreads). */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) invalid('a positive integer', 'thread count', n);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) invalid(`an integer from 1 to ${MAX_THREADS}`, 'thread count', n);
   native().setNumThreads(n);
 }
 

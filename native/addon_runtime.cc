@@ -74,8 +74,14 @@ std::atomic<int>& computeThreads() {
   return count;
 }
 
+// More threads than this is a typo, not a machine (and would overflow OpenMP's int).
+constexpr int64_t kMaxThreads = 4096;
+
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
-  computeThreads().store(static_cast<int>(intArg(info, 0, "thread count")));
+  int64_t n = intArg(info, 0, "thread count");
+  if (n < 1 || n > kMaxThreads)
+    fail("expected a thread count from 1 to " + std::to_string(kMaxThreads) + ", got " + std::to_string(n));
+  computeThreads().store(static_cast<int>(n));
   return info.Env().Undefined();
 }
 

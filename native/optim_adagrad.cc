@@ -6,19 +6,15 @@ namespace nodetorch {
 
 namespace {
 
-struct Adagrad : FirstOrderMethod {
-  Adagrad() : FirstOrderMethod("paramVariance") {}  // Σ g²
+struct Adagrad : GradientMethod {
+  Adagrad() : GradientMethod("evalCounter", {"paramVariance"}) {}  // Σ g²
 
-  std::vector<double> step(const Feval& feval, at::Tensor& x) override {
-    auto [fx, g] = feval(x);
-    at::NoGradGuard noGrad;
+  void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);
-    if (!buffer.defined()) buffer = at::zeros_like(g);
-    buffer.addcmul_(g, g);
-    x.addcdiv_(g, buffer.sqrt().add_(1e-10), -currentRate());
-    evalCounter += 1;
-    lastEvaluations = 1;
-    return {fx};
+    if (!started()) createBuffers(g);
+    buffer().addcmul_(g, g);
+    x.addcdiv_(g, buffer().sqrt().add_(1e-10), -decayedRate());
+    counter += 1;
   }
 };
 

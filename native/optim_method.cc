@@ -48,4 +48,32 @@ at::Tensor restoredTensor(const std::map<std::string, at::Tensor>& tensors, cons
   return it == tensors.end() ? at::Tensor() : it->second;
 }
 
+void GradientMethod::configure(Napi::Object config) {
+  options.clear();
+  Napi::Array keys = config.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); i++) {
+    Napi::Value key = keys.Get(i);
+    Napi::Value value = config.Get(key);
+    if (value.IsNumber()) options[key.As<Napi::String>().Utf8Value()] = value.As<Napi::Number>().DoubleValue();
+  }
+}
+
+double GradientMethod::option(const char* key) const {
+  auto it = options.find(key);
+  if (it == options.end()) fail(std::string("internal: optimizer config has no number '") + key + "'");
+  return it->second;
+}
+
+std::vector<at::Tensor> restoredTensors(const std::map<std::string, at::Tensor>& tensors, const std::vector<std::string>& keys) {
+  std::vector<at::Tensor> out;
+  for (const auto& key : keys) {
+    at::Tensor t = restoredTensor(tensors, key);
+    if (t.defined()) out.push_back(t);
+  }
+  if (out.empty() || out.size() == keys.size()) return out;
+  std::string names;
+  for (const auto& key : keys) names += (names.empty() ? "'" : ", '") + key + "'";
+  fail("the saved optimizer state holds only some of its tensors " + names + "; it needs all of them or none");
+}
+
 }  // namespace nodetorch

@@ -41,37 +41,68 @@ struct OptimMethod {
   bool lastStoppedAtStart = false;  // the last step found x optimal before moving (lbfgs returns x, f_hist only)
 };
 
-// What Torch7's first-order methods (sgd, adagrad) share: learningRate, learningRateDecay and
-// weightDecay; evalCounter for the decayed rate lr / (1 + evalCounter·learningRateDecay); and one
-// state buffer, named as in Torch7's state table.
-struct FirstOrderMethod : OptimMethod {
-  explicit FirstOrderMethod(const char* bufferName) : bufferName(bufferName) {}
-  void configure(Napi::Object config) override {
-    learningRate = configNumber(config, "learningRate");
-    learningRateDecay = configNumber(config, "learningRateDecay");
-    weightDecay = configNumber(config, "weightDecay");
+// Reads buffers that a method creates together: all of them, or none (saved before the first step).
+std::vector<at::Tensor> restoredTensors(const std::map<std::string, at::Tensor>& tensors, const std::vector<std::string>& keys);
+
+// Torch7's gradient methods (sgd, adagrad, adadelta, adam, adamax, adamw, rmsprop, rprop, nag):
+// one evaluation, then an update of x from g. They keep one step counter (evalCounter or t; none in
+// rmsprop and rprop) and tensors created together on the first step that needs them, named as in
+// Torch7's state table. Their numeric options are read by name (TypeScript filled every default).
+struct GradientMethod : OptimMethod {
+  GradientMethod(const char* counterName, std::vector<std::string> bufferNames)
+      : counterName(counterName), bufferNames(std::move(bufferNames)) {}
+
+  void configure(Napi::Object config) override;
+  std::vector<double> step(const Feval& feval, at::Tensor& x) override {
+    lookAhead(x);
+    auto [fx, g] = feval(x);
+    at::NoGradGuard noGrad;
+    update(x, g);
+    lastEvaluations = 1;
+    return {fx};
   }
-  // Torch7 adds the weight decay to the gradient in place.
+  // Moves x before the evaluation (nag's look-ahead); most methods do not.
+  virtual void lookAhead(at::Tensor&) {}
+  // Updates x in place from the gradient g at x (which it may change in place, as Torch7).
+  virtual void update(at::Tensor& x, at::Tensor& g) = 0;
+
+  double option(const char* key) const;
+  // Torch7's weight decay: added to the gradient in place (L2, as PyTorch's weight_decay).
   void decayWeights(at::Tensor& g, const at::Tensor& x) const {
-    if (weightDecay != 0) g.add_(x, weightDecay);
+    double decay = option("weightDecay");
+    if (decay != 0) g.add_(x, decay);
   }
-  double currentRate() const { return learningRate / (1 + static_cast<double>(evalCounter) * learningRateDecay); }
+  // lr / (1 + counter·learningRateDecay), the counter read before this step counts.
+  double decayedRate() const {
+    return option("learningRate") / (1 + static_cast<double>(counter) * option("learningRateDecay"));
+  }
+  bool started() const { return !buffers.empty(); }
+  // Creates every buffer like `like`, filled with `value`.
+  void createBuffers(const at::Tensor& like, double value = 0) {
+    buffers.clear();
+    for (size_t i = 0; i < bufferNames.size(); i++) buffers.push_back(at::full_like(like, value));
+  }
+  at::Tensor& buffer(size_t i = 0) { return buffers.at(i); }
+
   std::vector<std::pair<std::string, double>> scalars() const override {
-    return {{"evalCounter", static_cast<double>(evalCounter)}};
+    if (counterName == nullptr) return {};
+    return {{counterName, static_cast<double>(counter)}};
   }
   std::vector<std::pair<std::string, at::Tensor>> tensors() const override {
-    if (!buffer.defined()) return {};
-    return {{bufferName, buffer}};
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (size_t i = 0; i < buffers.size(); i++) out.emplace_back(bufferNames[i], buffers[i]);
+    return out;
   }
   void restore(const std::map<std::string, double>& s, const std::map<std::string, at::Tensor>& t) override {
-    evalCounter = static_cast<int64_t>(restoredScalar(s, "evalCounter"));
-    buffer = restoredTensor(t, bufferName);
+    if (counterName != nullptr) counter = static_cast<int64_t>(restoredScalar(s, counterName));
+    buffers = restoredTensors(t, bufferNames);
   }
 
-  const char* bufferName;
-  double learningRate = 0, learningRateDecay = 0, weightDecay = 0;
-  int64_t evalCounter = 0;
-  at::Tensor buffer;  // created on the first step that needs it
+  const char* counterName;
+  std::vector<std::string> bufferNames;
+  std::map<std::string, double> options;
+  int64_t counter = 0;
+  std::vector<at::Tensor> buffers;  // empty before the first step that needs them
 };
 
 using OptimFactory = std::unique_ptr<OptimMethod> (*)();

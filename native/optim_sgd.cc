@@ -7,35 +7,29 @@ namespace nodetorch {
 
 namespace {
 
-struct Sgd : FirstOrderMethod {
-  Sgd() : FirstOrderMethod("dfdx") {}  // the momentum buffer, created on the first step with momentum
-  double momentum = 0, dampening = 0;
+struct Sgd : GradientMethod {
+  Sgd() : GradientMethod("evalCounter", {"dfdx"}) {}  // the momentum buffer, created on the first step with momentum
   bool nesterov = false;
 
   void configure(Napi::Object config) override {
-    FirstOrderMethod::configure(config);
-    momentum = configNumber(config, "momentum");
-    dampening = configNumber(config, "dampening");
+    GradientMethod::configure(config);
     nesterov = configFlag(config, "nesterov");
   }
 
-  std::vector<double> step(const Feval& feval, at::Tensor& x) override {
-    auto [fx, g] = feval(x);
-    at::NoGradGuard noGrad;
+  void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);
+    double momentum = option("momentum");
     at::Tensor direction = g;
     if (momentum != 0) {
-      if (!buffer.defined()) {
-        buffer = g.clone();  // first step: buffer = gradient, undamped (Torch7)
+      if (!started()) {
+        buffers = {g.clone()};  // first step: buffer = gradient, undamped (Torch7)
       } else {
-        buffer.mul_(momentum).add_(g, 1 - dampening);
+        buffer().mul_(momentum).add_(g, 1 - option("dampening"));
       }
-      direction = nesterov ? g.add(buffer, momentum) : buffer;
+      direction = nesterov ? g.add(buffer(), momentum) : buffer();
     }
-    x.add_(direction, -currentRate());
-    evalCounter += 1;
-    lastEvaluations = 1;
-    return {fx};
+    x.add_(direction, -decayedRate());
+    counter += 1;
   }
 };
 

@@ -17,6 +17,13 @@ describe('checkpoints resume training exactly', () => {
     { method: 'lbfgs', config: { learningRate: 0.3, maxIter: 3, nCorrection: 4 } },
     { method: 'asgd', config: { eta0: 0.2, t0: 3 } },
     { method: 'cg', config: { maxIter: 2 } },
+    { method: 'adam', config: { learningRate: 0.05, learningRateDecay: 0.01 } },
+    { method: 'adamw', config: { learningRate: 0.05 } },
+    { method: 'adamax', config: { learningRate: 0.05 } },
+    { method: 'adadelta', config: { rho: 0.8 } },
+    { method: 'rmsprop', config: { learningRate: 0.01 } },
+    { method: 'rprop', config: { stepsize: 0.01, niter: 2 } },
+    { method: 'nag', config: { learningRate: 0.05, momentum: 0.8 } },
   ];
   for (const spec of specs) {
     test(`${spec.method}: 2 shuffled epochs straight = 1 epoch, checkpoint, load into a fresh Trainer, 1 epoch`, async () => {

@@ -54,6 +54,7 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     ['-loss mse (Tanh output, ±1 targets)', ['-loss', 'mse', '-learningRate', '0.05'], 'MSECriterion'],
     ['-loss margin', ['-loss', 'margin'], 'MultiMarginCriterion'],
     ['-dropout 0.5 -extraConv', ['-dropout', '0.5', '-extraConv'], 'nn.Dropout(0.5)'],
+    ['-optimization ADAM', ['-optimization', 'ADAM', '-learningRate', '0.001'], '==> optimizer: ADAM'],
     ['-optimization SGD -switchAt 1 -switchTo LBFGS (2 epochs)', ['-learningRate', '0.02', '-batchSize', '32', '-epochs', '2', '-switchAt', '1', '-switchTo', 'LBFGS'], 'switching to LBFGS after epoch 1'],
   ] as const) {
     test(`${name} trains above 90% on size small`, () => {
@@ -149,7 +150,8 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
       [['mnist', '-loss', 'hinge'], /Invalid value 'hinge' for -loss; expected one of nll, mse, margin/],
       [['mnist', '-dropout', '1'], /Invalid value '1' for -dropout; expected a probability in \[0, 1\)/],
       [['mnist', '-model', 'mlp', '-extraConv'], /-extraConv needs -model convnet/],
-      [['mnist', '-optimization', 'Adam'], /Invalid value 'Adam' for -optimization; expected one of SGD, ASGD, CG, LBFGS/],
+      [['mnist', '-optimization', 'Adam'], /Invalid value 'Adam' for -optimization; expected one of SGD, ASGD, CG, LBFGS, ADAGRAD, ADADELTA, ADAM, ADAMAX, ADAMW, RMSPROP, RPROP, NAG/],
+      [['mnist', '-optimization', 'NAG'], /-optimization NAG needs -momentum > 0 \(Torch7's nag refuses 0\), e.g. -momentum 0.9/],
       [['mnist', '-switchAt', '3'], /-switchAt N and -switchTo METHOD go together/],
       [['mnist', '-maxIter', '0'], /Invalid value '0' for -maxIter; expected an integer >= 1/],
       [['mnist', '-size', 'small', '-data', '/nonexistent'], /MNIST files not found in '\/nonexistent'/],
@@ -169,7 +171,7 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
   test('-help lists the doall.lua options with Torch7 defaults', () => {
     const r = cli('mnist', '-help');
     expect(r.status).toBe(0);
-    for (const line of ['-seed', '-learningRate   learning rate at t=0 [1e-3]', '-batchSize', '-type           type: double | float | cuda [double]', '-epochs']) {
+    for (const line of ['-seed', '-learningRate   learning rate at t=0 (RPROP: the initial step; ADADELTA has none) [1e-3]', '-optimization   optimization method: SGD | ASGD | CG | LBFGS | ADAGRAD | ADADELTA | ADAM | ADAMAX | ADAMW | RMSPROP | RPROP | NAG [SGD]', '-batchSize', '-type           type: double | float | cuda [double]', '-epochs']) {
       expect(r.stdout).toContain(line);
     }
   });

@@ -135,7 +135,7 @@ const SITES: Site[] = [
   { name: 'nn.load', args: () => [modelFile], call: (f) => nn.load(f as string), files: [0] },
   { name: 'models.mnistModel', args: () => ['linear', {}], call: (k, o) => t.models.mnistModel(k as never, o as never) },
   // optimizers, in the closure form
-  ...(['sgd', 'lbfgs', 'asgd', 'cg', 'adagrad'] as const).map((method) => ({
+  ...(['sgd', 'lbfgs', 'asgd', 'cg', 'adagrad', 'adadelta', 'adam', 'adamax', 'adamw', 'rmsprop', 'rprop', 'nag'] as const).map((method) => ({
     name: `optim.${method}`,
     args: () => [quadratic, f64([1, -1]), {}, {}],
     call: (f: unknown, x: unknown, c: unknown, s: unknown) => (optim[method] as (...a: unknown[]) => unknown)(f, x, c, s),

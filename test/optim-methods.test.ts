@@ -158,6 +158,13 @@ describe('optimizers in the native training loop', () => {
     ['cg', { maxIter: 2 }],
     ['asgd', { eta0: 0.1, t0: 2 }],
     ['adagrad', { learningRate: 0.1, learningRateDecay: 0.01, weightDecay: 1e-3 }],
+    ['adadelta', { rho: 0.8, weightDecay: 1e-3 }],
+    ['adam', { learningRate: 0.05, learningRateDecay: 0.01, weightDecay: 1e-3 }],
+    ['adamax', { learningRate: 0.05 }],
+    ['adamw', { learningRate: 0.05, weightDecay: 0.1 }],
+    ['rmsprop', { learningRate: 0.01, initialMean: 1 }],
+    ['rprop', { stepsize: 0.01, niter: 2 }],
+    ['nag', { learningRate: 0.05, learningRateDecay: 0.01, momentum: 0.8 }],
   ] as const) {
     test(`${method}: the native loop and the closure form give the same numbers`, async () => {
       manualSeed(3);
@@ -183,7 +190,7 @@ describe('optimizers in the native training loop', () => {
           return [f, gb];
         };
         if (method === 'asgd') average = optim.asgd(feval, pb, { ...config }, state)[2];
-        else optim[method](feval, pb, { ...config }, state);
+        else (optim[method] as (f: optim.Feval, x: Tensor, c: object, s: object) => unknown)(feval, pb, { ...config }, state);
       }
       arr(pa).forEach((v, i) => expect(v).toBeCloseTo(arr(pb)[i], 10));
       if (method === 'asgd') {

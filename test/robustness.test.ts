@@ -62,9 +62,9 @@ describe('optimizers never loop forever and never write NaN into x silently', ()
     }
   });
 
-  test('a NaN or Inf gradient is an error naming it, and x is left as it was (sgd, lbfgs, asgd, cg, adagrad)', () => {
+  test('a NaN or Inf gradient is an error naming it, and x is left as it was (every method)', () => {
     const bad = { NaN: nanVector(2), Inf: f64([Infinity, 1]) };
-    for (const method of ['sgd', 'lbfgs', 'asgd', 'cg', 'adagrad'] as const) {
+    for (const method of ['sgd', 'lbfgs', 'asgd', 'cg', 'adagrad', 'adadelta', 'adam', 'adamax', 'adamw', 'rmsprop', 'rprop', 'nag'] as const) {
       for (const [name, g] of Object.entries(bad)) {
         const x = f64([1, 2]);
         const config = method === 'lbfgs' || method === 'cg' ? { maxIter: 3 } : {};

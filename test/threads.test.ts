@@ -34,3 +34,16 @@ test('a batch-1 pass with 2 threads does not thrash: few voluntary context switc
   expect(threads).toBe(2);
   expect(perSample).toBeLessThan(10);
 });
+
+test('thread counts outside 1..4096 are refused in TypeScript and in the addon (2^53 once became 0 and aborted a pass)', () => {
+  const t = require('../lib');
+  const { native } = require('../lib/native');
+  const before = t.getNumThreads();
+  for (const bad of [0, -1, 1.5, 2 ** 53, 4097]) {
+    expect(() => t.setNumThreads(bad)).toThrow(/Expected an integer from 1 to 4096 for thread count/);
+  }
+  for (const bad of [0, -1, 2 ** 53, 2 ** 32]) {
+    expect(() => native().setNumThreads(bad)).toThrow(/expected a thread count from 1 to 4096, got/);
+  }
+  expect(t.getNumThreads()).toBe(before);
+});

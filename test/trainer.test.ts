@@ -99,7 +99,7 @@ describe('Trainer on real MNIST', () => {
     const model = convnet().float();
     expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 0 })).toThrow(/Expected an integer >= 1 for batchSize but received 0/);
     expect(() => new Trainer({ model, criterion: {} as never })).toThrow(/for Trainer criterion/);
-    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'adam' as 'sgd' } })).toThrow(/Expected 'sgd', 'lbfgs', 'asgd', 'cg' or 'adagrad' for optimizer method but received 'adam'/);
+    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'adams' as 'sgd' } })).toThrow(/Expected 'sgd', 'lbfgs', 'asgd', 'cg', 'adagrad', 'adadelta', 'adam', 'adamax', 'adamw', 'rmsprop', 'rprop' or 'nag' for optimizer method but received 'adams'/);
     expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'sgd', config: { learningRate: -1 } } })).toThrow(/learningRate/);
     const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 10 });
     await expect(trainer.trainEpoch({ inputs: mnist.train.inputs, targets: mnist.test.targets })).rejects.toThrow(/6000 inputs but 1000 targets/);

@@ -13,7 +13,7 @@ import { runSeries, writeAccuracyFigure } from '../plot';
 import { TorchError } from '../errors';
 import { OptimizerSpec, Progress, Trainer } from '../train/Trainer';
 import { countParameters, mnistCriterion, mnistModel } from '../models/mnist';
-import { MnistCliOptions } from './options';
+import { CliOptimization, MnistCliOptions } from './options';
 
 /** Torch7's class names for this study (copied from SVHN: label k+1 is digit k, printed '1'..'9','0'). */
 export const TORCH7_CLASSES = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
@@ -51,8 +51,9 @@ function progressReporter(quiet: boolean) {
   };
 }
 
-/** 4_train.lua's optimState for each -optimization. */
-export function torch7Optimizer(method: MnistCliOptions['optimization'], opt: MnistCliOptions, trainSize: number): OptimizerSpec {
+/** 4_train.lua's optimState for each of its -optimization methods; the others take -learningRate and -weightDecay. */
+export function torch7Optimizer(method: CliOptimization, opt: MnistCliOptions, trainSize: number): OptimizerSpec {
+  const rates = { learningRate: opt.learningRate, weightDecay: opt.weightDecay };
   switch (method) {
     case 'SGD':
       // learningRateDecay is hard-wired to 1e-7 in 4_train.lua
@@ -64,6 +65,23 @@ export function torch7Optimizer(method: MnistCliOptions['optimization'], opt: Mn
       return { method: 'cg', config: { maxIter: opt.maxIter } };
     case 'LBFGS':
       return { method: 'lbfgs', config: { learningRate: opt.learningRate, maxIter: opt.maxIter, nCorrection: 10 } };
+    case 'ADAGRAD':
+      return { method: 'adagrad', config: rates };
+    case 'ADADELTA':
+      return { method: 'adadelta', config: { weightDecay: opt.weightDecay } };
+    case 'ADAM':
+      return { method: 'adam', config: rates };
+    case 'ADAMAX':
+      return { method: 'adamax', config: rates };
+    case 'ADAMW':
+      return { method: 'adamw', config: rates };
+    case 'RMSPROP':
+      return { method: 'rmsprop', config: rates };
+    case 'RPROP':
+      return { method: 'rprop', config: { stepsize: opt.learningRate } };
+    case 'NAG':
+      if (!(opt.momentum > 0)) throw new TorchError('-optimization NAG needs -momentum > 0 (Torch7\'s nag refuses 0), e.g. -momentum 0.9');
+      return { method: 'nag', config: { ...rates, momentum: opt.momentum } };
   }
 }
 

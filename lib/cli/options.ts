@@ -13,9 +13,9 @@ export interface MnistCliOptions {
   loss: 'nll' | 'mse' | 'margin';
   save: string;
   plot: boolean;
-  optimization: 'SGD' | 'ASGD' | 'CG' | 'LBFGS';
+  optimization: CliOptimization;
   switchAt: number;
-  switchTo?: 'SGD' | 'ASGD' | 'CG' | 'LBFGS';
+  switchTo?: CliOptimization;
   learningRate: number;
   batchSize: number;
   weightDecay: number;
@@ -36,6 +36,10 @@ export interface MnistCliOptions {
   quiet: boolean;
 }
 
+/** 4_train.lua's four methods, then the rest of Torch7's optim (and PyTorch's AdamW), as -optimization names. */
+export const CLI_OPTIMIZATIONS = ['SGD', 'ASGD', 'CG', 'LBFGS', 'ADAGRAD', 'ADADELTA', 'ADAM', 'ADAMAX', 'ADAMW', 'RMSPROP', 'RPROP', 'NAG'] as const;
+export type CliOptimization = (typeof CLI_OPTIMIZATIONS)[number];
+
 interface Spec {
   kind: 'int' | 'number' | 'string' | 'boolean';
   default: string | boolean;
@@ -52,13 +56,13 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   loss: { kind: 'string', default: 'nll', help: 'type of loss function to minimize: nll | mse | margin', choices: ['nll', 'mse', 'margin'] },
   save: { kind: 'string', default: 'results', help: 'subdirectory to save/log experiments in' },
   plot: { kind: 'boolean', default: false, help: 'write <save>/accuracy.svg and .png after every epoch' },
-  optimization: { kind: 'string', default: 'SGD', help: 'optimization method: SGD | ASGD | CG | LBFGS', choices: ['SGD', 'ASGD', 'CG', 'LBFGS'] },
+  optimization: { kind: 'string', default: 'SGD', help: `optimization method: ${CLI_OPTIMIZATIONS.join(' | ')}`, choices: [...CLI_OPTIMIZATIONS] },
   switchAt: { kind: 'int', default: '0', help: 'switch optimizer after this many epochs (0 = never)', min: 0 },
-  switchTo: { kind: 'string', default: '', help: 'the optimizer to switch to: SGD | ASGD | CG | LBFGS', choices: ['', 'SGD', 'ASGD', 'CG', 'LBFGS'] },
-  learningRate: { kind: 'number', default: '1e-3', help: 'learning rate at t=0', min: 0 },
+  switchTo: { kind: 'string', default: '', help: 'the optimizer to switch to (as -optimization)', choices: ['', ...CLI_OPTIMIZATIONS] },
+  learningRate: { kind: 'number', default: '1e-3', help: 'learning rate at t=0 (RPROP: the initial step; ADADELTA has none)', min: 0 },
   batchSize: { kind: 'int', default: '1', help: 'mini-batch size (1 = pure stochastic)', min: 1 },
-  weightDecay: { kind: 'number', default: '0', help: 'weight decay (SGD only)', min: 0 },
-  momentum: { kind: 'number', default: '0', help: 'momentum (SGD only)', min: 0 },
+  weightDecay: { kind: 'number', default: '0', help: 'weight decay (not ASGD, CG, LBFGS, RPROP)', min: 0 },
+  momentum: { kind: 'number', default: '0', help: 'momentum (SGD; NAG needs > 0)', min: 0 },
   t0: { kind: 'number', default: '1', help: 'start averaging at t0 (ASGD only), in nb of epochs', min: 0 },
   maxIter: { kind: 'int', default: '2', help: 'maximum nb of iterations for CG and LBFGS', min: 1 },
   type: { kind: 'string', default: 'double', help: 'type: double | float | cuda', choices: ['double', 'float', 'cuda'] },

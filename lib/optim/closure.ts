@@ -1,5 +1,5 @@
 /**
- * Torch7's closure form: optim.sgd / lbfgs / asgd / cg(feval, x, config, state). The algorithms run
+ * Torch7's closure form: optim.sgd / lbfgs / asgd / cg / adam / …(feval, x, config, state). The algorithms run
  * natively (the same C++ as in the Trainer's loop) and call feval synchronously whenever they need
  * f(x) and df/dx. `state` (default: `config`, as Torch7) keeps the native state between calls; its
  * scalars (evalCounter, nIter, t, …) are mirrored into it after each call, and its tensors (sgd's
@@ -10,7 +10,23 @@ import { TorchError } from '../errors';
 import { NativeOptimizer, NativeTensor, native } from '../native';
 import { Tensor, checkTensor } from '../tensor';
 import { invalid } from '../validate';
-import { AdagradConfig, AsgdConfig, CgConfig, LbfgsConfig, OptimMethodName, SgdConfig, completeConfig } from './configs';
+import {
+  AdadeltaConfig,
+  AdagradConfig,
+  AdamConfig,
+  AdamaxConfig,
+  AdamWConfig,
+  AsgdConfig,
+  CgConfig,
+  LbfgsConfig,
+  NagConfig,
+  OptimConfigs,
+  OptimMethodName,
+  RmspropConfig,
+  RpropConfig,
+  SgdConfig,
+  completeConfig,
+} from './configs';
 
 /** A Torch7 closure: returns f(x) and df/dx at x. */
 export type Feval = (x: Tensor) => [number, Tensor];
@@ -122,8 +138,40 @@ export function cg(feval: Feval, x: Tensor, config: CgConfig = {}, state: Method
   return [x, r.fs, r.evaluations];
 }
 
-/** Torch7's optim.adagrad: returns [x, [f(x)]]; the state keeps evalCounter and paramVariance (Σ g²). */
-export function adagrad(feval: Feval, x: Tensor, config: AdagradConfig = {}, state: MethodState = config as MethodState): [Tensor, number[]] {
-  const r = run('adagrad', feval, x, config, state);
-  return [x, r.fs];
+/** A method that evaluates feval once per call (rprop: niter times) and returns [x, [f(x) before the update]]. */
+export type OneStep<C> = (feval: Feval, x: Tensor, config?: C, state?: MethodState) => [Tensor, number[]];
+
+function oneStep<M extends OptimMethodName>(method: M): OneStep<OptimConfigs[M]> {
+  return (feval, x, config = {}, state = config as MethodState) => [x, run(method, feval, x, config, state).fs];
 }
+
+/** Torch7's optim.adagrad: the state keeps evalCounter and paramVariance (Σ g²). */
+export const adagrad: OneStep<AdagradConfig> = oneStep('adagrad');
+
+/** Torch7's optim.adadelta (no learning rate); the state keeps evalCounter, paramVariance and accDelta. */
+export const adadelta: OneStep<AdadeltaConfig> = oneStep('adadelta');
+
+/**
+ * Torch7's optim.adam; the state keeps t and the moments m and v. As Torch7, ε is added to sqrt(v)
+ * before the bias correction (PyTorch adds it after); the two agree when ε is negligible.
+ */
+export const adam: OneStep<AdamConfig> = oneStep('adam');
+
+/** Torch7's optim.adamax (Adam with the infinity norm); the state keeps t, m and u. */
+export const adamax: OneStep<AdamaxConfig> = oneStep('adamax');
+
+/** PyTorch's AdamW (decoupled weight decay, PyTorch's defaults); the state keeps t, m and v. */
+export const adamw: OneStep<AdamWConfig> = oneStep('adamw');
+
+/** Torch7's optim.rmsprop; the state keeps the mean square m. */
+export const rmsprop: OneStep<RmspropConfig> = oneStep('rmsprop');
+
+/**
+ * Torch7's optim.rprop: niter evaluations per call, returning their f values; the state keeps the
+ * previous gradient (delta) and the per-component steps (stepsize). As Torch7, it zeroes the
+ * gradient's components whose sign flipped, in the tensor feval returned.
+ */
+export const rprop: OneStep<RpropConfig> = oneStep('rprop');
+
+/** Torch7's optim.nag (Nesterov, Sutskever's form: x is the look-ahead point); the state keeps evalCounter and dfdx. */
+export const nag: OneStep<NagConfig> = oneStep('nag');

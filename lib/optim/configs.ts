@@ -34,6 +34,102 @@ export interface AdagradConfig {
   weightDecay?: number;
 }
 
+/** Torch7's optim.adam config. */
+export interface AdamConfig {
+  /** Default 1e-3. */
+  learningRate?: number;
+  /** lr / (1 + t·decay), t = calls so far. Default 0. */
+  learningRateDecay?: number;
+  /** First-moment coefficient, in [0, 1). Default 0.9. */
+  beta1?: number;
+  /** Second-moment coefficient, in [0, 1). Default 0.999. */
+  beta2?: number;
+  /** Added to sqrt(v) before the bias correction (Torch7; PyTorch adds it after). Default 1e-8. */
+  epsilon?: number;
+  /** Added to the gradient in place (L2). Default 0. */
+  weightDecay?: number;
+}
+
+/** PyTorch's torch.optim.AdamW config (Torch7 had none): decoupled weight decay. */
+export interface AdamWConfig {
+  /** Default 1e-3. */
+  learningRate?: number;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Added to the bias-corrected sqrt(v), as PyTorch. Default 1e-8. */
+  epsilon?: number;
+  /** x ← x·(1 − lr·weightDecay) each step. Default 1e-2 (PyTorch's). */
+  weightDecay?: number;
+}
+
+/** Torch7's optim.adamax config. */
+export interface AdamaxConfig {
+  /** Default 2e-3. */
+  learningRate?: number;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Added to |g| (Torch7's default 1e-38; PyTorch's 1e-8). */
+  epsilon?: number;
+  /** Added to the gradient in place. Default 0. */
+  weightDecay?: number;
+}
+
+/** Torch7's optim.adadelta config (no learning rate: PyTorch's lr = 1). */
+export interface AdadeltaConfig {
+  /** Interpolation coefficient, in [0, 1]. Default 0.9. */
+  rho?: number;
+  /** Default 1e-6. */
+  eps?: number;
+  /** Added to the gradient in place. Default 0. */
+  weightDecay?: number;
+}
+
+/** Torch7's optim.rmsprop config. */
+export interface RmspropConfig {
+  /** Default 1e-2. */
+  learningRate?: number;
+  /** Smoothing constant, in [0, 1]. Default 0.99. */
+  alpha?: number;
+  /** Added to sqrt(m). Default 1e-8. */
+  epsilon?: number;
+  /** Added to the gradient in place. Default 0. */
+  weightDecay?: number;
+  /** The mean square's starting value. Default 0. */
+  initialMean?: number;
+}
+
+/** Torch7's optim.rprop config. */
+export interface RpropConfig {
+  /** Initial step of every component. Default 0.1 (PyTorch's lr: 0.01). */
+  stepsize?: number;
+  /** Growth factor, > 1. Default 1.2. */
+  etaplus?: number;
+  /** Shrink factor, in (0, 1). Default 0.5. */
+  etaminus?: number;
+  /** Default 50. */
+  stepsizemax?: number;
+  /** Default 1e-6. */
+  stepsizemin?: number;
+  /** Evaluations per call. Default 1. */
+  niter?: number;
+}
+
+/** Torch7's optim.nag config (Nesterov's accelerated gradient, Sutskever's form). */
+export interface NagConfig {
+  /** Default 1e-3. */
+  learningRate?: number;
+  /** lr / (1 + k·decay), k = calls so far. Default 0. */
+  learningRateDecay?: number;
+  /** Added to the gradient in place. Default 0. */
+  weightDecay?: number;
+  /** Must be > 0. Default 0.9. */
+  momentum?: number;
+}
+
 /** Torch7's optim.lbfgs config. */
 export interface LbfgsConfig {
   /** Iterations per call (default 20). */
@@ -88,6 +184,13 @@ export interface OptimConfigs {
   asgd: AsgdConfig;
   cg: CgConfig;
   adagrad: AdagradConfig;
+  adadelta: AdadeltaConfig;
+  adam: AdamConfig;
+  adamax: AdamaxConfig;
+  adamw: AdamWConfig;
+  rmsprop: RmspropConfig;
+  rprop: RpropConfig;
+  nag: NagConfig;
 }
 export type OptimMethodName = keyof OptimConfigs;
 
@@ -95,9 +198,17 @@ type Complete = Record<string, number | boolean>;
 interface Rule {
   /** Torch7's default, or a function of the options read before it. */
   default: number | boolean | ((c: Complete) => number);
-  kind: 'number' | 'positive' | 'integer' | 'boolean';
+  /** 'fraction': in [0, 1). */
+  kind: 'number' | 'positive' | 'fraction' | 'integer' | 'boolean';
   min?: number;
+  max?: number;
 }
+
+/** Shared rules: Torch7's rates, decays and moment coefficients. */
+const rate = (value: number): Rule => ({ default: value, kind: 'number', min: 0 });
+const positive = (value: number): Rule => ({ default: value, kind: 'positive' });
+const fraction = (value: number): Rule => ({ default: value, kind: 'fraction' });
+const unit = (value: number): Rule => ({ default: value, kind: 'number', min: 0, max: 1 });
 
 const METHODS: { [M in OptimMethodName]: { options: Record<keyof OptimConfigs[M], Rule>; check?: (c: Complete) => void } } = {
   sgd: {
@@ -146,11 +257,44 @@ const METHODS: { [M in OptimMethodName]: { options: Record<keyof OptimConfigs[M]
     },
   },
   adagrad: {
+    options: { learningRate: rate(1e-3), learningRateDecay: rate(0), weightDecay: rate(0) },
+  },
+  adadelta: {
+    options: { rho: unit(0.9), eps: positive(1e-6), weightDecay: rate(0) },
+  },
+  adam: {
+    options: { learningRate: rate(1e-3), learningRateDecay: rate(0), beta1: fraction(0.9), beta2: fraction(0.999), epsilon: positive(1e-8), weightDecay: rate(0) },
+  },
+  adamax: {
+    options: { learningRate: rate(2e-3), beta1: fraction(0.9), beta2: fraction(0.999), epsilon: positive(1e-38), weightDecay: rate(0) },
+  },
+  adamw: {
+    options: { learningRate: rate(1e-3), beta1: fraction(0.9), beta2: fraction(0.999), epsilon: positive(1e-8), weightDecay: rate(1e-2) },
+  },
+  rmsprop: {
+    options: { learningRate: rate(1e-2), alpha: unit(0.99), epsilon: positive(1e-8), weightDecay: rate(0), initialMean: rate(0) },
+  },
+  rprop: {
     options: {
-      learningRate: { default: 1e-3, kind: 'number', min: 0 },
-      learningRateDecay: { default: 0, kind: 'number', min: 0 },
-      weightDecay: { default: 0, kind: 'number', min: 0 },
+      stepsize: positive(0.1),
+      etaplus: positive(1.2),
+      etaminus: positive(0.5),
+      stepsizemax: positive(50),
+      stepsizemin: rate(1e-6),
+      niter: { default: 1, kind: 'integer', min: 1 },
     },
+    check(c) {
+      if (!((c.etaplus as number) > 1 && (c.etaminus as number) < 1)) {
+        throw new TorchError(`optim.rprop: expected etaminus < 1 < etaplus (got etaminus ${c.etaminus}, etaplus ${c.etaplus})`);
+      }
+      if ((c.stepsizemin as number) > (c.stepsizemax as number)) {
+        throw new TorchError(`optim.rprop: expected stepsizemin <= stepsizemax (got ${c.stepsizemin} and ${c.stepsizemax})`);
+      }
+    },
+  },
+  nag: {
+    // Torch7 refuses momentum <= 0 ('Momentum must be positive for Nesterov Accelerated Gradient')
+    options: { learningRate: rate(1e-3), learningRateDecay: rate(0), weightDecay: rate(0), momentum: positive(0.9) },
   },
 };
 
@@ -198,7 +342,10 @@ export function completeConfig(method: OptimMethodName, config: unknown, ignore:
     else if (rule.kind === 'positive') {
       if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) invalid('a number > 0', key, value);
       c[key] = value;
-    } else c[key] = checkNumber(value, key, { min: rule.min });
+    } else if (rule.kind === 'fraction') {
+      if (typeof value !== 'number' || !(value >= 0 && value < 1)) invalid('a number >= 0 and < 1', key, value);
+      c[key] = value;
+    } else c[key] = checkNumber(value, key, { min: rule.min, max: rule.max });
   }
   check?.(c);
   return c;

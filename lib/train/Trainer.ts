@@ -198,7 +198,7 @@ export class Trainer {
     return this.#params;
   }
 
-  /** The native optimizer's Torch7 scalar state: evalCounter for sgd; nIter, funcEval, t for lbfgs; t, eta_t, mu_t for asgd. */
+  /** The native optimizer's Torch7 scalar state: evalCounter (sgd, adagrad, adadelta, nag), nIter, funcEval, t (lbfgs), t, eta_t, mu_t (asgd), t (adam, adamax, adamw). */
   optimizerState(): Record<string, number> {
     if (this.#running) throw new TorchError('optimizerState: a pass is running; await it first');
     return native().optimizerState(this.#optimizer);
