@@ -102,6 +102,7 @@ export interface NativeBinding {
   gradcheckCompare(x: NativeTensor, analytic: NativeTensor, eps: number, objective: () => number): GradcheckEntry;
   rotate(images: NativeTensor, angles: NativeTensor, mode: string): NativeTensor;
   augment(images: NativeTensor, augmentations: { kind: string; std: number; mode?: string }[]): NativeTensor;
+  scheduleFactor(schedule: Record<string, unknown>, index: number): number;
   // files
   encodeArchive(json: string, tensors: NativeTensor[]): Uint8Array;
   decodeArchive(bytes: Uint8Array): { json: string; tensors: NativeTensor[]; checksummed: boolean };
@@ -148,11 +149,17 @@ export interface NativePassOptions {
   shuffle: boolean;
   dtype: DTypeName;
   device: string;
+  /** Training: the learning rate's factor, and a per-step schedule from firstStep. */
+  rateScale?: number;
+  schedule?: Record<string, unknown>;
+  firstStep?: number;
 }
 export interface NativePassResult {
   confusion: NativeTensor;
   loss: number;
   samples: number;
+  /** Optimizer steps taken. */
+  steps: number;
   seconds: number;
   aborted: boolean;
 }

@@ -32,6 +32,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerOptimApi(env, exports);
   registerTrainPass(env, exports);
   registerTrainAugment(env, exports);
+  registerTrainSchedule(env, exports);
   return exports;
 }
 

@@ -17,4 +17,5 @@ void registerNnGradcheck(Napi::Env env, Napi::Object exports);   // nn_gradcheck
 void registerOptimApi(Napi::Env env, Napi::Object exports);      // optim_api.cc
 void registerTrainPass(Napi::Env env, Napi::Object exports);     // train_pass.cc
 void registerTrainAugment(Napi::Env env, Napi::Object exports);  // train_augment.cc
+void registerTrainSchedule(Napi::Env env, Napi::Object exports);  // train_schedule.cc
 }  // namespace nodetorch

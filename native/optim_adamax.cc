@@ -18,7 +18,7 @@ struct Adamax : GradientMethod {
     counter += 1;
     m.mul_(beta1).add_(g, 1 - beta1);
     at::maximum_out(u, u.mul_(option("beta2")), g.abs().add_(option("epsilon")));
-    x.addcdiv_(m, u, -option("learningRate") / (1 - std::pow(beta1, static_cast<double>(counter))));
+    x.addcdiv_(m, u, -learningRate() / (1 - std::pow(beta1, static_cast<double>(counter))));
   }
 };
 

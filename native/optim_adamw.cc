@@ -14,7 +14,7 @@ struct AdamW : GradientMethod {
   void update(at::Tensor& x, at::Tensor& g) override {
     if (!started()) createBuffers(g);
     at::Tensor &m = buffer(0), &v = buffer(1);
-    double rate = option("learningRate"), beta1 = option("beta1"), beta2 = option("beta2");
+    double rate = learningRate(), beta1 = option("beta1"), beta2 = option("beta2");
     counter += 1;
     double t = static_cast<double>(counter);
     x.mul_(1 - rate * option("weightDecay"));

@@ -182,7 +182,7 @@ struct Lbfgs : OptimMethod {
       fOld = f;
       double gtd = g.dot(d).item<double>();
       if (gtd > -tolX) break;
-      t = nIter == 1 ? std::min(1.0, 1 / g.abs().sum().item<double>()) * learningRate : learningRate;
+      t = nIter == 1 ? std::min(1.0, 1 / g.abs().sum().item<double>()) * learningRate * rateScale : learningRate * rateScale;
       int64_t lsEvals = 0;
       if (lineSearch) {
         // the search's own tolerance and iteration cap, as PyTorch's _strong_wolfe

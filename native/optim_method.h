@@ -37,6 +37,8 @@ struct OptimMethod {
   virtual void restore(const std::map<std::string, double>& scalars, const std::map<std::string, at::Tensor>& tensors) = 0;
 
   std::string name;              // set by createOptimMethod
+  // A schedule's factor on the learning rate (set by the Trainer's passes; 1 in the closure form).
+  double rateScale = 1;
   int64_t lastEvaluations = 0;   // evaluations made by the last step (Torch7's third return value)
   bool lastStoppedAtStart = false;  // the last step found x optimal before moving (lbfgs returns x, f_hist only)
 };
@@ -72,10 +74,10 @@ struct GradientMethod : OptimMethod {
     double decay = option("weightDecay");
     if (decay != 0) g.add_(x, decay);
   }
+  // The configured learning rate times the schedule's factor.
+  double learningRate() const { return option("learningRate") * rateScale; }
   // lr / (1 + counter·learningRateDecay), the counter read before this step counts.
-  double decayedRate() const {
-    return option("learningRate") / (1 + static_cast<double>(counter) * option("learningRateDecay"));
-  }
+  double decayedRate() const { return learningRate() / (1 + static_cast<double>(counter) * option("learningRateDecay")); }
   bool started() const { return !buffers.empty(); }
   // Creates every buffer like `like`, filled with `value`.
   void createBuffers(const at::Tensor& like, double value = 0) {

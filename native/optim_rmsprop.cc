@@ -16,7 +16,7 @@ struct Rmsprop : GradientMethod {
     double alpha = option("alpha");
     at::Tensor& m = buffer();
     m.mul_(alpha).addcmul_(g, g, 1 - alpha);
-    x.addcdiv_(g, m.sqrt().add_(option("epsilon")), -option("learningRate"));
+    x.addcdiv_(g, m.sqrt().add_(option("epsilon")), -learningRate());
   }
 };
 

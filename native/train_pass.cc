@@ -16,6 +16,7 @@
 
 #include "addon_runtime.h"
 #include "train_augment.h"
+#include "train_schedule.h"
 #include "boxed.h"
 #include "nn_module_api.h"
 #include "optim_api.h"
@@ -40,13 +41,18 @@ struct Job {
   int64_t batchSize = 1, classes = 10;
   bool train = true, shuffle = true;
   std::vector<Augmentation> augmentations;  // training passes only
+  // The learning rate's factor: rateScale (per-epoch schedules, ReduceLROnPlateau) times a per-step
+  // schedule's factor at firstStep + the steps taken so far.
+  double rateScale = 1;
+  Schedule schedule;
+  int64_t firstStep = 0;
   at::ScalarType dtype = at::kFloat;
   at::Device device = at::Device(at::kCPU);
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
   // outputs
   at::Tensor confusion;
   double lossSum = 0;
-  int64_t seen = 0;
+  int64_t seen = 0, steps = 0;
   double seconds = 0;
   bool aborted = false;
 };
@@ -128,7 +134,9 @@ void runBatches(Job& job, const Report& report) {
       }
     };
     if (job.train) {
+      job.optimizer->method->rateScale = job.rateScale * job.schedule.factor(job.firstStep + job.steps);
       job.optimizer->method->step(feval, job.params);
+      job.steps += 1;
     } else {
       at::Tensor output = job.model->forward(x);
       if (output.dim() == 1) output = output.unsqueeze(0);
@@ -225,6 +233,7 @@ class PassRunner {
         result.Set("confusion", wrapTensor(env_, job_->confusion));
         result.Set("loss", Napi::Number::New(env_, job_->seen > 0 ? job_->lossSum / static_cast<double>(job_->seen) : 0));
         result.Set("samples", Napi::Number::New(env_, static_cast<double>(job_->seen)));
+        result.Set("steps", Napi::Number::New(env_, static_cast<double>(job_->steps)));
         result.Set("seconds", Napi::Number::New(env_, job_->seconds));
         result.Set("aborted", Napi::Boolean::New(env_, job_->aborted));
         deferred_.Resolve(result);
@@ -248,7 +257,8 @@ class PassRunner {
 };
 
 // runPass({ model, criterion, optimizer?, params?, grads?, inputs, targets, batchSize, classes,
-//           shuffle, dtype, device }, onProgress) → { promise, cancel }
+//           shuffle, dtype, device, and for training rateScale, schedule?, firstStep },
+//         onProgress) → { promise, cancel }
 Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) fail("expected (options, onProgress)");
@@ -269,6 +279,11 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Napi::Value optimizer = get("optimizer");
   job->train = get("train").ToBoolean().Value();
   job->augmentations = augmentationsFrom(get("augment"));
+  if (job->train) {
+    job->rateScale = get("rateScale").As<Napi::Number>().DoubleValue();
+    job->schedule = scheduleFrom(get("schedule"));
+    job->firstStep = get("firstStep").As<Napi::Number>().Int64Value();
+  }
   if (!optimizer.IsUndefined() && !optimizer.IsNull()) {
     job->optimizer = optimizerFromValue(env, optimizer);
     if (job->optimizer == nullptr) fail("expected a native optimizer");

@@ -68,6 +68,15 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     });
   }
 
+  test('-lrSchedule step:stepSize=1,gamma=0.5 halves the rate every epoch, and the epoch lines say so', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
+    const r = cli('mnist', '-size', 'small', '-epochs', '2', '-type', 'float', '-model', 'linear', '-batchSize', '50', '-learningRate', '0.2', '-lrSchedule', 'step:stepSize=1,gamma=0.5', '-save', dir, '-quiet');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('==> learning-rate schedule: {"kind":"step","stepSize":1,"gamma":0.5,"per":"epoch"}');
+    expect(r.stdout).toContain('==> epoch # 1 [batchSize = 50, learningRate = 0.2000]');
+    expect(r.stdout).toContain('==> epoch # 2 [batchSize = 50, learningRate = 0.1000]');
+  });
+
   test('nodetorch predict writes result.lua-style predictions.csv from the saved model and prints its accuracy', () => {
     const output = path.join(save, 'predictions.csv');
     const r = cli('predict', '-model', path.join(save, 'model.net.1'), '-output', output);
@@ -152,6 +161,8 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
       [['mnist', '-model', 'mlp', '-extraConv'], /-extraConv needs -model convnet/],
       [['mnist', '-optimization', 'Adam'], /Invalid value 'Adam' for -optimization; expected one of SGD, ASGD, CG, LBFGS, ADAGRAD, ADADELTA, ADAM, ADAMAX, ADAMW, RMSPROP, RPROP, NAG/],
       [['mnist', '-optimization', 'NAG'], /-optimization NAG needs -momentum > 0 \(Torch7's nag refuses 0\), e.g. -momentum 0.9/],
+      [['mnist', '-lrSchedule', 'cosine:total=0'], /-lrSchedule 'cosine:total=0': Expected an integer >= 1 for schedule total but received 0/],
+      [['mnist', '-lrSchedule', 'step:stepSize'], /-lrSchedule: expected key=value, got 'stepSize' in 'step:stepSize'/],
       [['mnist', '-switchAt', '3'], /-switchAt N and -switchTo METHOD go together/],
       [['mnist', '-maxIter', '0'], /Invalid value '0' for -maxIter; expected an integer >= 1/],
       [['mnist', '-size', 'small', '-data', '/nonexistent'], /MNIST files not found in '\/nonexistent'/],

@@ -158,7 +158,24 @@ const SITES: Site[] = [
   { name: 'Trainer.test', args: () => { const d = dataset(); return [trainer(), d.inputs, d.targets]; }, call: (tr, x, y) => (tr as t.Trainer).test({ inputs: x, targets: y } as never) },
   // epochs is left out: a huge epoch count is valid, and would train for ever
   { name: 'Trainer.fit', args: () => [trainer(), dataset(), undefined, undefined, undefined], call: (tr, d, save, signal, onEpoch) => (tr as t.Trainer).fit({ train: d, epochs: 1, save, signal, onEpoch } as never), files: [2] },
-  { name: 'Trainer.setOptimizer', args: () => [trainer(), { method: 'lbfgs', config: { maxIter: 2 } }], call: (tr, s) => (tr as t.Trainer).setOptimizer(s as never) },
+  { name: 'Trainer.setOptimizer', args: () => [trainer(), { method: 'lbfgs', config: { maxIter: 2 } }, { keepState: true }], call: (tr, s, o) => (tr as t.Trainer).setOptimizer(s as never, o as never) },
+  {
+    name: 'Trainer schedule',
+    args: () => ['cosine', 10, 2, 0.1, 'step'],
+    call: (kind, total, warmup, warmupFactor, per) => new t.Trainer({ model: classifier(), criterion: new nn.ClassNLLCriterion(), classes: 3, schedule: { kind, total, warmup, warmupFactor, per } } as never),
+  },
+  {
+    name: 'Trainer plateau schedule',
+    args: () => ['testLoss', 0.5, 2, 1e-3],
+    call: (metric, factor, patience, threshold) =>
+      new t.Trainer({ model: classifier(), criterion: new nn.ClassNLLCriterion(), classes: 3, schedule: { kind: 'plateau', metric, factor, patience, threshold } } as never),
+  },
+  {
+    name: 'Trainer multistep schedule',
+    args: () => [[2, 5], 0.1, 'epoch'],
+    call: (milestones, gamma, per) => new t.Trainer({ model: classifier(), criterion: new nn.ClassNLLCriterion(), classes: 3, schedule: { kind: 'multistep', milestones, gamma, per } } as never),
+  },
+  { name: 'Trainer.stepSchedule', args: () => [trainer(), { testLoss: 1 }], call: (tr, m) => (tr as t.Trainer).stepSchedule(m as never) },
   { name: 'Trainer.saveCheckpoint', args: () => [trainer(), checkpointFile], call: (tr, f) => (tr as t.Trainer).saveCheckpoint(f as string), files: [1] },
   { name: 'Trainer.loadCheckpoint', args: () => [trainer(), checkpointFile], call: (tr, f) => (tr as t.Trainer).loadCheckpoint(f as string), files: [1] },
 ];

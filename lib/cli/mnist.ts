@@ -14,6 +14,7 @@ import { TorchError } from '../errors';
 import { OptimizerSpec, Progress, Trainer } from '../train/Trainer';
 import { countParameters, mnistCriterion, mnistModel } from '../models/mnist';
 import { CliOptimization, MnistCliOptions } from './options';
+import { parseScheduleOption } from './schedule-option';
 
 /** Torch7's class names for this study (copied from SVHN: label k+1 is digit k, printed '1'..'9','0'). */
 export const TORCH7_CLASSES = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
@@ -90,6 +91,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     const why = cuda.isBuilt() ? 'no GPU is visible to this CUDA LibTorch' : 'this LibTorch was built without CUDA';
     throw new TorchError(`-type cuda: CUDA is not available: ${why}; use -type float or -type double`);
   }
+  const schedule = opt.lrSchedule === undefined ? undefined : parseScheduleOption(opt.lrSchedule);
   setNumThreads(opt.threads);
   manualSeed(opt.seed);
   const say = (s: string) => console.log(s);
@@ -114,6 +116,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     batchSize: opt.batchSize,
     classNames: TORCH7_CLASSES,
     optimizer: torch7Optimizer(opt.optimization, opt, data.train.size),
+    ...(schedule ? { schedule } : {}),
     // 4_train.lua rotated each normalised training sample by θ ~ N(0, σ²) (nearest neighbour)
     augment: [augment.rotate({ std: opt.rotate }), augment.noise({ std: opt.noise })].filter((a) => a.std > 0),
   });
@@ -123,6 +126,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   }
   if (opt.rotate > 0 || opt.noise > 0) say(`==> augmentation: rotation σ = ${opt.rotate} rad, noise σ = ${opt.noise}`);
   say(`==> optimizer: ${opt.optimization}${opt.switchTo ? `, switching to ${opt.switchTo} after epoch ${opt.switchAt}` : ''}`);
+  if (schedule) say(`==> learning-rate schedule: ${JSON.stringify(schedule)}`);
 
   const progress = progressReporter(opt.quiet);
   const testAccuracy: number[] = [];
@@ -136,9 +140,9 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
       ...(opt.switchTo ? { switchAt: opt.switchAt, switchTo: torch7Optimizer(opt.switchTo, opt, data.train.size) } : {}),
       signal,
       onProgress: (p) => progress.update(p),
-      onEpoch: async ({ epoch, train, test }) => {
+      onEpoch: async ({ epoch, learningRate, train, test }) => {
         progress.stop();
-        say(`==> epoch # ${epoch} [batchSize = ${opt.batchSize}]`);
+        say(`==> epoch # ${epoch} [batchSize = ${opt.batchSize}${learningRate === null ? '' : `, learningRate = ${learningRate.toPrecision(4)}`}]`);
         say(`==> time to learn 1 sample = ${train.msPerSample.toFixed(4)}ms`);
         if (!opt.quiet) say(train.confusion.toString());
         say(`==> time to test 1 sample = ${test!.msPerSample.toFixed(4)}ms`);

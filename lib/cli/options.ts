@@ -16,6 +16,8 @@ export interface MnistCliOptions {
   optimization: CliOptimization;
   switchAt: number;
   switchTo?: CliOptimization;
+  /** A learning-rate schedule, KIND[:key=value,…] (lib/cli/schedule-option.ts); none when unset. */
+  lrSchedule?: string;
   learningRate: number;
   batchSize: number;
   weightDecay: number;
@@ -59,6 +61,11 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   optimization: { kind: 'string', default: 'SGD', help: `optimization method: ${CLI_OPTIMIZATIONS.join(' | ')}`, choices: [...CLI_OPTIMIZATIONS] },
   switchAt: { kind: 'int', default: '0', help: 'switch optimizer after this many epochs (0 = never)', min: 0 },
   switchTo: { kind: 'string', default: '', help: 'the optimizer to switch to (as -optimization)', choices: ['', ...CLI_OPTIMIZATIONS] },
+  lrSchedule: {
+    kind: 'string',
+    default: '',
+    help: 'learning-rate schedule: step:stepSize=N[,gamma=0.1] | multistep:milestones=A/B[,gamma=0.1] | exponential:gamma=G | cosine:total=N[,warmup=W,warmupFactor=0,minRate=0] | plateau[:patience=10,factor=0.1,metric=testLoss]; add per=step to advance per minibatch',
+  },
   learningRate: { kind: 'number', default: '1e-3', help: 'learning rate at t=0 (RPROP: the initial step; ADADELTA has none)', min: 0 },
   batchSize: { kind: 'int', default: '1', help: 'mini-batch size (1 = pure stochastic)', min: 1 },
   weightDecay: { kind: 'number', default: '0', help: 'weight decay (not ASGD, CG, LBFGS, RPROP)', min: 0 },
@@ -133,6 +140,7 @@ export function parseMnistOptions(argv: string[]): MnistCliOptions {
   if (out.data === '') delete out.data;
   if (out.switchTo === '') delete out.switchTo;
   if (out.resume === '') delete out.resume;
+  if (out.lrSchedule === '') delete out.lrSchedule;
   if (((out.switchAt as number) > 0) !== (out.switchTo !== undefined)) throw new TorchError('-switchAt N and -switchTo METHOD go together');
   if ((out.dropout as number) >= 1) throw new TorchError(`Invalid value '${out.dropout}' for -dropout; expected a probability in [0, 1)`);
   return out as unknown as MnistCliOptions;

@@ -350,3 +350,8 @@ export function completeConfig(method: OptimMethodName, config: unknown, ignore:
   check?.(c);
   return c;
 }
+
+/** Whether `method` has a learningRate option (what a schedule scales). */
+export function hasLearningRate(method: OptimMethodName): boolean {
+  return 'learningRate' in METHODS[method].options;
+}

@@ -16,6 +16,7 @@ import { Tensor, checkTensor } from '../tensor';
 import { checkBoolean, checkFileName, checkInteger, checkKeys, invalid } from '../validate';
 import { removeStaleTemps } from '../util/atomic';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import { LrSchedule, PlateauMetric, ScheduleSpec } from './schedule';
 import { ConfusionMatrix, MAX_CLASSES } from './ConfusionMatrix';
 import { Logger } from './Logger';
 import { checkClassTargets } from './targets';
@@ -48,6 +49,12 @@ export interface TrainerOptions {
   shuffle?: boolean;
   /** Augmentations applied in order to every training minibatch, natively (e.g. [augment.rotate({ std: 0.2 })]). */
   augment?: Augmentation[];
+  /**
+   * A learning-rate schedule (PyTorch's StepLR, MultiStepLR, ExponentialLR, cosine with warm-up,
+   * ReduceLROnPlateau), a factor on the optimizer's learningRate per epoch or per step, applied
+   * inside the native loop and kept in checkpoints. Default none.
+   */
+  schedule?: ScheduleSpec;
   /** Batch size of test passes (default 100: much faster than 1000 on CPUs; the result equals Torch7's one-sample-at-a-time test). */
   testBatchSize?: number;
 }
@@ -74,6 +81,8 @@ export interface PassResult {
 
 export interface EpochResult {
   epoch: number;
+  /** The learning rate at the epoch's first step (null for methods without one: asgd, cg, adadelta, rprop). */
+  learningRate: number | null;
   train: PassResult;
   test?: PassResult;
 }
@@ -102,7 +111,7 @@ export interface FitOptions extends PassOptions {
   switchTo?: OptimizerSpec;
 }
 
-const OPTION_KEYS = ['model', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize', 'augment'];
+const OPTION_KEYS = ['model', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize', 'augment', 'schedule'];
 
 export class Trainer {
   readonly model: Module;
@@ -119,6 +128,7 @@ export class Trainer {
   readonly #grads: Tensor;
   #optimizer!: NativeOptimizer;
   #spec: OptimizerSpec = { method: 'sgd' };
+  #schedule: LrSchedule | null = null;
   #running = false;
 
   constructor(options: TrainerOptions) {
@@ -142,6 +152,7 @@ export class Trainer {
     }
     // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
     [this.#params, this.#grads] = this.model.getParameters();
+    if (options.schedule !== undefined) this.#schedule = new LrSchedule(options.schedule);
     this.setOptimizer(options.optimizer ?? { method: 'sgd' });
   }
 
@@ -151,12 +162,53 @@ export class Trainer {
   }
 
   /**
-   * Switches to a new optimizer (fresh state) for the following epochs, as the report did when it
-   * moved from SGD to L-BFGS mid-run.
+   * Switches to another optimizer or config for the following epochs, as the report did when it
+   * moved from SGD to L-BFGS mid-run. The same method keeps its state (momentum, moments, L-BFGS
+   * history…) unless `keepState` is false; another method starts fresh.
    */
-  setOptimizer(spec: OptimizerSpec): void {
+  setOptimizer(spec: OptimizerSpec, options: { keepState?: boolean } = {}): void {
     if (this.#running) throw new TorchError('setOptimizer: a pass is running; await it first');
-    [this.#optimizer, this.#spec] = createOptimizer(spec);
+    checkKeys(options, ['keepState'], 'setOptimizer options');
+    const keepState = checkBoolean(options.keepState ?? true, 'keepState');
+    const [optimizer, complete] = createOptimizer(spec);
+    this.#schedule?.checkMethod(complete.method);
+    if (keepState && this.#optimizer && complete.method === this.#spec.method) {
+      const tensors = native().optimizerTensors(this.#optimizer);
+      try {
+        native().optimizerRestore(optimizer, native().optimizerState(this.#optimizer), tensors);
+      } finally {
+        Object.values(tensors).forEach((t) => new Tensor(t).dispose());
+      }
+    }
+    [this.#optimizer, this.#spec] = [optimizer, complete];
+  }
+
+  /** The learning rate the next training step uses (the config's, times the schedule's factor), or null for methods without one. */
+  get learningRate(): number | null {
+    const base = this.#baseRate();
+    if (base === null) return null;
+    return this.#schedule ? base * this.#schedule.factor(this.epoch, base) : base;
+  }
+
+  /** The schedule's progress (steps taken; the plateau schedule's best metric and counters), or null without a schedule. */
+  get scheduleState(): LrSchedule['state'] | null {
+    return this.#schedule ? { ...this.#schedule.state } : null;
+  }
+
+  /**
+   * Gives ReduceLROnPlateau an epoch's metrics when training with trainEpoch/test rather than fit
+   * (fit does this after every epoch); other schedules ignore it.
+   */
+  stepSchedule(metrics: Partial<Record<PlateauMetric, number>>): void {
+    checkKeys(metrics, ['testLoss', 'trainLoss', 'testAccuracy', 'trainAccuracy'], 'stepSchedule metrics');
+    for (const [k, v] of Object.entries(metrics)) if (typeof v !== 'number' || !Number.isFinite(v)) invalid('a finite number', `stepSchedule ${k}`, v);
+    this.#schedule?.afterEpoch(metrics, this.#baseRate() ?? 0);
+  }
+
+  /** The configured learning rate of the optimizer in use, or null for methods without one. */
+  #baseRate(): number | null {
+    const config = completeConfig(this.#spec.method, this.#spec.config ?? {});
+    return typeof config.learningRate === 'number' ? config.learningRate : null;
   }
 
   /**
@@ -167,7 +219,8 @@ export class Trainer {
   saveCheckpoint(file: string): void {
     checkFileName(file, 'saveCheckpoint file');
     if (this.#running) throw new TorchError('saveCheckpoint: a pass is running; await it first');
-    writeCheckpoint(file, this.model, this.#params, this.#spec, this.#optimizer, this.epoch);
+    const schedule = this.#schedule ? { spec: this.#schedule.spec, state: this.#schedule.state } : null;
+    writeCheckpoint(file, this.model, this.#params, this.#spec, this.#optimizer, this.epoch, schedule);
   }
 
   /** Restores a checkpoint written by saveCheckpoint into this Trainer (same model structure). */
@@ -177,6 +230,13 @@ export class Trainer {
       if (c.params.numel !== this.#params.numel) throw new TorchError(`loadCheckpoint: ${c.params.numel} parameters in the file, ${this.#params.numel} in the model`);
       // What can fail comes first, on a new optimizer, so that a failure changes nothing here.
       const [optimizer, spec] = createOptimizer(c.optimizer);
+      // a saved schedule replaces this Trainer's; a file without one keeps this Trainer's, restarted
+      let schedule = this.#schedule ? new LrSchedule(this.#schedule.spec) : null;
+      if (c.schedule) {
+        schedule = new LrSchedule(c.schedule.spec);
+        schedule.restore(c.schedule.state);
+      }
+      schedule?.checkMethod(spec.method);
       // checkpoints hold CPU tensors: the optimizer's state goes to the model's device (CUDA)
       const onDevice: Record<string, NativeTensor> = {};
       try {
@@ -187,7 +247,7 @@ export class Trainer {
       }
       // the random stream continues where it was (shuffling, augmentation); set_state checks it
       native().setRngState(c.rng);
-      [this.#optimizer, this.#spec] = [optimizer, spec];
+      [this.#optimizer, this.#spec, this.#schedule] = [optimizer, spec, schedule];
       this.#params.copy(c.params);
       this.epoch = c.epoch;
     });
@@ -240,14 +300,17 @@ export class Trainer {
     const results: EpochResult[] = [];
     for (let i = 0; i < epochs; i++) {
       if (this.epoch === switchAt) this.setOptimizer(options.switchTo!);
+      const learningRate = this.learningRate;
       const train = await this.trainEpoch(options.train, options);
-      const result: EpochResult = { epoch: this.epoch, train };
+      const result: EpochResult = { epoch: this.epoch, learningRate, train };
       loggers?.train.add({ '% mean class accuracy (train set)': train.accuracy * 100 });
       if (options.save) save(path.join(options.save, `model.net.${this.epoch}`), this.model);
       if (options.test) {
         result.test = await this.test(options.test, options);
         loggers?.test.add({ '% mean class accuracy (test set)': result.test.accuracy * 100 });
       }
+      const { train: tr, test: te } = result;
+      this.#schedule?.afterEpoch({ trainLoss: tr.loss, trainAccuracy: tr.accuracy, ...(te ? { testLoss: te.loss, testAccuracy: te.accuracy } : {}) }, this.#baseRate() ?? 0);
       if (options.save) this.saveCheckpoint(path.join(options.save, 'checkpoint'));
       results.push(result);
       await options.onEpoch?.(result);
@@ -273,6 +336,7 @@ export class Trainer {
     this.model.setBusy(true);
     const epoch = phase === 'train' ? this.epoch + 1 : this.epoch;
     const onProgress = options.onProgress;
+    const schedule = phase === 'train' && this.#schedule ? this.#schedule.pass(this.epoch, this.#baseRate() ?? 0) : { rateScale: 1, firstStep: 0 };
     let job: { promise: Promise<NativePassResult>; cancel: () => void };
     try {
       job = native().runPass(
@@ -292,6 +356,7 @@ export class Trainer {
           shuffle: this.shuffle,
           dtype: this.model.dtype,
           device: this.model.device,
+          ...schedule,
         },
         (p) => onProgress?.({ phase, epoch, ...p }),
       );
@@ -304,6 +369,7 @@ export class Trainer {
     options.signal?.addEventListener('abort', abort, { once: true });
     try {
       const r = await job.promise;
+      if (phase === 'train') this.#schedule?.afterPass(r.steps);
       if (r.aborted) {
         new Tensor(r.confusion).dispose();
         throw abortError(phase);

@@ -11,6 +11,13 @@ import { checkNesting, upgradeSpec } from '../nn/serialize';
 import { Tensor } from '../tensor';
 import { FILE_FORMAT_VERSION, readArchive, writeArchive } from '../util/archive';
 import type { OptimizerSpec } from './Trainer';
+import type { ScheduleSpec, ScheduleState } from './schedule';
+
+/** A learning-rate schedule and its progress. */
+export interface SavedSchedule {
+  spec: ScheduleSpec;
+  state: ScheduleState;
+}
 
 export interface CheckpointContents {
   epoch: number;
@@ -19,6 +26,8 @@ export interface CheckpointContents {
   scalars: Record<string, number>;
   tensors: Record<string, NativeTensor>;
   rng: NativeTensor;
+  /** Null or absent (files written before schedules) without a schedule. */
+  schedule?: SavedSchedule | null;
 }
 
 interface CheckpointDescription {
@@ -31,10 +40,19 @@ interface CheckpointDescription {
   tensors: string[];
   module: ModuleSpec;
   dtype: string;
+  schedule?: SavedSchedule | null;
 }
 
 /** Writes a checkpoint of `model`'s flat `params` and the native optimizer `handle`. */
-export function writeCheckpoint(file: string, model: Module, params: Tensor, spec: OptimizerSpec, handle: NativeOptimizer, epoch: number): void {
+export function writeCheckpoint(
+  file: string,
+  model: Module,
+  params: Tensor,
+  spec: OptimizerSpec,
+  handle: NativeOptimizer,
+  epoch: number,
+  schedule: SavedSchedule | null,
+): void {
   const scalars = native().optimizerState(handle);
   const named = native().optimizerTensors(handle);
   const names = Object.keys(named);
@@ -49,6 +67,7 @@ export function writeCheckpoint(file: string, model: Module, params: Tensor, spe
     tensors: names,
     module: model.spec(),
     dtype: model.dtype,
+    schedule,
   };
   try {
     writeArchive(file, JSON.stringify(description), [params.handle, ...names.map((n) => named[n]), rng]);
@@ -73,13 +92,14 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
     if (!Number.isInteger(d.epoch) || d.epoch < 0) throw damaged(`its epoch is ${JSON.stringify(d.epoch)}`);
     if (typeof d.scalars !== 'object' || d.scalars === null || Object.values(d.scalars).some((v) => typeof v !== 'number')) throw damaged('its optimizer scalars are not numbers');
     if (typeof d.optimizer !== 'object' || d.optimizer === null) throw damaged('it names no optimizer');
+    if (d.schedule != null && (typeof d.schedule !== 'object' || typeof d.schedule.spec !== 'object' || typeof d.schedule.state !== 'object')) throw damaged('its schedule is not one');
     checkNesting(d.module, file);
     if (JSON.stringify(upgradeSpec(d.module, d.version)) !== JSON.stringify(model.spec())) {
       throw new TorchError(`loadCheckpoint: '${file}' holds a different model structure than this Trainer's`);
     }
     const named: Record<string, NativeTensor> = {};
     d.tensors.forEach((n, i) => (named[n] = owned[i + 1].handle));
-    apply({ epoch: d.epoch, optimizer: d.optimizer, params: owned[0], scalars: d.scalars, tensors: named, rng: owned[d.rng].handle });
+    apply({ epoch: d.epoch, optimizer: d.optimizer, params: owned[0], scalars: d.scalars, tensors: named, rng: owned[d.rng].handle, schedule: d.schedule });
   } finally {
     owned.forEach((t) => t.dispose());
   }
