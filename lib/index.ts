@@ -25,7 +25,7 @@ export * as nn from './nn';
 export * as optim from './optim';
 export * as data from './data';
 export { Trainer, ConfusionMatrix, Logger } from './train';
-export type { OptimizerSpec, TrainerOptions, Dataset, Progress, PassResult, EpochResult, PassOptions, FitOptions } from './train';
+export type { OptimizerSpec, TrainerOptions, Dataset, Progress, PassResult, EpochResult, PassOptions, FitOptions, Task, ClassificationResult, RegressionResult, PassResultOf } from './train';
 export type { ScheduleSpec, SchedulePer, PlateauMetric, ScheduleState } from './train';
 export * as models from './models';
 export * as augment from './augment';

@@ -149,13 +149,18 @@ export interface NativePassOptions {
   shuffle: boolean;
   dtype: DTypeName;
   device: string;
+  /** Real targets shaped like the output (no confusion matrix). */
+  regression?: boolean;
   /** Training: the learning rate's factor, and a per-step schedule from firstStep. */
   rateScale?: number;
   schedule?: Record<string, unknown>;
   firstStep?: number;
 }
 export interface NativePassResult {
-  confusion: NativeTensor;
+  /** Classification: the classes×classes counts. */
+  confusion?: NativeTensor;
+  /** Regression: Σ|error|, Σerror², element count. */
+  errors?: NativeTensor;
   loss: number;
   samples: number;
   /** Optimizer steps taken. */

@@ -40,6 +40,9 @@ struct Job {
   at::Tensor params, grads, inputs, targets;
   int64_t batchSize = 1, classes = 10;
   bool train = true, shuffle = true;
+  // Regression: real targets, shaped like the output per sample; the pass sums |error| and error²
+  // instead of counting a confusion matrix.
+  bool regression = false;
   std::vector<Augmentation> augmentations;  // training passes only
   // The learning rate's factor: rateScale (per-epoch schedules, ReduceLROnPlateau) times a per-step
   // schedule's factor at firstStep + the steps taken so far.
@@ -50,7 +53,8 @@ struct Job {
   at::Device device = at::Device(at::kCPU);
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
   // outputs
-  at::Tensor confusion;
+  at::Tensor confusion;  // classification
+  at::Tensor errors;     // regression: Σ|output − target|, Σ(output − target)², element count
   double lossSum = 0;
   int64_t seen = 0, steps = 0;
   double seconds = 0;
@@ -83,21 +87,37 @@ void runBatches(Job& job, const Report& report) {
   int64_t n = job.inputs.size(0);
   job.model->setTraining(job.train);
   at::Tensor order = job.train && job.shuffle ? at::randperm(n, at::kLong) : at::arange(n, at::kLong);
-  at::Tensor confusion = at::zeros({job.classes * job.classes}, at::TensorOptions().dtype(at::kLong).device(job.device));
+  at::Tensor confusion = at::zeros({job.regression ? 1 : job.classes * job.classes}, at::TensorOptions().dtype(at::kLong).device(job.device));
+  at::Tensor errors = at::zeros({2}, at::TensorOptions().dtype(at::kDouble).device(job.device));
+  int64_t errorElements = 0;
   std::unique_ptr<at::NoGradGuard> noGrad;
   if (!job.train) noGrad = std::make_unique<at::NoGradGuard>();
   int64_t begin = 0, end = 0;
   at::Tensor y;
+  // Regression targets take the output's shape (N targets for an N×1 output); the counts must agree.
+  auto shapedTarget = [&](const at::Tensor& output) {
+    if (!job.regression) return y;
+    if (y.numel() != output.numel())
+      fail("the model outputs " + shapeString(output.sizes()) + " per batch but the batch has targets of shape " + shapeString(y.sizes()) +
+           "; the model must output as many values per sample as there are targets");
+    return y.view(output.sizes());
+  };
   auto countBatch = [&](const at::Tensor& output, const at::Tensor& loss) {
+    double value = loss.item<double>();
+    if (!std::isfinite(value)) fail("the loss is " + std::to_string(value) + " on samples " + std::to_string(begin + 1) + ".." + std::to_string(end) + " (NaN or Inf in the inputs or the model?)");
+    job.lossSum += value * static_cast<double>(end - begin);
+    if (job.regression) {
+      at::Tensor difference = (output.detach() - shapedTarget(output)).to(at::kDouble);
+      errors.add_(at::stack({difference.abs().sum(), difference.square().sum()}));
+      errorElements += output.numel();
+      return;
+    }
     // A prediction beyond the matrix would be counted in the next row (a wrong accuracy, no error).
     if (output.dim() != 2 || output.size(1) != job.classes)
       fail("the model outputs " + shapeString(output.sizes()) + " per batch, " + std::to_string(output.dim() == 2 ? output.size(1) : 0) +
            " scores per sample, but the Trainer counts " + std::to_string(job.classes) + " classes; set the Trainer's classes to the model's output size");
-    double value = loss.item<double>();
-    if (!std::isfinite(value)) fail("the loss is " + std::to_string(value) + " on samples " + std::to_string(begin + 1) + ".." + std::to_string(end) + " (NaN or Inf in the inputs or the model?)");
     at::Tensor predicted = output.detach().argmax(1);
     confusion.add_(at::bincount(y * job.classes + predicted, {}, job.classes * job.classes));
-    job.lossSum += value * static_cast<double>(end - begin);
   };
   for (begin = 0; begin < n; begin += job.batchSize) {
     if (job.cancelled->load()) {
@@ -108,7 +128,7 @@ void runBatches(Job& job, const Report& report) {
     at::Tensor index = order.slice(0, begin, end);
     at::Tensor x = job.inputs.index_select(0, index).to(job.device, job.dtype);
     if (job.train && !job.augmentations.empty()) x = augmentBatch(x, job.augmentations);
-    y = job.targets.index_select(0, index).to(job.device, at::kLong);
+    y = job.targets.index_select(0, index).to(job.device, job.regression ? job.dtype : at::kLong);
     // Torch7's feval: loss and gradients averaged over the minibatch. The confusion matrix and the
     // running loss count each minibatch once, at its first evaluation (Torch7 counted every
     // evaluation, so CG and LBFGS counted samples several times).
@@ -122,7 +142,7 @@ void runBatches(Job& job, const Report& report) {
         output = job.model->forward(x);
         // A batch of one may come out as a single sample (View decides by element count, as Torch7).
         if (output.dim() == 1) output = output.unsqueeze(0);
-        at::Tensor loss = job.criterion->sampleMeanLoss(output, y);
+        at::Tensor loss = job.criterion->sampleMeanLoss(output, shapedTarget(output));
         loss.backward();
         double value = loss.item<double>();
         if (!std::isfinite(value)) fail("the loss became " + std::to_string(value) + " (diverged: lower the learning rate)");
@@ -140,7 +160,7 @@ void runBatches(Job& job, const Report& report) {
     } else {
       at::Tensor output = job.model->forward(x);
       if (output.dim() == 1) output = output.unsqueeze(0);
-      countBatch(output, job.criterion->sampleMeanLoss(output, y));
+      countBatch(output, job.criterion->sampleMeanLoss(output, shapedTarget(output)));
     }
     job.seen = end;
     auto now = std::chrono::steady_clock::now();
@@ -149,7 +169,11 @@ void runBatches(Job& job, const Report& report) {
       report(Progress{end, n, job.lossSum / static_cast<double>(end)});
     }
   }
-  job.confusion = confusion.view({job.classes, job.classes}).cpu();
+  if (job.regression) {
+    job.errors = at::cat({errors.cpu(), at::tensor({static_cast<double>(errorElements)}, at::kDouble)});
+  } else {
+    job.confusion = confusion.view({job.classes, job.classes}).cpu();
+  }
   job.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -230,7 +254,8 @@ class PassRunner {
         deferred_.Reject(torchError(env_, job_->train ? "train" : "test", error).Value());
       } else {
         Napi::Object result = Napi::Object::New(env_);
-        result.Set("confusion", wrapTensor(env_, job_->confusion));
+        if (job_->regression) result.Set("errors", wrapTensor(env_, job_->errors));
+        else result.Set("confusion", wrapTensor(env_, job_->confusion));
         result.Set("loss", Napi::Number::New(env_, job_->seen > 0 ? job_->lossSum / static_cast<double>(job_->seen) : 0));
         result.Set("samples", Napi::Number::New(env_, static_cast<double>(job_->seen)));
         result.Set("steps", Napi::Number::New(env_, static_cast<double>(job_->steps)));
@@ -274,6 +299,7 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   job->batchSize = get("batchSize").As<Napi::Number>().Int64Value();
   job->classes = get("classes").As<Napi::Number>().Int64Value();
   job->shuffle = get("shuffle").As<Napi::Boolean>().Value();
+  job->regression = get("regression").ToBoolean().Value();
   job->dtype = parseDtype(get("dtype").As<Napi::String>().Utf8Value());
   job->device = parseDevice(get("device").As<Napi::String>().Utf8Value());
   Napi::Value optimizer = get("optimizer");

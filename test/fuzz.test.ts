@@ -127,6 +127,9 @@ const SITES: Site[] = [
   { name: 'Sequential.add', args: () => [new nn.Sequential(), linear()], call: (s, m) => (s as nn.Sequential).add(m as nn.Module) },
   { name: 'Sequential.get', args: () => [classifier(), 1], call: (s, i) => (s as nn.Sequential).get(i as number) },
   { name: 'nn.MSECriterion', args: () => [true], call: (s) => new nn.MSECriterion(s as boolean) },
+  { name: 'nn.BCECriterion', args: () => [true], call: (s) => new nn.BCECriterion(s as boolean) },
+  { name: 'BCECriterion.forward', args: () => [t.rand([2, 3], { dtype: 'float64' }), t.rand([2, 3], { dtype: 'float64' })], call: (o, y) => new nn.BCECriterion().forward(o as Tensor, y as Tensor) },
+  { name: 'SmoothL1Criterion.backward', args: () => [t.randn([2, 3], { dtype: 'float64' }), t.randn([2, 3], { dtype: 'float64' })], call: (o, y) => new nn.SmoothL1Criterion().backward(o as Tensor, y as Tensor) },
   { name: 'nn.MultiMarginCriterion', args: () => [{ p: 1, margin: 1 }], call: (o) => new nn.MultiMarginCriterion(o as never) },
   { name: 'Criterion.forward', args: () => [new nn.ClassNLLCriterion(), t.randn([2, 3], { dtype: 'float64' }), t.tensor([0, 2], { dtype: 'int64' })], call: (c, o, y) => (c as nn.Criterion).forward(o as Tensor, y as Tensor) },
   { name: 'Criterion.backward', args: () => [new nn.MSECriterion(), t.randn([2, 3], { dtype: 'float64' }), t.randn([2, 3], { dtype: 'float64' })], call: (c, o, y) => (c as nn.Criterion).backward(o as Tensor, y as Tensor) },
@@ -175,6 +178,11 @@ const SITES: Site[] = [
     args: () => [[2, 5], 0.1, 'epoch'],
     call: (milestones, gamma, per) => new t.Trainer({ model: classifier(), criterion: new nn.ClassNLLCriterion(), classes: 3, schedule: { kind: 'multistep', milestones, gamma, per } } as never),
   },
+  {
+    name: 'Trainer regression',
+    args: () => ['regression', t.randn([6, 4], { dtype: 'float64' }), t.randn([6, 3], { dtype: 'float64' })],
+    call: (task, x, y) => new t.Trainer({ model: linear(), criterion: new nn.MSECriterion(), task } as never).trainEpoch({ inputs: x, targets: y } as never),
+  },
   { name: 'Trainer.stepSchedule', args: () => [trainer(), { testLoss: 1 }], call: (tr, m) => (tr as t.Trainer).stepSchedule(m as never) },
   { name: 'Trainer.saveCheckpoint', args: () => [trainer(), checkpointFile], call: (tr, f) => (tr as t.Trainer).saveCheckpoint(f as string), files: [1] },
   { name: 'Trainer.loadCheckpoint', args: () => [trainer(), checkpointFile], call: (tr, f) => (tr as t.Trainer).loadCheckpoint(f as string), files: [1] },
@@ -201,7 +209,7 @@ async function attemptAsync(site: Site, args: unknown[]): Promise<string | null>
   }
 }
 
-const ASYNC = new Set(['Trainer.trainEpoch', 'Trainer.test', 'Trainer.fit']);
+const ASYNC = new Set(['Trainer.trainEpoch', 'Trainer.test', 'Trainer.fit', 'Trainer regression']);
 
 test(`generated bad calls at ${SITES.length} public functions: each returns or throws a TorchError`, async () => {
   const failures: string[] = [];

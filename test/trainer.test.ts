@@ -63,7 +63,14 @@ describe('Trainer on real MNIST', () => {
         if (p.done > 50) controller.abort();
       },
     });
-    await expect(pass).rejects.toThrow(/train: aborted by its AbortSignal/);
+    await expect(pass).rejects.toThrow(/train: aborted by its AbortSignal after \d+ samples \(mean loss [\d.]+\)/);
+    // the error carries what the pass did before it stopped
+    const partial = (await pass.catch((e) => e)).partial;
+    expect(partial.samples).toBeGreaterThan(50);
+    expect(partial.samples).toBeLessThan(6000);
+    expect(partial.steps).toBe(partial.samples);
+    expect(partial.confusion.totalValid).toBeGreaterThan(0);
+    expect(Number.isFinite(partial.loss)).toBe(true);
     expect(last).toBeLessThan(6000);
     expect(trainer.epoch).toBe(0);
     // the model is usable again afterwards

@@ -1,7 +1,8 @@
 /**
- * Torch7's criteria. Targets are 0-based class indices (Torch7 used 1..n): a number or an int64
- * tensor for one sample, an int64 vector of N for a batch. MSECriterion also takes float targets
- * shaped like the input.
+ * Torch7's criteria. Classification targets are 0-based class indices (Torch7 used 1..n): a
+ * number or an int64 tensor for one sample, an int64 vector of N for a batch. The element-wise
+ * criteria (MSE, Abs, SmoothL1, BCE) take real targets with as many elements as the input; MSE
+ * also takes class indices (Torch7's ±1 encoding).
  */
 import { tensor } from '../creation';
 import { NativeCriterion, native } from '../native';
@@ -13,6 +14,8 @@ export abstract class Criterion {
   readonly handle: NativeCriterion;
   /** The last loss computed by forward(). */
   output = 0;
+  /** Whether a number target is a real value (element-wise criteria) rather than a class index. */
+  protected readonly realTargets: boolean = false;
 
   /** `options` name the constructor's values for the native criterion, validated and complete. */
   protected constructor(
@@ -37,7 +40,9 @@ export abstract class Criterion {
 
   #withTarget<T>(target: Tensor | number, fn: (t: Tensor) => T): T {
     if (typeof target !== 'number') return fn(checkTensor(target, 'target'));
-    const t = tensor([checkInteger(target, 'target class index', 0)], { dtype: 'int64' });
+    const t = this.realTargets
+      ? tensor([checkNumber(target, 'target')], { dtype: 'float64' })
+      : tensor([checkInteger(target, 'target class index', 0)], { dtype: 'int64' });
     try {
       return fn(t);
     } finally {
@@ -53,15 +58,49 @@ export class ClassNLLCriterion extends Criterion {
   }
 }
 
+/** An element-wise criterion: a sum of per-element terms, divided by the element count when sizeAverage (Torch7's default). */
+abstract class ElementwiseCriterion extends Criterion {
+  readonly sizeAverage: boolean;
+  protected override readonly realTargets: boolean = true;
+  protected constructor(type: string, sizeAverage: boolean) {
+    super(type, { sizeAverage: checkBoolean(sizeAverage, `${type} sizeAverage`) });
+    this.sizeAverage = sizeAverage;
+  }
+}
+
 /**
  * loss = Σ (x − t)², divided by the number of elements when sizeAverage (default true). Class
- * index targets become Torch7's MNIST encoding for -loss mse: +1 at the class, −1 elsewhere.
+ * index targets (int64) become Torch7's MNIST encoding for -loss mse: +1 at the class, −1 elsewhere.
  */
-export class MSECriterion extends Criterion {
-  readonly sizeAverage: boolean;
+export class MSECriterion extends ElementwiseCriterion {
+  /** A number target stays a class index here, as before the other element-wise criteria. */
+  protected override readonly realTargets: boolean = false;
   constructor(sizeAverage = true) {
-    super('MSECriterion', { sizeAverage: checkBoolean(sizeAverage, 'MSECriterion sizeAverage') });
-    this.sizeAverage = sizeAverage;
+    super('MSECriterion', sizeAverage);
+  }
+}
+
+/** Torch7's AbsCriterion (L1): loss = Σ |x − t|, divided by the number of elements when sizeAverage (default true). */
+export class AbsCriterion extends ElementwiseCriterion {
+  constructor(sizeAverage = true) {
+    super('AbsCriterion', sizeAverage);
+  }
+}
+
+/** Torch7's SmoothL1Criterion (Huber, δ = 1): Σ ½d² where |d| < 1, else |d| − ½; divided by the element count when sizeAverage. */
+export class SmoothL1Criterion extends ElementwiseCriterion {
+  constructor(sizeAverage = true) {
+    super('SmoothL1Criterion', sizeAverage);
+  }
+}
+
+/**
+ * Torch7's BCECriterion: −Σ [t·log(x + ε) + (1 − t)·log(1 − x + ε)], ε = 1e-12, divided by the element
+ * count when sizeAverage; inputs are probabilities (end the model with Sigmoid), targets in [0, 1].
+ */
+export class BCECriterion extends ElementwiseCriterion {
+  constructor(sizeAverage = true) {
+    super('BCECriterion', sizeAverage);
   }
 }
 

@@ -15,7 +15,7 @@ export type { ModuleSpec } from './Module';
 export { Sequential, Linear, SpatialConvolution, SpatialConvolutionMM, SpatialMaxPooling, SpatialAveragePooling, SpatialLPPooling };
 export { SpatialSubtractiveNormalization, SpatialZeroPadding, View, Reshape, Tanh, ReLU, Sigmoid, SoftMax, LogSoftMax, Dropout };
 export { gaussian1D } from './SpatialSubtractiveNormalization';
-export { Criterion, ClassNLLCriterion, MSECriterion, MultiMarginCriterion } from './criteria';
+export { Criterion, ClassNLLCriterion, MSECriterion, AbsCriterion, SmoothL1Criterion, BCECriterion, MultiMarginCriterion } from './criteria';
 export type { MultiMarginOptions } from './criteria';
 export { save, load } from './serialize';
 export { gradcheck } from './gradcheck';

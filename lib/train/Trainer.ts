@@ -13,13 +13,14 @@ import { Module } from '../nn/Module';
 import { save } from '../nn/serialize';
 import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../optim/configs';
 import { Tensor, checkTensor } from '../tensor';
-import { checkBoolean, checkFileName, checkInteger, checkKeys, invalid } from '../validate';
+import { checkBoolean, checkFileName, checkInteger, checkKeys, checkOneOf, invalid } from '../validate';
 import { removeStaleTemps } from '../util/atomic';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { LrSchedule, PlateauMetric, ScheduleSpec } from './schedule';
 import { ConfusionMatrix, MAX_CLASSES } from './ConfusionMatrix';
 import { Logger } from './Logger';
-import { checkClassTargets } from './targets';
+import { checkClassTargets, checkRealTargets } from './targets';
+import { PassResult, PassResultOf, Task, passResult } from './results';
 
 /** A dataset split: inputs N×… and 0-based int64 targets N. */
 export interface Dataset {
@@ -30,9 +31,15 @@ export interface Dataset {
 /** An optimizer run natively per minibatch, with Torch7's config table. */
 export type OptimizerSpec = { [M in OptimMethodName]: { method: M; config?: OptimConfigs[M] } }[OptimMethodName];
 
-export interface TrainerOptions {
+export interface TrainerOptions<T extends Task = 'classification'> {
   model: Module;
-  /** Any nn criterion; targets are class indices (MSECriterion encodes them as ±1). */
+  /**
+   * 'classification' (default): targets are N class indices, passes count a confusion matrix.
+   * 'regression': targets are real values, one row per sample with as many values as the model
+   * outputs (N targets for an N×1 output); passes report MAE and RMSE.
+   */
+  task?: T;
+  /** Any nn criterion: for classification, targets are class indices (MSECriterion encodes them as ±1); for regression, MSE, Abs, SmoothL1 or BCE. */
   criterion: Criterion;
   /**
    * The optimizer run natively per minibatch (default: sgd with Torch7's defaults). LBFGS and CG
@@ -41,7 +48,7 @@ export interface TrainerOptions {
   optimizer?: OptimizerSpec;
   /** Minibatch size (Torch7 default 1: pure stochastic). Loss and gradients are averaged over it. */
   batchSize?: number;
-  /** Number of classes for the confusion matrix (default 10). */
+  /** Number of classes for the confusion matrix (default 10; classification only). */
   classes?: number;
   /** Class names for printing the confusion matrix (default none, as Torch7; the CLI uses the study's '1'..'9','0'). */
   classNames?: string[];
@@ -68,23 +75,12 @@ export interface Progress {
   loss: number;
 }
 
-export interface PassResult {
-  confusion: ConfusionMatrix;
-  /** Global accuracy (Torch7's totalValid), 0..1. */
-  accuracy: number;
-  loss: number;
-  samples: number;
-  seconds: number;
-  /** Milliseconds per sample (Torch7's "time to learn 1 sample"). */
-  msPerSample: number;
-}
-
-export interface EpochResult {
+export interface EpochResult<T extends Task = 'classification'> {
   epoch: number;
   /** The learning rate at the epoch's first step (null for methods without one: asgd, cg, adadelta, rprop). */
   learningRate: number | null;
-  train: PassResult;
-  test?: PassResult;
+  train: PassResultOf<T>;
+  test?: PassResultOf<T>;
 }
 
 export interface PassOptions {
@@ -92,7 +88,7 @@ export interface PassOptions {
   onProgress?: (p: Progress) => void;
 }
 
-export interface FitOptions extends PassOptions {
+export interface FitOptions<T extends Task = 'classification'> extends PassOptions {
   train: Dataset;
   test?: Dataset;
   /** Number of epochs to run (Torch7 ran forever). */
@@ -104,17 +100,18 @@ export interface FitOptions extends PassOptions {
    */
   save?: string;
   /** Called after each epoch (after the test pass). */
-  onEpoch?: (result: EpochResult) => void | Promise<void>;
+  onEpoch?: (result: EpochResult<T>) => void | Promise<void>;
   /** Switch optimizer after this many epochs (the report's SGD → L-BFGS experiments). */
   switchAt?: number;
   /** The optimizer to switch to at switchAt. */
   switchTo?: OptimizerSpec;
 }
 
-const OPTION_KEYS = ['model', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize', 'augment', 'schedule'];
+const OPTION_KEYS = ['model', 'task', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize', 'augment', 'schedule'];
 
-export class Trainer {
+export class Trainer<T extends Task = 'classification'> {
   readonly model: Module;
+  readonly task: T;
   readonly criterion: Criterion;
   readonly batchSize: number;
   readonly classes: number;
@@ -131,13 +128,17 @@ export class Trainer {
   #schedule: LrSchedule | null = null;
   #running = false;
 
-  constructor(options: TrainerOptions) {
+  constructor(options: TrainerOptions<T>) {
     if (typeof options !== 'object' || options === null) invalid('an options object', 'Trainer', options);
     checkKeys(options, OPTION_KEYS, 'Trainer');
     if (!(options.model instanceof Module)) invalid('an nn module', 'Trainer model', options.model);
     if (!(options.criterion instanceof Criterion)) invalid('an nn criterion', 'Trainer criterion', options.criterion);
     this.model = options.model;
     this.criterion = options.criterion;
+    this.task = checkOneOf(options.task ?? 'classification', ['classification', 'regression'] as const, 'Trainer task') as T;
+    if (this.task === 'regression' && (options.classes !== undefined || options.classNames !== undefined)) {
+      throw new TorchError('Trainer: classes and classNames are for classification; a regression Trainer takes neither');
+    }
     this.batchSize = checkInteger(options.batchSize ?? 1, 'batchSize', 1);
     this.classes = checkInteger(options.classes ?? 10, 'classes', 2, MAX_CLASSES);
     this.classNames = options.classNames ?? [];
@@ -265,14 +266,14 @@ export class Trainer {
   }
 
   /** One training epoch over `data` (shuffled), natively. */
-  async trainEpoch(data: Dataset, options: PassOptions = {}): Promise<PassResult> {
+  async trainEpoch(data: Dataset, options: PassOptions = {}): Promise<PassResultOf<T>> {
     const result = await this.#pass('train', data, options);
     this.epoch += 1;
     return result;
   }
 
   /** One evaluation pass over `data` in file order (evaluate mode, no gradients). */
-  async test(data: Dataset, options: PassOptions = {}): Promise<PassResult> {
+  async test(data: Dataset, options: PassOptions = {}): Promise<PassResultOf<T>> {
     return this.#pass('test', data, options);
   }
 
@@ -280,7 +281,7 @@ export class Trainer {
    * Trains for `epochs` epochs, testing after each, like Torch7's doall.lua loop; with `save`,
    * writes train.log / test.log in Torch7's format and model.net.<epoch> after every epoch.
    */
-  async fit(options: FitOptions): Promise<EpochResult[]> {
+  async fit(options: FitOptions<T>): Promise<EpochResult<T>[]> {
     checkKeys(options, ['train', 'test', 'epochs', 'save', 'onEpoch', 'signal', 'onProgress', 'switchAt', 'switchTo'], 'Trainer.fit');
     const epochs = checkInteger(options.epochs, 'epochs', 1);
     if ((options.switchAt === undefined) !== (options.switchTo === undefined)) throw new TorchError('Trainer.fit: switchAt and switchTo go together');
@@ -297,20 +298,19 @@ export class Trainer {
           test: new Logger(path.join(options.save, 'test.log'), { append: this.epoch > 0, rows: this.epoch }),
         }
       : undefined;
-    const results: EpochResult[] = [];
+    const results: EpochResult<T>[] = [];
     for (let i = 0; i < epochs; i++) {
       if (this.epoch === switchAt) this.setOptimizer(options.switchTo!);
       const learningRate = this.learningRate;
       const train = await this.trainEpoch(options.train, options);
-      const result: EpochResult = { epoch: this.epoch, learningRate, train };
-      loggers?.train.add({ '% mean class accuracy (train set)': train.accuracy * 100 });
+      const result: EpochResult<T> = { epoch: this.epoch, learningRate, train };
+      loggers?.train.add(logRow(train, 'train'));
       if (options.save) save(path.join(options.save, `model.net.${this.epoch}`), this.model);
       if (options.test) {
         result.test = await this.test(options.test, options);
-        loggers?.test.add({ '% mean class accuracy (test set)': result.test.accuracy * 100 });
+        loggers?.test.add(logRow(result.test, 'test'));
       }
-      const { train: tr, test: te } = result;
-      this.#schedule?.afterEpoch({ trainLoss: tr.loss, trainAccuracy: tr.accuracy, ...(te ? { testLoss: te.loss, testAccuracy: te.accuracy } : {}) }, this.#baseRate() ?? 0);
+      this.#schedule?.afterEpoch(epochMetrics(train, result.test), this.#baseRate() ?? 0);
       if (options.save) this.saveCheckpoint(path.join(options.save, 'checkpoint'));
       results.push(result);
       await options.onEpoch?.(result);
@@ -318,7 +318,7 @@ export class Trainer {
     return results;
   }
 
-  async #pass(phase: 'train' | 'test', data: Dataset, options: PassOptions): Promise<PassResult> {
+  async #pass(phase: 'train' | 'test', data: Dataset, options: PassOptions): Promise<PassResultOf<T>> {
     if (typeof data !== 'object' || data === null) invalid('a dataset { inputs, targets }', `${phase} data`, data);
     checkPassOptions(options, phase);
     const inputs = checkTensor(data.inputs, `${phase} data inputs`);
@@ -327,7 +327,8 @@ export class Trainer {
     if (inputs.shape[0] !== targets.shape[0]) {
       throw new TorchError(`${phase}: ${inputs.shape[0]} inputs but ${targets.shape[0]} targets`);
     }
-    checkClassTargets(targets, this.classes, phase);
+    if (this.task === 'regression') checkRealTargets(targets, phase);
+    else checkClassTargets(targets, this.classes, phase);
     if (options.signal?.aborted) throw abortError(phase);
     if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`);
     // One pass at a time per model: two would step the same parameters and autograd graph at once.
@@ -353,6 +354,7 @@ export class Trainer {
           targets: targets.handle,
           batchSize: phase === 'train' ? this.batchSize : this.testBatchSize,
           classes: this.classes,
+          regression: this.task === 'regression',
           shuffle: this.shuffle,
           dtype: this.model.dtype,
           device: this.model.device,
@@ -370,22 +372,9 @@ export class Trainer {
     try {
       const r = await job.promise;
       if (phase === 'train') this.#schedule?.afterPass(r.steps);
-      if (r.aborted) {
-        new Tensor(r.confusion).dispose();
-        throw abortError(phase);
-      }
-      const counts = new Tensor(r.confusion);
-      const confusion = new ConfusionMatrix(this.classNames.length > 0 ? this.classNames : this.classes);
-      confusion.addCounts(counts.toArray() as number[][]);
-      counts.dispose();
-      return {
-        confusion,
-        accuracy: confusion.totalValid,
-        loss: r.loss,
-        samples: r.samples,
-        seconds: r.seconds,
-        msPerSample: (1000 * r.seconds) / Math.max(1, r.samples),
-      };
+      const result = passResult(r, this.task, this.classNames, this.classes) as PassResultOf<T>;
+      if (r.aborted) throw abortError(phase, result);
+      return result;
     } finally {
       options.signal?.removeEventListener('abort', abort);
       this.#running = false;
@@ -409,8 +398,27 @@ function createOptimizer(spec: OptimizerSpec): [NativeOptimizer, OptimizerSpec] 
   return [native().optimizerCreate(method, completeConfig(method, config)), { method, config: { ...config } } as OptimizerSpec];
 }
 
-function abortError(phase: string): TorchError {
-  const e = new TorchError(`${phase}: aborted by its AbortSignal`);
+/** An AbortError; after a pass started, `partial` holds what it did (samples seen, loss so far, steps…). */
+function abortError(phase: string, partial?: PassResult): TorchError & { partial?: PassResult } {
+  const e: TorchError & { partial?: PassResult } = new TorchError(
+    partial ? `${phase}: aborted by its AbortSignal after ${partial.samples} samples (mean loss ${partial.loss.toPrecision(4)})` : `${phase}: aborted by its AbortSignal`,
+  );
   e.name = 'AbortError';
+  if (partial) e.partial = partial;
   return e;
+}
+
+/** A log row: Torch7's accuracy column for classification; loss and RMSE for regression. */
+function logRow(r: PassResult, set: 'train' | 'test'): Record<string, number> {
+  if (r.task === 'classification') return { [`% mean class accuracy (${set} set)`]: r.accuracy * 100 };
+  return { [`loss (${set} set)`]: r.loss, [`RMSE (${set} set)`]: r.rmse };
+}
+
+/** The metrics a plateau schedule can follow. */
+function epochMetrics(train: PassResult, test?: PassResult): Partial<Record<PlateauMetric, number>> {
+  const metrics: Partial<Record<PlateauMetric, number>> = { trainLoss: train.loss };
+  if (train.task === 'classification') metrics.trainAccuracy = train.accuracy;
+  if (test) metrics.testLoss = test.loss;
+  if (test?.task === 'classification') metrics.testAccuracy = test.accuracy;
+  return metrics;
 }

@@ -1,5 +1,5 @@
 /**
- * What a Trainer accepts as class targets, checked once per pass before it starts: a vector of
+ * What a Trainer accepts as targets: for classification, checked once per pass before it starts: a vector of
  * N whole numbers in [0, classes). Anything else used to fail deep inside the pass ("bincount
  * only supports 1-d…") or, worse, train on truncated values (1.7 read as class 1).
  */
@@ -19,7 +19,9 @@ export function checkClassTargets(targets: Tensor, classes: number, what: string
       const wrong = targets.ne(targets.floor()).sum().item() as number; // NaN is never equal to its floor
       if (wrong > 0) {
         const first = targets.ne(targets.floor()).float().argmax().item() as number;
-        throw new TorchError(`${what}: targets must be whole class indices but ${wrong} are not (target ${first} is ${targets.slice(0, first, first + 1).item()})`);
+        throw new TorchError(
+          `${what}: targets must be whole class indices but ${wrong} are not (target ${first} is ${targets.slice(0, first, first + 1).item()}); for real-valued targets use a Trainer with task: 'regression'`,
+        );
       }
     }
     const lo = targets.min().item() as number;
@@ -28,4 +30,14 @@ export function checkClassTargets(targets: Tensor, classes: number, what: string
       throw new TorchError(`${what}: targets must be class indices in [0, ${classes - 1}] (0-based, ${classes} classes) but range over [${lo}, ${hi}]`);
     }
   });
+}
+
+/** Regression targets: real values (float32/float64), one row per sample, all finite. */
+export function checkRealTargets(targets: Tensor, what: string): void {
+  if (targets.dtype !== 'float32' && targets.dtype !== 'float64') {
+    throw new TorchError(`${what}: regression targets must be real values (float32 or float64) but are ${targets.dtype}; convert them with targets.to('float32')`);
+  }
+  if (targets.ndim === 0) throw new TorchError(`${what}: regression targets need one row per sample but are a single number`);
+  const bad = tidy(() => targets.sub(targets).ne(0).sum().item() as number); // x − x is 0 unless x is NaN or ±Inf
+  if (bad > 0) throw new TorchError(`${what}: ${bad} regression targets are NaN or Inf`);
 }
