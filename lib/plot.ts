@@ -7,10 +7,11 @@ import * as path from 'path';
 import { TorchError } from './errors';
 import { writeFileAtomic } from './util/atomic';
 
-/** One curve: a label and one value per epoch (percent). */
+/** One curve: a label, one value per epoch (percent), and the set it measures when it is one run's train or test curve. */
 export interface Series {
   label: string;
   values: number[];
+  split?: 'train' | 'test';
 }
 
 /** Reads a Torch7 Logger file (train.log / test.log): the first column's values. */
@@ -35,7 +36,7 @@ export function runSeries(dir: string, label = path.basename(path.resolve(dir)))
   const out: Series[] = [];
   for (const [split, file] of [['train', 'train.log'], ['test', 'test.log']] as const) {
     const f = path.join(dir, file);
-    if (fs.existsSync(f)) out.push({ label: `${label} (${split})`, values: readLog(f) });
+    if (fs.existsSync(f)) out.push({ label, split, values: readLog(f) });
   }
   if (out.length === 0) throw new TorchError(`No train.log or test.log in '${dir}'`);
   return out;
@@ -48,20 +49,35 @@ export async function accuracySvg(series: Series[], title = 'Accuracy per epoch'
   const vega = require('vega');
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const vl = require('vega-lite');
-  const values = series.flatMap((s) => s.values.map((accuracy, i) => ({ epoch: i + 1, accuracy, run: s.label })));
+  const values = series.flatMap((s) => s.values.map((accuracy, i) => ({ epoch: i + 1, accuracy, run: s.label, set: s.split ?? '' })));
+  const runs = [...new Set(series.map((s) => s.label))];
+  const splits = series.some((s) => s.split);
+  // one epoch per run draws no line: say so, and draw the points large enough to read
+  const single = series.every((s) => s.values.length <= 1);
+  const epochs = Math.max(1, ...series.map((s) => s.values.length));
+  const setLegend = { labelLimit: 0, symbolStrokeColor: '#555', symbolFillColor: '#555', symbolStrokeWidth: 1.5, symbolSize: 120 };
   const spec = vl.compile({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
+    title: single ? { text: title, subtitle: 'one epoch per run: points, no lines' } : title,
     width: 560,
     height: 320,
     background: 'white',
     data: { values },
-    mark: { type: 'line', point: true },
+    mark: { type: 'line', point: single ? { size: 80, filled: true } : true },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
+      // whole epochs only: every epoch up to 20, else Vega's round ticks
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { format: 'd', ...(epochs <= 20 ? { values: Array.from({ length: epochs }, (_, i) => i + 1) } : { tickMinStep: 1 }) } },
       y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { zero: false } },
-      // legend in the order the series were given, not alphabetical ('batch 1, 32, 64, 128')
-      color: { field: 'run', type: 'nominal', title: null, sort: series.map((s) => s.label) },
+      // legend in the order the series were given, not alphabetical ('batch 1, 32, 64, 128'); labels never cut
+      color: { field: 'run', type: 'nominal', title: null, sort: runs, legend: { labelLimit: 0 } },
+      // a run's train and test curves: one colour, dashed for train, solid for test
+      // (the shapes' legend names them: square points and a dashed line for train, round and solid for test)
+      ...(splits
+        ? {
+            strokeDash: { field: 'set', type: 'nominal', sort: ['test', 'train'], legend: null },
+            shape: { field: 'set', type: 'nominal', title: null, sort: ['test', 'train'], legend: setLegend },
+          }
+        : {}),
     },
     config: { font: 'DejaVu Sans' },
   }).spec;

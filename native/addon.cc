@@ -1,6 +1,7 @@
 // Registers every export; the concepts live in their own files (addon_entries.h lists them).
 #include "addon_entries.h"
 #include "addon_runtime.h"
+#include "addon_warnings.h"
 
 namespace nodetorch {
 
@@ -16,6 +17,7 @@ static Napi::Value init(const Napi::CallbackInfo& info) {
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   checkLoadedLibTorch(env);  // before anything touches LibTorch
   useOneComputeThread();     // this environment's JavaScript thread (passes use setNumThreads' count)
+  collectWarnings();         // LibTorch's warnings on this thread become process warnings
   static const std::vector<Entry> entries = {{"init", init}};
   registerEntries(env, exports, entries);
   registerAddonRuntime(env, exports);

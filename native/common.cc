@@ -1,6 +1,7 @@
 #include "common.h"
 
 #include "addon_runtime.h"
+#include "addon_warnings.h"
 
 #include <sstream>
 
@@ -48,15 +49,26 @@ static Napi::Value dispatch(const Napi::CallbackInfo& info) {
     if (entry->namedByFirstArg && info.Length() > 0 && info[0].IsString()) return info[0].As<Napi::String>().Utf8Value();
     return entry->name;
   };
+  // LibTorch's warnings during the call become process warnings (before a failure's error)
+  auto warn = [&]() {
+    std::vector<std::string> warnings = takeWarnings();
+    if (!warnings.empty()) emitWarnings(env, warnings);
+  };
   try {
-    return entry->impl(info);
+    Napi::Value result = entry->impl(info);
+    warn();
+    return result;
   } catch (const Napi::Error&) {
+    takeWarnings();  // a JavaScript exception is pending: nothing may call into JavaScript
     throw;
   } catch (const c10::Error& e) {
+    warn();
     throw torchError(env, op(), firstLines(e.what_without_backtrace()));
   } catch (const std::exception& e) {
+    warn();
     throw torchError(env, op(), firstLines(e.what()));
   } catch (...) {
+    warn();
     throw torchError(env, op(), "unknown native error");
   }
 }

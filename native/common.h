@@ -1,6 +1,7 @@
 // Shared plumbing for every native entry point: per-environment state, the error guard,
 // argument readers and the registration table.
 #pragma once
+#include <set>
 #include <napi.h>
 #include <torch/torch.h>
 
@@ -15,6 +16,7 @@ struct AddonData {
   Napi::FunctionReference torchError;  // the TS TorchError constructor, handed over by init()
   int64_t liveTensors = 0;
   int64_t liveBytes = 0;
+  std::set<std::string> warned;  // LibTorch warnings already emitted (addon_warnings.cc)
 };
 
 AddonData& addonData(Napi::Env env);

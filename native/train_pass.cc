@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "addon_runtime.h"
+#include "addon_warnings.h"
 #include "train_augment.h"
 #include "train_schedule.h"
 #include "boxed.h"
@@ -210,6 +211,7 @@ class PassRunner {
     // OpenMP's thread count is per calling thread: this one gets setNumThreads' count (the
     // JavaScript thread computes with one; see addon_runtime.cc).
     setThisThreadsCount(threads);
+    collectWarnings();
     try {
       runPass(*job_, [this](const Progress& p) { report(p); });
     } catch (const c10::Error& e) {
@@ -217,6 +219,7 @@ class PassRunner {
     } catch (const std::exception& e) {
       error_ = e.what();
     }
+    warnings_ = takeWarnings();
     progress_.Release();
   }
 
@@ -249,6 +252,7 @@ class PassRunner {
     // Settling calls into JavaScript, which fails while the environment is being torn down; then
     // nobody is left to tell, and the failure must not escape (it would abort the process).
     try {
+      emitWarnings(env_, warnings_);
       std::string error = callbackThrew_ ? "onProgress threw: " + callbackError_ : error_;
       if (!error.empty()) {
         deferred_.Reject(torchError(env_, job_->train ? "train" : "test", error).Value());
@@ -277,6 +281,7 @@ class PassRunner {
   Napi::ThreadSafeFunction progress_;
   std::thread thread_;
   std::string error_;          // written by the thread, read after join
+  std::vector<std::string> warnings_;  // LibTorch's warnings during the pass, the same
   bool callbackThrew_ = false;  // main thread only
   std::string callbackError_;
 };

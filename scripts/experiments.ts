@@ -149,7 +149,7 @@ async function writeResults(root: string, profile: Profile): Promise<void> {
       const minutes = (runSeconds(dir) / 60).toFixed(1);
       lines.push(`| ${run.label} | ${test.length} | ${test[test.length - 1].toFixed(2)} | ${best.toFixed(2)} (${test.indexOf(best) + 1}) | ${train[train.length - 1].toFixed(2)} | ${minutes} min |`);
     }
-    const curves = done.flatMap(({ run, dir }) => runSeries(dir, run.label).filter((s) => s.label.endsWith('(test)')));
+    const curves = done.flatMap(({ run, dir }) => runSeries(dir, run.label).filter((s) => s.split === 'test').map(({ label, values }) => ({ label, values })));
     await writeAccuracyFigure(path.join(root, e.name, 'accuracy'), curves, `${e.name}: test accuracy (size ${size(profile)})`);
     lines.push('', `![${e.name}](${e.name}/accuracy.png)`);
   }

@@ -57,3 +57,20 @@ describe('autograd', () => {
     expect(tensor([1]).grad).toBeNull();
   });
 });
+
+test("LibTorch's warnings become process warnings, each once, with no glog banner on stderr", () => {
+  const { spawnSync } = require('child_process');
+  const script = `
+    const t = require(${JSON.stringify(require('path').resolve(__dirname, '../dist/lib/index.js'))});
+    const x = t.tensor([1, 2], { dtype: 'float64', requiresGrad: true });
+    const y = x.mul(2);
+    process.on('warning', (w) => console.log(JSON.stringify({ name: w.name, message: w.message })));
+    y.grad; y.grad;
+    setTimeout(() => {}, 50);`;
+  const r = spawnSync(process.execPath, ['--no-warnings', '-e', script], { encoding: 'utf8' });
+  expect(r.stderr).not.toMatch(/InitGoogleLogging|W\d{8} /);
+  const warnings = r.stdout.trim().split('\n').map((l: string) => JSON.parse(l));
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0].name).toBe('LibTorchWarning');
+  expect(warnings[0].message).toMatch(/The .grad attribute of a Tensor that is not a leaf Tensor is being accessed/);
+});

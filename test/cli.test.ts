@@ -82,6 +82,9 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     const r = cli('predict', '-model', path.join(save, 'model.net.1'), '-output', output);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+    // progress while it runs (plain lines when stdout is not a terminal)
+    expect(r.stdout).toContain('  predict: 1000/10000 (10%)');
+    expect(r.stdout).toContain('  predict: 10000/10000 (100%)');
     const rows = fs.readFileSync(output, 'utf8').trim().split('\n');
     expect(rows[0]).toBe('Id,Prediction');
     expect(rows).toHaveLength(10001);
@@ -108,20 +111,26 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     expect(png.readUInt32BE(16)).toBeGreaterThan(500); // width in pixels
     const svg = fs.readFileSync(path.join(save, 'accuracy.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
-    expect(svg).toContain('mnist (test)');
+    // one colour per run, dashed train and solid test curves named in the legend, and a note for one epoch
+    expect(svg).toContain('>mnist</text>');
+    expect(svg).toContain('>train</text>');
+    expect(svg).toContain('>test</text>');
+    expect(svg).toContain('one epoch per run: points, no lines');
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-run-'));
     fs.writeFileSync(path.join(other, 'test.log'), '% mean class accuracy (test set)\t\n 9.8820e+01\t\n 9.9130e+01\t\n');
     const out = path.join(other, 'overlay');
     const r = cli('plot', save, other, '-output', out, '-title', 'two runs');
     expect(r.stderr).toBe('');
     const overlay = fs.readFileSync(`${out}.svg`, 'utf8');
-    expect(overlay).toContain(`${path.basename(other)} (test)`);
-    expect(overlay).toContain(`${path.basename(save)} (test)`);
+    expect(overlay).toContain(`>${path.basename(other)}</text>`);
+    expect(overlay).toContain(`>${path.basename(save)}</text>`);
+    expect(overlay).not.toContain('one epoch per run'); // the other run has two epochs
     expect(overlay).toContain('two runs');
     expect(fs.readFileSync(`${out}.png`).subarray(1, 4).toString()).toBe('PNG');
-    const labelled = cli('plot', save, other, '-output', out, '-label', 'σ 0.2', '-label', 'σ 0');
+    const long = 'rotation σ 0.2, batch 1, 60 epochs, seed 1 (the headline run)';
+    const labelled = cli('plot', save, other, '-output', out, '-label', long, '-label', 'σ 0');
     expect(labelled.stderr).toBe('');
-    expect(fs.readFileSync(`${out}.svg`, 'utf8')).toContain('σ 0 (test)');
+    expect(fs.readFileSync(`${out}.svg`, 'utf8')).toContain(`>${long}</text>`); // legends never cut labels
     expect(cli('plot', save, other, '-label', 'one').stderr).toMatch(/plot got 1 -label for 2 folders; give one per folder/);
     expect(cli('plot').stderr).toMatch(/plot needs at least one results folder/);
     expect(cli('plot', '/nonexistent').stderr).toMatch(/No train.log or test.log in '\/nonexistent'/);
@@ -177,6 +186,22 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(message);
     }
+  });
+
+  test('every subcommand explains itself with -help, --help or -h', () => {
+    for (const [command, line] of [
+      ['mnist', '-learningRate'],
+      ['predict', 'Usage: nodetorch predict -model FILE'],
+      ['plot', 'Usage: nodetorch plot DIR…'],
+    ]) {
+      for (const flag of ['-help', '--help', '-h']) {
+        const r = cli(command, flag);
+        expect(r.status).toBe(0);
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toContain(line);
+      }
+    }
+    expect(cli('predict', '-model').stderr).toMatch(/Run 'nodetorch predict -help' for the options\./);
   });
 
   test('-help lists the doall.lua options with Torch7 defaults', () => {

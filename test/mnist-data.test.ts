@@ -75,7 +75,7 @@ describe('corrupt or missing MNIST files are clear errors naming the file', () =
   test('truncated gzip', () => {
     const gz = fs.readFileSync(path.join(MNIST_DIR, 't10k-labels-idx1-ubyte.gz'));
     fs.writeFileSync(images, gz.subarray(0, gz.length - 100));
-    expect(() => data.readIdxLabels(images)).toThrow(new RegExp(`MNIST file '${images}' is a corrupt or truncated gzip file`));
+    expect(() => data.readIdxLabels(images)).toThrow(new RegExp(`IDX file '${images}' is a corrupt or truncated gzip file`));
   });
 
   test('wrong magic, wrong size, truncated pixels, bad labels', () => {
@@ -90,7 +90,7 @@ describe('corrupt or missing MNIST files are clear errors naming the file', () =
     expect(() => data.readIdxLabels(images)).toThrow(/has label 12 at index 1; expected 0..9/);
     fs.writeFileSync(images, Buffer.alloc(3));
     expect(() => data.readIdxLabels(images)).toThrow(/too short for an IDX label header/);
-    expect(() => data.readIdxLabels(path.join(dir, 'missing.gz'))).toThrow(/Cannot read MNIST file/);
+    expect(() => data.readIdxLabels(path.join(dir, 'missing.gz'))).toThrow(/Cannot read IDX file/);
   });
 
   test('a folder without the files, and bad options', async () => {

@@ -5,8 +5,8 @@
 import { TorchError } from '../errors';
 import { runMnist } from './mnist';
 import { mnistHelp, parseMnistOptions } from './options';
-import { parsePredictOptions, runPredict } from './predict';
-import { runPlot } from './plot';
+import { PREDICT_HELP, parsePredictOptions, runPredict } from './predict';
+import { PLOT_HELP, runPlot } from './plot';
 
 const USAGE = `Usage: nodetorch <command> [options]
 
@@ -27,6 +27,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
+  const help = new Map([['mnist', mnistHelp], ['predict', () => PREDICT_HELP], ['plot', () => PLOT_HELP]]).get(command);
+  if (help && rest.some((a) => a === '-h' || a === '-help' || a === '--help')) {
+    console.log(help());
+    return 0;
+  }
   if (command === 'predict' || command === 'plot') {
     try {
       if (command === 'predict') await runPredict(parsePredictOptions(rest));
@@ -43,10 +48,6 @@ export async function main(argv: string[]): Promise<number> {
   if (command !== 'mnist') {
     console.error(`nodetorch: unknown command '${command}'\n\n${USAGE}`);
     return 2;
-  }
-  if (rest.some((a) => a === '-h' || a === '-help' || a === '--help')) {
-    console.log(mnistHelp());
-    return 0;
   }
   const controller = new AbortController();
   const onSignal = () => {

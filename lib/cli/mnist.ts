@@ -3,7 +3,6 @@
  * loop, prints Torch7's confusion matrices and timings, writes train.log / test.log and
  * model.net.<epoch> under -save.
  */
-import { SingleBar } from 'cli-progress';
 import * as path from 'path';
 import * as augment from '../augment';
 import * as cuda from '../cuda';
@@ -11,46 +10,14 @@ import { manualSeed, setNumThreads } from '../creation';
 import { mnist } from '../data/mnist';
 import { runSeries, writeAccuracyFigure } from '../plot';
 import { TorchError } from '../errors';
-import { OptimizerSpec, Progress, Trainer } from '../train/Trainer';
+import { OptimizerSpec, Trainer } from '../train/Trainer';
 import { countParameters, mnistCriterion, mnistModel } from '../models/mnist';
 import { CliOptimization, MnistCliOptions } from './options';
+import { progressReporter } from './progress';
 import { parseScheduleOption } from './schedule-option';
 
 /** Torch7's class names for this study (copied from SVHN: label k+1 is digit k, printed '1'..'9','0'). */
 export const TORCH7_CLASSES = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
-
-function progressReporter(quiet: boolean) {
-  if (quiet) return { update: (_: Progress) => {}, stop: () => {} };
-  if (process.stdout.isTTY) {
-    const bar = new SingleBar({ format: ' {phase} [{bar}] {value}/{total} | loss {loss} | ETA {eta}s', hideCursor: true });
-    let started = false;
-    return {
-      update(p: Progress) {
-        if (!started) bar.start(p.total, 0, { phase: p.phase, loss: '-' });
-        started = true;
-        bar.update(p.done, { phase: p.phase, loss: p.loss.toFixed(4) });
-      },
-      stop() {
-        if (started) bar.stop();
-        started = false;
-      },
-    };
-  }
-  // Not a terminal: a plain line at every 10% of the pass.
-  let next = 0;
-  return {
-    update(p: Progress) {
-      const pct = Math.floor((100 * p.done) / p.total);
-      if (pct >= next) {
-        console.log(`  ${p.phase} epoch ${p.epoch}: ${p.done}/${p.total} (${pct}%), loss ${p.loss.toFixed(4)}`);
-        next = pct - (pct % 10) + 10;
-      }
-    },
-    stop() {
-      next = 0;
-    },
-  };
-}
 
 /** 4_train.lua's optimState for each of its -optimization methods; the others take -learningRate and -weightDecay. */
 export function torch7Optimizer(method: CliOptimization, opt: MnistCliOptions, trainSize: number): OptimizerSpec {
@@ -139,7 +106,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
       save: opt.save,
       ...(opt.switchTo ? { switchAt: opt.switchAt, switchTo: torch7Optimizer(opt.switchTo, opt, data.train.size) } : {}),
       signal,
-      onProgress: (p) => progress.update(p),
+      onProgress: (p) => progress.update(`${p.phase} epoch ${p.epoch}`, p.done, p.total, `loss ${p.loss.toFixed(4)}`),
       onEpoch: async ({ epoch, learningRate, train, test }) => {
         progress.stop();
         say(`==> epoch # ${epoch} [batchSize = ${opt.batchSize}${learningRate === null ? '' : `, learningRate = ${learningRate.toPrecision(4)}`}]`);

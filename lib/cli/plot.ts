@@ -7,10 +7,16 @@ import { TorchError } from '../errors';
 import { runSeries, writeAccuracyFigure } from '../plot';
 import { parseTorch7Args } from './options';
 
-const USAGE = 'Usage: nodetorch plot DIR… [-output figure] [-title TEXT] [-label NAME…]';
+export const PLOT_HELP = `Usage: nodetorch plot DIR… [-output figure] [-title TEXT] [-label NAME…]
+
+Overlays the accuracy per epoch of results folders (their train.log and test.log) as the report's
+figures: one colour per folder, dashed train and solid test curves; writes FIGURE.svg and FIGURE.png.
+  -output   the figure's path without extension [accuracy]
+  -title    the figure's title [Accuracy per epoch]
+  -label    a name for each folder, in order (default: the folders' names)`;
 
 export async function runPlot(argv: string[]): Promise<void> {
-  const parsed = parseTorch7Args(argv, { output: { type: 'string' }, title: { type: 'string' }, label: { type: 'string', multiple: true } }, USAGE, true);
+  const parsed = parseTorch7Args(argv, { output: { type: 'string' }, title: { type: 'string' }, label: { type: 'string', multiple: true } }, "Run 'nodetorch plot -help' for the options.", true);
   const values = parsed.values as { output?: string; title?: string; label?: string[] };
   const dirs = parsed.positionals;
   if (dirs.length === 0) throw new TorchError('plot needs at least one results folder (holding train.log / test.log)');

@@ -6,13 +6,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { cacheDir, mnistDirFromEnv } from '../config';
-import { tensor } from '../creation';
 import { TorchError } from '../errors';
-import { tidy } from '../memory';
 import { Tensor } from '../tensor';
 import { checkKeys, checkOneOf, invalid } from '../validate';
 import { downloadVerified } from './download';
-import { readIdxImages, readIdxLabels } from './idx';
+import { findIdxFile, readIdxSet } from './idxset';
 
 /** One split: inputs N×1×32×32 float32 (normalised) and targets N int64 (0..9). */
 export interface Split {
@@ -50,16 +48,8 @@ export const MNIST_FILES = {
 
 const SIZES = { full: [60000, 10000], small: [6000, 1000] } as const;
 
-function findFile(dir: string, name: string): string | undefined {
-  for (const candidate of [`${name}.gz`, name, name.replace(/-idx/, '.idx')]) {
-    const file = path.join(dir, candidate);
-    if (fs.existsSync(file)) return file;
-  }
-  return undefined;
-}
-
 function hasAll(dir: string): boolean {
-  return Object.values(MNIST_FILES).every((f) => findFile(dir, f.name) !== undefined);
+  return Object.values(MNIST_FILES).every((f) => findIdxFile(dir, f.name) !== undefined);
 }
 
 /** Where the files are: options.dir, MNIST_DIR, the cache (downloaded if allowed). */
@@ -84,17 +74,6 @@ export async function locateMnist(options: MnistOptions = {}): Promise<string> {
   return cache;
 }
 
-/** Pads 28×28 images to 32×32 with 2 zero pixels on each side (Torch7's mnist.t7 layout). */
-function pad32(pixels: Uint8Array, count: number): Uint8Array {
-  const out = new Uint8Array(count * 1024);
-  for (let n = 0; n < count; n++) {
-    for (let r = 0; r < 28; r++) {
-      out.set(pixels.subarray(n * 784 + r * 28, n * 784 + r * 28 + 28), n * 1024 + (r + 2) * 32 + 2);
-    }
-  }
-  return out;
-}
-
 /**
  * Loads MNIST (see MnistOptions). Tensors live on the CPU; the training loop moves batches to
  * the model's device.
@@ -106,27 +85,11 @@ export async function mnist(options: MnistOptions = {}): Promise<MnistData> {
   checkKeys(options, ['dir', 'size', 'download'], 'data.mnist');
   const size = checkOneOf(options.size ?? 'full', ['full', 'small'], 'data.mnist size');
   const dir = await locateMnist(options);
-  const file = (f: { name: string }) => findFile(dir, f.name) as string;
-  const trainImages = readIdxImages(file(MNIST_FILES.trainImages), 60000);
-  const trainLabels = readIdxLabels(file(MNIST_FILES.trainLabels), 60000);
-  const testImages = readIdxImages(file(MNIST_FILES.testImages), 10000);
-  const testLabels = readIdxLabels(file(MNIST_FILES.testLabels), 10000);
-
-  const [trsize, tesize] = SIZES[size];
-  return tidy(() => {
-    const trainRaw = tensor(pad32(trainImages.pixels, 60000)).view(60000, 1, 32, 32).to('float64');
-    // Statistics over all 60000 training images, even for 'small' (as Torch7's 1_data.lua).
-    const mean = trainRaw.mean().item() as number;
-    const std = trainRaw.std().item() as number;
-    const normalise = (raw: Tensor, n: number) => raw.index([0, n]).sub(mean).div(std).to('float32').contiguous();
-    const testRaw = tensor(pad32(testImages.pixels, 10000)).view(10000, 1, 32, 32).to('float64');
-    const labels = (l: Uint8Array, n: number) => tensor(l.subarray(0, n)).to('int64');
-    return {
-      train: { inputs: normalise(trainRaw, trsize), targets: labels(trainLabels, trsize), size: trsize },
-      test: { inputs: normalise(testRaw, tesize), targets: labels(testLabels, tesize), size: tesize },
-      mean,
-      std,
-      dir,
-    };
+  // Torch7's mnist.t7 layout: 28×28 digits padded with 2 zero pixels a side to 32×32
+  const { train, test, mean, std } = readIdxSet(dir, { pad: 2 }, SIZES[size], {
+    counts: [60000, 10000],
+    size: [28, 28],
+    maxLabel: 9,
   });
+  return { train, test, mean, std, dir };
 }

@@ -76,9 +76,7 @@ export function mnistCriterion(loss: MnistLoss): nn.Criterion {
 }
 
 /** Number of trainable parameters. */
+/** The model's parameter count (model.numParameters()). */
 export function countParameters(model: nn.Module): number {
-  const [params, grads] = model.parameters();
-  const n = params.reduce((s, p) => s + p.numel, 0);
-  params.concat(grads).forEach((t) => t.dispose());
-  return n;
+  return model.numParameters();
 }

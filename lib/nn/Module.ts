@@ -6,7 +6,11 @@
 import { TorchError } from '../errors';
 import { NativeModule, native } from '../native';
 import { Device, Tensor, checkTensor, checkDevice } from '../tensor';
-import { checkNumber } from '../validate';
+import { checkNumber, invalid } from '../validate';
+import { noGrad } from '../autograd';
+import { zeros } from '../creation';
+import { tidy } from '../memory';
+import { ModelSummary, SummaryRow, makeSummary } from './summary';
 
 /** A constructor argument as a module file stores it (JSON). */
 export type ModuleArg = number | boolean | number[] | number[][] | { [key: string]: number };
@@ -107,6 +111,42 @@ export abstract class Module {
   getParameters(): [Tensor, Tensor] {
     const [p, g] = native().moduleGetParameters(this.handle);
     return [new Tensor(p), new Tensor(g)];
+  }
+
+  /** The number of parameters (Torch7 trains them all). */
+  numParameters(): number {
+    const [params, grads] = this.parameters();
+    const n = params.reduce((sum, p) => sum + p.numel, 0);
+    params.concat(grads).forEach((t) => t.dispose());
+    return n;
+  }
+
+  /**
+   * A table of the modules with their output shapes for one input sample of `inputShape` (no batch
+   * dimension: [1, 32, 32] for MNIST) and their parameter counts. Runs one forward pass without
+   * gradients; printing the summary (toString) gives the table.
+   */
+  summary(inputShape: number[]): ModelSummary {
+    if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
+      invalid('a sample shape of positive integers, e.g. [1, 32, 32]', 'summary inputShape', inputShape);
+    }
+    this.checkIdle('summary');
+    // a batch of two: Torch7's View reads a batch of one as a single sample and drops its dimension
+    let rows: SummaryRow[];
+    try {
+      rows = tidy(() => noGrad(() => this.describe(zeros([2, ...inputShape], { dtype: this.dtype, device: this.device }), 0)[0]));
+    } catch (e) {
+      throw new TorchError(`summary: a sample of shape [${inputShape.join(', ')}] does not fit this model (run as a batch of 2): ${(e as Error).message}`);
+    }
+    return makeSummary(rows.map((r) => ({ ...r, outputShape: [1, ...r.outputShape.slice(1)] })));
+  }
+
+  /** @internal This module's summary rows for `input`, and its output. */
+  describe(input: Tensor, depth: number): [SummaryRow[], Tensor] {
+    const previous = this.output;
+    const output = this.forward(input);
+    this.output = previous; // the summary's pass is not the module's last forward
+    return [[{ depth, module: this.toString(), outputShape: output.shape, parameters: this.numParameters() }], output];
   }
 
   /** Training mode (Dropout active). Returns this. */

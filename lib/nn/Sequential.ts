@@ -1,7 +1,9 @@
 import { TorchError } from '../errors';
 import { native } from '../native';
 import { checkInteger } from '../validate';
+import { Tensor } from '../tensor';
 import { MAX_NESTING, Module, ModuleSpec } from './Module';
+import type { SummaryRow } from './summary';
 
 /** The containers each module was added to (a module may be shared by several). */
 const parents = new WeakMap<Module, Set<Sequential>>();
@@ -88,6 +90,18 @@ export class Sequential extends Module {
 
   protected override forEachChild(fn: (child: Module) => void): void {
     this.modules.forEach(fn);
+  }
+
+  /** @internal Its own row, then its modules' rows, each fed the previous output. */
+  override describe(input: Tensor, depth: number): [SummaryRow[], Tensor] {
+    const rows: SummaryRow[] = [];
+    let x = input;
+    for (const m of this.modules) {
+      const [inner, output] = m.describe(x, depth + 1);
+      rows.push(...inner);
+      x = output;
+    }
+    return [[{ depth, module: 'nn.Sequential', outputShape: x.shape, parameters: this.numParameters() }, ...rows], x];
   }
 
   override toString(): string {

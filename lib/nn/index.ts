@@ -17,6 +17,7 @@ export { SpatialSubtractiveNormalization, SpatialZeroPadding, View, Reshape, Tan
 export { gaussian1D } from './SpatialSubtractiveNormalization';
 export { Criterion, ClassNLLCriterion, MSECriterion, AbsCriterion, SmoothL1Criterion, BCECriterion, MultiMarginCriterion } from './criteria';
 export type { MultiMarginOptions } from './criteria';
+export type { ModelSummary, SummaryRow } from './summary';
 export { save, load } from './serialize';
 export { gradcheck } from './gradcheck';
 export type { GradcheckResult, GradcheckOptions } from './gradcheck';

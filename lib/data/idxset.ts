@@ -1,0 +1,135 @@
+/**
+ * data.idx: any dataset in MNIST's IDX format (Fashion-MNIST, KMNIST, EMNIST, …): a folder with
+ * train and test image and label files. Images become N×1×H×W float32, optionally zero-padded,
+ * normalised by the training images' mean and unbiased std (as data.mnist); labels int64.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tensor } from '../creation';
+import { TorchError } from '../errors';
+import { tidy } from '../memory';
+import { checkInteger, checkKeys, checkOneOf, invalid } from '../validate';
+import { readIdxImages, readIdxLabels } from './idx';
+import type { Split } from './mnist';
+
+/** The four files' names, without .gz (found with or without it). */
+export interface IdxFiles {
+  trainImages: string;
+  trainLabels: string;
+  testImages: string;
+  testLabels: string;
+}
+
+export interface IdxOptions {
+  /** The files' names; default MNIST's (train-images-idx3-ubyte, …), which Fashion-MNIST and KMNIST share. */
+  files?: IdxFiles;
+  /** Zero pixels added on each side (data.mnist: 2, for 32×32). Default 0. */
+  pad?: number;
+  /** Pixel scaling: 'standardise' (default: the training set's mean and std) or 'unit' (÷255, no centring). */
+  normalise?: 'standardise' | 'unit';
+}
+
+export interface IdxData {
+  train: Split;
+  test: Split;
+  /** The number of classes: the largest label + 1. */
+  classes: number;
+  /** Normalisation statistics on the 0..255 scale (mean 0, std 255 for 'unit'). */
+  mean: number;
+  std: number;
+  dir: string;
+}
+
+export const MNIST_NAMES: IdxFiles = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+};
+
+/** The file for `name` in `dir`: name.gz, name, or MNIST's site's name.idx3-ubyte spelling. */
+export function findIdxFile(dir: string, name: string): string | undefined {
+  for (const candidate of [`${name}.gz`, name, name.replace(/-idx/, '.idx')]) {
+    const file = path.join(dir, candidate);
+    if (fs.existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/** Pads each H×W image with `pad` zero pixels on every side. */
+function padImages(pixels: Uint8Array, count: number, rows: number, cols: number, pad: number): Uint8Array {
+  if (pad === 0) return pixels;
+  const [h, w] = [rows + 2 * pad, cols + 2 * pad];
+  const out = new Uint8Array(count * h * w);
+  for (let n = 0; n < count; n++) {
+    for (let r = 0; r < rows; r++) {
+      out.set(pixels.subarray((n * rows + r) * cols, (n * rows + r + 1) * cols), n * h * w + (r + pad) * w + pad);
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads an IDX dataset from `dir`; `limits` keeps the first [train, test] samples (data.mnist's
+ * 'small'), `expected` checks the counts and image size.
+ */
+export function readIdxSet(
+  dir: string,
+  options: IdxOptions = {},
+  limits?: readonly [number, number],
+  expected?: { counts: [number, number]; size: [number, number]; maxLabel: number },
+): IdxData {
+  const names = options.files ?? MNIST_NAMES;
+  const file = (name: string) => {
+    const found = findIdxFile(dir, name);
+    if (!found) throw new TorchError(`data.idx: no '${name}' (or ${name}.gz) in '${dir}'`);
+    return found;
+  };
+  const size = expected?.size ?? null;
+  const maxLabel = expected?.maxLabel ?? 255;
+  const trainImages = readIdxImages(file(names.trainImages), expected?.counts[0], size);
+  const trainLabels = readIdxLabels(file(names.trainLabels), expected?.counts[0] ?? trainImages.count, maxLabel);
+  const testImages = readIdxImages(file(names.testImages), expected?.counts[1], [trainImages.rows, trainImages.cols]);
+  const testLabels = readIdxLabels(file(names.testLabels), expected?.counts[1] ?? testImages.count, maxLabel);
+  const pad = options.pad ?? 0;
+  const [h, w] = [trainImages.rows + 2 * pad, trainImages.cols + 2 * pad];
+  const [trsize, tesize] = limits ?? [trainImages.count, testImages.count];
+  const classes = [trainLabels, testLabels].reduce((most, labels) => labels.reduce((m, l) => Math.max(m, l), most), 0) + 1;
+  return tidy(() => {
+    const raw = (images: typeof trainImages) => tensor(padImages(images.pixels, images.count, images.rows, images.cols, pad)).view(images.count, 1, h, w).to('float64');
+    const trainRaw = raw(trainImages);
+    // statistics over all the training images, also when keeping fewer (as Torch7's 1_data.lua)
+    const [mean, std] = options.normalise === 'unit' ? [0, 255] : [trainRaw.mean().item() as number, trainRaw.std().item() as number];
+    const normalise = (x: typeof trainRaw, n: number) => x.index([0, n]).sub(mean).div(std).to('float32').contiguous();
+    const labels = (l: Uint8Array, n: number) => tensor(l.subarray(0, n)).to('int64');
+    return {
+      train: { inputs: normalise(trainRaw, trsize), targets: labels(trainLabels, trsize), size: trsize },
+      test: { inputs: normalise(raw(testImages), tesize), targets: labels(testLabels, tesize), size: tesize },
+      classes,
+      mean,
+      std,
+      dir,
+    };
+  });
+}
+
+/**
+ * Loads any IDX-format dataset (Fashion-MNIST and KMNIST with MNIST's file names; EMNIST with its
+ * own, passed in `files`).
+ *
+ * @example const fashion = data.idx('datasets/fashion-mnist', { pad: 2 });
+ */
+export function idx(dir: string, options: IdxOptions = {}): IdxData {
+  if (typeof dir !== 'string' || dir === '') invalid('a folder name', 'data.idx dir', dir);
+  if (typeof options !== 'object' || options === null) invalid('an options object', 'data.idx options', options);
+  checkKeys(options, ['files', 'pad', 'normalise'], 'data.idx');
+  if (options.files !== undefined) {
+    checkKeys(options.files, ['trainImages', 'trainLabels', 'testImages', 'testLabels'], 'data.idx files');
+    for (const key of ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const) {
+      if (typeof options.files[key] !== 'string' || options.files[key] === '') invalid('a file name', `data.idx files.${key}`, options.files[key]);
+    }
+  }
+  checkInteger(options.pad ?? 0, 'data.idx pad', 0, 64);
+  checkOneOf(options.normalise ?? 'standardise', ['standardise', 'unit'] as const, 'data.idx normalise');
+  return readIdxSet(dir, options);
+}
