@@ -102,7 +102,7 @@ struct GradientMethod : OptimMethod {
 
   const char* counterName;
   std::vector<std::string> bufferNames;
-  std::map<std::string, double> options;
+  std::map<std::string, double, std::less<>> options;  // transparent: option("…") looks up without building a string each step
   int64_t counter = 0;
   std::vector<at::Tensor> buffers;  // empty before the first step that needs them
 };
