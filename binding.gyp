@@ -3,7 +3,7 @@
   "targets": [
     {
       "target_name": "nodetorch",
-      "sources": [ "<!@(node -e \"console.log(require('fs').readdirSync('native').filter(f=>f.endsWith('.cc')).map(f=>'native/'+f).join(' '))\")" ],
+      "sources": [ "<!@(node scripts/unity-sources.js)" ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/find-libtorch.js --include)"

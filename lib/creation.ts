@@ -141,6 +141,17 @@ export function randn(shape: number[], options?: TensorOptions): Tensor {
 }
 
 /**
+ * A random permutation of 0..n-1 (default dtype int64), from the generator seeded by manualSeed():
+ * the draw the training loop makes to shuffle an epoch.
+ */
+export function randperm(n: number, options?: TensorOptions): Tensor {
+  if (!Number.isSafeInteger(n) || n < 0) invalid('a non-negative integer', 'randperm n', n);
+  const opts = resolveOptions(options, 'int64');
+  if (opts.dtype === 'bool') invalid('a numeric dtype', 'randperm dtype', opts.dtype);
+  return finish(new Tensor(native().randperm(n, opts.dtype as DTypeName, opts.device)), opts.requiresGrad);
+}
+
+/**
  * Values start, start+step, … below end. `arange(5)` is 0..4. Default dtype int64 when all
  * arguments are integers, else float32.
  */

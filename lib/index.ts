@@ -4,7 +4,7 @@
 export { TorchError } from './errors';
 export { Tensor } from './tensor';
 export type { DType, Device, NestedArray, IndexSpec } from './tensor';
-export { tensor, zeros, ones, full, rand, randn, arange, cat, manualSeed, setNumThreads, getNumThreads } from './creation';
+export { tensor, zeros, ones, full, rand, randn, randperm, arange, cat, manualSeed, setNumThreads, getNumThreads } from './creation';
 export type { TensorOptions } from './creation';
 export { tidy, keep, memory } from './memory';
 export { noGrad, isGradEnabled } from './autograd';
@@ -25,7 +25,7 @@ export * as nn from './nn';
 export * as optim from './optim';
 export * as data from './data';
 export { Trainer, ConfusionMatrix, Logger } from './train';
-export type { OptimizerSpec, TrainerOptions, Dataset, Progress, PassResult, EpochResult, PassOptions, FitOptions, Task, ClassificationResult, RegressionResult, PassResultOf } from './train';
+export type { OptimizerSpec, TrainerOptions, Dataset, BatchDataset, TrainingData, Progress, PassResult, EpochResult, PassOptions, FitOptions, Task, ClassificationResult, RegressionResult, PassResultOf } from './train';
 export type { ScheduleSpec, SchedulePer, PlateauMetric, ScheduleState } from './train';
 export * as models from './models';
 export * as augment from './augment';

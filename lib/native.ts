@@ -28,6 +28,7 @@ export interface NativeBinding {
   full(shape: number[], value: number, dtype: DTypeName, device: string): NativeTensor;
   rand(shape: number[], dtype: DTypeName, device: string): NativeTensor;
   randn(shape: number[], dtype: DTypeName, device: string): NativeTensor;
+  randperm(n: number, dtype: DTypeName, device: string): NativeTensor;
   arange(start: number, end: number, step: number, dtype: DTypeName, device: string): NativeTensor;
   manualSeed(seed: number): void;
   rngState(): NativeTensor;
@@ -60,6 +61,7 @@ export interface NativeBinding {
   clone(t: NativeTensor): NativeTensor;
   detach(t: NativeTensor): NativeTensor;
   index(t: NativeTensor, specs: (number | null | [number, number, number])[]): NativeTensor;
+  indexSelect(t: NativeTensor, dim: number, index: NativeTensor): NativeTensor;
   cat(ts: NativeTensor[], dim: number): NativeTensor;
   to(t: NativeTensor, dtype: DTypeName | null, device: string | null): NativeTensor;
   // autograd

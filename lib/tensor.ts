@@ -259,6 +259,42 @@ export class Tensor {
     });
     return new Tensor(native().index(this.#handle, resolved));
   }
+  /**
+   * The entries at `indices` along `dim`, in that order (a copy; indices may repeat, negative ones
+   * count from the end): `images.indexSelect(0, [5, 2, 9])` gathers three samples.
+   */
+  indexSelect(dim: number, indices: number[] | Tensor): Tensor {
+    if (this.ndim === 0) throw new TorchError('indexSelect: a 0-dimensional tensor has no dimension to select from');
+    checkInteger(dim, 'indexSelect dim', -this.ndim, this.ndim - 1);
+    const d = dim < 0 ? dim + this.ndim : dim;
+    let index: Tensor;
+    if (indices instanceof Tensor) {
+      index = checkTensor(indices, 'indexSelect indices');
+      if (index.ndim !== 1 || (index.dtype !== 'int64' && index.dtype !== 'int32')) {
+        throw new TorchError(`indexSelect: indices must be a vector of int64 or int32 but are ${index.dtype} of shape [${index.shape.join(', ')}]`);
+      }
+    } else {
+      if (!Array.isArray(indices) || indices.some((i) => !Number.isSafeInteger(i))) invalid('an array of integer indices or an int64 Tensor', 'indexSelect indices', indices);
+      index = new Tensor(native().fromBuffer(BigInt64Array.from(indices, BigInt), [indices.length], 'int64', 'cpu'));
+    }
+    try {
+      const size = this.shape[d];
+      if (index.numel > 0) {
+        const read = (t: Tensor) => {
+          try {
+            return t.item() as number;
+          } finally {
+            t.dispose();
+          }
+        };
+        const [lo, hi] = [read(index.min()), read(index.max())];
+        if (lo < -size || hi >= size) throw new TorchError(`indexSelect: indices range over [${lo}, ${hi}] but dimension ${d} has size ${size}`);
+      }
+      return new Tensor(native().indexSelect(this.#handle, d, index.handle));
+    } finally {
+      if (index !== indices) index.dispose();
+    }
+  }
   /** Elements start..end-1 (step apart) along one dimension. */
   slice(dim: number, start: number, end?: number, step = 1): Tensor {
     checkInteger(dim, 'dim', -this.ndim, this.ndim - 1);

@@ -16,7 +16,7 @@ ModuleBox& boxArg(const Napi::CallbackInfo& info, size_t i) {
   return boxedArg<ModuleBox>(info, i, kModuleTag, "a native module");
 }
 
-Options optionsArg(const Napi::CallbackInfo& info, size_t i) {
+Options layerOptionsArg(const Napi::CallbackInfo& info, size_t i) {
   if (info.Length() <= i || !info[i].IsObject()) fail("expected an options object");
   return Options(info[i].As<Napi::Object>());
 }
@@ -34,7 +34,7 @@ void ensureGrads(Module& m) {
 }
 
 Napi::Value moduleCreate(const Napi::CallbackInfo& info) {
-  auto* box = new ModuleBox(createModule(stringArg(info, 0, "module type"), optionsArg(info, 1)));
+  auto* box = new ModuleBox(createModule(stringArg(info, 0, "module type"), layerOptionsArg(info, 1)));
   return wrapBoxed(info.Env(), box, kModuleTag);
 }
 
@@ -153,7 +153,7 @@ Napi::Value moduleSetParameters(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value criterionCreate(const Napi::CallbackInfo& info) {
-  auto* box = new CriterionBox(createCriterion(stringArg(info, 0, "criterion type"), optionsArg(info, 1)));
+  auto* box = new CriterionBox(createCriterion(stringArg(info, 0, "criterion type"), layerOptionsArg(info, 1)));
   return wrapBoxed(info.Env(), box, kCriterionTag);
 }
 

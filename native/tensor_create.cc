@@ -7,7 +7,7 @@ namespace nodetorch {
 
 namespace {
 
-at::TensorOptions optionsArg(const Napi::CallbackInfo& info, size_t i) {
+at::TensorOptions tensorOptionsArg(const Napi::CallbackInfo& info, size_t i) {
   return at::TensorOptions()
       .dtype(parseDtype(stringArg(info, i, "dtype")))
       .device(parseDevice(stringArg(info, i + 1, "device")));
@@ -19,7 +19,7 @@ Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsTypedArray()) fail("expected a typed array of values");
   Napi::TypedArray array = info[0].As<Napi::TypedArray>();
   std::vector<int64_t> shape = intListArg(info, 1, "shape");
-  at::TensorOptions options = optionsArg(info, 2);
+  at::TensorOptions options = tensorOptionsArg(info, 2);
   int64_t numel = 1;
   for (int64_t s : shape) numel *= s;
   int64_t elementSize = static_cast<int64_t>(c10::elementSize(options.dtype().toScalarType()));
@@ -36,22 +36,27 @@ Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
 Napi::Value full(const Napi::CallbackInfo& info) {
   std::vector<int64_t> shape = intListArg(info, 0, "shape");
   double value = numberArg(info, 1, "fill value");
-  return wrapTensor(info.Env(), at::full(shape, value, optionsArg(info, 2)));
+  return wrapTensor(info.Env(), at::full(shape, value, tensorOptionsArg(info, 2)));
 }
 
 Napi::Value rand(const Napi::CallbackInfo& info) {
-  return wrapTensor(info.Env(), at::rand(intListArg(info, 0, "shape"), optionsArg(info, 1)));
+  return wrapTensor(info.Env(), at::rand(intListArg(info, 0, "shape"), tensorOptionsArg(info, 1)));
 }
 
 Napi::Value randn(const Napi::CallbackInfo& info) {
-  return wrapTensor(info.Env(), at::randn(intListArg(info, 0, "shape"), optionsArg(info, 1)));
+  return wrapTensor(info.Env(), at::randn(intListArg(info, 0, "shape"), tensorOptionsArg(info, 1)));
+}
+
+// randperm(n, dtype, device): a random permutation of 0..n-1, drawn as the training loop shuffles.
+Napi::Value randperm(const Napi::CallbackInfo& info) {
+  return wrapTensor(info.Env(), at::randperm(intArg(info, 0, "n"), tensorOptionsArg(info, 1)));
 }
 
 Napi::Value arange(const Napi::CallbackInfo& info) {
   double start = numberArg(info, 0, "start");
   double end = numberArg(info, 1, "end");
   double step = numberArg(info, 2, "step");
-  return wrapTensor(info.Env(), at::arange(start, end, step, optionsArg(info, 3)));
+  return wrapTensor(info.Env(), at::arange(start, end, step, tensorOptionsArg(info, 3)));
 }
 
 }  // namespace
@@ -60,7 +65,7 @@ void registerTensorCreate(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
       {"fromBuffer", fromBuffer},       {"full", full},
       {"rand", rand},                   {"randn", randn},
-      {"arange", arange},
+      {"arange", arange},               {"randperm", randperm},
   };
   registerEntries(env, exports, entries);
 }

@@ -86,6 +86,17 @@ Napi::Value index(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), out);
 }
 
+// indexSelect(t, dim, index): the entries at a vector of indices along dim (a copy); negative
+// indices count from the end. TypeScript checks the dim and that indices lie in [-size, size).
+Napi::Value indexSelect(const Napi::CallbackInfo& info) {
+  at::Tensor& t = tensorArg(info, 0, "input");
+  int64_t dim = intArg(info, 1, "dim");
+  at::Tensor index = tensorArg(info, 2, "index").to(t.device(), at::kLong);
+  int64_t size = t.size(dim);
+  if (size > 0) index = at::remainder(index, size);
+  return wrapTensor(info.Env(), t.index_select(dim, index));
+}
+
 Napi::Value cat(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsArray()) fail("expected an array of tensors");
   Napi::Array list = info[0].As<Napi::Array>();
@@ -119,6 +130,7 @@ void registerTensorShape(Napi::Env env, Napi::Object exports) {
       {"view", view},       {"reshape", reshape},       {"transpose", transpose}, {"permute", permute},
       {"squeeze", squeeze}, {"unsqueeze", unsqueeze},   {"contiguous", contiguous}, {"clone", clone},
       {"detach", detach},   {"index", index},           {"cat", cat},             {"to", to},
+      {"indexSelect", indexSelect},
   };
   registerEntries(env, exports, entries);
 }

@@ -1,4 +1,4 @@
-import { Tensor, arange, full, manualSeed, ones, rand, randn, tensor, zeros, TorchError } from '../lib';
+import { Tensor, arange, full, manualSeed, ones, rand, randn, randperm, tensor, zeros, TorchError } from '../lib';
 
 describe('tensor creation', () => {
   test('nested arrays give shape, float32 by default and values back', () => {
@@ -74,5 +74,21 @@ describe('tensor creation', () => {
     expect(() => arange(0, 5, 0)).toThrow(/non-zero step/);
     expect(() => tensor(new Int16Array(2) as never)).toThrow(/Expected a Float32Array.* but received a Int16Array/);
     expect(() => manualSeed(-1)).toThrow(TorchError);
+  });
+
+  test('randperm: a permutation of 0..n-1, int64 by default, reproducible from the seed', () => {
+    manualSeed(5);
+    const a = randperm(50).toArray() as number[];
+    manualSeed(5);
+    const b = randperm(50);
+    expect(b.dtype).toBe('int64');
+    expect(b.toArray()).toEqual(a);
+    expect([...a].sort((x, y) => x - y)).toEqual([...Array(50).keys()]);
+    expect(a).not.toEqual([...Array(50).keys()]);
+    expect(randperm(0).shape).toEqual([0]);
+    expect(randperm(4, { dtype: 'float32' }).dtype).toBe('float32');
+    expect(() => randperm(-1)).toThrow(/Expected a non-negative integer for randperm n but received -1/);
+    expect(() => randperm(2.5)).toThrow(TorchError);
+    expect(() => randperm(3, { dtype: 'bool' })).toThrow(/Expected a numeric dtype for randperm dtype/);
   });
 });

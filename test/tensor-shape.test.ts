@@ -59,4 +59,20 @@ describe('views, indexing and concatenation', () => {
     expect(() => cat([])).toThrow(/Expected a non-empty array of Tensors/);
     expect(() => t.to('float16' as never)).toThrow(/Expected 'cpu', 'cuda' or 'cuda:N' for to\(target\) but received 'float16'/);
   });
+
+  test('indexSelect gathers entries by a list of indices, in order, repeats and negatives included', () => {
+    expect(t.indexSelect(0, [2, 0, -1]).toArray()).toEqual([[8, 9, 10, 11], [0, 1, 2, 3], [8, 9, 10, 11]]);
+    expect(t.indexSelect(1, tensor([3, 0], { dtype: 'int32' })).toArray()).toEqual([[3, 0], [7, 4], [11, 8]]);
+    expect(t.indexSelect(-1, [1]).shape).toEqual([3, 1]);
+    expect(t.indexSelect(0, []).shape).toEqual([0, 4]);
+    const picked = t.indexSelect(0, [0]);
+    picked.fill(-1);
+    expect(t.index(0, 0).item()).toBe(0); // a copy, not a view
+    expect(() => t.indexSelect(0, [3])).toThrow(/^indexSelect: indices range over \[3, 3\] but dimension 0 has size 3/);
+    expect(() => t.indexSelect(1, [-5])).toThrow(/indices range over \[-5, -5\] but dimension 1 has size 4/);
+    expect(() => t.indexSelect(2, [0])).toThrow(/indexSelect dim/);
+    expect(() => t.indexSelect(0, [0.5])).toThrow(/Expected an array of integer indices or an int64 Tensor for indexSelect indices/);
+    expect(() => t.indexSelect(0, tensor([0]))).toThrow(/indices must be a vector of int64 or int32 but are float32/);
+    expect(() => tensor(1).indexSelect(0, [0])).toThrow(/a 0-dimensional tensor has no dimension/);
+  });
 });

@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { TorchError } from '../errors';
-import { NativeOptimizer, NativePassResult, NativeTensor, native } from '../native';
+import { NativeOptimizer, NativeTensor, native } from '../native';
 import { Augmentation } from '../augment';
 import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
@@ -16,17 +16,15 @@ import { Tensor, checkTensor } from '../tensor';
 import { checkBoolean, checkFileName, checkInteger, checkKeys, checkOneOf, invalid } from '../validate';
 import { removeStaleTemps } from '../util/atomic';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
-import { LrSchedule, PlateauMetric, ScheduleSpec } from './schedule';
+import { LrSchedule, PassSchedule, PlateauMetric, ScheduleSpec } from './schedule';
 import { ConfusionMatrix, MAX_CLASSES } from './ConfusionMatrix';
 import { Logger } from './Logger';
 import { checkClassTargets, checkRealTargets } from './targets';
-import { PassResult, PassResultOf, Task, passResult } from './results';
+import { PassResult, PassResultOf, Task, passResult, readCounts } from './results';
+import { ChunkRun, checkBatchDataset, streamPass } from './stream';
+import { Dataset, TrainingData, isBatchDataset } from '../data/dataset';
 
-/** A dataset split: inputs N×… and 0-based int64 targets N. */
-export interface Dataset {
-  inputs: Tensor;
-  targets: Tensor;
-}
+export type { Dataset, BatchDataset, TrainingData } from '../data/dataset';
 
 /** An optimizer run natively per minibatch, with Torch7's config table. */
 export type OptimizerSpec = { [M in OptimMethodName]: { method: M; config?: OptimConfigs[M] } }[OptimMethodName];
@@ -89,8 +87,9 @@ export interface PassOptions {
 }
 
 export interface FitOptions<T extends Task = 'classification'> extends PassOptions {
-  train: Dataset;
-  test?: Dataset;
+  /** Tensors in memory ({ inputs, targets }) or a BatchDataset that loads samples on demand. */
+  train: TrainingData;
+  test?: TrainingData;
   /** Number of epochs to run (Torch7 ran forever). */
   epochs: number;
   /**
@@ -265,15 +264,15 @@ export class Trainer<T extends Task = 'classification'> {
     return native().optimizerState(this.#optimizer);
   }
 
-  /** One training epoch over `data` (shuffled), natively. */
-  async trainEpoch(data: Dataset, options: PassOptions = {}): Promise<PassResultOf<T>> {
+  /** One training epoch over `data` (shuffled), natively; a BatchDataset streams in chunks. */
+  async trainEpoch(data: TrainingData, options: PassOptions = {}): Promise<PassResultOf<T>> {
     const result = await this.#pass('train', data, options);
     this.epoch += 1;
     return result;
   }
 
   /** One evaluation pass over `data` in file order (evaluate mode, no gradients). */
-  async test(data: Dataset, options: PassOptions = {}): Promise<PassResultOf<T>> {
+  async test(data: TrainingData, options: PassOptions = {}): Promise<PassResultOf<T>> {
     return this.#pass('test', data, options);
   }
 
@@ -318,17 +317,12 @@ export class Trainer<T extends Task = 'classification'> {
     return results;
   }
 
-  async #pass(phase: 'train' | 'test', data: Dataset, options: PassOptions): Promise<PassResultOf<T>> {
-    if (typeof data !== 'object' || data === null) invalid('a dataset { inputs, targets }', `${phase} data`, data);
+  async #pass(phase: 'train' | 'test', data: TrainingData, options: PassOptions): Promise<PassResultOf<T>> {
+    if (typeof data !== 'object' || data === null) invalid('a dataset: { inputs, targets } or { length, batch(indices) }', `${phase} data`, data);
     checkPassOptions(options, phase);
-    const inputs = checkTensor(data.inputs, `${phase} data inputs`);
-    const targets = checkTensor(data.targets, `${phase} data targets`);
-    if (inputs.ndim === 0 || inputs.shape[0] === 0) throw new TorchError(`${phase}: the dataset is empty (inputs of shape [${inputs.shape.join(', ')}])`);
-    if (inputs.shape[0] !== targets.shape[0]) {
-      throw new TorchError(`${phase}: ${inputs.shape[0]} inputs but ${targets.shape[0]} targets`);
-    }
-    if (this.task === 'regression') checkRealTargets(targets, phase);
-    else checkClassTargets(targets, this.classes, phase);
+    const checkTargets = (targets: Tensor, what: string) => (this.task === 'regression' ? checkRealTargets(targets, what) : checkClassTargets(targets, this.classes, what));
+    if (isBatchDataset(data)) checkBatchDataset(data, phase);
+    else checkTensorData(data, phase, checkTargets);
     if (options.signal?.aborted) throw abortError(phase);
     if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`);
     // One pass at a time per model: two would step the same parameters and autograd graph at once.
@@ -336,51 +330,77 @@ export class Trainer<T extends Task = 'classification'> {
     this.#running = true;
     this.model.setBusy(true);
     const epoch = phase === 'train' ? this.epoch + 1 : this.epoch;
-    const onProgress = options.onProgress;
+    const onProgress = (done: number, total: number, loss: number) => options.onProgress?.({ phase, epoch, done, total, loss });
     const schedule = phase === 'train' && this.#schedule ? this.#schedule.pass(this.epoch, this.#baseRate() ?? 0) : { rateScale: 1, firstStep: 0 };
-    let job: { promise: Promise<NativePassResult>; cancel: () => void };
+    const shuffle = phase === 'train' && this.shuffle;
+    const batchSize = phase === 'train' ? this.batchSize : this.testBatchSize;
+    const run = (chunk: Dataset, shuffleChunk: boolean, stepsBefore: number, progress: (done: number, loss: number) => void) =>
+      this.#nativePass(phase, chunk, shuffleChunk, { ...schedule, firstStep: schedule.firstStep + stepsBefore }, progress, options.signal);
     try {
-      job = native().runPass(
-        {
-          model: this.model.handle,
-          criterion: this.criterion.handle,
-          train: phase === 'train',
-          augment: this.augment.map(({ kind, std, mode }) => ({ kind, std, ...(mode ? { mode } : {}) })),
-          // test passes get the optimizer too, for ASGD's averaged parameters
-          optimizer: this.#optimizer,
-          params: this.#params.handle,
-          grads: this.#grads.handle,
-          inputs: inputs.handle,
-          targets: targets.handle,
-          batchSize: phase === 'train' ? this.batchSize : this.testBatchSize,
-          classes: this.classes,
-          regression: this.task === 'regression',
-          shuffle: this.shuffle,
-          dtype: this.model.dtype,
-          device: this.model.device,
-          ...schedule,
-        },
-        (p) => onProgress?.({ phase, epoch, ...p }),
-      );
-    } catch (e) {
-      this.#running = false;
-      this.model.setBusy(false);
-      throw e;
-    }
-    const abort = () => job.cancel();
-    options.signal?.addEventListener('abort', abort, { once: true });
-    try {
-      const r = await job.promise;
-      if (phase === 'train') this.#schedule?.afterPass(r.steps);
-      const result = passResult(r, this.task, this.classNames, this.classes) as PassResultOf<T>;
+      const r = isBatchDataset(data)
+        ? await streamPass(data, { phase, shuffle, batchSize, checkTargets, onProgress, signal: options.signal, run: (chunk, steps, progress) => run(chunk, false, steps, progress) })
+        : await run(data, shuffle, 0, (done, loss) => onProgress(done, data.inputs.shape[0], loss));
+      if (phase === 'train') this.#schedule?.afterPass(r.counts.steps);
+      const result = passResult(r.counts, this.task, this.classNames, this.classes) as PassResultOf<T>;
       if (r.aborted) throw abortError(phase, result);
       return result;
     } finally {
-      options.signal?.removeEventListener('abort', abort);
       this.#running = false;
       this.model.setBusy(false);
     }
   }
+
+  /** One native pass over tensors in memory (a whole split, or one chunk of a streamed one). */
+  async #nativePass(
+    phase: 'train' | 'test',
+    data: Dataset,
+    shuffle: boolean,
+    schedule: PassSchedule,
+    onProgress: (done: number, loss: number) => void,
+    signal?: AbortSignal,
+  ): Promise<ChunkRun> {
+    const job = native().runPass(
+      {
+        model: this.model.handle,
+        criterion: this.criterion.handle,
+        train: phase === 'train',
+        augment: this.augment.map(({ kind, std, mode }) => ({ kind, std, ...(mode ? { mode } : {}) })),
+        // test passes get the optimizer too, for ASGD's averaged parameters
+        optimizer: this.#optimizer,
+        params: this.#params.handle,
+        grads: this.#grads.handle,
+        inputs: data.inputs.handle,
+        targets: data.targets.handle,
+        batchSize: phase === 'train' ? this.batchSize : this.testBatchSize,
+        classes: this.classes,
+        regression: this.task === 'regression',
+        shuffle,
+        dtype: this.model.dtype,
+        device: this.model.device,
+        ...schedule,
+      },
+      (p) => onProgress(p.done, p.loss),
+    );
+    const abort = () => job.cancel();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const r = await job.promise;
+      return { counts: readCounts(r), aborted: r.aborted };
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+}
+
+/** Checks a split held in memory before a pass. */
+function checkTensorData(data: Dataset, phase: string, checkTargets: (targets: Tensor, what: string) => void): void {
+  const inputs = checkTensor(data.inputs, `${phase} data inputs`);
+  const targets = checkTensor(data.targets, `${phase} data targets`);
+  if (inputs.ndim === 0 || inputs.shape[0] === 0) throw new TorchError(`${phase}: the dataset is empty (inputs of shape [${inputs.shape.join(', ')}])`);
+  if (inputs.shape[0] !== targets.shape[0]) {
+    throw new TorchError(`${phase}: ${inputs.shape[0]} inputs but ${targets.shape[0]} targets`);
+  }
+  checkTargets(targets, phase);
 }
 
 function checkPassOptions(options: PassOptions, phase: string): void {

@@ -38,18 +38,49 @@ export interface RegressionResult extends PassFigures {
 export type PassResult = ClassificationResult | RegressionResult;
 export type PassResultOf<T extends Task> = T extends 'regression' ? RegressionResult : ClassificationResult;
 
-/** Turns the native counts into a result, freeing them. */
-export function passResult(r: NativePassResult, task: Task, classNames: string[], classes: number): PassResult {
-  const figures: PassFigures = { loss: r.loss, samples: r.samples, steps: r.steps, seconds: r.seconds, msPerSample: (1000 * r.seconds) / Math.max(1, r.samples) };
+/** What a native pass counted, read into numbers: chunks of a streamed pass add up. */
+export interface PassCounts {
+  /** Σ loss × samples (the mean loss times the samples it covers). */
+  lossSum: number;
+  samples: number;
+  steps: number;
+  seconds: number;
+  /** Classification: classes×classes counts (rows: targets, columns: predictions). */
+  confusion?: number[][];
+  /** Regression: Σ|error|, Σerror², element count. */
+  errors?: number[];
+}
+
+/** Reads a native pass's result into numbers, freeing its tensors. */
+export function readCounts(r: NativePassResult): PassCounts {
+  const counts: PassCounts = { lossSum: r.loss * r.samples, samples: r.samples, steps: r.steps, seconds: r.seconds };
+  for (const key of ['confusion', 'errors'] as const) {
+    if (!r[key]) continue;
+    const t = new Tensor(r[key]!);
+    (counts as unknown as Record<string, unknown>)[key] = t.toArray();
+    t.dispose();
+  }
+  return counts;
+}
+
+/** The sum of two passes' counts (a streamed pass's chunks). */
+export function addCounts(a: PassCounts, b: PassCounts): PassCounts {
+  const sum: PassCounts = { lossSum: a.lossSum + b.lossSum, samples: a.samples + b.samples, steps: a.steps + b.steps, seconds: a.seconds + b.seconds };
+  const confusion = a.confusion && b.confusion ? a.confusion.map((row, i) => row.map((v, j) => v + b.confusion![i][j])) : (a.confusion ?? b.confusion);
+  const errors = a.errors && b.errors ? a.errors.map((v, i) => v + b.errors![i]) : (a.errors ?? b.errors);
+  if (confusion) sum.confusion = confusion;
+  if (errors) sum.errors = errors;
+  return sum;
+}
+
+/** Turns pass counts into a result. */
+export function passResult(c: PassCounts, task: Task, classNames: string[], classes: number): PassResult {
+  const figures: PassFigures = { loss: c.lossSum / Math.max(1, c.samples), samples: c.samples, steps: c.steps, seconds: c.seconds, msPerSample: (1000 * c.seconds) / Math.max(1, c.samples) };
   if (task === 'regression') {
-    const errors = new Tensor(r.errors!);
-    const [absolute, squared, count] = errors.toArray() as number[];
-    errors.dispose();
+    const [absolute, squared, count] = c.errors!;
     return { task, ...figures, mae: absolute / Math.max(1, count), rmse: Math.sqrt(squared / Math.max(1, count)) };
   }
-  const counts = new Tensor(r.confusion!);
   const confusion = new ConfusionMatrix(classNames.length > 0 ? classNames : classes);
-  confusion.addCounts(counts.toArray() as number[][]);
-  counts.dispose();
+  confusion.addCounts(c.confusion!);
   return { task, ...figures, confusion, accuracy: confusion.totalValid };
 }
