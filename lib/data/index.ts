@@ -6,3 +6,6 @@ export type { MnistData, MnistOptions, Split } from './mnist';
 export { readIdxImages, readIdxLabels } from './idx';
 export { idx } from './idxset';
 export type { IdxData, IdxFiles, IdxOptions } from './idxset';
+export { imageFolder, IMAGE_EXTENSIONS } from './imagefolder';
+export type { ImageFolder, ImageFolderOptions } from './imagefolder';
+export type { Dataset, BatchDataset, TrainingData } from './dataset';
