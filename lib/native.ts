@@ -108,6 +108,8 @@ export interface NativeBinding {
   // files
   encodeArchive(json: string, tensors: NativeTensor[]): Uint8Array;
   decodeArchive(bytes: Uint8Array): { json: string; tensors: NativeTensor[]; checksummed: boolean };
+  encodeStateDict(names: string[], tensors: NativeTensor[]): Uint8Array;
+  decodeStateDict(bytes: Uint8Array): { names: string[]; tensors: NativeTensor[] };
 }
 
 /** The LibTorch the addon was compiled against and the one the process loaded (checked equal at load). */

@@ -29,6 +29,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerTensorShape(env, exports);
   registerTensorAutograd(env, exports);
   registerTensorArchive(env, exports);
+  registerTensorPickle(env, exports);
   registerNnModuleApi(env, exports);
   registerNnGradcheck(env, exports);
   registerOptimApi(env, exports);

@@ -19,6 +19,7 @@ export { Criterion, ClassNLLCriterion, MSECriterion, AbsCriterion, SmoothL1Crite
 export type { MultiMarginOptions } from './criteria';
 export type { ModelSummary, SummaryRow } from './summary';
 export { save, load } from './serialize';
+export { stateDict, saveStateDict, loadStateDict } from './statedict';
 export { gradcheck } from './gradcheck';
 export type { GradcheckResult, GradcheckOptions } from './gradcheck';
 

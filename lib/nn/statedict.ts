@@ -1,0 +1,114 @@
+/**
+ * PyTorch state dicts: a model's parameters under the names the equivalent torch.nn.Sequential
+ * gives them ('0.weight', '0.bias', '9.weight', …: the module's 0-based position, nested
+ * containers joined with dots), in the file format of Python's torch.save, written and read by
+ * LibTorch's pickler. Python reads the file with torch.load (weights_only, the default) and
+ * model.load_state_dict; nodetorch reads what Python's torch.save(dict(model.state_dict()), file)
+ * wrote (a plain dict: LibTorch's unpickler cannot rebuild an OrderedDict).
+ */
+import * as fs from 'fs';
+import { TorchError } from '../errors';
+import { native } from '../native';
+import { Tensor } from '../tensor';
+import { fileError, writeFileAtomic } from '../util/atomic';
+import { checkFileName } from '../validate';
+import { Module } from './Module';
+import { Sequential } from './Sequential';
+
+/** PyTorch's names for a module's parameters, in Torch7's order (weight, then bias). */
+const PARAMETER_NAMES = ['weight', 'bias'];
+
+/** The model's parameters under PyTorch's names, in order; the tensors share the model's memory. */
+export function stateDict(model: Module): Map<string, Tensor> {
+  if (!(model instanceof Module)) throw new TorchError(`stateDict: expected an nn module but received ${typeof model}`);
+  const entries = new Map<string, Tensor>();
+  collect(model, '', entries);
+  return entries;
+}
+
+function collect(module: Module, prefix: string, into: Map<string, Tensor>): void {
+  if (module instanceof Sequential) {
+    module.modules.forEach((child, i) => collect(child, `${prefix}${i}.`, into));
+    return;
+  }
+  const [params, grads] = module.parameters();
+  grads.forEach((g) => g.dispose());
+  if (params.length > PARAMETER_NAMES.length) {
+    params.forEach((p) => p.dispose());
+    throw new TorchError(`stateDict: ${module.type} has ${params.length} parameter tensors; PyTorch names are known for weight and bias only`);
+  }
+  params.forEach((p, k) => into.set(`${prefix}${PARAMETER_NAMES[k]}`, p));
+}
+
+/**
+ * Writes the model's parameters as a PyTorch state dict (atomically): in Python,
+ * `torchModel.load_state_dict(torch.load(file))` loads them into the equivalent nn.Sequential.
+ */
+export function saveStateDict(model: Module, file: string): void {
+  checkFileName(file, 'saveStateDict file');
+  const entries = stateDict(model);
+  try {
+    const bytes = native().encodeStateDict([...entries.keys()], [...entries.values()].map((t) => t.handle));
+    writeFileAtomic(file, bytes);
+  } finally {
+    entries.forEach((t) => t.dispose());
+  }
+}
+
+/**
+ * Loads a state dict written by Python's `torch.save(dict(model.state_dict()), file)` (or by
+ * saveStateDict) into the model. Names must match the model's exactly and shapes too; floating
+ * values are converted to the model's dtype (as PyTorch's load_state_dict copies). Nothing is
+ * changed unless everything matches.
+ */
+export function loadStateDict(model: Module, file: string): void {
+  checkFileName(file, 'loadStateDict file');
+  if (!(model instanceof Module)) throw new TorchError(`loadStateDict: expected an nn module but received ${typeof model}`);
+  if (model.busy) throw new TorchError('loadStateDict: the model is being trained by a pass; await it first');
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw fileError('read', file, e);
+  }
+  let decoded: { names: string[]; tensors: Tensor[] };
+  try {
+    const raw = native().decodeStateDict(bytes);
+    decoded = { names: raw.names, tensors: raw.tensors.map((t) => new Tensor(t)) };
+  } catch (e) {
+    // A pickle whose top object is an OrderedDict, as torch.save(model.state_dict()) writes:
+    // LibTorch's unpickler reads collections.OrderedDict as None (it expects one only inside a tensor).
+    if (bytes.includes(Buffer.from('\x80\x02ccollections\nOrderedDict\n', 'latin1'))) {
+      throw new TorchError(
+        `loadStateDict: '${file}' holds a collections.OrderedDict (what model.state_dict() returns), which LibTorch's unpickler cannot read; in Python, save a plain dict: torch.save(dict(model.state_dict()), '${file}')`,
+      );
+    }
+    throw new TorchError(`loadStateDict: cannot read '${file}': ${(e as Error).message}`);
+  }
+  const expected = stateDict(model);
+  try {
+    const found = new Map(decoded.names.map((name, k) => [name, decoded.tensors[k]]));
+    const missing = [...expected.keys()].filter((name) => !found.has(name));
+    const unexpected = [...found.keys()].filter((name) => !expected.has(name));
+    if (missing.length > 0 || unexpected.length > 0) {
+      const list = (names: string[]) => names.slice(0, 6).join(', ') + (names.length > 6 ? `, … (${names.length} in all)` : '');
+      throw new TorchError(
+        `loadStateDict: '${file}' does not match this model: ${[missing.length ? `missing ${list(missing)}` : '', unexpected.length ? `unexpected ${list(unexpected)}` : ''].filter(Boolean).join('; ')}` +
+          ` (the model's names: ${list([...expected.keys()])})`,
+      );
+    }
+    for (const [name, target] of expected) {
+      const source = found.get(name)!;
+      if (source.shape.join() !== target.shape.join()) {
+        throw new TorchError(`loadStateDict: '${name}' has shape [${source.shape.join(', ')}] in '${file}' but [${target.shape.join(', ')}] in the model`);
+      }
+      if (source.dtype !== 'float32' && source.dtype !== 'float64') {
+        throw new TorchError(`loadStateDict: '${name}' is ${source.dtype} in '${file}'; parameters are float32 or float64`);
+      }
+    }
+    for (const [name, target] of expected) target.copy(found.get(name)!);
+  } finally {
+    expected.forEach((t) => t.dispose());
+    decoded.tensors.forEach((t) => t.dispose());
+  }
+}
