@@ -66,6 +66,8 @@ const dataset = () => ({ inputs: t.randn([6, 4], { dtype: 'float64' }), targets:
 const trainer = () => new t.Trainer({ model: classifier(), criterion: new nn.ClassNLLCriterion(), classes: 3 });
 const modelFile = path.join(dir, 'model.net');
 nn.save(modelFile, classifier());
+const stateDictFile = path.join(dir, 'model.pt');
+nn.saveStateDict(classifier(), stateDictFile);
 const checkpointFile = path.join(dir, 'checkpoint');
 trainer().saveCheckpoint(checkpointFile);
 
@@ -76,6 +78,7 @@ const SITES: Site[] = [
   { name: 'ones', args: () => [[2], { device: 'cpu' }], call: (s, o) => t.ones(s as number[], o as never) },
   { name: 'full', args: () => [[2], 3, {}], call: (s, v, o) => t.full(s as number[], v as number, o as never) },
   { name: 'rand', args: () => [[2]], call: (s) => t.rand(s as number[]) },
+  { name: 'randperm', args: () => [5, { dtype: 'int64' }], call: (n, o) => t.randperm(n as number, o as never) },
   { name: 'randn', args: () => [[2], { dtype: 'float64' }], call: (s, o) => t.randn(s as number[], o as never) },
   { name: 'arange', args: () => [0, 5, 1], call: (a, b, c) => t.arange(a as number, b as number, c as number) },
   { name: 'cat', args: () => [[t.ones([2]), t.ones([3])], 0], call: (l, d) => t.cat(l as Tensor[], d as number) },
@@ -102,6 +105,7 @@ const SITES: Site[] = [
   { name: 'Tensor.squeeze', args: () => [t.ones([1, 3]), 0], call: (a, d) => (a as Tensor).squeeze(d as number) },
   { name: 'Tensor.unsqueeze', args: () => [t.ones([3]), 0], call: (a, d) => (a as Tensor).unsqueeze(d as number) },
   { name: 'Tensor.index', args: () => [t.ones([2, 3]), 1, [0, 2]], call: (a, i, j) => (a as Tensor).index(i as number, j as never) },
+  { name: 'Tensor.indexSelect', args: () => [t.ones([4, 2]), 0, [1, 0]], call: (a, d, i) => (a as Tensor).indexSelect(d as number, i as number[]) },
   { name: 'Tensor.slice', args: () => [t.ones([4]), 0, 1, 3, 1], call: (a, d, s, e, st) => (a as Tensor).slice(d as number, s as number, e as number, st as number) },
   { name: 'Tensor.to', args: () => [t.ones([2]), 'float64'], call: (a, target) => (a as Tensor).to(target as never) },
   { name: 'Tensor.copy', args: () => [t.ones([2]), t.zeros([2])], call: (a, b) => (a as Tensor).copy(b as Tensor) },
@@ -136,6 +140,9 @@ const SITES: Site[] = [
   { name: 'nn.gradcheck', args: () => [linear(), f64([1, 2, 3, 4]), { eps: 1e-6 }], call: (m, x, o) => nn.gradcheck(m as nn.Module, x as Tensor, o as never) },
   { name: 'nn.save', args: () => [modelFile, classifier()], call: (f, m) => nn.save(f as string, m as nn.Module), files: [0] },
   { name: 'nn.load', args: () => [modelFile], call: (f) => nn.load(f as string), files: [0] },
+  { name: 'nn.saveStateDict', args: () => [classifier(), stateDictFile], call: (m, f) => nn.saveStateDict(m as nn.Module, f as string), files: [1] },
+  { name: 'nn.loadStateDict', args: () => [classifier(), stateDictFile], call: (m, f) => nn.loadStateDict(m as nn.Module, f as string), files: [1] },
+  { name: 'data.imageFolder', args: () => [dir, { size: [4, 4], channels: 3 }], call: (d, o) => t.data.imageFolder(d as string, o as never), files: [0] },
   { name: 'models.mnistModel', args: () => ['linear', {}], call: (k, o) => t.models.mnistModel(k as never, o as never) },
   // optimizers, in the closure form
   ...(['sgd', 'lbfgs', 'asgd', 'cg', 'adagrad', 'adadelta', 'adam', 'adamax', 'adamw', 'rmsprop', 'rprop', 'nag'] as const).map((method) => ({
