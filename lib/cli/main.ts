@@ -7,6 +7,7 @@ import { runMnist } from './mnist';
 import { mnistHelp, parseMnistOptions } from './options';
 import { PREDICT_HELP, parsePredictOptions, runPredict } from './predict';
 import { PLOT_HELP, runPlot } from './plot';
+import { EXPORT_HELP, parseExportOptions, runExport } from './export';
 
 const USAGE = `Usage: nodetorch <command> [options]
 
@@ -16,6 +17,8 @@ Commands:
             nodetorch plot results-a results-b [-output figure] [-title TEXT] [-label A -label B]
   predict   write predictions.csv for the MNIST test set from a saved model (result.lua):
             nodetorch predict -model results/model.net.1 [-output predictions.csv] [-data DIR]
+  export    write a saved model as ONNX (.onnx) or a PyTorch state dict (.pt):
+            nodetorch export -model results/model.net.1 -output model.onnx
 
 Examples:
   nodetorch mnist -size small -epochs 1 -type float
@@ -27,14 +30,15 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const help = new Map([['mnist', mnistHelp], ['predict', () => PREDICT_HELP], ['plot', () => PLOT_HELP]]).get(command);
+  const help = new Map([['mnist', mnistHelp], ['predict', () => PREDICT_HELP], ['plot', () => PLOT_HELP], ['export', () => EXPORT_HELP]]).get(command);
   if (help && rest.some((a) => a === '-h' || a === '-help' || a === '--help')) {
     console.log(help());
     return 0;
   }
-  if (command === 'predict' || command === 'plot') {
+  if (command === 'predict' || command === 'plot' || command === 'export') {
     try {
       if (command === 'predict') await runPredict(parsePredictOptions(rest));
+      else if (command === 'export') runExport(parseExportOptions(rest));
       else await runPlot(rest);
       return 0;
     } catch (e) {

@@ -20,6 +20,8 @@ export type { MultiMarginOptions } from './criteria';
 export type { ModelSummary, SummaryRow } from './summary';
 export { save, load } from './serialize';
 export { stateDict, saveStateDict, loadStateDict } from './statedict';
+export { exportOnnx, toOnnx, ONNX_OPSET } from './onnx';
+export type { OnnxOptions } from './onnx';
 export { gradcheck } from './gradcheck';
 export type { GradcheckResult, GradcheckOptions } from './gradcheck';
 

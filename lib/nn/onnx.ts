@@ -1,0 +1,238 @@
+/**
+ * ONNX export: a model as an ONNX graph (opset 13, float32), built with the official ONNX schema
+ * (onnx-proto, protobufjs) so that onnxruntime, a browser (onnxruntime-web) or any ONNX consumer
+ * runs it. Each Torch7 module becomes the ONNX operators that compute the same function in
+ * evaluation mode; the batch dimension is symbolic ('N').
+ */
+import { onnx } from 'onnx-proto';
+import { TorchError } from '../errors';
+import { noGrad } from '../autograd';
+import { zeros } from '../creation';
+import { tidy } from '../memory';
+import { Tensor } from '../tensor';
+import { writeFileAtomic } from '../util/atomic';
+import { checkFileName, checkKeys, invalid } from '../validate';
+import { Module } from './Module';
+import { Sequential } from './Sequential';
+
+/** The ONNX operator set the export targets (onnxruntime and onnxruntime-web run it). */
+export const ONNX_OPSET = 13;
+
+export interface OnnxOptions {
+  /** The shape of one sample, without the batch dimension: [1, 32, 32] for MNIST. */
+  inputShape: number[];
+}
+
+/** One module to translate: its input shape (with a batch of 2) and the names of its input and output values. */
+interface Step {
+  module: Module;
+  inputShape: number[];
+  input: string;
+  output: string;
+}
+
+/** Collects the graph: nodes in order, constant tensors (weights) and unique names. */
+class GraphBuilder {
+  readonly nodes: onnx.INodeProto[] = [];
+  readonly initializers: onnx.ITensorProto[] = [];
+  #count = 0;
+
+  name(hint: string): string {
+    return `${hint}_${this.#count++}`;
+  }
+
+  node(opType: string, inputs: string[], attributes: onnx.IAttributeProto[] = [], output = this.name(opType.toLowerCase())): string {
+    this.nodes.push({ opType, input: inputs, output: [output], name: this.name(opType), attribute: attributes });
+    return output;
+  }
+
+  /** A float32 constant. */
+  floats(hint: string, dims: number[], values: ArrayLike<number>): string {
+    const name = this.name(hint);
+    const data = Float32Array.from(values);
+    this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer) });
+    return name;
+  }
+
+  /** An int64 constant (shapes, pads). */
+  ints(hint: string, values: number[]): string {
+    const name = this.name(hint);
+    const data = BigInt64Array.from(values, BigInt);
+    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) });
+    return name;
+  }
+}
+
+const ints = (name: string, values: number[]): onnx.IAttributeProto => ({ name, ints: values, type: onnx.AttributeProto.AttributeType.INTS });
+const int = (name: string, value: number): onnx.IAttributeProto => ({ name, i: value, type: onnx.AttributeProto.AttributeType.INT });
+const float = (name: string, value: number): onnx.IAttributeProto => ({ name, f: value, type: onnx.AttributeProto.AttributeType.FLOAT });
+
+/** The ONNX bytes of `model` for samples of `inputShape`. */
+export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
+  if (!(model instanceof Module)) invalid('an nn module', 'exportOnnx model', model);
+  if (typeof options !== 'object' || options === null) invalid('{ inputShape }', 'exportOnnx options', options);
+  checkKeys(options, ['inputShape'], 'exportOnnx options');
+  const { inputShape } = options;
+  if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
+    invalid('a sample shape of positive integers, e.g. [1, 32, 32]', 'exportOnnx inputShape', inputShape);
+  }
+  const leaves: Module[] = [];
+  const flatten = (m: Module) => (m instanceof Sequential ? m.modules.forEach(flatten) : leaves.push(m));
+  flatten(model);
+  // every module's input shape, from one forward pass in evaluation mode over a batch of 2
+  const shapes: number[][] = [];
+  let outputShape: number[] = [];
+  const wasTraining = model.train;
+  model.evaluate();
+  try {
+    tidy(() =>
+      noGrad(() => {
+        let x: Tensor = zeros([2, ...inputShape], { dtype: model.dtype, device: model.device });
+        for (const leaf of leaves) {
+          shapes.push(x.shape);
+          x = leaf.forward(x);
+        }
+        outputShape = x.shape;
+      }),
+    );
+  } catch (e) {
+    throw new TorchError(`exportOnnx: a sample of shape [${inputShape.join(', ')}] does not fit this model: ${(e as Error).message}`);
+  } finally {
+    if (wasTraining) model.training();
+  }
+
+  const graph = new GraphBuilder();
+  let value = 'input';
+  leaves.forEach((module, k) => {
+    const output = k === leaves.length - 1 ? 'output' : graph.name('x');
+    value = translate(graph, { module, inputShape: shapes[k], input: value, output });
+  });
+  if (leaves.length === 0) graph.node('Identity', ['input'], [], 'output');
+
+  const tensorType = (dims: (number | string)[]): onnx.ITypeProto => ({
+    tensorType: {
+      elemType: onnx.TensorProto.DataType.FLOAT,
+      shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+    },
+  });
+  const proto = onnx.ModelProto.create({
+    irVersion: 7,
+    producerName: 'nodetorch',
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    graph: {
+      name: 'nodetorch',
+      node: graph.nodes,
+      initializer: graph.initializers,
+      input: [{ name: 'input', type: tensorType(['N', ...inputShape]) }],
+      output: [{ name: 'output', type: tensorType(['N', ...outputShape.slice(1)]) }],
+    },
+  });
+  return onnx.ModelProto.encode(proto).finish();
+}
+
+/** Writes `model` as an ONNX file (atomically) for samples of `options.inputShape`. */
+export function exportOnnx(model: Module, file: string, options: OnnxOptions): void {
+  checkFileName(file, 'exportOnnx file');
+  writeFileAtomic(file, toOnnx(model, options));
+}
+
+/** Adds the nodes computing one module; returns the name of its output value (always step.output). */
+function translate(g: GraphBuilder, { module, inputShape, input, output }: Step): string {
+  const a = module.args as number[];
+  const params = () => {
+    const [p, grads] = module.parameters();
+    grads.forEach((t) => t.dispose());
+    const values = p.map((t) => {
+      const data = Float32Array.from(t.to('float32').cpu().data() as Float32Array);
+      return { shape: t.shape, data };
+    });
+    p.forEach((t) => t.dispose());
+    return values;
+  };
+  switch (module.type) {
+    case 'SpatialConvolution':
+    case 'SpatialConvolutionMM': {
+      const [, , kW, kH, dW, dH, padW, padH] = a;
+      const [w, b] = params();
+      return g.node('Conv', [input, g.floats('weight', w.shape, w.data), g.floats('bias', b.shape, b.data)], [ints('kernel_shape', [kH, kW]), ints('strides', [dH, dW]), ints('pads', [padH, padW, padH, padW])], output);
+    }
+    case 'Linear': {
+      const [w, b] = params();
+      return g.node('Gemm', [input, g.floats('weight', w.shape, w.data), g.floats('bias', b.shape, b.data)], [int('transB', 1)], output);
+    }
+    case 'Tanh':
+      return g.node('Tanh', [input], [], output);
+    case 'ReLU':
+      return g.node('Relu', [input], [], output);
+    case 'Sigmoid':
+      return g.node('Sigmoid', [input], [], output);
+    case 'Dropout': // evaluation mode: the identity (Torch7 scales at training time)
+      return g.node('Identity', [input], [], output);
+    case 'LogSoftMax':
+      return g.node('LogSoftmax', [input], [int('axis', -1)], output); // over the last dimension, as nodetorch's
+    case 'SoftMax': {
+      // softmax(−β x) over the last dimension; β = −1 (the default) is the plain softmax
+      const beta = (module.args[0] as { beta: number }).beta;
+      const scaled = beta === -1 ? input : g.node('Mul', [input, g.floats('minus_beta', [], [-beta])]);
+      return g.node('Softmax', [scaled], [int('axis', -1)], output);
+    }
+    case 'SpatialMaxPooling': {
+      const [kW, kH, dW, dH] = a;
+      return g.node('MaxPool', [input], [ints('kernel_shape', [kH, kW]), ints('strides', [dH, dW])], output);
+    }
+    case 'SpatialAveragePooling': {
+      const [kW, kH, dW, dH] = a;
+      return g.node('AveragePool', [input], [ints('kernel_shape', [kH, kW]), ints('strides', [dH, dW])], output);
+    }
+    case 'SpatialLPPooling': {
+      // p is 2 (the only pnorm nodetorch builds): ONNX's Σ|x|² equals Torch7's Σx²
+      const [, p, kW, kH, dW, dH] = a;
+      return g.node('LpPool', [input], [int('p', p), ints('kernel_shape', [kH, kW]), ints('strides', [dH, dW])], output);
+    }
+    case 'SpatialZeroPadding': {
+      const [left, right, top, bottom] = a;
+      return g.node('Pad', [input, g.ints('pads', [0, 0, top, left, 0, 0, bottom, right])], [], output);
+    }
+    case 'View':
+    case 'Reshape':
+      // 0 keeps the batch dimension
+      return g.node('Reshape', [input, g.ints('shape', [0, ...a])], [], output);
+    case 'SpatialSubtractiveNormalization':
+      return subtractiveNormalization(g, module, inputShape, input, output);
+    default:
+      throw new TorchError(`exportOnnx: no ONNX translation for ${module.type}`);
+  }
+}
+
+/**
+ * y = x − conv(pad(x), K over all planes) / coef, where coef = conv(pad(ones), K over all planes):
+ * the border correction is a constant for the export's input size.
+ */
+function subtractiveNormalization(g: GraphBuilder, module: Module, inputShape: number[], input: string, output: string): string {
+  const planes = module.args[0] as number;
+  const given = module.args[1] as number[] | number[][];
+  const kernel = Array.isArray(given[0]) ? (given as number[][]) : (given as number[]).map((u) => (given as number[]).map((v) => u * v));
+  const kh = kernel.length;
+  const kw = kernel[0].length;
+  const [ph, pw] = [Math.floor(kh / 2), Math.floor(kw / 2)];
+  const [height, width] = inputShape.slice(-2);
+  const coef = new Float64Array(height * width);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      for (let u = 0; u < kh; u++) {
+        for (let v = 0; v < kw; v++) {
+          const [yy, xx] = [y + u - ph, x + v - pw];
+          if (yy >= 0 && yy < height && xx >= 0 && xx < width) sum += kernel[u][v];
+        }
+      }
+      coef[y * width + x] = planes * sum;
+    }
+  }
+  const weight = new Float64Array(planes * kh * kw);
+  for (let c = 0; c < planes; c++) weight.set(kernel.flat(), c * kh * kw);
+  const padded = g.node('Pad', [input, g.ints('pads', [0, 0, ph, pw, 0, 0, ph, pw])]);
+  const local = g.node('Conv', [padded, g.floats('kernel', [1, planes, kh, kw], weight)], [ints('kernel_shape', [kh, kw])]);
+  const mean = g.node('Div', [local, g.floats('coef', [1, 1, height, width], coef)]);
+  return g.node('Sub', [input, mean], [], output);
+}

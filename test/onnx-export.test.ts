@@ -1,0 +1,114 @@
+// ONNX export, proven by onnxruntime-node (Microsoft's runtime, which nodetorch did not write):
+// every exported model runs there and gives nodetorch's outputs (float32, ≤ 1e-5).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Tensor, TorchError, manualSeed, models, nn, randn } from '../lib';
+
+let dir: string;
+beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-onnx-'))));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Runs an ONNX file in onnxruntime-node (test/helpers/onnx-run.js, its own process). */
+function runOnnx(file: string, input: Tensor): { data: number[]; dims: number[]; version: string } {
+  fs.writeFileSync(path.join(dir, 'input.json'), JSON.stringify({ data: Array.from(input.float().data() as Float32Array), dims: input.shape }));
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'helpers', 'onnx-run.js'), file, path.join(dir, 'input.json'), path.join(dir, 'output.json')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`onnxruntime-node failed: ${r.stderr}`);
+  return JSON.parse(fs.readFileSync(path.join(dir, 'output.json'), 'utf8'));
+}
+
+function largestDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let largest = 0;
+  for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i] - b[i]));
+  return largest;
+}
+
+/** Exports `model`, runs `input` in onnxruntime; returns the largest difference from nodetorch's output. */
+function compare(model: nn.Module, input: Tensor, name: string): number {
+  const file = path.join(dir, `${name}.onnx`);
+  nn.exportOnnx(model, file, { inputShape: input.shape.slice(1) });
+  const ours = model.evaluate().forward(input);
+  const theirs = runOnnx(file, input);
+  expect(theirs.dims).toEqual(ours.shape);
+  const largest = largestDifference(ours.data() as Float32Array, theirs.data);
+  console.log(`ONNX → onnxruntime-node ${theirs.version}, ${name}: largest output difference ${largest.toExponential(2)}`);
+  return largest;
+}
+
+describe('nn.exportOnnx, run by onnxruntime-node', () => {
+  test.each([
+    ['the default convnet (L2 pooling, subtractive normalisation)', () => models.mnistModel('convnet')],
+    ['the max-pooling convnet', () => models.mnistModel('convnet', { pooling: 'max' })],
+    ['linear', () => models.mnistModel('linear')],
+    ['mlp', () => models.mnistModel('mlp')],
+  ])('%s gives nodetorch\'s outputs (≤ 1e-5)', (name, make) => {
+    manualSeed(3);
+    const model = make().float();
+    expect(compare(model, randn([4, 1, 32, 32]), name)).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('every other module: strided padded convolution, zero padding, average pooling, ReLU, Sigmoid, Dropout, View, SoftMax with β', () => {
+    manualSeed(4);
+    const model = new nn.Sequential()
+      .add(new nn.SpatialZeroPadding(1, 2, 0, 1))
+      .add(new nn.SpatialConvolution(3, 4, 3, 3, 2, 1, 1, 0))
+      .add(new nn.ReLU())
+      .add(new nn.SpatialAveragePooling(2, 2, 2, 2))
+      .add(new nn.SpatialSubtractiveNormalization(4, [[1, 2, 1], [2, 4, 2], [1, 2, 1]]))
+      .add(new nn.Sigmoid())
+      .add(new nn.Dropout(0.5))
+      .add(new nn.View(4 * 2 * 4))
+      .add(new nn.Linear(32, 5))
+      .add(new nn.SoftMax({ beta: 2.5 }))
+      .float();
+    expect(compare(model, randn([2, 3, 5, 12]), 'every other module')).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('a model trained in float64 exports as float32', () => {
+    manualSeed(5);
+    const model = models.mnistModel('mlp');
+    const file = path.join(dir, 'double.onnx');
+    nn.exportOnnx(model, file, { inputShape: [1, 32, 32] });
+    const input = randn([2, 1, 32, 32]);
+    const ours = model.forward(input.double()).data() as Float64Array;
+    expect(largestDifference(ours, runOnnx(file, input).data)).toBeLessThan(1e-5);
+  });
+
+  test('what cannot be exported is a TorchError naming it', () => {
+    const file = path.join(dir, 'bad.onnx');
+    const mystery = new nn.Tanh();
+    Object.defineProperty(mystery, 'type', { value: 'Mystery' }); // a module type the exporter does not know
+    expect(() => nn.exportOnnx(new nn.Sequential().add(new nn.Linear(2, 2)).add(mystery), file, { inputShape: [2] })).toThrow(/exportOnnx: no ONNX translation for Mystery/);
+    expect(() => nn.exportOnnx(models.mnistModel('linear'), file, { inputShape: [1, 28, 28] })).toThrow(/a sample of shape \[1, 28, 28\] does not fit this model/);
+    expect(() => nn.exportOnnx(models.mnistModel('linear'), file, {} as never)).toThrow(/Expected a sample shape of positive integers, e\.g\. \[1, 32, 32\] for exportOnnx inputShape/);
+    expect(() => nn.exportOnnx(models.mnistModel('linear'), file, { inputShape: [1, 32, 32], opset: 9 } as never)).toThrow(TorchError);
+    expect(() => nn.exportOnnx({} as never, file, { inputShape: [1] })).toThrow(/Expected an nn module for exportOnnx model/);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  test('nodetorch export writes ONNX and state dicts from a saved model', () => {
+    manualSeed(6);
+    const model = models.mnistModel('convnet', { pooling: 'max' }).float();
+    const saved = path.join(dir, 'model.net.1');
+    nn.save(saved, model);
+    const cli = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+    const onnxFile = path.join(dir, 'cli.onnx');
+    const r = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', onnxFile], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`wrote ${onnxFile}`);
+    const input = randn([1, 1, 32, 32]);
+    const ours = model.evaluate().forward(input).data() as Float32Array;
+    expect(largestDifference(ours, runOnnx(onnxFile, input).data)).toBeLessThan(1e-5);
+
+    const pt = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', path.join(dir, 'cli.pt')], { encoding: 'utf8' });
+    expect(pt.status).toBe(0);
+    expect([...nn.stateDict(model).keys()]).toEqual(['0.weight', '0.bias', '3.weight', '3.bias', '7.weight', '7.bias', '9.weight', '9.bias']);
+    const bad = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', path.join(dir, 'x.txt')], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('ending in .onnx (ONNX) or .pt (PyTorch state dict)');
+    const help = spawnSync(process.execPath, [cli, 'export', '-help'], { encoding: 'utf8' });
+    expect(help.stdout).toContain('Usage: nodetorch export');
+  });
+});
