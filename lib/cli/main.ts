@@ -8,6 +8,7 @@ import { mnistHelp, parseMnistOptions } from './options';
 import { PREDICT_HELP, parsePredictOptions, runPredict } from './predict';
 import { PLOT_HELP, runPlot } from './plot';
 import { EXPORT_HELP, parseExportOptions, runExport } from './export';
+import { SERVE_DEMO_HELP, parseServeDemoOptions, runServeDemo } from './serve-demo';
 
 const USAGE = `Usage: nodetorch <command> [options]
 
@@ -19,6 +20,8 @@ Commands:
             nodetorch predict -model results/model.net.1 [-output predictions.csv] [-data DIR]
   export    write a saved model as ONNX (.onnx) or a PyTorch state dict (.pt):
             nodetorch export -model results/model.net.1 -output model.onnx
+  serve-demo  serve a page to draw digits that the model, exported to ONNX, reads in the browser:
+            nodetorch serve-demo -model results/model.net.1 [-port 8080]
 
 Examples:
   nodetorch mnist -size small -epochs 1 -type float
@@ -30,15 +33,16 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const help = new Map([['mnist', mnistHelp], ['predict', () => PREDICT_HELP], ['plot', () => PLOT_HELP], ['export', () => EXPORT_HELP]]).get(command);
+  const help = new Map([['mnist', mnistHelp], ['predict', () => PREDICT_HELP], ['plot', () => PLOT_HELP], ['export', () => EXPORT_HELP], ['serve-demo', () => SERVE_DEMO_HELP]]).get(command);
   if (help && rest.some((a) => a === '-h' || a === '-help' || a === '--help')) {
     console.log(help());
     return 0;
   }
-  if (command === 'predict' || command === 'plot' || command === 'export') {
+  if (command === 'predict' || command === 'plot' || command === 'export' || command === 'serve-demo') {
     try {
       if (command === 'predict') await runPredict(parsePredictOptions(rest));
       else if (command === 'export') runExport(parseExportOptions(rest));
+      else if (command === 'serve-demo') await runServeDemo(parseServeDemoOptions(rest));
       else await runPlot(rest);
       return 0;
     } catch (e) {
