@@ -42,6 +42,18 @@ export function parseServeDemoOptions(argv: string[]): ServeDemoOptions {
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.onnx': 'application/octet-stream' };
 
+/**
+ * onnxruntime-web's dist/ folder (the browser's script and WebAssembly), beside its entry for
+ * Node. It is not a dependency (143 MB, for this demo only): the error says how to add it.
+ */
+function onnxruntimeWeb(): string {
+  try {
+    return path.dirname(require.resolve('onnxruntime-web'));
+  } catch {
+    throw new TorchError('serve-demo needs onnxruntime-web, which is not installed: npm install onnxruntime-web');
+  }
+}
+
 /** This package's folder (from lib/cli when run by ts-jest, dist/lib/cli when built). */
 function packageRoot(): string {
   let dir = __dirname;
@@ -60,8 +72,7 @@ export async function serveDemo(opt: ServeDemoOptions): Promise<{ server: http.S
   const { mean, std } = await mnist({ dir: opt.data, size: 'small' });
   const meta = JSON.stringify({ model: path.basename(opt.model), mean, std, pad: 2, classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
   const page = path.join(packageRoot(), 'examples', 'mnist-web');
-  // the package's entry for Node lies in its dist/ folder, beside the browser's script and wasm
-  const ort = path.dirname(require.resolve('onnxruntime-web'));
+  const ort = onnxruntimeWeb();
   const files: Record<string, () => Buffer | string> = {
     '/': () => fs.readFileSync(path.join(page, 'index.html')),
     '/app.js': () => fs.readFileSync(path.join(page, 'app.js')),
