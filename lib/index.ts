@@ -7,6 +7,17 @@ export type { DType, Device, NestedArray, IndexSpec } from './tensor';
 export { tensor, zeros, ones, full, rand, randn, randperm, arange, cat, manualSeed, setNumThreads, getNumThreads } from './creation';
 export type { TensorOptions } from './creation';
 export { tidy, keep, memory } from './memory';
+import { ops } from './ops';
+export { linalg, TENSOR_OPS, FUNCTION_OPS, LINALG_OPS } from './ops';
+export type { OpSpec } from './ops';
+/** The identity matrix (op table). */
+export const eye = ops.eye;
+export const linspace = ops.linspace;
+export const logspace = ops.logspace;
+export const randint = ops.randint;
+export const stack = ops.stack;
+export const where = ops.where;
+export const einsum = ops.einsum;
 export { noGrad, isGradEnabled } from './autograd';
 export * as cuda from './cuda';
 

@@ -109,6 +109,7 @@ export interface NativeBinding {
   encodeArchive(json: string, tensors: NativeTensor[]): Uint8Array;
   decodeArchive(bytes: Uint8Array): { json: string; tensors: NativeTensor[]; checksummed: boolean };
   encodeStateDict(names: string[], tensors: NativeTensor[]): Uint8Array;
+  callOp(name: string, overload: string, args: Record<string, unknown>): unknown;
   decodeStateDict(bytes: Uint8Array): { names: string[]; tensors: NativeTensor[] };
 }
 

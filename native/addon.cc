@@ -30,6 +30,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerTensorAutograd(env, exports);
   registerTensorArchive(env, exports);
   registerTensorPickle(env, exports);
+  registerTensorOps(env, exports);
   registerNnModuleApi(env, exports);
   registerNnGradcheck(env, exports);
   registerOptimApi(env, exports);

@@ -13,6 +13,7 @@ void registerTensorShape(Napi::Env env, Napi::Object exports);   // tensor_shape
 void registerTensorAutograd(Napi::Env env, Napi::Object exports);  // tensor_autograd.cc
 void registerTensorArchive(Napi::Env env, Napi::Object exports);   // tensor_archive.cc
 void registerTensorPickle(Napi::Env env, Napi::Object exports);    // tensor_pickle.cc
+void registerTensorOps(Napi::Env env, Napi::Object exports);       // tensor_ops.cc
 void registerNnModuleApi(Napi::Env env, Napi::Object exports);   // nn_module_api.cc
 void registerNnGradcheck(Napi::Env env, Napi::Object exports);   // nn_gradcheck.cc
 void registerOptimApi(Napi::Env env, Napi::Object exports);      // optim_api.cc

@@ -1,0 +1,113 @@
+/**
+ * The op table's entries made callable: a Tensor method per TENSOR_OPS entry (installed on
+ * Tensor.prototype, typed by declaration merging), and the functions of FUNCTION_OPS and
+ * LINALG_OPS. Each checks its arguments by kind, calls the ATen operator through
+ * native().callOp, and names itself and its tensors' shapes when LibTorch refuses.
+ */
+import { TorchError } from '../errors';
+import { native, NativeTensor } from '../native';
+import { DTYPES, Tensor, checkDevice, checkTensor } from '../tensor';
+import { checkBoolean, checkInteger, checkNumber, invalid } from '../validate';
+import { FUNCTION_OPS, LINALG_OPS, OpFunctions, OpSpec, TENSOR_OPS, TensorOpMethods } from './table';
+
+export { TENSOR_OPS, FUNCTION_OPS, LINALG_OPS };
+export type { OpSpec, TensorOpMethods };
+
+declare module '../tensor' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-interface
+  interface Tensor extends TensorOpMethods {}
+}
+
+/** One argument checked by its kind; returns what the native call takes. */
+function checkArg(value: unknown, kind: string, what: string): unknown {
+  switch (kind) {
+    case 'tensor':
+      return checkTensor(value, what).handle;
+    case 'tensors':
+      if (!Array.isArray(value) || value.length === 0) invalid('a non-empty array of Tensors', what, value);
+      return value.map((t, i) => checkTensor(t, `${what}[${i}]`).handle);
+    case 'int':
+      return checkInteger(value, what);
+    case 'ints':
+      if (!Array.isArray(value)) invalid('an array of integers', what, value);
+      return value.map((v, i) => checkInteger(v, `${what}[${i}]`));
+    case 'number':
+      return checkNumber(value, what, { finite: false });
+    case 'bool':
+      return checkBoolean(value, what);
+    case 'string':
+      if (typeof value !== 'string') invalid('a string', what, value);
+      return value;
+    case 'dtype':
+      if (!(DTYPES as readonly unknown[]).includes(value)) invalid(`one of ${DTYPES.map((d) => `'${d}'`).join(', ')}`, what, value);
+      return value;
+    case 'device':
+      return checkDevice(value as string, what);
+    default:
+      throw new TorchError(`op table: unknown argument kind '${kind}'`);
+  }
+}
+
+/** Calls an entry with the caller's arguments (`self` first for methods). */
+function call(name: string, spec: OpSpec, self: Tensor | null, values: unknown[]): unknown {
+  if (values.length > spec.args.length) throw new TorchError(`${name}: takes at most ${spec.args.length} arguments (${spec.args.map(([n]) => n).join(', ')}) but got ${values.length}`);
+  const args: Record<string, unknown> = {};
+  if (self) args.self = checkTensor(self, `${name}: the tensor`).handle;
+  const shapes: string[] = self ? [`[${self.shape.join(', ')}]`] : [];
+  spec.args.forEach(([arg, kind], i) => {
+    const optional = kind.endsWith('?');
+    const value = values[i];
+    if (value === undefined || (optional && value === null)) {
+      if (!optional) throw new TorchError(`${name}: its argument '${arg}' is required`);
+      return;
+    }
+    args[arg] = checkArg(value, optional ? kind.slice(0, -1) : kind, `${name} ${arg}`);
+    if (value instanceof Tensor) shapes.push(`[${value.shape.join(', ')}]`);
+  });
+  let result: unknown;
+  try {
+    result = native().callOp(spec.aten, spec.overload ?? '', args);
+  } catch (e) {
+    const reason = (e as Error).message.replace(/^callOp: /, '');
+    throw new TorchError(`${name}: ${reason}${shapes.length ? ` (shapes ${shapes.join(', ')})` : ''}`);
+  }
+  return wrap(result, spec);
+}
+
+function wrap(result: unknown, spec: OpSpec): unknown {
+  switch (spec.returns) {
+    case 'tensor':
+      return new Tensor(result as NativeTensor);
+    case 'tensors':
+      return (result as NativeTensor[]).map((t) => new Tensor(t));
+    case 'named': {
+      const named = result as Record<string, NativeTensor>;
+      // the schema's results, in order, under the entry's names
+      return Object.fromEntries(Object.values(named).map((t, i) => [spec.names![i], new Tensor(t)]));
+    }
+    default:
+      return result;
+  }
+}
+
+for (const [name, spec] of Object.entries(TENSOR_OPS) as [string, OpSpec][]) {
+  if (name in Tensor.prototype) throw new TorchError(`op table: Tensor already has a method ${name}`);
+  Object.defineProperty(Tensor.prototype, name, {
+    value: function (this: Tensor, ...values: unknown[]) {
+      return call(name, spec, this, values);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+function functions<T extends Record<string, OpSpec>>(table: T, prefix: string): OpFunctions<T> {
+  return Object.fromEntries(
+    Object.entries(table).map(([name, spec]) => [name, (...values: unknown[]) => call(`${prefix}${name}`, spec, null, values)]),
+  ) as unknown as OpFunctions<T>;
+}
+
+/** eye, linspace, logspace, randint, stack, where, einsum. */
+export const ops = functions(FUNCTION_OPS, '');
+/** torch.linalg: solve, inv, det, cholesky, qr, svd, eigh, norm. */
+export const linalg = functions(LINALG_OPS, 'linalg.');

@@ -1,0 +1,138 @@
+/**
+ * The op table: every LibTorch operator that nodetorch offers through the table is one entry here.
+ * From an entry follow the Tensor method or the function (lib/ops/index.ts), its argument checks,
+ * its TypeScript signature (the types below) and its line in the README (scripts/ops-table.ts).
+ * The C++ side is one generic entry (native/tensor_ops.cc) that calls the ATen operator through
+ * LibTorch's dispatcher, so that adding an operator touches this file only.
+ *
+ * An entry: `aten` is the operator (and `overload`, its overload name); `args` lists the caller's
+ * arguments in order as [name, kind], where the name is the operator schema's argument name and a
+ * kind ending in '?' is optional (only at the end); `returns` is the result's kind; `doc` one line.
+ * Methods pass the tensor itself as the schema's `self`.
+ */
+import type { DType, Device, Tensor } from '../tensor';
+
+export type ArgKind = 'tensor' | 'tensors' | 'int' | 'ints' | 'number' | 'bool' | 'string' | 'dtype' | 'device';
+export type ReturnKind = 'tensor' | 'tensors' | 'number' | 'bool' | 'named';
+
+export interface OpSpec {
+  readonly aten: string;
+  readonly overload?: string;
+  readonly args: readonly (readonly [string, ArgKind | `${ArgKind}?`])[];
+  readonly returns: ReturnKind;
+  /** For 'named': the names of the results, as the schema gives them ({ values, indices }). */
+  readonly names?: readonly string[];
+  readonly doc: string;
+}
+
+const unary = (aten: string, doc: string) => ({ aten, args: [], returns: 'tensor', doc }) as const;
+
+/** Tensor methods: `t.gather(1, index)`. */
+export const TENSOR_OPS = {
+  // indexing
+  gather: { aten: 'gather', args: [['dim', 'int'], ['index', 'tensor']], returns: 'tensor', doc: 'values along dim at int64 index positions' },
+  scatter: { aten: 'scatter', overload: 'src', args: [['dim', 'int'], ['index', 'tensor'], ['src', 'tensor']], returns: 'tensor', doc: 'a copy with src written at index positions along dim' },
+  scatterAdd: { aten: 'scatter_add', args: [['dim', 'int'], ['index', 'tensor'], ['src', 'tensor']], returns: 'tensor', doc: 'a copy with src added at index positions along dim' },
+  maskedFill: { aten: 'masked_fill', overload: 'Scalar', args: [['mask', 'tensor'], ['value', 'number']], returns: 'tensor', doc: 'a copy with value where the bool mask is true' },
+  maskedSelect: { aten: 'masked_select', args: [['mask', 'tensor']], returns: 'tensor', doc: 'the elements where the bool mask is true, as a vector' },
+  nonzero: { aten: 'nonzero', args: [], returns: 'tensor', doc: 'the int64 indices (rows) of the non-zero elements' },
+  // shape
+  t: { aten: 't', args: [], returns: 'tensor', doc: 'the transpose of a matrix (a vector stays)' },
+  flatten: { aten: 'flatten', overload: 'using_ints', args: [['start_dim', 'int?'], ['end_dim', 'int?']], returns: 'tensor', doc: 'dims start..end merged into one' },
+  flip: { aten: 'flip', args: [['dims', 'ints']], returns: 'tensor', doc: 'reversed along the dims' },
+  roll: { aten: 'roll', args: [['shifts', 'ints'], ['dims', 'ints?']], returns: 'tensor', doc: 'elements shifted cyclically along the dims (flattened without dims)' },
+  expand: { aten: 'expand', args: [['size', 'ints']], returns: 'tensor', doc: 'a view repeating size-1 dims (-1 keeps a size)' },
+  repeat: { aten: 'repeat', args: [['repeats', 'ints']], returns: 'tensor', doc: 'tiled the given number of times per dim' },
+  split: { aten: 'split', overload: 'Tensor', args: [['split_size', 'int'], ['dim', 'int?']], returns: 'tensors', doc: 'pieces of split_size along dim' },
+  chunk: { aten: 'chunk', args: [['chunks', 'int'], ['dim', 'int?']], returns: 'tensors', doc: 'that many nearly equal pieces along dim' },
+  tril: { aten: 'tril', args: [['diagonal', 'int?']], returns: 'tensor', doc: 'the lower triangle (others zero)' },
+  triu: { aten: 'triu', args: [['diagonal', 'int?']], returns: 'tensor', doc: 'the upper triangle (others zero)' },
+  diag: { aten: 'diag', args: [['diagonal', 'int?']], returns: 'tensor', doc: 'a vector’s diagonal matrix, or a matrix’s diagonal' },
+  // elementwise
+  clamp: { aten: 'clamp', args: [['min', 'number?'], ['max', 'number?']], returns: 'tensor', doc: 'values limited to [min, max] (either may be null)' },
+  lerp: { aten: 'lerp', overload: 'Scalar', args: [['end', 'tensor'], ['weight', 'number']], returns: 'tensor', doc: 'this + weight · (end − this)' },
+  atan2: { aten: 'atan2', args: [['other', 'tensor']], returns: 'tensor', doc: 'atan(this / other) in the right quadrant' },
+  log1p: unary('log1p', 'log(1 + x), accurate near 0'),
+  expm1: unary('expm1', 'exp(x) − 1, accurate near 0'),
+  rsqrt: unary('rsqrt', '1 / √x'),
+  reciprocal: unary('reciprocal', '1 / x'),
+  log2: unary('log2', 'log₂ x'),
+  log10: unary('log10', 'log₁₀ x'),
+  trunc: unary('trunc', 'rounded toward zero'),
+  erf: unary('erf', 'the error function'),
+  isnan: unary('isnan', 'bool: where NaN'),
+  isfinite: unary('isfinite', 'bool: where neither NaN nor ±Inf'),
+  // reductions
+  cumsum: { aten: 'cumsum', args: [['dim', 'int']], returns: 'tensor', doc: 'running sums along dim' },
+  logsumexp: { aten: 'logsumexp', args: [['dim', 'ints'], ['keepdim', 'bool?']], returns: 'tensor', doc: 'log Σ exp over the dims, without overflow' },
+  norm: { aten: 'norm', overload: 'Scalar', args: [['p', 'number?']], returns: 'tensor', doc: 'the p-norm of all elements (default 2)' },
+  sort: { aten: 'sort', args: [['dim', 'int?'], ['descending', 'bool?']], returns: 'named', names: ['values', 'indices'], doc: '{ values, indices } sorted along dim' },
+  topk: { aten: 'topk', args: [['k', 'int'], ['dim', 'int?'], ['largest', 'bool?'], ['sorted', 'bool?']], returns: 'named', names: ['values', 'indices'], doc: '{ values, indices } of the k largest along dim' },
+  trace: { aten: 'trace', args: [], returns: 'tensor', doc: 'the sum of a matrix’s diagonal' },
+  // comparisons
+  allclose: { aten: 'allclose', args: [['other', 'tensor'], ['rtol', 'number?'], ['atol', 'number?'], ['equal_nan', 'bool?']], returns: 'bool', doc: 'whether |this − other| ≤ atol + rtol·|other| everywhere' },
+  equal: { aten: 'equal', args: [['other', 'tensor']], returns: 'bool', doc: 'same shape and the same values' },
+  // products
+  bmm: { aten: 'bmm', args: [['mat2', 'tensor']], returns: 'tensor', doc: 'batched matrix product (b×n×m · b×m×p)' },
+  outer: { aten: 'outer', args: [['vec2', 'tensor']], returns: 'tensor', doc: 'the outer product of two vectors' },
+  dot: { aten: 'dot', args: [['tensor', 'tensor']], returns: 'tensor', doc: 'the dot product of two vectors' },
+} as const satisfies Record<string, OpSpec>;
+
+/** Functions: `eye(3)`, `stack([a, b])`, `linalg.solve(A, B)`. */
+export const FUNCTION_OPS = {
+  eye: { aten: 'eye', args: [['n', 'int'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'the n×n identity' },
+  linspace: { aten: 'linspace', args: [['start', 'number'], ['end', 'number'], ['steps', 'int'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'steps evenly spaced values from start to end' },
+  logspace: { aten: 'logspace', args: [['start', 'number'], ['end', 'number'], ['steps', 'int'], ['base', 'number?'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'base^linspace(start, end, steps)' },
+  randint: { aten: 'randint', overload: 'low', args: [['low', 'int'], ['high', 'int'], ['size', 'ints'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'uniform integers in [low, high) from the seeded generator (int64)' },
+  stack: { aten: 'stack', args: [['tensors', 'tensors'], ['dim', 'int?']], returns: 'tensor', doc: 'tensors of one shape joined along a new dim' },
+  where: { aten: 'where', overload: 'self', args: [['condition', 'tensor'], ['self', 'tensor'], ['other', 'tensor']], returns: 'tensor', doc: 'self where condition, else other (broadcast)' },
+  einsum: { aten: 'einsum', args: [['equation', 'string'], ['tensors', 'tensors']], returns: 'tensor', doc: "Einstein summation: einsum('ij,jk->ik', [a, b])" },
+} as const satisfies Record<string, OpSpec>;
+
+/** linalg: `linalg.solve(A, B)`, LibTorch's torch.linalg. */
+export const LINALG_OPS = {
+  solve: { aten: 'linalg_solve', args: [['A', 'tensor'], ['B', 'tensor']], returns: 'tensor', doc: 'X with A·X = B' },
+  inv: { aten: 'linalg_inv', args: [['A', 'tensor']], returns: 'tensor', doc: 'the inverse of a square matrix' },
+  det: { aten: 'linalg_det', args: [['A', 'tensor']], returns: 'tensor', doc: 'the determinant' },
+  cholesky: { aten: 'linalg_cholesky', args: [['self', 'tensor'], ['upper', 'bool?']], returns: 'tensor', doc: 'L with A = L·Lᵀ (A symmetric positive-definite)' },
+  qr: { aten: 'linalg_qr', args: [['A', 'tensor'], ['mode', 'string?']], returns: 'named', names: ['Q', 'R'], doc: "{ Q, R } with A = Q·R (mode 'reduced' or 'complete')" },
+  svd: { aten: 'linalg_svd', args: [['A', 'tensor'], ['full_matrices', 'bool?']], returns: 'named', names: ['U', 'S', 'Vh'], doc: '{ U, S, Vh } with A = U·diag(S)·Vh' },
+  eigh: { aten: 'linalg_eigh', args: [['self', 'tensor'], ['UPLO', 'string?']], returns: 'named', names: ['eigenvalues', 'eigenvectors'], doc: '{ eigenvalues, eigenvectors } of a symmetric matrix, ascending' },
+  norm: { aten: 'linalg_norm', args: [['self', 'tensor'], ['ord', 'number?']], returns: 'tensor', doc: 'the vector 2-norm of all elements, or the ord-norm' },
+} as const satisfies Record<string, OpSpec>;
+
+// ---- the TypeScript signatures that follow from the table ----
+
+type Base<K> = K extends `${infer B}?` ? B : K;
+type KindType<K> =
+  Base<K> extends 'tensor' ? Tensor
+  : Base<K> extends 'tensors' ? Tensor[]
+  : Base<K> extends 'int' | 'number' ? number
+  : Base<K> extends 'ints' ? number[]
+  : Base<K> extends 'bool' ? boolean
+  : Base<K> extends 'string' ? string
+  : Base<K> extends 'dtype' ? DType
+  : Base<K> extends 'device' ? Device
+  : never;
+/** The parameters of an entry: required, then optional (kinds ending in '?', which also accept null). */
+type Params<A> = A extends readonly [infer H, ...infer R]
+  ? H extends readonly [string, `${string}?`]
+    ? [arg?: KindType<H[1]> | null, ...Params<R>]
+    : H extends readonly [string, infer K]
+      ? [arg: KindType<K>, ...Params<R>]
+      : never
+  : [];
+type Result<S> = S extends { returns: 'tensor' }
+  ? Tensor
+  : S extends { returns: 'tensors' }
+    ? Tensor[]
+    : S extends { returns: 'bool' }
+      ? boolean
+      : S extends { returns: 'number' }
+        ? number
+        : S extends { returns: 'named'; names: readonly string[] }
+          ? { [K in S['names'][number]]: Tensor }
+          : never;
+/** The Tensor's method for each TENSOR_OPS entry. */
+export type TensorOpMethods = { [N in keyof typeof TENSOR_OPS]: (...args: Params<(typeof TENSOR_OPS)[N]['args']>) => Result<(typeof TENSOR_OPS)[N]> };
+export type OpFunctions<T extends Record<string, OpSpec>> = { [N in keyof T]: (...args: Params<T[N]['args']>) => Result<T[N]> };
