@@ -5,6 +5,7 @@ import { TorchError } from './errors';
 import { track } from './memory';
 import { DTypeName, NativeTensor, TypedData, native } from './native';
 import { checkBoolean, checkInteger, checkNumber, invalid } from './validate';
+import { formatTensor } from './format';
 
 /** Element types. */
 export type DType = DTypeName;
@@ -304,9 +305,14 @@ export class Tensor {
     return this.index(...specs);
   }
 
+  /** The values as PyTorch prints them (summarised beyond 1000 elements), then shape, dtype and device. */
   toString(): string {
     if (this.isDisposed) return 'Tensor(disposed)';
-    return `Tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype}, device=${this.device})`;
+    return formatTensor(this);
+  }
+  /** console.log(t) and util.inspect show toString(). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   #unary(op: (typeof UNARY)[number] | 'logicalNot'): Tensor {
