@@ -4,7 +4,7 @@
  * runs it. Each Torch7 module becomes the ONNX operators that compute the same function in
  * evaluation mode; the batch dimension is symbolic ('N').
  */
-import { onnx } from 'onnx-proto';
+import type { onnx as OnnxSchema } from 'onnx-proto';
 import { TorchError } from '../errors';
 import { noGrad } from '../autograd';
 import { zeros } from '../creation';
@@ -14,6 +14,11 @@ import { writeFileAtomic } from '../util/atomic';
 import { checkFileName, checkKeys, invalid } from '../validate';
 import { Module } from './Module';
 import { Sequential } from './Sequential';
+
+/** The ONNX schema (onnx-proto), loaded on the first export: requiring nodetorch does not need it. */
+function schema(): typeof OnnxSchema {
+  return (require('onnx-proto') as { onnx: typeof OnnxSchema }).onnx;
+}
 
 /** The ONNX operator set the export targets (onnxruntime and onnxruntime-web run it). */
 export const ONNX_OPSET = 13;
@@ -33,15 +38,15 @@ interface Step {
 
 /** Collects the graph: nodes in order, constant tensors (weights) and unique names. */
 class GraphBuilder {
-  readonly nodes: onnx.INodeProto[] = [];
-  readonly initializers: onnx.ITensorProto[] = [];
+  readonly nodes: OnnxSchema.INodeProto[] = [];
+  readonly initializers: OnnxSchema.ITensorProto[] = [];
   #count = 0;
 
   name(hint: string): string {
     return `${hint}_${this.#count++}`;
   }
 
-  node(opType: string, inputs: string[], attributes: onnx.IAttributeProto[] = [], output = this.name(opType.toLowerCase())): string {
+  node(opType: string, inputs: string[], attributes: OnnxSchema.IAttributeProto[] = [], output = this.name(opType.toLowerCase())): string {
     this.nodes.push({ opType, input: inputs, output: [output], name: this.name(opType), attribute: attributes });
     return output;
   }
@@ -50,7 +55,7 @@ class GraphBuilder {
   floats(hint: string, dims: number[], values: ArrayLike<number>): string {
     const name = this.name(hint);
     const data = Float32Array.from(values);
-    this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer) });
+    this.initializers.push({ name, dims, dataType: schema().TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer) });
     return name;
   }
 
@@ -58,14 +63,14 @@ class GraphBuilder {
   ints(hint: string, values: number[]): string {
     const name = this.name(hint);
     const data = BigInt64Array.from(values, BigInt);
-    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) });
+    this.initializers.push({ name, dims: [values.length], dataType: schema().TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) });
     return name;
   }
 }
 
-const ints = (name: string, values: number[]): onnx.IAttributeProto => ({ name, ints: values, type: onnx.AttributeProto.AttributeType.INTS });
-const int = (name: string, value: number): onnx.IAttributeProto => ({ name, i: value, type: onnx.AttributeProto.AttributeType.INT });
-const float = (name: string, value: number): onnx.IAttributeProto => ({ name, f: value, type: onnx.AttributeProto.AttributeType.FLOAT });
+const ints = (name: string, values: number[]): OnnxSchema.IAttributeProto => ({ name, ints: values, type: schema().AttributeProto.AttributeType.INTS });
+const int = (name: string, value: number): OnnxSchema.IAttributeProto => ({ name, i: value, type: schema().AttributeProto.AttributeType.INT });
+const float = (name: string, value: number): OnnxSchema.IAttributeProto => ({ name, f: value, type: schema().AttributeProto.AttributeType.FLOAT });
 
 /** The ONNX bytes of `model` for samples of `inputShape`. */
 export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
@@ -109,13 +114,13 @@ export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
   });
   if (leaves.length === 0) graph.node('Identity', ['input'], [], 'output');
 
-  const tensorType = (dims: (number | string)[]): onnx.ITypeProto => ({
+  const tensorType = (dims: (number | string)[]): OnnxSchema.ITypeProto => ({
     tensorType: {
-      elemType: onnx.TensorProto.DataType.FLOAT,
+      elemType: schema().TensorProto.DataType.FLOAT,
       shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
     },
   });
-  const proto = onnx.ModelProto.create({
+  const proto = schema().ModelProto.create({
     irVersion: 7,
     producerName: 'nodetorch',
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
@@ -127,7 +132,7 @@ export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
       output: [{ name: 'output', type: tensorType(['N', ...outputShape.slice(1)]) }],
     },
   });
-  return onnx.ModelProto.encode(proto).finish();
+  return schema().ModelProto.encode(proto).finish();
 }
 
 /** Writes `model` as an ONNX file (atomically) for samples of `options.inputShape`. */
