@@ -15,7 +15,25 @@ export interface TensorOptions {
 
 const OPTION_KEYS = ['dtype', 'device', 'requiresGrad'] as const;
 
-function resolveOptions(options: TensorOptions | undefined, fallback: DType = 'float32'): Required<TensorOptions> {
+/** The dtype of new floating tensors when options give none (PyTorch's float32 unless changed). */
+let defaultDtype: 'float32' | 'float64' = 'float32';
+
+/**
+ * Sets the dtype of new floating tensors (tensor() of numbers, zeros, ones, full, rand, randn,
+ * eye, linspace, logspace, arange of fractions) when their options give none; float32 by default,
+ * as PyTorch. Modules are not affected: they start as float64, Torch7's default, and convert with
+ * model.float() / model.double().
+ */
+export function setDefaultDtype(dtype: 'float32' | 'float64'): void {
+  defaultDtype = checkOneOf(dtype, ['float32', 'float64'] as const, 'setDefaultDtype dtype');
+}
+
+/** The dtype of new floating tensors (see setDefaultDtype). */
+export function getDefaultDtype(): 'float32' | 'float64' {
+  return defaultDtype;
+}
+
+function resolveOptions(options: TensorOptions | undefined, fallback: DType = defaultDtype): Required<TensorOptions> {
   if (options === undefined) return { dtype: fallback, device: 'cpu', requiresGrad: false };
   if (typeof options !== 'object' || options === null) invalid('an options object { dtype, device, requiresGrad }', 'options', options);
   checkKeys(options, OPTION_KEYS, 'tensor options');
@@ -100,7 +118,7 @@ export function tensor(values: NestedArray | ArrayBufferView, options?: TensorOp
   }
   const shape = inferShape(values);
   const isBool = shape.length === 0 ? typeof values === 'boolean' : typeof (values as unknown[]).flat(Infinity)[0] === 'boolean';
-  const opts = resolveOptions(options, isBool ? 'bool' : 'float32');
+  const opts = resolveOptions(options, isBool ? 'bool' : defaultDtype);
   const flat = shape.length === 0 ? [values as number | boolean] : ((values as unknown[]).flat(Infinity) as (number | boolean)[]);
   return finish(new Tensor(native().fromBuffer(toTypedArray(flat, opts.dtype), shape, opts.dtype, opts.device)), opts.requiresGrad);
 }
@@ -163,7 +181,7 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
   if (step === 0) throw new TorchError('Expected a non-zero step for arange but received 0');
   if ((end - start) / step < 0) throw new TorchError(`arange: step ${step} moves away from end ${end} (start ${start})`);
   const integral = [start, end, step].every(Number.isInteger);
-  const opts = resolveOptions(options, integral ? 'int64' : 'float32');
+  const opts = resolveOptions(options, integral ? 'int64' : defaultDtype);
   return finish(new Tensor(native().arange(start, end, step, opts.dtype as DTypeName, opts.device)), opts.requiresGrad);
 }
 

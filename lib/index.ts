@@ -4,7 +4,7 @@
 export { TorchError } from './errors';
 export { Tensor } from './tensor';
 export type { DType, Device, NestedArray, IndexSpec } from './tensor';
-export { tensor, zeros, ones, full, rand, randn, randperm, arange, cat, manualSeed, setNumThreads, getNumThreads } from './creation';
+export { tensor, zeros, ones, full, rand, randn, randperm, arange, cat, manualSeed, setNumThreads, getNumThreads, setDefaultDtype, getDefaultDtype } from './creation';
 export type { TensorOptions } from './creation';
 export { tidy, keep, memory } from './memory';
 import { ops } from './ops';

@@ -189,7 +189,12 @@ export class Tensor {
 
   /** Matrix product with NumPy broadcasting rules. */
   matmul(other: Tensor): Tensor {
-    return new Tensor(native().matmul(this.#handle, checkTensor(other, 'matmul(other)').handle));
+    checkTensor(other, 'matmul(other)');
+    // LibTorch's message for mixed dtypes spoke of shapes that fit; say what differs and the fix
+    if (this.dtype !== other.dtype) {
+      throw new TorchError(`matmul: the tensors are ${this.dtype} and ${other.dtype}; matmul needs one dtype: convert one, e.g. other.to('${this.dtype}')`);
+    }
+    return new Tensor(native().matmul(this.#handle, other.handle));
   }
 
   // Reductions over all elements, or over `dim` (keepDim keeps it with size 1).
@@ -328,6 +333,9 @@ export class Tensor {
   #reduce(op: string, dim: number | undefined, keepDim: boolean): Tensor {
     if (dim !== undefined) checkInteger(dim, `${op}(dim)`);
     checkBoolean(keepDim, `${op}(keepDim)`);
+    if ((op === 'mean' || op === 'std' || op === 'var') && this.dtype !== 'float32' && this.dtype !== 'float64') {
+      throw new TorchError(`${op}: needs a floating tensor but this one is ${this.dtype}; convert it first: t.to('float32').${op}() (PyTorch refuses it too)`);
+    }
     return new Tensor(native().reduce(op, this.#handle, dim ?? null, keepDim));
   }
 }

@@ -71,8 +71,26 @@ export abstract class Module {
   /** Computes the output for one sample (C×H×W or a vector) or a batch (N×C×H×W or N×D). */
   forward(input: Tensor): Tensor {
     this.checkIdle('forward');
-    this.output = new Tensor(native().moduleForward(this.handle, checkTensor(input, 'forward(input)').handle));
+    checkTensor(input, 'forward(input)');
+    this.output = this.#withDtypeHint(input, () => new Tensor(native().moduleForward(this.handle, input.handle)));
     return this.output;
+  }
+
+  /**
+   * Runs `call`; LibTorch's dtype mismatches ("mat1 and mat2 must have the same dtype") get both
+   * dtypes and the call that fixes them: modules start as float64 (Torch7's default), tensors as
+   * float32 (PyTorch's), so users meet this first.
+   */
+  #withDtypeHint<T>(input: Tensor, call: () => T): T {
+    try {
+      return call();
+    } catch (e) {
+      if (e instanceof TorchError && input.dtype !== this.dtype && /dtype|scalar type/i.test(e.message)) {
+        const fix = input.dtype === 'float32' || input.dtype === 'float64' ? ` or the model with model.${input.dtype === 'float32' ? 'float' : 'double'}()` : '';
+        e.message += `; the model is ${this.dtype} but the input is ${input.dtype}: convert the input with input.to('${this.dtype}')${fix}`;
+      }
+      throw e;
+    }
   }
 
   /**
@@ -81,9 +99,9 @@ export abstract class Module {
    */
   backward(input: Tensor, gradOutput: Tensor): Tensor {
     this.checkIdle('backward');
-    this.gradInput = new Tensor(
-      native().moduleBackward(this.handle, checkTensor(input, 'backward(input)').handle, checkTensor(gradOutput, 'backward(gradOutput)').handle),
-    );
+    checkTensor(input, 'backward(input)');
+    checkTensor(gradOutput, 'backward(gradOutput)');
+    this.gradInput = this.#withDtypeHint(input, () => new Tensor(native().moduleBackward(this.handle, input.handle, gradOutput.handle)));
     return this.gradInput;
   }
 

@@ -5,6 +5,7 @@
  * native().callOp, and names itself and its tensors' shapes when LibTorch refuses.
  */
 import { TorchError } from '../errors';
+import { getDefaultDtype } from '../creation';
 import { native, NativeTensor } from '../native';
 import { DTYPES, Tensor, checkDevice, checkTensor } from '../tensor';
 import { checkBoolean, checkInteger, checkNumber, invalid } from '../validate';
@@ -64,6 +65,7 @@ function call(name: string, spec: OpSpec, self: Tensor | null, values: unknown[]
     args[arg] = checkArg(value, optional ? kind.slice(0, -1) : kind, `${name} ${arg}`);
     if (value instanceof Tensor) shapes.push(`[${value.shape.join(', ')}]`);
   });
+  if (spec.floating && args.dtype === undefined) args.dtype = getDefaultDtype();
   let result: unknown;
   try {
     result = native().callOp(spec.aten, spec.overload ?? '', args);

@@ -23,6 +23,8 @@ export interface OpSpec {
   /** For 'named': the names of the results, as the schema gives them ({ values, indices }). */
   readonly names?: readonly string[];
   readonly doc: string;
+  /** A creation operator whose dtype, when not given, is getDefaultDtype() (not LibTorch's own). */
+  readonly floating?: boolean;
 }
 
 const unary = (aten: string, doc: string) => ({ aten, args: [], returns: 'tensor', doc }) as const;
@@ -80,9 +82,9 @@ export const TENSOR_OPS = {
 
 /** Functions: `eye(3)`, `stack([a, b])`, `linalg.solve(A, B)`. */
 export const FUNCTION_OPS = {
-  eye: { aten: 'eye', args: [['n', 'int'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'the n×n identity' },
-  linspace: { aten: 'linspace', args: [['start', 'number'], ['end', 'number'], ['steps', 'int'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'steps evenly spaced values from start to end' },
-  logspace: { aten: 'logspace', args: [['start', 'number'], ['end', 'number'], ['steps', 'int'], ['base', 'number?'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'base^linspace(start, end, steps)' },
+  eye: { aten: 'eye', floating: true, args: [['n', 'int'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'the n×n identity' },
+  linspace: { aten: 'linspace', floating: true, args: [['start', 'number'], ['end', 'number'], ['steps', 'int'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'steps evenly spaced values from start to end' },
+  logspace: { aten: 'logspace', floating: true, args: [['start', 'number'], ['end', 'number'], ['steps', 'int'], ['base', 'number?'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'base^linspace(start, end, steps)' },
   randint: { aten: 'randint', overload: 'low', args: [['low', 'int'], ['high', 'int'], ['size', 'ints'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'uniform integers in [low, high) from the seeded generator (int64)' },
   stack: { aten: 'stack', args: [['tensors', 'tensors'], ['dim', 'int?']], returns: 'tensor', doc: 'tensors of one shape joined along a new dim' },
   where: { aten: 'where', overload: 'self', args: [['condition', 'tensor'], ['self', 'tensor'], ['other', 'tensor']], returns: 'tensor', doc: 'self where condition, else other (broadcast)' },
