@@ -197,16 +197,26 @@ export class Tensor {
     return new Tensor(native().matmul(this.#handle, other.handle));
   }
 
-  // Reductions over all elements, or over `dim` (keepDim keeps it with size 1).
-  sum(dim?: number, keepDim = false): Tensor { return this.#reduce('sum', dim, keepDim); }
-  mean(dim?: number, keepDim = false): Tensor { return this.#reduce('mean', dim, keepDim); }
+  // Reductions over all elements, over `dim`, or over a list of dims (keepDim keeps them with size 1).
+  sum(dim?: number | number[], keepDim = false): Tensor { return this.#reduce('sum', dim, keepDim); }
+  mean(dim?: number | number[], keepDim = false): Tensor { return this.#reduce('mean', dim, keepDim); }
   prod(dim?: number, keepDim = false): Tensor { return this.#reduce('prod', dim, keepDim); }
   /** Unbiased (n − 1) standard deviation, as Torch7's std(). */
-  std(dim?: number, keepDim = false): Tensor { return this.#reduce('std', dim, keepDim); }
+  std(dim?: number | number[], keepDim = false): Tensor { return this.#reduce('std', dim, keepDim); }
   /** Unbiased (n − 1) variance. */
-  var(dim?: number, keepDim = false): Tensor { return this.#reduce('var', dim, keepDim); }
-  max(dim?: number, keepDim = false): Tensor { return this.#reduce('max', dim, keepDim); }
-  min(dim?: number, keepDim = false): Tensor { return this.#reduce('min', dim, keepDim); }
+  var(dim?: number | number[], keepDim = false): Tensor { return this.#reduce('var', dim, keepDim); }
+  /** The largest element; along `dim`, `{ values, indices }` as PyTorch. */
+  max(): Tensor;
+  max(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number, keepDim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? this.#reduce('max', dim, keepDim) : this.#along('max', dim, keepDim);
+  }
+  /** The smallest element; along `dim`, `{ values, indices }` as PyTorch. */
+  min(): Tensor;
+  min(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
+  min(dim?: number, keepDim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? this.#reduce('min', dim, keepDim) : this.#along('min', dim, keepDim);
+  }
   argmax(dim?: number, keepDim = false): Tensor { return this.#reduce('argmax', dim, keepDim); }
   argmin(dim?: number, keepDim = false): Tensor { return this.#reduce('argmin', dim, keepDim); }
 
@@ -330,13 +340,26 @@ export class Tensor {
     }
     return new Tensor(native().binary(op, this.#handle, checkTensor(other, `${op}(other)`).handle));
   }
-  #reduce(op: string, dim: number | undefined, keepDim: boolean): Tensor {
-    if (dim !== undefined) checkInteger(dim, `${op}(dim)`);
+  #reduce(op: string, dim: number | number[] | undefined, keepDim: boolean): Tensor {
     checkBoolean(keepDim, `${op}(keepDim)`);
     if ((op === 'mean' || op === 'std' || op === 'var') && this.dtype !== 'float32' && this.dtype !== 'float64') {
       throw new TorchError(`${op}: needs a floating tensor but this one is ${this.dtype}; convert it first: t.to('float32').${op}() (PyTorch refuses it too)`);
     }
+    if (Array.isArray(dim)) {
+      const dims = dim.map((d, i) => checkInteger(d, `${op}(dim[${i}])`, -this.ndim, Math.max(0, this.ndim - 1)));
+      if (new Set(dims.map((d) => (d < 0 ? d + this.ndim : d))).size !== dims.length) throw new TorchError(`${op}: dims [${dims.join(', ')}] repeat a dimension`);
+      const overload = op === 'sum' ? 'dim_IntList' : 'dim';
+      return new Tensor(native().callOp(op, overload, { self: this.#handle, dim: dims, keepdim: keepDim }) as NativeTensor);
+    }
+    if (dim !== undefined) checkInteger(dim, `${op}(dim)`);
     return new Tensor(native().reduce(op, this.#handle, dim ?? null, keepDim));
+  }
+  /** max or min along a dim: the values and where they are. */
+  #along(op: 'max' | 'min', dim: number, keepDim: boolean): { values: Tensor; indices: Tensor } {
+    checkInteger(dim, `${op}(dim)`, -Math.max(1, this.ndim), Math.max(0, this.ndim - 1));
+    checkBoolean(keepDim, `${op}(keepDim)`);
+    const r = native().callOp(op, 'dim', { self: this.#handle, dim, keepdim: keepDim }) as { values: NativeTensor; indices: NativeTensor };
+    return { values: new Tensor(r.values), indices: new Tensor(r.indices) };
   }
 }
 

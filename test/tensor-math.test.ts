@@ -56,8 +56,19 @@ describe('tensor math', () => {
     expect(a.sum(1, true).toArray()).toEqual([[3], [7]]);
     expect(a.mean().item()).toBe(2.5);
     expect(a.max().item()).toBe(4);
-    expect(a.max(1).toArray()).toEqual([2, 4]);
-    expect(a.min(0).toArray()).toEqual([1, 2]);
+    // along a dim, as PyTorch: the values and where they are
+    expect(a.max(1).values.toArray()).toEqual([2, 4]);
+    expect(a.max(1).indices.toArray()).toEqual([1, 1]);
+    expect(a.min(0).values.toArray()).toEqual([1, 2]);
+    expect(a.min(0, true).indices.shape).toEqual([1, 2]);
+    // over a list of dims
+    expect(a.sum([0, 1]).item()).toBe(10);
+    expect(a.sum([-1], true).toArray()).toEqual([[3], [7]]);
+    expect(a.mean([0, 1]).item()).toBe(2.5);
+    expect(a.var([0, 1]).item()).toBeCloseTo(5 / 3, 12);
+    expect(() => a.sum([0, 0])).toThrow('sum: dims [0, 0] repeat a dimension');
+    expect(() => a.sum([2])).toThrow(/Expected an integer in \[-2, 1\] for sum\(dim\[0\]\) but received 2/);
+    expect(() => a.max(2)).toThrow(/max\(dim\)/);
     expect(a.argmax().item()).toBe(3);
     expect(a.argmax(1).toArray()).toEqual([1, 1]);
     expect(a.prod().item()).toBe(24);
