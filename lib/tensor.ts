@@ -14,7 +14,8 @@ export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 /** Nested JavaScript arrays of numbers or booleans. */
 export type NestedArray = number | boolean | NestedArray[];
 /** One index per leading dimension: a number selects, null keeps all, [start, end, step] slices. */
-export type IndexSpec = number | null | [number?, (number | null)?, number?];
+/** One dimension's index: a number selects, null keeps all, [start, end, step] slices (start or end null: from the start, to the end). */
+export type IndexSpec = number | null | [(number | null)?, (number | null)?, number?];
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int64', 'int32', 'uint8', 'bool'];
 
@@ -268,7 +269,7 @@ export class Tensor {
       }
       if (!Array.isArray(spec) || spec.length > 3) invalid('a number, null or [start, end, step]', `index ${dim}`, spec);
       const wrap = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
-      const start = wrap(spec[0] === undefined ? 0 : checkInteger(spec[0], `start of index ${dim}`));
+      const start = wrap(spec[0] === undefined || spec[0] === null ? 0 : checkInteger(spec[0], `start of index ${dim}`));
       const end = wrap(spec[1] === undefined || spec[1] === null ? size : checkInteger(spec[1], `end of index ${dim}`));
       const step = spec[2] === undefined ? 1 : checkInteger(spec[2], `step of index ${dim}`, 1);
       return [start, Math.max(start, end), step];

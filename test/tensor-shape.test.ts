@@ -32,6 +32,7 @@ describe('views, indexing and concatenation', () => {
     expect(t.index(null, [-2]).toArray()).toEqual([[2, 3], [6, 7], [10, 11]]);
     expect(t.slice(1, 1, 3).toArray()).toEqual([[1, 2], [5, 6], [9, 10]]);
     expect(t.index(1, 2).item()).toBe(6);
+    expect(t.index(null, [null, null, 2]).toArray()).toEqual([[0, 2], [4, 6], [8, 10]]); // null start and end type-check
   });
 
   test('cat along each dimension', () => {
