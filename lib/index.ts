@@ -2,8 +2,8 @@
  * nodetorch: Torch7-style nn/optim training on LibTorch for Node.js.
  */
 export { TorchError } from './errors';
-export { Tensor } from './tensor';
-export type { DType, Device, NestedArray, IndexSpec } from './tensor';
+export { Tensor, fromShared } from './tensor';
+export type { DType, Device, NestedArray, IndexSpec, SharedTensor } from './tensor';
 export { tensor, zeros, ones, full, rand, randn, randperm, arange, cat, manualSeed, setNumThreads, getNumThreads, setDefaultDtype, getDefaultDtype } from './creation';
 export type { TensorOptions } from './creation';
 export { tidy, keep, memory } from './memory';

@@ -110,6 +110,9 @@ export interface NativeBinding {
   decodeArchive(bytes: Uint8Array): { json: string; tensors: NativeTensor[]; checksummed: boolean };
   encodeStateDict(names: string[], tensors: NativeTensor[]): Uint8Array;
   callOp(name: string, overload: string, args: Record<string, unknown>): unknown;
+  shareTensor(t: NativeTensor): number;
+  adoptShared(id: number): NativeTensor;
+  sharedWaiting(): number;
   decodeStateDict(bytes: Uint8Array): { names: string[]; tensors: NativeTensor[] };
 }
 

@@ -321,6 +321,16 @@ export class Tensor {
     return this.index(...specs);
   }
 
+  /**
+   * A descriptor to send to a worker_thread (postMessage, workerData): there, fromShared(it) gives
+   * a tensor over the same memory, without a copy, so data can be loaded in one thread and trained
+   * on in another. Writes on either side are seen by the other (synchronise them yourself); the
+   * autograd history stays here. Each descriptor is adopted once; share() again for another thread.
+   */
+  share(): SharedTensor {
+    return { kind: 'nodetorch.SharedTensor', id: native().shareTensor(this.#handle), shape: this.shape, dtype: this.dtype, device: this.device };
+  }
+
   /** The values as PyTorch prints them (summarised beyond 1000 elements), then shape, dtype and device. */
   toString(): string {
     if (this.isDisposed) return 'Tensor(disposed)';
@@ -362,6 +372,23 @@ export class Tensor {
     const r = native().callOp(op, 'dim', { self: this.#handle, dim, keepdim: keepDim }) as { values: NativeTensor; indices: NativeTensor };
     return { values: new Tensor(r.values), indices: new Tensor(r.indices) };
   }
+}
+
+/** What share() gives: plain data that postMessage copies between threads of one process. */
+export interface SharedTensor {
+  readonly kind: 'nodetorch.SharedTensor';
+  readonly id: number;
+  readonly shape: number[];
+  readonly dtype: DType;
+  readonly device: Device;
+}
+
+/** The tensor a share() in any thread of this process described: the same memory, no copy. */
+export function fromShared(shared: SharedTensor): Tensor {
+  if (typeof shared !== 'object' || shared === null || shared.kind !== 'nodetorch.SharedTensor' || !Number.isSafeInteger(shared.id)) {
+    invalid('a descriptor from tensor.share()', 'fromShared', shared);
+  }
+  return new Tensor(native().adoptShared(shared.id));
 }
 
 /** @internal Checks that a value is a live Tensor. */

@@ -31,6 +31,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerTensorArchive(env, exports);
   registerTensorPickle(env, exports);
   registerTensorOps(env, exports);
+  registerTensorShare(env, exports);
   registerNnModuleApi(env, exports);
   registerNnGradcheck(env, exports);
   registerOptimApi(env, exports);

@@ -14,6 +14,7 @@ void registerTensorAutograd(Napi::Env env, Napi::Object exports);  // tensor_aut
 void registerTensorArchive(Napi::Env env, Napi::Object exports);   // tensor_archive.cc
 void registerTensorPickle(Napi::Env env, Napi::Object exports);    // tensor_pickle.cc
 void registerTensorOps(Napi::Env env, Napi::Object exports);       // tensor_ops.cc
+void registerTensorShare(Napi::Env env, Napi::Object exports);     // tensor_share.cc
 void registerNnModuleApi(Napi::Env env, Napi::Object exports);   // nn_module_api.cc
 void registerNnGradcheck(Napi::Env env, Napi::Object exports);   // nn_gradcheck.cc
 void registerOptimApi(Napi::Env env, Napi::Object exports);      // optim_api.cc

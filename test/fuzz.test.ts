@@ -78,6 +78,7 @@ const SITES: Site[] = [
   { name: 'ones', args: () => [[2], { device: 'cpu' }], call: (s, o) => t.ones(s as number[], o as never) },
   { name: 'full', args: () => [[2], 3, {}], call: (s, v, o) => t.full(s as number[], v as number, o as never) },
   { name: 'rand', args: () => [[2]], call: (s) => t.rand(s as number[]) },
+  { name: 'fromShared', args: () => [t.tensor([1, 2]).share()], call: (d) => t.fromShared(d as never) },
   { name: 'randperm', args: () => [5, { dtype: 'int64' }], call: (n, o) => t.randperm(n as number, o as never) },
   { name: 'randn', args: () => [[2], { dtype: 'float64' }], call: (s, o) => t.randn(s as number[], o as never) },
   { name: 'arange', args: () => [0, 5, 1], call: (a, b, c) => t.arange(a as number, b as number, c as number) },
