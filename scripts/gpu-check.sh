@@ -65,8 +65,7 @@ epoch() {
 }
 step mnist-epoch epoch
 
-step bench env BENCH_DEVICE=$device BENCH_PYTHON="$PYTHON" ${bench_samples:+BENCH_SAMPLES=$bench_samples} \
-  "$NODE" dist/scripts/bench.js
+step bench env BENCH_PYTHON="$PYTHON" "$NODE" dist/scripts/bench.js --device "$device" ${bench_samples:+--samples "$bench_samples"}
 
 echo
 echo "## gpu-check summary ($([ $dry = 1 ] && echo 'dry run on the CPU' || echo CUDA))"
