@@ -147,10 +147,8 @@ function translate(g: GraphBuilder, { module, inputShape, input, output }: Step)
   const params = () => {
     const [p, grads] = module.parameters();
     grads.forEach((t) => t.dispose());
-    const values = p.map((t) => {
-      const data = Float32Array.from(t.to('float32').cpu().data() as Float32Array);
-      return { shape: t.shape, data };
-    });
+    // data() copies; tidy frees the float32 and CPU conversions it reads from
+    const values = p.map((t) => ({ shape: t.shape, data: tidy(() => t.to('float32').cpu().data() as Float32Array) }));
     p.forEach((t) => t.dispose());
     return values;
   };
