@@ -20,6 +20,7 @@ export const where = ops.where;
 export const einsum = ops.einsum;
 export { noGrad, isGradEnabled } from './autograd';
 export * as cuda from './cuda';
+export * as distributed from './distributed';
 
 import { native } from './native';
 import type { LibTorchInfo } from './native';

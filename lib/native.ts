@@ -114,6 +114,13 @@ export interface NativeBinding {
   adoptShared(id: number): NativeTensor;
   sharedWaiting(): number;
   decodeStateDict(bytes: Uint8Array): { names: string[]; tensors: NativeTensor[] };
+  // distributed (native/dist_group.cc)
+  distBuilt(): boolean;
+  distInit(options: { rank: number; worldSize: number; masterAddr: string; masterPort: number; timeoutMs: number; ifname: string | null }): Promise<NativeGroup>;
+  distAllreduce(group: NativeGroup, t: NativeTensor, op: string): Promise<void>;
+  distBroadcast(group: NativeGroup, t: NativeTensor, root: number): Promise<void>;
+  distBarrier(group: NativeGroup): Promise<void>;
+  distDestroy(group: NativeGroup): void;
 }
 
 /** The LibTorch the addon was compiled against and the one the process loaded (checked equal at load). */
@@ -136,6 +143,9 @@ export interface NativeModule {
 }
 export interface NativeCriterion {
   readonly __nativeCriterion: unique symbol;
+}
+export interface NativeGroup {
+  readonly __nativeGroup: unique symbol;
 }
 export interface NativeOptimizer {
   readonly __nativeOptimizer: unique symbol;
@@ -163,6 +173,10 @@ export interface NativePassOptions {
   rateScale?: number;
   schedule?: Record<string, unknown>;
   firstStep?: number;
+  /** The samples to visit, in order (int64 indices into inputs); default all, shuffled if `shuffle`. */
+  order?: NativeTensor;
+  /** Data-parallel training: gradients and losses are averaged over this group's ranks. */
+  group?: NativeGroup;
 }
 export interface NativePassResult {
   /** Classification: the classes×classes counts. */

@@ -38,6 +38,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerTrainPass(env, exports);
   registerTrainAugment(env, exports);
   registerTrainSchedule(env, exports);
+  registerDistGroup(env, exports);
   return exports;
 }
 

@@ -21,4 +21,5 @@ void registerOptimApi(Napi::Env env, Napi::Object exports);      // optim_api.cc
 void registerTrainPass(Napi::Env env, Napi::Object exports);     // train_pass.cc
 void registerTrainAugment(Napi::Env env, Napi::Object exports);  // train_augment.cc
 void registerTrainSchedule(Napi::Env env, Napi::Object exports);  // train_schedule.cc
+void registerDistGroup(Napi::Env env, Napi::Object exports);      // dist_group.cc
 }  // namespace nodetorch

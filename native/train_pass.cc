@@ -19,6 +19,7 @@
 #include "train_augment.h"
 #include "train_schedule.h"
 #include "boxed.h"
+#include "dist_group.h"
 #include "nn_module_api.h"
 #include "optim_api.h"
 #include "tensor_handle.h"
@@ -53,6 +54,12 @@ struct Job {
   at::ScalarType dtype = at::kFloat;
   at::Device device = at::Device(at::kCPU);
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  // The sample order when the caller gives it (a rank's shard of an epoch; a streamed chunk's order
+  // is its own): int64 indices into inputs. Undefined: all samples, shuffled if `shuffle`.
+  at::Tensor order;
+  // Data-parallel training: every evaluation's gradient and loss are averaged over the group's ranks.
+  std::shared_ptr<DistGroup> group;
+  std::unique_lock<std::mutex> groupLock;
   // outputs
   at::Tensor confusion;  // classification
   at::Tensor errors;     // regression: Σ|output − target|, Σ(output − target)², element count
@@ -85,9 +92,9 @@ void runPass(Job& job, const Report& report) {
 void runBatches(Job& job, const Report& report) {
   auto start = std::chrono::steady_clock::now();
   auto lastReport = start;
-  int64_t n = job.inputs.size(0);
   job.model->setTraining(job.train);
-  at::Tensor order = job.train && job.shuffle ? at::randperm(n, at::kLong) : at::arange(n, at::kLong);
+  at::Tensor order = job.order.defined() ? job.order : job.train && job.shuffle ? at::randperm(job.inputs.size(0), at::kLong) : at::arange(job.inputs.size(0), at::kLong);
+  int64_t n = order.size(0);
   at::Tensor confusion = at::zeros({job.regression ? 1 : job.classes * job.classes}, at::TensorOptions().dtype(at::kLong).device(job.device));
   at::Tensor errors = at::zeros({2}, at::TensorOptions().dtype(at::kDouble).device(job.device));
   int64_t errorElements = 0;
@@ -151,6 +158,8 @@ void runBatches(Job& job, const Report& report) {
           countBatch(output, loss);
           first = false;
         }
+        // every rank evaluates its shard of the global minibatch; the optimizer sees their average
+        if (job.group) value = reduceGradient(*job.group, job.grads, value, job.firstStep + job.steps);
         return {value, job.grads};
       }
     };
@@ -249,6 +258,7 @@ class PassRunner {
     if (thread_.joinable()) thread_.join();
     napi_remove_env_cleanup_hook(env_, cancel, job_->cancelled.get());
     if (job_->optimizerLock.owns_lock()) job_->optimizerLock.unlock();
+    if (job_->groupLock.owns_lock()) job_->groupLock.unlock();
     // Settling calls into JavaScript, which fails while the environment is being torn down; then
     // nobody is left to tell, and the failure must not escape (it would abort the process).
     try {
@@ -310,6 +320,15 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Napi::Value optimizer = get("optimizer");
   job->train = get("train").ToBoolean().Value();
   job->augmentations = augmentationsFrom(get("augment"));
+  if (!get("order").IsUndefined()) {
+    job->order = tensorOf("order");
+    if (job->order.scalar_type() != at::kLong || job->order.dim() != 1) fail("order must be a vector of int64 sample indices");
+  }
+  if (!get("group").IsUndefined()) {
+    job->group = groupFromValue(env, get("group"));
+    if (!job->group) fail("expected a live process group (was it destroyed?)");
+    job->groupLock = lockGroupForPass(*job->group);
+  }
   if (job->train) {
     job->rateScale = get("rateScale").As<Napi::Number>().DoubleValue();
     job->schedule = scheduleFrom(get("schedule"));

@@ -3,7 +3,7 @@
 // Finds LibTorch for both builds (CMakeLists.txt and binding.gyp), so that they can never disagree.
 // Order: LIBTORCH (a LibTorch root) or Torch_DIR (its CMake config folder) → the Python `torch`
 // package's LibTorch (how CUDA machines get it) → the system CMake config (Debian/Ubuntu
-// `libtorch-dev`). Usage: node scripts/find-libtorch.js [--json|--cmake-dir|--include|--libdir|--libs|--cflags|--version]
+// `libtorch-dev`). Usage: node scripts/find-libtorch.js [--json|--cmake-dir|--include|--libdir|--libs|--cflags|--gloo|--version]
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
@@ -33,6 +33,12 @@ function describe(cmakeDir, source) {
   const versionMatch = fs.existsSync(versionFile) && /PACKAGE_VERSION "([^"]+)"/.exec(fs.readFileSync(versionFile, 'utf8'));
   const has = (name) => fs.existsSync(path.join(libDir, `lib${name}.so`));
   const cuda = has('torch_cuda');
+  // c10d's Gloo backend (distributed training): LibTorch's headers declare it, Gloo's own headers
+  // come from elsewhere (wheels ship none; Debian's libgloo-dev, or GLOO_INCLUDE_DIR).
+  const glooDirs = [process.env.GLOO_INCLUDE_DIR, include, '/usr/include', '/usr/local/include'].filter(Boolean);
+  const glooInclude = fs.existsSync(path.join(include, 'torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupGloo.hpp'))
+    ? glooDirs.find((d) => fs.existsSync(path.join(d, 'gloo', 'algorithm.h'))) ?? null
+    : null;
   const libs = ['torch', 'torch_cpu', 'c10'].concat(cuda ? ['torch_cuda', 'c10_cuda'] : []).filter(has);
   return {
     source,
@@ -42,6 +48,7 @@ function describe(cmakeDir, source) {
     libDir,
     libs,
     cuda,
+    glooInclude,
     cxx11Abi: abiMatch ? Number(abiMatch[1]) : 1,
     cxxStandard: Math.max(17, stdMatch ? Number(stdMatch[1]) : 17),
   };
@@ -113,6 +120,13 @@ function findLibTorch() {
   );
 }
 
+/** Compiler flags for c10d's Gloo backend: none when its headers are missing (no distributed support). */
+function glooFlags(t) {
+  if (!t.glooInclude) return [];
+  const systemDir = ['/usr/include', '/usr/local/include'].includes(t.glooInclude);
+  return ['-DUSE_C10D_GLOO', ...(systemDir ? [] : [`-I${t.glooInclude}`])];
+}
+
 module.exports = { findLibTorch };
 
 if (require.main === module) {
@@ -125,7 +139,8 @@ if (require.main === module) {
       '--include': () => t.includeDirs.join(' '),
       '--libdir': () => t.libDir,
       '--libs': () => t.libs.map((l) => `-l${l}`).join(' '),
-      '--cflags': () => `-std=c++${t.cxxStandard} -D_GLIBCXX_USE_CXX11_ABI=${t.cxx11Abi}`,
+      '--cflags': () => [`-std=c++${t.cxxStandard}`, `-D_GLIBCXX_USE_CXX11_ABI=${t.cxx11Abi}`, ...glooFlags(t)].join(' '),
+      '--gloo': () => t.glooInclude ?? '',
       '--version': () => t.version,
     };
     if (!outputs[mode]) throw new Error(`unknown option ${mode}; expected one of ${Object.keys(outputs).join(', ')}`);

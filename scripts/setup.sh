@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-packages=(libtorch-dev libopenblas0-pthread cmake g++ ccache fonts-dejavu-core)
+packages=(libtorch-dev libgloo-dev libopenblas0-pthread cmake g++ ccache fonts-dejavu-core)
 # NODETORCH_SETUP_TEST_TOOLS=1: also what the whole test suite drives (the browser test's Chromium)
 if [ "${NODETORCH_SETUP_TEST_TOOLS:-}" = 1 ]; then packages+=(chromium); fi
 missing=()

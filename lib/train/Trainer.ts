@@ -10,9 +10,10 @@ import { NativeOptimizer, NativeTensor, native } from '../native';
 import { Augmentation } from '../augment';
 import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
-import { save } from '../nn/serialize';
+import { save as saveModel } from '../nn/serialize';
 import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../optim/configs';
 import { Tensor, checkTensor } from '../tensor';
+import { tensor } from '../creation';
 import { checkBoolean, checkFileName, checkInteger, checkKeys, checkOneOf, invalid } from '../validate';
 import { removeStaleTemps } from '../util/atomic';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
@@ -22,6 +23,8 @@ import { Logger } from './Logger';
 import { checkClassTargets, checkRealTargets } from './targets';
 import { PassResult, PassResultOf, Task, passResult, readCounts } from './results';
 import { ChunkRun, checkBatchDataset, streamPass } from './stream';
+import { ProcessGroup } from '../distributed/group';
+import { reduceCounts, shardedOrder, syncModel } from './distributed';
 import { Dataset, TrainingData, isBatchDataset } from '../data/dataset';
 
 export type { Dataset, BatchDataset, TrainingData } from '../data/dataset';
@@ -62,6 +65,15 @@ export interface TrainerOptions<T extends Task = 'classification'> {
   schedule?: ScheduleSpec;
   /** Batch size of test passes (default 100: much faster than 1000 on CPUs; the result equals Torch7's one-sample-at-a-time test). */
   testBatchSize?: number;
+  /**
+   * Data-parallel training over this process group (`distributed.init`): rank 0's parameters are
+   * broadcast before the first pass; every rank trains on its shard of each epoch's order (drawn by
+   * rank 0) with `batchSize` samples per step, the gradients being averaged over the ranks before
+   * every step (every evaluation, for LBFGS and CG), so the ranks stay identical and step as one
+   * process with batch worldSize × batchSize; test passes are sharded; results count every rank's
+   * samples; only rank 0 writes fit's logs, models and checkpoints.
+   */
+  distributed?: ProcessGroup;
 }
 
 export interface Progress {
@@ -106,7 +118,7 @@ export interface FitOptions<T extends Task = 'classification'> extends PassOptio
   switchTo?: OptimizerSpec;
 }
 
-const OPTION_KEYS = ['model', 'task', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize', 'augment', 'schedule'];
+const OPTION_KEYS = ['model', 'task', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize', 'augment', 'schedule', 'distributed'];
 
 export class Trainer<T extends Task = 'classification'> {
   readonly model: Module;
@@ -118,6 +130,8 @@ export class Trainer<T extends Task = 'classification'> {
   readonly shuffle: boolean;
   readonly testBatchSize: number;
   readonly augment: Augmentation[];
+  /** The process group of a data-parallel Trainer, or null. */
+  readonly distributed: ProcessGroup | null;
   /** Epochs trained so far. */
   epoch = 0;
   readonly #params: Tensor;
@@ -126,6 +140,8 @@ export class Trainer<T extends Task = 'classification'> {
   #spec: OptimizerSpec = { method: 'sgd' };
   #schedule: LrSchedule | null = null;
   #running = false;
+  /** Whether the ranks' parameters are known equal (broadcast from rank 0); reset by loadCheckpoint. */
+  #synced = false;
 
   constructor(options: TrainerOptions<T>) {
     if (typeof options !== 'object' || options === null) invalid('an options object', 'Trainer', options);
@@ -150,6 +166,8 @@ export class Trainer<T extends Task = 'classification'> {
     if (!Array.isArray(this.augment) || this.augment.some((a) => typeof a !== 'object' || a === null || !['rotate', 'noise'].includes(a.kind))) {
       invalid('an array of augmentations (augment.rotate, augment.noise)', 'Trainer augment', options.augment);
     }
+    if (options.distributed !== undefined && !(options.distributed instanceof ProcessGroup)) invalid('a process group from distributed.init', 'Trainer distributed', options.distributed);
+    this.distributed = options.distributed ?? null;
     // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
     [this.#params, this.#grads] = this.model.getParameters();
     if (options.schedule !== undefined) this.#schedule = new LrSchedule(options.schedule);
@@ -250,6 +268,7 @@ export class Trainer<T extends Task = 'classification'> {
       [this.#optimizer, this.#spec, this.#schedule] = [optimizer, spec, schedule];
       this.#params.copy(c.params);
       this.epoch = c.epoch;
+      this.#synced = false;
     });
   }
 
@@ -288,13 +307,15 @@ export class Trainer<T extends Task = 'classification'> {
     if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') invalid('a function', 'Trainer.fit onEpoch', options.onEpoch);
     if (options.save !== undefined && (typeof options.save !== 'string' || options.save === '')) invalid('a folder name', 'Trainer.fit save', options.save);
     checkPassOptions(options, 'Trainer.fit');
+    // in a data-parallel job, rank 0 writes for everyone (all ranks hold the same model)
+    const save = this.distributed && this.distributed.rank !== 0 ? undefined : options.save;
     // A resumed run continues the logs from the checkpoint's epoch: rows of epochs after it (run
     // again now) are dropped, and so are the temporary files of a run that was killed.
-    if (options.save) removeStaleTemps(options.save);
-    const loggers = options.save
+    if (save) removeStaleTemps(save);
+    const loggers = save
       ? {
-          train: new Logger(path.join(options.save, 'train.log'), { append: this.epoch > 0, rows: this.epoch }),
-          test: new Logger(path.join(options.save, 'test.log'), { append: this.epoch > 0, rows: this.epoch }),
+          train: new Logger(path.join(save, 'train.log'), { append: this.epoch > 0, rows: this.epoch }),
+          test: new Logger(path.join(save, 'test.log'), { append: this.epoch > 0, rows: this.epoch }),
         }
       : undefined;
     const results: EpochResult<T>[] = [];
@@ -304,13 +325,13 @@ export class Trainer<T extends Task = 'classification'> {
       const train = await this.trainEpoch(options.train, options);
       const result: EpochResult<T> = { epoch: this.epoch, learningRate, train };
       loggers?.train.add(logRow(train, 'train'));
-      if (options.save) save(path.join(options.save, `model.net.${this.epoch}`), this.model);
+      if (save) saveModel(path.join(save, `model.net.${this.epoch}`), this.model);
       if (options.test) {
         result.test = await this.test(options.test, options);
         loggers?.test.add(logRow(result.test, 'test'));
       }
       this.#schedule?.afterEpoch(epochMetrics(train, result.test), this.#baseRate() ?? 0);
-      if (options.save) this.saveCheckpoint(path.join(options.save, 'checkpoint'));
+      if (save) this.saveCheckpoint(path.join(save, 'checkpoint'));
       results.push(result);
       await options.onEpoch?.(result);
     }
@@ -334,12 +355,21 @@ export class Trainer<T extends Task = 'classification'> {
     const schedule = phase === 'train' && this.#schedule ? this.#schedule.pass(this.epoch, this.#baseRate() ?? 0) : { rateScale: 1, firstStep: 0 };
     const shuffle = phase === 'train' && this.shuffle;
     const batchSize = phase === 'train' ? this.batchSize : this.testBatchSize;
-    const run = (chunk: Dataset, shuffleChunk: boolean, stepsBefore: number, progress: (done: number, loss: number) => void) =>
-      this.#nativePass(phase, chunk, shuffleChunk, { ...schedule, firstStep: schedule.firstStep + stepsBefore }, progress, options.signal);
+    const group = this.distributed;
+    const run = (chunk: Dataset, shuffleChunk: boolean, stepsBefore: number, progress: (done: number, loss: number) => void, order?: number[]) =>
+      this.#nativePass(phase, chunk, shuffleChunk, { ...schedule, firstStep: schedule.firstStep + stepsBefore }, progress, options.signal, order);
     try {
-      const r = isBatchDataset(data)
-        ? await streamPass(data, { phase, shuffle, batchSize, checkTargets, onProgress, signal: options.signal, run: (chunk, steps, progress) => run(chunk, false, steps, progress) })
-        : await run(data, shuffle, 0, (done, loss) => onProgress(done, data.inputs.shape[0], loss));
+      if (group && !this.#synced) {
+        await syncModel(group, this.#params);
+        this.#synced = true;
+      }
+      const length = isBatchDataset(data) ? data.length : data.inputs.shape[0];
+      // a data-parallel pass visits this rank's shard of the epoch, in the order rank 0 drew
+      const order = group ? await shardedOrder(group, phase, length, shuffle, batchSize) : undefined;
+      let r = isBatchDataset(data)
+        ? await streamPass(data, { phase, shuffle, batchSize, checkTargets, onProgress, signal: options.signal, order, run: (chunk, steps, progress) => run(chunk, false, steps, progress) })
+        : await run(data, shuffle, 0, (done, loss) => onProgress(done, order?.length ?? length, loss), order);
+      if (group) r = { ...r, counts: await reduceCounts(group, r.counts) };
       if (phase === 'train') this.#schedule?.afterPass(r.counts.steps);
       const result = passResult(r.counts, this.task, this.classNames, this.classes) as PassResultOf<T>;
       if (r.aborted) throw abortError(phase, result);
@@ -358,7 +388,9 @@ export class Trainer<T extends Task = 'classification'> {
     schedule: PassSchedule,
     onProgress: (done: number, loss: number) => void,
     signal?: AbortSignal,
+    order?: number[],
   ): Promise<ChunkRun> {
+    const orderTensor = order ? tensor(order, { dtype: 'int64' }) : undefined;
     const job = native().runPass(
       {
         model: this.model.handle,
@@ -378,6 +410,8 @@ export class Trainer<T extends Task = 'classification'> {
         dtype: this.model.dtype,
         device: this.model.device,
         ...schedule,
+        ...(orderTensor ? { order: orderTensor.handle } : {}),
+        ...(this.distributed && phase === 'train' ? { group: this.distributed.handle } : {}),
       },
       (p) => onProgress(p.done, p.loss),
     );
@@ -388,6 +422,7 @@ export class Trainer<T extends Task = 'classification'> {
       return { counts: readCounts(r), aborted: r.aborted };
     } finally {
       signal?.removeEventListener('abort', abort);
+      orderTensor?.dispose();
     }
   }
 }

@@ -30,6 +30,8 @@ export interface StreamOptions {
   run: (chunk: Dataset, stepsBefore: number, onProgress: (done: number, loss: number) => void) => Promise<ChunkRun>;
   onProgress: (done: number, total: number, loss: number) => void;
   signal?: AbortSignal;
+  /** The samples to visit, in order (a data-parallel rank's shard); default: all, by `shuffle`. */
+  order?: number[];
 }
 
 /** Checks what a BatchDataset says about itself; returns its length. */
@@ -42,11 +44,10 @@ export function checkBatchDataset(data: BatchDataset, phase: string): number {
 }
 
 export async function streamPass(data: BatchDataset, o: StreamOptions): Promise<ChunkRun> {
-  const length = checkBatchDataset(data, o.phase);
+  checkBatchDataset(data, o.phase);
   const chunk = Math.ceil((data.chunkSize ?? DEFAULT_CHUNK) / o.batchSize) * o.batchSize;
-  const orderTensor = o.shuffle ? randperm(length) : arange(length);
-  const order = orderTensor.toArray() as number[];
-  orderTensor.dispose();
+  const order = o.order ?? drawOrder(data.length, o.shuffle);
+  const length = order.length;
   const started = process.hrtime.bigint();
 
   const fetch = (start: number): Promise<Loaded> => {
@@ -96,6 +97,14 @@ export async function streamPass(data: BatchDataset, o: StreamOptions): Promise<
   }
   total.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { counts: total, aborted };
+}
+
+/** All of a dataset's sample indices: shuffled by the generator the native pass uses, or in order. */
+export function drawOrder(length: number, shuffle: boolean): number[] {
+  const t = shuffle ? randperm(length) : arange(length);
+  const order = t.toArray() as number[];
+  t.dispose();
+  return order;
 }
 
 interface Loaded {

@@ -1,0 +1,77 @@
+/**
+ * What a data-parallel Trainer does around its native passes (the per-step gradient averaging
+ * happens inside them, in C++): agree on the model, share each epoch's order, add up the counts.
+ */
+import { TorchError } from '../errors';
+import { ProcessGroup } from '../distributed/group';
+import { shardTestRange, shardTrainOrder } from '../distributed/shard';
+import { tensor, zeros } from '../creation';
+import { Tensor } from '../tensor';
+import { PassCounts } from './results';
+import { drawOrder } from './stream';
+
+const DTYPE_CODES: Record<string, number> = { float32: 1, float64: 2 };
+
+/**
+ * Checks that every rank holds the same kind of model (parameter count and dtype), naming the rank
+ * that differs, then gives every rank rank 0's parameters.
+ */
+export async function syncModel(group: ProcessGroup, params: Tensor): Promise<void> {
+  const mine = zeros([group.worldSize, 2], { dtype: 'float64' });
+  try {
+    mine.index(group.rank).copy(tensor([params.numel, DTYPE_CODES[params.dtype] ?? 0], { dtype: 'float64' }));
+    await group.allreduce(mine);
+    const all = mine.toArray() as number[][];
+    const [count0, dtype0] = all[0];
+    all.forEach(([count, dtype], rank) => {
+      if (count !== count0 || dtype !== dtype0) {
+        const describe = (c: number, d: number) => `${c} ${Object.keys(DTYPE_CODES).find((k) => DTYPE_CODES[k] === d) ?? 'unknown'} parameters`;
+        throw new TorchError(`distributed Trainer: rank ${rank}'s model has ${describe(count, dtype)} but rank 0's has ${describe(count0, dtype0)}; every rank must build the same model (and the same .float()/.double())`);
+      }
+    });
+  } finally {
+    mine.dispose();
+  }
+  // a CUDA model's parameters go through a CPU copy
+  const onCpu = params.device === 'cpu' ? params : params.to('cpu');
+  await group.broadcast(onCpu, 0);
+  if (onCpu !== params) {
+    params.copy(onCpu);
+    onCpu.dispose();
+  }
+}
+
+/** This rank's samples for a pass: its shard of rank 0's order (training), or its slice (testing). */
+export async function shardedOrder(group: ProcessGroup, phase: 'train' | 'test', length: number, shuffle: boolean, batchSize: number): Promise<number[]> {
+  if (phase === 'test') {
+    const [start, end] = shardTestRange(length, group.rank, group.worldSize);
+    return Array.from({ length: end - start }, (_, i) => start + i);
+  }
+  if (length < group.worldSize) throw new TorchError(`train: ${length} samples cannot be shared by ${group.worldSize} ranks`);
+  const order = tensor(drawOrder(length, shuffle), { dtype: 'int64' });
+  try {
+    await group.broadcast(order, 0);
+    return shardTrainOrder(order.toArray() as number[], group.rank, group.worldSize, batchSize);
+  } finally {
+    order.dispose();
+  }
+}
+
+/** Every rank's counts added up (loss, samples, confusion matrix or errors); steps and time stay this rank's. */
+export async function reduceCounts(group: ProcessGroup, c: PassCounts): Promise<PassCounts> {
+  const flat = [c.lossSum, c.samples, ...(c.confusion?.flat() ?? []), ...(c.errors ?? [])];
+  const t = tensor(flat, { dtype: 'float64' });
+  try {
+    await group.allreduce(t);
+    const [lossSum, samples, ...rest] = t.toArray() as number[];
+    const out: PassCounts = { ...c, lossSum, samples };
+    if (c.confusion) {
+      const k = c.confusion.length;
+      out.confusion = Array.from({ length: k }, (_, i) => rest.slice(i * k, (i + 1) * k));
+    }
+    if (c.errors) out.errors = rest.slice(c.confusion ? c.confusion.length ** 2 : 0);
+    return out;
+  } finally {
+    t.dispose();
+  }
+}
