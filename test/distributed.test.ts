@@ -203,3 +203,62 @@ describe('faults are errors, never hangs', () => {
     }
   });
 });
+
+describe('nodetorch mnist -nproc (the launcher)', () => {
+  const root = path.resolve(__dirname, '..');
+  const bin = path.join(root, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).bin.nodetorch);
+  const MNIST_DIR = process.env.MNIST_DIR || path.resolve(root, '..', 'shared', 'data', 'mnist');
+  const save = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-nproc-'));
+  afterAll(() => fs.rmSync(save, { recursive: true, force: true }));
+
+  /** Runs the CLI to its end; `whenOut` may act on the launcher once its output contains a text. */
+  function cli(args: string[], whenOut?: [string, (child: ChildProcess) => void]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [bin, 'mnist', ...args], { env: { ...process.env, MNIST_DIR } });
+    let stdout = '';
+    let stderr = '';
+    let acted = false;
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+      if (whenOut && !acted && stdout.includes(whenOut[0])) {
+        acted = true;
+        whenOut[1](child);
+      }
+    });
+    child.stderr!.on('data', (d) => (stderr += d));
+    return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  }
+  const common = ['-size', 'small', '-type', 'float', '-learningRate', '0.1', '-batchSize', '5', '-quiet', '-save', save];
+
+  test('-nproc 2 trains size-small MNIST to ≥ 95% (batch 5 per rank); -resume continues the job from its checkpoint', async () => {
+    const port = String(await freePort());
+    const first = await cli([...common, '-nproc', '2', '-masterPort', port, '-epochs', '1']);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain(`==> starting ranks 0..1 of 2 (rendezvous at 127.0.0.1:${port})`);
+    expect(first.stdout).toContain('==> data-parallel: 2 ranks, batch 5 per rank (10 per step), 1 threads each');
+    const accuracy = Number(/test accuracy ([\d.]+)%/.exec(first.stdout)![1]);
+    console.log(`nodetorch mnist -nproc 2, size small, 1 epoch: test accuracy ${accuracy}%`);
+    expect(accuracy).toBeGreaterThanOrEqual(95);
+    // rank 0 alone printed: one epoch line
+    expect(first.stdout.match(/==> epoch 1:/g)).toHaveLength(1);
+
+    const second = await cli([...common, '-nproc', '2', '-masterPort', port, '-epochs', '1', '-resume', path.join(save, 'checkpoint')]);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain('==> resumed from');
+    expect(second.stdout).toMatch(/==> epoch 2: train accuracy [\d.]+%, test accuracy [\d.]+%/);
+    expect(fs.readFileSync(path.join(save, 'test.log'), 'utf8').trim().split('\n')).toHaveLength(3); // header + 2 epochs
+  });
+
+  test('a rank that fails stops the job: the launcher names it and exits non-zero; Ctrl-C stops every rank', async () => {
+    const port = String(await freePort());
+    // rank 1 finds no data: it fails at once; rank 0 is stopped
+    const bad = await cli([...common, '-nproc', '2', '-masterPort', port, '-epochs', '1', '-data', path.join(save, 'no-such-folder')]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/\[rank [01]\] nodetorch: /);
+    expect(bad.stderr).toMatch(/nodetorch: rank [01] exited with code 2; stopping the other ranks/);
+
+    const interrupted = await cli([...common, '-nproc', '2', '-masterPort', port, '-epochs', '0'], ['==> training', (child) => setTimeout(() => child.kill('SIGINT'), 1000)]);
+    expect(interrupted.status).not.toBe(0);
+    expect(interrupted.stderr).toContain('interrupted; stopping after the current minibatch');
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { TorchError } from '../errors';
 import { runMnist } from './mnist';
+import { isLaunch, launch } from './launch';
 import { mnistHelp, parseMnistOptions } from './options';
 import { PREDICT_HELP, parsePredictOptions, runPredict } from './predict';
 import { PLOT_HELP, runPlot } from './plot';
@@ -64,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   try {
     const options = parseMnistOptions(rest);
+    if (isLaunch(options)) return await launch(options, rest);
     process.once('SIGINT', onSignal);
     await runMnist(options, controller.signal);
     return 0;

@@ -7,6 +7,8 @@ import * as path from 'path';
 import * as augment from '../augment';
 import * as cuda from '../cuda';
 import { manualSeed, setNumThreads } from '../creation';
+import * as distributed from '../distributed';
+import { isRank } from './launch';
 import { mnist } from '../data/mnist';
 import { runSeries, writeAccuracyFigure } from '../plot';
 import { TorchError } from '../errors';
@@ -60,8 +62,14 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   }
   const schedule = opt.lrSchedule === undefined ? undefined : parseScheduleOption(opt.lrSchedule);
   setNumThreads(opt.threads);
-  manualSeed(opt.seed);
-  const say = (s: string) => console.log(s);
+  // A rank of a data-parallel job (-nproc, or torchrun's environment) joins it first. Rank 0 prints;
+  // each rank seeds its own stream (seed + rank: its augmentations differ), rank 0 as a lone run.
+  const group = isRank()
+    ? await distributed.init({ timeoutMs: opt.distTimeout * 1000, ...(opt.masterAddr ? { masterAddr: opt.masterAddr } : {}), ...(opt.masterPort ? { masterPort: opt.masterPort } : {}) })
+    : null;
+  manualSeed(opt.seed + (group?.rank ?? 0));
+  const say = group && group.rank !== 0 ? () => {} : (s: string) => console.log(s);
+  if (group) say(`==> data-parallel: ${group.worldSize} ranks, batch ${opt.batchSize} per rank (${opt.batchSize * group.worldSize} per step), ${opt.threads} threads each`);
 
   say('==> loading dataset');
   const data = await mnist({ dir: opt.data, size: opt.size });
@@ -84,6 +92,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     classNames: TORCH7_CLASSES,
     optimizer: torch7Optimizer(opt.optimization, opt, data.train.size),
     ...(schedule ? { schedule } : {}),
+    ...(group ? { distributed: group } : {}),
     // 4_train.lua rotated each normalised training sample by θ ~ N(0, σ²) (nearest neighbour)
     augment: [augment.rotate({ std: opt.rotate }), augment.noise({ std: opt.noise })].filter((a) => a.std > 0),
   });
@@ -95,7 +104,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   say(`==> optimizer: ${opt.optimization}${opt.switchTo ? `, switching to ${opt.switchTo} after epoch ${opt.switchAt}` : ''}`);
   if (schedule) say(`==> learning-rate schedule: ${JSON.stringify(schedule)}`);
 
-  const progress = progressReporter(opt.quiet);
+  const progress = progressReporter(opt.quiet || (group !== null && group.rank !== 0));
   const testAccuracy: number[] = [];
   say(`==> training (${opt.epochs > 0 ? opt.epochs + ' epochs' : 'until interrupted'}), results in ${opt.save}/`);
   try {
@@ -116,7 +125,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
         if (!opt.quiet) say(test!.confusion.toString());
         say(`==> epoch ${epoch}: train accuracy ${(100 * train.accuracy).toFixed(2)}%, test accuracy ${(100 * test!.accuracy).toFixed(2)}%`);
         testAccuracy.push(test!.accuracy);
-        if (opt.plot) {
+        if (opt.plot && (group?.rank ?? 0) === 0) {
           const files = await writeAccuracyFigure(path.join(opt.save, 'accuracy'), runSeries(opt.save, 'mnist'), 'MNIST accuracy per epoch');
           say(`==> plotted ${files.svg} and ${files.png}`);
         }
@@ -124,6 +133,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     });
   } finally {
     progress.stop();
+    group?.destroy();
   }
   return { testAccuracy };
 }

@@ -36,6 +36,15 @@ export interface MnistCliOptions {
   /** Folder with the MNIST files (else MNIST_DIR, the cache or a download). */
   data?: string;
   quiet: boolean;
+  /** Data-parallel: processes to start on this machine (1: none), machines in the job, this machine's index. */
+  nproc: number;
+  nnodes: number;
+  nodeRank: number;
+  /** Rank 0's machine and the store's port (else $MASTER_ADDR / $MASTER_PORT, else 127.0.0.1:29500). */
+  masterAddr?: string;
+  masterPort?: number;
+  /** Seconds a rank waits for the others before failing. */
+  distTimeout: number;
 }
 
 /** 4_train.lua's four methods, then the rest of Torch7's optim (and PyTorch's AdamW), as -optimization names. */
@@ -81,6 +90,12 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   resume: { kind: 'string', default: '', help: 'continue from a checkpoint (<save>/checkpoint of an earlier run): parameters, optimizer state, epoch, logs' },
   data: { kind: 'string', default: '', help: 'folder with the MNIST IDX files (default: MNIST_DIR, cache, download)' },
   quiet: { kind: 'boolean', default: false, help: 'no progress bar or confusion matrices' },
+  nproc: { kind: 'int', default: '1', help: 'data-parallel: processes (ranks) to start on this machine, as torchrun --nproc_per_node; -batchSize is per rank', min: 1 },
+  nnodes: { kind: 'int', default: '1', help: 'data-parallel: machines in the job (each runs this command with its -nodeRank)', min: 1 },
+  nodeRank: { kind: 'int', default: '0', help: "data-parallel: this machine's index, 0..nnodes-1 (machine 0 hosts rank 0)", min: 0 },
+  masterAddr: { kind: 'string', default: '', help: "data-parallel: address of machine 0 (default $MASTER_ADDR, else 127.0.0.1)" },
+  masterPort: { kind: 'int', default: '0', help: 'data-parallel: port of the rendezvous on machine 0 (default $MASTER_PORT, else 29500)', min: 0 },
+  distTimeout: { kind: 'int', default: '300', help: 'data-parallel: seconds a rank waits for the others before failing', min: 1 },
 };
 
 /** Rewrites Torch7's single-dash long options ('-learningRate') to '--learningRate'. */
@@ -141,6 +156,10 @@ export function parseMnistOptions(argv: string[]): MnistCliOptions {
   if (out.switchTo === '') delete out.switchTo;
   if (out.resume === '') delete out.resume;
   if (out.lrSchedule === '') delete out.lrSchedule;
+  if (out.masterAddr === '') delete out.masterAddr;
+  if (out.masterPort === 0) delete out.masterPort;
+  if ((out.masterPort as number) > 65535) throw new TorchError(`Invalid value '${out.masterPort}' for -masterPort; expected a port in 1..65535`);
+  if ((out.nodeRank as number) >= (out.nnodes as number)) throw new TorchError(`-nodeRank ${out.nodeRank} is outside -nnodes ${out.nnodes} (machines are 0..${(out.nnodes as number) - 1})`);
   if (((out.switchAt as number) > 0) !== (out.switchTo !== undefined)) throw new TorchError('-switchAt N and -switchTo METHOD go together');
   if ((out.dropout as number) >= 1) throw new TorchError(`Invalid value '${out.dropout}' for -dropout; expected a probability in [0, 1)`);
   return out as unknown as MnistCliOptions;
