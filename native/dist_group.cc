@@ -8,6 +8,7 @@
 #include "boxed.h"
 #include "tensor_handle.h"
 
+#include <atomic>
 #include <functional>
 
 #ifdef USE_C10D_GLOO
@@ -26,7 +27,7 @@ struct DistGroup {
   std::chrono::milliseconds timeout{0};
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
-  std::mutex busy;      // held by a pass, or by a JavaScript collective while it runs
+  std::atomic<bool> busy{false};  // claimed by a pass or a JavaScript collective (GroupClaim)
   at::Tensor stepBuffer;  // gradient + loss, reused by every step's reduction
 
   // Runs one collective and waits for it; a failure names the collective and this rank.
@@ -69,8 +70,8 @@ bool isLoopback(const std::string& host) { return host == "localhost" || host.rf
 // main thread. Failures reject with a TorchError named `op`.
 class GroupWork : public Napi::AsyncWorker {
  public:
-  GroupWork(Napi::Env env, std::string op, std::function<void()> run, std::function<Napi::Value(Napi::Env)> done)
-      : Napi::AsyncWorker(env), op_(std::move(op)), run_(std::move(run)), done_(std::move(done)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  GroupWork(Napi::Env env, std::string op, GroupClaim claim, std::function<void()> run, std::function<Napi::Value(Napi::Env)> done)
+      : Napi::AsyncWorker(env), op_(std::move(op)), claim_(std::move(claim)), run_(std::move(run)), done_(std::move(done)), deferred_(Napi::Promise::Deferred::New(env)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
@@ -82,33 +83,31 @@ class GroupWork : public Napi::AsyncWorker {
     }
   }
   void OnOK() override {
+    claim_.release();
     try {
       deferred_.Resolve(done_(Env()));
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
     }
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(torchError(Env(), op_, e.Message()).Value()); }
+  void OnError(const Napi::Error& e) override {
+    claim_.release();
+    deferred_.Reject(torchError(Env(), op_, e.Message()).Value());
+  }
 
  private:
   std::string op_;
+  GroupClaim claim_;
   std::function<void()> run_;
   std::function<Napi::Value(Napi::Env)> done_;
   Napi::Promise::Deferred deferred_;
 };
 
-Napi::Value queueGroupWork(Napi::Env env, const std::string& op, std::function<void()> run, std::function<Napi::Value(Napi::Env)> done) {
-  auto* work = new GroupWork(env, op, std::move(run), std::move(done));  // deletes itself when done
+Napi::Value queueGroupWork(Napi::Env env, const std::string& op, GroupClaim claim, std::function<void()> run, std::function<Napi::Value(Napi::Env)> done) {
+  auto* work = new GroupWork(env, op, std::move(claim), std::move(run), std::move(done));  // deletes itself when done
   Napi::Promise promise = work->promise();
   work->Queue();
   return promise;
-}
-
-// Runs `body` holding the group, so that it cannot interleave with a pass's collectives.
-void exclusively(DistGroup& group, const std::function<void()>& body) {
-  std::unique_lock<std::mutex> lock(group.busy, std::try_to_lock);
-  if (!lock.owns_lock()) fail("this process group is in use by a training pass or another collective; await it first");
-  body();
 }
 
 // distInit({ rank, worldSize, masterAddr, masterPort, timeoutMs, ifname }) → Promise<group>
@@ -173,7 +172,7 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
            " ms (a rank missing, or unreachable on this network interface? GLOO_SOCKET_IFNAME picks one): " + reason(e));
     }
   };
-  return queueGroupWork(env, "distributed.init", run, [group](Napi::Env env) { return wrapBoxed(env, new GroupBox{group}, kGroupTag); });
+  return queueGroupWork(env, "distributed.init", GroupClaim(), run, [group](Napi::Env env) { return wrapBoxed(env, new GroupBox{group}, kGroupTag); });
 }
 
 c10d::ReduceOp reduceOp(const std::string& name) {
@@ -192,15 +191,14 @@ Napi::Value collective(const Napi::CallbackInfo& info, const std::string& name, 
   std::shared_ptr<DistGroup> keep = boxedArg<GroupBox>(info, 0, kGroupTag, "a process group").group;
   at::Tensor tensor = tensorValue(env, info[1], "tensor");
   if (!tensor.is_contiguous()) fail(name + " needs a contiguous tensor (call .contiguous() first)");
+  GroupClaim claim(keep);
   auto run = [keep, tensor, name, body]() {
-    exclusively(*keep, [&]() {
-      at::Tensor staged = tensor.is_cuda() ? tensor.cpu() : tensor;
-      std::vector<at::Tensor> tensors{staged};
-      keep->run(name, [&]() { return body(*keep, tensors); });
-      if (tensor.is_cuda()) tensor.copy_(staged);
-    });
+    at::Tensor staged = tensor.is_cuda() ? tensor.cpu() : tensor;
+    std::vector<at::Tensor> tensors{staged};
+    keep->run(name, [&]() { return body(*keep, tensors); });
+    if (tensor.is_cuda()) tensor.copy_(staged);
   };
-  return queueGroupWork(env, "distributed." + name, run, [](Napi::Env env) { return env.Undefined(); });
+  return queueGroupWork(env, "distributed." + name, std::move(claim), run, [](Napi::Env env) { return env.Undefined(); });
 }
 
 Napi::Value distAllreduce(const Napi::CallbackInfo& info) {
@@ -219,10 +217,9 @@ Napi::Value distBarrier(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   liveGroup(info);
   std::shared_ptr<DistGroup> keep = boxedArg<GroupBox>(info, 0, kGroupTag, "a process group").group;
-  auto run = [keep]() {
-    exclusively(*keep, [&]() { keep->run("barrier", [&]() { return keep->gloo->barrier(); }); });
-  };
-  return queueGroupWork(env, "distributed.barrier", run, [](Napi::Env env) { return env.Undefined(); });
+  GroupClaim claim(keep);
+  auto run = [keep]() { keep->run("barrier", [&]() { return keep->gloo->barrier(); }); };
+  return queueGroupWork(env, "distributed.barrier", std::move(claim), run, [](Napi::Env env) { return env.Undefined(); });
 }
 
 // distDestroy(group): releases the group (its connections close when no pass holds it any more).
@@ -253,10 +250,16 @@ double reduceGradient(DistGroup& group, at::Tensor& grads, double loss, int64_t 
   return buffer[n].item<double>();
 }
 
-std::unique_lock<std::mutex> lockGroupForPass(DistGroup& group) {
-  std::unique_lock<std::mutex> lock(group.busy, std::try_to_lock);
-  if (!lock.owns_lock()) fail("the process group is in use by another pass or collective; await it first");
-  return lock;
+GroupClaim::GroupClaim(std::shared_ptr<DistGroup> group) : group_(std::move(group)) {
+  if (group_ && group_->busy.exchange(true)) {
+    group_.reset();
+    fail("this process group is in use by a training pass or another collective; await it first");
+  }
+}
+
+void GroupClaim::release() {
+  if (group_) group_->busy.store(false);
+  group_.reset();
 }
 
 #else  // built without c10d's Gloo
@@ -265,7 +268,8 @@ struct DistGroup {};
 bool distributedBuilt() { return false; }
 std::shared_ptr<DistGroup> groupFromValue(Napi::Env, Napi::Value) { return nullptr; }
 double reduceGradient(DistGroup&, at::Tensor&, double loss, int64_t) { return loss; }
-std::unique_lock<std::mutex> lockGroupForPass(DistGroup&) { return {}; }
+GroupClaim::GroupClaim(std::shared_ptr<DistGroup>) {}
+void GroupClaim::release() {}
 
 namespace {
 Napi::Value distInit(const Napi::CallbackInfo&) {

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 
 namespace nodetorch {
 
@@ -22,8 +21,28 @@ std::shared_ptr<DistGroup> groupFromValue(Napi::Env env, Napi::Value value);
 // the same numbers. `step` names the collective in errors.
 double reduceGradient(DistGroup& group, at::Tensor& grads, double loss, int64_t step);
 
-// Holds the group for a pass: JavaScript collectives on it are refused meanwhile (collectives must
-// be issued in the same order on every rank; a concurrent one would interleave with the pass's).
-std::unique_lock<std::mutex> lockGroupForPass(DistGroup& group);
+// One user of a group at a time: a pass, or one JavaScript collective. Collectives must be issued in
+// the same order on every rank, so a second one while another runs is refused at once (on the
+// calling thread, deterministically) rather than interleaved. Released when the claim is destroyed.
+class GroupClaim {
+ public:
+  GroupClaim() = default;
+  explicit GroupClaim(std::shared_ptr<DistGroup> group);  // throws when the group is in use
+  GroupClaim(GroupClaim&& other) noexcept : group_(std::move(other.group_)) {}
+  GroupClaim& operator=(GroupClaim&& other) noexcept {
+    if (this != &other) {
+      release();
+      group_ = std::move(other.group_);
+    }
+    return *this;
+  }
+  GroupClaim(const GroupClaim&) = delete;
+  GroupClaim& operator=(const GroupClaim&) = delete;
+  ~GroupClaim() { release(); }
+  void release();
+
+ private:
+  std::shared_ptr<DistGroup> group_;
+};
 
 }  // namespace nodetorch

@@ -59,7 +59,7 @@ struct Job {
   at::Tensor order;
   // Data-parallel training: every evaluation's gradient and loss are averaged over the group's ranks.
   std::shared_ptr<DistGroup> group;
-  std::unique_lock<std::mutex> groupLock;
+  GroupClaim groupClaim;  // the pass is the group's only user until it settles
   // outputs
   at::Tensor confusion;  // classification
   at::Tensor errors;     // regression: Σ|output − target|, Σ(output − target)², element count
@@ -258,7 +258,7 @@ class PassRunner {
     if (thread_.joinable()) thread_.join();
     napi_remove_env_cleanup_hook(env_, cancel, job_->cancelled.get());
     if (job_->optimizerLock.owns_lock()) job_->optimizerLock.unlock();
-    if (job_->groupLock.owns_lock()) job_->groupLock.unlock();
+    job_->groupClaim.release();
     // Settling calls into JavaScript, which fails while the environment is being torn down; then
     // nobody is left to tell, and the failure must not escape (it would abort the process).
     try {
@@ -327,7 +327,7 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   if (!get("group").IsUndefined()) {
     job->group = groupFromValue(env, get("group"));
     if (!job->group) fail("expected a live process group (was it destroyed?)");
-    job->groupLock = lockGroupForPass(*job->group);
+    job->groupClaim = GroupClaim(job->group);
   }
   if (job->train) {
     job->rateScale = get("rateScale").As<Napi::Number>().DoubleValue();

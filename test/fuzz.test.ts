@@ -71,6 +71,14 @@ nn.saveStateDict(classifier(), stateDictFile);
 const checkpointFile = path.join(dir, 'checkpoint');
 trainer().saveCheckpoint(checkpointFile);
 
+// a group of one process (created before the test), for the collectives
+let group: t.distributed.ProcessGroup;
+const groupPorts = [29700 + (process.pid % 200), 29900 + (process.pid % 200)];
+beforeAll(async () => {
+  group = await t.distributed.init({ rank: 0, worldSize: 1, masterPort: groupPorts[0] });
+});
+afterAll(() => group.destroy());
+
 const SITES: Site[] = [
   // creation
   { name: 'tensor', args: () => [[1, 2], { dtype: 'float64' }], call: (v, o) => t.tensor(v as number[], o as never) },
@@ -165,6 +173,10 @@ const SITES: Site[] = [
     call: (model, criterion, optimizer, batchSize, classes, shuffle, testBatchSize) =>
       new t.Trainer({ model, criterion, optimizer, batchSize, classes, shuffle, testBatchSize } as never),
   },
+  // distributed (a valid init hosts a store: the calls after it on that port find it in use)
+  { name: 'distributed.init', args: () => [0, 1, groupPorts[1], 2000], call: (rank, worldSize, masterPort, timeoutMs) => t.distributed.init({ rank, worldSize, masterPort, timeoutMs } as never) },
+  { name: 'ProcessGroup.allreduce', args: () => [group, f64([1, 2]), 'sum'], call: (g, x, op) => (g as t.distributed.ProcessGroup).allreduce(x as Tensor, op as never) },
+  { name: 'ProcessGroup.broadcast', args: () => [group, f64([1, 2]), 0], call: (g, x, root) => (g as t.distributed.ProcessGroup).broadcast(x as Tensor, root as never) },
   { name: 'Trainer.trainEpoch', args: () => { const d = dataset(); return [trainer(), d.inputs, d.targets, {}]; }, call: (tr, x, y, o) => (tr as t.Trainer).trainEpoch({ inputs: x, targets: y } as never, o as never) },
   { name: 'Trainer.test', args: () => { const d = dataset(); return [trainer(), d.inputs, d.targets]; }, call: (tr, x, y) => (tr as t.Trainer).test({ inputs: x, targets: y } as never) },
   // epochs is left out: a huge epoch count is valid, and would train for ever
@@ -217,7 +229,7 @@ async function attemptAsync(site: Site, args: unknown[]): Promise<string | null>
   }
 }
 
-const ASYNC = new Set(['Trainer.trainEpoch', 'Trainer.test', 'Trainer.fit', 'Trainer regression']);
+const ASYNC = new Set(['Trainer.trainEpoch', 'Trainer.test', 'Trainer.fit', 'Trainer regression', 'distributed.init', 'ProcessGroup.allreduce', 'ProcessGroup.broadcast']);
 
 test(`generated bad calls at ${SITES.length} public functions: each returns or throws a TorchError`, async () => {
   const failures: string[] = [];
@@ -228,7 +240,7 @@ test(`generated bad calls at ${SITES.length} public functions: each returns or t
     expect(await (ASYNC.has(site.name) ? attemptAsync(site, site.args()) : attempt(site, site.args()))).toBeNull();
     const arity = site.args().length;
     // a method's receiver (position 0) is the object itself, not an argument
-    const first = /^(Tensor|Module|Sequential|Criterion|ConfusionMatrix|Trainer)\./.test(site.name) ? 1 : 0;
+    const first = /^(Tensor|Module|Sequential|Criterion|ConfusionMatrix|Trainer|ProcessGroup)\./.test(site.name) ? 1 : 0;
     for (let position = first; position < arity; position++) {
       for (const [label, make] of BAD) {
         const args = site.args();

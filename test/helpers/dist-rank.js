@@ -48,7 +48,12 @@ const scenarios = {
   async train(group, s) {
     const d = await samples(s.samples);
     const tr = trainer(s, group);
-    const results = await tr.fit({ train: d.train, test: d.test, epochs: s.epochs, ...(s.save ? { save: s.save } : {}) });
+    // this rank reads its training samples on demand, in chunks, rather than from memory
+    const streamed = group && s.streamRank === group.rank;
+    const train = streamed
+      ? { length: s.samples, chunkSize: 24, batch: (indices) => ({ inputs: d.train.inputs.indexSelect(0, t.tensor(indices, { dtype: 'int64' })), targets: d.train.targets.indexSelect(0, t.tensor(indices, { dtype: 'int64' })) }) }
+      : d.train;
+    const results = await tr.fit({ train, test: d.test, epochs: s.epochs, ...(s.save ? { save: s.save } : {}) });
     const r = results[results.length - 1];
     return {
       params: Array.from(tr.parameters.data()),
