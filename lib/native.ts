@@ -115,8 +115,8 @@ export interface NativeBinding {
   sharedWaiting(): number;
   decodeStateDict(bytes: Uint8Array): { names: string[]; tensors: NativeTensor[] };
   // distributed (native/dist_group.cc)
-  distBuilt(): boolean;
-  distInit(options: { rank: number; worldSize: number; masterAddr: string; masterPort: number; timeoutMs: number; ifname: string | null }): Promise<NativeGroup>;
+  distBuilt(): { gloo: boolean; nccl: boolean };
+  distInit(options: { backend: string; rank: number; worldSize: number; masterAddr: string; masterPort: number; timeoutMs: number; ifname: string | null }): Promise<NativeGroup>;
   distAllreduce(group: NativeGroup, t: NativeTensor, op: string): Promise<void>;
   distBroadcast(group: NativeGroup, t: NativeTensor, root: number): Promise<void>;
   distBarrier(group: NativeGroup): Promise<void>;

@@ -16,6 +16,10 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
+// NCCL (CUDA tensors, GPU to GPU) where the LibTorch has CUDA and nccl.h was found at build time.
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 namespace nodetorch {
 
@@ -27,6 +31,24 @@ struct DistGroup {
   std::chrono::milliseconds timeout{0};
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+#ifdef USE_C10D_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // set instead of gloo for the 'nccl' backend
+#endif
+  bool onDevice() const {  // whether collectives take CUDA tensors as they are (NCCL)
+#ifdef USE_C10D_NCCL
+    return static_cast<bool>(nccl);
+#else
+    return false;
+#endif
+  }
+  // Calls `op` with the backend in use (both declare the same collectives).
+  template <typename Op>
+  auto with(Op op) {
+#ifdef USE_C10D_NCCL
+    if (nccl) return op(*nccl);
+#endif
+    return op(*gloo);
+  }
   std::atomic<bool> busy{false};  // claimed by a pass or a JavaScript collective (GroupClaim)
   at::Tensor stepBuffer;  // gradient + loss, reused by every step's reduction
 
@@ -49,6 +71,14 @@ struct DistGroup {
 };
 
 bool distributedBuilt() { return true; }
+
+bool ncclBuilt() {
+#ifdef USE_C10D_NCCL
+  return true;
+#else
+  return false;
+#endif
+}
 
 namespace {
 
@@ -123,8 +153,10 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
   int port = o.Get("masterPort").As<Napi::Number>().Int32Value();
   group->timeout = std::chrono::milliseconds(o.Get("timeoutMs").As<Napi::Number>().Int64Value());
   std::string ifname = o.Get("ifname").IsString() ? o.Get("ifname").As<Napi::String>().Utf8Value() : "";
+  bool nccl = o.Get("backend").IsString() && o.Get("backend").As<Napi::String>().Utf8Value() == "nccl";
+  if (nccl && !ncclBuilt()) fail("the 'nccl' backend needs a CUDA LibTorch and NCCL's header (nccl.h) when nodetorch is built; this build has neither: use 'gloo'");
   group->address = host + ":" + std::to_string(port);
-  auto run = [group, host, port, ifname]() {
+  auto run = [group, host, port, ifname, nccl]() {
     DistGroup& g = *group;
     std::string where = "the store at " + g.address;
     c10d::TCPStoreOptions options;
@@ -160,6 +192,19 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
     } catch (const std::exception& e) {
       fail("rank " + std::to_string(g.rank) + " could not agree on the job with rank 0 through " + where + ": " + reason(e));
     }
+#ifdef USE_C10D_NCCL
+    if (nccl) {
+      auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
+      ncclOptions->timeout = g.timeout;
+      try {
+        auto prefixed = c10::make_intrusive<c10d::PrefixStore>("nodetorch/nccl", g.store);
+        g.nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, g.rank, g.size, ncclOptions);
+      } catch (const std::exception& e) {
+        fail("rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " could not create its NCCL group: " + reason(e));
+      }
+      return;
+    }
+#endif
     auto glooOptions = c10d::ProcessGroupGloo::Options::create(g.timeout);
     glooOptions->devices.push_back(!ifname.empty()    ? c10d::ProcessGroupGloo::createDeviceForInterface(ifname)
                                    : isLoopback(host) ? c10d::ProcessGroupGloo::createDeviceForHostname(host)
@@ -192,11 +237,14 @@ Napi::Value collective(const Napi::CallbackInfo& info, const std::string& name, 
   at::Tensor tensor = tensorValue(env, info[1], "tensor");
   if (!tensor.is_contiguous()) fail(name + " needs a contiguous tensor (call .contiguous() first)");
   GroupClaim claim(keep);
+  if (keep->onDevice() && !tensor.is_cuda()) fail("the nccl backend reduces CUDA tensors only; this one is on " + deviceName(tensor.device()) + " (move it with .cuda())");
   auto run = [keep, tensor, name, body]() {
-    at::Tensor staged = tensor.is_cuda() ? tensor.cpu() : tensor;
+    // Gloo reduces CPU tensors here: a CUDA tensor goes through a CPU copy
+    bool stage = tensor.is_cuda() && !keep->onDevice();
+    at::Tensor staged = stage ? tensor.cpu() : tensor;
     std::vector<at::Tensor> tensors{staged};
     keep->run(name, [&]() { return body(*keep, tensors); });
-    if (tensor.is_cuda()) tensor.copy_(staged);
+    if (stage) tensor.copy_(staged);
   };
   return queueGroupWork(env, "distributed." + name, std::move(claim), run, [](Napi::Env env) { return env.Undefined(); });
 }
@@ -204,13 +252,13 @@ Napi::Value collective(const Napi::CallbackInfo& info, const std::string& name, 
 Napi::Value distAllreduce(const Napi::CallbackInfo& info) {
   c10d::AllreduceOptions options;
   options.reduceOp = reduceOp(stringArg(info, 2, "op"));
-  return collective(info, "allreduce", [options](DistGroup& g, std::vector<at::Tensor>& t) { return g.gloo->allreduce(t, options); });
+  return collective(info, "allreduce", [options](DistGroup& g, std::vector<at::Tensor>& t) { return g.with([&](auto& pg) { return pg.allreduce(t, options); }); });
 }
 
 Napi::Value distBroadcast(const Napi::CallbackInfo& info) {
   c10d::BroadcastOptions options;
   options.rootRank = static_cast<int64_t>(intArg(info, 2, "root"));
-  return collective(info, "broadcast", [options](DistGroup& g, std::vector<at::Tensor>& t) { return g.gloo->broadcast(t, options); });
+  return collective(info, "broadcast", [options](DistGroup& g, std::vector<at::Tensor>& t) { return g.with([&](auto& pg) { return pg.broadcast(t, options); }); });
 }
 
 Napi::Value distBarrier(const Napi::CallbackInfo& info) {
@@ -218,7 +266,7 @@ Napi::Value distBarrier(const Napi::CallbackInfo& info) {
   liveGroup(info);
   std::shared_ptr<DistGroup> keep = boxedArg<GroupBox>(info, 0, kGroupTag, "a process group").group;
   GroupClaim claim(keep);
-  auto run = [keep]() { keep->run("barrier", [&]() { return keep->gloo->barrier(); }); };
+  auto run = [keep]() { keep->run("barrier", [&]() { return keep->with([](auto& pg) { return pg.barrier(); }); }); };
   return queueGroupWork(env, "distributed.barrier", std::move(claim), run, [](Napi::Env env) { return env.Undefined(); });
 }
 
@@ -239,12 +287,14 @@ std::shared_ptr<DistGroup> groupFromValue(Napi::Env env, Napi::Value value) {
 double reduceGradient(DistGroup& group, at::Tensor& grads, double loss, int64_t step) {
   int64_t n = grads.numel();
   at::Tensor& buffer = group.stepBuffer;
-  if (!buffer.defined() || buffer.numel() != n + 1 || buffer.scalar_type() != grads.scalar_type())
-    buffer = at::empty({n + 1}, at::TensorOptions().dtype(grads.scalar_type()));
+  // Gloo reduces on the CPU (a CUDA gradient goes through this CPU buffer); NCCL on the device
+  at::Device where = group.onDevice() ? grads.device() : at::Device(at::kCPU);
+  if (!buffer.defined() || buffer.numel() != n + 1 || buffer.scalar_type() != grads.scalar_type() || buffer.device() != where)
+    buffer = at::empty({n + 1}, at::TensorOptions().dtype(grads.scalar_type()).device(where));
   buffer.narrow(0, 0, n).copy_(grads.view({-1}));
   buffer[n].fill_(loss);
   std::vector<at::Tensor> tensors{buffer};
-  group.run("allreduce of the gradient at step " + std::to_string(step + 1), [&]() { return group.gloo->allreduce(tensors); });
+  group.run("allreduce of the gradient at step " + std::to_string(step + 1), [&]() { return group.with([&](auto& pg) { return pg.allreduce(tensors); }); });
   buffer.div_(group.size);
   grads.view({-1}).copy_(buffer.narrow(0, 0, n));
   return buffer[n].item<double>();
@@ -266,6 +316,7 @@ void GroupClaim::release() {
 
 struct DistGroup {};
 bool distributedBuilt() { return false; }
+bool ncclBuilt() { return false; }
 std::shared_ptr<DistGroup> groupFromValue(Napi::Env, Napi::Value) { return nullptr; }
 double reduceGradient(DistGroup&, at::Tensor&, double loss, int64_t) { return loss; }
 GroupClaim::GroupClaim(std::shared_ptr<DistGroup>) {}
@@ -284,7 +335,13 @@ Napi::Value distDestroy(const Napi::CallbackInfo& info) { return info.Env().Unde
 #endif
 
 namespace {
-Napi::Value distBuilt(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), distributedBuilt()); }
+// distBuilt() → { gloo, nccl }: the backends this build has
+Napi::Value distBuilt(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("gloo", Napi::Boolean::New(info.Env(), distributedBuilt()));
+  out.Set("nccl", Napi::Boolean::New(info.Env(), ncclBuilt()));
+  return out;
+}
 }  // namespace
 
 void registerDistGroup(Napi::Env env, Napi::Object exports) {

@@ -3,7 +3,7 @@
 // Finds LibTorch for both builds (CMakeLists.txt and binding.gyp), so that they can never disagree.
 // Order: LIBTORCH (a LibTorch root) or Torch_DIR (its CMake config folder) → the Python `torch`
 // package's LibTorch (how CUDA machines get it) → the system CMake config (Debian/Ubuntu
-// `libtorch-dev`). Usage: node scripts/find-libtorch.js [--json|--cmake-dir|--include|--libdir|--libs|--cflags|--gloo|--version]
+// `libtorch-dev`). Usage: node scripts/find-libtorch.js [--json|--cmake-dir|--include|--libdir|--libs|--cflags|--gloo|--nccl|--version]
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
@@ -39,6 +39,13 @@ function describe(cmakeDir, source) {
   const glooInclude = fs.existsSync(path.join(include, 'torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupGloo.hpp'))
     ? glooDirs.find((d) => fs.existsSync(path.join(d, 'gloo', 'algorithm.h'))) ?? null
     : null;
+  // c10d's NCCL backend: a CUDA LibTorch, its ProcessGroupNCCL header, and nccl.h (the CUDA wheel's
+  // nvidia-nccl package, NCCL_INCLUDE_DIR, or a system install).
+  const ncclDirs = [process.env.NCCL_INCLUDE_DIR, path.join(libDir, '..', '..', 'nvidia', 'nccl', 'include'), '/usr/include', '/usr/local/cuda/include'].filter(Boolean);
+  const ncclInclude =
+    glooInclude && has('torch_cuda') && fs.existsSync(path.join(include, 'torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupNCCL.hpp'))
+      ? ncclDirs.find((d) => fs.existsSync(path.join(d, 'nccl.h'))) ?? null
+      : null;
   const libs = ['torch', 'torch_cpu', 'c10'].concat(cuda ? ['torch_cuda', 'c10_cuda'] : []).filter(has);
   return {
     source,
@@ -49,6 +56,10 @@ function describe(cmakeDir, source) {
     libs,
     cuda,
     glooInclude,
+    ncclInclude: ncclInclude && path.resolve(ncclInclude),
+    // LibTorch's CUDA headers include the CUDA libraries' (cusparse.h, cublas_v2.h…), which a wheel
+    // ships in its nvidia-* packages
+    cudaLibraryIncludes: ncclInclude ? wheelCudaIncludes(libDir) : [],
     cxx11Abi: abiMatch ? Number(abiMatch[1]) : 1,
     cxxStandard: Math.max(17, stdMatch ? Number(stdMatch[1]) : 17),
   };
@@ -120,11 +131,28 @@ function findLibTorch() {
   );
 }
 
+/** The include folders of a CUDA wheel's nvidia-* packages (site-packages/nvidia/<package>/include). */
+function wheelCudaIncludes(libDir) {
+  const nvidia = path.resolve(libDir, '..', '..', 'nvidia');
+  if (!fs.existsSync(nvidia)) return [];
+  return fs
+    .readdirSync(nvidia)
+    .filter((p) => p !== 'nccl')
+    .map((p) => path.join(nvidia, p, 'include'))
+    .filter((d) => fs.existsSync(d));
+}
+
 /** Compiler flags for c10d's Gloo backend: none when its headers are missing (no distributed support). */
 function glooFlags(t) {
   if (!t.glooInclude) return [];
   const systemDir = ['/usr/include', '/usr/local/include'].includes(t.glooInclude);
-  return ['-DUSE_C10D_GLOO', ...(systemDir ? [] : [`-I${t.glooInclude}`])];
+  const flags = ['-DUSE_C10D_GLOO', ...(systemDir ? [] : [`-I${t.glooInclude}`])];
+  // NCCL's header and the CUDA runtime's, which LibTorch's CUDA headers include
+  if (t.ncclInclude) {
+    const cudaRoot = [process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda'].find((d) => d && fs.existsSync(path.join(d, 'include', 'cuda_runtime_api.h')));
+    if (cudaRoot) flags.push('-DUSE_C10D_NCCL', `-I${t.ncclInclude}`, `-I${path.join(cudaRoot, 'include')}`, ...t.cudaLibraryIncludes.map((d) => `-I${d}`));
+  }
+  return flags;
 }
 
 module.exports = { findLibTorch };
@@ -141,6 +169,7 @@ if (require.main === module) {
       '--libs': () => t.libs.map((l) => `-l${l}`).join(' '),
       '--cflags': () => [`-std=c++${t.cxxStandard}`, `-D_GLIBCXX_USE_CXX11_ABI=${t.cxx11Abi}`, ...glooFlags(t)].join(' '),
       '--gloo': () => t.glooInclude ?? '',
+      '--nccl': () => (t.ncclInclude ? [t.ncclInclude, ...t.cudaLibraryIncludes].join(';') : ''),
       '--version': () => t.version,
     };
     if (!outputs[mode]) throw new Error(`unknown option ${mode}; expected one of ${Object.keys(outputs).join(', ')}`);

@@ -1,4 +1,4 @@
-import { cuda, libtorchInfo, ones, tensor } from '../lib';
+import { cuda, distributed, libtorchInfo, manualSeed, models, nn, ones, tensor, Trainer } from '../lib';
 
 // On machines without a GPU the CUDA paths must fail cleanly; with one, they must compute.
 const hasGpu = cuda.isAvailable();
@@ -28,5 +28,42 @@ describe('cuda', () => {
     expect(a.matmul(a).cpu().toArray()).toEqual([[7, 10], [15, 22]]);
     expect(() => a.add(ones([2, 2]))).toThrow(/cuda:0.*cpu|cpu.*cuda:0/);
     expect(() => tensor([1], { device: `cuda:${cuda.deviceCount()}` as 'cuda' })).toThrow(/only \d+ CUDA device/);
+  });
+});
+
+// Data-parallel on the GPU: Gloo (CUDA tensors through CPU copies) and, where built, NCCL (GPU to
+// GPU). A group of one process: what one GPU allows (NCCL refuses two ranks on one device).
+describe('distributed on CUDA', () => {
+  const port = () => 29600 + (process.pid % 300);
+  const trainOnGpu = async (group?: distributed.ProcessGroup) => {
+    manualSeed(2);
+    const model = models.mnistModel('linear').float().cuda();
+    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 4, optimizer: { method: 'sgd', config: { learningRate: 0.1, momentum: 0.5 } }, ...(group ? { distributed: group } : {}) });
+    const inputs = ones([24, 1, 32, 32]).mul(tensor(Array.from({ length: 24 }, (_, i) => (i % 5) / 5)).view(24, 1, 1, 1));
+    const targets = tensor(Array.from({ length: 24 }, (_, i) => i % 3), { dtype: 'int64' });
+    await trainer.trainEpoch({ inputs, targets });
+    return Array.from(trainer.parameters.cpu().data() as Float32Array);
+  };
+
+  for (const backend of ['gloo', 'nccl'] as const) {
+    (hasGpu && distributed.isAvailable(backend) ? test : test.skip)(`${backend}: collectives on CUDA tensors; a Trainer on a group of one trains as without one`, async () => {
+      const group = await distributed.init({ backend, rank: 0, worldSize: 1, masterPort: port() + (backend === 'nccl' ? 1 : 0) });
+      try {
+        const x = tensor([1, 2], { device: 'cuda' });
+        await group.allreduce(x, 'avg');
+        await group.broadcast(x, 0);
+        expect(x.cpu().toArray()).toEqual([1, 2]);
+        const cpuTensor = tensor([3]);
+        await group.allreduce(cpuTensor);
+        expect(cpuTensor.toArray()).toEqual([3]);
+        expect(await trainOnGpu(group)).toEqual(await trainOnGpu());
+      } finally {
+        group.destroy();
+      }
+    });
+  }
+
+  (distributed.isAvailable('nccl') ? test.skip : test)("'nccl' where it is not built: an error that says what it needs", async () => {
+    await expect(distributed.init({ backend: 'nccl', worldSize: 1 })).rejects.toThrow("the 'nccl' backend is not in this build (it needs a CUDA LibTorch and NCCL's nccl.h when nodetorch is built)");
   });
 });

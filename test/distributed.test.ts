@@ -121,7 +121,7 @@ describe('process groups', () => {
 
   test('bad options and environment variables are TorchErrors naming them', async () => {
     await expect(distributed.init({ rank: 2, worldSize: 2 })).rejects.toThrow('distributed.init: rank 2 is outside a world of size 2 (ranks are 0..1)');
-    await expect(distributed.init({ backend: 'nccl' })).rejects.toThrow("the 'nccl' backend is not built into this nodetorch yet; use 'gloo'");
+    await expect(distributed.init({ backend: 'mpi' } as never)).rejects.toThrow("Expected one of 'gloo', 'nccl' for distributed.init backend but received 'mpi'");
     await expect(distributed.init({ masterPort: 70000 })).rejects.toThrow('Expected an integer in [1, 65535] for distributed.init masterPort but received 70000');
     await expect(distributed.init({ worldSize: 2, colour: 1 } as never)).rejects.toThrow(TorchError);
     const saved = process.env.WORLD_SIZE;
@@ -258,7 +258,7 @@ describe('nodetorch mnist -nproc (the launcher)', () => {
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     expect(first.stdout).toContain(`==> starting ranks 0..1 of 2 (rendezvous at 127.0.0.1:${port})`);
-    expect(first.stdout).toContain('==> data-parallel: 2 ranks, batch 5 per rank (10 per step), 1 threads each');
+    expect(first.stdout).toContain('==> data-parallel (gloo): 2 ranks, batch 5 per rank (10 per step), 1 threads each');
     const accuracy = Number(/test accuracy ([\d.]+)%/.exec(first.stdout)![1]);
     console.log(`nodetorch mnist -nproc 2, size small, 1 epoch: test accuracy ${accuracy}%`);
     expect(accuracy).toBeGreaterThanOrEqual(95);

@@ -64,12 +64,13 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   setNumThreads(opt.threads);
   // A rank of a data-parallel job (-nproc, or torchrun's environment) joins it first. Rank 0 prints;
   // each rank seeds its own stream (seed + rank: its augmentations differ), rank 0 as a lone run.
+  const backend = opt.distBackend ?? (opt.type === 'cuda' && distributed.isAvailable('nccl') ? 'nccl' : 'gloo');
   const group = isRank()
-    ? await distributed.init({ timeoutMs: opt.distTimeout * 1000, ...(opt.masterAddr ? { masterAddr: opt.masterAddr } : {}), ...(opt.masterPort ? { masterPort: opt.masterPort } : {}) })
+    ? await distributed.init({ backend, timeoutMs: opt.distTimeout * 1000, ...(opt.masterAddr ? { masterAddr: opt.masterAddr } : {}), ...(opt.masterPort ? { masterPort: opt.masterPort } : {}) })
     : null;
   manualSeed(opt.seed + (group?.rank ?? 0));
   const say = group && group.rank !== 0 ? () => {} : (s: string) => console.log(s);
-  if (group) say(`==> data-parallel: ${group.worldSize} ranks, batch ${opt.batchSize} per rank (${opt.batchSize * group.worldSize} per step), ${opt.threads} threads each`);
+  if (group) say(`==> data-parallel (${group.backend}): ${group.worldSize} ranks, batch ${opt.batchSize} per rank (${opt.batchSize * group.worldSize} per step), ${opt.threads} threads each`);
 
   say('==> loading dataset');
   const data = await mnist({ dir: opt.data, size: opt.size });
@@ -79,7 +80,8 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   // Torch7 built the max-pooling convnet for -type cuda and the L2-pooling one otherwise.
   const model = mnistModel(opt.model, { pooling: opt.type === 'cuda' ? 'max' : 'lp', loss: opt.loss, dropout: opt.dropout, extraConv: opt.extraConv });
   if (opt.type === 'float' || opt.type === 'cuda') model.float();
-  if (opt.type === 'cuda') model.cuda();
+  // each rank of a machine on its own GPU when there are several
+  if (opt.type === 'cuda') model.to(group ? (`cuda:${group.localRank % cuda.deviceCount()}` as const) : 'cuda');
   say(model.toString());
   say(`==> ${countParameters(model).toLocaleString('en-US')} trainable parameters`);
 

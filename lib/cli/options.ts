@@ -45,6 +45,8 @@ export interface MnistCliOptions {
   masterPort?: number;
   /** Seconds a rank waits for the others before failing. */
   distTimeout: number;
+  /** 'gloo' or 'nccl'; unset: nccl for -type cuda where built, else gloo. */
+  distBackend?: 'gloo' | 'nccl';
 }
 
 /** 4_train.lua's four methods, then the rest of Torch7's optim (and PyTorch's AdamW), as -optimization names. */
@@ -96,6 +98,7 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   masterAddr: { kind: 'string', default: '', help: "data-parallel: address of machine 0 (default $MASTER_ADDR, else 127.0.0.1)" },
   masterPort: { kind: 'int', default: '0', help: 'data-parallel: port of the rendezvous on machine 0 (default $MASTER_PORT, else 29500)', min: 0 },
   distTimeout: { kind: 'int', default: '300', help: 'data-parallel: seconds a rank waits for the others before failing', min: 1 },
+  distBackend: { kind: 'string', default: '', help: 'data-parallel: gloo | nccl (default: nccl for -type cuda where built, else gloo)', choices: ['', 'gloo', 'nccl'] },
 };
 
 /** Rewrites Torch7's single-dash long options ('-learningRate') to '--learningRate'. */
@@ -158,6 +161,7 @@ export function parseMnistOptions(argv: string[]): MnistCliOptions {
   if (out.lrSchedule === '') delete out.lrSchedule;
   if (out.masterAddr === '') delete out.masterAddr;
   if (out.masterPort === 0) delete out.masterPort;
+  if (out.distBackend === '') delete out.distBackend;
   if ((out.masterPort as number) > 65535) throw new TorchError(`Invalid value '${out.masterPort}' for -masterPort; expected a port in 1..65535`);
   if ((out.nodeRank as number) >= (out.nnodes as number)) throw new TorchError(`-nodeRank ${out.nodeRank} is outside -nnodes ${out.nnodes} (machines are 0..${(out.nnodes as number) - 1})`);
   if (((out.switchAt as number) > 0) !== (out.switchTo !== undefined)) throw new TorchError('-switchAt N and -switchTo METHOD go together');

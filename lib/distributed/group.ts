@@ -6,14 +6,18 @@
  */
 import { TorchError } from '../errors';
 import { NativeGroup, native } from '../native';
-import { Tensor, checkTensor } from '../tensor';
+import { Device, Tensor, checkTensor } from '../tensor';
+import * as cuda from '../cuda';
 import { checkInteger, checkKeys, checkOneOf, invalid } from '../validate';
 
 export type Backend = 'gloo' | 'nccl';
 export type ReduceOp = 'sum' | 'avg' | 'product' | 'min' | 'max';
 
 export interface InitOptions {
-  /** 'gloo' (CPU tensors; CUDA tensors are copied through the CPU). 'nccl' is not built yet. Default 'gloo'. */
+  /**
+   * 'gloo' (default): reduces on the CPU (CUDA tensors through a CPU copy). 'nccl': GPU to GPU, each
+   * rank on `cuda:<localRank mod GPUs>`; needs a CUDA LibTorch and nccl.h at build time.
+   */
   backend?: Backend;
   /** This process's rank, 0..worldSize−1 (default: $RANK, else 0). */
   rank?: number;
@@ -41,6 +45,8 @@ export class ProcessGroup {
   readonly masterAddr: string;
   readonly masterPort: number;
   readonly timeoutMs: number;
+  /** Where this group's collectives compute: 'cpu' (Gloo) or this rank's GPU (NCCL). */
+  readonly device: Device;
   #handle: NativeGroup | null;
 
   /** @internal use `distributed.init` */
@@ -53,6 +59,7 @@ export class ProcessGroup {
     this.masterAddr = o.masterAddr;
     this.masterPort = o.masterPort;
     this.timeoutMs = o.timeoutMs;
+    this.device = o.backend === 'nccl' ? `cuda:${o.localRank % Math.max(1, cuda.deviceCount())}` : 'cpu';
   }
 
   /** @internal the native group (throws once destroyed) */
@@ -70,7 +77,7 @@ export class ProcessGroup {
     const t = this.#collectiveTensor(tensor, 'allreduce');
     checkOneOf(op, ['sum', 'avg', 'product', 'min', 'max'] as const, 'allreduce op');
     if (op === 'avg' && !t.dtype.startsWith('float')) throw new TorchError(`allreduce: 'avg' needs a floating tensor, not ${t.dtype} (use 'sum', or convert with .double())`);
-    await native().distAllreduce(this.handle, t.handle, op === 'avg' ? 'sum' : op);
+    await this.#onDevice(t, (d) => native().distAllreduce(this.handle, d.handle, op === 'avg' ? 'sum' : op));
     if (op === 'avg') {
       const mean = t.div(this.worldSize);
       t.copy(mean);
@@ -83,7 +90,7 @@ export class ProcessGroup {
   async broadcast(tensor: Tensor, root = 0): Promise<Tensor> {
     const t = this.#collectiveTensor(tensor, 'broadcast');
     checkInteger(root, 'broadcast root', 0, this.worldSize - 1);
-    await native().distBroadcast(this.handle, t.handle, root);
+    await this.#onDevice(t, (d) => native().distBroadcast(this.handle, d.handle, root));
     return t;
   }
 
@@ -96,6 +103,18 @@ export class ProcessGroup {
   destroy(): void {
     if (this.#handle) native().distDestroy(this.#handle);
     this.#handle = null;
+  }
+
+  /** Runs a collective on `t`, or on a copy on the group's device (a CPU tensor under NCCL), copied back. */
+  async #onDevice(t: Tensor, collective: (d: Tensor) => Promise<void>): Promise<void> {
+    if (this.backend !== 'nccl' || t.device !== 'cpu') return collective(t);
+    const d = t.to(this.device);
+    try {
+      await collective(d);
+      t.copy(d);
+    } finally {
+      d.dispose();
+    }
   }
 
   #collectiveTensor(tensor: Tensor, what: string): Tensor {
@@ -114,9 +133,12 @@ function fromEnv(name: string, fallback: number, min: number): number {
   return value;
 }
 
-/** Whether this build of nodetorch has c10d's Gloo backend (it needs Gloo's headers at build time). */
-export function isAvailable(): boolean {
-  return native().distBuilt();
+/**
+ * Whether this build of nodetorch has the backend: 'gloo' needs Gloo's headers at build time,
+ * 'nccl' a CUDA LibTorch and nccl.h (and, to run, a GPU per rank).
+ */
+export function isAvailable(backend: Backend = 'gloo'): boolean {
+  return native().distBuilt()[checkOneOf(backend, ['gloo', 'nccl'] as const, 'distributed.isAvailable backend')];
 }
 
 /**
@@ -127,8 +149,8 @@ export async function init(options: InitOptions = {}): Promise<ProcessGroup> {
   if (typeof options !== 'object' || options === null) invalid('an options object', 'distributed.init', options);
   checkKeys(options, ['backend', 'rank', 'worldSize', 'masterAddr', 'masterPort', 'timeoutMs'], 'distributed.init');
   const backend = checkOneOf(options.backend ?? 'gloo', ['gloo', 'nccl'] as const, 'distributed.init backend');
-  if (backend === 'nccl') {
-    throw new TorchError("distributed.init: the 'nccl' backend is not built into this nodetorch yet; use 'gloo', which also reduces CUDA tensors (through a CPU copy)");
+  if (backend === 'nccl' && !native().distBuilt().nccl) {
+    throw new TorchError("distributed.init: the 'nccl' backend is not in this build (it needs a CUDA LibTorch and NCCL's nccl.h when nodetorch is built); use 'gloo', which also reduces CUDA tensors (through a CPU copy)");
   }
   const worldSize = checkInteger(options.worldSize ?? fromEnv('WORLD_SIZE', 1, 1), 'distributed.init worldSize', 1, 65536);
   const rank = checkInteger(options.rank ?? fromEnv('RANK', 0, 0), 'distributed.init rank', 0);
@@ -140,6 +162,6 @@ export async function init(options: InitOptions = {}): Promise<ProcessGroup> {
   const localRank = fromEnv('LOCAL_RANK', rank, 0);
   // GLOO_SOCKET_IFNAME picks the network interface, as in PyTorch (the C++ API does not read it)
   const ifname = process.env.GLOO_SOCKET_IFNAME || null;
-  const handle = await native().distInit({ rank, worldSize, masterAddr, masterPort, timeoutMs, ifname });
+  const handle = await native().distInit({ backend, rank, worldSize, masterAddr, masterPort, timeoutMs, ifname });
   return new ProcessGroup(handle, { backend, rank, worldSize, localRank, masterAddr, masterPort, timeoutMs });
 }

@@ -32,13 +32,8 @@ export async function syncModel(group: ProcessGroup, params: Tensor): Promise<vo
   } finally {
     mine.dispose();
   }
-  // a CUDA model's parameters go through a CPU copy
-  const onCpu = params.device === 'cpu' ? params : params.to('cpu');
-  await group.broadcast(onCpu, 0);
-  if (onCpu !== params) {
-    params.copy(onCpu);
-    onCpu.dispose();
-  }
+  // the group moves them to where it computes (and back) when the model is elsewhere
+  await group.broadcast(params, 0);
 }
 
 /** This rank's samples for a pass: its shard of rank 0's order (training), or its slice (testing). */
