@@ -272,6 +272,19 @@ describe('nodetorch mnist -nproc (the launcher)', () => {
     expect(fs.readFileSync(path.join(save, 'test.log'), 'utf8').trim().split('\n')).toHaveLength(3); // header + 2 epochs
   });
 
+  test('-nnodes 2: two launchers (as on two machines, here both on 127.0.0.1) form one job', async () => {
+    const port = String(await freePort());
+    const node = (rank: number) => cli(['-size', 'small', '-type', 'float', '-learningRate', '0.1', '-batchSize', '5', '-quiet', '-save', path.join(save, `node${rank}`), '-nproc', '1', '-nnodes', '2', '-nodeRank', String(rank), '-masterAddr', '127.0.0.1', '-masterPort', port, '-epochs', '1', '-threads', '1']);
+    const [first, second] = await Promise.all([node(0), node(1)]);
+    expect([first.status, second.status]).toEqual([0, 0]);
+    expect(first.stdout).toContain(`==> starting ranks 0..0 of 2 (rendezvous at 127.0.0.1:${port})`);
+    expect(second.stdout).toContain(`==> starting ranks 1..1 of 2 (rendezvous at 127.0.0.1:${port})`);
+    expect(Number(/test accuracy ([\d.]+)%/.exec(first.stdout)![1])).toBeGreaterThanOrEqual(95);
+    // machine 1's rank is not rank 0: it prints nothing of the training and writes nothing
+    expect(second.stdout).not.toContain('test accuracy');
+    expect(fs.existsSync(path.join(save, 'node1'))).toBe(false);
+  });
+
   test('a rank that fails stops the job: the launcher names it and exits non-zero; Ctrl-C stops every rank', async () => {
     const port = String(await freePort());
     // rank 1 finds no data: it fails at once; rank 0 is stopped
