@@ -3,12 +3,12 @@
  */
 import { TorchError } from './errors';
 import { DTypeName, TypedData, native } from './native';
-import { DTYPES, DType, Device, NestedArray, Tensor, checkDevice } from './tensor';
+import { DTYPES, DType, Device, FloatDType, NestedArray, NestedBooleans, NestedNumbers, NumericDType, Tensor, checkDevice } from './tensor';
 import { checkKeys, checkNumber, checkOneOf, checkShape, describe, invalid } from './validate';
 
 /** Where and how a new tensor is made. Defaults: float32 on the CPU. */
-export interface TensorOptions {
-  dtype?: DType;
+export interface TensorOptions<T extends DType = DType> {
+  dtype?: T;
   device?: Device;
   requiresGrad?: boolean;
 }
@@ -44,9 +44,10 @@ function resolveOptions(options: TensorOptions | undefined, fallback: DType = de
   };
 }
 
-function finish(t: Tensor, requiresGrad: boolean): Tensor {
+/** Sets requiresGrad; the tensor's dtype is the one its factory's options resolved to (checked above). */
+function finish<T extends DType>(t: Tensor, requiresGrad: boolean): Tensor<T> {
   if (requiresGrad) t.requiresGrad = true;
-  return t;
+  return t as Tensor<never>;
 }
 
 function typedArrayDtype(values: ArrayBufferView): DType | undefined {
@@ -104,6 +105,14 @@ function toTypedArray(flat: (number | boolean)[], dtype: DType): TypedData {
  * @example tensor([[1, 2], [3, 4]], { dtype: 'float64' })
  * @example tensor(new Float32Array(784), { device: 'cuda' }).view(1, 28, 28)
  */
+export function tensor<T extends DType = FloatDType>(values: NestedNumbers, options?: TensorOptions<T>): Tensor<T>;
+export function tensor<T extends DType = 'bool'>(values: NestedBooleans, options?: TensorOptions<T>): Tensor<T>;
+export function tensor<T extends DType = 'float32'>(values: Float32Array, options?: TensorOptions<T>): Tensor<T>;
+export function tensor<T extends DType = 'float64'>(values: Float64Array, options?: TensorOptions<T>): Tensor<T>;
+export function tensor<T extends DType = 'int64'>(values: BigInt64Array, options?: TensorOptions<T>): Tensor<T>;
+export function tensor<T extends DType = 'int32'>(values: Int32Array, options?: TensorOptions<T>): Tensor<T>;
+export function tensor<T extends DType = 'uint8'>(values: Uint8Array, options?: TensorOptions<T>): Tensor<T>;
+export function tensor(values: NestedArray | ArrayBufferView, options?: TensorOptions): Tensor;
 export function tensor(values: NestedArray | ArrayBufferView, options?: TensorOptions): Tensor {
   if (ArrayBuffer.isView(values)) {
     const own = typedArrayDtype(values);
@@ -124,19 +133,19 @@ export function tensor(values: NestedArray | ArrayBufferView, options?: TensorOp
 }
 
 /** A tensor of the given shape filled with `value`. */
-export function full(shape: number[], value: number, options?: TensorOptions): Tensor {
+export function full<T extends DType = FloatDType>(shape: number[], value: number, options?: TensorOptions<T>): Tensor<T> {
   const opts = resolveOptions(options);
   checkNumber(value, 'fill value', { finite: false });
   return finish(new Tensor(native().full(checkShape(shape), value, opts.dtype, opts.device)), opts.requiresGrad);
 }
 
 /** A tensor of zeros. */
-export function zeros(shape: number[], options?: TensorOptions): Tensor {
+export function zeros<T extends DType = FloatDType>(shape: number[], options?: TensorOptions<T>): Tensor<T> {
   return full(shape, 0, options);
 }
 
 /** A tensor of ones. */
-export function ones(shape: number[], options?: TensorOptions): Tensor {
+export function ones<T extends DType = FloatDType>(shape: number[], options?: TensorOptions<T>): Tensor<T> {
   return full(shape, 1, options);
 }
 
@@ -147,13 +156,13 @@ function floatOptions(options: TensorOptions | undefined, what: string): Require
 }
 
 /** Uniform samples in [0, 1), from the generator seeded by manualSeed(). */
-export function rand(shape: number[], options?: TensorOptions): Tensor {
+export function rand<T extends FloatDType = FloatDType>(shape: number[], options?: TensorOptions<T>): Tensor<T> {
   const opts = floatOptions(options, 'rand');
   return finish(new Tensor(native().rand(checkShape(shape), opts.dtype, opts.device)), opts.requiresGrad);
 }
 
 /** Standard normal samples, from the generator seeded by manualSeed(). */
-export function randn(shape: number[], options?: TensorOptions): Tensor {
+export function randn<T extends FloatDType = FloatDType>(shape: number[], options?: TensorOptions<T>): Tensor<T> {
   const opts = floatOptions(options, 'randn');
   return finish(new Tensor(native().randn(checkShape(shape), opts.dtype, opts.device)), opts.requiresGrad);
 }
@@ -162,7 +171,7 @@ export function randn(shape: number[], options?: TensorOptions): Tensor {
  * A random permutation of 0..n-1 (default dtype int64), from the generator seeded by manualSeed():
  * the draw the training loop makes to shuffle an epoch.
  */
-export function randperm(n: number, options?: TensorOptions): Tensor {
+export function randperm<T extends NumericDType = 'int64'>(n: number, options?: TensorOptions<T>): Tensor<T> {
   if (!Number.isSafeInteger(n) || n < 0) invalid('a non-negative integer', 'randperm n', n);
   const opts = resolveOptions(options, 'int64');
   if (opts.dtype === 'bool') invalid('a numeric dtype', 'randperm dtype', opts.dtype);
@@ -173,7 +182,7 @@ export function randperm(n: number, options?: TensorOptions): Tensor {
  * Values start, start+step, … below end. `arange(5)` is 0..4. Default dtype int64 when all
  * arguments are integers, else float32.
  */
-export function arange(start: number, end?: number, step = 1, options?: TensorOptions): Tensor {
+export function arange<T extends NumericDType = NumericDType>(start: number, end?: number, step = 1, options?: TensorOptions<T>): Tensor<T> {
   if (end === undefined) [start, end] = [0, start];
   checkNumber(start, 'arange start');
   checkNumber(end, 'arange end');

@@ -3,7 +3,7 @@
  */
 export { TorchError } from './errors';
 export { Tensor, fromShared } from './tensor';
-export type { DType, Device, NestedArray, IndexSpec, SharedTensor } from './tensor';
+export type { DType, Device, NestedArray, NestedNumbers, NestedBooleans, NumericDType, FloatDType, ItemOf, DataOf, NestedOf, IndexSpec, SharedTensor } from './tensor';
 export { tensor, zeros, ones, full, rand, randn, randperm, arange, cat, manualSeed, setNumThreads, getNumThreads, setDefaultDtype, getDefaultDtype } from './creation';
 export type { TensorOptions } from './creation';
 export { tidy, keep, memory } from './memory';

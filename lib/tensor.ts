@@ -13,6 +13,34 @@ export type DType = DTypeName;
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 /** Nested JavaScript arrays of numbers or booleans. */
 export type NestedArray = number | boolean | NestedArray[];
+/** Nested arrays of numbers (what toArray() gives for every dtype but bool). */
+export type NestedNumbers = number | NestedNumbers[];
+/** Nested arrays of booleans (toArray() of a bool tensor). */
+export type NestedBooleans = boolean | NestedBooleans[];
+/** Every dtype but bool: elements are numbers. */
+export type NumericDType = Exclude<DTypeName, 'bool'>;
+/** The floating dtypes. */
+export type FloatDType = 'float32' | 'float64';
+/**
+ * What item() returns for a tensor of dtype D: a number, a boolean for bool tensors, and either
+ * where the dtype is not known statically. (int64 values beyond 2^53 lose precision as numbers:
+ * data() gives them exactly, as a BigInt64Array.)
+ */
+export type ItemOf<D extends DTypeName> = D extends 'bool' ? boolean : number;
+/** What data() returns for dtype D (a union where D is not known statically). */
+export type DataOf<D extends DTypeName> = D extends 'float32'
+  ? Float32Array
+  : D extends 'float64'
+    ? Float64Array
+    : D extends 'int64'
+      ? BigInt64Array
+      : D extends 'int32'
+        ? Int32Array
+        : Uint8Array;
+/** What toArray() returns for dtype D. */
+export type NestedOf<D extends DTypeName> = D extends 'bool' ? NestedBooleans : NestedNumbers;
+/** The dtype of an arithmetic result: numeric stays numeric; otherwise (bool, unknown) any. */
+export type ArithmeticOf<D extends DTypeName> = D extends 'bool' ? DTypeName : NumericDType;
 /** One index per leading dimension: a number selects, null keeps all, [start, end, step] slices. */
 /** One dimension's index: a number selects, null keeps all, [start, end, step] slices (start or end null: from the start, to the end). */
 export type IndexSpec = number | null | [(number | null)?, (number | null)?, number?];
@@ -31,7 +59,7 @@ const UNARY = ['neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'tanh', 'sigmoid', 
  * A LibTorch tensor. Free its memory with `dispose()` (or `using`, or inside `tidy()`); the GC
  * frees forgotten tensors eventually, but GPU memory does not pressure the GC.
  */
-export class Tensor {
+export class Tensor<out D extends DType = DType> {
   #handle: NativeTensor;
 
   /** @internal Use tensor(), zeros(), … to create tensors. */
@@ -58,8 +86,8 @@ export class Tensor {
     return this.shape.reduce((a, b) => a * b, 1);
   }
   /** Element type. */
-  get dtype(): DType {
-    return native().dtype(this.#handle);
+  get dtype(): D {
+    return native().dtype(this.#handle) as D;
   }
   /** 'cpu' or 'cuda:N'. */
   get device(): Device {
@@ -99,16 +127,19 @@ export class Tensor {
     this.dispose();
   }
 
-  /** A copy of the values as a typed array (int64 → BigInt64Array, bool → Uint8Array). */
-  data(): TypedData {
-    return native().data(this.#handle);
+  /** A copy of the values as a typed array (float32 → Float32Array, int64 → BigInt64Array, bool → Uint8Array…). */
+  data(): DataOf<D> {
+    return native().data(this.#handle) as DataOf<D>;
   }
-  /** The single value of a one-element tensor. */
-  item(): number | boolean {
-    return native().item(this.#handle);
+  /** The single value of a one-element tensor: a number (a boolean for bool tensors). */
+  item(): ItemOf<D> {
+    return native().item(this.#handle) as ItemOf<D>;
   }
-  /** The values as nested arrays of numbers (booleans for bool tensors). */
-  toArray(): NestedArray {
+  /** The values as nested arrays of numbers (int64 too), or booleans for bool tensors. */
+  toArray(): NestedOf<D> {
+    return this.#nested() as NestedOf<D>;
+  }
+  #nested(): NestedArray {
     const flat = this.data();
     const isBool = this.dtype === 'bool';
     const values: (number | boolean)[] = Array.from(flat as ArrayLike<number | bigint>, (v) => (isBool ? v !== 0 : Number(v)));
@@ -123,55 +154,57 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** Converts to a device ('cpu', 'cuda', 'cuda:N') or a dtype; returns a new tensor. */
+  /** Converts to a dtype or a device ('cpu', 'cuda', 'cuda:N'); returns a new tensor. */
+  to<T extends DType>(dtype: T): Tensor<T>;
+  to(device: Device): Tensor<D>;
   to(target: Device | DType): Tensor {
     if ((DTYPES as readonly string[]).includes(target)) return new Tensor(native().to(this.#handle, target as DType, null));
     return new Tensor(native().to(this.#handle, null, checkDevice(target, 'to(target)')));
   }
-  float(): Tensor {
+  float(): Tensor<'float32'> {
     return this.to('float32');
   }
-  double(): Tensor {
+  double(): Tensor<'float64'> {
     return this.to('float64');
   }
-  cpu(): Tensor {
+  cpu(): Tensor<D> {
     return this.to('cpu');
   }
-  cuda(index = 0): Tensor {
+  cuda(index = 0): Tensor<D> {
     return this.to(`cuda:${checkInteger(index, 'cuda(index)', 0)}`);
   }
 
   // Elementwise arithmetic and comparison; the other operand is a Tensor or a number.
-  add(other: Tensor | number): Tensor { return this.#binary('add', other); }
-  sub(other: Tensor | number): Tensor { return this.#binary('sub', other); }
-  mul(other: Tensor | number): Tensor { return this.#binary('mul', other); }
-  div(other: Tensor | number): Tensor { return this.#binary('div', other); }
-  pow(other: Tensor | number): Tensor { return this.#binary('pow', other); }
-  maximum(other: Tensor | number): Tensor { return this.#binary('maximum', other); }
-  minimum(other: Tensor | number): Tensor { return this.#binary('minimum', other); }
-  eq(other: Tensor | number): Tensor { return this.#binary('eq', other); }
-  ne(other: Tensor | number): Tensor { return this.#binary('ne', other); }
-  lt(other: Tensor | number): Tensor { return this.#binary('lt', other); }
-  le(other: Tensor | number): Tensor { return this.#binary('le', other); }
-  gt(other: Tensor | number): Tensor { return this.#binary('gt', other); }
-  ge(other: Tensor | number): Tensor { return this.#binary('ge', other); }
+  add(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('add', other); }
+  sub(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('sub', other); }
+  mul(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('mul', other); }
+  div(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('div', other); }
+  pow(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('pow', other); }
+  maximum(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('maximum', other); }
+  minimum(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('minimum', other); }
+  eq(other: Tensor | number): Tensor<'bool'> { return this.#binary('eq', other); }
+  ne(other: Tensor | number): Tensor<'bool'> { return this.#binary('ne', other); }
+  lt(other: Tensor | number): Tensor<'bool'> { return this.#binary('lt', other); }
+  le(other: Tensor | number): Tensor<'bool'> { return this.#binary('le', other); }
+  gt(other: Tensor | number): Tensor<'bool'> { return this.#binary('gt', other); }
+  ge(other: Tensor | number): Tensor<'bool'> { return this.#binary('ge', other); }
 
-  neg(): Tensor { return this.#unary('neg'); }
-  abs(): Tensor { return this.#unary('abs'); }
-  exp(): Tensor { return this.#unary('exp'); }
-  log(): Tensor { return this.#unary('log'); }
-  sqrt(): Tensor { return this.#unary('sqrt'); }
-  square(): Tensor { return this.#unary('square'); }
-  tanh(): Tensor { return this.#unary('tanh'); }
-  sigmoid(): Tensor { return this.#unary('sigmoid'); }
-  relu(): Tensor { return this.#unary('relu'); }
-  sin(): Tensor { return this.#unary('sin'); }
-  cos(): Tensor { return this.#unary('cos'); }
-  floor(): Tensor { return this.#unary('floor'); }
-  ceil(): Tensor { return this.#unary('ceil'); }
-  round(): Tensor { return this.#unary('round'); }
-  sign(): Tensor { return this.#unary('sign'); }
-  logicalNot(): Tensor { return this.#unary('logicalNot'); }
+  neg(): Tensor<ArithmeticOf<D>> { return this.#unary('neg'); }
+  abs(): Tensor<ArithmeticOf<D>> { return this.#unary('abs'); }
+  exp(): Tensor<ArithmeticOf<D>> { return this.#unary('exp'); }
+  log(): Tensor<ArithmeticOf<D>> { return this.#unary('log'); }
+  sqrt(): Tensor<ArithmeticOf<D>> { return this.#unary('sqrt'); }
+  square(): Tensor<ArithmeticOf<D>> { return this.#unary('square'); }
+  tanh(): Tensor<ArithmeticOf<D>> { return this.#unary('tanh'); }
+  sigmoid(): Tensor<ArithmeticOf<D>> { return this.#unary('sigmoid'); }
+  relu(): Tensor<ArithmeticOf<D>> { return this.#unary('relu'); }
+  sin(): Tensor<ArithmeticOf<D>> { return this.#unary('sin'); }
+  cos(): Tensor<ArithmeticOf<D>> { return this.#unary('cos'); }
+  floor(): Tensor<ArithmeticOf<D>> { return this.#unary('floor'); }
+  ceil(): Tensor<ArithmeticOf<D>> { return this.#unary('ceil'); }
+  round(): Tensor<ArithmeticOf<D>> { return this.#unary('round'); }
+  sign(): Tensor<ArithmeticOf<D>> { return this.#unary('sign'); }
+  logicalNot(): Tensor<'bool'> { return this.#unary('logicalNot'); }
 
   /** Copies `source` (broadcast to this shape) into this tensor, in place, like Torch7's copy(). Returns this. */
   copy(source: Tensor): this {
@@ -189,7 +222,7 @@ export class Tensor {
   }
 
   /** Matrix product with NumPy broadcasting rules. */
-  matmul(other: Tensor): Tensor {
+  matmul(other: Tensor): Tensor<ArithmeticOf<D>> {
     checkTensor(other, 'matmul(other)');
     // LibTorch's message for mixed dtypes spoke of shapes that fit; say what differs and the fix
     if (this.dtype !== other.dtype) {
@@ -199,64 +232,64 @@ export class Tensor {
   }
 
   // Reductions over all elements, over `dim`, or over a list of dims (keepDim keeps them with size 1).
-  sum(dim?: number | number[], keepDim = false): Tensor { return this.#reduce('sum', dim, keepDim); }
-  mean(dim?: number | number[], keepDim = false): Tensor { return this.#reduce('mean', dim, keepDim); }
-  prod(dim?: number, keepDim = false): Tensor { return this.#reduce('prod', dim, keepDim); }
+  sum(dim?: number | number[], keepDim = false): Tensor<NumericDType> { return this.#reduce('sum', dim, keepDim); }
+  mean(dim?: number | number[], keepDim = false): Tensor<FloatDType> { return this.#reduce('mean', dim, keepDim); }
+  prod(dim?: number | number[], keepDim = false): Tensor<NumericDType> { return this.#reduce('prod', dim, keepDim); }
   /** Unbiased (n − 1) standard deviation, as Torch7's std(). */
-  std(dim?: number | number[], keepDim = false): Tensor { return this.#reduce('std', dim, keepDim); }
+  std(dim?: number | number[], keepDim = false): Tensor<FloatDType> { return this.#reduce('std', dim, keepDim); }
   /** Unbiased (n − 1) variance. */
-  var(dim?: number | number[], keepDim = false): Tensor { return this.#reduce('var', dim, keepDim); }
+  var(dim?: number | number[], keepDim = false): Tensor<FloatDType> { return this.#reduce('var', dim, keepDim); }
   /** The largest element; along `dim`, `{ values, indices }` as PyTorch. */
-  max(): Tensor;
-  max(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
+  max(): Tensor<D>;
+  max(dim: number, keepDim?: boolean): { values: Tensor<D>; indices: Tensor<'int64'> };
   max(dim?: number, keepDim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? this.#reduce('max', dim, keepDim) : this.#along('max', dim, keepDim);
   }
   /** The smallest element; along `dim`, `{ values, indices }` as PyTorch. */
-  min(): Tensor;
-  min(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
+  min(): Tensor<D>;
+  min(dim: number, keepDim?: boolean): { values: Tensor<D>; indices: Tensor<'int64'> };
   min(dim?: number, keepDim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? this.#reduce('min', dim, keepDim) : this.#along('min', dim, keepDim);
   }
-  argmax(dim?: number, keepDim = false): Tensor { return this.#reduce('argmax', dim, keepDim); }
-  argmin(dim?: number, keepDim = false): Tensor { return this.#reduce('argmin', dim, keepDim); }
+  argmax(dim?: number, keepDim = false): Tensor<'int64'> { return this.#reduce('argmax', dim, keepDim); }
+  argmin(dim?: number, keepDim = false): Tensor<'int64'> { return this.#reduce('argmin', dim, keepDim); }
 
   /** A view with a new shape (one dimension may be -1); fails on non-contiguous data. */
-  view(...shape: number[]): Tensor;
-  view(shape: number[]): Tensor;
+  view(...shape: number[]): Tensor<D>;
+  view(shape: number[]): Tensor<D>;
   view(...shape: (number | number[])[]): Tensor {
     return new Tensor(native().view(this.#handle, checkViewShape(shape)));
   }
   /** Like view(), copying when needed. */
-  reshape(...shape: number[]): Tensor;
-  reshape(shape: number[]): Tensor;
+  reshape(...shape: number[]): Tensor<D>;
+  reshape(shape: number[]): Tensor<D>;
   reshape(...shape: (number | number[])[]): Tensor {
     return new Tensor(native().reshape(this.#handle, checkViewShape(shape)));
   }
-  transpose(dim0: number, dim1: number): Tensor {
+  transpose(dim0: number, dim1: number): Tensor<D> {
     return new Tensor(native().transpose(this.#handle, checkInteger(dim0, 'dim0'), checkInteger(dim1, 'dim1')));
   }
-  permute(...dims: number[]): Tensor {
+  permute(...dims: number[]): Tensor<D> {
     dims.forEach((d, i) => checkInteger(d, `dims[${i}]`));
     return new Tensor(native().permute(this.#handle, dims));
   }
-  squeeze(dim?: number): Tensor {
+  squeeze(dim?: number): Tensor<D> {
     return new Tensor(native().squeeze(this.#handle, dim === undefined ? null : checkInteger(dim, 'dim')));
   }
-  unsqueeze(dim: number): Tensor {
+  unsqueeze(dim: number): Tensor<D> {
     return new Tensor(native().unsqueeze(this.#handle, checkInteger(dim, 'dim')));
   }
-  contiguous(): Tensor { return new Tensor(native().contiguous(this.#handle)); }
-  clone(): Tensor { return new Tensor(native().clone(this.#handle)); }
+  contiguous(): Tensor<D> { return new Tensor(native().contiguous(this.#handle)); }
+  clone(): Tensor<D> { return new Tensor(native().clone(this.#handle)); }
   /** The same values, cut from the autograd graph. */
-  detach(): Tensor { return new Tensor(native().detach(this.#handle)); }
+  detach(): Tensor<D> { return new Tensor(native().detach(this.#handle)); }
 
   /**
    * Indexes leading dimensions: `t.index(0)` selects row 0, `t.index(null, [1, 3])` keeps all
    * rows and columns 1..2, `t.index([0, null, 2])` every other row. Negative indices count from
    * the end. Returns a view.
    */
-  index(...specs: IndexSpec[]): Tensor {
+  index(...specs: IndexSpec[]): Tensor<D> {
     const shape = this.shape;
     if (specs.length > shape.length) throw new TorchError(`index: ${specs.length} indices given for a tensor of shape [${shape.join(', ')}]`);
     const resolved = specs.map((spec, dim): number | null | [number, number, number] => {
@@ -280,7 +313,7 @@ export class Tensor {
    * The entries at `indices` along `dim`, in that order (a copy; indices may repeat, negative ones
    * count from the end): `images.indexSelect(0, [5, 2, 9])` gathers three samples.
    */
-  indexSelect(dim: number, indices: number[] | Tensor): Tensor {
+  indexSelect(dim: number, indices: number[] | Tensor): Tensor<D> {
     if (this.ndim === 0) throw new TorchError('indexSelect: a 0-dimensional tensor has no dimension to select from');
     checkInteger(dim, 'indexSelect dim', -this.ndim, this.ndim - 1);
     const d = dim < 0 ? dim + this.ndim : dim;
@@ -313,7 +346,7 @@ export class Tensor {
     }
   }
   /** Elements start..end-1 (step apart) along one dimension. */
-  slice(dim: number, start: number, end?: number, step = 1): Tensor {
+  slice(dim: number, start: number, end?: number, step = 1): Tensor<D> {
     checkInteger(dim, 'dim', -this.ndim, this.ndim - 1);
     const d = dim < 0 ? dim + this.ndim : dim;
     const specs: IndexSpec[] = new Array(d).fill(null);
@@ -341,17 +374,18 @@ export class Tensor {
     return this.toString();
   }
 
-  #unary(op: (typeof UNARY)[number] | 'logicalNot'): Tensor {
+  // The helpers' results take the dtype their public method declares (Tensor<never> fits any).
+  #unary(op: (typeof UNARY)[number] | 'logicalNot'): Tensor<never> {
     return new Tensor(native().unary(op, this.#handle));
   }
-  #binary(op: string, other: Tensor | number): Tensor {
+  #binary(op: string, other: Tensor | number): Tensor<never> {
     if (typeof other === 'number') {
       if (Number.isNaN(other) && op !== 'add') invalid('a Tensor or a number', `${op}(other)`, other);
       return new Tensor(native().binary(op, this.#handle, other));
     }
     return new Tensor(native().binary(op, this.#handle, checkTensor(other, `${op}(other)`).handle));
   }
-  #reduce(op: string, dim: number | number[] | undefined, keepDim: boolean): Tensor {
+  #reduce(op: string, dim: number | number[] | undefined, keepDim: boolean): Tensor<never> {
     checkBoolean(keepDim, `${op}(keepDim)`);
     if ((op === 'mean' || op === 'std' || op === 'var') && this.dtype !== 'float32' && this.dtype !== 'float64') {
       throw new TorchError(`${op}: needs a floating tensor but this one is ${this.dtype}; convert it first: t.to('float32').${op}() (PyTorch refuses it too)`);
@@ -359,11 +393,27 @@ export class Tensor {
     if (Array.isArray(dim)) {
       const dims = dim.map((d, i) => checkInteger(d, `${op}(dim[${i}])`, -this.ndim, Math.max(0, this.ndim - 1)));
       if (new Set(dims.map((d) => (d < 0 ? d + this.ndim : d))).size !== dims.length) throw new TorchError(`${op}: dims [${dims.join(', ')}] repeat a dimension`);
+      if (op === 'prod') return this.#prodOver(dims, keepDim);
       const overload = op === 'sum' ? 'dim_IntList' : 'dim';
       return new Tensor(native().callOp(op, overload, { self: this.#handle, dim: dims, keepdim: keepDim }) as NativeTensor);
     }
     if (dim !== undefined) checkInteger(dim, `${op}(dim)`);
     return new Tensor(native().reduce(op, this.#handle, dim ?? null, keepDim));
+  }
+  /**
+   * prod over several dims: LibTorch's prod takes one, so one after the other, the highest first so
+   * that the others keep their place (an empty list, as sum's, reduces every dim).
+   */
+  #prodOver(dims: number[], keepDim: boolean): Tensor<never> {
+    if (dims.length === 0) return new Tensor(native().reduce('prod', this.#handle, null, keepDim));
+    const order = dims.map((d) => (d < 0 ? d + this.ndim : d)).sort((a, b) => b - a);
+    let out: Tensor = this;
+    for (const d of order) {
+      const next = new Tensor(native().reduce('prod', out.handle, d, keepDim));
+      if (out !== this) out.dispose();
+      out = next;
+    }
+    return out as Tensor<never>;
   }
   /** max or min along a dim: the values and where they are. */
   #along(op: 'max' | 'min', dim: number, keepDim: boolean): { values: Tensor; indices: Tensor } {

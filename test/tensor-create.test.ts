@@ -70,7 +70,7 @@ describe('tensor creation', () => {
     expect(() => tensor([1], { device: 'tpu' as never })).toThrow(/Expected 'cpu', 'cuda' or 'cuda:N' for device but received 'tpu'/);
     expect(() => tensor([1], { dtyp: 'float32' } as never)).toThrow(/Unknown option 'dtyp'/);
     expect(() => zeros([2, -1])).toThrow(/Expected an integer >= 0 for shape\[1\] but received -1/);
-    expect(() => rand([2], { dtype: 'int64' })).toThrow(/Expected 'float32' or 'float64' for rand dtype/);
+    expect(() => rand([2], { dtype: 'int64' as never })).toThrow(/Expected 'float32' or 'float64' for rand dtype/);
     expect(() => arange(0, 5, 0)).toThrow(/non-zero step/);
     expect(() => tensor(new Int16Array(2) as never)).toThrow(/Expected a Float32Array.* but received a Int16Array/);
     expect(() => manualSeed(-1)).toThrow(TorchError);
@@ -89,6 +89,6 @@ describe('tensor creation', () => {
     expect(randperm(4, { dtype: 'float32' }).dtype).toBe('float32');
     expect(() => randperm(-1)).toThrow(/Expected a non-negative integer for randperm n but received -1/);
     expect(() => randperm(2.5)).toThrow(TorchError);
-    expect(() => randperm(3, { dtype: 'bool' })).toThrow(/Expected a numeric dtype for randperm dtype/);
+    expect(() => randperm(3, { dtype: 'bool' as never })).toThrow(/Expected a numeric dtype for randperm dtype/);
   });
 });

@@ -1,4 +1,4 @@
-import { tensor, TorchError } from '../lib';
+import { arange, tensor, TorchError } from '../lib';
 
 const close = (actual: unknown, expected: number[] | number[][], digits = 5) => {
   const a = (actual as number[]).flat() as number[];
@@ -67,6 +67,12 @@ describe('tensor math', () => {
     expect(a.mean([0, 1]).item()).toBe(2.5);
     expect(a.var([0, 1]).item()).toBeCloseTo(5 / 3, 12);
     expect(() => a.sum([0, 0])).toThrow('sum: dims [0, 0] repeat a dimension');
+    // prod over dims, one after the other (LibTorch's prod takes one): 2×3×2 values 1..12
+    const c = arange(1, 13).view(2, 3, 2);
+    expect(c.prod([0, 2]).toArray()).toEqual([1 * 2 * 7 * 8, 3 * 4 * 9 * 10, 5 * 6 * 11 * 12]);
+    expect(c.prod([2, -3], true).shape).toEqual([1, 3, 1]);
+    expect(c.prod([1]).toArray()).toEqual(c.prod(1).toArray());
+    expect(() => c.prod([1, -2])).toThrow('prod: dims [1, -2] repeat a dimension');
     expect(() => a.sum([2])).toThrow(/Expected an integer in \[-2, 1\] for sum\(dim\[0\]\) but received 2/);
     expect(() => a.max(2)).toThrow(/max\(dim\)/);
     expect(a.argmax().item()).toBe(3);
