@@ -3,7 +3,7 @@
 // name the call, and the README's list generated from the table.
 import * as fs from 'fs';
 import * as path from 'path';
-import { FUNCTION_OPS, LINALG_OPS, TENSOR_OPS, Tensor, TorchError, einsum, eye, linalg, linspace, logspace, manualSeed, randint, stack, tensor, where } from '../lib';
+import { FUNCTION_OPS, LINALG_OPS, TENSOR_OPS, Tensor, TorchError, einsum, empty, emptyLike, eye, fullLike, linalg, linspace, logspace, manualSeed, onesLike, randint, randLike, randnLike, stack, tensor, where, zerosLike } from '../lib';
 import { opsMarkdown } from '../lib/ops/markdown';
 
 const i64 = (v: number[] | number[][]) => tensor(v, { dtype: 'int64' });
@@ -85,6 +85,27 @@ describe('the op table', () => {
     expect(einsum('ii', [a]).item()).toBe(5);
   });
 
+  test('creation like another tensor, and empty', () => {
+    const x = tensor([[1, 2], [3, 4]], { dtype: 'int64' });
+    expect(zerosLike(x).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(zerosLike(x).dtype).toBe('int64');
+    expect(onesLike(x, 'float64').toString()).toContain('dtype=float64');
+    expect(onesLike(x, 'float64').toArray()).toEqual([[1, 1], [1, 1]]);
+    expect(fullLike(x, 7).toArray()).toEqual([[7, 7], [7, 7]]);
+    expect([emptyLike(x).shape, emptyLike(x).dtype]).toEqual([[2, 2], 'int64']);
+    expect([empty([2, 3]).shape, empty([2, 3]).dtype, empty([4], 'int32').dtype]).toEqual([[2, 3], 'float32', 'int32']);
+    manualSeed(3);
+    const u = randLike(tensor([0, 0, 0, 0, 0, 0, 0, 0], { dtype: 'float64' })).toArray() as number[];
+    expect(u.every((v) => v >= 0 && v < 1)).toBe(true);
+    expect(new Set(u).size).toBe(8);
+    const n = randnLike(tensor(new Array(4000).fill(0))).toArray() as number[];
+    const mean = n.reduce((a, b) => a + b, 0) / n.length;
+    const sd = Math.sqrt(n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length);
+    expect(Math.abs(mean)).toBeLessThan(0.06); // 4000 draws: the mean's s.d. is 0.016
+    expect(Math.abs(sd - 1)).toBeLessThan(0.05);
+    expect(() => randLike(x)).toThrow("randLike: makes floating values, not int64; pass a dtype: randLike(t, 'float32')");
+  });
+
   test('functions: eye, linspace, logspace, randint, stack, where', () => {
     expect(eye(3).toArray()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
     expect(eye(2, 'int64').dtype).toBe('int64');
@@ -145,6 +166,6 @@ describe('the op table', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
     const section = readme.split('<!-- ops-table -->\n')[1]?.split('\n<!-- /ops-table -->')[0];
     expect(section).toBe(opsMarkdown());
-    expect(Object.keys(TENSOR_OPS).length + Object.keys(FUNCTION_OPS).length + Object.keys(LINALG_OPS).length).toBe(56);
+    expect(Object.keys(TENSOR_OPS).length + Object.keys(FUNCTION_OPS).length + Object.keys(LINALG_OPS).length).toBe(63);
   });
 });

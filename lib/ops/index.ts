@@ -66,6 +66,10 @@ function call(name: string, spec: OpSpec, self: Tensor | null, values: unknown[]
     if (value instanceof Tensor) shapes.push(`[${value.shape.join(', ')}]`);
   });
   if (spec.floating && args.dtype === undefined) args.dtype = getDefaultDtype();
+  if (spec.floatResult) {
+    const dtype = (values[spec.args.findIndex(([n]) => n === 'dtype')] as string | undefined) ?? (values[0] as Tensor).dtype;
+    if (dtype !== 'float32' && dtype !== 'float64') throw new TorchError(`${name}: makes floating values, not ${dtype}; pass a dtype: ${name}(t, 'float32')`);
+  }
   let result: unknown;
   try {
     result = native().callOp(spec.aten, spec.overload ?? '', args);

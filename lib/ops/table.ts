@@ -25,6 +25,8 @@ export interface OpSpec {
   readonly doc: string;
   /** A creation operator whose dtype, when not given, is getDefaultDtype() (not LibTorch's own). */
   readonly floating?: boolean;
+  /** Makes floating values only: the resulting dtype (given, or self's) must be float32 or float64. */
+  readonly floatResult?: boolean;
 }
 
 const unary = (aten: string, doc: string) => ({ aten, args: [], returns: 'tensor', doc }) as const;
@@ -85,6 +87,13 @@ export const FUNCTION_OPS = {
   eye: { aten: 'eye', floating: true, args: [['n', 'int'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'the n×n identity' },
   linspace: { aten: 'linspace', floating: true, args: [['start', 'number'], ['end', 'number'], ['steps', 'int'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'steps evenly spaced values from start to end' },
   logspace: { aten: 'logspace', floating: true, args: [['start', 'number'], ['end', 'number'], ['steps', 'int'], ['base', 'number?'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'base^linspace(start, end, steps)' },
+  empty: { aten: 'empty', overload: 'memory_format', floating: true, args: [['size', 'ints'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'a tensor of that size, its values whatever the memory held' },
+  zerosLike: { aten: 'zeros_like', args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "zeros of self's shape (and dtype and device, unless given)" },
+  onesLike: { aten: 'ones_like', args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "ones of self's shape (and dtype and device, unless given)" },
+  fullLike: { aten: 'full_like', args: [['self', 'tensor'], ['fill_value', 'number'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "fill_value in self's shape (and dtype and device, unless given)" },
+  emptyLike: { aten: 'empty_like', args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "uninitialised, of self's shape (and dtype and device, unless given)" },
+  randLike: { aten: 'rand_like', floatResult: true, args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "uniform [0, 1) samples of self's shape, from the seeded generator" },
+  randnLike: { aten: 'randn_like', floatResult: true, args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "standard normal samples of self's shape, from the seeded generator" },
   randint: { aten: 'randint', overload: 'low', args: [['low', 'int'], ['high', 'int'], ['size', 'ints'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'uniform integers in [low, high) from the seeded generator (int64)' },
   stack: { aten: 'stack', args: [['tensors', 'tensors'], ['dim', 'int?']], returns: 'tensor', doc: 'tensors of one shape joined along a new dim' },
   where: { aten: 'where', overload: 'self', args: [['condition', 'tensor'], ['self', 'tensor'], ['other', 'tensor']], returns: 'tensor', doc: 'self where condition, else other (broadcast)' },
