@@ -43,7 +43,7 @@ export type NestedOf<D extends DTypeName> = D extends 'bool' ? NestedBooleans : 
 export type ArithmeticOf<D extends DTypeName> = D extends 'bool' ? DTypeName : NumericDType;
 /** One index per leading dimension: a number selects, null keeps all, [start, end, step] slices. */
 /** One dimension's index: a number selects, null keeps all, [start, end, step] slices (start or end null: from the start, to the end). */
-export type IndexSpec = number | null | [(number | null)?, (number | null)?, number?];
+export type IndexSpec = number | null | [(number | null)?, (number | null)?, number?] | Tensor;
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int64', 'int32', 'uint8', 'bool'];
 
@@ -290,6 +290,8 @@ export class Tensor<out D extends DType = DType> {
    * the end. Returns a view.
    */
   index(...specs: IndexSpec[]): Tensor<D> {
+    const at = specs.findIndex((spec) => spec instanceof Tensor);
+    if (at >= 0) return this.#indexByTensor(specs, at);
     const shape = this.shape;
     if (specs.length > shape.length) throw new TorchError(`index: ${specs.length} indices given for a tensor of shape [${shape.join(', ')}]`);
     const resolved = specs.map((spec, dim): number | null | [number, number, number] => {
@@ -343,6 +345,41 @@ export class Tensor<out D extends DType = DType> {
       return new Tensor(native().indexSelect(this.#handle, d, index.handle));
     } finally {
       if (index !== indices) index.dispose();
+    }
+  }
+  /**
+   * index() with one tensor among the specs, as PyTorch's x[idx] / x[mask]: an int64 (or int32)
+   * vector picks entries along its dimension, a bool mask of the shape of the dimensions it stands
+   * for keeps the entries where it is true (those dimensions become one). The other specs apply
+   * first. Returns a copy.
+   */
+  #indexByTensor(specs: IndexSpec[], at: number): Tensor<D> {
+    if (specs.filter((spec) => spec instanceof Tensor).length > 1) throw new TorchError('index: one tensor index at most (use indexSelect for each dimension in turn)');
+    const picker = checkTensor(specs[at], `index ${at}`) as Tensor;
+    // the basic specs first (a view); numbers before the tensor's position remove dimensions
+    const base = this.index(...specs.map((spec, i) => (i === at ? null : spec)));
+    const dim = at - specs.slice(0, at).filter((spec) => typeof spec === 'number').length;
+    try {
+      if (picker.dtype === 'int64' || picker.dtype === 'int32') {
+        if (picker.ndim !== 1) throw new TorchError(`index: an integer tensor index must be a vector, not of shape [${picker.shape.join(', ')}]`);
+        return base.indexSelect(dim, picker);
+      }
+      if (picker.dtype !== 'bool') throw new TorchError(`index: a tensor index must be int64, int32 or bool, not ${picker.dtype}`);
+      const covered = base.shape.slice(dim, dim + picker.ndim);
+      if (picker.ndim === 0 || covered.length !== picker.ndim || covered.some((n, i) => n !== picker.shape[i])) {
+        throw new TorchError(`index: a bool mask of shape [${picker.shape.join(', ')}] must match dimensions ${dim}.. of the indexed shape [${base.shape.join(', ')}]`);
+      }
+      const merged = base.reshape([...base.shape.slice(0, dim), -1, ...base.shape.slice(dim + picker.ndim)]);
+      const flatMask = picker.reshape(-1);
+      const positions = new Tensor(native().callOp('nonzero', '', { self: flatMask.handle }) as NativeTensor);
+      const vector = positions.view(-1);
+      try {
+        return merged.indexSelect(dim, vector);
+      } finally {
+        [vector, positions, flatMask, merged].forEach((t) => t.dispose());
+      }
+    } finally {
+      base.dispose();
     }
   }
   /** Elements start..end-1 (step apart) along one dimension. */

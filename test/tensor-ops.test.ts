@@ -121,6 +121,16 @@ describe('the op table', () => {
     expect(where(a.gt(2), a, tensor(0)).toArray()).toEqual([[0, 0], [3, 4]]);
   });
 
+  test('linalg.lstsq: an overdetermined system, solved as its normal equations would', () => {
+    const A = f64([[1, 0], [0, 1], [1, 1]]);
+    // consistent: the exact solution
+    close(linalg.lstsq(A, f64([[1], [2], [3]])).solution, [[1], [2]]);
+    // inconsistent: (AᵀA)⁻¹Aᵀb = (1/3)·[[2, −1], [−1, 2]]·[5, 6] = [4/3, 7/3]
+    const { solution, rank } = linalg.lstsq(A, f64([[1], [2], [4]]));
+    close(solution, [[4 / 3], [7 / 3]]);
+    expect(rank.item()).toBe(2);
+  });
+
   test('linalg: solve, inv, det, cholesky, qr, svd, eigh, norm (checked by their defining identities)', () => {
     const A = f64([[4, 1], [1, 3]]);
     close(linalg.solve(A, f64([[1], [2]])), [[1 / 11], [7 / 11]]);
@@ -166,6 +176,6 @@ describe('the op table', () => {
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
     const section = readme.split('<!-- ops-table -->\n')[1]?.split('\n<!-- /ops-table -->')[0];
     expect(section).toBe(opsMarkdown());
-    expect(Object.keys(TENSOR_OPS).length + Object.keys(FUNCTION_OPS).length + Object.keys(LINALG_OPS).length).toBe(63);
+    expect(Object.keys(TENSOR_OPS).length + Object.keys(FUNCTION_OPS).length + Object.keys(LINALG_OPS).length).toBe(64);
   });
 });

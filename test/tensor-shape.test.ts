@@ -35,6 +35,23 @@ describe('views, indexing and concatenation', () => {
     expect(t.index(null, [null, null, 2]).toArray()).toEqual([[0, 2], [4, 6], [8, 10]]); // null start and end type-check
   });
 
+  test('index by an int64 vector or a bool mask, as PyTorch x[idx] and x[mask]', () => {
+    const x = arange(12).view(3, 4);
+    expect(x.index(tensor([2, 0], { dtype: 'int64' })).toArray()).toEqual([[8, 9, 10, 11], [0, 1, 2, 3]]);
+    expect(x.index(null, tensor([3, 1], { dtype: 'int32' })).toArray()).toEqual([[3, 1], [7, 5], [11, 9]]);
+    // a mask of the whole shape keeps the true entries, flattened
+    expect(x.index(x.gt(6)).toArray()).toEqual([7, 8, 9, 10, 11]);
+    // a mask of the leading dim keeps rows
+    expect(x.index(tensor([true, false, true])).toArray()).toEqual([[0, 1, 2, 3], [8, 9, 10, 11]]);
+    // after a number: row 1, its columns where true
+    expect(x.index(1, tensor([false, true, true, false])).toArray()).toEqual([5, 6]);
+    expect(() => x.index(tensor([true, false]))).toThrow('index: a bool mask of shape [2] must match dimensions 0.. of the indexed shape [3, 4]');
+    expect(() => x.index(tensor([1.5]))).toThrow('index: a tensor index must be int64, int32 or bool, not float32');
+    expect(() => x.index(tensor([[0]], { dtype: 'int64' }))).toThrow('index: an integer tensor index must be a vector, not of shape [1, 1]');
+    expect(() => x.index(tensor([0], { dtype: 'int64' }), tensor([0], { dtype: 'int64' }))).toThrow('index: one tensor index at most');
+    expect(() => x.index(tensor([5], { dtype: 'int64' }))).toThrow('indexSelect: indices range over [5, 5] but dimension 0 has size 3');
+  });
+
   test('cat along each dimension', () => {
     const a = tensor([[1, 2]]);
     const b = tensor([[3, 4]]);

@@ -110,6 +110,7 @@ export const LINALG_OPS = {
   svd: { aten: 'linalg_svd', args: [['A', 'tensor'], ['full_matrices', 'bool?']], returns: 'named', names: ['U', 'S', 'Vh'], doc: '{ U, S, Vh } with A = U·diag(S)·Vh' },
   eigh: { aten: 'linalg_eigh', args: [['self', 'tensor'], ['UPLO', 'string?']], returns: 'named', names: ['eigenvalues', 'eigenvectors'], doc: '{ eigenvalues, eigenvectors } of a symmetric matrix, ascending' },
   norm: { aten: 'linalg_norm', args: [['self', 'tensor'], ['ord', 'number?']], returns: 'tensor', doc: 'the vector 2-norm of all elements, or the ord-norm' },
+  lstsq: { aten: 'linalg_lstsq', args: [['self', 'tensor'], ['b', 'tensor']], returns: 'named', names: ['solution', 'residuals', 'rank', 'singularValues'], doc: '{ solution, residuals, rank, singularValues }: X minimising ‖A·X − B‖ (CPU driver gelsy: residuals and singular values empty)' },
 } as const satisfies Record<string, OpSpec>;
 
 // ---- the TypeScript signatures that follow from the table ----
