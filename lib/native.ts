@@ -23,6 +23,8 @@ export interface NativeBinding {
   dispose(t: NativeTensor): boolean;
   isDisposed(t: NativeTensor): boolean;
   memory(): { tensors: number; bytes: number };
+  cpuCache(): { enabled: boolean; cachedBytes: number; capBytes: number };
+  emptyCache(): void;
   // creation
   fromBuffer(values: TypedData, shape: number[], dtype: DTypeName, device: string): NativeTensor;
   full(shape: number[], value: number, dtype: DTypeName, device: string): NativeTensor;

@@ -20,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   collectWarnings();         // LibTorch's warnings on this thread become process warnings
   static const std::vector<Entry> entries = {{"init", init}};
   registerEntries(env, exports, entries);
+  registerAddonAllocator(env, exports);
   registerAddonRuntime(env, exports);
   registerTensorHandle(env, exports);
   registerTensorCreate(env, exports);

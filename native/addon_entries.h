@@ -4,6 +4,7 @@
 
 namespace nodetorch {
 void registerAddonRuntime(Napi::Env env, Napi::Object exports);  // addon_runtime.cc
+void registerAddonAllocator(Napi::Env env, Napi::Object exports);  // addon_allocator.cc
 void registerTensorHandle(Napi::Env env, Napi::Object exports);  // tensor_handle.cc
 void registerTensorCreate(Napi::Env env, Napi::Object exports);  // tensor_create.cc
 void registerTensorRandom(Napi::Env env, Napi::Object exports);  // tensor_random.cc

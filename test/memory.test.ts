@@ -1,4 +1,4 @@
-import { keep, memory, ones, tensor, tidy, zeros } from '../lib';
+import { cpuCache, emptyCache, keep, memory, ones, tensor, tidy, zeros } from '../lib';
 
 describe('memory', () => {
   test('the live counter tracks creation and dispose, with bytes', () => {
@@ -83,5 +83,37 @@ describe('memory', () => {
       expect(made).toBe(200);
       expect(left).toBeLessThan(200);
     }
+  });
+});
+
+describe('the CPU block cache', () => {
+  test('a freed large block serves the next tensor of its size; emptyCache gives it back', () => {
+    expect(cpuCache()).toEqual({ enabled: true, cachedBytes: expect.any(Number), capBytes: 2048 * 2 ** 20 });
+    emptyCache();
+    expect(cpuCache().cachedBytes).toBe(0);
+    const a = zeros([1024, 256]); // 1 MiB of float32
+    a.add(1).dispose(); // a temporary of the same size, freed: cached
+    const held = cpuCache().cachedBytes;
+    expect(held).toBeGreaterThanOrEqual(2 ** 20);
+    const b = a.add(2); // takes the cached block
+    expect(cpuCache().cachedBytes).toBe(held - 2 ** 20);
+    expect(b.sum().item()).toBe(2 * 1024 * 256); // its values are its own
+    // a smaller request (down to half) reuses a larger block rather than allocating
+    b.dispose();
+    const c = zeros([1024, 200]);
+    expect(cpuCache().cachedBytes).toBe(held - 2 ** 20);
+    expect(c.sum().item()).toBe(0);
+    [a, c].forEach((t) => t.dispose());
+    emptyCache();
+    expect(cpuCache().cachedBytes).toBe(0);
+  });
+
+  test('NODETORCH_CPU_CACHE_MB=0 turns it off', () => {
+    const root = require('path').resolve(__dirname, '..');
+    const r = require('child_process').spawnSync(process.execPath, ['-e', `const t = require(${JSON.stringify(root + '/dist/lib/index.js')}); const x = t.zeros([1024, 256]); x.add(1).dispose(); console.log(JSON.stringify(t.cpuCache()))`], {
+      encoding: 'utf8',
+      env: { ...process.env, NODETORCH_CPU_CACHE_MB: '0' },
+    });
+    expect(JSON.parse(r.stdout)).toEqual({ enabled: false, cachedBytes: 0, capBytes: 0 });
   });
 });
