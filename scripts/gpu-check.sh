@@ -65,9 +65,10 @@ epoch() {
 }
 step mnist-epoch epoch
 
-# Data-parallel: 2 ranks sharing the device, their CUDA gradients reduced by Gloo through the CPU.
-step distributed "$NODE" dist/lib/cli/main.js mnist -nproc 2 -type "$type" -size small -epochs 1 -batchSize 16 \
-  -learningRate 0.05 -momentum 0.9 -save "$out/mnist-dist" -quiet
+# Data-parallel: 2 ranks sharing the device, their CUDA gradients reduced by Gloo through the CPU
+# (NCCL takes one GPU per rank; test/cuda.test.ts runs it on a group of one).
+step distributed "$NODE" dist/lib/cli/main.js mnist -nproc 2 -distBackend gloo -type "$type" -size small -epochs 1 \
+  -batchSize 16 -learningRate 0.05 -momentum 0.9 -save "$out/mnist-dist" -quiet
 
 step bench env BENCH_PYTHON="$PYTHON" "$NODE" dist/scripts/bench.js --device "$device" ${bench_samples:+--samples "$bench_samples"}
 
