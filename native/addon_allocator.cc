@@ -8,7 +8,7 @@
 // step ran about 3× faster. PyTorch's own CUDA allocator caches for the same reason.
 //
 // Each block carries its size in a 64-byte header in front of the data (which stays 64-aligned, as
-// LibTorch's own allocator gives it). Blocks of 64 KiB and more are cached (smaller ones stay with malloc, which reuses them well), up
+// LibTorch's own allocator gives it). Blocks from 64 KiB to 64 MiB are cached (smaller ones stay with malloc, which reuses them well), up
 // to a cap (NODETORCH_CPU_CACHE_MB, default 2048; 0 turns the cache off); emptyCache() frees them.
 #include "addon_entries.h"
 
@@ -26,6 +26,10 @@ namespace {
 
 constexpr size_t kHeader = 64;
 constexpr size_t kSmallest = 64 << 10;
+// Larger blocks go back to the system at once: a training step's buffers are smaller (25 MB for the
+// convnet's largest activation at batch 128), while one-off temporaries of a whole dataset (a data
+// loader's conversions, hundreds of MB) would otherwise stay cached after use.
+constexpr size_t kLargest = 64 << 20;
 
 class CachingCpuAllocator final : public c10::Allocator {
  public:
@@ -65,7 +69,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     if (n == 0) return {nullptr, nullptr, &give, c10::Device(c10::DeviceType::CPU)};
     size_t size = rounded(n);
     void* block = nullptr;
-    if (size >= kSmallest) {
+    if (size >= kSmallest && size <= kLargest) {
       // the smallest cached block that fits, if it is not more than twice the size (a last,
       // smaller batch then reuses a full batch's blocks instead of adding its own)
       std::lock_guard<std::mutex> lock(mutex_);
@@ -96,7 +100,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     void* block = static_cast<char*>(data) - kHeader;
     size_t size = *static_cast<size_t*>(block);
     CachingCpuAllocator* self = instance;
-    if (size >= kSmallest) {
+    if (size >= kSmallest && size <= kLargest) {
       std::lock_guard<std::mutex> lock(self->mutex_);
       if (self->cached_ + size <= self->cap_) {
         self->free_[size].push_back(block);
