@@ -88,10 +88,11 @@ struct GroupBox {
   std::shared_ptr<DistGroup> group;
 };
 
-DistGroup& liveGroup(const Napi::CallbackInfo& info) {
+// The group argument 0 holds, shared with the work that uses it (an error once destroyed).
+std::shared_ptr<DistGroup> liveGroup(const Napi::CallbackInfo& info) {
   GroupBox& box = boxedArg<GroupBox>(info, 0, kGroupTag, "a process group");
   if (!box.group) fail("this process group was destroyed");
-  return *box.group;
+  return box.group;
 }
 
 bool isLoopback(const std::string& host) { return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1"; }
@@ -232,8 +233,7 @@ c10d::ReduceOp reduceOp(const std::string& name) {
 template <typename Collective>
 Napi::Value collective(const Napi::CallbackInfo& info, const std::string& name, Collective body) {
   Napi::Env env = info.Env();
-  liveGroup(info);
-  std::shared_ptr<DistGroup> keep = boxedArg<GroupBox>(info, 0, kGroupTag, "a process group").group;
+  std::shared_ptr<DistGroup> keep = liveGroup(info);
   at::Tensor tensor = tensorValue(env, info[1], "tensor");
   if (!tensor.is_contiguous()) fail(name + " needs a contiguous tensor (call .contiguous() first)");
   GroupClaim claim(keep);
@@ -263,8 +263,7 @@ Napi::Value distBroadcast(const Napi::CallbackInfo& info) {
 
 Napi::Value distBarrier(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  liveGroup(info);
-  std::shared_ptr<DistGroup> keep = boxedArg<GroupBox>(info, 0, kGroupTag, "a process group").group;
+  std::shared_ptr<DistGroup> keep = liveGroup(info);
   GroupClaim claim(keep);
   auto run = [keep]() { keep->run("barrier", [&]() { return keep->with([](auto& pg) { return pg.barrier(); }); }); };
   return queueGroupWork(env, "distributed.barrier", std::move(claim), run, [](Napi::Env env) { return env.Undefined(); });
