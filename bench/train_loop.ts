@@ -2,16 +2,18 @@
  * The nodetorch column of `npm run bench`: the same convnet and minibatch SGD loop as
  * bench/train_loop.cc and bench/train_loop.py, through nodetorch's public API (a Trainer: the native
  * loop on its own thread), in its own process like the other two.
- * Usage: node dist/bench/train_loop.js <batchSize> <samples> <threads> [cpu|cuda] → prints one JSON line.
+ * Usage: node dist/bench/train_loop.js <batchSize> <samples> <threads> [cpu|cuda] [max|lp] [float|double]
+ * → prints one JSON line. lp is the study's default convnet (L2 pooling + subtractive normalisation).
  */
 import { libtorchVersion, manualSeed, models, nn, rand, randn, setNumThreads, Trainer } from '../lib';
 
-async function main(batchSize: number, samples: number, threads: number, device: 'cpu' | 'cuda') {
+async function main(batchSize: number, samples: number, threads: number, device: 'cpu' | 'cuda', pooling: 'max' | 'lp', dtype: 'float' | 'double') {
   setNumThreads(threads);
   manualSeed(1);
-  const model = models.mnistModel('convnet', { pooling: 'max' }).float();
+  const convnet = models.mnistModel('convnet', { pooling });
+  const model = dtype === 'double' ? convnet.double() : convnet.float();
   if (device === 'cuda') model.cuda();
-  const inputs = randn([samples, 1, 32, 32]);
+  const inputs = randn([samples, 1, 32, 32], { dtype: dtype === 'double' ? 'float64' : 'float32' });
   const targets = rand([samples]).mul(10).floor().to('int64');
   const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize, optimizer: { method: 'sgd', config: { learningRate: 0.01 } } });
   const warm = Math.min(samples, 4 * batchSize);
@@ -23,8 +25,8 @@ async function main(batchSize: number, samples: number, threads: number, device:
   console.log(JSON.stringify({ batchSize, samples, seconds, samplesPerSecond: samples / seconds, peakRssMB, torch: libtorchVersion() }));
 }
 
-const [batch, samples, threads, device = 'cpu'] = process.argv.slice(2);
-main(Number(batch), Number(samples), Number(threads), device as 'cpu' | 'cuda').catch((e) => {
+const [batch, samples, threads, device = 'cpu', pooling = 'max', dtype = 'float'] = process.argv.slice(2);
+main(Number(batch), Number(samples), Number(threads), device as 'cpu' | 'cuda', pooling as 'max' | 'lp', dtype as 'float' | 'double').catch((e) => {
   console.error(e);
   process.exitCode = 1;
 });

@@ -137,6 +137,13 @@ export interface LibTorchInfo {
   cudaLibrary: string | null;
   /** Whether the addon uses the C++11 std::string ABI (must match LibTorch's). */
   cxx11Abi: boolean;
+  /**
+   * The BLAS behind LibTorch's CPU matrix products: 'MKL' (the wheels), or OpenBLAS and its build,
+   * e.g. 'OpenBLAS (OpenMP build, 2 threads): OpenBLAS 0.3.21 …'. The OpenMP build shares LibTorch's
+   * threads; nodetorch keeps a pthreads build on one thread, so that its own pool does not fight
+   * LibTorch's for the cores (see the README's Troubleshooting).
+   */
+  blas: string;
 }
 
 /** Opaque handles of native modules, criteria and optimizers. */

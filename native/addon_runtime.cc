@@ -4,6 +4,7 @@
 #include "addon_runtime.h"
 
 #include <ATen/Version.h>
+#include <dlfcn.h>
 #include <link.h>
 
 #include <atomic>
@@ -48,7 +49,48 @@ LoadedLibraries loadedLibraries() {
   return loaded;
 }
 
-// libtorchInfo(): { version, runtimeVersion, library, cudaLibrary, cxx11Abi }
+// LibTorch hands CPU matrix products (Linear, and convolutions outside oneDNN, double ones always)
+// to the BLAS it was linked with: MKL inside the wheels, the system's OpenBLAS for Debian's
+// LibTorch. OpenBLAS's OpenMP build runs them on LibTorch's own OpenMP threads (and follows each
+// thread's count). Its pthreads build keeps a second pool, one thread per core, that spins
+// (sched_yield) between calls: beside LibTorch's pool it oversubscribes the cores. Measured here
+// with 2 threads, float, batch 32: 1,089 samples/s with that pool, 1,484 with OpenBLAS on one
+// thread, 1,976 with the OpenMP build; double, batch 1: 11.3 ms a sample, 4.8 and 3.3.
+struct OpenBlas {
+  int (*parallel)() = nullptr;  // 0: sequential build, 1: pthreads, 2: OpenMP
+  void (*setThreads)(int) = nullptr;
+  int (*threads)() = nullptr;
+  char* (*config)() = nullptr;
+};
+
+const OpenBlas& openBlas() {
+  static const OpenBlas blas = [] {
+    OpenBlas b;  // found in the addon's own scope: the OpenBLAS LibTorch linked, if any
+    b.parallel = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
+    b.setThreads = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    b.threads = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    b.config = reinterpret_cast<char* (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
+    return b;
+  }();
+  return blas;
+}
+
+bool pthreadsOpenBlas() {
+  const OpenBlas& b = openBlas();
+  return b.parallel && b.setThreads && b.parallel() == 1;
+}
+
+// libtorchInfo().blas, e.g. "OpenBLAS (OpenMP build, 2 threads): OpenBLAS 0.3.21 …" or "MKL"
+std::string blasName() {
+  const OpenBlas& b = openBlas();
+  if (!b.parallel) return at::hasMKL() ? "MKL" : "unknown";
+  int mode = b.parallel();
+  std::string build = mode == 2 ? "OpenMP build" : mode == 1 ? "pthreads build" : "sequential build";
+  if (b.threads) build += ", " + std::to_string(b.threads()) + (b.threads() == 1 ? " thread" : " threads");
+  return "OpenBLAS (" + build + ")" + (b.config ? std::string(": ") + b.config() : std::string());
+}
+
+// libtorchInfo(): { version, runtimeVersion, library, cudaLibrary, cxx11Abi, blas }
 Napi::Value libtorchInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   LoadedLibraries loaded = loadedLibraries();
@@ -58,6 +100,7 @@ Napi::Value libtorchInfo(const Napi::CallbackInfo& info) {
   out.Set("library", loaded.cpu);
   out.Set("cudaLibrary", loaded.cuda.empty() ? env.Null() : Napi::String::New(env, loaded.cuda));
   out.Set("cxx11Abi", Napi::Boolean::New(env, _GLIBCXX_USE_CXX11_ABI != 0));
+  out.Set("blas", blasName());
   return out;
 }
 
@@ -131,6 +174,9 @@ void setThisThreadsCount(int threads) {
 void useOneComputeThread() {
   computeThreads();  // read LibTorch's default before the JavaScript thread's count changes it
   setThisThreadsCount(1);
+  // A pthreads OpenBLAS's pool would fight LibTorch's OpenMP pool for the cores (see OpenBlas):
+  // its products run on the calling thread instead, while LibTorch's threads stay parallel.
+  if (pthreadsOpenBlas()) openBlas().setThreads(1);
 }
 
 void registerAddonRuntime(Napi::Env env, Napi::Object exports) {

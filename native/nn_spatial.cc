@@ -3,6 +3,8 @@
 // with Torch7's exact semantics.
 #include "nn_module.h"
 
+#include <mutex>
+
 namespace nodetorch {
 
 namespace {
@@ -61,7 +63,8 @@ struct SpatialLPPooling : Module {
 };
 
 // y_c = x_c − Σ_c' K ⋆ x_c' / Σ_c' K ⋆ 1: one local mean over all planes, border-corrected by the
-// same estimator applied to ones (computed per input size and treated as a constant, as Torch7).
+// same estimator applied to ones (a constant per input size, as Torch7: computed once per size,
+// dtype and device, not per sample).
 struct SpatialSubtractiveNormalization : Module {
   int64_t nIn;
   at::Tensor kernel2d;  // 1×1×kH×kW (an outer product k⊗k for a 1-D kernel)
@@ -86,16 +89,31 @@ struct SpatialSubtractiveNormalization : Module {
       fail("SpatialSubtractiveNormalization expects " + std::to_string(nIn) + " planes, got shape " + shapeString(x.sizes()));
     bool single = x.dim() == 3;
     at::Tensor input = single ? x.unsqueeze(0) : x;
-    at::Tensor k = kernel2d.to(input.options().requires_grad(false));
-    at::Tensor sums = at::conv2d(input.sum(1, true), k, {}, 1, {padH, padW});
-    at::Tensor coef;
-    {
-      at::NoGradGuard noGrad;
-      // the estimator applied to ones in every plane: Σ_c' of the plane-wise sums
-      coef = at::conv2d(at::full({1, 1, input.size(2), input.size(3)}, static_cast<double>(nIn), input.options()), k, {}, 1, {padH, padW});
-    }
-    at::Tensor y = input - sums / coef;
+    Estimator e = estimator(input);
+    at::Tensor sums = at::conv2d(input.sum(1, true), e.kernel, {}, 1, {padH, padW});
+    at::Tensor y = input - sums / e.coef;
     return single ? y.squeeze(0) : y;
+  }
+
+ private:
+  struct Estimator {
+    at::Tensor kernel, coef;  // kernel2d in the input's dtype and device; the estimator applied to ones
+  };
+  std::mutex mutex_;  // a model may run on a pass's thread and on JavaScript's
+  Estimator last_;
+
+  Estimator estimator(const at::Tensor& input) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const at::Tensor& c = last_.coef;
+    if (c.defined() && c.scalar_type() == input.scalar_type() && c.device() == input.device() && c.size(2) == input.size(2) &&
+        c.size(3) == input.size(3))
+      return last_;
+    at::NoGradGuard noGrad;
+    at::Tensor k = kernel2d.to(input.options().requires_grad(false));
+    // Σ_c' of the plane-wise sums over ones in every plane
+    at::Tensor coef = at::conv2d(at::full({1, 1, input.size(2), input.size(3)}, static_cast<double>(nIn), k.options()), k, {}, 1, {padH, padW});
+    last_ = Estimator{k, coef};
+    return last_;
   }
 };
 

@@ -1,5 +1,5 @@
 /**
- * npm run bench: training throughput (samples/s) and peak memory of the study's max-pooling convnet,
+ * npm run bench: training throughput (samples/s) and peak memory of the study's convnet,
  * through nodetorch (bench/train_loop.ts: a Trainer), the same loop written directly in C++ against
  * LibTorch (bench/train_loop.cc) and, where a Python with torch is found, in PyTorch
  * (bench/train_loop.py). Each measurement is its own process; the contenders are interleaved within
@@ -7,7 +7,10 @@
  * spread, not as a wrong ratio. The table gives the median and the min–max range.
  *
  *   npm run bench -- [--threads 1,2] [--batch 1,32,128] [--runs 3] [--samples N] [--device cpu|cuda]
- *                    [--json results.json] [--compare earlier.json]
+ *                    [--model max|lp] [--dtype float|double] [--json results.json] [--compare earlier.json]
+ *
+ * --model max (default): the max-pooling convnet (Torch7's -type cuda model); lp: the study's
+ * default convnet for -type double|float (L2 pooling + subtractive normalisation).
  *
  * BENCH_PYTHON picks the Python (default: the first of $PYTHON, python3, /usr/bin/python3 that
  * imports torch; $PYTHON is the one whose LibTorch the build used).
@@ -28,6 +31,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     samples: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
+    model: { type: 'string', default: 'max' },
+    dtype: { type: 'string', default: 'float' },
     json: { type: 'string' },
     compare: { type: 'string' },
   },
@@ -44,6 +49,10 @@ const batchSizes = list(args.batch!, 'batch');
 const [runs] = list(args.runs!, 'runs');
 const device = args.device!;
 if (device !== 'cpu' && device !== 'cuda') throw new Error(`--device must be cpu or cuda, got '${device}'`);
+const model = args.model!;
+if (model !== 'max' && model !== 'lp') throw new Error(`--model must be max or lp, got '${model}'`);
+const dtype = args.dtype!;
+if (dtype !== 'float' && dtype !== 'double') throw new Error(`--dtype must be float or double, got '${dtype}'`);
 const samplesFor = (batch: number) => (args.samples ? list(args.samples, 'samples')[0] : batch === 1 ? 2000 : 6000);
 
 interface Measurement {
@@ -74,7 +83,7 @@ function pythonWithTorch(): string | undefined {
 
 function measure(command: string, commandArgs: string[], batch: number, samples: number, threads: number): Measurement {
   // stderr is shown only on failure (PyTorch warns when NumPy is missing, which the loop does not use)
-  const run = spawnSync(command, [...commandArgs, String(batch), String(samples), String(threads), device], { encoding: 'utf8' });
+  const run = spawnSync(command, [...commandArgs, String(batch), String(samples), String(threads), device, model, dtype], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${run.status ?? run.signal}):\n${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!);
 }
@@ -109,8 +118,8 @@ function main() {
     }
   }
   const pyTorch = python ? cells[0].runs.PyTorch[0].torch : undefined;
-  const meta = { date: new Date().toISOString(), libtorch: libtorchVersion(), pytorch: pyTorch ?? null, device, cpus: os.cpus().length, runs };
-  console.log(`LibTorch ${meta.libtorch} (nodetorch and C++)${pyTorch ? `, PyTorch ${pyTorch}` : ''}, ${device}, float32; convnet 1×32×32 → 10, SGD; median (min–max) of ${runs} runs, samples/s`);
+  const meta = { date: new Date().toISOString(), libtorch: libtorchVersion(), pytorch: pyTorch ?? null, device, model, dtype, cpus: os.cpus().length, runs };
+  console.log(`LibTorch ${meta.libtorch} (nodetorch and C++)${pyTorch ? `, PyTorch ${pyTorch}` : ''}, ${device}, ${dtype}; convnet (${model === 'lp' ? 'L2 pooling + normalisation' : 'max pooling'}) 1×32×32 → 10, SGD; median (min–max) of ${runs} runs, samples/s`);
   if (!python) console.log('(no Python with torch found: the PyTorch column is left out; set BENCH_PYTHON)');
   const names = contenders.map(([name]) => name);
   const others = names.filter((n) => n !== 'nodetorch');

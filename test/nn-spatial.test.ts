@@ -23,21 +23,18 @@ describe('spatial modules of the default convnet', () => {
     expect(new nn.SpatialAveragePooling(2, 2, 1, 1).forward(x).toArray()).toEqual([[[3, 4]]]);
   });
 
-  test('SpatialSubtractiveNormalization equals the direct formula, border correction included', () => {
-    manualSeed(2);
-    const k = nn.gaussian1D(5);
-    const [C, H, W] = [3, 6, 7];
-    const x = randn([C, H, W], { dtype: 'float64' });
-    const y = new nn.SpatialSubtractiveNormalization(C, k).forward(x).toArray() as number[][][];
-    const xv = x.toArray() as number[][][];
-    const p = 2;
+  // x_c − Σ K·x / Σ K over the window's in-image part, all planes: the definition, written out.
+  function directNormalization(xv: number[][][], k: number[]): number[][][] {
+    const [C, H, W] = [xv.length, xv[0].length, xv[0][0].length];
+    const p = (k.length - 1) / 2;
+    const y = xv.map((plane) => plane.map((row) => row.slice()));
     for (let i = 0; i < H; i++) {
       for (let j = 0; j < W; j++) {
         let sum = 0;
         let weight = 0;
         for (let c = 0; c < C; c++) {
-          for (let u = 0; u < 5; u++) {
-            for (let v = 0; v < 5; v++) {
+          for (let u = 0; u < k.length; u++) {
+            for (let v = 0; v < k.length; v++) {
               const r = i + u - p;
               const s = j + v - p;
               if (r < 0 || r >= H || s < 0 || s >= W) continue;
@@ -46,8 +43,31 @@ describe('spatial modules of the default convnet', () => {
             }
           }
         }
-        for (let c = 0; c < C; c++) expect(y[c][i][j]).toBeCloseTo(xv[c][i][j] - sum / weight, 12);
+        for (let c = 0; c < C; c++) y[c][i][j] = xv[c][i][j] - sum / weight;
       }
+    }
+    return y;
+  }
+
+  test('SpatialSubtractiveNormalization equals the direct formula, border correction included', () => {
+    manualSeed(2);
+    const k = nn.gaussian1D(5);
+    const x = randn([3, 6, 7], { dtype: 'float64' });
+    const expected = directNormalization(x.toArray() as number[][][], k).flat(2);
+    flat(new nn.SpatialSubtractiveNormalization(3, k).forward(x)).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12));
+  });
+
+  test('SpatialSubtractiveNormalization keeps its border correction per input size and dtype (sizes and dtypes in turn)', () => {
+    manualSeed(3);
+    const k = nn.gaussian1D(5);
+    const norm = new nn.SpatialSubtractiveNormalization(2, k);
+    for (const [H, W, dtype] of [[6, 7, 'float64'], [4, 9, 'float64'], [4, 9, 'float32'], [6, 7, 'float64']] as const) {
+      const x = randn([2, H, W], { dtype });
+      const expected = directNormalization(x.toArray() as number[][][], k).flat(2);
+      const y = norm.forward(x);
+      expect(y.dtype).toBe(dtype);
+      const worst = Math.max(...flat(y).map((v, i) => Math.abs(v - expected[i])));
+      expect(worst).toBeLessThan(dtype === 'float64' ? 1e-12 : 1e-5);
     }
   });
 

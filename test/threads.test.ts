@@ -5,6 +5,7 @@
 // about 65 times per sample (slower than with 1 thread). Counted here with getrusage, in a child
 // process so that nothing else runs in it; no timing is asserted.
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 const root = path.resolve(__dirname, '..');
@@ -46,4 +47,41 @@ test('thread counts outside 1..4096 are refused in TypeScript and in the addon (
     expect(() => native().setNumThreads(bad)).toThrow(/expected a thread count from 1 to 4096, got/);
   }
   expect(t.getNumThreads()).toBe(before);
+});
+
+// LibTorch's CPU matrix products run in its BLAS (native/addon_runtime.cc, OpenBlas). Debian's
+// LibTorch takes the system's OpenBLAS: its OpenMP build shares LibTorch's OpenMP threads; its
+// pthreads build keeps a pool of its own that spins beside LibTorch's, so nodetorch holds it to
+// one thread. Each build is loaded here in a child process through LD_LIBRARY_PATH.
+describe('the BLAS under LibTorch', () => {
+  const blasOf = (env: NodeJS.ProcessEnv) => {
+    const script = `const t = require(${JSON.stringify(path.join(root, 'dist/lib/index.js'))});
+      const a = t.randn([256, 256], { dtype: 'float64' });
+      console.log(JSON.stringify({ blas: t.libtorchInfo().blas, product: a.matmul(a).sub(a.matmul(a)).abs().max().item() }));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+    expect(r.stderr).toBe('');
+    return JSON.parse(r.stdout.trim()) as { blas: string; product: number };
+  };
+  const here = blasOf({});
+  const multiarch = '/usr/lib/x86_64-linux-gnu';
+  const builds = ['openblas-pthread', 'openblas-openmp'].filter((b) => fs.existsSync(path.join(multiarch, b, 'libopenblas.so.0')));
+
+  test('libtorchInfo names it: MKL in the wheels, OpenBLAS and its build for Debian\'s LibTorch', () => {
+    expect(here.blas).toMatch(/^(MKL|OpenBLAS \((OpenMP|pthreads|sequential) build, \d+ threads?\): OpenBLAS \d+\.\d+)/);
+    expect(here.product).toBe(0);
+    if (here.blas.startsWith('OpenBLAS')) expect(builds.length).toBeGreaterThan(0);
+  });
+
+  const openBlas = here.blas.startsWith('OpenBLAS');
+  (openBlas && builds.includes('openblas-pthread') ? test : test.skip)('a pthreads OpenBLAS is held to one thread (its pool would fight LibTorch\'s)', () => {
+    const r = blasOf({ LD_LIBRARY_PATH: path.join(multiarch, 'openblas-pthread'), OPENBLAS_NUM_THREADS: '2' });
+    expect(r.blas).toMatch(/^OpenBLAS \(pthreads build, 1 thread\)/);
+    expect(r.product).toBe(0);
+  });
+
+  (openBlas && builds.includes('openblas-openmp') ? test : test.skip)('the OpenMP OpenBLAS is left to follow LibTorch\'s threads', () => {
+    const r = blasOf({ LD_LIBRARY_PATH: path.join(multiarch, 'openblas-openmp') });
+    expect(r.blas).toMatch(/^OpenBLAS \(OpenMP build, /);
+    expect(r.product).toBe(0);
+  });
 });
