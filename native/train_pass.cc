@@ -125,7 +125,20 @@ void runBatches(Job& job, const Report& report) {
       fail("the model outputs " + shapeString(output.sizes()) + " per batch, " + std::to_string(output.dim() == 2 ? output.size(1) : 0) +
            " scores per sample, but the Trainer counts " + std::to_string(job.classes) + " classes; set the Trainer's classes to the model's output size");
     at::Tensor predicted = output.detach().argmax(1);
-    confusion.add_(at::bincount(y * job.classes + predicted, {}, job.classes * job.classes));
+    if (!confusion.is_cpu()) {
+      confusion.add_(at::bincount(y * job.classes + predicted, {}, job.classes * job.classes));
+      return;
+    }
+    // On the CPU a batch's counts are added in place: a loop over batchSize values instead of four
+    // tensor operations, whose dispatch costs more than their work at batch 1.
+    const int64_t* target = y.contiguous().data_ptr<int64_t>();
+    const int64_t* guess = predicted.data_ptr<int64_t>();
+    int64_t* counts = confusion.data_ptr<int64_t>();
+    for (int64_t i = 0; i < predicted.numel(); ++i) {
+      if (target[i] < 0 || target[i] >= job.classes)
+        fail("target " + std::to_string(target[i]) + " of sample " + std::to_string(begin + i + 1) + " is outside the classes 0.." + std::to_string(job.classes - 1));
+      counts[target[i] * job.classes + guess[i]] += 1;
+    }
   };
   for (begin = 0; begin < n; begin += job.batchSize) {
     if (job.cancelled->load()) {
