@@ -108,6 +108,15 @@ describe('the CPU block cache', () => {
     expect(cpuCache().cachedBytes).toBe(0);
   });
 
+  test('blocks up to 256 MiB are kept (a double test batch\'s convolution columns: 128 MB); larger ones go back at once', () => {
+    emptyCache();
+    zeros([32 * 2 ** 20], { dtype: 'float32' }).dispose(); // 128 MiB
+    expect(cpuCache().cachedBytes).toBe(128 * 2 ** 20);
+    zeros([72 * 2 ** 20], { dtype: 'float32' }).dispose(); // 288 MiB: a dataset-sized temporary
+    expect(cpuCache().cachedBytes).toBe(128 * 2 ** 20);
+    emptyCache();
+  });
+
   test('NODETORCH_CPU_CACHE_MB=0 turns it off', () => {
     const root = require('path').resolve(__dirname, '..');
     const r = require('child_process').spawnSync(process.execPath, ['-e', `const t = require(${JSON.stringify(root + '/dist/lib/index.js')}); const x = t.zeros([1024, 256]); x.add(1).dispose(); console.log(JSON.stringify(t.cpuCache()))`], {
