@@ -135,7 +135,13 @@ function main() {
 }
 
 /** Ratios of this run's medians to an earlier run's (--json output), cell by cell. */
-function compare(earlier: { meta: { date: string }; cells: Cell[] }, cells: Cell[]) {
+function compare(earlier: { meta: { date: string; model?: string; dtype?: string }; cells: Cell[] }, cells: Cell[]) {
+  // runs before --model and --dtype existed measured the max-pooling convnet in float32
+  const [earlierModel, earlierDtype] = [earlier.meta.model ?? 'max', earlier.meta.dtype ?? 'float'];
+  if (earlierModel !== model || earlierDtype !== dtype) {
+    console.log(`\n${args.compare} measured --model ${earlierModel} --dtype ${earlierDtype}, this run --model ${model} --dtype ${dtype}: not compared`);
+    return;
+  }
   console.log(`\nCompared with ${args.compare} (${earlier.meta.date}): this run's median / the earlier median`);
   for (const c of cells) {
     const old = earlier.cells.find((o) => o.threads === c.threads && o.batch === c.batch);
