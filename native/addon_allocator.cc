@@ -28,7 +28,7 @@ constexpr size_t kHeader = 64;
 constexpr size_t kSmallest = 64 << 10;
 // Larger blocks go back to the system at once: a training or test step's buffers are smaller (the
 // largest measured: 128 MB of double-precision convolution columns for a test batch of 100 samples,
-// which faulted in afresh each batch made the study's -type double test pass 4× slower), while one-off
+// which faulted in afresh each batch made the study's -type double test pass 3× slower), while one-off
 // temporaries of a whole dataset (hundreds of MB) would otherwise stay cached after use.
 constexpr size_t kLargest = 256 << 20;
 

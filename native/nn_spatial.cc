@@ -42,7 +42,9 @@ struct SqrtZeroSafe : torch::autograd::Function<SqrtZeroSafe> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
     at::Tensor y = ctx->get_saved_variables()[0];
     at::Tensor g = grads[0];
-    bool fused = y.is_cpu() && g.is_cpu() && g.scalar_type() == y.scalar_type() && (y.scalar_type() == at::kFloat || y.scalar_type() == at::kDouble);
+    // (the tensor operations stay differentiable for create_graph, when grad mode is on here)
+    bool fused = !at::GradMode::is_enabled() && y.is_cpu() && g.is_cpu() && g.scalar_type() == y.scalar_type() &&
+                 (y.scalar_type() == at::kFloat || y.scalar_type() == at::kDouble);
     if (!fused) return {at::where(y > 0, g * 0.5 / y, at::zeros_like(y))};
     // On the CPU, one pass instead of five tensor operations: at batch 1 their dispatch cost more
     // than their work, and the study's convnet runs this twice a step.

@@ -131,12 +131,14 @@ void runBatches(Job& job, const Report& report) {
     }
     // On the CPU a batch's counts are added in place: a loop over batchSize values instead of four
     // tensor operations, whose dispatch costs more than their work at batch 1.
-    const int64_t* target = y.contiguous().data_ptr<int64_t>();
+    at::Tensor targets = y.contiguous();
+    const int64_t* target = targets.data_ptr<int64_t>();
     const int64_t* guess = predicted.data_ptr<int64_t>();
     int64_t* counts = confusion.data_ptr<int64_t>();
     for (int64_t i = 0; i < predicted.numel(); ++i) {
       if (target[i] < 0 || target[i] >= job.classes)
-        fail("target " + std::to_string(target[i]) + " of sample " + std::to_string(begin + i + 1) + " is outside the classes 0.." + std::to_string(job.classes - 1));
+        fail("a target of samples " + std::to_string(begin + 1) + ".." + std::to_string(end) + " in this pass's order is " + std::to_string(target[i]) +
+             ", outside the classes 0.." + std::to_string(job.classes - 1));
       counts[target[i] * job.classes + guess[i]] += 1;
     }
   };
