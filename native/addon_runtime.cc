@@ -86,7 +86,10 @@ std::string blasName() {
   if (!b.parallel) return at::hasMKL() ? "MKL" : "unknown";
   int mode = b.parallel();
   std::string build = mode == 2 ? "OpenMP build" : mode == 1 ? "pthreads build" : "sequential build";
-  if (b.threads) build += ", " + std::to_string(b.threads()) + (b.threads() == 1 ? " thread" : " threads");
+  if (b.threads) {
+    int threads = b.threads();
+    build += ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+  }
   return "OpenBLAS (" + build + ")" + (b.config ? std::string(": ") + b.config() : std::string());
 }
 
