@@ -6,7 +6,7 @@ export { Tensor, fromShared } from './tensor';
 export type { DType, Device, NestedArray, NestedNumbers, NestedBooleans, NumericDType, FloatDType, ItemOf, DataOf, NestedOf, IndexSpec, SharedTensor } from './tensor';
 export { tensor, zeros, ones, full, rand, randn, randperm, arange, cat, manualSeed, setNumThreads, getNumThreads, setDefaultDtype, getDefaultDtype } from './creation';
 export type { TensorOptions } from './creation';
-export { tidy, keep, memory, cpuCache, emptyCache } from './memory';
+export { tidy, keep, memory, cpuCache, emptyCache, mallocInUse } from './memory';
 import { ops } from './ops';
 export { linalg, TENSOR_OPS, FUNCTION_OPS, LINALG_OPS } from './ops';
 export type { OpSpec } from './ops';

@@ -84,3 +84,13 @@ export function cpuCache(): { enabled: boolean; cachedBytes: number; capBytes: n
 export function emptyCache(): void {
   native().emptyCache();
 }
+
+/**
+ * Bytes the process's C heap (glibc's malloc, every arena and its mmap'ed chunks) has handed out
+ * and not had back: LibTorch's CPU tensors, the block cache and other native allocations. Unlike the
+ * RSS it does not move with the allocator's page reuse, so it is the figure to watch when hunting a
+ * native leak. `undefined` where the C library does not report it (not glibc, or glibc < 2.33).
+ */
+export function mallocInUse(): number | undefined {
+  return native().mallocInUse();
+}

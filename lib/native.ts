@@ -25,6 +25,7 @@ export interface NativeBinding {
   memory(): { tensors: number; bytes: number };
   cpuCache(): { enabled: boolean; cachedBytes: number; capBytes: number };
   emptyCache(): void;
+  mallocInUse(): number | undefined;
   // creation
   fromBuffer(values: TypedData, shape: number[], dtype: DTypeName, device: string): NativeTensor;
   full(shape: number[], value: number, dtype: DTypeName, device: string): NativeTensor;

@@ -14,6 +14,8 @@
 
 #include <c10/core/CPUAllocator.h>
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -143,6 +145,23 @@ Napi::Value emptyCache(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// mallocInUse() → bytes glibc's malloc has handed out and not had back, over all arenas and its
+// mmap'ed chunks (mallinfo2's uordblks + hblkhd), or undefined where the C library does not say.
+// Unlike RSS it does not move with arena growth or page reuse, so a leak check can be exact.
+// mallinfo2 (glibc ≥ 2.33) is looked up at run time, so that the addon still loads on older C
+// libraries; its struct is mirrored because older headers do not declare it.
+struct MallInfo2 {
+  size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+};
+
+Napi::Value mallocInUse(const Napi::CallbackInfo& info) {
+  using MallInfo2Fn = MallInfo2 (*)();
+  static const auto mallinfo2 = reinterpret_cast<MallInfo2Fn>(dlsym(RTLD_DEFAULT, "mallinfo2"));
+  if (mallinfo2 == nullptr) return info.Env().Undefined();
+  MallInfo2 m = mallinfo2();
+  return Napi::Number::New(info.Env(), static_cast<double>(m.uordblks + m.hblkhd));
+}
+
 }  // namespace
 
 void registerAddonAllocator(Napi::Env env, Napi::Object exports) {
@@ -158,6 +177,7 @@ void registerAddonAllocator(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
       {"cpuCache", cpuCache},
       {"emptyCache", emptyCache},
+      {"mallocInUse", mallocInUse},
   };
   registerEntries(env, exports, entries);
 }
