@@ -10,7 +10,7 @@ import { TorchError } from '../errors';
 import { tidy } from '../memory';
 import type { Tensor } from '../tensor';
 import { checkInteger, checkKeys, checkOneOf, invalid } from '../validate';
-import { readIdxImages, readIdxLabels } from './idx';
+import { type IdxImages, readIdxImages, readIdxLabels } from './idx';
 import type { Split } from './mnist';
 
 /** The four files' names, without .gz (found with or without it). */
@@ -57,17 +57,19 @@ export function findIdxFile(dir: string, name: string): string | undefined {
   return undefined;
 }
 
-/** Pads each H×W image with `pad` zero pixels on every side. */
-function padImages(pixels: Uint8Array, count: number, rows: number, cols: number, pad: number): Uint8Array {
-  if (pad === 0) return pixels;
+/** Images a..b of `images`, each padded with `pad` zero pixels on every side, as uint8 (b−a)×1×H×W. */
+function paddedChunk(images: IdxImages, a: number, b: number, pad: number): Tensor {
+  const { rows, cols } = images;
   const [h, w] = [rows + 2 * pad, cols + 2 * pad];
-  const out = new Uint8Array(count * h * w);
-  for (let n = 0; n < count; n++) {
-    for (let r = 0; r < rows; r++) {
-      out.set(pixels.subarray((n * rows + r) * cols, (n * rows + r + 1) * cols), n * h * w + (r + pad) * w + pad);
+  const source = images.pixels.subarray(a * rows * cols, b * rows * cols);
+  let bytes = source;
+  if (pad > 0) {
+    bytes = new Uint8Array((b - a) * h * w);
+    for (let n = 0; n < b - a; n++) {
+      for (let r = 0; r < rows; r++) bytes.set(source.subarray((n * rows + r) * cols, (n * rows + r + 1) * cols), n * h * w + (r + pad) * w + pad);
     }
   }
-  return out;
+  return tensor(bytes).view(b - a, 1, h, w);
 }
 
 /**
@@ -93,49 +95,48 @@ export function readIdxSet(
   const testImages = readIdxImages(file(names.testImages), expected?.counts[1], [trainImages.rows, trainImages.cols]);
   const testLabels = readIdxLabels(file(names.testLabels), expected?.counts[1] ?? testImages.count, maxLabel);
   const pad = options.pad ?? 0;
-  const [h, w] = [trainImages.rows + 2 * pad, trainImages.cols + 2 * pad];
   const [trsize, tesize] = limits ?? [trainImages.count, testImages.count];
   const classes = [trainLabels, testLabels].reduce((most, labels) => labels.reduce((m, l) => Math.max(m, l), most), 0) + 1;
-  return tidy(() => {
-    const pixels = (images: typeof trainImages) => tensor(padImages(images.pixels, images.count, images.rows, images.cols, pad)).view(images.count, 1, h, w);
-    const trainPixels = pixels(trainImages);
-    // statistics over all the training images, also when keeping fewer (as Torch7's 1_data.lua)
-    const [mean, std] = options.normalise === 'unit' ? [0, 255] : statistics(trainPixels);
-    const labels = (l: Uint8Array, n: number) => tensor(l.subarray(0, n)).to('int64');
-    return {
-      train: { inputs: normalise(trainPixels, trsize, mean, std), targets: labels(trainLabels, trsize), size: trsize },
-      test: { inputs: normalise(pixels(testImages), tesize, mean, std), targets: labels(testLabels, tesize), size: tesize },
-      classes,
-      mean,
-      std,
-      dir,
-    };
-  });
+  // statistics over all the training images, also when keeping fewer (as Torch7's 1_data.lua)
+  const [mean, std] = options.normalise === 'unit' ? [0, 255] : statistics(trainImages, pad);
+  const labels = (l: Uint8Array, n: number) => tensor(l.subarray(0, n)).to('int64');
+  // in a scope, so that a failure frees what was made before it
+  return tidy(() => ({
+    train: { inputs: normalise(trainImages, trsize, pad, mean, std), targets: labels(trainLabels, trsize), size: trsize },
+    test: { inputs: normalise(testImages, tesize, pad, mean, std), targets: labels(testLabels, tesize), size: tesize },
+    classes,
+    mean,
+    std,
+    dir,
+  }));
 }
 
-// The pixels go through float64 a chunk of images at a time: the whole training set in float64 and
-// its temporaries (sub, div, std's) held 2.2 GB at once for MNIST's 245 MB of float32 inputs.
-const CHUNK = 4096;
+// The pixels become tensors and go through float64 a chunk of images at a time, straight from the
+// file's bytes. The whole set at once (its uint8 copy, float64 values and the temporaries of sub, div
+// and std) held 2.2 GB for MNIST's 245 MB of float32 inputs; chunks of 4096 still left 207 MB of
+// those blocks in the CPU cache, of sizes training never asks for. Chunks of 512 images (4 MB of
+// float64 for MNIST) leave a few blocks that training reuses.
+const CHUNK = 512;
 
 function chunks(count: number): [number, number][] {
   return Array.from({ length: Math.ceil(count / CHUNK) }, (_, k) => [k * CHUNK, Math.min((k + 1) * CHUNK, count)]);
 }
 
-/** The mean and unbiased std of uint8 pixels, in float64 (two passes, as Torch's std). */
-function statistics(pixels: Tensor): [number, number] {
-  const count = pixels.numel;
+/** The mean and unbiased std of the padded images' pixels, in float64 (two passes, as Torch's std). */
+function statistics(images: IdxImages, pad: number): [number, number] {
+  const count = images.count * (images.rows + 2 * pad) * (images.cols + 2 * pad);
   let sum = 0;
-  for (const [a, b] of chunks(pixels.shape[0])) sum += tidy(() => pixels.index([a, b]).to('float64').sum().item() as number);
+  for (const [a, b] of chunks(images.count)) sum += tidy(() => paddedChunk(images, a, b, pad).to('float64').sum().item() as number);
   const mean = sum / count;
   let squares = 0;
-  for (const [a, b] of chunks(pixels.shape[0])) squares += tidy(() => pixels.index([a, b]).to('float64').sub(mean).square().sum().item() as number);
+  for (const [a, b] of chunks(images.count)) squares += tidy(() => paddedChunk(images, a, b, pad).to('float64').sub(mean).square().sum().item() as number);
   return [mean, Math.sqrt(squares / (count - 1))];
 }
 
-/** The first n images of uint8 pixels as float32 (x − mean) / std, computed in float64. */
-function normalise(pixels: Tensor, n: number, mean: number, std: number): Tensor<'float32'> {
-  const out = zeros([n, ...pixels.shape.slice(1)], { dtype: 'float32' });
-  for (const [a, b] of chunks(n)) tidy(() => out.index([a, b]).copy(pixels.index([a, b]).to('float64').sub(mean).div(std)));
+/** The first n padded images as float32 (x − mean) / std, computed in float64. */
+function normalise(images: IdxImages, n: number, pad: number, mean: number, std: number): Tensor<'float32'> {
+  const out = zeros([n, 1, images.rows + 2 * pad, images.cols + 2 * pad], { dtype: 'float32' });
+  for (const [a, b] of chunks(n)) tidy(() => out.index([a, b]).copy(paddedChunk(images, a, b, pad).to('float64').sub(mean).div(std)));
   return out;
 }
 
