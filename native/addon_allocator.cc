@@ -15,6 +15,7 @@
 #include <c10/core/CPUAllocator.h>
 
 #include <dlfcn.h>
+#include <malloc.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -60,6 +61,11 @@ class CachingCpuAllocator final : public c10::Allocator {
       cached_ = 0;
     }
     for (void* block : blocks) std::free(block);
+#ifdef __GLIBC__
+    // Blocks below malloc's mmap threshold (which grows to 32 MB as large blocks are freed) go back
+    // to its free lists, not to the system; trimming returns their pages.
+    malloc_trim(0);
+#endif
   }
 
   static CachingCpuAllocator* instance;
