@@ -42,7 +42,10 @@ describe('containers', () => {
     // 999 containers: a module inside the last one is level 1000, a container holding one 1001
     expect(() => leaf.add(new nn.Sequential().add(new nn.Tanh()))).toThrow(/nest 1001 deep/);
     leaf.add(new nn.Tanh());
-    expect(root.forward(f64([0.5])).toArray()).toEqual([Math.tanh(0.5)]);
+    // LibTorch's vectorised tanh may differ from JavaScript's in the last bit (2.13's did on one CPU)
+    const out = root.forward(f64([0.5])).toArray() as number[];
+    expect(out).toHaveLength(1);
+    expect(out[0]).toBeCloseTo(Math.tanh(0.5), 14);
   });
 });
 
