@@ -14,18 +14,37 @@ const EPOCHS = 6;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-crash-'));
 const common = ['mnist', '-size', 'small', '-model', 'linear', '-type', 'float', '-batchSize', '1', '-threads', '1', '-quiet'];
 
-/** Runs the CLI; kills it with SIGKILL after `killAfterMs` unless it finished. Resolves to its exit code, or null when killed. */
-function run(args: string[], killAfterMs?: number): Promise<number | null> {
+/** When to kill a run: a time after its start, or a time after it writes its next checkpoint. */
+type Kill = { afterMs: number } | { afterCheckpointMs: number };
+
+/** The time a file was last written (0: there is none). */
+const writtenAt = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0);
+
+/**
+ * Runs the CLI; kills it with SIGKILL as `kill` says unless it finished. Resolves to its exit code
+ * (null when killed) and the times (ms after its start) at which a new `checkpoint` appeared.
+ */
+function run(args: string[], checkpoint: string, kill?: Kill): Promise<{ code: number | null; checkpoints: number[] }> {
   return new Promise((resolve, reject) => {
+    const start = Date.now();
     const child = spawn(process.execPath, [CLI, ...common, ...args], { env: { ...process.env, MNIST_DIR }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const checkpoints: number[] = [];
+    let last = writtenAt(checkpoint);
+    let timer = kill && 'afterMs' in kill ? setTimeout(() => child.kill('SIGKILL'), kill.afterMs) : undefined;
+    const poll = setInterval(() => {
+      if (writtenAt(checkpoint) === last) return;
+      last = writtenAt(checkpoint);
+      checkpoints.push(Date.now() - start);
+      if (kill && 'afterCheckpointMs' in kill && checkpoints.length === 1) timer = setTimeout(() => child.kill('SIGKILL'), kill.afterCheckpointMs);
+    }, 5);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(poll);
       if (code !== 0 && signal !== 'SIGKILL') reject(new Error(`the CLI exited with ${code}: ${stderr}`));
-      else resolve(signal === 'SIGKILL' ? null : code);
+      else resolve({ code: signal === 'SIGKILL' ? null : code, checkpoints });
     });
   });
 }
@@ -51,29 +70,46 @@ const parameters = (file: string) => {
 
 test(`a run killed at random moments and resumed each time ends exactly as a run never interrupted (${EPOCHS} epochs)`, async () => {
   const straight = path.join(root, 'straight');
-  expect(await run(['-epochs', String(EPOCHS), '-save', straight])).toBe(0);
+  const { code, checkpoints: times } = await run(['-epochs', String(EPOCHS), '-save', straight], path.join(straight, 'checkpoint'));
+  expect({ code, checkpoints: times.length }).toEqual({ code: 0, checkpoints: EPOCHS });
+  // Kill moments follow this machine's pace: `first` is when a run's first checkpoint appears
+  // (start-up, loading and one epoch; the quickest seen so far, as the machine's load changes),
+  // `epoch` the time of one more.
+  let first = times[0];
+  const epoch = (times[EPOCHS - 1] - times[0]) / (EPOCHS - 1);
 
   const crashed = path.join(root, 'crashed');
   const checkpoint = path.join(crashed, 'checkpoint');
-  let kills = 0;
-  let seed = 12345; // a fixed pseudo-random sequence of kill times (LCG)
-  const nextDelay = () => {
+  let seed = 12345; // a fixed pseudo-random sequence (LCG) of fractions in [0, 1)
+  const random = () => {
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return 200 + (seed % 2300);
+    return seed / 2 ** 31;
   };
+  // For each epoch: two kills at random moments before the attempt's first checkpoint is due
+  // (start-up, loading, the epoch, the checkpoint's write), then one at a random moment of the epoch
+  // after its first checkpoint, so that the run advances an epoch.
+  const plan = (attempt: number): Kill | undefined =>
+    attempt >= 3 * EPOCHS ? undefined : attempt % 3 < 2 ? { afterMs: 0.9 * first * random() } : { afterCheckpointMs: 0.5 * epoch * random() };
+  let kills = 0;
+  let resumedKills = 0;
   for (let attempt = 0; ; attempt++) {
     const done = fs.existsSync(checkpoint) ? checkpointEpoch(checkpoint) : 0;
     if (done === EPOCHS) break;
+    expect(attempt).toBeLessThanOrEqual(3 * EPOCHS); // after the planned kills the run is let finish
     const args = ['-epochs', String(EPOCHS - done), '-save', crashed, ...(done > 0 ? ['-resume', checkpoint] : [])];
-    // after 20 kills the run is let finish
-    const code = await run(args, attempt < 20 ? nextDelay() : undefined);
+    const { code, checkpoints } = await run(args, checkpoint, plan(attempt));
+    if (checkpoints.length > 0) first = Math.min(first, checkpoints[0]);
     if (code === null) {
       kills += 1;
+      if (done > 0) resumedKills += 1;
       checkFolder(crashed);
     }
   }
-  console.log(`crash test: ${kills} kills survived, resumed each time from the checkpoint`);
-  expect(kills).toBeGreaterThanOrEqual(10);
+  console.log(`crash test: ${kills} kills survived, ${resumedKills} of them of runs resumed from a checkpoint; first checkpoint after ${times[0]} ms (quickest ${first} ms), an epoch ${epoch.toFixed(0)} ms`);
+  // Planned: 3 kills an epoch. Each kill lets a run advance an epoch at most (unless the machine
+  // got twice as fast), so at least EPOCHS − 1 runs were killed even if every kill came late.
+  expect(kills).toBeGreaterThanOrEqual(EPOCHS - 1);
+  expect(resumedKills).toBeGreaterThanOrEqual(EPOCHS - 2);
   for (const log of ['train.log', 'test.log']) {
     expect(fs.readFileSync(path.join(crashed, log), 'utf8')).toBe(fs.readFileSync(path.join(straight, log), 'utf8'));
   }
