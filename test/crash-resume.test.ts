@@ -18,7 +18,7 @@ const common = ['mnist', '-size', 'small', '-model', 'linear', '-type', 'float',
 type Kill = { afterMs: number } | { afterCheckpointMs: number };
 
 /** The time a file was last written (0: there is none). */
-const writtenAt = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0);
+const writtenAt = (file: string) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 
 /**
  * Runs the CLI; kills it with SIGKILL as `kill` says unless it finished. Resolves to its exit code
@@ -33,14 +33,16 @@ function run(args: string[], checkpoint: string, kill?: Kill): Promise<{ code: n
     const checkpoints: number[] = [];
     let last = writtenAt(checkpoint);
     let timer = kill && 'afterMs' in kill ? setTimeout(() => child.kill('SIGKILL'), kill.afterMs) : undefined;
-    const poll = setInterval(() => {
+    const look = () => {
       if (writtenAt(checkpoint) === last) return;
       last = writtenAt(checkpoint);
       checkpoints.push(Date.now() - start);
       if (kill && 'afterCheckpointMs' in kill && checkpoints.length === 1) timer = setTimeout(() => child.kill('SIGKILL'), kill.afterCheckpointMs);
-    }, 5);
+    };
+    const poll = setInterval(look, 5);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
+      look(); // a checkpoint written just before the exit
       clearTimeout(timer);
       clearInterval(poll);
       if (code !== 0 && signal !== 'SIGKILL') reject(new Error(`the CLI exited with ${code}: ${stderr}`));

@@ -74,11 +74,11 @@ test('tensor ops, modules, optimizers, training passes, save/load and errors do 
   // 2.13, the malloc'ed bytes of a test pass drifted by 170, 14, 33, 4, 6 and 3 bytes per pass over
   // six rounds of 1000, and a round of 150 train + test passes once held 621 bytes per iteration.
   const nativeBound: Record<string, number> = { 'training passes (train + test)': 1024 };
-  for (const { name, native, v8, rss, tensors } of results) {
+  for (const { name, iterations, native, v8, rss, tensors } of results) {
     expect({ name, tensors }).toEqual({ name, tensors: 0 });
     expect({ name, mallocSmall: native < (nativeBound[name] ?? 256) }).toEqual({ name, mallocSmall: true });
     // V8's heap after a full collection still varies by a few hundred KB with what it has compiled
-    expect({ name, v8HeapSmall: v8 < 1024 }).toEqual({ name, v8HeapSmall: true });
+    expect({ name, v8HeapSmall: v8 < 1024 || 2 * iterations * v8 < 2 ** 21 }).toEqual({ name, v8HeapSmall: true });
     expect({ name, rssSmall: rss < 32768 }).toEqual({ name, rssSmall: true });
   }
   expect(results).toHaveLength(7);
@@ -87,6 +87,7 @@ test('tensor ops, modules, optimizers, training passes, save/load and errors do 
 test('mallocInUse() counts native allocations: a 64 MB tensor shows while it lives', () => {
   const script = `
 const t = require(${JSON.stringify(path.join(root, 'dist/lib/index.js'))});
+t.zeros([16, 1024, 1024]).dispose(); t.emptyCache(); // LibTorch's one-time set-up first
 const before = t.mallocInUse();
 const big = t.zeros([16, 1024, 1024]);
 const during = t.mallocInUse();
