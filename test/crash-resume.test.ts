@@ -34,8 +34,9 @@ function run(args: string[], checkpoint: string, kill?: Kill): Promise<{ code: n
     let last = writtenAt(checkpoint);
     let timer = kill && 'afterMs' in kill ? setTimeout(() => child.kill('SIGKILL'), kill.afterMs) : undefined;
     const look = () => {
-      if (writtenAt(checkpoint) === last) return;
-      last = writtenAt(checkpoint);
+      const written = writtenAt(checkpoint);
+      if (written === last) return;
+      last = written;
       checkpoints.push(Date.now() - start);
       if (kill && 'afterCheckpointMs' in kill && checkpoints.length === 1) timer = setTimeout(() => child.kill('SIGKILL'), kill.afterCheckpointMs);
     };
