@@ -18,14 +18,24 @@ const OPTION_KEYS = ['dtype', 'device', 'requiresGrad'] as const;
 /** The dtype of new floating tensors when options give none (PyTorch's float32 unless changed). */
 let defaultDtype: 'float32' | 'float64' = 'float32';
 
+/** The dtype of new modules' parameters: float64 (Torch7's default) until setDefaultDtype is called. */
+let moduleDtype: 'float32' | 'float64' = 'float64';
+
 /**
  * Sets the dtype of new floating tensors (tensor() of numbers, zeros, ones, full, rand, randn,
- * eye, linspace, logspace, arange of fractions) when their options give none; float32 by default,
- * as PyTorch. Modules are not affected: they start as float64, Torch7's default, and convert with
- * model.float() / model.double().
+ * eye, linspace, logspace, arange of fractions) when their options give none, and of the
+ * parameters of modules created afterwards, as PyTorch's torch.set_default_dtype. Until it is
+ * called, tensors are float32 (PyTorch's default) and modules float64 (Torch7's default);
+ * model.float() / model.double() convert a module at any time.
  */
 export function setDefaultDtype(dtype: 'float32' | 'float64'): void {
   defaultDtype = checkOneOf(dtype, ['float32', 'float64'] as const, 'setDefaultDtype dtype');
+  moduleDtype = defaultDtype;
+}
+
+/** @internal The dtype new modules start with (see setDefaultDtype). */
+export function getModuleDtype(): 'float32' | 'float64' {
+  return moduleDtype;
 }
 
 /** The dtype of new floating tensors (see setDefaultDtype). */

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TorchError } from './errors';
-import { writeFileAtomic } from './util/atomic';
+import { makeFolder, writeFileAtomic } from './util/atomic';
 
 /** One curve: a label, one value per epoch (percent), and the set it measures when it is one run's train or test curve. */
 export interface Series {
@@ -92,7 +92,7 @@ export async function writeAccuracyFigure(base: string, series: Series[], title?
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { Resvg } = require('@resvg/resvg-js');
   const svg = await accuracySvg(series, title);
-  fs.mkdirSync(path.dirname(path.resolve(base)), { recursive: true });
+  makeFolder(path.dirname(path.resolve(base)));
   const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
   writeFileAtomic(`${base}.svg`, svg);
   writeFileAtomic(`${base}.png`, png);

@@ -56,16 +56,28 @@ struct SpatialConvolution : Module {
 // View(n...) / Reshape(n...): batch mode when the input has more elements than one sample.
 // Unlike Torch7's Reshape, a single sample whose first size is 1 is NOT treated as a batch
 // (the MNIST batch-of-one trap): batch mode is chosen by element count alone.
+// A size of -1 (Torch7's View(-1, n)) is inferred: the input is viewed as the sizes as given, so
+// View(-1, 1600) keeps a batch of one as a batch of one.
 struct View : Module {
   std::string name;
   std::vector<int64_t> shape;
   int64_t numel = 1;
+  bool infers = false;
   View(std::string name, const Options& o) : name(std::move(name)) {
     for (double d : o.numbers("sizes")) shape.push_back(static_cast<int64_t>(d));
-    for (int64_t d : shape) numel *= d;
+    for (int64_t d : shape) {
+      if (d == -1) infers = true;
+      else numel *= d;
+    }
   }
   std::string type() const override { return name; }
   at::Tensor forward(const at::Tensor& x) override {
+    if (infers) {
+      if (x.numel() % numel != 0 || (x.numel() == 0 && numel == 0))
+        fail(name + shapeString(shape) + " cannot take an input of shape " + dims(x) + " (" + std::to_string(x.numel()) +
+             " elements, not a multiple of " + std::to_string(numel) + ")");
+      return x.reshape(shape);
+    }
     if (x.numel() == numel) return x.reshape(shape);
     if (x.dim() >= 1 && x.size(0) > 0 && x.numel() == x.size(0) * numel) {
       std::vector<int64_t> batched{x.size(0)};

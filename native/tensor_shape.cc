@@ -103,14 +103,16 @@ Napi::Value cat(const Napi::CallbackInfo& info) {
   if (list.Length() == 0) fail("expected at least one tensor to concatenate");
   int64_t dim = intArg(info, 1, "dim");
   std::vector<at::Tensor> tensors;
-  std::string shapes;
-  for (uint32_t k = 0; k < list.Length(); ++k) {
+  for (uint32_t k = 0; k < list.Length(); ++k)
     tensors.push_back(tensorValue(info.Env(), list.Get(k), "element " + std::to_string(k) + " of the list"));
-    shapes += (k ? ", " : "") + shapeString(tensors.back().sizes());
-  }
   try {
     return wrapTensor(info.Env(), at::cat(tensors, dim));
   } catch (const std::exception& e) {
+    // a long list is summarised: the first shapes and the count, not thousands of shapes
+    constexpr size_t kListed = 6;
+    std::string shapes;
+    for (size_t k = 0; k < std::min(tensors.size(), kListed); ++k) shapes += (k ? ", " : "") + shapeString(tensors[k].sizes());
+    if (tensors.size() > kListed) shapes += ", … (" + std::to_string(tensors.size()) + " tensors)";
     fail("cannot concatenate shapes " + shapes + " along dim " + std::to_string(dim) + ": " + reason(e));
   }
 }

@@ -6,7 +6,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TorchError } from '../errors';
-import { writeFileAtomic } from '../util/atomic';
+import { makeFolder, writeFileAtomic } from '../util/atomic';
 
 /** Mirrors tried in order; NODETORCH_MNIST_MIRROR (a base URL) comes first when set. */
 export function mnistMirrors(): string[] {
@@ -15,7 +15,7 @@ export function mnistMirrors(): string[] {
 }
 
 export async function downloadVerified(name: string, target: string, sha256: string): Promise<void> {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
+  makeFolder(path.dirname(target));
   const errors: string[] = [];
   for (const base of mnistMirrors()) {
     const url = base + name;

@@ -4,7 +4,9 @@
  * truncated or corrupt file is an error that names the file. MNIST's readers also check its 28×28
  * images and 0..9 labels; other IDX sets (Fashion-MNIST, KMNIST, EMNIST) pass their own bounds.
  */
+import * as buffer from 'buffer';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as zlib from 'zlib';
 import { TorchError } from '../errors';
 import { checkFileName } from '../validate';
@@ -16,7 +18,24 @@ export interface IdxImages {
   pixels: Uint8Array;
 }
 
-function readMaybeGzip(file: string): Buffer {
+const HEADER = { image: { size: 16, magic: 0x803 }, label: { size: 8, magic: 0x801 } };
+/** Deflate's largest ratio: a gzip file cannot honestly inflate to more than this many times its size. */
+const MAX_DEFLATE_RATIO = 1032;
+
+/** The size an IDX header announces: header + count × item bytes (images: rows × cols each). */
+function announcedSize(header: Buffer, kind: 'image' | 'label'): number | undefined {
+  if (header.length < HEADER[kind].size) return undefined;
+  const count = header.readUInt32BE(4);
+  return HEADER[kind].size + (kind === 'image' ? count * header.readUInt32BE(8) * header.readUInt32BE(12) : count);
+}
+
+/**
+ * The file's bytes, inflated when gzipped. A gzip file is inflated only after its announced size
+ * is checked, without inflating the rest: the IDX header (from the first compressed bytes) against
+ * the gzip trailer's size and deflate's largest ratio, so that a small bomb that claims to hold
+ * gigabytes is refused at once rather than after the memory is spent.
+ */
+function readMaybeGzip(file: string, kind: 'image' | 'label'): Buffer {
   checkFileName(file, 'the IDX file');
   let raw: Buffer;
   try {
@@ -24,26 +43,48 @@ function readMaybeGzip(file: string): Buffer {
   } catch (e) {
     throw new TorchError(`Cannot read IDX file '${file}': ${(e as Error).message}`);
   }
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      return zlib.gunzipSync(raw);
-    } catch (e) {
-      throw new TorchError(`IDX file '${file}' is a corrupt or truncated gzip file (${(e as Error).message})`);
+  if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
+  const corrupt = (why: string) => new TorchError(`IDX file '${file}' is a corrupt or truncated gzip file (${why})`);
+  let header: Buffer;
+  try {
+    header = zlib.gunzipSync(raw.subarray(0, 4096), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 1 << 24 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw corrupt((e as Error).message);
+    header = Buffer.alloc(0); // 4 KiB inflating past 16 MiB: judged below by the trailer
+  }
+  const announced = announcedSize(header, kind);
+  const trailer = raw.length >= 18 ? raw.readUInt32LE(raw.length - 4) : undefined; // ISIZE: the inflated size mod 2^32
+  if (announced !== undefined) {
+    if (trailer !== undefined && trailer !== announced % 2 ** 32) {
+      throw corrupt(`its header announces ${announced} bytes but the gzip trailer says ${trailer}`);
+    }
+    if (announced > raw.length * MAX_DEFLATE_RATIO) {
+      throw corrupt(`its header announces ${announced} bytes, more than ${raw.length} compressed bytes can hold`);
+    }
+    if (announced > buffer.constants.MAX_LENGTH || announced > os.totalmem()) {
+      throw new TorchError(`IDX file '${file}' announces ${(announced / 2 ** 30).toFixed(1)} GiB of data, more than this process can hold`);
     }
   }
-  return raw;
+  try {
+    // inflating stops one byte past what the header announces: a file that holds more is corrupt
+    return zlib.gunzipSync(raw, announced === undefined ? {} : { maxOutputLength: announced + 1 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw corrupt(`it inflates past the ${announced} bytes its header announces`);
+    throw corrupt((e as Error).message);
+  }
 }
 
 /** Reads the file and checks its header: length, magic number and item count. */
 function readHeader(file: string, kind: 'image' | 'label', expectedCount?: number): { data: Buffer; count: number } {
-  const [headerSize, expectedMagic] = kind === 'image' ? [16, 0x803] : [8, 0x801];
-  const data = readMaybeGzip(file);
+  const { size: headerSize, magic: expectedMagic } = HEADER[kind];
+  const data = readMaybeGzip(file, kind);
   if (data.length < headerSize) throw new TorchError(`IDX file '${file}' is too short for an IDX ${kind} header (${data.length} bytes)`);
   const magic = data.readUInt32BE(0);
   const hex = (m: number) => `0x${m.toString(16).padStart(8, '0')}`;
   if (magic !== expectedMagic) throw new TorchError(`IDX file '${file}' has magic ${hex(magic)}; expected ${hex(expectedMagic)} (IDX ${kind}s)`);
   const count = data.readUInt32BE(4);
   if (expectedCount !== undefined && count !== expectedCount) throw new TorchError(`IDX file '${file}' holds ${count} ${kind}s; expected ${expectedCount}`);
+  if (count === 0) throw new TorchError(`IDX file '${file}' holds no ${kind}s (its count is 0)`);
   return { data, count };
 }
 
@@ -52,6 +93,7 @@ export function readIdxImages(file: string, expectedCount?: number, shape: [numb
   const { data, count } = readHeader(file, 'image', expectedCount);
   const rows = data.readUInt32BE(8);
   const cols = data.readUInt32BE(12);
+  if (rows === 0 || cols === 0) throw new TorchError(`IDX file '${file}' has ${rows}×${cols} images; an image needs at least one row and one column`);
   if (shape && (rows !== shape[0] || cols !== shape[1])) throw new TorchError(`IDX file '${file}' has ${rows}×${cols} images; expected ${shape[0]}×${shape[1]}`);
   const size = 16 + count * rows * cols;
   if (data.length !== size) throw new TorchError(`IDX file '${file}' has ${data.length} bytes; expected ${size} for ${count} images of ${rows}×${cols} (truncated or corrupt)`);

@@ -99,6 +99,12 @@ export function readIdxSet(
   const classes = [trainLabels, testLabels].reduce((most, labels) => labels.reduce((m, l) => Math.max(m, l), most), 0) + 1;
   // statistics over all the training images, also when keeping fewer (as Torch7's 1_data.lua)
   const [mean, std] = options.normalise === 'unit' ? [0, 255] : statistics(trainImages, pad);
+  if (!(std > 0)) {
+    throw new TorchError(
+      `data.idx: every pixel of the training images in '${file(names.trainImages)}' is ${mean} (${trainImages.count} images of ${trainImages.rows}×${trainImages.cols}): ` +
+        `their standard deviation is ${std}, so standardising would divide by it; use normalise: 'unit' (÷255) for such images`,
+    );
+  }
   const labels = (l: Uint8Array, n: number) => tensor(l.subarray(0, n)).to('int64');
   // in a scope, so that a failure frees what was made before it
   return tidy(() => ({

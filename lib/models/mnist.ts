@@ -25,11 +25,13 @@ export interface MnistModelOptions {
 }
 
 /**
- * linear: Reshape(1024) → Linear(1024, 10). mlp: Reshape(1024) → Linear(1024, 512) → Tanh →
+ * linear: Reshape(-1, 1024) → Linear(1024, 10). mlp: Reshape(-1, 1024) → Linear(1024, 512) → Tanh →
  * Linear(512, 10). convnet ('lp'): conv 5×5 1→64 → Tanh → L2-pool 2 → SubtractiveNormalization
- * (gaussian1D(7)) → conv 5×5 64→64 → Tanh → L2-pool 2 → SubtractiveNormalization → Reshape(1600)
+ * (gaussian1D(7)) → conv 5×5 64→64 → Tanh → L2-pool 2 → SubtractiveNormalization → Reshape(-1, 1600)
  * → Linear(1600, 128) → Tanh → Linear(128, 10): 310,346 parameters. convnet ('max'): max-pooling
- * instead of L2-pooling + normalisation. Then the loss's output layer.
+ * instead of L2-pooling + normalisation. Then the loss's output layer. The flattening keeps the
+ * batch dimension (Torch7's View(-1, n)): a batch of one gives a 1×10 output, and a single C×H×W
+ * sample one too.
  */
 export function mnistModel(kind: MnistModelKind, options: MnistModelOptions = {}): nn.Sequential {
   checkOneOf(kind, ['convnet', 'linear', 'mlp'], 'model kind');
@@ -42,11 +44,11 @@ export function mnistModel(kind: MnistModelKind, options: MnistModelOptions = {}
   const model = new nn.Sequential();
   const addDropout = () => dropout > 0 && model.add(new nn.Dropout(dropout));
   if (kind === 'linear') {
-    model.add(new nn.Reshape(1024));
+    model.add(new nn.Reshape(-1, 1024));
     addDropout();
     model.add(new nn.Linear(1024, 10));
   } else if (kind === 'mlp') {
-    model.add(new nn.Reshape(1024));
+    model.add(new nn.Reshape(-1, 1024));
     addDropout();
     model.add(new nn.Linear(1024, 512)).add(new nn.Tanh()).add(new nn.Linear(512, 10));
   } else {
@@ -59,7 +61,7 @@ export function mnistModel(kind: MnistModelKind, options: MnistModelOptions = {}
     stage(1);
     stage(64);
     if (extraConv) model.add(new nn.SpatialConvolutionMM(64, 64, 5, 5, 1, 1, 2, 2)).add(new nn.Tanh());
-    model.add(pooling === 'max' ? new nn.View(1600) : new nn.Reshape(1600));
+    model.add(pooling === 'max' ? new nn.View(-1, 1600) : new nn.Reshape(-1, 1600));
     addDropout();
     model.add(new nn.Linear(1600, 128)).add(new nn.Tanh()).add(new nn.Linear(128, 10));
   }

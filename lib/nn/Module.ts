@@ -8,7 +8,7 @@ import { NativeModule, native } from '../native';
 import { Device, Tensor, checkTensor, checkDevice } from '../tensor';
 import { checkNumber, invalid } from '../validate';
 import { noGrad } from '../autograd';
-import { zeros } from '../creation';
+import { getModuleDtype, zeros } from '../creation';
 import { tidy } from '../memory';
 import { ModelSummary, SummaryRow, makeSummary } from './summary';
 
@@ -57,9 +57,18 @@ export abstract class Module {
     options: NativeOptions = {},
   ) {
     this.handle = native().moduleCreate(type, options);
+    const dtype = getModuleDtype();
+    if (dtype !== 'float64') {
+      // created as float64 natively; not this.to(): a subclass's fields (a container's children) do not exist yet
+      native().moduleTo(this.handle, dtype, 'cpu');
+      this.#dtype = dtype;
+    }
   }
 
-  /** Element type of the parameters (modules start as float64, Torch7's default tensor type). */
+  /**
+   * Element type of the parameters: modules start as float64 (Torch7's default tensor type), or
+   * as the dtype given to setDefaultDtype before they were created.
+   */
   get dtype(): 'float32' | 'float64' {
     return this.#dtype;
   }

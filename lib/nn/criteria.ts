@@ -5,6 +5,8 @@
  * also takes class indices (Torch7's ±1 encoding).
  */
 import { tensor } from '../creation';
+import { TorchError } from '../errors';
+import { tidy } from '../memory';
 import { NativeCriterion, native } from '../native';
 import { Tensor, checkTensor } from '../tensor';
 import { checkBoolean, checkInteger, checkNumber, checkKeys, invalid } from '../validate';
@@ -16,6 +18,8 @@ export abstract class Criterion {
   output = 0;
   /** Whether a number target is a real value (element-wise criteria) rather than a class index. */
   protected readonly realTargets: boolean = false;
+  /** Whether targets are class indices only: a floating target tensor must then hold whole numbers. */
+  protected readonly classTargets: boolean = false;
 
   /** `options` name the constructor's values for the native criterion, validated and complete. */
   protected constructor(
@@ -39,7 +43,11 @@ export abstract class Criterion {
   }
 
   #withTarget<T>(target: Tensor | number, fn: (t: Tensor) => T): T {
-    if (typeof target !== 'number') return fn(checkTensor(target, 'target'));
+    if (typeof target !== 'number') {
+      checkTensor(target, 'target');
+      if (this.classTargets) checkWholeTargets(this.type, target);
+      return fn(target);
+    }
     const t = this.realTargets
       ? tensor([checkNumber(target, 'target')], { dtype: 'float64' })
       : tensor([checkInteger(target, 'target class index', 0)], { dtype: 'int64' });
@@ -51,8 +59,26 @@ export abstract class Criterion {
   }
 }
 
+/**
+ * Class indices in a floating tensor (Torch7's targets were often DoubleTensors) are accepted when
+ * whole; 1.7 would otherwise be truncated to class 1 by the conversion to int64.
+ */
+function checkWholeTargets(type: string, target: Tensor): void {
+  if (target.dtype !== 'float32' && target.dtype !== 'float64') return;
+  tidy(() => {
+    const fractional = target.ne(target.floor()); // NaN is never equal to its floor
+    const count = fractional.sum().item() as number;
+    if (count === 0) return;
+    const first = fractional.reshape([-1]).float().argmax().item() as number;
+    throw new TorchError(
+      `${type}: targets must be whole class indices (0-based) but ${count} are not (target ${first} is ${target.reshape([-1]).slice(0, first, first + 1).item()})`,
+    );
+  });
+}
+
 /** Negative log-likelihood of log-probabilities: loss = −x[target], averaged over a batch. */
 export class ClassNLLCriterion extends Criterion {
+  protected override readonly classTargets: boolean = true;
   constructor() {
     super('ClassNLLCriterion');
   }
@@ -117,6 +143,7 @@ export interface MultiMarginOptions {
 
 /** loss = (1/dim) Σ_{i≠y} w_y · max(0, margin − x[y] + x[i])^p (Torch7's normalisation by dim). */
 export class MultiMarginCriterion extends Criterion {
+  protected override readonly classTargets: boolean = true;
   constructor(options: MultiMarginOptions = {}) {
     if (typeof options !== 'object' || options === null) invalid('an options object', 'MultiMarginCriterion', options);
     checkKeys(options, ['p', 'margin', 'weights', 'sizeAverage'], 'MultiMarginCriterion');

@@ -198,8 +198,8 @@ function translate(g: GraphBuilder, { module, inputShape, input, output }: Step)
     }
     case 'View':
     case 'Reshape':
-      // 0 keeps the batch dimension
-      return g.node('Reshape', [input, g.ints('shape', [0, ...a])], [], output);
+      // 0 keeps the batch dimension; a -1 size (View(-1, n)) gives the whole shape
+      return g.node('Reshape', [input, g.ints('shape', a.includes(-1) ? a : [0, ...a])], [], output);
     case 'SpatialSubtractiveNormalization':
       return subtractiveNormalization(g, module, inputShape, input, output);
     default:

@@ -42,9 +42,11 @@ function build(spec: ModuleSpec): Module {
   const moduleClass = types.get(spec.type);
   if (!moduleClass) throw new TorchError(`nn.load: unknown module type '${spec.type}' in the file`);
   const m = new moduleClass(...(spec.args as never[]));
-  if (spec.children) {
-    const add = (m as unknown as { add(c: Module): unknown }).add.bind(m);
-    spec.children.forEach((c) => add(build(c)));
+  if (spec.children !== undefined) {
+    const add = (m as unknown as { add?: (c: Module) => unknown }).add;
+    if (typeof add !== 'function') throw new TorchError(`nn.load: the file gives a ${spec.type} children, but a ${spec.type} holds no modules`);
+    if (!Array.isArray(spec.children)) throw new TorchError(`nn.load: the file gives a ${spec.type} children that are not a list`);
+    spec.children.forEach((c) => add.call(m, build(c)));
   }
   return m;
 }
@@ -78,8 +80,11 @@ export function load(file: string): Module {
   const { description, tensors } = readArchive<{ format: string; version: number; dtype: 'float32' | 'float64'; module: ModuleSpec }>(file, 'nn.load', 'nodetorch-module');
   try {
     checkNesting(description.module, file);
+    if (description.dtype !== 'float32' && description.dtype !== 'float64') {
+      throw new TorchError(`nn.load: '${file}' gives the dtype ${JSON.stringify(description.dtype)}; expected 'float32' or 'float64'`);
+    }
     const module = build(upgradeSpec(description.module, description.version));
-    module.to(description.dtype === 'float32' ? 'float32' : 'float64');
+    module.to(description.dtype);
     native().moduleSetParameters(module.handle, tensors);
     return module;
   } finally {

@@ -19,11 +19,25 @@ declare module '../tensor' {
   interface Tensor extends TensorOpMethods {}
 }
 
-/** One argument checked by its kind; returns what the native call takes. */
-function checkArg(value: unknown, kind: string, what: string): unknown {
+/**
+ * One argument checked by its kind; returns what the native call takes. Tensors made for the call
+ * (a uint8 mask as bool) go into `temps`, freed after it.
+ */
+function checkArg(value: unknown, kind: string, what: string, temps: NativeTensor[]): unknown {
   switch (kind) {
     case 'tensor':
       return checkTensor(value, what).handle;
+    case 'mask': {
+      // a float mask was silently ignored by masked_fill; Torch7's masks were ByteTensors (uint8)
+      const mask = checkTensor(value, what);
+      if (mask.dtype === 'bool') return mask.handle;
+      if (mask.dtype !== 'uint8') {
+        throw new TorchError(`Expected a bool (or uint8) mask for ${what} but received a ${mask.dtype} tensor; make one with a comparison such as t.gt(0), or convert it with mask.to('bool')`);
+      }
+      const converted = native().to(mask.handle, 'bool', null);
+      temps.push(converted);
+      return converted;
+    }
     case 'tensors':
       if (!Array.isArray(value) || value.length === 0) invalid('a non-empty array of Tensors', what, value);
       return value.map((t, i) => checkTensor(t, `${what}[${i}]`).handle);
@@ -55,6 +69,15 @@ function call(name: string, spec: OpSpec, self: Tensor | null, values: unknown[]
   const args: Record<string, unknown> = {};
   if (self) args.self = checkTensor(self, `${name}: the tensor`).handle;
   const shapes: string[] = self ? [`[${self.shape.join(', ')}]`] : [];
+  const temps: NativeTensor[] = [];
+  try {
+    return callChecked(name, spec, args, shapes, temps, values);
+  } finally {
+    temps.forEach((t) => native().dispose(t));
+  }
+}
+
+function callChecked(name: string, spec: OpSpec, args: Record<string, unknown>, shapes: string[], temps: NativeTensor[], values: unknown[]): unknown {
   spec.args.forEach(([arg, kind], i) => {
     const optional = kind.endsWith('?');
     const value = values[i];
@@ -62,7 +85,7 @@ function call(name: string, spec: OpSpec, self: Tensor | null, values: unknown[]
       if (!optional) throw new TorchError(`${name}: its argument '${arg}' is required`);
       return;
     }
-    args[arg] = checkArg(value, optional ? kind.slice(0, -1) : kind, `${name} ${arg}`);
+    args[arg] = checkArg(value, optional ? kind.slice(0, -1) : kind, `${name} ${arg}`, temps);
     if (value instanceof Tensor) shapes.push(`[${value.shape.join(', ')}]`);
   });
   if (spec.floating && args.dtype === undefined) args.dtype = getDefaultDtype();

@@ -12,7 +12,7 @@
  */
 import type { DType, Device, Tensor } from '../tensor';
 
-export type ArgKind = 'tensor' | 'tensors' | 'int' | 'ints' | 'number' | 'bool' | 'string' | 'dtype' | 'device';
+export type ArgKind = 'tensor' | 'mask' | 'tensors' | 'int' | 'ints' | 'number' | 'bool' | 'string' | 'dtype' | 'device';
 export type ReturnKind = 'tensor' | 'tensors' | 'number' | 'bool' | 'named';
 
 export interface OpSpec {
@@ -37,8 +37,8 @@ export const TENSOR_OPS = {
   gather: { aten: 'gather', args: [['dim', 'int'], ['index', 'tensor']], returns: 'tensor', doc: 'values along dim at int64 index positions' },
   scatter: { aten: 'scatter', overload: 'src', args: [['dim', 'int'], ['index', 'tensor'], ['src', 'tensor']], returns: 'tensor', doc: 'a copy with src written at index positions along dim' },
   scatterAdd: { aten: 'scatter_add', args: [['dim', 'int'], ['index', 'tensor'], ['src', 'tensor']], returns: 'tensor', doc: 'a copy with src added at index positions along dim' },
-  maskedFill: { aten: 'masked_fill', overload: 'Scalar', args: [['mask', 'tensor'], ['value', 'number']], returns: 'tensor', doc: 'a copy with value where the bool mask is true' },
-  maskedSelect: { aten: 'masked_select', args: [['mask', 'tensor']], returns: 'tensor', doc: 'the elements where the bool mask is true, as a vector' },
+  maskedFill: { aten: 'masked_fill', overload: 'Scalar', args: [['mask', 'mask'], ['value', 'number']], returns: 'tensor', doc: 'a copy with value where the bool (or uint8) mask is true' },
+  maskedSelect: { aten: 'masked_select', args: [['mask', 'mask']], returns: 'tensor', doc: 'the elements where the bool (or uint8) mask is true, as a vector' },
   nonzero: { aten: 'nonzero', args: [], returns: 'tensor', doc: 'the int64 indices (rows) of the non-zero elements' },
   // shape
   t: { aten: 't', args: [], returns: 'tensor', doc: 'the transpose of a matrix (a vector stays)' },
@@ -96,7 +96,7 @@ export const FUNCTION_OPS = {
   randnLike: { aten: 'randn_like', floatResult: true, args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "standard normal samples of self's shape, from the seeded generator" },
   randint: { aten: 'randint', overload: 'low', args: [['low', 'int'], ['high', 'int'], ['size', 'ints'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'uniform integers in [low, high) from the seeded generator (int64)' },
   stack: { aten: 'stack', args: [['tensors', 'tensors'], ['dim', 'int?']], returns: 'tensor', doc: 'tensors of one shape joined along a new dim' },
-  where: { aten: 'where', overload: 'self', args: [['condition', 'tensor'], ['self', 'tensor'], ['other', 'tensor']], returns: 'tensor', doc: 'self where condition, else other (broadcast)' },
+  where: { aten: 'where', overload: 'self', args: [['condition', 'mask'], ['self', 'tensor'], ['other', 'tensor']], returns: 'tensor', doc: 'self where condition, else other (broadcast)' },
   einsum: { aten: 'einsum', args: [['equation', 'string'], ['tensors', 'tensors']], returns: 'tensor', doc: "Einstein summation: einsum('ij,jk->ik', [a, b])" },
 } as const satisfies Record<string, OpSpec>;
 
@@ -117,7 +117,7 @@ export const LINALG_OPS = {
 
 type Base<K> = K extends `${infer B}?` ? B : K;
 type KindType<K> =
-  Base<K> extends 'tensor' ? Tensor
+  Base<K> extends 'tensor' | 'mask' ? Tensor
   : Base<K> extends 'tensors' ? Tensor[]
   : Base<K> extends 'int' | 'number' ? number
   : Base<K> extends 'ints' ? number[]

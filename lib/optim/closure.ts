@@ -47,8 +47,8 @@ function run(method: OptimMethodName, feval: Feval, x: Tensor, config: object, s
   if (typeof feval !== 'function') invalid('a function feval(x) → [loss, gradient]', `optim.${method} feval`, feval);
   checkTensor(x, `optim.${method} x`);
   if (typeof state !== 'object' || state === null) invalid('a state object', `optim.${method} state`, state);
-  const handle = (state as { [STATE]?: NativeOptimizer })[STATE] ?? null;
   const complete = completeConfig(method, config);
+  const handle = (state as { [STATE]?: NativeOptimizer })[STATE] ?? freshState(method, complete, state);
   const r = renameErrors(method, () => native().optimStep(method, x.handle, complete, handle, (xh: NativeTensor) => {
     if (xh !== x.handle) throw new TorchError('internal: feval called with a foreign tensor');
     const result = feval(x);
@@ -65,6 +65,27 @@ function run(method: OptimMethodName, feval: Feval, x: Tensor, config: object, s
   Object.defineProperty(state, STATE, { value: r.state, enumerable: false, configurable: true });
   Object.assign(state, r.scalars);
   return r;
+}
+
+/**
+ * The native state for a state table used for the first time. Torch7 read a state the caller
+ * filled in (state.dfdx = …, state.evalCounter = 5); here the state lives natively and is only
+ * mirrored into the table, so such entries would be ignored: refuse them instead, naming the way
+ * to resume (a state table returned by an earlier call, or a Trainer checkpoint).
+ */
+function freshState(method: OptimMethodName, config: object, state: MethodState): NativeOptimizer {
+  const created = native().optimizerCreate(method, config);
+  const scalars = native().optimizerState(created);
+  for (const [key, value] of Object.entries(state)) {
+    const given = value instanceof Tensor || (key in scalars && value !== scalars[key]);
+    if (given) {
+      throw new TorchError(
+        `optim.${method}: the state table gives ${key} (${value instanceof Tensor ? `a tensor of shape [${value.shape.join(', ')}]` : JSON.stringify(value)}), but a new state starts from ${key in scalars ? scalars[key] : 'nothing'}: ` +
+          `nodetorch keeps the optimizer's state natively and fills the table in itself; start with an empty state table (or the config), or keep using the one an earlier call filled in (Trainer checkpoints save and restore it)`,
+      );
+    }
+  }
+  return created;
 }
 
 /** Native failures name the method (optim.cg: …), not the entry point. */

@@ -15,7 +15,7 @@ import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../o
 import { Tensor, checkTensor } from '../tensor';
 import { tensor } from '../creation';
 import { checkBoolean, checkFileName, checkInteger, checkKeys, checkOneOf, invalid } from '../validate';
-import { removeStaleTemps } from '../util/atomic';
+import { makeFolder, removeStaleTemps } from '../util/atomic';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { LrSchedule, PassSchedule, PlateauMetric, ScheduleSpec } from './schedule';
 import { ConfusionMatrix, MAX_CLASSES } from './ConfusionMatrix';
@@ -25,7 +25,9 @@ import { PassResult, PassResultOf, Task, passResult, readCounts } from './result
 import { ChunkRun, checkBatchDataset, streamPass } from './stream';
 import { ProcessGroup } from '../distributed/group';
 import { reduceCounts, shardedOrder, syncModel } from './distributed';
-import { Dataset, TrainingData, isBatchDataset } from '../data/dataset';
+import { BatchDataset, Dataset, TrainingData, isBatchDataset } from '../data/dataset';
+import { tidy } from '../memory';
+import { noGrad } from '../autograd';
 
 export type { Dataset, BatchDataset, TrainingData } from '../data/dataset';
 
@@ -122,11 +124,13 @@ const OPTION_KEYS = ['model', 'task', 'criterion', 'optimizer', 'batchSize', 'cl
 
 export class Trainer<T extends Task = 'classification'> {
   readonly model: Module;
-  readonly task: T;
   readonly criterion: Criterion;
   readonly batchSize: number;
-  readonly classes: number;
   readonly classNames: string[];
+  /** What the Trainer inferred rather than was told (the task, the class count), in words; see `task` and `classes`. */
+  readonly inferred: string[] = [];
+  #task: T | undefined;
+  #classes: number | undefined;
   readonly shuffle: boolean;
   readonly testBatchSize: number;
   readonly augment: Augmentation[];
@@ -150,15 +154,19 @@ export class Trainer<T extends Task = 'classification'> {
     if (!(options.criterion instanceof Criterion)) invalid('an nn criterion', 'Trainer criterion', options.criterion);
     this.model = options.model;
     this.criterion = options.criterion;
-    this.task = checkOneOf(options.task ?? 'classification', ['classification', 'regression'] as const, 'Trainer task') as T;
-    if (this.task === 'regression' && (options.classes !== undefined || options.classNames !== undefined)) {
+    if (options.task !== undefined) this.#task = checkOneOf(options.task, ['classification', 'regression'] as const, 'Trainer task') as T;
+    else if (options.classes !== undefined || options.classNames !== undefined) this.#task = 'classification' as T;
+    else this.#task = taskOfCriterion(this.criterion) as T | undefined; // undefined: decided by the first pass's targets
+    if (this.#task && options.task === undefined) this.inferred.push(`task '${this.#task}' (from ${options.classes !== undefined || options.classNames !== undefined ? 'classes/classNames' : this.criterion.type})`);
+    if (this.#task === 'regression' && (options.classes !== undefined || options.classNames !== undefined)) {
       throw new TorchError('Trainer: classes and classNames are for classification; a regression Trainer takes neither');
     }
     this.batchSize = checkInteger(options.batchSize ?? 1, 'batchSize', 1);
-    this.classes = checkInteger(options.classes ?? 10, 'classes', 2, MAX_CLASSES);
+    if (options.classes !== undefined) this.#classes = checkInteger(options.classes, 'classes', 2, MAX_CLASSES);
+    else if (options.classNames !== undefined && Array.isArray(options.classNames)) this.#classes = checkInteger(options.classNames.length, 'the number of classNames', 2, MAX_CLASSES);
     this.classNames = options.classNames ?? [];
-    if (!Array.isArray(this.classNames) || (options.classNames !== undefined && this.classNames.length !== this.classes) || this.classNames.some((n) => typeof n !== 'string')) {
-      invalid(`${this.classes} class names`, 'classNames', options.classNames);
+    if (!Array.isArray(this.classNames) || (this.#classes !== undefined && options.classNames !== undefined && this.classNames.length !== this.#classes) || this.classNames.some((n) => typeof n !== 'string')) {
+      invalid(`${this.#classes} class names`, 'classNames', options.classNames);
     }
     this.shuffle = checkBoolean(options.shuffle ?? true, 'shuffle');
     this.testBatchSize = checkInteger(options.testBatchSize ?? 100, 'testBatchSize', 1);
@@ -172,6 +180,41 @@ export class Trainer<T extends Task = 'classification'> {
     [this.#params, this.#grads] = this.model.getParameters();
     if (options.schedule !== undefined) this.#schedule = new LrSchedule(options.schedule);
     this.setOptimizer(options.optimizer ?? { method: 'sgd' });
+  }
+
+  /**
+   * 'classification' or 'regression': as given, else inferred from the criterion (ClassNLL and
+   * MultiMargin classify; Abs, SmoothL1 and BCE regress) or, for MSECriterion (both), from the first
+   * pass's targets (integers: class indices, Torch7's ±1 encoding; floating: regression).
+   * 'classification' until a pass has decided.
+   */
+  get task(): T {
+    return this.#task ?? ('classification' as T);
+  }
+
+  /**
+   * The class count of a classification Trainer: as given (classes or classNames), else the width of
+   * the model's output, read from one sample at the first pass (10 until then).
+   */
+  get classes(): number {
+    return this.#classes ?? 10;
+  }
+
+  /** Settles the task and class count the options left open, from the first data a pass sees. */
+  #infer(inputs: Tensor, targets: Tensor): void {
+    if (this.#task === undefined) {
+      const floating = targets.dtype === 'float32' || targets.dtype === 'float64';
+      this.#task = (floating ? 'regression' : 'classification') as T;
+      this.inferred.push(`task '${this.#task}' (from ${this.criterion.type} and ${targets.dtype} targets)`);
+    }
+    if (this.#task === 'classification' && this.#classes === undefined && inputs.shape[0] > 0) {
+      const width = outputWidth(this.model, inputs);
+      if (width < 2 || width > MAX_CLASSES) {
+        throw new TorchError(`Trainer: the model's output has ${width} values per sample, so its class count cannot be inferred; give classes (2 to ${MAX_CLASSES}) or task: 'regression'`);
+      }
+      this.#classes = width;
+      this.inferred.push(`${width} classes (from the model's output width)`);
+    }
   }
 
   /** The optimizer method in use. */
@@ -258,7 +301,14 @@ export class Trainer<T extends Task = 'classification'> {
       // checkpoints hold CPU tensors: the optimizer's state goes to the model's device (CUDA)
       const onDevice: Record<string, NativeTensor> = {};
       try {
-        for (const [name, t] of Object.entries(c.tensors)) onDevice[name] = native().to(t, null, this.model.device);
+        for (const [name, t] of Object.entries(c.tensors)) {
+          // every state tensor (momentum, moments, L-BFGS's directions, ASGD's average) is one value per parameter
+          const shape = native().shape(t);
+          if (shape.length !== 1 || shape[0] !== this.#params.numel) {
+            throw new TorchError(`loadCheckpoint: '${file}' is damaged: the optimizer's '${name}' has shape [${shape.join(', ')}]; expected [${this.#params.numel}], one value per parameter`);
+          }
+          onDevice[name] = native().to(t, this.#params.dtype, this.model.device);
+        }
         native().optimizerRestore(optimizer, c.scalars, onDevice);
       } finally {
         Object.values(onDevice).forEach((t) => new Tensor(t).dispose());
@@ -311,7 +361,10 @@ export class Trainer<T extends Task = 'classification'> {
     const save = this.distributed && this.distributed.rank !== 0 ? undefined : options.save;
     // A resumed run continues the logs from the checkpoint's epoch: rows of epochs after it (run
     // again now) are dropped, and so are the temporary files of a run that was killed.
-    if (save) removeStaleTemps(save);
+    if (save) {
+      makeFolder(save); // a folder that cannot be made is an error before any training
+      removeStaleTemps(save);
+    }
     const loggers = save
       ? {
           train: new Logger(path.join(save, 'train.log'), { append: this.epoch > 0, rows: this.epoch }),
@@ -341,9 +394,23 @@ export class Trainer<T extends Task = 'classification'> {
   async #pass(phase: 'train' | 'test', data: TrainingData, options: PassOptions): Promise<PassResultOf<T>> {
     if (typeof data !== 'object' || data === null) invalid('a dataset: { inputs, targets } or { length, batch(indices) }', `${phase} data`, data);
     checkPassOptions(options, phase);
-    const checkTargets = (targets: Tensor, what: string) => (this.task === 'regression' ? checkRealTargets(targets, what) : checkClassTargets(targets, this.classes, what));
-    if (isBatchDataset(data)) checkBatchDataset(data, phase);
-    else checkTensorData(data, phase, checkTargets);
+    const checkTargets = (targets: Tensor, what: string) => {
+      const told = this.inferred.length > 0 ? ` (inferred: ${this.inferred.join(', ')}; give task or classes to the Trainer to say otherwise)` : '';
+      try {
+        if (this.task === 'regression') checkRealTargets(targets, what);
+        else checkClassTargets(targets, this.classes, what);
+      } catch (e) {
+        if (e instanceof TorchError) e.message += told;
+        throw e;
+      }
+    };
+    if (isBatchDataset(data)) {
+      checkBatchDataset(data, phase);
+      if (this.#task === undefined || (this.#task === 'classification' && this.#classes === undefined)) await this.#inferFromBatch(data);
+    } else {
+      if (typeof data.inputs === 'object' && data.inputs instanceof Tensor && data.targets instanceof Tensor && !this.model.busy) this.#infer(data.inputs, data.targets);
+      checkTensorData(data, phase, checkTargets);
+    }
     if (options.signal?.aborted) throw abortError(phase);
     if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`);
     // One pass at a time per model: two would step the same parameters and autograd graph at once.
@@ -377,6 +444,18 @@ export class Trainer<T extends Task = 'classification'> {
     } finally {
       this.#running = false;
       this.model.setBusy(false);
+    }
+  }
+
+  /** #infer from a streamed dataset's first sample. */
+  async #inferFromBatch(data: BatchDataset): Promise<void> {
+    if (data.length < 1 || this.model.busy) return;
+    const first = await data.batch([0]);
+    try {
+      if (first && first.inputs instanceof Tensor && first.targets instanceof Tensor) this.#infer(first.inputs, first.targets);
+    } finally {
+      first?.inputs?.dispose?.();
+      first?.targets?.dispose?.();
     }
   }
 
@@ -424,6 +503,28 @@ export class Trainer<T extends Task = 'classification'> {
       signal?.removeEventListener('abort', abort);
       orderTensor?.dispose();
     }
+  }
+}
+
+/** The criteria that settle the task; MSECriterion takes both class indices and real targets. */
+function taskOfCriterion(criterion: Criterion): Task | undefined {
+  if (['ClassNLLCriterion', 'MultiMarginCriterion'].includes(criterion.type)) return 'classification';
+  if (['AbsCriterion', 'SmoothL1Criterion', 'BCECriterion'].includes(criterion.type)) return 'regression';
+  return undefined;
+}
+
+/** The number of values the model outputs for one sample (its last dimension), in evaluation mode. */
+function outputWidth(model: Module, inputs: Tensor): number {
+  const wasTraining = model.train;
+  model.evaluate();
+  try {
+    return tidy(() => noGrad(() => {
+      const out = model.forward(inputs.slice(0, 0, 1).to(model.dtype).to(model.device));
+      model.output = null;
+      return out.ndim === 0 ? 1 : out.shape[out.ndim - 1];
+    }));
+  } finally {
+    if (wasTraining) model.training();
   }
 }
 

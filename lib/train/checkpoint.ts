@@ -78,6 +78,17 @@ export function writeCheckpoint(
 }
 
 /**
+ * A model structure for comparing checkpoints: View/Reshape's leading -1 (the batch-keeping form
+ * the MNIST models use since checkpoints of Reshape(1600) were written) holds the same parameters.
+ */
+function structureKey(spec: ModuleSpec): string {
+  return JSON.stringify(spec, function (key, value) {
+    if ((this as ModuleSpec).type !== undefined && key === 'args' && ['View', 'Reshape'].includes((this as ModuleSpec).type) && Array.isArray(value) && value[0] === -1) return value.slice(1);
+    return value;
+  });
+}
+
+/**
  * Reads a checkpoint for `model`, refusing one of another structure or one whose description does
  * not hold together, and hands its contents to `apply` (which must validate before it changes
  * anything); the tensors read are freed afterwards.
@@ -94,7 +105,7 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
     if (typeof d.optimizer !== 'object' || d.optimizer === null) throw damaged('it names no optimizer');
     if (d.schedule != null && (typeof d.schedule !== 'object' || typeof d.schedule.spec !== 'object' || typeof d.schedule.state !== 'object')) throw damaged('its schedule is not one');
     checkNesting(d.module, file);
-    if (JSON.stringify(upgradeSpec(d.module, d.version)) !== JSON.stringify(model.spec())) {
+    if (structureKey(upgradeSpec(d.module, d.version)) !== structureKey(model.spec())) {
       throw new TorchError(`loadCheckpoint: '${file}' holds a different model structure than this Trainer's`);
     }
     const named: Record<string, NativeTensor> = {};

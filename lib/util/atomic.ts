@@ -22,12 +22,40 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
 }
 
-/** Creates a folder (and its parents) for files about to be written. */
+/**
+ * Creates a folder (and its parents) for files about to be written, one level at a time from the
+ * nearest folder that exists. Not `mkdirSync(..., { recursive: true })`: on a filesystem that
+ * refuses every mkdir with an unexpected code (/proc, /sys), Node's recursive form retries forever
+ * and blocks the event loop.
+ */
 export function makeFolder(folder: string): void {
-  try {
-    fs.mkdirSync(folder, { recursive: true });
-  } catch (e) {
-    throw fileError('create the folder', folder, e);
+  const missing: string[] = [];
+  let current = path.resolve(folder);
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(current, { throwIfNoEntry: false });
+    } catch (e) {
+      throw fileError('create the folder', folder, e);
+    }
+    if (stat) {
+      if (!stat.isDirectory()) {
+        throw fileError('create the folder', folder, Object.assign(new Error(`'${current}' is not a folder`), { code: 'ENOTDIR' }));
+      }
+      break;
+    }
+    missing.push(current);
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      fs.mkdirSync(level);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(level).isDirectory()) continue; // made meanwhile
+      throw fileError('create the folder', folder, e);
+    }
   }
 }
 
