@@ -12,6 +12,8 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <iomanip>
+#include <sstream>
 #include <thread>
 
 #include "addon_runtime.h"
@@ -110,9 +112,42 @@ void runBatches(Job& job, const Report& report) {
            "; the model must output as many values per sample as there are targets");
     return y.view(output.sizes());
   };
-  auto countBatch = [&](const at::Tensor& output, const at::Tensor& loss) {
+  // Why a loss is NaN or Inf, in words: the samples whose inputs hold NaN or Inf (in the data, or
+  // made by an augmentation), the parameters, or else divergence.
+  auto nonFiniteLoss = [&](double value, const at::Tensor& x, const at::Tensor& index) {
+    std::string head = "the loss is " + std::to_string(value) + " on samples " + std::to_string(begin + 1) + ".." + std::to_string(end) + " of this pass: ";
+    auto badSamples = [&](const at::Tensor& t) {
+      at::Tensor rows = at::isfinite(t).logical_not().reshape({t.size(0), -1}).any(1).nonzero().view(-1).cpu();
+      at::Tensor which = index.cpu().index_select(0, rows);
+      std::string list;
+      for (int64_t k = 0; k < std::min<int64_t>(which.numel(), 5); ++k) list += (k ? ", " : "") + std::to_string(which[k].item<int64_t>());
+      if (which.numel() > 5) list += ", … (" + std::to_string(which.numel()) + " samples)";
+      return list;
+    };
+    at::Tensor raw = job.inputs.index_select(0, index);
+    std::string inData = badSamples(raw);
+    if (!inData.empty())
+      fail(head + "the inputs of samples " + inData + " (0-based indices in the data) hold NaN or Inf; clean the data (inputs.isfinite() finds them)");
+    std::string augmented = badSamples(x);
+    if (!augmented.empty())
+      fail(head + "the augmentation made NaN or Inf inputs for samples " + augmented + " (0-based indices in the data); lower the augmentation's std");
+    // finite inputs too large for the model: noise with a huge std overflows the first layer
+    double largest = x.abs().max().item<double>(), before = raw.abs().max().item<double>();
+    auto brief = [](double v) {
+      std::ostringstream out;
+      out << std::setprecision(3) << v;
+      return out.str();
+    };
+    if (largest > 1e6 * std::max(1.0, before))
+      fail(head + "the augmentation made inputs as large as " + brief(largest) + " (the data's largest is " + brief(before) +
+           "), which the model's output overflows on; lower the augmentation's std");
+    if (!at::isfinite(job.params).all().item<bool>())
+      fail(head + "the model's parameters hold NaN or Inf (training diverged: lower the learning rate)");
+    fail(head + "the inputs and parameters are finite (training diverged: lower the learning rate)");
+  };
+  auto countBatch = [&](const at::Tensor& output, const at::Tensor& loss, const at::Tensor& x, const at::Tensor& index) {
     double value = loss.item<double>();
-    if (!std::isfinite(value)) fail("the loss is " + std::to_string(value) + " on samples " + std::to_string(begin + 1) + ".." + std::to_string(end) + " (NaN or Inf in the inputs or the model?)");
+    if (!std::isfinite(value)) nonFiniteLoss(value, x, index);
     job.lossSum += value * static_cast<double>(end - begin);
     if (job.regression) {
       at::Tensor difference = (output.detach() - shapedTarget(output)).to(at::kDouble);
@@ -168,9 +203,9 @@ void runBatches(Job& job, const Report& report) {
         at::Tensor loss = job.criterion->sampleMeanLoss(output, shapedTarget(output));
         loss.backward();
         double value = loss.item<double>();
-        if (!std::isfinite(value)) fail("the loss became " + std::to_string(value) + " (diverged: lower the learning rate)");
+        if (!std::isfinite(value)) nonFiniteLoss(value, x, index);
         if (first) {
-          countBatch(output, loss);
+          countBatch(output, loss, x, index);
           first = false;
         }
         // every rank evaluates its shard of the global minibatch; the optimizer sees their average
@@ -185,7 +220,7 @@ void runBatches(Job& job, const Report& report) {
     } else {
       at::Tensor output = job.model->forward(x);
       if (output.dim() == 1) output = output.unsqueeze(0);
-      countBatch(output, job.criterion->sampleMeanLoss(output, shapedTarget(output)));
+      countBatch(output, job.criterion->sampleMeanLoss(output, shapedTarget(output)), x, index);
     }
     job.seen = end;
     auto now = std::chrono::steady_clock::now();

@@ -57,7 +57,7 @@ export function imageFolder(dir: string, options: ImageFolderOptions): ImageFold
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new TorchError(`imageFolder: ${dir} is not a folder`);
   const classes = fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .filter((e) => !e.name.startsWith('.') && isFolderOrLinkToOne(path.join(dir, e.name), e))
     .map((e) => e.name)
     .sort();
   if (classes.length === 0) throw new TorchError(`imageFolder: ${dir} has no class folders (expected ${dir}/<class>/<image>)`);
@@ -66,7 +66,7 @@ export function imageFolder(dir: string, options: ImageFolderOptions): ImageFold
   classes.forEach((name, label) => {
     const images = fs
       .readdirSync(path.join(dir, name), { withFileTypes: true })
-      .filter((e) => e.isFile() && IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase()))
+      .filter((e) => IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase()) && isFileOrLinkToOne(path.join(dir, name, e.name), e))
       .map((e) => e.name)
       .sort();
     if (images.length === 0) throw new TorchError(`imageFolder: class folder ${path.join(dir, name)} has no images (${IMAGE_EXTENSIONS.join(', ')})`);
@@ -139,4 +139,24 @@ function loadSharp(): Sharp {
   } catch (e) {
     throw new TorchError(`imageFolder needs the sharp package, which did not load here: ${(e as Error).message}; see https://sharp.pixelplumbing.com/install`);
   }
+}
+
+/**
+ * Symbolic links are followed (a folder of links into a larger set is a common way to make a
+ * split); a link that leads nowhere is an error naming it rather than an image silently left out.
+ */
+function linkTarget(file: string): fs.Stats {
+  try {
+    return fs.statSync(file);
+  } catch (e) {
+    throw new TorchError(`imageFolder: '${file}' is a symbolic link to '${fs.readlinkSync(file)}', which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+function isFileOrLinkToOne(file: string, entry: fs.Dirent): boolean {
+  return entry.isFile() || (entry.isSymbolicLink() && linkTarget(file).isFile());
+}
+
+function isFolderOrLinkToOne(folder: string, entry: fs.Dirent): boolean {
+  return entry.isDirectory() || (entry.isSymbolicLink() && linkTarget(folder).isDirectory());
 }

@@ -11,6 +11,7 @@ import { TorchError } from '../errors';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { fileError, writeFileAtomic } from '../util/atomic';
+import { checkZipArchive } from '../util/archive';
 import { checkFileName } from '../validate';
 import { Module } from './Module';
 import { Sequential } from './Sequential';
@@ -71,6 +72,7 @@ export function loadStateDict(model: Module, file: string): void {
   } catch (e) {
     throw fileError('read', file, e);
   }
+  checkZipArchive(bytes, file, 'loadStateDict');
   let decoded: { names: string[]; tensors: Tensor[] };
   try {
     const raw = native().decodeStateDict(bytes);

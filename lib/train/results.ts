@@ -77,10 +77,11 @@ export function addCounts(a: PassCounts, b: PassCounts): PassCounts {
 export function passResult(c: PassCounts, task: Task, classNames: string[], classes: number): PassResult {
   const figures: PassFigures = { loss: c.lossSum / Math.max(1, c.samples), samples: c.samples, steps: c.steps, seconds: c.seconds, msPerSample: (1000 * c.seconds) / Math.max(1, c.samples) };
   if (task === 'regression') {
-    const [absolute, squared, count] = c.errors!;
+    // a pass aborted before its first chunk counted nothing
+    const [absolute, squared, count] = c.errors ?? [0, 0, 0];
     return { task, ...figures, mae: absolute / Math.max(1, count), rmse: Math.sqrt(squared / Math.max(1, count)) };
   }
   const confusion = new ConfusionMatrix(classNames.length > 0 ? classNames : classes);
-  confusion.addCounts(c.confusion!);
+  if (c.confusion) confusion.addCounts(c.confusion);
   return { task, ...figures, confusion, accuracy: confusion.totalValid };
 }

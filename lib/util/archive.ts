@@ -9,6 +9,8 @@ import { TorchError } from '../errors';
 import { NativeTensor, native } from '../native';
 import { checkFileName } from '../validate';
 import { fileError, makeFolder, writeFileAtomic } from './atomic';
+import { DamagedZip, readZipEntries } from './zip';
+import { duplicateDictKey } from './pickle';
 
 /**
  * The model and checkpoint file format: 2 stored constructor arguments as given (1 flattened some,
@@ -37,6 +39,7 @@ export function readArchive<T extends { format: string; version: number }>(file:
   } catch (e) {
     throw fileError('read', file, e);
   }
+  checkZipArchive(bytes, file, what);
   let decoded: { json: string; tensors: NativeTensor[]; checksummed: boolean };
   try {
     decoded = native().decodeArchive(bytes);
@@ -65,4 +68,25 @@ export function readArchive<T extends { format: string; version: number }>(file:
     throw new TorchError(`${what}: '${file}' is damaged: its checksum is missing`);
   }
   return { description, tensors: decoded.tensors };
+}
+
+/**
+ * Checks a zip archive (torch.save's format, and nodetorch's models and checkpoints) before it is
+ * decoded: every entry against its CRC-32, and the pickle (…/data.pkl) for a dictionary key given
+ * twice. A file that is not a zip archive is left to the decoder, which says what it is.
+ */
+export function checkZipArchive(bytes: Buffer, file: string, what: string): void {
+  if (bytes.length < 4 || bytes.readUInt32LE(0) !== 0x04034b50) return;
+  let entries;
+  try {
+    entries = readZipEntries(bytes);
+  } catch (e) {
+    if (e instanceof DamagedZip) throw new TorchError(`${what}: '${file}' is damaged: ${e.message}`);
+    throw e;
+  }
+  const pickle = entries.find((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
+  const duplicate = pickle && duplicateDictKey(pickle.data);
+  if (duplicate !== undefined) {
+    throw new TorchError(`${what}: '${file}' gives the key '${duplicate}' twice in one dictionary; Python keeps the last value and LibTorch the first, so nodetorch refuses the file`);
+  }
 }
