@@ -14,8 +14,13 @@ struct TensorBox {
   bool disposed = false;
 };
 
+// The bytes a tensor holds, for the live-bytes counter and V8's external memory. An expanded view
+// holds far less than its element count says (expand(2^28) of one element: 4 bytes, not 1 GiB,
+// which sent V8 into a garbage collection per view).
 int64_t tensorBytes(const at::Tensor& t) {
-  return t.defined() ? static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size()) : 0;
+  if (!t.defined()) return 0;
+  int64_t logical = static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size());
+  return t.has_storage() ? std::min<int64_t>(logical, static_cast<int64_t>(t.storage().nbytes())) : logical;
 }
 
 void release(Napi::Env env, TensorBox* box) {

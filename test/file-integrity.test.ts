@@ -1,6 +1,7 @@
 // Model, checkpoint and log files survive damage and crashes: a damaged file is a clear error (a
 // digest covers the description and every tensor), a failed load changes nothing, a resumed run's
 // logs continue from its checkpoint, and temporary files of killed runs are cleared.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -64,7 +65,8 @@ describe('damaged files are errors, never silently wrong values', () => {
     expect(at).toBeGreaterThan(0);
     bytes[at + 7] ^= 0x40;
     fs.writeFileSync(file, bytes);
-    expect(() => nn.load(file)).toThrow(/^nn.load: '.*weights.net' is damaged: its contents do not match the checksum written with them/);
+    // the zip entry's CRC-32 catches it first, naming the entry (the digest stays as a second check)
+    expect(() => nn.load(file)).toThrow(/^nn.load: '.*weights.net' is damaged: entry 'archive\/data\/0' fails its CRC-32 check/);
   });
 
   test('a checkpoint with any 16 bytes flipped (the RNG state, the optimizer state, the parameters) is refused or intact', async () => {
@@ -146,6 +148,59 @@ describe('crashes leave a resumable run, not drift', () => {
     expect(removeStaleTemps(path.join(dir, 'no-such-folder'))).toEqual([]);
   });
 
+  test('a save folder that cannot be made (under /proc) is an error before training; it hung the event loop before', async () => {
+    const t = trainer();
+    const before = values(t.parameters);
+    await expect(t.fit({ train: data, epochs: 1, save: '/proc/nodetorch-x/run' })).rejects.toThrow(/^cannot create the folder '\/proc\/nodetorch-x\/run': E[A-Z]+/);
+    expect(t.epoch).toBe(0);
+    expect(values(t.parameters)).toEqual(before);
+    expect(() => nn.save('/proc/nodetorch-x/model.net', make())).toThrow(TorchError);
+  });
+
+  test('a state dict (saveStateDict) with any 16 bytes flipped is refused or intact', () => {
+    const model = make();
+    const file = path.join(dir, 'state.pt');
+    nn.saveStateDict(model, file);
+    const saved = values(model.getParameters()[0]);
+    const size = fs.statSync(file).size;
+    const offsets = Array.from({ length: 60 }, (_, k) => Math.floor((k * size) / 60));
+    const { refused } = flipAndLoad(file, offsets, (f) => {
+      const fresh = make();
+      nn.loadStateDict(fresh, f);
+      return values(fresh.getParameters()[0]);
+    }, saved);
+    expect(refused).toBeGreaterThan(30);
+  });
+
+  test('a checkpoint whose momentum buffer has the wrong shape is refused on load, naming it (training failed later before)', async () => {
+    const t = trainer();
+    await t.trainEpoch(data);
+    const file = path.join(dir, 'momentum.checkpoint');
+    t.saveCheckpoint(file);
+    // rewrite the archive with a one-element momentum buffer, digest and all, as a crafted file would
+    const decoded = native().decodeArchive(fs.readFileSync(file));
+    const description = JSON.parse(decoded.json);
+    const index = 1 + description.tensors.indexOf('dfdx');
+    expect(index).toBeGreaterThan(0);
+    const tensors = decoded.tensors.map((h, k) => (k === index ? tensor([1], { dtype: 'float64' }).handle : h));
+    writeArchive(file, decoded.json, tensors);
+    const fresh = trainer();
+    const before = values(fresh.parameters);
+    expect(() => fresh.loadCheckpoint(file)).toThrow(/^loadCheckpoint: '.*momentum.checkpoint' is damaged: the optimizer's 'dfdx' has shape \[1\]; expected \[51\], one value per parameter/);
+    expect(values(fresh.parameters)).toEqual(before);
+    await fresh.trainEpoch(data); // still usable
+  });
+
+  test('a model file that gives a Linear children, or an unknown dtype, is a TorchError (a TypeError before)', () => {
+    const linear = path.join(dir, 'children.net');
+    const spec = { type: 'Linear', args: [4, 2], children: [{ type: 'Tanh', args: [] }] };
+    writeArchive(linear, JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: 'float64', module: spec }), []);
+    expect(() => nn.load(linear)).toThrow(/^nn.load: the file gives a Linear children, but a Linear holds no modules$/);
+    const dtype = path.join(dir, 'dtype.net');
+    writeArchive(dtype, JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: 'float16', module: { type: 'Tanh', args: [] } }), []);
+    expect(() => nn.load(dtype)).toThrow(/gives the dtype "float16"; expected 'float32' or 'float64'/);
+  });
+
   test('filesystem failures while saving are TorchErrors naming the file (raw EEXIST/ENOTDIR before)', async () => {
     const blocker = path.join(dir, 'a-file');
     fs.writeFileSync(blocker, 'x');
@@ -155,5 +210,45 @@ describe('crashes leave a resumable run, not drift', () => {
     expect(() => writeFileAtomic(folder, 'x')).toThrow(/^cannot write '.*a-folder': EISDIR/);
     await expect(trainer().fit({ train: data, epochs: 1, save: path.join(blocker, 'run') })).rejects.toThrow(TorchError);
     expect(fs.readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+/** A Python with torch: NODETORCH_TEST_PYTHON, $PYTHON, the CI's venvs, python3. */
+function pythonWithTorch(): string | undefined {
+  const venvs = path.join(os.homedir(), '.cache', 'nodetorch', 'venvs');
+  const cached = fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
+  const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, 'python3'].filter((p): p is string => Boolean(p));
+  return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+}
+
+const python = pythonWithTorch();
+if (!python) console.warn('file-integrity: the torch.save tests are SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
+
+/** Has Python's torch.save write a state dict and damage it (test/python/damage_state_dict.py); returns what Python's readers make of it. */
+function damagedByPython(mode: 'flip' | 'duplicate', file: string): { testzip: string | null; loaded: Record<string, number[]> | null } {
+  const r = spawnSync(python!, [path.join(__dirname, 'python', 'damage_state_dict.py'), mode, file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+(python ? describe : describe.skip)('state dicts torch.save wrote, damaged, checked by Python', () => {
+  const linear = () => new nn.Sequential().add(new nn.Reshape(2)).add(new nn.Linear(2, 1));
+
+  test("a flipped bit in a weight: Python's zipfile.testzip() flags the entry and loadStateDict refuses it by name (0.123456789 loaded as 1.88e-6 before)", () => {
+    const file = path.join(dir, 'flipped.pt');
+    const python = damagedByPython('flip', file);
+    expect(python.testzip).toMatch(/\/data\/0$/);
+    const model = linear();
+    const before = values(model.getParameters()[0]);
+    expect(() => nn.loadStateDict(model, file)).toThrow(new RegExp(`^loadStateDict: '.*flipped.pt' is damaged: entry '${python.testzip}' fails its CRC-32 check`));
+    expect(values(model.getParameters()[0])).toEqual(before);
+  });
+
+  test('a key given twice: Python keeps the last value, so loadStateDict refuses the file (it kept the first before)', () => {
+    const file = path.join(dir, 'duplicate.pt');
+    const python = damagedByPython('duplicate', file);
+    expect(python.testzip).toBeNull(); // the zip itself is sound
+    expect(python.loaded!['1.bias']).toEqual([0.75]); // the last '1.bias'
+    expect(() => nn.loadStateDict(linear(), file)).toThrow(/^loadStateDict: '.*duplicate.pt' gives the key '1.bias' twice in one dictionary/);
   });
 });

@@ -92,3 +92,34 @@ test('missing files, mismatched sizes and bad options are errors naming them', (
   expect(() => data.idx(dir, { files: { trainImages: 'a' } as never })).toThrow(/data.idx files.trainLabels/);
   expect(() => data.idx('')).toThrow(/data.idx dir/);
 });
+
+test('degenerate sets are errors naming the file: no images, 0×0 images, every pixel the same (all-NaN inputs before)', () => {
+  const labelsFor = (n: number) => idxLabels(Array.from({ length: n }, () => 1));
+  const set = (train: Buffer, trainLabels: Buffer) =>
+    folder({ 'train-images-idx3-ubyte': train, 'train-labels-idx1-ubyte': trainLabels, 't10k-images-idx3-ubyte': idxImages(testImages), 't10k-labels-idx1-ubyte': idxLabels(testLabels) });
+  const empty = Buffer.alloc(16);
+  empty.writeUInt32BE(0x803, 0);
+  empty.writeUInt32BE(3, 8);
+  empty.writeUInt32BE(2, 12);
+  expect(() => data.idx(set(empty, idxLabels([])))).toThrow(/^IDX file '.*train-images-idx3-ubyte' holds no images \(its count is 0\)$/);
+  const flat = Buffer.alloc(16);
+  flat.writeUInt32BE(0x803, 0);
+  flat.writeUInt32BE(4, 4);
+  expect(() => data.idx(set(flat, labelsFor(4)))).toThrow(/^IDX file '.*train-images-idx3-ubyte' has 0×0 images; an image needs at least one row and one column$/);
+  const grey = idxImages([[[7, 7], [7, 7], [7, 7]], [[7, 7], [7, 7], [7, 7]]]);
+  expect(() => data.idx(set(grey, labelsFor(2)))).toThrow(/^data.idx: every pixel of the training images in '.*train-images-idx3-ubyte' is 7 .*standard deviation is 0.*use normalise: 'unit'/);
+  expect(data.idx(set(grey, labelsFor(2)), { normalise: 'unit' }).train.inputs.max().item()).toBeCloseTo(7 / 255, 6);
+});
+
+test('a gzip bomb (256 MiB of zeros behind an MNIST header, 256 KB on disk) is refused from its sizes at once, without inflating it', () => {
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(0x803, 0);
+  header.writeUInt32BE(60000, 4);
+  header.writeUInt32BE(28, 8);
+  header.writeUInt32BE(28, 12);
+  const bomb = zlib.gzipSync(Buffer.concat([header, Buffer.alloc(1 << 28)]), { level: 9 });
+  const dir = folder({ 'train-images-idx3-ubyte.gz': bomb, 'train-labels-idx1-ubyte': idxLabels([1]), 't10k-images-idx3-ubyte': idxImages(testImages), 't10k-labels-idx1-ubyte': idxLabels(testLabels) });
+  const rss = process.memoryUsage().rss;
+  expect(() => data.idx(dir)).toThrow(/^IDX file '.*train-images-idx3-ubyte.gz' is a corrupt or truncated gzip file \(its header announces 47040016 bytes but the gzip trailer says 268435472\)$/);
+  expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 2 ** 20);
+});

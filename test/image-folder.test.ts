@@ -95,6 +95,20 @@ describe('data.imageFolder', () => {
     expect(result.confusion.classes).toEqual(['bright', 'dark']);
   });
 
+  test('symbolic links to images and to class folders are followed; a dangling one is an error naming it (skipped silently before)', async () => {
+    const linked = path.join(root, 'linked');
+    fs.mkdirSync(path.join(linked, 'bright'), { recursive: true });
+    for (let i = 0; i < 3; i++) fs.symlinkSync(path.join(dir, 'bright', `b${i}.png`), path.join(linked, 'bright', `b${i}.png`));
+    fs.symlinkSync(path.join(dir, 'dark'), path.join(linked, 'dark'));
+    const set = data.imageFolder(linked, { size: [8, 8] });
+    expect(set.classes).toEqual(['bright', 'dark']);
+    expect(set.length).toBe(3 + 8);
+    const first = await set.batch([0]);
+    expect(first.inputs.mean().item()).toBeGreaterThan(0.6); // a bright image, read through its link
+    fs.symlinkSync(path.join(dir, 'bright', 'missing.png'), path.join(linked, 'bright', 'gone.png'));
+    expect(() => data.imageFolder(linked, { size: [8, 8] })).toThrow(/^imageFolder: '.*linked\/bright\/gone.png' is a symbolic link to '.*missing.png', which cannot be read \(ENOENT\)$/);
+  });
+
   test('bad folders, files and options are TorchErrors naming them', async () => {
     expect(() => data.imageFolder(path.join(root, 'missing'), { size: [8, 8] })).toThrow(/imageFolder: .*missing is not a folder/);
     fs.mkdirSync(path.join(root, 'none'));
