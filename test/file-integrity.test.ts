@@ -5,6 +5,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { pythonWithTorch } from './helpers/python';
 import { manualSeed, nn, tensor, Tensor, Trainer, TorchError } from '../lib';
 import { native } from '../lib/native';
 import { FILE_FORMAT_VERSION, writeArchive } from '../lib/util/archive';
@@ -213,13 +214,6 @@ describe('crashes leave a resumable run, not drift', () => {
   });
 });
 
-/** A Python with torch: NODETORCH_TEST_PYTHON, $PYTHON, the CI's venvs, python3. */
-function pythonWithTorch(): string | undefined {
-  const venvs = path.join(os.homedir(), '.cache', 'nodetorch', 'venvs');
-  const cached = fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
-  const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, 'python3'].filter((p): p is string => Boolean(p));
-  return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
-}
 
 const python = pythonWithTorch();
 if (!python) console.warn('file-integrity: the torch.save tests are SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');

@@ -259,3 +259,131 @@ test(`generated bad calls at ${SITES.length} public functions: each returns or t
   expect(failures).toEqual([]);
   expect(cases).toBeGreaterThan(3000);
 });
+
+// Generated damaged inputs for the functions that read files, folders and streams: every load of a
+// damaged file throws a TorchError or gives back exactly what was saved; a dangling or looping link,
+// a degenerate IDX set, an unwritable save folder and an abort at any moment are TorchErrors too.
+test('generated damaged files, links, IDX sets, save folders and aborted streams: each a TorchError, never silently wrong', async () => {
+  const failures: string[] = [];
+  let cases = 0;
+  const expectTorchError = async (what: string, run: () => unknown, intact?: (result: unknown) => boolean) => {
+    cases += 1;
+    try {
+      const result = await run();
+      if (intact && !intact(result)) failures.push(`${what}: loaded, with different values`);
+    } catch (e) {
+      if (!(e instanceof TorchError)) failures.push(`${what}: ${(e as Error)?.name}: ${(e as Error)?.message}`);
+    }
+  };
+  const params = (m: nn.Module) => (m.getParameters()[0].toArray() as number[]).join();
+
+  // corrupt archives: bytes flipped across each file, and each file truncated
+  const saved = classifier();
+  const archives: [string, string, (f: string) => unknown, (r: unknown) => boolean][] = [
+    ['nn.load', path.join(dir, 'damage.net'), (f) => nn.load(f), (r) => params(r as nn.Module) === params(saved)],
+    ['nn.loadStateDict', path.join(dir, 'damage.pt'), (f) => { const m = classifier(); nn.loadStateDict(m, f); return m; }, (r) => params(r as nn.Module) === params(saved)],
+  ];
+  nn.save(archives[0][1], saved);
+  nn.saveStateDict(saved, archives[1][1]);
+  const checkpointed = trainer();
+  await checkpointed.trainEpoch(dataset());
+  const checkpointParams = (checkpointed.parameters.toArray() as number[]).join();
+  archives.push(['Trainer.loadCheckpoint', path.join(dir, 'damage.checkpoint'), (f) => { const tr = trainer(); tr.loadCheckpoint(f); return tr; }, (r) => ((r as t.Trainer).parameters.toArray() as number[]).join() === checkpointParams]);
+  checkpointed.saveCheckpoint(archives[2][1]);
+  for (const [name, file, load, intact] of archives) {
+    const bytes = fs.readFileSync(file);
+    for (let k = 0; k < 60; k++) {
+      const damaged = Buffer.from(bytes);
+      damaged[Math.floor((k * bytes.length) / 60)] ^= 1 << k % 8;
+      fs.writeFileSync(`${file}.bad`, damaged);
+      await expectTorchError(`${name} with bit ${k % 8} of byte ${Math.floor((k * bytes.length) / 60)} flipped`, () => load(`${file}.bad`), intact);
+    }
+    for (const fraction of [0, 0.1, 0.5, 0.9, 0.999]) {
+      fs.writeFileSync(`${file}.bad`, bytes.subarray(0, Math.floor(fraction * bytes.length)));
+      await expectTorchError(`${name} truncated to ${fraction}`, () => load(`${file}.bad`), intact);
+    }
+  }
+
+  // links: dangling, looping, and to a folder, where a file is read
+  fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling.net'));
+  fs.symlinkSync(path.join(dir, 'loop-b'), path.join(dir, 'loop-a'));
+  fs.symlinkSync(path.join(dir, 'loop-a'), path.join(dir, 'loop-b'));
+  fs.symlinkSync(dir, path.join(dir, 'folder.net'));
+  for (const link of ['dangling.net', 'loop-a', 'folder.net']) {
+    await expectTorchError(`nn.load of the link ${link}`, () => nn.load(path.join(dir, link)));
+    await expectTorchError(`nn.loadStateDict of the link ${link}`, () => nn.loadStateDict(classifier(), path.join(dir, link)));
+    await expectTorchError(`loadCheckpoint of the link ${link}`, () => trainer().loadCheckpoint(path.join(dir, link)));
+    await expectTorchError(`data.readIdxLabels of the link ${link}`, () => t.data.readIdxLabels(path.join(dir, link)));
+  }
+  const images = path.join(dir, 'images');
+  fs.mkdirSync(path.join(images, 'a'), { recursive: true });
+  for (const [i, target] of ['nowhere.png', '../../loop-a', '.'].entries()) {
+    fs.symlinkSync(target, path.join(images, 'a', `link${i}.png`));
+    await expectTorchError(`data.imageFolder with a link to ${target}`, () => t.data.imageFolder(images, { size: [4, 4] }));
+    fs.rmSync(path.join(images, 'a', `link${i}.png`));
+  }
+
+  // degenerate IDX sets
+  const header = (magic: number, ...sizes: number[]) => Buffer.concat([magic, ...sizes].map((v) => { const b = Buffer.alloc(4); b.writeUInt32BE(v); return b; }));
+  const labels = (n: number) => Buffer.concat([header(0x801, n), Buffer.alloc(n, 1)]);
+  const imageSets: [string, Buffer][] = [
+    ['no images', header(0x803, 0, 2, 2)],
+    ['0×0 images', header(0x803, 3, 0, 0)],
+    ['0×5 images', header(0x803, 3, 0, 5)],
+    ['constant pixels', Buffer.concat([header(0x803, 3, 2, 2), Buffer.alloc(12, 9)])],
+    ['a truncated header', header(0x803, 3).subarray(0, 6)],
+    ['a wrong magic', Buffer.concat([header(0x801, 3, 2, 2), Buffer.alloc(12, 9)])],
+    ['a count beyond the data', Buffer.concat([header(0x803, 1000, 2, 2), Buffer.alloc(12, 9)])],
+    ['a gzip bomb', require('zlib').gzipSync(Buffer.concat([header(0x803, 3, 2, 2), Buffer.alloc(64 << 20)]))],
+    ['a truncated gzip file', require('zlib').gzipSync(Buffer.concat([header(0x803, 3, 2, 2), Buffer.alloc(12, 9)])).subarray(0, 20)],
+  ];
+  for (const [what, bytes] of imageSets) {
+    const set = fs.mkdtempSync(path.join(dir, 'idx-'));
+    const gz = bytes[0] === 0x1f ? '.gz' : '';
+    fs.writeFileSync(path.join(set, `train-images-idx3-ubyte${gz}`), bytes);
+    fs.writeFileSync(path.join(set, 'train-labels-idx1-ubyte'), labels(3));
+    fs.writeFileSync(path.join(set, 't10k-images-idx3-ubyte'), Buffer.concat([header(0x803, 1, 2, 2), Buffer.from([1, 2, 3, 4])]));
+    fs.writeFileSync(path.join(set, 't10k-labels-idx1-ubyte'), labels(1));
+    await expectTorchError(`data.idx with ${what}`, () => t.data.idx(set));
+  }
+
+  // save folders that cannot be made: fit must settle with a TorchError before training
+  const aFile = path.join(dir, 'a-file');
+  fs.writeFileSync(aFile, 'x');
+  for (const save of ['/proc/nodetorch-fuzz', '/proc/self/nodetorch/run', '/sys/nodetorch-fuzz', '/dev/null/run', path.join(aFile, 'run'), path.join(aFile, 'deeper', 'run')]) {
+    await expectTorchError(`Trainer.fit with save '${save}'`, () => trainer().fit({ train: dataset(), epochs: 1, save }));
+  }
+
+  // streamed passes aborted at every stage: before the first chunk, while one loads, while one trains
+  const loading: Promise<unknown>[] = []; // awaited at the end: a load left running after an abort draws from the generator
+  const streamed = (delay: number) => ({
+    length: 24,
+    chunkSize: 6,
+    batch: (indices: number[]) => {
+      const load = new Promise((resolve) => setTimeout(resolve, delay)).then(() => ({
+        inputs: t.randn([indices.length, 4], { dtype: 'float64' }),
+        targets: t.tensor(indices.map((i) => i % 3), { dtype: 'int64' }),
+      }));
+      loading.push(load);
+      return load;
+    },
+  });
+  for (const delay of [0, 5, 30]) {
+    for (const abortAfter of [-1, 0, 2, 10, 40]) {
+      for (const phase of ['train', 'test'] as const) {
+        const controller = new AbortController();
+        if (abortAfter < 0) controller.abort();
+        else setTimeout(() => controller.abort(), abortAfter);
+        const tr = trainer();
+        await expectTorchError(`Trainer ${phase} aborted after ${abortAfter} ms, chunks after ${delay} ms`, () =>
+          phase === 'train' ? tr.trainEpoch(streamed(delay), { signal: controller.signal }) : tr.test(streamed(delay), { signal: controller.signal }),
+        );
+      }
+    }
+  }
+
+  await Promise.all(loading);
+  console.log(`fuzz: ${cases} damaged files, links, IDX sets, save folders and aborted streams, ${failures.length} not a TorchError or silently wrong`);
+  expect(failures).toEqual([]);
+  expect(cases).toBeGreaterThanOrEqual(250);
+});

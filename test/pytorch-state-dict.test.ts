@@ -5,15 +5,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { pythonWithTorch } from './helpers/python';
 import { Tensor, TorchError, manualSeed, models, nn, randn, tensor } from '../lib';
 
-/** A Python with torch: NODETORCH_TEST_PYTHON, $PYTHON, the CI's venvs, python3. */
-function pythonWithTorch(): string | undefined {
-  const venvs = path.join(os.homedir(), '.cache', 'nodetorch', 'venvs');
-  const cached = fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
-  const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, 'python3'].filter((p): p is string => Boolean(p));
-  return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
-}
 
 const python = pythonWithTorch();
 const script = path.join(__dirname, 'python', 'state_dict_check.py');

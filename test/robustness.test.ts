@@ -120,12 +120,15 @@ describe('the Trainer refuses what it cannot count correctly', () => {
   test('a model with more outputs than classes (it reported accuracy 1 for a wrong model)', async () => {
     const model = classifier(12);
     model.parameters()[0][1].copy(f64([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100])); // always predicts 11
-    const t = new Trainer({ model, criterion: new nn.ClassNLLCriterion() });
+    const t = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), classes: 10 });
     await expect(t.test(classData(8))).rejects.toThrow(
       /test: the model outputs \[8, 12\] per batch, 12 scores per sample, but the Trainer counts 10 classes; set the Trainer's classes to the model's output size/,
     );
     const right = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), classes: 12 });
     expect((await right.test(classData(8))).accuracy).toBe(0);
+    // not told, a Trainer counts the model's 12 outputs
+    const inferred = new Trainer({ model, criterion: new nn.ClassNLLCriterion() });
+    expect((await inferred.test(classData(8))).confusion.mat.length).toBe(12);
   });
 
   test('targets that are not whole class indices in range, or not a vector', async () => {
@@ -141,7 +144,7 @@ describe('the Trainer refuses what it cannot count correctly', () => {
 
   test('NaN inputs in a test pass, and an empty dataset, are errors (accuracy 0.375 and NaN before)', async () => {
     await expect(trainer().test({ inputs: zeros([8, 4], { dtype: 'float64' }).div(0), targets: zeros([8], { dtype: 'int64' }) })).rejects.toThrow(
-      /test: the loss is -?nan on samples 1..8 \(NaN or Inf in the inputs or the model\?\)/,
+      /^test: the loss is -?nan on samples 1..8 of this pass: the inputs of samples 0, 1, 2, 3, 4, … \(8 samples\) \(0-based indices in the data\) hold NaN or Inf/,
     );
     await expect(trainer().trainEpoch(classData(0))).rejects.toThrow(/train: the dataset is empty \(inputs of shape \[0, 4\]\)/);
     await expect(trainer().test(classData(0))).rejects.toThrow(/test: the dataset is empty/);

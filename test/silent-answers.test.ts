@@ -149,11 +149,14 @@ describe('the Trainer', () => {
   test('aborting a streamed pass before its first chunk arrives rejects with an AbortError (a TypeError from ConfusionMatrix before)', async () => {
     const model = new nn.Sequential().add(new nn.Linear(4, 2)).add(new nn.LogSoftMax()).double();
     const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), classes: 2 });
+    // loads still running after the abort are awaited below: their randn would move the generator under the next test file
+    const loading: Promise<unknown>[] = [];
     const slow = {
       length: 20,
-      batch: async (indices: number[]) => {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return { inputs: randn([indices.length, 4], { dtype: 'float64' }), targets: zeros([indices.length], { dtype: 'int64' }) };
+      batch: (indices: number[]) => {
+        const load = new Promise((resolve) => setTimeout(resolve, 200)).then(() => ({ inputs: randn([indices.length, 4], { dtype: 'float64' }), targets: zeros([indices.length], { dtype: 'int64' }) }));
+        loading.push(load);
+        return load;
       },
     };
     for (const phase of ['train', 'test'] as const) {
@@ -162,5 +165,6 @@ describe('the Trainer', () => {
       const pass = phase === 'train' ? trainer.trainEpoch(slow, { signal: controller.signal }) : trainer.test(slow, { signal: controller.signal });
       await expect(pass).rejects.toMatchObject({ name: 'AbortError', message: expect.stringMatching(new RegExp(`^${phase}: aborted by its AbortSignal after 0 samples`)) });
     }
+    await Promise.all(loading);
   });
 });

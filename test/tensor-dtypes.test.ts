@@ -22,7 +22,7 @@ describe('dtypes', () => {
     expect(() => model.forward(ones([2, 1, 32, 32], { dtype: 'float64' }))).toThrow(
       /must have the same dtype.*; the model is float32 but the input is float64: convert the input with input\.to\('float32'\) or the model with model\.double\(\)$/,
     );
-    const double = models.mnistModel('linear');
+    const double = models.mnistModel('linear').double(); // explicit: setDefaultDtype (afterEach) reaches new modules
     expect(() => double.forward(ones([2, 1, 32, 32]))).toThrow(/the model is float64 but the input is float32: .* or the model with model\.float\(\)$/);
     expect(() => double.backward(ones([2, 1, 32, 32]), ones([2, 10]))).toThrow(TorchError);
   });

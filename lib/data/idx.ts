@@ -32,8 +32,8 @@ function announcedSize(header: Buffer, kind: 'image' | 'label'): number | undefi
 /**
  * The file's bytes, inflated when gzipped. A gzip file is inflated only after its announced size
  * is checked, without inflating the rest: the IDX header (from the first compressed bytes) against
- * the gzip trailer's size and deflate's largest ratio, so that a small bomb that claims to hold
- * gigabytes is refused at once rather than after the memory is spent.
+ * the gzip trailer's size and deflate's largest ratio; then inflating stops one byte past the
+ * announced size. A small bomb is refused at once rather than after gigabytes of memory.
  */
 function readMaybeGzip(file: string, kind: 'image' | 'label'): Buffer {
   checkFileName(file, 'the IDX file');
@@ -52,10 +52,13 @@ function readMaybeGzip(file: string, kind: 'image' | 'label'): Buffer {
     if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw corrupt((e as Error).message);
     header = Buffer.alloc(0); // 4 KiB inflating past 16 MiB: judged below by the trailer
   }
+  // a file of another kind (a wrong magic): its first bytes are enough for readHeader to say so
+  if (header.length >= 4 && header.readUInt32BE(0) !== HEADER[kind].magic) return header.subarray(0, HEADER[kind].size);
   const announced = announcedSize(header, kind);
   const trailer = raw.length >= 18 ? raw.readUInt32LE(raw.length - 4) : undefined; // ISIZE: the inflated size mod 2^32
   if (announced !== undefined) {
-    if (trailer !== undefined && trailer !== announced % 2 ** 32) {
+    // more than announced: refused before inflating (less is a short file, which readHeader names)
+    if (trailer !== undefined && announced < 2 ** 32 && trailer > announced) {
       throw corrupt(`its header announces ${announced} bytes but the gzip trailer says ${trailer}`);
     }
     if (announced > raw.length * MAX_DEFLATE_RATIO) {

@@ -25,7 +25,7 @@ import { PassResult, PassResultOf, Task, passResult, readCounts } from './result
 import { ChunkRun, checkBatchDataset, streamPass } from './stream';
 import { ProcessGroup } from '../distributed/group';
 import { reduceCounts, shardedOrder, syncModel } from './distributed';
-import { BatchDataset, Dataset, TrainingData, isBatchDataset } from '../data/dataset';
+import { Dataset, TrainingData, isBatchDataset } from '../data/dataset';
 import { tidy } from '../memory';
 import { noGrad } from '../autograd';
 
@@ -208,7 +208,13 @@ export class Trainer<T extends Task = 'classification'> {
       this.inferred.push(`task '${this.#task}' (from ${this.criterion.type} and ${targets.dtype} targets)`);
     }
     if (this.#task === 'classification' && this.#classes === undefined && inputs.shape[0] > 0) {
-      const width = outputWidth(this.model, inputs);
+      let width: number;
+      try {
+        width = outputWidth(this.model, inputs);
+      } catch (e) {
+        if (e instanceof TorchError) return; // inputs the model cannot take: the pass reports it
+        throw e;
+      }
       if (width < 2 || width > MAX_CLASSES) {
         throw new TorchError(`Trainer: the model's output has ${width} values per sample, so its class count cannot be inferred; give classes (2 to ${MAX_CLASSES}) or task: 'regression'`);
       }
@@ -394,7 +400,9 @@ export class Trainer<T extends Task = 'classification'> {
   async #pass(phase: 'train' | 'test', data: TrainingData, options: PassOptions): Promise<PassResultOf<T>> {
     if (typeof data !== 'object' || data === null) invalid('a dataset: { inputs, targets } or { length, batch(indices) }', `${phase} data`, data);
     checkPassOptions(options, phase);
-    const checkTargets = (targets: Tensor, what: string) => {
+    // a streamed dataset's first chunk settles what the options left open (in memory: the data, below)
+    const checkTargets = (targets: Tensor, what: string, inputs?: Tensor) => {
+      if (inputs) this.#infer(inputs, targets);
       const told = this.inferred.length > 0 ? ` (inferred: ${this.inferred.join(', ')}; give task or classes to the Trainer to say otherwise)` : '';
       try {
         if (this.task === 'regression') checkRealTargets(targets, what);
@@ -404,11 +412,9 @@ export class Trainer<T extends Task = 'classification'> {
         throw e;
       }
     };
-    if (isBatchDataset(data)) {
-      checkBatchDataset(data, phase);
-      if (this.#task === undefined || (this.#task === 'classification' && this.#classes === undefined)) await this.#inferFromBatch(data);
-    } else {
-      if (typeof data.inputs === 'object' && data.inputs instanceof Tensor && data.targets instanceof Tensor && !this.model.busy) this.#infer(data.inputs, data.targets);
+    if (isBatchDataset(data)) checkBatchDataset(data, phase);
+    else {
+      if (data.inputs instanceof Tensor && data.targets instanceof Tensor && !data.inputs.isDisposed && !data.targets.isDisposed) this.#infer(data.inputs, data.targets);
       checkTensorData(data, phase, checkTargets);
     }
     if (options.signal?.aborted) throw abortError(phase);
@@ -444,18 +450,6 @@ export class Trainer<T extends Task = 'classification'> {
     } finally {
       this.#running = false;
       this.model.setBusy(false);
-    }
-  }
-
-  /** #infer from a streamed dataset's first sample. */
-  async #inferFromBatch(data: BatchDataset): Promise<void> {
-    if (data.length < 1 || this.model.busy) return;
-    const first = await data.batch([0]);
-    try {
-      if (first && first.inputs instanceof Tensor && first.targets instanceof Tensor) this.#infer(first.inputs, first.targets);
-    } finally {
-      first?.inputs?.dispose?.();
-      first?.targets?.dispose?.();
     }
   }
 
@@ -513,18 +507,22 @@ function taskOfCriterion(criterion: Criterion): Task | undefined {
   return undefined;
 }
 
-/** The number of values the model outputs for one sample (its last dimension), in evaluation mode. */
+/**
+ * The number of values the model outputs for one sample (its last dimension), in evaluation mode.
+ * Natively, not through model.forward: a streamed pass has marked the model busy when its first
+ * chunk arrives, and no native pass runs on it yet.
+ */
 function outputWidth(model: Module, inputs: Tensor): number {
-  const wasTraining = model.train;
-  model.evaluate();
+  native().moduleSetTraining(model.handle, false);
   try {
-    return tidy(() => noGrad(() => {
-      const out = model.forward(inputs.slice(0, 0, 1).to(model.dtype).to(model.device));
-      model.output = null;
-      return out.ndim === 0 ? 1 : out.shape[out.ndim - 1];
-    }));
+    return tidy(() =>
+      noGrad(() => {
+        const out = new Tensor(native().moduleForward(model.handle, inputs.slice(0, 0, 1).to(model.dtype).to(model.device).handle));
+        return out.ndim === 0 ? 1 : out.shape[out.ndim - 1];
+      }),
+    );
   } finally {
-    if (wasTraining) model.training();
+    native().moduleSetTraining(model.handle, model.train);
   }
 }
 

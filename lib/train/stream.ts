@@ -25,7 +25,8 @@ export interface StreamOptions {
   shuffle: boolean;
   batchSize: number;
   /** Checks a chunk's targets (class indices or real values). */
-  checkTargets: (targets: Tensor, what: string) => void;
+  /** Checks a chunk's targets; also handed its inputs (the Trainer infers what its options left open from the first). */
+  checkTargets: (targets: Tensor, what: string, inputs: Tensor) => void;
   /** Trains or tests one chunk natively; `stepsBefore` is the optimizer steps the pass took so far. */
   run: (chunk: Dataset, stepsBefore: number, onProgress: (done: number, loss: number) => void) => Promise<ChunkRun>;
   onProgress: (done: number, total: number, loss: number) => void;
@@ -129,7 +130,7 @@ function untilAborted<V>(promise: Promise<V>, signal?: AbortSignal): Promise<V |
 }
 
 /** Checks one loaded chunk; returns the per-sample input shape all chunks must share. */
-function checkChunk(loaded: Dataset, count: number, shape: number[] | null, where: string, checkTargets: (t: Tensor, what: string) => void): number[] {
+function checkChunk(loaded: Dataset, count: number, shape: number[] | null, where: string, checkTargets: (t: Tensor, what: string, inputs: Tensor) => void): number[] {
   if (typeof loaded !== 'object' || loaded === null) invalid('{ inputs, targets }', where, loaded);
   const inputs = checkTensor(loaded.inputs, `${where}: inputs`);
   const targets = checkTensor(loaded.targets, `${where}: targets`);
@@ -140,7 +141,7 @@ function checkChunk(loaded: Dataset, count: number, shape: number[] | null, wher
   if (shape && sample.join() !== shape.join()) {
     throw new TorchError(`${where}: samples of shape [${sample.join(', ')}], but earlier chunks had [${shape.join(', ')}]`);
   }
-  checkTargets(targets, where);
+  checkTargets(targets, where, inputs);
   return sample;
 }
 
