@@ -118,7 +118,8 @@ void runBatches(Job& job, const Report& report) {
     std::string head = "the loss is " + std::to_string(value) + " on samples " + std::to_string(begin + 1) + ".." + std::to_string(end) + " of this pass: ";
     auto badSamples = [&](const at::Tensor& t) {
       at::Tensor rows = at::isfinite(t).logical_not().reshape({t.size(0), -1}).any(1).nonzero().view(-1).cpu();
-      at::Tensor which = index.cpu().index_select(0, rows);
+      // in the data's order, not the pass's shuffled one
+      at::Tensor which = std::get<0>(index.cpu().index_select(0, rows).sort());
       std::string list;
       for (int64_t k = 0; k < std::min<int64_t>(which.numel(), 5); ++k) list += (k ? ", " : "") + std::to_string(which[k].item<int64_t>());
       if (which.numel() > 5) list += ", … (" + std::to_string(which.numel()) + " samples)";
@@ -128,9 +129,13 @@ void runBatches(Job& job, const Report& report) {
     std::string inData = badSamples(raw);
     if (!inData.empty())
       fail(head + "the inputs of samples " + inData + " (0-based indices in the data) hold NaN or Inf; clean the data (inputs.isfinite() finds them)");
-    std::string augmented = badSamples(x);
-    if (!augmented.empty())
-      fail(head + "the augmentation made NaN or Inf inputs for samples " + augmented + " (0-based indices in the data); lower the augmentation's std");
+    bool augmenting = job.train && !job.augmentations.empty();
+    std::string made = badSamples(x);
+    if (!made.empty() && augmenting)
+      fail(head + "the augmentation made NaN or Inf inputs for samples " + made + " (0-based indices in the data); lower the augmentation's std");
+    if (!made.empty())
+      fail(head + "the inputs of samples " + made + " (0-based indices in the data) became NaN or Inf when converted to the model's " +
+           dtypeName(job.dtype) + " (values beyond its range)");
     // finite inputs too large for the model: noise with a huge std overflows the first layer
     double largest = x.abs().max().item<double>(), before = raw.abs().max().item<double>();
     auto brief = [](double v) {
@@ -138,7 +143,7 @@ void runBatches(Job& job, const Report& report) {
       out << std::setprecision(3) << v;
       return out.str();
     };
-    if (largest > 1e6 * std::max(1.0, before))
+    if (augmenting && largest > 1e6 * std::max(1.0, before))
       fail(head + "the augmentation made inputs as large as " + brief(largest) + " (the data's largest is " + brief(before) +
            "), which the model's output overflows on; lower the augmentation's std");
     if (!at::isfinite(job.params).all().item<bool>())

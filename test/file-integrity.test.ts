@@ -10,6 +10,7 @@ import { manualSeed, nn, tensor, Tensor, Trainer, TorchError } from '../lib';
 import { native } from '../lib/native';
 import { FILE_FORMAT_VERSION, writeArchive } from '../lib/util/archive';
 import { removeStaleTemps, writeFileAtomic } from '../lib/util/atomic';
+import { duplicateDictKey } from '../lib/util/pickle';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-integrity-'));
 const inputs = tensor(Array.from({ length: 30 }, (_, i) => [Math.sin(i), Math.cos(2 * i), i / 30, (i % 3) - 1]), { dtype: 'float64' });
@@ -219,7 +220,7 @@ const python = pythonWithTorch();
 if (!python) console.warn('file-integrity: the torch.save tests are SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
 /** Has Python's torch.save write a state dict and damage it (test/python/damage_state_dict.py); returns what Python's readers make of it. */
-function damagedByPython(mode: 'flip' | 'duplicate', file: string): { testzip: string | null; loaded: Record<string, number[]> | null } {
+function damagedByPython(mode: 'flip' | 'duplicate' | 'duplicate-ordered', file: string): { testzip: string | null; loaded: Record<string, number[]> | null } {
   const r = spawnSync(python!, [path.join(__dirname, 'python', 'damage_state_dict.py'), mode, file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
   return JSON.parse(r.stdout);
@@ -244,5 +245,33 @@ function damagedByPython(mode: 'flip' | 'duplicate', file: string): { testzip: s
     expect(python.testzip).toBeNull(); // the zip itself is sound
     expect(python.loaded!['1.bias']).toEqual([0.75]); // the last '1.bias'
     expect(() => nn.loadStateDict(linear(), file)).toThrow(/^loadStateDict: '.*duplicate.pt' gives the key '1.bias' twice in one dictionary/);
+    // the same in the OrderedDict that model.state_dict() returns (a REDUCE of collections.OrderedDict)
+    const ordered = path.join(dir, 'duplicate-ordered.pt');
+    expect(damagedByPython('duplicate-ordered', ordered).loaded!['1.bias']).toEqual([0.75]);
+    expect(() => nn.loadStateDict(linear(), ordered)).toThrow(/^loadStateDict: '.*duplicate-ordered.pt' gives the key '1.bias' twice in one dictionary/);
+  });
+});
+
+describe("the pickle walk that finds a key given twice (lib/util/pickle.ts), on pickles written here", () => {
+  const unicode = (s: string) => Buffer.concat([Buffer.from([0x58]), Buffer.from(Uint32Array.of(s.length).buffer), Buffer.from(s)]);
+  const proto = Buffer.from([0x80, 0x02]);
+
+  test('a dictionary built by SETITEMS, DICT or SETITEM, also inside a memoised one', () => {
+    const setitems = Buffer.concat([proto, Buffer.from([0x7d, 0x71, 0x00, 0x28]), unicode('a'), Buffer.from([0x4e]), unicode('b'), Buffer.from([0x4e]), unicode('a'), Buffer.from([0x4e, 0x75, 0x2e])]);
+    expect(duplicateDictKey(setitems)).toBe('a');
+    const dict = Buffer.concat([proto, Buffer.from([0x28]), unicode('x'), Buffer.from([0x4e]), unicode('x'), Buffer.from([0x4e, 0x64, 0x2e])]);
+    expect(duplicateDictKey(dict)).toBe('x');
+    // SETITEM on a dictionary fetched back from the memo
+    const memo = Buffer.concat([proto, Buffer.from([0x7d, 0x71, 0x01]), unicode('k'), Buffer.from([0x4e, 0x73, 0x30, 0x68, 0x01]), unicode('k'), Buffer.from([0x4e, 0x73, 0x2e])]);
+    expect(duplicateDictKey(memo)).toBe('k');
+    const fine = Buffer.concat([proto, Buffer.from([0x7d, 0x28]), unicode('a'), Buffer.from([0x4e]), unicode('b'), Buffer.from([0x4e, 0x75, 0x2e])]);
+    expect(duplicateDictKey(fine)).toBeUndefined();
+  });
+
+  test('a negative length ends the walk (it looped for ever), and a million items under one mark take one pass', () => {
+    const negative = Buffer.concat([proto, Buffer.from([0x54]), Buffer.from(Int32Array.of(-5).buffer), Buffer.from([0x2e])]);
+    expect(duplicateDictKey(negative)).toBeUndefined();
+    const many = Buffer.concat([proto, Buffer.from([0x28]), Buffer.alloc(1_000_000, 0x4e), Buffer.from([0x6c, 0x2e])]);
+    expect(duplicateDictKey(many)).toBeUndefined();
   });
 });

@@ -123,3 +123,22 @@ test('a gzip bomb (256 MiB of zeros behind an MNIST header, 256 KB on disk) is r
   expect(() => data.idx(dir)).toThrow(/^IDX file '.*train-images-idx3-ubyte.gz' is a corrupt or truncated gzip file \(its header announces 47040016 bytes but the gzip trailer says 268435472\)$/);
   expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 2 ** 20);
 });
+
+test('a gzip bomb whose IDX header sits past the first 4 KiB (behind a long FEXTRA field) is refused from its sizes all the same', () => {
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(0x803, 0);
+  header.writeUInt32BE(60000, 4);
+  header.writeUInt32BE(28, 8);
+  header.writeUInt32BE(28, 12);
+  const contents = Buffer.concat([header, Buffer.alloc(64 << 20)]);
+  const body = zlib.deflateRawSync(contents, { level: 9 });
+  const extra = Buffer.alloc(8192, 0x41);
+  const gzipHeader = Buffer.from([0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, 0, 0xff, extra.length & 0xff, extra.length >> 8]);
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(zlib.crc32(contents), 0);
+  trailer.writeUInt32LE(contents.length, 4);
+  const file = Buffer.concat([gzipHeader, extra, body, trailer]);
+  expect(zlib.gunzipSync(file).length).toBe(contents.length); // a sound gzip file
+  const dir = folder({ 'train-images-idx3-ubyte.gz': file, 'train-labels-idx1-ubyte': idxLabels([1]), 't10k-images-idx3-ubyte': idxImages(testImages), 't10k-labels-idx1-ubyte': idxLabels(testLabels) });
+  expect(() => data.idx(dir)).toThrow(/^IDX file '.*train-images-idx3-ubyte.gz' is a corrupt or truncated gzip file \(its header announces 47040016 bytes but the gzip trailer says 67108880\)$/);
+});

@@ -115,6 +115,14 @@ describe('the Trainer', () => {
     expect(last.rmse).toBeLessThan(0.2);
   });
 
+  test("MSECriterion with a vector of whole numbers in a float tensor (Torch7's targets) stays a classification", async () => {
+    const model = new nn.Sequential().add(new nn.Linear(4, 3)).add(new nn.Tanh()).double();
+    const trainer = new Trainer({ model, criterion: new nn.MSECriterion(false), batchSize: 10 });
+    await trainer.trainEpoch({ inputs, targets: tensor(Array.from({ length: 40 }, (_, i) => i % 3), { dtype: 'float64' }) });
+    expect(trainer.task).toBe('classification');
+    expect(trainer.classes).toBe(3);
+  });
+
   test('infers the class count from the output width (it counted 10 unless told) and says what it inferred in target errors', async () => {
     const model = new nn.Sequential().add(new nn.Linear(4, 3)).add(new nn.LogSoftMax()).double();
     const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 10 });
@@ -142,6 +150,12 @@ describe('the Trainer', () => {
       await expect(trainer.trainEpoch({ inputs: bad, targets })).rejects.toThrow(/^train: the loss is -?nan on samples 1..40 of this pass: the inputs of samples 13, 31 \(0-based indices in the data\) hold NaN or Inf; clean the data/);
       await expect(trainer.test({ inputs: bad, targets })).rejects.toThrow(/^test: the loss is -?nan .*the inputs of samples 13, 31 /);
     }
+    // float64 values beyond float32's range become Inf in a float32 model: said so, not blamed on an augmentation
+    const hugeRows = inputs.toArray() as number[][];
+    hugeRows[5][1] = 1e300;
+    const huge = tensor(hugeRows, { dtype: 'float64' });
+    const float = new Trainer({ model: new nn.Sequential().add(new nn.Linear(4, 2)).add(new nn.LogSoftMax()).float(), criterion: new nn.ClassNLLCriterion(), batchSize: 40 });
+    await expect(float.test({ inputs: huge, targets })).rejects.toThrow(/the inputs of samples 5 \(0-based indices in the data\) became NaN or Inf when converted to the model's float32 \(values beyond its range\)$/);
     const noisy = new Trainer({ model: new nn.Sequential().add(new nn.Linear(4, 2)).add(new nn.LogSoftMax()).double(), criterion: new nn.ClassNLLCriterion(), batchSize: 10, augment: [augment.noise({ std: 1e300 })] });
     await expect(noisy.trainEpoch({ inputs, targets })).rejects.toThrow(/^train: the loss is .*: the augmentation made inputs as large as [0-9.]+e\+30\d .*; lower the augmentation's std$/);
   });

@@ -22,6 +22,17 @@ const HEADER = { image: { size: 16, magic: 0x803 }, label: { size: 8, magic: 0x8
 /** Deflate's largest ratio: a gzip file cannot honestly inflate to more than this many times its size. */
 const MAX_DEFLATE_RATIO = 1032;
 
+/** Where a gzip member's deflate data starts: after its 10 bytes and the optional fields its flags name (RFC 1952). */
+function deflateStart(raw: Buffer): number {
+  const flags = raw[3];
+  let at = 10;
+  if (flags & 0x04) at += 2 + raw.readUInt16LE(at); // FEXTRA
+  for (const flag of [0x08, 0x10]) if (flags & flag) at = raw.indexOf(0, at) + 1; // FNAME, FCOMMENT: zero-terminated
+  if (flags & 0x02) at += 2; // FHCRC
+  if (at <= 0 || at > raw.length) throw new Error('a gzip header longer than the file');
+  return at;
+}
+
 /** The size an IDX header announces: header + count × item bytes (images: rows × cols each). */
 function announcedSize(header: Buffer, kind: 'image' | 'label'): number | undefined {
   if (header.length < HEADER[kind].size) return undefined;
@@ -47,10 +58,11 @@ function readMaybeGzip(file: string, kind: 'image' | 'label'): Buffer {
   const corrupt = (why: string) => new TorchError(`IDX file '${file}' is a corrupt or truncated gzip file (${why})`);
   let header: Buffer;
   try {
-    header = zlib.gunzipSync(raw.subarray(0, 4096), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 1 << 24 });
+    // the first 4 KiB of the deflate stream, after the gzip header and its optional fields
+    const start = deflateStart(raw);
+    header = zlib.inflateRawSync(raw.subarray(start, start + 4096), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw corrupt((e as Error).message);
-    header = Buffer.alloc(0); // 4 KiB inflating past 16 MiB: judged below by the trailer
+    throw corrupt((e as Error).message);
   }
   // a file of another kind (a wrong magic): its first bytes are enough for readHeader to say so
   if (header.length >= 4 && header.readUInt32BE(0) !== HEADER[kind].magic) return header.subarray(0, HEADER[kind].size);
@@ -68,11 +80,15 @@ function readMaybeGzip(file: string, kind: 'image' | 'label'): Buffer {
       throw new TorchError(`IDX file '${file}' announces ${(announced / 2 ** 30).toFixed(1)} GiB of data, more than this process can hold`);
     }
   }
+  // without a header (a gzip header padded past the first 4 KiB), deflate's largest ratio bounds it
+  const limit = announced === undefined ? Math.min(raw.length * MAX_DEFLATE_RATIO, buffer.constants.MAX_LENGTH, os.totalmem()) : announced + 1;
   try {
     // inflating stops one byte past what the header announces: a file that holds more is corrupt
-    return zlib.gunzipSync(raw, announced === undefined ? {} : { maxOutputLength: announced + 1 });
+    return zlib.gunzipSync(raw, { maxOutputLength: limit });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw corrupt(`it inflates past the ${announced} bytes its header announces`);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw corrupt(announced === undefined ? `it inflates past ${limit} bytes` : `it inflates past the ${announced} bytes its header announces`);
+    }
     throw corrupt((e as Error).message);
   }
 }

@@ -149,7 +149,13 @@ function linkTarget(file: string): fs.Stats {
   try {
     return fs.statSync(file);
   } catch (e) {
-    throw new TorchError(`imageFolder: '${file}' is a symbolic link to '${fs.readlinkSync(file)}', which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    let target = '?';
+    try {
+      target = fs.readlinkSync(file);
+    } catch {
+      // removed meanwhile: the message still names the link
+    }
+    throw new TorchError(`imageFolder: '${file}' is a symbolic link to '${target}', which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 

@@ -185,7 +185,8 @@ export class Trainer<T extends Task = 'classification'> {
   /**
    * 'classification' or 'regression': as given, else inferred from the criterion (ClassNLL and
    * MultiMargin classify; Abs, SmoothL1 and BCE regress) or, for MSECriterion (both), from the first
-   * pass's targets (integers: class indices, Torch7's ±1 encoding; floating: regression).
+   * pass's targets (a vector of whole numbers: class indices, Torch7's ±1 encoding; anything else:
+   * regression).
    * 'classification' until a pass has decided.
    */
   get task(): T {
@@ -203,8 +204,9 @@ export class Trainer<T extends Task = 'classification'> {
   /** Settles the task and class count the options left open, from the first data a pass sees. */
   #infer(inputs: Tensor, targets: Tensor): void {
     if (this.#task === undefined) {
-      const floating = targets.dtype === 'float32' || targets.dtype === 'float64';
-      this.#task = (floating ? 'regression' : 'classification') as T;
+      // a vector of whole numbers is class indices, also in a floating tensor (Torch7's targets were DoubleTensors)
+      const classIndices = tidy(() => targets.dtype !== 'float32' && targets.dtype !== 'float64' ? true : targets.ndim === 1 && targets.ne(targets.floor()).sum().item() === 0);
+      this.#task = (classIndices ? 'classification' : 'regression') as T;
       this.inferred.push(`task '${this.#task}' (from ${this.criterion.type} and ${targets.dtype} targets)`);
     }
     if (this.#task === 'classification' && this.#classes === undefined && inputs.shape[0] > 0) {
@@ -400,6 +402,10 @@ export class Trainer<T extends Task = 'classification'> {
   async #pass(phase: 'train' | 'test', data: TrainingData, options: PassOptions): Promise<PassResultOf<T>> {
     if (typeof data !== 'object' || data === null) invalid('a dataset: { inputs, targets } or { length, batch(indices) }', `${phase} data`, data);
     checkPassOptions(options, phase);
+    // before anything reads the model (inferring the class count runs it): no other pass may be using it
+    if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`);
+    // One pass at a time per model: two would step the same parameters and autograd graph at once.
+    if (this.model.busy) throw new TorchError(`${phase}: the model is being trained by another pass (another Trainer?); await it first`);
     // a streamed dataset's first chunk settles what the options left open (in memory: the data, below)
     const checkTargets = (targets: Tensor, what: string, inputs?: Tensor) => {
       if (inputs) this.#infer(inputs, targets);
@@ -418,9 +424,6 @@ export class Trainer<T extends Task = 'classification'> {
       checkTensorData(data, phase, checkTargets);
     }
     if (options.signal?.aborted) throw abortError(phase);
-    if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`);
-    // One pass at a time per model: two would step the same parameters and autograd graph at once.
-    if (this.model.busy) throw new TorchError(`${phase}: the model is being trained by another pass (another Trainer?); await it first`);
     this.#running = true;
     this.model.setBusy(true);
     const epoch = phase === 'train' ? this.epoch + 1 : this.epoch;

@@ -53,7 +53,8 @@ export function makeFolder(folder: string): void {
     try {
       fs.mkdirSync(level);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(level).isDirectory()) continue; // made meanwhile
+      // a dangling link in the way is EEXIST for mkdir but missing for stat: a TorchError either way
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(level, { throwIfNoEntry: false })?.isDirectory()) continue; // made meanwhile
       throw fileError('create the folder', folder, e);
     }
   }

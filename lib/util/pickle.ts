@@ -6,7 +6,10 @@
  * as their key sets, everything else as an opaque value.
  */
 
-type Value = { kind: 'str'; s: string } | { kind: 'dict'; keys: Set<string> } | { kind: 'mark' } | { kind: 'other' };
+type Value = { kind: 'str'; s: string } | { kind: 'dict'; keys: Set<string> } | { kind: 'global'; name: string } | { kind: 'mark' } | { kind: 'other' };
+
+/** Callables whose result is a dictionary: torch.save(model.state_dict()) writes an OrderedDict as REDUCE of one. */
+const DICT_TYPES = new Set(['collections.OrderedDict', 'builtins.dict', '__builtin__.dict']);
 
 const OTHER: Value = { kind: 'other' };
 const MARK: Value = { kind: 'mark' };
@@ -21,19 +24,17 @@ export function duplicateDictKey(data: Buffer): string | undefined {
   const memo = new Map<number, Value>();
   let at = 0;
   const take = (n: number) => {
-    if (at + n > data.length) throw new RangeError('truncated');
+    if (n < 0 || at + n > data.length) throw new RangeError('a negative or truncated length');
     const start = at;
     at += n;
     return start;
   };
   const pop = () => stack.pop() ?? OTHER;
+  // one splice, not a pop per item: a pickle may put millions of items under one mark
   const popToMark = () => {
-    const items: Value[] = [];
-    while (stack.length > 0) {
-      const v = stack.pop()!;
-      if (v === MARK) break;
-      items.unshift(v);
-    }
+    const mark = stack.lastIndexOf(MARK);
+    const items = stack.splice(mark + 1);
+    if (mark >= 0) stack.pop();
     return items;
   };
   const str = (offset: number, length: number): Value => ({ kind: 'str', s: data.toString('utf8', offset, offset + length) });
@@ -65,11 +66,17 @@ export function duplicateDictKey(data: Buffer): string | undefined {
         case 0x43: take(data[take(1)]); stack.push(OTHER); break; // SHORT_BINBYTES
         case 0x8e: take(Number(data.readBigUInt64LE(take(8)))); stack.push(OTHER); break; // BINBYTES8
         case 0x63: { // GLOBAL: module\nname\n
+          const start = at;
           for (let lines = 0; lines < 2; ) if (data[take(1)] === 0x0a) lines++;
-          stack.push(OTHER);
+          stack.push({ kind: 'global', name: data.toString('utf8', start, at - 1).replace('\n', '.') });
           break;
         }
-        case 0x93: pop(); pop(); stack.push(OTHER); break; // STACK_GLOBAL
+        case 0x93: { // STACK_GLOBAL
+          const name = pop();
+          const module = pop();
+          stack.push(module.kind === 'str' && name.kind === 'str' ? { kind: 'global', name: `${module.s}.${name.s}` } : OTHER);
+          break;
+        }
         case 0x71: memo.set(data[take(1)], stack[stack.length - 1] ?? OTHER); break; // BINPUT
         case 0x72: memo.set(data.readUInt32LE(take(4)), stack[stack.length - 1] ?? OTHER); break; // LONG_BINPUT
         case 0x94: memo.set(memo.size, stack[stack.length - 1] ?? OTHER); break; // MEMOIZE
@@ -95,7 +102,12 @@ export function duplicateDictKey(data: Buffer): string | undefined {
         case 0x65: case 0x90: popToMark(); break; // APPENDS, ADDITEMS
         case 0x73: { const value = pop(); const key = pop(); duplicate = setItems(stack[stack.length - 1], [key, value]); break; } // SETITEM
         case 0x75: { const items = popToMark(); duplicate = setItems(stack[stack.length - 1], items); break; } // SETITEMS
-        case 0x52: case 0x81: pop(); pop(); stack.push(OTHER); break; // REDUCE, NEWOBJ
+        case 0x52: case 0x81: { // REDUCE, NEWOBJ: callable(args)
+          pop();
+          const callable = pop();
+          stack.push(callable.kind === 'global' && DICT_TYPES.has(callable.name) ? { kind: 'dict', keys: new Set() } : OTHER);
+          break;
+        }
         case 0x92: pop(); pop(); pop(); stack.push(OTHER); break; // NEWOBJ_EX
         case 0x51: pop(); stack.push(OTHER); break; // BINPERSID
         case 0x62: pop(); break; // BUILD: the object stays

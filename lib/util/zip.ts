@@ -13,6 +13,23 @@ export interface ZipEntry {
   data: Buffer;
 }
 
+/** zlib.crc32 (Node 20.15 and 22.2 on); a table-driven CRC-32 (the same polynomial) before that. */
+const crc32: (data: Buffer) => number =
+  typeof (zlib as { crc32?: unknown }).crc32 === 'function'
+    ? (data) => zlib.crc32(data) >>> 0
+    : (() => {
+        const table = Array.from({ length: 256 }, (_, n) => {
+          let c = n;
+          for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+          return c >>> 0;
+        });
+        return (data: Buffer) => {
+          let c = 0xffffffff;
+          for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+          return (c ^ 0xffffffff) >>> 0;
+        };
+      })();
+
 const EOCD = 0x06054b50;
 const ZIP64_LOCATOR = 0x07064b50;
 const ZIP64_EOCD = 0x06064b50;
@@ -105,7 +122,7 @@ export function readZipEntries(bytes: Buffer): ZipEntry[] {
       }
     } else throw new DamagedZip(`entry '${name}' uses compression method ${method}, which nodetorch does not read`);
     if (data.length !== size) throw new DamagedZip(`entry '${name}' holds ${data.length} bytes; its directory says ${size}`);
-    const actual = zlib.crc32(data) >>> 0;
+    const actual = crc32(data);
     if (actual !== crc) {
       throw new DamagedZip(`entry '${name}' fails its CRC-32 check (recorded ${crc.toString(16).padStart(8, '0')}, computed ${actual.toString(16).padStart(8, '0')})`);
     }

@@ -4,8 +4,10 @@ Python's own readers make of it (zipfile.testzip, torch.load).
 
     python damage_state_dict.py flip FILE       one bit flipped inside the first tensor's data
     python damage_state_dict.py duplicate FILE  the key '1.bias' given twice in the pickle
+    python damage_state_dict.py duplicate-ordered FILE  the same, in an OrderedDict (model.state_dict())
 Prints JSON: {"testzip": name of the entry zipfile flags | null, "loaded": {key: values} | null}.
 """
+import collections
 import io
 import json
 import sys
@@ -26,10 +28,11 @@ if mode == "flip":
     start = info.header_offset + 30 + name_length + extra_length
     data[start + 7] ^= 0x40  # the exponent of 0.123456789
     open(file, "wb").write(bytes(data))
-elif mode == "duplicate":
+elif mode in ("duplicate", "duplicate-ordered"):
     # three entries, the third under a placeholder key of the same length, renamed in the pickle to
     # '1.bias': the dictionary then gives '1.bias' twice, as a crafted file can
-    torch.save({"1.weight": weight, "1.bias": torch.tensor([0.25], dtype=torch.float64), "1.bia_": torch.tensor([0.75], dtype=torch.float64)}, file)
+    entries = {"1.weight": weight, "1.bias": torch.tensor([0.25], dtype=torch.float64), "1.bia_": torch.tensor([0.75], dtype=torch.float64)}
+    torch.save(collections.OrderedDict(entries) if mode == "duplicate-ordered" else entries, file)
     with zipfile.ZipFile(file) as z:
         entries = [(i, z.read(i.filename)) for i in z.infolist()]
     out = io.BytesIO()
