@@ -17,6 +17,16 @@ export function describe(value: unknown): string {
   return name && name !== 'Object' ? `a ${name}` : 'an object';
 }
 
+/**
+ * Refuses arguments beyond a constructor's signature: JavaScript drops them silently, so
+ * `new nn.SpatialConvolution(1, 4, 3, 3, 1, 1, 1, 1, { bias: false })` would keep its bias.
+ */
+export function checkArity(args: IArguments, max: number, signature: string): void {
+  if (args.length > max) {
+    throw new TorchError(`${signature} takes at most ${max} argument${max === 1 ? '' : 's'} but received ${args.length}: argument ${max + 1} is ${describe(args[max])}`);
+  }
+}
+
 /** Throws the standard TorchError. */
 export function invalid(expected: string, what: string, received: unknown): never {
   throw new TorchError(`Expected ${expected} for ${what} but received ${describe(received)}`);

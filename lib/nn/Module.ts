@@ -34,6 +34,9 @@ export const MAX_NESTING = 1000;
 /** The named options the native module reads (native/nn_*.cc), validated and complete. */
 export type NativeOptions = Record<string, number | boolean | number[]>;
 
+/** PyTorch's and Torch7's names for a module's parameters, in Torch7's order (weight, then bias). */
+const PARAMETER_NAMES = ['weight', 'bias'];
+
 export abstract class Module {
   /** @internal */
   readonly handle: NativeModule;
@@ -138,6 +141,62 @@ export abstract class Module {
   getParameters(): [Tensor, Tensor] {
     const [p, g] = native().moduleGetParameters(this.handle);
     return [new Tensor(p), new Tensor(g)];
+  }
+
+  /** Torch7's `weight` field: the module's weight (a view of it, read at each access, so that it follows getParameters()), or undefined for a module without one or a container. */
+  get weight(): Tensor | undefined {
+    return this.#own(0, 0);
+  }
+  /** Torch7's `bias` field (see weight). */
+  get bias(): Tensor | undefined {
+    return this.#own(0, 1);
+  }
+  /** Torch7's `gradWeight` field: the weight's accumulated gradient (see weight). */
+  get gradWeight(): Tensor | undefined {
+    return this.#own(1, 0);
+  }
+  /** Torch7's `gradBias` field (see weight). */
+  get gradBias(): Tensor | undefined {
+    return this.#own(1, 1);
+  }
+
+  /** The k-th parameter (which 0) or gradient (which 1) of a module that holds parameters itself. */
+  #own(which: 0 | 1, k: number): Tensor | undefined {
+    let container = false;
+    this.forEachChild(() => (container = true));
+    if (container) return undefined;
+    const lists = this.parameters();
+    const wanted = lists[which][k];
+    lists.flat().forEach((t) => t !== wanted && t.dispose());
+    return wanted;
+  }
+
+  /**
+   * Every parameter with its name, as the equivalent PyTorch module's state dict names it: 'weight'
+   * and 'bias' in a module, prefixed by the 0-based position in each container ('3.weight'). The
+   * tensors share the module's memory.
+   */
+  namedParameters(): [string, Tensor][] {
+    const named: [string, Tensor][] = [];
+    const children: Module[] = [];
+    this.forEachChild((c) => children.push(c));
+    if (children.length > 0) {
+      children.forEach((c, i) => c.namedParameters().forEach(([name, t]) => named.push([`${i}.${name}`, t])));
+      return named;
+    }
+    const [params, grads] = this.parameters();
+    grads.forEach((g) => g.dispose());
+    if (params.length > PARAMETER_NAMES.length) {
+      params.forEach((p) => p.dispose());
+      throw new TorchError(`${this.type} has ${params.length} parameter tensors; names are known for weight and bias only`);
+    }
+    params.forEach((p, k) => named.push([PARAMETER_NAMES[k], p]));
+    return named;
+  }
+
+  /** Buffers (running statistics) with their state-dict names; none of the modules so far keeps one. */
+  namedBuffers(): [string, Tensor][] {
+    return [];
   }
 
   /** The number of parameters (Torch7 trains them all). */

@@ -1,6 +1,6 @@
 import { TorchError } from '../errors';
 import { native } from '../native';
-import { checkInteger } from '../validate';
+import { checkInteger, describe } from '../validate';
 import { Tensor } from '../tensor';
 import { MAX_NESTING, Module, ModuleSpec } from './Module';
 import type { SummaryRow } from './summary';
@@ -50,8 +50,13 @@ function height(m: Module, memo = new Map<Module, number>()): number {
 export class Sequential extends Module {
   readonly modules: Module[] = [];
 
-  constructor() {
+  /** `new nn.Sequential(a, b, c)` adds the modules in order, as PyTorch's; Torch7's form adds them with add(). */
+  constructor(...modules: Module[]) {
     super('Sequential', []);
+    modules.forEach((m, i) => {
+      if (!(m instanceof Module)) throw new TorchError(`Expected nn modules for new nn.Sequential(...modules) but argument ${i + 1} is ${describe(m)}`);
+      this.add(m);
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { checkInteger } from '../validate';
+import { checkInteger, checkArity } from '../validate';
 import { Module, NativeOptions } from './Module';
 
 const NAMES = ['nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH', 'padW', 'padH'] as const;
@@ -17,6 +17,7 @@ function conv(type: string, nIn: number, nOut: number, kW: number, kH: number, d
  */
 export class SpatialConvolution extends Module {
   constructor(nInputPlane: number, nOutputPlane: number, kW: number, kH: number, dW?: number, dH?: number, padW?: number, padH?: number) {
+    checkArity(arguments, 8, 'nn.SpatialConvolution(nInputPlane, nOutputPlane, kW, kH[, dW, dH, padW, padH])');
     super('SpatialConvolution', ...conv('SpatialConvolution', nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH));
   }
 }
@@ -24,6 +25,7 @@ export class SpatialConvolution extends Module {
 /** Torch7's unfold-and-matmul convolution: the same function as SpatialConvolution here. */
 export class SpatialConvolutionMM extends Module {
   constructor(nInputPlane: number, nOutputPlane: number, kW: number, kH: number, dW?: number, dH?: number, padW?: number, padH?: number) {
+    checkArity(arguments, 8, 'nn.SpatialConvolutionMM(nInputPlane, nOutputPlane, kW, kH[, dW, dH, padW, padH])');
     super('SpatialConvolutionMM', ...conv('SpatialConvolutionMM', nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH));
   }
 }

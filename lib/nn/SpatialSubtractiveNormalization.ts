@@ -1,5 +1,5 @@
 import { TorchError } from '../errors';
-import { checkInteger, invalid } from '../validate';
+import { checkInteger, invalid, checkArity } from '../validate';
 import { Module } from './Module';
 
 /**
@@ -14,6 +14,7 @@ export class SpatialSubtractiveNormalization extends Module {
   readonly kernel: number[] | number[][];
 
   constructor(nInputPlane: number, kernel: number[] | number[][] = Array.from({ length: 9 }, () => new Array(9).fill(1))) {
+    checkArity(arguments, 2, 'nn.SpatialSubtractiveNormalization(nInputPlane[, kernel])');
     checkInteger(nInputPlane, 'SpatialSubtractiveNormalization nInputPlane', 1);
     if (!Array.isArray(kernel) || kernel.length === 0) invalid('a non-empty 1-D or 2-D array of numbers', 'SpatialSubtractiveNormalization kernel', kernel);
     const rows = Array.isArray(kernel[0]) ? (kernel as number[][]) : [kernel as number[]];

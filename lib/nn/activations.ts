@@ -1,9 +1,10 @@
-import { checkKeys, invalid } from '../validate';
+import { checkArity, checkKeys, invalid } from '../validate';
 import { Module } from './Module';
 
 /** Elementwise hyperbolic tangent. */
 export class Tanh extends Module {
   constructor() {
+    checkArity(arguments, 0, 'nn.Tanh()');
     super('Tanh', []);
   }
 }
@@ -11,6 +12,7 @@ export class Tanh extends Module {
 /** Elementwise max(0, x) (Torch7's Threshold(0, 0)). */
 export class ReLU extends Module {
   constructor() {
+    checkArity(arguments, 0, 'nn.ReLU()');
     super('ReLU', []);
   }
 }
@@ -18,6 +20,7 @@ export class ReLU extends Module {
 /** Elementwise 1 / (1 + e^−x). */
 export class Sigmoid extends Module {
   constructor() {
+    checkArity(arguments, 0, 'nn.Sigmoid()');
     super('Sigmoid', []);
   }
 }
@@ -25,6 +28,7 @@ export class Sigmoid extends Module {
 /** x − log Σ exp x over the last dimension of a vector or an N×D batch. */
 export class LogSoftMax extends Module {
   constructor() {
+    checkArity(arguments, 0, 'nn.LogSoftMax()');
     super('LogSoftMax', []);
   }
 }
@@ -38,6 +42,7 @@ export class LogSoftMax extends Module {
 export class SoftMax extends Module {
   readonly beta: number;
   constructor(options: { beta?: number } = {}) {
+    checkArity(arguments, 1, 'nn.SoftMax([{ beta }])');
     checkKeys(options, ['beta'], 'SoftMax');
     const beta = options.beta ?? -1;
     if (typeof beta !== 'number' || !Number.isFinite(beta)) invalid('a finite number', 'SoftMax beta', beta);
@@ -52,6 +57,7 @@ export class SoftMax extends Module {
  */
 export class Dropout extends Module {
   constructor(p = 0.5) {
+    checkArity(arguments, 1, 'nn.Dropout([p])');
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) invalid('a probability in [0, 1)', 'Dropout p', p);
     super('Dropout', [p], { p });
   }

@@ -9,7 +9,7 @@ import { TorchError } from '../errors';
 import { tidy } from '../memory';
 import { NativeCriterion, native } from '../native';
 import { Tensor, checkTensor } from '../tensor';
-import { checkBoolean, checkInteger, checkNumber, checkKeys, invalid } from '../validate';
+import { checkBoolean, checkInteger, checkNumber, checkKeys, invalid, checkArity } from '../validate';
 
 export abstract class Criterion {
   /** @internal */
@@ -80,6 +80,7 @@ function checkWholeTargets(type: string, target: Tensor): void {
 export class ClassNLLCriterion extends Criterion {
   protected override readonly classTargets: boolean = true;
   constructor() {
+    checkArity(arguments, 0, 'nn.ClassNLLCriterion()');
     super('ClassNLLCriterion');
   }
 }
@@ -102,6 +103,7 @@ export class MSECriterion extends ElementwiseCriterion {
   /** A number target stays a class index here, as before the other element-wise criteria. */
   protected override readonly realTargets: boolean = false;
   constructor(sizeAverage = true) {
+    checkArity(arguments, 1, 'nn.MSECriterion([sizeAverage])');
     super('MSECriterion', sizeAverage);
   }
 }
@@ -109,6 +111,7 @@ export class MSECriterion extends ElementwiseCriterion {
 /** Torch7's AbsCriterion (L1): loss = Σ |x − t|, divided by the number of elements when sizeAverage (default true). */
 export class AbsCriterion extends ElementwiseCriterion {
   constructor(sizeAverage = true) {
+    checkArity(arguments, 1, 'nn.AbsCriterion([sizeAverage])');
     super('AbsCriterion', sizeAverage);
   }
 }
@@ -116,6 +119,7 @@ export class AbsCriterion extends ElementwiseCriterion {
 /** Torch7's SmoothL1Criterion (Huber, δ = 1): Σ ½d² where |d| < 1, else |d| − ½; divided by the element count when sizeAverage. */
 export class SmoothL1Criterion extends ElementwiseCriterion {
   constructor(sizeAverage = true) {
+    checkArity(arguments, 1, 'nn.SmoothL1Criterion([sizeAverage])');
     super('SmoothL1Criterion', sizeAverage);
   }
 }
@@ -126,6 +130,7 @@ export class SmoothL1Criterion extends ElementwiseCriterion {
  */
 export class BCECriterion extends ElementwiseCriterion {
   constructor(sizeAverage = true) {
+    checkArity(arguments, 1, 'nn.BCECriterion([sizeAverage])');
     super('BCECriterion', sizeAverage);
   }
 }
@@ -145,6 +150,7 @@ export interface MultiMarginOptions {
 export class MultiMarginCriterion extends Criterion {
   protected override readonly classTargets: boolean = true;
   constructor(options: MultiMarginOptions = {}) {
+    checkArity(arguments, 1, 'nn.MultiMarginCriterion([{ p, margin, weights, sizeAverage }])');
     if (typeof options !== 'object' || options === null) invalid('an options object', 'MultiMarginCriterion', options);
     checkKeys(options, ['p', 'margin', 'weights', 'sizeAverage'], 'MultiMarginCriterion');
     const p = checkInteger(options.p ?? 1, 'MultiMarginCriterion p', 1, 2);

@@ -1,4 +1,4 @@
-import { checkInteger } from '../validate';
+import { checkInteger, checkArity } from '../validate';
 import { Module } from './Module';
 
 /** A pooling window kW×kH moved by dW, dH, validated, as constructor arguments and named options. */
@@ -13,6 +13,7 @@ function window(type: string, kW: number, kH: number, dW: number, dH: number) {
 /** Max over kW×kH windows moved by dW, dH (floor mode, no padding, as Torch7). dW, dH default to kW, kH. */
 export class SpatialMaxPooling extends Module {
   constructor(kW: number, kH: number, dW = kW, dH = kH) {
+    checkArity(arguments, 4, 'nn.SpatialMaxPooling(kW, kH[, dW, dH])');
     const w = window('SpatialMaxPooling', kW, kH, dW, dH);
     super('SpatialMaxPooling', w.args, w.options);
   }
@@ -21,6 +22,7 @@ export class SpatialMaxPooling extends Module {
 /** Mean over kW×kH windows moved by dW, dH (floor mode, no padding, divides by kW·kH). */
 export class SpatialAveragePooling extends Module {
   constructor(kW: number, kH: number, dW = 1, dH = 1) {
+    checkArity(arguments, 4, 'nn.SpatialAveragePooling(kW, kH[, dW, dH])');
     const w = window('SpatialAveragePooling', kW, kH, dW, dH);
     super('SpatialAveragePooling', w.args, w.options);
   }
@@ -32,6 +34,7 @@ export class SpatialAveragePooling extends Module {
  */
 export class SpatialLPPooling extends Module {
   constructor(nInputPlane: number, pnorm: number, kW: number, kH: number, dW = kW, dH = kH) {
+    checkArity(arguments, 6, 'nn.SpatialLPPooling(nInputPlane, pnorm, kW, kH[, dW, dH])');
     checkInteger(nInputPlane, 'SpatialLPPooling nInputPlane', 1);
     checkInteger(pnorm, 'SpatialLPPooling pnorm', 2, 2);
     const w = window('SpatialLPPooling', kW, kH, dW, dH);
@@ -46,6 +49,7 @@ export class SpatialLPPooling extends Module {
  */
 export class SpatialZeroPadding extends Module {
   constructor(padLeft: number, padRight = padLeft, padTop = padLeft, padBottom = padLeft) {
+    checkArity(arguments, 4, 'nn.SpatialZeroPadding(padLeft[, padRight, padTop, padBottom])');
     checkInteger(padLeft, 'SpatialZeroPadding padLeft');
     checkInteger(padRight, 'SpatialZeroPadding padRight');
     checkInteger(padTop, 'SpatialZeroPadding padTop');

@@ -14,31 +14,16 @@ import { fileError, writeFileAtomic } from '../util/atomic';
 import { checkZipArchive } from '../util/archive';
 import { checkFileName } from '../validate';
 import { Module } from './Module';
-import { Sequential } from './Sequential';
-
-/** PyTorch's names for a module's parameters, in Torch7's order (weight, then bias). */
-const PARAMETER_NAMES = ['weight', 'bias'];
 
 /** The model's parameters under PyTorch's names, in order; the tensors share the model's memory. */
 export function stateDict(model: Module): Map<string, Tensor> {
   if (!(model instanceof Module)) throw new TorchError(`stateDict: expected an nn module but received ${typeof model}`);
-  const entries = new Map<string, Tensor>();
-  collect(model, '', entries);
-  return entries;
-}
-
-function collect(module: Module, prefix: string, into: Map<string, Tensor>): void {
-  if (module instanceof Sequential) {
-    module.modules.forEach((child, i) => collect(child, `${prefix}${i}.`, into));
-    return;
+  try {
+    return new Map(model.namedParameters());
+  } catch (e) {
+    if (e instanceof TorchError) e.message = `stateDict: ${e.message}`;
+    throw e;
   }
-  const [params, grads] = module.parameters();
-  grads.forEach((g) => g.dispose());
-  if (params.length > PARAMETER_NAMES.length) {
-    params.forEach((p) => p.dispose());
-    throw new TorchError(`stateDict: ${module.type} has ${params.length} parameter tensors; PyTorch names are known for weight and bias only`);
-  }
-  params.forEach((p, k) => into.set(`${prefix}${PARAMETER_NAMES[k]}`, p));
 }
 
 /**
