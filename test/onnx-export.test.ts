@@ -66,6 +66,31 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     expect(compare(model, randn([2, 3, 5, 12]), 'every other module')).toBeLessThanOrEqual(1e-5);
   });
 
+  test("the element-wise layers (ELU, LeakyReLU, PReLU per plane and shared, SoftPlus with β and threshold, HardTanh, GELU, Abs, Square, Sqrt, Power, MulConstant, AddConstant, Identity)", () => {
+    manualSeed(6);
+    const model = new nn.Sequential(
+      new nn.SpatialConvolution(3, 4, 3, 3),
+      new nn.PReLU(4),
+      new nn.ELU(0.7),
+      new nn.LeakyReLU(0.2),
+      new nn.SoftPlus(2, 1),
+      new nn.HardTanh(-0.5, 1.5),
+      new nn.GELU(),
+      new nn.MulConstant(-1.5),
+      new nn.Abs(),
+      new nn.AddConstant(0.1),
+      new nn.Sqrt(0.2),
+      new nn.Power(3),
+      new nn.Square(),
+      new nn.Identity(),
+      new nn.View(-1, 4 * 3 * 3),
+      new nn.Linear(36, 5),
+      new nn.PReLU(),
+    ).float();
+    model.get(2).weight!.copy(randn([4]).mul(0.3));
+    expect(compare(model, randn([3, 3, 5, 5]), 'element-wise layers')).toBeLessThanOrEqual(1e-5);
+  });
+
   test('a model trained in float64 exports as float32', () => {
     manualSeed(5);
     const model = models.mnistModel('mlp');

@@ -9,11 +9,13 @@ import { Reshape, View } from './View';
 import { Dropout, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh } from './activations';
 import { SpatialAveragePooling, SpatialLPPooling, SpatialMaxPooling, SpatialZeroPadding } from './pooling';
 import { registerModules } from './serialize';
+import { Abs, AddConstant, ELU, GELU, HardTanh, Identity, LeakyReLU, MulConstant, PReLU, Power, SoftPlus, Sqrt, Square } from './elementwise';
 
 export { Module } from './Module';
 export type { ModuleSpec } from './Module';
 export { Sequential, Linear, SpatialConvolution, SpatialConvolutionMM, SpatialMaxPooling, SpatialAveragePooling, SpatialLPPooling };
 export { SpatialSubtractiveNormalization, SpatialZeroPadding, View, Reshape, Tanh, ReLU, Sigmoid, SoftMax, LogSoftMax, Dropout };
+export { ELU, LeakyReLU, PReLU, SoftPlus, HardTanh, GELU, Abs, Square, Sqrt, Power, MulConstant, AddConstant, Identity };
 export { gaussian1D } from './SpatialSubtractiveNormalization';
 export { Criterion, ClassNLLCriterion, MSECriterion, AbsCriterion, SmoothL1Criterion, BCECriterion, MultiMarginCriterion } from './criteria';
 export type { MultiMarginOptions } from './criteria';
@@ -26,6 +28,19 @@ export { gradcheck } from './gradcheck';
 export type { GradcheckResult, GradcheckOptions } from './gradcheck';
 
 registerModules({
+  ELU,
+  LeakyReLU,
+  PReLU,
+  SoftPlus,
+  HardTanh,
+  GELU,
+  Abs,
+  Square,
+  Sqrt,
+  Power,
+  MulConstant,
+  AddConstant,
+  Identity,
   Sequential,
   Linear,
   SpatialConvolution,

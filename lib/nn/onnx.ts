@@ -170,7 +170,45 @@ function translate(g: GraphBuilder, { module, inputShape, input, output }: Step)
     case 'Sigmoid':
       return g.node('Sigmoid', [input], [], output);
     case 'Dropout': // evaluation mode: the identity (Torch7 scales at training time)
+    case 'Identity':
       return g.node('Identity', [input], [], output);
+    case 'ELU':
+      return g.node('Elu', [input], [float('alpha', a[0])], output);
+    case 'LeakyReLU':
+      return g.node('LeakyRelu', [input], [float('alpha', a[0])], output);
+    case 'PReLU': {
+      // the slope broadcasts over the planes: dimension 1 of the batch, then the sizes after it
+      const [w] = params();
+      const trailing = inputShape.length - 2;
+      return g.node('PRelu', [input, g.floats('slope', a[0] === 0 ? [1] : [w.shape[0], ...new Array(Math.max(0, trailing)).fill(1)], w.data)], [], output);
+    }
+    case 'SoftPlus': {
+      // ONNX's Softplus has no β or threshold: log(1 + e^{βx}) / β, and x beyond the threshold
+      const [beta, threshold] = a;
+      const scaled = beta === 1 ? input : g.node('Mul', [input, g.floats('beta', [], [beta])]);
+      const soft = g.node('Softplus', [scaled]);
+      const smooth = beta === 1 ? soft : g.node('Div', [soft, g.floats('beta', [], [beta])]);
+      return g.node('Where', [g.node('Greater', [scaled, g.floats('threshold', [], [threshold])]), input, smooth], [], output);
+    }
+    case 'HardTanh':
+      return g.node('Clip', [input, g.floats('min', [], [a[0]]), g.floats('max', [], [a[1]])], [], output);
+    case 'GELU': {
+      // x·Φ(x) = x · (1 + erf(x/√2)) / 2 (ONNX's Gelu operator comes only with opset 20)
+      const erf = g.node('Erf', [g.node('Div', [input, g.floats('sqrt2', [], [Math.SQRT2])])]);
+      return g.node('Mul', [g.node('Mul', [input, g.floats('half', [], [0.5])]), g.node('Add', [erf, g.floats('one', [], [1])])], [], output);
+    }
+    case 'Abs':
+      return g.node('Abs', [input], [], output);
+    case 'Square':
+      return g.node('Mul', [input, input], [], output);
+    case 'Sqrt':
+      return g.node('Sqrt', [a[0] === 0 ? input : g.node('Add', [input, g.floats('b', [], [a[0]])])], [], output);
+    case 'Power':
+      return g.node('Pow', [input, g.floats('p', [], [a[0]])], [], output);
+    case 'MulConstant':
+      return g.node('Mul', [input, g.floats('scalar', [], [a[0]])], [], output);
+    case 'AddConstant':
+      return g.node('Add', [input, g.floats('scalar', [], [a[0]])], [], output);
     case 'LogSoftMax':
       return g.node('LogSoftmax', [input], [int('axis', -1)], output); // over the last dimension, as nodetorch's
     case 'SoftMax': {
