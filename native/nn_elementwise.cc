@@ -1,6 +1,6 @@
 // Element-wise layers beyond the study, with Torch7's names, arguments and defaults (read from its
 // nn/*.lua): ELU, LeakyReLU, PReLU, SoftPlus, HardTanh, Abs, Square, Sqrt, Power, MulConstant,
-// AddConstant, Identity; and PyTorch's GELU, which Torch7 had not. Each is an autograd expression,
+// AddConstant (Identity, which also passes tables, is in nn_tables.cc); and PyTorch's GELU, which Torch7 had not. Each is an autograd expression,
 // so backward and the native loop need nothing else.
 #include "nn_module.h"
 
@@ -27,8 +27,7 @@ struct Elementwise : Module {
     if (name == "Sqrt") return a == 0 ? x.sqrt() : (x + a).sqrt();
     if (name == "Power") return x.pow(a);
     if (name == "MulConstant") return x * a;
-    if (name == "AddConstant") return x + a;
-    return x;  // Identity
+    return x + a;  // AddConstant
   }
 };
 
@@ -69,7 +68,6 @@ NODETORCH_REGISTER_MODULE(AddConstant, "AddConstant", [](const Options& o) -> Mo
 NODETORCH_REGISTER_MODULE(GELU, "GELU", [](const Options&) -> ModulePtr { return pointwise("GELU"); });
 NODETORCH_REGISTER_MODULE(Abs, "Abs", [](const Options&) -> ModulePtr { return pointwise("Abs"); });
 NODETORCH_REGISTER_MODULE(Square, "Square", [](const Options&) -> ModulePtr { return pointwise("Square"); });
-NODETORCH_REGISTER_MODULE(Identity, "Identity", [](const Options&) -> ModulePtr { return pointwise("Identity"); });
 NODETORCH_REGISTER_MODULE(PReLU, "PReLU", [](const Options& o) -> ModulePtr { return std::make_shared<PReLU>(o.integer("nOutputPlane")); });
 
 }  // namespace

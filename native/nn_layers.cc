@@ -150,19 +150,45 @@ void resetUniform(at::Tensor& weight, at::Tensor& bias, int64_t fanIn) {
   bias.uniform_(-bound, bound);
 }
 
-at::Tensor Sequential::forward(const at::Tensor& input) {
-  at::Tensor x = input;
-  for (size_t i = 0; i < modules.size(); ++i) {
-    try {
-      x = modules[i]->forward(x);
-    } catch (const std::exception& e) {
-      fail("module " + std::to_string(i + 1) + " (" + modules[i]->type() + "): " + reason(e));
-    }
+void Value::leaves(std::vector<at::Tensor>& out) const {
+  if (isTensor()) out.push_back(tensor);
+  for (const Value& v : list) v.leaves(out);
+}
+
+std::string Value::shape() const {
+  if (isTensor()) return shapeString(tensor.sizes());
+  std::string s = "{";
+  for (size_t k = 0; k < list.size(); ++k) s += (k ? ", " : "") + list[k].shape();
+  return s + "}";
+}
+
+// Each module overrides one of the two: forward (tensor modules) or apply (tables, containers).
+at::Tensor Module::forward(const at::Tensor& input) {
+  Value out = apply(Value(input));
+  if (!out.isTensor()) fail(type() + " outputs a table " + out.shape() + " where a tensor is needed");
+  return out.tensor;
+}
+
+Value Module::apply(const Value& input) {
+  if (!input.isTensor()) fail(type() + " takes a tensor, not a table " + input.shape());
+  return forward(input.tensor);
+}
+
+Value Container::child(size_t k, const Value& input) {
+  try {
+    return modules[k]->apply(input);
+  } catch (const std::exception& e) {
+    fail("module " + std::to_string(k + 1) + " (" + modules[k]->type() + "): " + reason(e));
   }
+}
+
+Value Sequential::apply(const Value& input) {
+  Value x = input;
+  for (size_t i = 0; i < modules.size(); ++i) x = child(i, x);
   return x;
 }
 
-std::vector<at::Tensor*> Sequential::parameters() {
+std::vector<at::Tensor*> Container::parameters() {
   std::vector<at::Tensor*> out;
   for (auto& m : modules) {
     auto p = m->parameters();
@@ -171,7 +197,7 @@ std::vector<at::Tensor*> Sequential::parameters() {
   return out;
 }
 
-void Sequential::setTraining(bool flag) {
+void Container::setTraining(bool flag) {
   training = flag;
   for (auto& m : modules) m->setTraining(flag);
 }

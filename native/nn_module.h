@@ -8,10 +8,30 @@
 
 namespace nodetorch {
 
+// What flows between modules: a tensor, or a table (Torch7's name for a list) of values.
+struct Value {
+  at::Tensor tensor;        // defined for a tensor
+  std::vector<Value> list;  // the entries of a table
+  Value() = default;
+  Value(at::Tensor t) : tensor(std::move(t)) {}  // NOLINT: a tensor is a value
+  static Value table(std::vector<Value> entries) {
+    Value v;
+    v.list = std::move(entries);
+    return v;
+  }
+  bool isTensor() const { return tensor.defined(); }
+  // The tensors, depth first; and the shape as text: [2, 3] or {[2, 3], {[4]}}.
+  void leaves(std::vector<at::Tensor>& out) const;
+  std::string shape() const;
+};
+
 struct Module {
   virtual ~Module() = default;
   virtual std::string type() const = 0;
-  virtual at::Tensor forward(const at::Tensor& input) = 0;
+  // A tensor module overrides forward(tensor); a table module (or container) overrides apply(value).
+  // forward on a table module applies it to the tensor and needs a tensor back.
+  virtual at::Tensor forward(const at::Tensor& input);
+  virtual Value apply(const Value& input);
   // Trainable tensors (weight, bias) in Torch7's parameters() order; pointers so that
   // getParameters() can re-point them into one flat vector.
   virtual std::vector<at::Tensor*> parameters() { return {}; }
@@ -23,12 +43,19 @@ struct Module {
 
 using ModulePtr = std::shared_ptr<Module>;
 
-struct Sequential : Module {
+// A module holding others (Sequential, Concat, ConcatTable, ParallelTable): their parameters in
+// order, and training mode passed down.
+struct Container : Module {
   std::vector<ModulePtr> modules;
-  std::string type() const override { return "Sequential"; }
-  at::Tensor forward(const at::Tensor& input) override;
   std::vector<at::Tensor*> parameters() override;
   void setTraining(bool flag) override;
+  // runs child k, naming it in an error
+  Value child(size_t k, const Value& input);
+};
+
+struct Sequential : Container {
+  std::string type() const override { return "Sequential"; }
+  Value apply(const Value& input) override;
 };
 
 // A module's or criterion's constructor options, read by name. TypeScript (lib/nn) validated them

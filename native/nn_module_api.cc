@@ -39,21 +39,47 @@ Napi::Value moduleCreate(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value sequentialAdd(const Napi::CallbackInfo& info) {
-  auto seq = std::dynamic_pointer_cast<Sequential>(moduleArg(info, 0));
-  if (!seq) fail("add() needs a Sequential container");
-  seq->modules.push_back(moduleArg(info, 1));
+  auto container = std::dynamic_pointer_cast<Container>(moduleArg(info, 0));
+  if (!container) fail("add() needs a container");
+  container->modules.push_back(moduleArg(info, 1));
   return info.Env().Undefined();
+}
+
+// Each tensor of the input, detached and (floating, with grad mode on) requiring its gradient.
+Value leafInputs(const Value& v) {
+  if (!v.isTensor()) {
+    std::vector<Value> out;
+    for (const Value& e : v.list) out.push_back(leafInputs(e));
+    return Value::table(std::move(out));
+  }
+  at::Tensor t = v.tensor.detach();
+  if (at::isFloatingType(t.scalar_type()) && at::GradMode::is_enabled()) t.set_requires_grad(true);
+  return t;
+}
+
+Value detached(const Value& v) {
+  if (v.isTensor()) return v.tensor.detach();
+  std::vector<Value> out;
+  for (const Value& e : v.list) out.push_back(detached(e));
+  return Value::table(std::move(out));
+}
+
+// The gradient of each input tensor (zeros where none flowed), in the input's structure.
+Value inputGradients(const Value& v) {
+  if (v.isTensor()) return v.tensor.grad().defined() ? v.tensor.grad() : at::zeros_like(v.tensor);
+  std::vector<Value> out;
+  for (const Value& e : v.list) out.push_back(inputGradients(e));
+  return Value::table(std::move(out));
 }
 
 Napi::Value moduleForward(const Napi::CallbackInfo& info) {
   ModuleBox& box = boxArg(info, 0);
-  at::Tensor& x = tensorArg(info, 1, "input");
-  at::Tensor input = x.detach();
-  if (at::isFloatingType(input.scalar_type()) && at::GradMode::is_enabled()) input.set_requires_grad(true);
-  at::Tensor output = box.module->forward(input);
+  if (info.Length() < 2) fail("expected an input");
+  Value input = leafInputs(valueFromJs(info.Env(), info[1], "input"));
+  Value output = box.module->apply(input);
   box.lastInput = input;
   box.lastOutput = output;
-  return wrapTensor(info.Env(), output.detach());
+  return valueToJs(info.Env(), detached(output));
 }
 
 // backward(input, gradOutput): gradInput; parameter gradients accumulate, as in Torch7. Several
@@ -61,23 +87,32 @@ Napi::Value moduleForward(const Napi::CallbackInfo& info) {
 // graph is kept until the next forward, and each call's gradients add to the parameters'.
 Napi::Value moduleBackward(const Napi::CallbackInfo& info) {
   ModuleBox& box = boxArg(info, 0);
-  at::Tensor& x = tensorArg(info, 1, "input");
-  at::Tensor& gradOutput = tensorArg(info, 2, "gradOutput");
-  if (!box.lastOutput.defined()) fail("backward() needs a forward() with the same input first");
-  if (!x.sizes().equals(box.lastInput.sizes()) || x.data_ptr() != box.lastInput.data_ptr())
-    fail("backward() must get the input of the last forward() (Torch7 semantics); call forward(input) again");
-  if (!gradOutput.sizes().equals(box.lastOutput.sizes()))
-    fail("gradOutput has shape " + shapeString(gradOutput.sizes()) + " but the output has shape " + shapeString(box.lastOutput.sizes()));
+  if (info.Length() < 3) fail("expected an input and a gradOutput");
+  Value x = valueFromJs(info.Env(), info[1], "input");
+  Value gradOutput = valueFromJs(info.Env(), info[2], "gradOutput");
+  if (!box.lastOutput.isTensor() && box.lastOutput.list.empty()) fail("backward() needs a forward() with the same input first");
+  std::vector<at::Tensor> given, last;
+  x.leaves(given);
+  box.lastInput.leaves(last);
+  bool same = x.shape() == box.lastInput.shape() && given.size() == last.size();
+  for (size_t k = 0; same && k < given.size(); ++k) same = given[k].data_ptr() == last[k].data_ptr();
+  if (!same) fail("backward() must get the input of the last forward() (Torch7 semantics); call forward(input) again");
+  if (gradOutput.shape() != box.lastOutput.shape())
+    fail("gradOutput has shape " + gradOutput.shape() + " but the output has shape " + box.lastOutput.shape());
   ensureGrads(*box.module);
-  at::Tensor gradInput;
-  if (box.lastOutput.requires_grad()) {
-    box.lastInput.mutable_grad() = at::Tensor();  // this call's gradInput only, not a sum over calls
-    torch::autograd::backward({box.lastOutput}, {gradOutput.to(box.lastOutput.options())}, /*retain_graph=*/true);
-    gradInput = box.lastInput.grad().defined() ? box.lastInput.grad() : at::zeros_like(box.lastInput);
-  } else {
-    gradInput = at::zeros_like(box.lastInput);
+  std::vector<at::Tensor> outputs, grads, inputs;
+  box.lastOutput.leaves(outputs);
+  gradOutput.leaves(grads);
+  box.lastInput.leaves(inputs);
+  for (at::Tensor& t : inputs) t.mutable_grad() = at::Tensor();  // this call's gradInput only, not a sum over calls
+  std::vector<at::Tensor> roots, rootGrads;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    if (!outputs[k].requires_grad()) continue;
+    roots.push_back(outputs[k]);
+    rootGrads.push_back(grads[k].to(outputs[k].options()));
   }
-  return wrapTensor(info.Env(), gradInput);
+  if (!roots.empty()) torch::autograd::backward(roots, rootGrads, /*retain_graph=*/true);
+  return valueToJs(info.Env(), inputGradients(box.lastInput));
 }
 
 Napi::Value moduleParameters(const Napi::CallbackInfo& info) {
@@ -174,6 +209,23 @@ Napi::Value criterionBackward(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+Value valueFromJs(Napi::Env env, Napi::Value value, const std::string& what, int depth) {
+  if (!value.IsArray()) return tensorValue(env, value, what);
+  // tables nest as deep as containers may (lib/nn/Module.ts's MAX_NESTING)
+  if (depth > 1000) fail(what + " nests tables more than 1000 deep");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<Value> entries;
+  for (uint32_t k = 0; k < array.Length(); ++k) entries.push_back(valueFromJs(env, array.Get(k), what + "[" + std::to_string(k) + "]", depth + 1));
+  return Value::table(std::move(entries));
+}
+
+Napi::Value valueToJs(Napi::Env env, const Value& value) {
+  if (value.isTensor()) return wrapTensor(env, value.tensor);
+  Napi::Array out = Napi::Array::New(env, value.list.size());
+  for (size_t k = 0; k < value.list.size(); ++k) out.Set(static_cast<uint32_t>(k), valueToJs(env, value.list[k]));
+  return out;
+}
 
 ModulePtr& moduleArg(const Napi::CallbackInfo& info, size_t i) { return boxArg(info, i).module; }
 

@@ -8,7 +8,7 @@ namespace nodetorch {
 struct ModuleBox {
   explicit ModuleBox(ModulePtr m) : module(std::move(m)) {}
   ModulePtr module;
-  at::Tensor lastInput, lastOutput;
+  Value lastInput, lastOutput;
 };
 struct CriterionBox {
   explicit CriterionBox(CriterionPtr c) : criterion(std::move(c)) {}
@@ -16,6 +16,9 @@ struct CriterionBox {
 };
 
 ModulePtr& moduleArg(const Napi::CallbackInfo& info, size_t i);
+// A JS tensor or (nested) array of tensors as a Value, and back.
+Value valueFromJs(Napi::Env env, Napi::Value value, const std::string& what, int depth = 0);
+Napi::Value valueToJs(Napi::Env env, const Value& value);
 ModuleBox& moduleFromValue(Napi::Env env, Napi::Value value);
 CriterionBox& criterionFromValue(Napi::Env env, Napi::Value value);
 CriterionPtr& criterionArg(const Napi::CallbackInfo& info, size_t i);

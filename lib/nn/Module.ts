@@ -4,7 +4,7 @@
  * training/evaluate, type and device conversion.
  */
 import { TorchError } from '../errors';
-import { NativeModule, native } from '../native';
+import { NativeModule, NativeTensor, native } from '../native';
 import { Device, Tensor, checkTensor, checkDevice } from '../tensor';
 import { checkNumber, invalid } from '../validate';
 import { noGrad } from '../autograd';
@@ -37,13 +37,44 @@ export type NativeOptions = Record<string, number | boolean | number[]>;
 /** PyTorch's and Torch7's names for a module's parameters, in Torch7's order (weight, then bias). */
 const PARAMETER_NAMES = ['weight', 'bias'];
 
-export abstract class Module {
+/**
+ * What flows between modules: a tensor, or a table (Torch7's name for a list) of values. Table
+ * modules (ConcatTable, CAddTable, JoinTable…) make and take tables.
+ */
+export type Value = Tensor | Value[];
+
+/** The tensors of a value, depth first. */
+export function leaves(value: Value): Tensor[] {
+  return value instanceof Tensor ? [value] : value.flatMap(leaves);
+}
+
+/** A value whose tensors are checked (not disposed, Tensors at all), for the native call; names the bad entry. */
+function nativeValue(value: unknown, what: string, depth = 0): unknown {
+  if (Array.isArray(value)) {
+    if (depth > MAX_NESTING) throw new TorchError(`${what} nests tables more than ${MAX_NESTING} deep`);
+    return value.map((v, i) => nativeValue(v, `${what}[${i}]`, depth + 1));
+  }
+  return checkTensor(value, what).handle;
+}
+
+/** The native result as a Value of Tensors. */
+function fromNative(value: unknown): Value {
+  return Array.isArray(value) ? value.map(fromNative) : new Tensor(value as NativeTensor);
+}
+
+/**
+ * A module: Torch7's forward/backward on tensors (or tables of them, see Value). `Out` is what
+ * forward returns and `In` what it takes: Tensors for all but the table modules (ConcatTable makes
+ * a table, CAddTable takes one, ParallelTable both); a Sequential that ends in a table is declared
+ * `new nn.Sequential<Value[]>()`.
+ */
+export abstract class Module<Out extends Value = Tensor, In extends Value = Tensor> {
   /** @internal */
   readonly handle: NativeModule;
   /** The last output of forward() (Torch7's module.output). */
-  output: Tensor | null = null;
-  /** The last result of backward() (Torch7's module.gradInput). */
-  gradInput: Tensor | null = null;
+  output: Out | null = null;
+  /** The last result of backward() (Torch7's module.gradInput), shaped like the input. */
+  gradInput: In | null = null;
   /** True between training() and evaluate() (Torch7's module.train). */
   train = true;
   #busy = false;
@@ -80,11 +111,11 @@ export abstract class Module {
     return this.#device;
   }
 
-  /** Computes the output for one sample (C×H×W or a vector) or a batch (N×C×H×W or N×D). */
-  forward(input: Tensor): Tensor {
+  /** Computes the output for one sample (C×H×W or a vector) or a batch (N×C×H×W or N×D), or for a table of them. */
+  forward(input: In): Out {
     this.checkIdle('forward');
-    checkTensor(input, 'forward(input)');
-    this.output = this.#withDtypeHint(input, () => new Tensor(native().moduleForward(this.handle, input.handle)));
+    const handles = nativeValue(input, 'forward(input)') as NativeTensor;
+    this.output = this.#withDtypeHint(input, () => fromNative(native().moduleForward(this.handle, handles)) as Out);
     return this.output;
   }
 
@@ -93,11 +124,12 @@ export abstract class Module {
    * dtypes and the call that fixes them: modules start as float64 (Torch7's default), tensors as
    * float32 (PyTorch's), so users meet this first.
    */
-  #withDtypeHint<T>(input: Tensor, call: () => T): T {
+  #withDtypeHint<T>(value: Value, call: () => T): T {
     try {
       return call();
     } catch (e) {
-      if (e instanceof TorchError && input.dtype !== this.dtype && /dtype|scalar type/i.test(e.message)) {
+      const input = leaves(value)[0];
+      if (e instanceof TorchError && input && input.dtype !== this.dtype && /dtype|scalar type/i.test(e.message)) {
         const fix = input.dtype === 'float32' || input.dtype === 'float64' ? ` or the model with model.${input.dtype === 'float32' ? 'float' : 'double'}()` : '';
         e.message += `; the model is ${this.dtype} but the input is ${input.dtype}: convert the input with input.to('${this.dtype}')${fix}`;
       }
@@ -109,12 +141,13 @@ export abstract class Module {
    * Back-propagates gradOutput through the last forward(input): returns gradInput and adds the
    * parameter gradients to the accumulated ones (zero them with zeroGradParameters()).
    */
-  backward(input: Tensor, gradOutput: Tensor): Tensor {
+  backward(input: In, gradOutput: Out): In {
     this.checkIdle('backward');
-    checkTensor(input, 'backward(input)');
-    checkTensor(gradOutput, 'backward(gradOutput)');
-    this.gradInput = this.#withDtypeHint(input, () => new Tensor(native().moduleBackward(this.handle, input.handle, gradOutput.handle)));
-    return this.gradInput;
+    const inputs = nativeValue(input, 'backward(input)') as NativeTensor;
+    const gradOutputs = nativeValue(gradOutput, 'backward(gradOutput)') as NativeTensor;
+    const gradInput = this.#withDtypeHint(input, () => fromNative(native().moduleBackward(this.handle, inputs, gradOutputs)) as In);
+    this.gradInput = gradInput;
+    return gradInput;
   }
 
   /** Sets every parameter gradient to zero. */
@@ -178,7 +211,7 @@ export abstract class Module {
    */
   namedParameters(): [string, Tensor][] {
     const named: [string, Tensor][] = [];
-    const children: Module[] = [];
+    const children: Module<Value, Value>[] = [];
     this.forEachChild((c) => children.push(c));
     if (children.length > 0) {
       children.forEach((c, i) => c.namedParameters().forEach(([name, t]) => named.push([`${i}.${name}`, t])));
@@ -224,15 +257,16 @@ export abstract class Module {
     } catch (e) {
       throw new TorchError(`summary: a sample of shape [${inputShape.join(', ')}] does not fit this model (run as a batch of 2): ${(e as Error).message}`);
     }
-    return makeSummary(rows.map((r) => ({ ...r, outputShape: [1, ...r.outputShape.slice(1)] })));
+    const one = (shape: number[]) => [1, ...shape.slice(1)];
+    return makeSummary(rows.map((r) => ({ ...r, outputShape: one(r.outputShape), ...(r.outputShapes ? { outputShapes: r.outputShapes.map(one) } : {}) })));
   }
 
   /** @internal This module's summary rows for `input`, and its output. */
-  describe(input: Tensor, depth: number): [SummaryRow[], Tensor] {
+  describe(input: Value, depth: number): [SummaryRow[], Value] {
     const previous = this.output;
-    const output = this.forward(input);
+    const output = this.forward(input as In);
     this.output = previous; // the summary's pass is not the module's last forward
-    return [[{ depth, module: this.toString(), outputShape: output.shape, parameters: this.numParameters() }], output];
+    return [[{ depth, module: this.toString(), ...shapeOf(output), parameters: this.numParameters() }], output];
   }
 
   /** Training mode (Dropout active). Returns this. */
@@ -291,7 +325,7 @@ export abstract class Module {
   }
 
   /** @internal */
-  protected forEachChild(_fn: (child: Module) => void): void {}
+  protected forEachChild(_fn: (child: Module<Value, Value>) => void): void {}
   /** @internal Containers propagate dtype/device bookkeeping to their children. */
   protected onConverted(): void {
     this.forEachChild((c) => {
@@ -308,4 +342,11 @@ export abstract class Module {
   toString(): string {
     return `nn.${this.type}(${this.args.map((a) => (typeof a === 'number' ? String(a) : JSON.stringify(a))).join(', ')})`;
   }
+}
+
+/** A summary row's shapes: the tensor's, or a table's tensors' (outputShape then the first's). */
+export function shapeOf(output: Value): Pick<SummaryRow, 'outputShape' | 'outputShapes'> {
+  if (output instanceof Tensor) return { outputShape: output.shape };
+  const shapes = leaves(output).map((t) => t.shape);
+  return { outputShape: shapes[0] ?? [], outputShapes: shapes };
 }

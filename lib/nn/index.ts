@@ -9,10 +9,14 @@ import { Reshape, View } from './View';
 import { Dropout, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh } from './activations';
 import { SpatialAveragePooling, SpatialLPPooling, SpatialMaxPooling, SpatialZeroPadding } from './pooling';
 import { registerModules } from './serialize';
+import { CAddTable, CMulTable, Concat, ConcatTable, JoinTable, Narrow, ParallelTable, SelectTable, SplitTable } from './tables';
 import { Abs, AddConstant, ELU, GELU, HardTanh, Identity, LeakyReLU, MulConstant, PReLU, Power, SoftPlus, Sqrt, Square } from './elementwise';
 
-export { Module } from './Module';
-export type { ModuleSpec } from './Module';
+export { Module, leaves } from './Module';
+export type { ModuleSpec, Value } from './Module';
+export { Container } from './Container';
+export type { AnyModule } from './Container';
+export { ConcatTable, ParallelTable, Concat, CAddTable, CMulTable, JoinTable, SplitTable, SelectTable, Narrow };
 export { Sequential, Linear, SpatialConvolution, SpatialConvolutionMM, SpatialMaxPooling, SpatialAveragePooling, SpatialLPPooling };
 export { SpatialSubtractiveNormalization, SpatialZeroPadding, View, Reshape, Tanh, ReLU, Sigmoid, SoftMax, LogSoftMax, Dropout };
 export { ELU, LeakyReLU, PReLU, SoftPlus, HardTanh, GELU, Abs, Square, Sqrt, Power, MulConstant, AddConstant, Identity };
@@ -28,6 +32,15 @@ export { gradcheck } from './gradcheck';
 export type { GradcheckResult, GradcheckOptions } from './gradcheck';
 
 registerModules({
+  ConcatTable,
+  ParallelTable,
+  Concat,
+  CAddTable,
+  CMulTable,
+  JoinTable,
+  SplitTable,
+  SelectTable,
+  Narrow,
   ELU,
   LeakyReLU,
   PReLU,

@@ -7,9 +7,9 @@ import { native } from '../native';
 import { Tensor } from '../tensor';
 import { FILE_FORMAT_VERSION, readArchive, writeArchive } from '../util/archive';
 import { checkFileName } from '../validate';
-import { MAX_NESTING, Module, ModuleSpec } from './Module';
+import { MAX_NESTING, Module, ModuleSpec, Value } from './Module';
 
-type ModuleClass = new (...args: never[]) => Module;
+type ModuleClass = new (...args: never[]) => Module<Value, Value>;
 const types = new Map<string, ModuleClass>();
 
 
@@ -35,7 +35,7 @@ export function upgradeSpec(spec: ModuleSpec, version: number): ModuleSpec {
   return { ...spec, args, ...(children ? { children } : {}) };
 }
 
-function build(spec: ModuleSpec): Module {
+function build(spec: ModuleSpec): Module<Value, Value> {
   if (typeof spec !== 'object' || spec === null || typeof spec.type !== 'string' || !Array.isArray(spec.args)) {
     throw new TorchError(`nn.load: the file describes a module as ${JSON.stringify(spec)?.slice(0, 80)}; expected { type, args }`);
   }
@@ -43,7 +43,7 @@ function build(spec: ModuleSpec): Module {
   if (!moduleClass) throw new TorchError(`nn.load: unknown module type '${spec.type}' in the file`);
   const m = new moduleClass(...(spec.args as never[]));
   if (spec.children !== undefined) {
-    const add = (m as unknown as { add?: (c: Module) => unknown }).add;
+    const add = (m as unknown as { add?: (c: Module<Value, Value>) => unknown }).add;
     if (typeof add !== 'function') throw new TorchError(`nn.load: the file gives a ${spec.type} children, but a ${spec.type} holds no modules`);
     if (!Array.isArray(spec.children)) throw new TorchError(`nn.load: the file gives a ${spec.type} children that are not a list`);
     spec.children.forEach((c) => add.call(m, build(c)));
@@ -76,7 +76,7 @@ export function save(file: string, module: Module): void {
 }
 
 /** Reads a module written by nn.save; it comes back on the CPU with the saved dtype. */
-export function load(file: string): Module {
+export function load<M extends Module<Value, Value> = Module>(file: string): M {
   const { description, tensors } = readArchive<{ format: string; version: number; dtype: 'float32' | 'float64'; module: ModuleSpec }>(file, 'nn.load', 'nodetorch-module');
   try {
     checkNesting(description.module, file);
@@ -86,7 +86,7 @@ export function load(file: string): Module {
     const module = build(upgradeSpec(description.module, description.version));
     module.to(description.dtype);
     native().moduleSetParameters(module.handle, tensors);
-    return module;
+    return module as M;
   } finally {
     tensors.forEach((t) => new Tensor(t).dispose());
   }

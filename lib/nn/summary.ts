@@ -8,8 +8,10 @@ export interface SummaryRow {
   depth: number;
   /** The module as Torch7 prints it, e.g. nn.Linear(1600, 128). */
   module: string;
-  /** The output shape for a batch of one sample (the batch dimension first, printed as N). */
+  /** The output shape for a batch of one sample (the batch dimension first, printed as N); a table's first tensor's. */
   outputShape: number[];
+  /** For a table output: the shapes of its tensors, depth first (printed in braces). */
+  outputShapes?: number[][];
   /** Parameters of this module (a container counts its modules'). */
   parameters: number;
 }
@@ -30,7 +32,12 @@ export function makeSummary(rows: SummaryRow[]): ModelSummary {
     rows,
     parameters,
     toString() {
-      const cells = rows.map((r) => [`${'  '.repeat(r.depth)}${r.depth === 0 || r.module.startsWith('nn.Sequential') ? r.module.split(' ')[0] : r.module}`, `[${['N', ...r.outputShape.slice(1)].join(', ')}]`, count(r.parameters)]);
+      const shape = (s: number[]) => `[${['N', ...s.slice(1)].join(', ')}]`;
+      const cells = rows.map((r) => [
+        `${'  '.repeat(r.depth)}${r.depth === 0 || / \{\n/.test(r.module) ? r.module.split(' ')[0] : r.module}`,
+        r.outputShapes ? `{${r.outputShapes.map(shape).join(', ')}}` : shape(r.outputShape),
+        count(r.parameters),
+      ]);
       const header = ['module', 'output shape', 'parameters'];
       const widths = header.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
       const line = (row: string[]) => `${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2].padStart(widths[2])}`;
