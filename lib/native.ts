@@ -86,6 +86,7 @@ export interface NativeBinding {
   moduleSetTraining(m: NativeModule, training: boolean): void;
   moduleTo(m: NativeModule, dtype: DTypeName, device: string): void;
   moduleSetParameters(m: NativeModule, tensors: NativeTensor[]): void;
+  moduleBuffers(m: NativeModule): { names: string[]; tensors: NativeTensor[] };
   criterionCreate(type: string, options: Record<string, number | boolean | number[]>): NativeCriterion;
   criterionForward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): number;
   criterionBackward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): NativeTensor;

@@ -174,6 +174,17 @@ Value Module::apply(const Value& input) {
   return forward(input.tensor);
 }
 
+std::vector<at::Tensor*> allBuffers(Module& module) {
+  std::vector<at::Tensor*> out;
+  for (auto& [name, t] : module.buffers()) out.push_back(t);
+  if (auto* container = dynamic_cast<Container*>(&module))
+    for (auto& m : container->modules) {
+      auto inner = allBuffers(*m);
+      out.insert(out.end(), inner.begin(), inner.end());
+    }
+  return out;
+}
+
 Value Container::child(size_t k, const Value& input) {
   try {
     return modules[k]->apply(input);

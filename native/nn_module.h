@@ -35,6 +35,9 @@ struct Module {
   // Trainable tensors (weight, bias) in Torch7's parameters() order; pointers so that
   // getParameters() can re-point them into one flat vector.
   virtual std::vector<at::Tensor*> parameters() { return {}; }
+  // This module's own buffers (running statistics), by their PyTorch names; not trained, not in
+  // getParameters(), but saved, loaded and converted with the module.
+  virtual std::vector<std::pair<std::string, at::Tensor*>> buffers() { return {}; }
   virtual void setTraining(bool flag) { training = flag; }
   bool training = true;
   // The flat vectors of the last getParameters(), reused while every parameter still views them.
@@ -42,6 +45,9 @@ struct Module {
 };
 
 using ModulePtr = std::shared_ptr<Module>;
+
+// The buffers of a module and of every module inside it, in order.
+std::vector<at::Tensor*> allBuffers(Module& module);
 
 // A module holding others (Sequential, Concat, ConcatTable, ParallelTable): their parameters in
 // order, and training mode passed down.

@@ -165,7 +165,25 @@ Napi::Value moduleTo(const Napi::CallbackInfo& info) {
     *p = p->to(device, dtype).detach().clone();
     p->set_requires_grad(true);
   }
+  // running statistics follow the parameters' dtype; counters (int64) keep theirs
+  for (at::Tensor* b : allBuffers(m)) *b = at::isFloatingType(b->scalar_type()) ? b->to(device, dtype).clone() : b->to(device).clone();
   return info.Env().Undefined();
+}
+
+// moduleBuffers(m) → { names, tensors }: the module's own buffers (sharing memory).
+Napi::Value moduleBuffers(const Napi::CallbackInfo& info) {
+  Module& m = *moduleArg(info, 0);
+  Napi::Env env = info.Env();
+  Napi::Array names = Napi::Array::New(env);
+  std::vector<at::Tensor> tensors;
+  for (auto& [name, t] : m.buffers()) {
+    names.Set(names.Length(), Napi::String::New(env, name));
+    tensors.push_back(*t);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("names", names);
+  out.Set("tensors", tensorList(env, tensors));
+  return out;
 }
 
 // setParameters(list): copies values into the parameters (used by nn.load).
@@ -302,6 +320,7 @@ void registerNnModuleApi(Napi::Env env, Napi::Object exports) {
       {"moduleSetTraining", moduleSetTraining},
       {"moduleTo", moduleTo},
       {"moduleSetParameters", moduleSetParameters},
+      {"moduleBuffers", moduleBuffers},
       {"criterionCreate", criterionCreate},
       {"criterionForward", criterionForward},
       {"criterionBackward", criterionBackward},

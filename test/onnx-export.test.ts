@@ -91,6 +91,20 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     expect(compare(model, randn([3, 3, 5, 5]), 'element-wise layers')).toBeLessThanOrEqual(1e-5);
   });
 
+  test('batch normalisation (spatial and not, affine and not) exports its running estimates', () => {
+    manualSeed(7);
+    const model = new nn.Sequential(
+      new nn.SpatialConvolution(3, 4, 3, 3),
+      new nn.SpatialBatchNormalization(4),
+      new nn.ReLU(),
+      new nn.View(-1, 4 * 3 * 3),
+      new nn.Linear(36, 6),
+      new nn.BatchNormalization(6, 1e-3, 0.1, false),
+    ).float();
+    for (let k = 0; k < 5; k++) model.forward(randn([8, 3, 5, 5]).mul(2).add(1)); // running estimates away from (0, 1)
+    expect(compare(model, randn([3, 3, 5, 5]), 'batch normalisation')).toBeLessThanOrEqual(1e-5);
+  });
+
   test('a model trained in float64 exports as float32', () => {
     manualSeed(5);
     const model = models.mnistModel('mlp');

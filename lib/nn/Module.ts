@@ -210,26 +210,44 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
    * tensors share the module's memory.
    */
   namedParameters(): [string, Tensor][] {
+    return this.#named(true, false);
+  }
+
+  /**
+   * Every buffer (BatchNormalization's running_mean, running_var, num_batches_tracked) with its
+   * state-dict name, as namedParameters; they share the module's memory.
+   */
+  namedBuffers(): [string, Tensor][] {
+    return this.#named(false, true);
+  }
+
+  /** @internal Parameters and buffers in the order PyTorch's state_dict() lists them: each module's parameters, then its buffers. */
+  namedState(): [string, Tensor][] {
+    return this.#named(true, true);
+  }
+
+  #named(parameters: boolean, buffers: boolean): [string, Tensor][] {
     const named: [string, Tensor][] = [];
     const children: Module<Value, Value>[] = [];
     this.forEachChild((c) => children.push(c));
     if (children.length > 0) {
-      children.forEach((c, i) => c.namedParameters().forEach(([name, t]) => named.push([`${i}.${name}`, t])));
+      children.forEach((c, i) => c.#named(parameters, buffers).forEach(([name, t]) => named.push([`${i}.${name}`, t])));
       return named;
     }
-    const [params, grads] = this.parameters();
-    grads.forEach((g) => g.dispose());
-    if (params.length > PARAMETER_NAMES.length) {
-      params.forEach((p) => p.dispose());
-      throw new TorchError(`${this.type} has ${params.length} parameter tensors; names are known for weight and bias only`);
+    if (parameters) {
+      const [params, grads] = this.parameters();
+      grads.forEach((g) => g.dispose());
+      if (params.length > PARAMETER_NAMES.length) {
+        params.forEach((p) => p.dispose());
+        throw new TorchError(`${this.type} has ${params.length} parameter tensors; names are known for weight and bias only`);
+      }
+      params.forEach((p, k) => named.push([PARAMETER_NAMES[k], p]));
     }
-    params.forEach((p, k) => named.push([PARAMETER_NAMES[k], p]));
+    if (buffers) {
+      const { names, tensors } = native().moduleBuffers(this.handle);
+      names.forEach((name, k) => named.push([name, new Tensor(tensors[k])]));
+    }
     return named;
-  }
-
-  /** Buffers (running statistics) with their state-dict names; none of the modules so far keeps one. */
-  namedBuffers(): [string, Tensor][] {
-    return [];
   }
 
   /** The number of parameters (Torch7 trains them all). */

@@ -178,6 +178,16 @@ function translate(g: GraphBuilder, { module, inputShape, input, output }: Step)
     case 'Dropout': // evaluation mode: the identity (Torch7 scales at training time)
     case 'Identity':
       return g.node('Identity', [input], [], output);
+    case 'BatchNormalization':
+    case 'SpatialBatchNormalization': {
+      // evaluation mode: the running estimates; a single-sample export is not made (the batch is symbolic)
+      const [n, eps, , affine] = module.args as [number, number, number, boolean];
+      const [w, b] = affine ? params() : [{ shape: [n], data: new Array(n).fill(1) }, { shape: [n], data: new Array(n).fill(0) }];
+      const buffers = module.namedBuffers();
+      const stats = buffers.slice(0, 2).map(([name, t]) => g.floats(name, t.shape, tidy(() => t.to('float32').cpu().data() as Float32Array)));
+      buffers.forEach(([, t]) => t.dispose());
+      return g.node('BatchNormalization', [input, g.floats('scale', w.shape, w.data), g.floats('bias', b.shape, b.data), ...stats], [float('epsilon', eps)], output);
+    }
     case 'ELU':
       return g.node('Elu', [input], [float('alpha', a[0])], output);
     case 'LeakyReLU':

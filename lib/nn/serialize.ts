@@ -3,7 +3,7 @@
  * written atomically (temporary file + rename) with a digest that loading checks.
  */
 import { TorchError } from '../errors';
-import { native } from '../native';
+import { NativeTensor, native } from '../native';
 import { Tensor } from '../tensor';
 import { FILE_FORMAT_VERSION, readArchive, writeArchive } from '../util/archive';
 import { checkFileName } from '../validate';
@@ -67,17 +67,20 @@ export function save(file: string, module: Module): void {
   if (!(module instanceof Module)) throw new TorchError(`Expected an nn module for nn.save but received ${String(module)}`);
   const [params, grads] = module.parameters();
   grads.forEach((g) => g.dispose());
-  const description = JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: module.dtype, module: module.spec() });
+  // the buffers (running statistics) follow the parameters, as many as `buffers` says
+  const buffers = module.namedBuffers().map(([, t]) => t);
+  const description = JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: module.dtype, buffers: buffers.length, module: module.spec() });
   try {
-    writeArchive(file, description, params.map((p) => p.handle));
+    writeArchive(file, description, [...params, ...buffers].map((p) => p.handle));
   } finally {
     params.forEach((p) => p.dispose());
+    buffers.forEach((b) => b.dispose());
   }
 }
 
 /** Reads a module written by nn.save; it comes back on the CPU with the saved dtype. */
 export function load<M extends Module<Value, Value> = Module>(file: string): M {
-  const { description, tensors } = readArchive<{ format: string; version: number; dtype: 'float32' | 'float64'; module: ModuleSpec }>(file, 'nn.load', 'nodetorch-module');
+  const { description, tensors } = readArchive<{ format: string; version: number; dtype: 'float32' | 'float64'; buffers?: number; module: ModuleSpec }>(file, 'nn.load', 'nodetorch-module');
   try {
     checkNesting(description.module, file);
     if (description.dtype !== 'float32' && description.dtype !== 'float64') {
@@ -85,9 +88,27 @@ export function load<M extends Module<Value, Value> = Module>(file: string): M {
     }
     const module = build(upgradeSpec(description.module, description.version));
     module.to(description.dtype);
-    native().moduleSetParameters(module.handle, tensors);
+    const saved = description.buffers ?? 0; // files before buffers hold parameters only
+    if (!Number.isInteger(saved) || saved < 0 || saved > tensors.length) throw new TorchError(`nn.load: '${file}' is damaged: it counts ${JSON.stringify(saved)} buffers`);
+    native().moduleSetParameters(module.handle, tensors.slice(0, tensors.length - saved));
+    restoreBuffers(module, tensors.slice(tensors.length - saved), `nn.load: '${file}'`);
     return module as M;
   } finally {
     tensors.forEach((t) => new Tensor(t).dispose());
+  }
+}
+
+/** Copies saved buffers into the module's (same count, shapes and kinds), or throws naming the first that differs. */
+export function restoreBuffers(module: Module<Value, Value>, saved: NativeTensor[], what: string): void {
+  const buffers = module.namedBuffers();
+  try {
+    if (buffers.length !== saved.length) throw new TorchError(`${what} holds ${saved.length} buffers but the model has ${buffers.length}`);
+    buffers.forEach(([name, target], k) => {
+      const shape = native().shape(saved[k]);
+      if (shape.join() !== target.shape.join()) throw new TorchError(`${what}: buffer '${name}' has shape [${shape.join(', ')}] but [${target.shape.join(', ')}] in the model`);
+    });
+    buffers.forEach(([, target], k) => target.copy(new Tensor(saved[k])));
+  } finally {
+    buffers.forEach(([, t]) => t.dispose());
   }
 }

@@ -19,7 +19,7 @@ import { Module } from './Module';
 export function stateDict(model: Module): Map<string, Tensor> {
   if (!(model instanceof Module)) throw new TorchError(`stateDict: expected an nn module but received ${typeof model}`);
   try {
-    return new Map(model.namedParameters());
+    return new Map(model.namedState());
   } catch (e) {
     if (e instanceof TorchError) e.message = `stateDict: ${e.message}`;
     throw e;
@@ -89,8 +89,12 @@ export function loadStateDict(model: Module, file: string): void {
       if (source.shape.join() !== target.shape.join()) {
         throw new TorchError(`loadStateDict: '${name}' has shape [${source.shape.join(', ')}] in '${file}' but [${target.shape.join(', ')}] in the model`);
       }
-      if (source.dtype !== 'float32' && source.dtype !== 'float64') {
-        throw new TorchError(`loadStateDict: '${name}' is ${source.dtype} in '${file}'; parameters are float32 or float64`);
+      const floating = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
+      if (floating(target) && !floating(source)) {
+        throw new TorchError(`loadStateDict: '${name}' is ${source.dtype} in '${file}'; parameters and running statistics are float32 or float64`);
+      }
+      if (!floating(target) && (floating(source) || source.dtype === 'bool')) {
+        throw new TorchError(`loadStateDict: '${name}' is ${source.dtype} in '${file}'; it is a count (int64) in the model`);
       }
     }
     for (const [name, target] of expected) target.copy(found.get(name)!);

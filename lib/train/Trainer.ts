@@ -10,7 +10,7 @@ import { NativeOptimizer, NativeTensor, native } from '../native';
 import { Augmentation } from '../augment';
 import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
-import { save as saveModel } from '../nn/serialize';
+import { restoreBuffers, save as saveModel } from '../nn/serialize';
 import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../optim/configs';
 import { Tensor, checkTensor } from '../tensor';
 import { tensor } from '../creation';
@@ -321,6 +321,8 @@ export class Trainer<T extends Task = 'classification'> {
       } finally {
         Object.values(onDevice).forEach((t) => new Tensor(t).dispose());
       }
+      // a checkpoint written before buffers were saved (version 3 and older) keeps the model's own
+      if (c.buffers.length > 0) restoreBuffers(this.model, c.buffers, `loadCheckpoint: '${file}'`);
       // the random stream continues where it was (shuffling, augmentation); set_state checks it
       native().setRngState(c.rng);
       [this.#optimizer, this.#spec, this.#schedule] = [optimizer, spec, schedule];

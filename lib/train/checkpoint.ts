@@ -26,6 +26,8 @@ export interface CheckpointContents {
   scalars: Record<string, number>;
   tensors: Record<string, NativeTensor>;
   rng: NativeTensor;
+  /** The model's buffers (running statistics), in namedBuffers() order; none in files before version 4. */
+  buffers: NativeTensor[];
   /** Null or absent (files written before schedules) without a schedule. */
   schedule?: SavedSchedule | null;
 }
@@ -38,6 +40,8 @@ interface CheckpointDescription {
   optimizer: OptimizerSpec;
   scalars: Record<string, number>;
   tensors: string[];
+  /** How many buffers follow the generator state (absent before version 4: none). */
+  buffers?: number;
   module: ModuleSpec;
   dtype: string;
   schedule?: SavedSchedule | null;
@@ -57,6 +61,7 @@ export function writeCheckpoint(
   const named = native().optimizerTensors(handle);
   const names = Object.keys(named);
   const rng = native().rngState();
+  const buffers = model.namedBuffers().map(([, t]) => t);
   const description: CheckpointDescription = {
     format: 'nodetorch-checkpoint',
     version: FILE_FORMAT_VERSION,
@@ -65,15 +70,17 @@ export function writeCheckpoint(
     optimizer: spec,
     scalars,
     tensors: names,
+    buffers: buffers.length,
     module: model.spec(),
     dtype: model.dtype,
     schedule,
   };
   try {
-    writeArchive(file, JSON.stringify(description), [params.handle, ...names.map((n) => named[n]), rng]);
+    writeArchive(file, JSON.stringify(description), [params.handle, ...names.map((n) => named[n]), rng, ...buffers.map((b) => b.handle)]);
   } finally {
     names.forEach((n) => new Tensor(named[n]).dispose());
     new Tensor(rng).dispose();
+    buffers.forEach((b) => b.dispose());
   }
 }
 
@@ -99,7 +106,11 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
   try {
     const damaged = (what: string) => new TorchError(`loadCheckpoint: '${file}' is damaged: ${what}`);
     if (!Array.isArray(d.tensors) || d.tensors.some((n) => typeof n !== 'string')) throw damaged('its list of optimizer tensors is not a list of names');
-    if (d.rng !== d.tensors.length + 1 || owned.length !== d.tensors.length + 2) throw damaged(`it holds ${owned.length} tensors for ${d.tensors.length} optimizer tensors`);
+    const buffers = d.buffers ?? 0;
+    if (!Number.isInteger(buffers) || buffers < 0) throw damaged(`it counts ${JSON.stringify(d.buffers)} buffers`);
+    if (d.rng !== d.tensors.length + 1 || owned.length !== d.tensors.length + 2 + buffers) {
+      throw damaged(`it holds ${owned.length} tensors for ${d.tensors.length} optimizer tensors and ${buffers} buffers`);
+    }
     if (!Number.isInteger(d.epoch) || d.epoch < 0) throw damaged(`its epoch is ${JSON.stringify(d.epoch)}`);
     if (typeof d.scalars !== 'object' || d.scalars === null || Object.values(d.scalars).some((v) => typeof v !== 'number')) throw damaged('its optimizer scalars are not numbers');
     if (typeof d.optimizer !== 'object' || d.optimizer === null) throw damaged('it names no optimizer');
@@ -110,7 +121,8 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
     }
     const named: Record<string, NativeTensor> = {};
     d.tensors.forEach((n, i) => (named[n] = owned[i + 1].handle));
-    apply({ epoch: d.epoch, optimizer: d.optimizer, params: owned[0], scalars: d.scalars, tensors: named, rng: owned[d.rng].handle, schedule: d.schedule });
+    const saved = owned.slice(d.rng + 1).map((t) => t.handle);
+    apply({ epoch: d.epoch, optimizer: d.optimizer, params: owned[0], scalars: d.scalars, tensors: named, rng: owned[d.rng].handle, buffers: saved, schedule: d.schedule });
   } finally {
     owned.forEach((t) => t.dispose());
   }

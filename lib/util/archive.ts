@@ -14,9 +14,10 @@ import { duplicateDictKey } from './pickle';
 
 /**
  * The model and checkpoint file format: 2 stored constructor arguments as given (1 flattened some,
- * see nn's upgradeSpec); 3 added the digest, so a version-3 file without one is damaged.
+ * see nn's upgradeSpec); 3 added the digest, so a version-3 file without one is damaged; 4 added
+ * the buffers (running statistics) after the other tensors, counted by `buffers`.
  */
-export const FILE_FORMAT_VERSION = 3;
+export const FILE_FORMAT_VERSION = 4;
 
 /** Writes `json` and `tensors` to `file` atomically, creating its folder. */
 export function writeArchive(file: string, json: string, tensors: NativeTensor[]): void {

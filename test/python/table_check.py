@@ -1,4 +1,4 @@
-"""PyTorch's side of test/nn-tables.test.ts: builds the PyTorch equivalent of a nodetorch model of
+"""PyTorch's side of test/nn-tables.test.ts and test/nn-batchnorm.test.ts: builds the PyTorch equivalent of a nodetorch model of
 containers and table modules (its spec: Torch7 types, arguments and children), loads the state dict
 nodetorch wrote, runs the input (a tensor or a nested list of tensors) and back-propagates the
 given gradient of the output; writes the output and the input's gradient (float64).
@@ -85,6 +85,13 @@ def build(spec):
         return Concat(a[0], kids)
     if t == "Linear":
         return torch.nn.Linear(a[0], a[1])
+    if t in ("SpatialConvolution", "SpatialConvolutionMM"):
+        n_in, n_out, kw, kh, dw, dh, pw, ph = a
+        return torch.nn.Conv2d(n_in, n_out, (kh, kw), (dh, dw), (ph, pw))
+    if t == "BatchNormalization":
+        return torch.nn.BatchNorm1d(a[0], eps=a[1], momentum=a[2], affine=a[3])
+    if t == "SpatialBatchNormalization":
+        return torch.nn.BatchNorm2d(a[0], eps=a[1], momentum=a[2], affine=a[3])
     if t == "Tanh":
         return torch.nn.Tanh()
     if t == "ReLU":
@@ -125,6 +132,7 @@ def main():
     model = build(json.load(open(spec_file))).double()
     model.load_state_dict(torch.load(state_file))
     case = json.load(open(case_file))
+    model.train(case.get("train", True))
     x = to_tensor(case["input"], True)
     y = model(x)
     grads = leaves(to_tensor(case["gradOutput"], False))
@@ -136,7 +144,10 @@ def main():
         return (v.grad if v.grad is not None else torch.zeros_like(v)).tolist()
 
     grad_input = gradient(x)
-    json.dump({"output": to_json(y), "gradInput": grad_input, "torch": torch.__version__}, open(result_file, "w"))
+    state = {name: t.tolist() for name, t in model.state_dict().items()}  # the running estimates after the forward
+    grads = {name: p.grad.tolist() for name, p in model.named_parameters() if p.grad is not None}
+    result = {"output": to_json(y), "gradInput": grad_input, "state": state, "gradParameters": grads, "torch": torch.__version__}
+    json.dump(result, open(result_file, "w"))
 
 
 main()
