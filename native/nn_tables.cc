@@ -148,6 +148,55 @@ struct Narrow : Module {
   }
 };
 
+// nngraph's gModule: a directed acyclic graph of modules. Its modules are the graph's nodes in
+// topological order; node k takes the outputs of its parents (one: that value; several: the table
+// of them, in order), where parent −1 − j is the graph's input j. The graph's input is a value
+// (one input) or a table of them; its output the value of its output node, or a table of them.
+struct GModule : Container {
+  int64_t nInputs;
+  std::vector<std::vector<int64_t>> parents;
+  std::vector<int64_t> outputs;
+  GModule(const Options& o) : nInputs(o.integer("nInputs")) {
+    std::vector<double> counts = o.numbers("parentCounts"), flat = o.numbers("parents");
+    size_t at = 0;
+    for (double count : counts) {
+      std::vector<int64_t> p;
+      for (int64_t k = 0; k < static_cast<int64_t>(count); ++k) p.push_back(static_cast<int64_t>(flat.at(at++)));
+      parents.push_back(std::move(p));
+    }
+    for (double out : o.numbers("outputs")) outputs.push_back(static_cast<int64_t>(out));
+  }
+  std::string type() const override { return "gModule"; }
+  Value apply(const Value& input) override {
+    if (modules.size() != parents.size()) fail("gModule: " + std::to_string(parents.size()) + " nodes but " + std::to_string(modules.size()) + " modules");
+    std::vector<Value> inputs;
+    if (nInputs == 1) inputs.push_back(input);
+    else {
+      if (input.isTensor() || static_cast<int64_t>(input.list.size()) != nInputs)
+        fail("gModule has " + std::to_string(nInputs) + " inputs: it takes a table of " + std::to_string(nInputs) + " values, not " + input.shape());
+      inputs = input.list;
+    }
+    std::vector<Value> values(modules.size());
+    auto valueOf = [&](int64_t k) -> const Value& { return k < 0 ? inputs.at(static_cast<size_t>(-1 - k)) : values.at(static_cast<size_t>(k)); };
+    for (size_t k = 0; k < modules.size(); ++k) {
+      const auto& from = parents[k];
+      Value in;
+      if (from.size() == 1) in = valueOf(from[0]);
+      else {
+        std::vector<Value> table;
+        for (int64_t p : from) table.push_back(valueOf(p));
+        in = Value::table(std::move(table));
+      }
+      values[k] = child(k, in);
+    }
+    if (outputs.size() == 1) return valueOf(outputs[0]);
+    std::vector<Value> out;
+    for (int64_t k : outputs) out.push_back(valueOf(k));
+    return Value::table(std::move(out));
+  }
+};
+
+NODETORCH_REGISTER_MODULE(GModule, "gModule", [](const Options& o) -> ModulePtr { return std::make_shared<GModule>(o); });
 NODETORCH_REGISTER_MODULE(ConcatTable, "ConcatTable", [](const Options&) -> ModulePtr { return std::make_shared<ConcatTable>(); });
 NODETORCH_REGISTER_MODULE(ParallelTable, "ParallelTable", [](const Options&) -> ModulePtr { return std::make_shared<ParallelTable>(); });
 NODETORCH_REGISTER_MODULE(Concat, "Concat", [](const Options& o) -> ModulePtr { return std::make_shared<Concat>(o.integer("dimension")); });

@@ -151,6 +151,8 @@ const SITES: Site[] = [
   { name: 'JoinTable.forward', args: () => [f64([1, 2]), [f64([3]), f64([4])]], call: (a, b) => new nn.JoinTable(1).forward([a, ...(Array.isArray(b) ? b : [b])] as Tensor[]) },
   { name: 'ParallelTable.forward', args: () => [f64([1, 2, 3, 4]), f64([1, 2, 3, 4])], call: (a, b) => new nn.ParallelTable(linear(), linear()).double().forward([a, b] as Tensor[]) },
   { name: 'BatchNormalization.forward', args: () => [t.randn([3, 4], { dtype: 'float64' })], call: (x) => new nn.BatchNormalization(4).double().forward(x as Tensor) },
+  { name: 'nn.gModule', args: () => { const x = nn.Input(); return [[x], [new nn.Tanh().node(x)]]; }, call: (i, o) => new nn.gModule(i as never, o as never) },
+  { name: 'Module.node', args: () => [linear(), nn.Input(), nn.Input()], call: (m, a, b) => (m as nn.Module).node(a as nn.Node, b as nn.Node) },
   { name: 'Module.forward', args: () => [linear(), f64([1, 2, 3, 4])], call: (m, x) => (m as nn.Module).forward(x as Tensor) },
   { name: 'Module.backward', args: () => { const m = linear(); const x = f64([1, 2, 3, 4]); m.forward(x); return [m, x, f64([1, 1, 1])]; }, call: (m, x, g) => (m as nn.Module).backward(x as Tensor, g as Tensor) },
   { name: 'Module.updateParameters', args: () => [linear(), 0.1], call: (m, lr) => (m as nn.Module).updateParameters(lr as number) },

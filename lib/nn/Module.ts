@@ -43,6 +43,15 @@ const PARAMETER_NAMES = ['weight', 'bias'];
  */
 export type Value = Tensor | Value[];
 
+/** A node of a graph of modules (see nn.gModule): a module and its parent nodes, or an input (no module). */
+export class Node {
+  /** @internal */
+  constructor(
+    readonly module: Module<Value, Value> | null,
+    readonly parents: Node[],
+  ) {}
+}
+
 /** The tensors of a value, depth first. */
 export function leaves(value: Value): Tensor[] {
   return value instanceof Tensor ? [value] : value.flatMap(leaves);
@@ -175,6 +184,12 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     const [p, g] = native().moduleGetParameters(this.handle);
     return [new Tensor(p), new Tensor(g)];
   }
+
+  /**
+   * nngraph's `module(parents)`: a graph node applying this module to the outputs of the parent
+   * nodes (one: its value; several: the table of their values). See nn.gModule.
+   */
+  declare node: (...parents: Node[]) => Node;
 
   /** Torch7's `weight` field: the module's weight (a view of it, read at each access, so that it follows getParameters()), or undefined for a module without one or a container. */
   get weight(): Tensor | undefined {

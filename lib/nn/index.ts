@@ -9,6 +9,7 @@ import { Reshape, View } from './View';
 import { Dropout, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh } from './activations';
 import { SpatialAveragePooling, SpatialLPPooling, SpatialMaxPooling, SpatialZeroPadding } from './pooling';
 import { registerModules } from './serialize';
+import { gModule, Input, installNode } from './graph';
 import { BatchNormalization, SpatialBatchNormalization } from './BatchNormalization';
 import { CAddTable, CMulTable, Concat, ConcatTable, JoinTable, Narrow, ParallelTable, SelectTable, SplitTable } from './tables';
 import { Abs, AddConstant, ELU, GELU, HardTanh, Identity, LeakyReLU, MulConstant, PReLU, Power, SoftPlus, Sqrt, Square } from './elementwise';
@@ -18,6 +19,8 @@ export type { ModuleSpec, Value } from './Module';
 export { Container } from './Container';
 export type { AnyModule } from './Container';
 export { BatchNormalization, SpatialBatchNormalization };
+export { gModule, Input };
+export { Node } from './Module';
 export { ConcatTable, ParallelTable, Concat, CAddTable, CMulTable, JoinTable, SplitTable, SelectTable, Narrow };
 export { Sequential, Linear, SpatialConvolution, SpatialConvolutionMM, SpatialMaxPooling, SpatialAveragePooling, SpatialLPPooling };
 export { SpatialSubtractiveNormalization, SpatialZeroPadding, View, Reshape, Tanh, ReLU, Sigmoid, SoftMax, LogSoftMax, Dropout };
@@ -33,7 +36,9 @@ export type { OnnxOptions } from './onnx';
 export { gradcheck } from './gradcheck';
 export type { GradcheckResult, GradcheckOptions } from './gradcheck';
 
+installNode();
 registerModules({
+  gModule,
   BatchNormalization,
   SpatialBatchNormalization,
   ConcatTable,

@@ -62,7 +62,7 @@ export function checkNesting(spec: ModuleSpec, file: string): void {
 }
 
 /** Writes a module (structure, dtype and parameters) to a file, atomically. */
-export function save(file: string, module: Module): void {
+export function save(file: string, module: Module<Value, Value>): void {
   checkFileName(file, 'nn.save file');
   if (!(module instanceof Module)) throw new TorchError(`Expected an nn module for nn.save but received ${String(module)}`);
   const [params, grads] = module.parameters();

@@ -13,10 +13,10 @@ import { Tensor } from '../tensor';
 import { fileError, writeFileAtomic } from '../util/atomic';
 import { checkZipArchive } from '../util/archive';
 import { checkFileName } from '../validate';
-import { Module } from './Module';
+import { Module, Value } from './Module';
 
 /** The model's parameters under PyTorch's names, in order; the tensors share the model's memory. */
-export function stateDict(model: Module): Map<string, Tensor> {
+export function stateDict(model: Module<Value, Value>): Map<string, Tensor> {
   if (!(model instanceof Module)) throw new TorchError(`stateDict: expected an nn module but received ${typeof model}`);
   try {
     return new Map(model.namedState());
@@ -30,7 +30,7 @@ export function stateDict(model: Module): Map<string, Tensor> {
  * Writes the model's parameters as a PyTorch state dict (atomically): in Python,
  * `torchModel.load_state_dict(torch.load(file))` loads them into the equivalent nn.Sequential.
  */
-export function saveStateDict(model: Module, file: string): void {
+export function saveStateDict(model: Module<Value, Value>, file: string): void {
   checkFileName(file, 'saveStateDict file');
   const entries = stateDict(model);
   try {
@@ -47,7 +47,7 @@ export function saveStateDict(model: Module, file: string): void {
  * values are converted to the model's dtype (as PyTorch's load_state_dict copies). Nothing is
  * changed unless everything matches.
  */
-export function loadStateDict(model: Module, file: string): void {
+export function loadStateDict(model: Module<Value, Value>, file: string): void {
   checkFileName(file, 'loadStateDict file');
   if (!(model instanceof Module)) throw new TorchError(`loadStateDict: expected an nn module but received ${typeof model}`);
   if (model.busy) throw new TorchError('loadStateDict: the model is being trained by a pass; await it first');

@@ -57,6 +57,25 @@ class Concat(Children):
         return torch.cat(outs, torch7_dim(self.dim, 0, outs[0]))
 
 
+class Graph(Children):
+    """nngraph's gModule as nodetorch stores it: modules in topological order, each node's parents
+    (node indices, or -1 - j for input j), and the output nodes."""
+
+    def __init__(self, n_inputs, parents, outputs, children):
+        super().__init__(children)
+        self.n_inputs, self.parents, self.outputs = n_inputs, parents, outputs
+
+    def forward(self, x):
+        inputs = [x] if self.n_inputs == 1 else x
+        values = []
+        value_of = lambda k: inputs[-1 - k] if k < 0 else values[k]
+        for m, parents in zip(self.items(), self.parents):
+            args = [value_of(p) for p in parents]
+            values.append(m(args[0] if len(args) == 1 else args))
+        outs = [value_of(k) for k in self.outputs]
+        return outs[0] if len(outs) == 1 else outs
+
+
 class Function(torch.nn.Module):
     def __init__(self, fn):
         super().__init__()
@@ -83,6 +102,8 @@ def build(spec):
         return ParallelTable(kids)
     if t == "Concat":
         return Concat(a[0], kids)
+    if t == "gModule":
+        return Graph(a[0], a[1], a[2], kids)
     if t == "Linear":
         return torch.nn.Linear(a[0], a[1])
     if t in ("SpatialConvolution", "SpatialConvolutionMM"):
@@ -96,6 +117,8 @@ def build(spec):
         return torch.nn.Tanh()
     if t == "ReLU":
         return torch.nn.ReLU()
+    if t == "Sigmoid":
+        return torch.nn.Sigmoid()
     functions = {
         "Identity": lambda x: x,
         "CAddTable": lambda xs: sum(xs[1:], xs[0]),
