@@ -95,6 +95,35 @@ struct MultiMarginCriterion : Criterion {
   }
 };
 
+// Torch7's CrossEntropyCriterion(weights): LogSoftMax then ClassNLLCriterion, with optional class
+// weights (a weighted mean over the batch: Σ w[t]·loss / Σ w[t], as Torch7's sizeAverage).
+struct CrossEntropyCriterion : Criterion {
+  at::Tensor weights;
+  explicit CrossEntropyCriterion(const Options& o) {
+    std::vector<double> w = o.numbers("weights");
+    if (!w.empty()) weights = at::tensor(w, at::kDouble);
+  }
+  std::string type() const override { return "CrossEntropyCriterion"; }
+  at::Tensor loss(const at::Tensor& output, const at::Tensor& target) override {
+    bool single = output.dim() == 1;
+    if (output.dim() != 1 && output.dim() != 2)
+      fail("CrossEntropyCriterion expects a vector of scores or an N×C batch, got shape " + shapeString(output.sizes()));
+    at::Tensor t = target.to(output.device(), at::kLong).reshape({-1});
+    int64_t n = single ? 1 : output.size(0);
+    if (t.numel() != n) fail("CrossEntropyCriterion: " + std::to_string(t.numel()) + " targets for " + std::to_string(n) + " outputs");
+    at::Tensor w = weights.defined() ? weights.to(output.options().requires_grad(false)) : at::Tensor();
+    if (w.defined() && w.numel() != output.size(-1))
+      fail("CrossEntropyCriterion: " + std::to_string(w.numel()) + " weights for " + std::to_string(output.size(-1)) + " classes");
+    try {
+      return at::nll_loss(at::log_softmax(single ? output.unsqueeze(0) : output, 1), t, w);
+    } catch (const std::exception& e) {
+      fail("CrossEntropyCriterion: targets must be class indices in [0, " + std::to_string(output.size(-1) - 1) + "] (" + reason(e) + ")");
+    }
+  }
+};
+
+NODETORCH_REGISTER_CRITERION(CrossEntropyCriterion, "CrossEntropyCriterion",
+                             [](const Options& o) -> CriterionPtr { return std::make_shared<CrossEntropyCriterion>(o); });
 NODETORCH_REGISTER_CRITERION(ClassNLLCriterion, "ClassNLLCriterion",
                              [](const Options&) -> CriterionPtr { return std::make_shared<ClassNLLCriterion>(); });
 NODETORCH_REGISTER_CRITERION(MSECriterion, "MSECriterion",

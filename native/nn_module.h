@@ -98,6 +98,11 @@ struct Criterion {
   // The mean over the batch of the per-sample losses: what Torch7's feval averaged over a
   // minibatch (the training loop's loss). Equal to loss() for criteria that average batches.
   virtual at::Tensor sampleMeanLoss(const at::Tensor& output, const at::Tensor& target) { return loss(output, target); }
+  // The loss of a table output (MarginRankingCriterion's pair); a tensor criterion takes a tensor.
+  virtual at::Tensor tableLoss(const Value& output, const at::Tensor& target) {
+    if (!output.isTensor()) fail(type() + " takes a tensor input, not a table " + output.shape());
+    return loss(output.tensor, target);
+  }
 };
 using CriterionPtr = std::shared_ptr<Criterion>;
 using CriterionFactory = CriterionPtr (*)(const Options&);

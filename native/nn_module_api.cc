@@ -213,17 +213,23 @@ Napi::Value criterionCreate(const Napi::CallbackInfo& info) {
 // criterionForward(c, output, target) → loss (a number).
 Napi::Value criterionForward(const Napi::CallbackInfo& info) {
   at::NoGradGuard noGrad;
-  at::Tensor loss = criterionArg(info, 0)->loss(tensorArg(info, 1, "input"), tensorArg(info, 2, "target"));
+  if (info.Length() < 2) fail("expected an input");
+  at::Tensor loss = criterionArg(info, 0)->tableLoss(valueFromJs(info.Env(), info[1], "input"), tensorArg(info, 2, "target"));
   return Napi::Number::New(info.Env(), loss.item<double>());
 }
 
-// criterionBackward(c, output, target) → d loss / d output.
+// criterionBackward(c, output, target) → d loss / d output (a table for a table output).
 Napi::Value criterionBackward(const Napi::CallbackInfo& info) {
-  at::Tensor output = tensorArg(info, 1, "input").detach();
-  if (!at::isFloatingType(output.scalar_type())) fail("the criterion input must be floating point");
-  output.set_requires_grad(true);
-  at::Tensor loss = criterionArg(info, 0)->loss(output, tensorArg(info, 2, "target"));
-  return wrapTensor(info.Env(), torch::autograd::grad({loss}, {output})[0]);
+  if (info.Length() < 2) fail("expected an input");
+  at::AutoGradMode gradMode(true);
+  Value output = leafInputs(valueFromJs(info.Env(), info[1], "input"));
+  std::vector<at::Tensor> leaves;
+  output.leaves(leaves);
+  for (const at::Tensor& t : leaves)
+    if (!at::isFloatingType(t.scalar_type())) fail("the criterion input must be floating point");
+  at::Tensor loss = criterionArg(info, 0)->tableLoss(output, tensorArg(info, 2, "target"));
+  if (loss.requires_grad()) torch::autograd::backward({loss});
+  return valueToJs(info.Env(), inputGradients(output));
 }
 
 }  // namespace

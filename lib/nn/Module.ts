@@ -57,8 +57,8 @@ export function leaves(value: Value): Tensor[] {
   return value instanceof Tensor ? [value] : value.flatMap(leaves);
 }
 
-/** A value whose tensors are checked (not disposed, Tensors at all), for the native call; names the bad entry. */
-function nativeValue(value: unknown, what: string, depth = 0): unknown {
+/** @internal A value whose tensors are checked (not disposed, Tensors at all), for the native call; names the bad entry. */
+export function nativeValue(value: unknown, what: string, depth = 0): unknown {
   if (Array.isArray(value)) {
     if (depth > MAX_NESTING) throw new TorchError(`${what} nests tables more than ${MAX_NESTING} deep`);
     return value.map((v, i) => nativeValue(v, `${what}[${i}]`, depth + 1));
@@ -66,8 +66,8 @@ function nativeValue(value: unknown, what: string, depth = 0): unknown {
   return checkTensor(value, what).handle;
 }
 
-/** The native result as a Value of Tensors. */
-function fromNative(value: unknown): Value {
+/** @internal The native result as a Value of Tensors. */
+export function fromNative(value: unknown): Value {
   return Array.isArray(value) ? value.map(fromNative) : new Tensor(value as NativeTensor);
 }
 

@@ -7,7 +7,8 @@
 import { tensor } from '../creation';
 import { TorchError } from '../errors';
 import { tidy } from '../memory';
-import { NativeCriterion, native } from '../native';
+import { NativeCriterion, NativeTensor, native } from '../native';
+import { Value, fromNative, nativeValue } from './Module';
 import { Tensor, checkTensor } from '../tensor';
 import { checkBoolean, checkInteger, checkNumber, checkKeys, invalid, checkArity } from '../validate';
 
@@ -29,17 +30,21 @@ export abstract class Criterion {
     this.handle = native().criterionCreate(type, options);
   }
 
-  /** The loss (a number). */
-  forward(input: Tensor, target: Tensor | number): number {
+  /** The loss (a number). The input is a tensor, or for the pair criteria a table {x1, x2}. */
+  forward(input: Value, target: Tensor | number): number {
+    const handles = nativeValue(input, 'forward(input)') as NativeTensor;
     return this.#withTarget(target, (t) => {
-      this.output = native().criterionForward(this.handle, checkTensor(input, 'forward(input)').handle, t.handle);
+      this.output = native().criterionForward(this.handle, handles, t.handle);
       return this.output;
     });
   }
 
-  /** ∂loss/∂input. */
-  backward(input: Tensor, target: Tensor | number): Tensor {
-    return this.#withTarget(target, (t) => new Tensor(native().criterionBackward(this.handle, checkTensor(input, 'backward(input)').handle, t.handle)));
+  /** ∂loss/∂input, shaped like the input (a table for a table). */
+  backward(input: Tensor, target: Tensor | number): Tensor;
+  backward(input: Value[], target: Tensor | number): Value[];
+  backward(input: Value, target: Tensor | number): Value {
+    const handles = nativeValue(input, 'backward(input)') as NativeTensor;
+    return this.#withTarget(target, (t) => fromNative(native().criterionBackward(this.handle, handles, t.handle)));
   }
 
   #withTarget<T>(target: Tensor | number, fn: (t: Tensor) => T): T {
@@ -159,5 +164,62 @@ export class MultiMarginCriterion extends Criterion {
     if (!Array.isArray(weights)) invalid('an array of numbers', 'MultiMarginCriterion weights', weights);
     weights.forEach((w, i) => checkNumber(w, `MultiMarginCriterion weights[${i}]`));
     super('MultiMarginCriterion', { p, margin, sizeAverage: checkBoolean(options.sizeAverage ?? true, 'MultiMarginCriterion sizeAverage'), weights });
+  }
+}
+
+/**
+ * Torch7's CrossEntropyCriterion([weights]): LogSoftMax then ClassNLLCriterion on raw scores, with
+ * optional per-class weights (then a weighted mean over the batch, Σ w[t]·loss / Σ w[t]).
+ */
+export class CrossEntropyCriterion extends Criterion {
+  protected override readonly classTargets: boolean = true;
+  constructor(weights: number[] = []) {
+    checkArity(arguments, 1, 'nn.CrossEntropyCriterion([weights])');
+    if (!Array.isArray(weights)) invalid('an array of class weights', 'CrossEntropyCriterion weights', weights);
+    weights.forEach((w, i) => checkNumber(w, `CrossEntropyCriterion weights[${i}]`, { min: 0 }));
+    super('CrossEntropyCriterion', { weights });
+  }
+}
+
+/** PyTorch's BCEWithLogitsLoss (Torch7 had none): BCECriterion on sigmoid(x), computed stably from the scores x; targets in [0, 1]. */
+export class BCEWithLogitsCriterion extends ElementwiseCriterion {
+  constructor(sizeAverage = true) {
+    checkArity(arguments, 1, 'nn.BCEWithLogitsCriterion([sizeAverage])');
+    super('BCEWithLogitsCriterion', sizeAverage);
+  }
+}
+
+/** Torch7's DistKLDivCriterion: Σ t·(log t − x) for log-probabilities x and probabilities t (0 where t is 0), ÷ elements when sizeAverage. */
+export class DistKLDivCriterion extends ElementwiseCriterion {
+  constructor(sizeAverage = true) {
+    checkArity(arguments, 1, 'nn.DistKLDivCriterion([sizeAverage])');
+    super('DistKLDivCriterion', sizeAverage);
+  }
+}
+
+/** Torch7's HingeEmbeddingCriterion(margin = 1): targets ±1; x where t = 1, max(0, margin − x) where t = −1; averaged. */
+export class HingeEmbeddingCriterion extends Criterion {
+  protected override readonly realTargets: boolean = true;
+  constructor(margin = 1) {
+    checkArity(arguments, 1, 'nn.HingeEmbeddingCriterion([margin])');
+    super('HingeEmbeddingCriterion', { margin: checkNumber(margin, 'HingeEmbeddingCriterion margin'), sizeAverage: true });
+  }
+}
+
+/** Torch7's MarginRankingCriterion(margin = 0): input {x1, x2}, targets ±1; max(0, −y·(x1 − x2) + margin), averaged. */
+export class MarginRankingCriterion extends Criterion {
+  protected override readonly realTargets: boolean = true;
+  constructor(margin = 0) {
+    checkArity(arguments, 1, 'nn.MarginRankingCriterion([margin])');
+    super('MarginRankingCriterion', { margin: checkNumber(margin, 'MarginRankingCriterion margin'), sizeAverage: true });
+  }
+}
+
+/** Torch7's CosineEmbeddingCriterion(margin = 0): input {x1, x2} (rows), targets ±1; 1 − cos where y = 1, max(0, cos − margin) where y = −1; averaged. */
+export class CosineEmbeddingCriterion extends Criterion {
+  protected override readonly realTargets: boolean = true;
+  constructor(margin = 0) {
+    checkArity(arguments, 1, 'nn.CosineEmbeddingCriterion([margin])');
+    super('CosineEmbeddingCriterion', { margin: checkNumber(margin, 'CosineEmbeddingCriterion margin', { min: -1, max: 1 }), sizeAverage: true });
   }
 }

@@ -27,6 +27,7 @@ export { SpatialSubtractiveNormalization, SpatialZeroPadding, View, Reshape, Tan
 export { ELU, LeakyReLU, PReLU, SoftPlus, HardTanh, GELU, Abs, Square, Sqrt, Power, MulConstant, AddConstant, Identity };
 export { gaussian1D } from './SpatialSubtractiveNormalization';
 export { Criterion, ClassNLLCriterion, MSECriterion, AbsCriterion, SmoothL1Criterion, BCECriterion, MultiMarginCriterion } from './criteria';
+export { CrossEntropyCriterion, BCEWithLogitsCriterion, DistKLDivCriterion, HingeEmbeddingCriterion, MarginRankingCriterion, CosineEmbeddingCriterion } from './criteria';
 export type { MultiMarginOptions } from './criteria';
 export type { ModelSummary, SummaryRow } from './summary';
 export { save, load } from './serialize';

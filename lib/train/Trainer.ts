@@ -507,8 +507,8 @@ export class Trainer<T extends Task = 'classification'> {
 
 /** The criteria that settle the task; MSECriterion takes both class indices and real targets. */
 function taskOfCriterion(criterion: Criterion): Task | undefined {
-  if (['ClassNLLCriterion', 'MultiMarginCriterion'].includes(criterion.type)) return 'classification';
-  if (['AbsCriterion', 'SmoothL1Criterion', 'BCECriterion'].includes(criterion.type)) return 'regression';
+  if (['ClassNLLCriterion', 'MultiMarginCriterion', 'CrossEntropyCriterion'].includes(criterion.type)) return 'classification';
+  if (['AbsCriterion', 'SmoothL1Criterion', 'BCECriterion', 'BCEWithLogitsCriterion', 'DistKLDivCriterion', 'HingeEmbeddingCriterion'].includes(criterion.type)) return 'regression';
   return undefined;
 }
 
