@@ -174,6 +174,13 @@ Value Module::apply(const Value& input) {
   return forward(input.tensor);
 }
 
+int64_t torch7Dimension(const std::string& who, int64_t dim, int64_t nInputDims, const at::Tensor& t) {
+  int64_t d = dim < 0 ? t.dim() + dim : dim - 1;
+  if (dim > 0 && nInputDims > 0 && t.dim() > nInputDims) d += 1;
+  if (d < 0 || d >= t.dim()) fail(who + ": dimension " + std::to_string(dim) + " is outside an input of shape " + shapeString(t.sizes()));
+  return d;
+}
+
 std::vector<at::Tensor*> allBuffers(Module& module) {
   std::vector<at::Tensor*> out;
   for (auto& [name, t] : module.buffers()) out.push_back(t);

@@ -46,6 +46,11 @@ struct Module {
 
 using ModulePtr = std::shared_ptr<Module>;
 
+// Torch7's dimension `dim` (1-based, negative from the end) of t as a 0-based one, moved past the
+// batch dimension when t has more than nInputDims dimensions (nInputDims 0: never); `who` names the
+// module in the error for a dimension outside t.
+int64_t torch7Dimension(const std::string& who, int64_t dim, int64_t nInputDims, const at::Tensor& t);
+
 // The buffers of a module and of every module inside it, in order.
 std::vector<at::Tensor*> allBuffers(Module& module);
 

@@ -23,14 +23,6 @@ std::vector<at::Tensor> tensors(const Value& v, const std::string& who) {
   return out;
 }
 
-// Torch7's dimension (1-based, negative from the end) of a tensor, moved past the batch dimension
-// when the tensor has more than nInputDims dimensions.
-int64_t dimension(const std::string& who, int64_t dim, int64_t nInputDims, const at::Tensor& t) {
-  int64_t d = dim < 0 ? t.dim() + dim : dim - 1;
-  if (dim > 0 && nInputDims > 0 && t.dim() > nInputDims) d += 1;
-  if (d < 0 || d >= t.dim()) fail(who + ": dimension " + std::to_string(dim) + " is outside an input of shape " + shapeString(t.sizes()));
-  return d;
-}
 
 struct ConcatTable : Container {
   std::string type() const override { return "ConcatTable"; }
@@ -66,7 +58,7 @@ struct Concat : Container {
       if (!v.isTensor()) fail("Concat: module " + std::to_string(k + 1) + " outputs a table " + v.shape() + ", not a tensor");
       outs.push_back(v.tensor);
     }
-    return at::cat(outs, dimension("Concat", dim, 0, outs[0]));
+    return at::cat(outs, torch7Dimension("Concat", dim, 0, outs[0]));
   }
 };
 
@@ -101,7 +93,7 @@ struct JoinTable : Module {
   std::string type() const override { return "JoinTable"; }
   Value apply(const Value& input) override {
     auto ts = tensors(input, "JoinTable");
-    return at::cat(ts, dimension("JoinTable", dim, nInputDims, ts[0]));
+    return at::cat(ts, torch7Dimension("JoinTable", dim, nInputDims, ts[0]));
   }
 };
 
@@ -112,7 +104,7 @@ struct SplitTable : Module {
   Value apply(const Value& input) override {
     if (!input.isTensor()) fail("SplitTable takes a tensor, not a table " + input.shape());
     std::vector<Value> out;
-    for (const at::Tensor& t : input.tensor.unbind(dimension("SplitTable", dim, nInputDims, input.tensor))) out.emplace_back(t);
+    for (const at::Tensor& t : input.tensor.unbind(torch7Dimension("SplitTable", dim, nInputDims, input.tensor))) out.emplace_back(t);
     return Value::table(std::move(out));
   }
 };
@@ -138,7 +130,7 @@ struct Narrow : Module {
   Narrow(int64_t dim, int64_t offset, int64_t length) : dim(dim), offset(offset), length(length) {}
   std::string type() const override { return "Narrow"; }
   at::Tensor forward(const at::Tensor& x) override {
-    int64_t d = dimension("Narrow", dim, 0, x);
+    int64_t d = torch7Dimension("Narrow", dim, 0, x);
     int64_t size = x.size(d);
     int64_t n = length < 0 ? size - offset + length + 2 : length;
     if (offset < 1 || n < 1 || offset - 1 + n > size)

@@ -9,6 +9,7 @@ import { Reshape, View } from './View';
 import { Dropout, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh } from './activations';
 import { SpatialAveragePooling, SpatialLPPooling, SpatialMaxPooling, SpatialZeroPadding } from './pooling';
 import { registerModules } from './serialize';
+import { TemporalConvolution, SpatialFullConvolution, SpatialDilatedConvolution, LookupTable, SpatialUpSamplingNearest, SpatialUpSamplingBilinear, SpatialAdaptiveMaxPooling, SpatialAdaptiveAveragePooling, SpatialDropout, Mean, Sum, Max, Normalize, Transpose, LayerNorm } from './layers';
 import { gModule, Input, installNode } from './graph';
 import { BatchNormalization, SpatialBatchNormalization } from './BatchNormalization';
 import { CAddTable, CMulTable, Concat, ConcatTable, JoinTable, Narrow, ParallelTable, SelectTable, SplitTable } from './tables';
@@ -19,6 +20,7 @@ export type { ModuleSpec, Value } from './Module';
 export { Container } from './Container';
 export type { AnyModule } from './Container';
 export { BatchNormalization, SpatialBatchNormalization };
+export { TemporalConvolution, SpatialFullConvolution, SpatialDilatedConvolution, LookupTable, SpatialUpSamplingNearest, SpatialUpSamplingBilinear, SpatialAdaptiveMaxPooling, SpatialAdaptiveAveragePooling, SpatialDropout, Mean, Sum, Max, Normalize, Transpose, LayerNorm };
 export { gModule, Input };
 export { Node } from './Module';
 export { ConcatTable, ParallelTable, Concat, CAddTable, CMulTable, JoinTable, SplitTable, SelectTable, Narrow };
@@ -39,6 +41,21 @@ export type { GradcheckResult, GradcheckOptions } from './gradcheck';
 
 installNode();
 registerModules({
+  TemporalConvolution,
+  SpatialFullConvolution,
+  SpatialDilatedConvolution,
+  LookupTable,
+  SpatialUpSamplingNearest,
+  SpatialUpSamplingBilinear,
+  SpatialAdaptiveMaxPooling,
+  SpatialAdaptiveAveragePooling,
+  SpatialDropout,
+  Mean,
+  Sum,
+  Max,
+  Normalize,
+  Transpose,
+  LayerNorm,
   gModule,
   BatchNormalization,
   SpatialBatchNormalization,
