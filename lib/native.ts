@@ -87,6 +87,8 @@ export interface NativeBinding {
   moduleTo(m: NativeModule, dtype: DTypeName, device: string): void;
   moduleSetParameters(m: NativeModule, tensors: NativeTensor[]): void;
   moduleBuffers(m: NativeModule): { names: string[]; tensors: NativeTensor[] };
+  moduleParameterNames(m: NativeModule): string[];
+  moduleLastStates(m: NativeModule): Record<string, NativeTensor>;
   criterionCreate(type: string, options: Record<string, number | boolean | number[]>): NativeCriterion;
   criterionForward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): number;
   criterionBackward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): NativeTensor;

@@ -19,7 +19,8 @@ struct Linear : Module {
   }
   std::string type() const override { return "Linear"; }
   at::Tensor forward(const at::Tensor& x) override {
-    if ((x.dim() != 1 && x.dim() != 2) || x.size(-1) != in)
+    // over the last dimension, as PyTorch's (a sequence of vectors too)
+    if (x.dim() < 1 || x.size(-1) != in)
       fail("Linear(" + std::to_string(in) + " -> " + std::to_string(out) + ") expects a vector of " +
            std::to_string(in) + " or a batch N×" + std::to_string(in) + ", got shape " + dims(x));
     return at::linear(x, weight, bias);
@@ -119,7 +120,7 @@ struct Pointwise : Module {
     if (name == "ReLU") return x.relu();
     if (name == "Sigmoid") return x.sigmoid();
     // LogSoftMax: over the last dimension of a vector or an N×D batch.
-    if (x.dim() != 1 && x.dim() != 2) fail("LogSoftMax expects a vector or an N×D batch, got shape " + dims(x));
+    if (x.dim() < 1) fail("LogSoftMax expects a vector or an N×D batch (or more dimensions, over the last), got shape " + dims(x));
     return at::log_softmax(x, -1);
   }
 };

@@ -38,6 +38,11 @@ struct Module {
   // This module's own buffers (running statistics), by their PyTorch names; not trained, not in
   // getParameters(), but saved, loaded and converted with the module.
   virtual std::vector<std::pair<std::string, at::Tensor*>> buffers() { return {}; }
+  // The names of parameters() in the state dict: Torch7's (and PyTorch's) weight and bias, or a
+  // module's own (LSTM's weight_ih_l0, …).
+  virtual std::vector<std::string> parameterNames() { return {"weight", "bias"}; }
+  // What the last forward left to read (a recurrent layer's final states, h and c).
+  virtual std::vector<std::pair<std::string, at::Tensor>> lastStates() { return {}; }
   virtual void setTraining(bool flag) { training = flag; }
   bool training = true;
   // The flat vectors of the last getParameters(), reused while every parameter still views them.

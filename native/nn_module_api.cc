@@ -170,6 +170,25 @@ Napi::Value moduleTo(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// moduleParameterNames(m) → the names of the module's own parameters, in order.
+Napi::Value moduleParameterNames(const Napi::CallbackInfo& info) {
+  Module& m = *moduleArg(info, 0);
+  Napi::Env env = info.Env();
+  auto names = m.parameterNames();
+  size_t n = m.parameters().size();
+  if (names.size() < n) fail(m.type() + " has " + std::to_string(n) + " parameter tensors but names for " + std::to_string(names.size()));
+  Napi::Array out = Napi::Array::New(env, n);
+  for (size_t k = 0; k < n; ++k) out.Set(static_cast<uint32_t>(k), Napi::String::New(env, names[k]));
+  return out;
+}
+
+// moduleLastStates(m) → { name: tensor }: what the last forward left to read.
+Napi::Value moduleLastStates(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  for (auto& [name, t] : moduleArg(info, 0)->lastStates()) out.Set(name, wrapTensor(info.Env(), t));
+  return out;
+}
+
 // moduleBuffers(m) → { names, tensors }: the module's own buffers (sharing memory).
 Napi::Value moduleBuffers(const Napi::CallbackInfo& info) {
   Module& m = *moduleArg(info, 0);
@@ -327,6 +346,8 @@ void registerNnModuleApi(Napi::Env env, Napi::Object exports) {
       {"moduleTo", moduleTo},
       {"moduleSetParameters", moduleSetParameters},
       {"moduleBuffers", moduleBuffers},
+      {"moduleParameterNames", moduleParameterNames},
+      {"moduleLastStates", moduleLastStates},
       {"criterionCreate", criterionCreate},
       {"criterionForward", criterionForward},
       {"criterionBackward", criterionBackward},

@@ -34,9 +34,6 @@ export const MAX_NESTING = 1000;
 /** The named options the native module reads (native/nn_*.cc), validated and complete. */
 export type NativeOptions = Record<string, number | boolean | number[]>;
 
-/** PyTorch's and Torch7's names for a module's parameters, in Torch7's order (weight, then bias). */
-const PARAMETER_NAMES = ['weight', 'bias'];
-
 /**
  * What flows between modules: a tensor, or a table (Torch7's name for a list) of values. Table
  * modules (ConcatTable, CAddTable, JoinTable…) make and take tables.
@@ -250,13 +247,10 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
       return named;
     }
     if (parameters) {
+      const names = native().moduleParameterNames(this.handle); // weight, bias; LSTM's weight_ih_l0, …
       const [params, grads] = this.parameters();
       grads.forEach((g) => g.dispose());
-      if (params.length > PARAMETER_NAMES.length) {
-        params.forEach((p) => p.dispose());
-        throw new TorchError(`${this.type} has ${params.length} parameter tensors; names are known for weight and bias only`);
-      }
-      params.forEach((p, k) => named.push([PARAMETER_NAMES[k], p]));
+      params.forEach((p, k) => named.push([names[k], p]));
     }
     if (buffers) {
       const { names, tensors } = native().moduleBuffers(this.handle);

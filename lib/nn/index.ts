@@ -9,6 +9,7 @@ import { Reshape, View } from './View';
 import { Dropout, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh } from './activations';
 import { SpatialAveragePooling, SpatialLPPooling, SpatialMaxPooling, SpatialZeroPadding } from './pooling';
 import { registerModules } from './serialize';
+import { GRU, LSTM } from './recurrent';
 import { TemporalConvolution, SpatialFullConvolution, SpatialDilatedConvolution, LookupTable, SpatialUpSamplingNearest, SpatialUpSamplingBilinear, SpatialAdaptiveMaxPooling, SpatialAdaptiveAveragePooling, SpatialDropout, Mean, Sum, Max, Normalize, Transpose, LayerNorm } from './layers';
 import { gModule, Input, installNode } from './graph';
 import { BatchNormalization, SpatialBatchNormalization } from './BatchNormalization';
@@ -20,6 +21,8 @@ export type { ModuleSpec, Value } from './Module';
 export { Container } from './Container';
 export type { AnyModule } from './Container';
 export { BatchNormalization, SpatialBatchNormalization };
+export { LSTM, GRU };
+export type { RecurrentOptions } from './recurrent';
 export { TemporalConvolution, SpatialFullConvolution, SpatialDilatedConvolution, LookupTable, SpatialUpSamplingNearest, SpatialUpSamplingBilinear, SpatialAdaptiveMaxPooling, SpatialAdaptiveAveragePooling, SpatialDropout, Mean, Sum, Max, Normalize, Transpose, LayerNorm };
 export { gModule, Input };
 export { Node } from './Module';
@@ -41,6 +44,8 @@ export type { GradcheckResult, GradcheckOptions } from './gradcheck';
 
 installNode();
 registerModules({
+  LSTM,
+  GRU,
   TemporalConvolution,
   SpatialFullConvolution,
   SpatialDilatedConvolution,

@@ -8,7 +8,10 @@ import { tidy } from '../memory';
 import { Tensor } from '../tensor';
 
 export function checkClassTargets(targets: Tensor, classes: number, what: string): void {
-  if (targets.ndim !== 1) {
+  // N sequences of class indices (N×T, a language model's next tokens) count token by token; N×1 is
+  // a column of indices, more likely a mistake than sequences of one
+  const sequences = targets.ndim >= 2 && targets.numel > 0 && targets.shape.slice(1).reduce((a, b) => a * b, 1) > 1;
+  if (targets.ndim !== 1 && !sequences) {
     throw new TorchError(
       `${what}: targets must be a vector of N class indices (0-based) but have shape [${targets.shape.join(', ')}]; flatten them with targets.view(-1)`,
     );
@@ -18,9 +21,10 @@ export function checkClassTargets(targets: Tensor, classes: number, what: string
     if (targets.dtype === 'float32' || targets.dtype === 'float64') {
       const wrong = targets.ne(targets.floor()).sum().item() as number; // NaN is never equal to its floor
       if (wrong > 0) {
-        const first = targets.ne(targets.floor()).float().argmax().item() as number;
+        const flat = targets.reshape([-1]);
+        const first = flat.ne(flat.floor()).float().argmax().item() as number;
         throw new TorchError(
-          `${what}: targets must be whole class indices but ${wrong} are not (target ${first} is ${targets.slice(0, first, first + 1).item()}); for real-valued targets use a Trainer with task: 'regression'`,
+          `${what}: targets must be whole class indices but ${wrong} are not (target ${first} is ${flat.slice(0, first, first + 1).item()}); for real-valued targets use a Trainer with task: 'regression'`,
         );
       }
     }

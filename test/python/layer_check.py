@@ -45,6 +45,10 @@ def build(t, a):
         return torch.nn.AdaptiveMaxPool2d((a[1], a[0]))
     if t == "SpatialAdaptiveAveragePooling":
         return torch.nn.AdaptiveAvgPool2d((a[1], a[0]))
+    if t in ("LSTM", "GRU"):
+        o = a[2]
+        kind = torch.nn.LSTM if t == "LSTM" else torch.nn.GRU
+        return kind(a[0], a[1], num_layers=o["numLayers"], batch_first=bool(o["batchFirst"]), bidirectional=bool(o["bidirectional"]))
     if t == "LayerNorm":
         return torch.nn.LayerNorm(a[0], eps=a[1], elementwise_affine=a[2])
     def dim(d, n, x):  # Torch7's 1-based dimension, past a batch dimension with nInputDims
@@ -97,6 +101,8 @@ def main():
         # TemporalConvolution: frames × features in, as Conv1d's features × frames
         temporal = case["type"] == "TemporalConvolution"
         y = module(x.transpose(-1, -2)).transpose(-1, -2) if temporal else module(x)
+        if isinstance(y, tuple):  # a recurrent layer's (output, states)
+            y = y[0]
         y.backward(torch.tensor(case["gradOutput"], dtype=torch.float64))
         result = {"output": y.tolist(), "gradInput": None if integer else x.grad.tolist()}
         if isinstance(module, torch.nn.Module):
