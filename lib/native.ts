@@ -92,6 +92,7 @@ export interface NativeBinding {
   criterionCreate(type: string, options: Record<string, number | boolean | number[]>): NativeCriterion;
   criterionForward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): number;
   criterionBackward(c: NativeCriterion, input: NativeTensor, target: NativeTensor): NativeTensor;
+  criterionLoss(c: NativeCriterion, input: NativeTensor, target: NativeTensor): NativeTensor;
   // optim and training
   optimizerCreate(method: string, config: object): NativeOptimizer;
   optimizerState(o: NativeOptimizer): Record<string, number>;

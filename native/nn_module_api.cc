@@ -79,7 +79,9 @@ Napi::Value moduleForward(const Napi::CallbackInfo& info) {
   Value output = box.module->apply(input);
   box.lastInput = input;
   box.lastOutput = output;
-  return valueToJs(info.Env(), detached(output));
+  // with grad mode on, the output stays on the autograd graph of the parameters, so that
+  // criterion.loss(...).backward() fills their gradients (the PyTorch loop)
+  return valueToJs(info.Env(), at::GradMode::is_enabled() ? output : detached(output));
 }
 
 // backward(input, gradOutput): gradInput; parameter gradients accumulate, as in Torch7. Several
@@ -237,6 +239,12 @@ Napi::Value criterionForward(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), loss.item<double>());
 }
 
+// criterionLoss(c, output, target) → the loss as a 0-d tensor on the autograd graph of the output.
+Napi::Value criterionLoss(const Napi::CallbackInfo& info) {
+  if (info.Length() < 2) fail("expected an input");
+  return wrapTensor(info.Env(), criterionArg(info, 0)->tableLoss(valueFromJs(info.Env(), info[1], "input"), tensorArg(info, 2, "target")));
+}
+
 // criterionBackward(c, output, target) → d loss / d output (a table for a table output).
 Napi::Value criterionBackward(const Napi::CallbackInfo& info) {
   if (info.Length() < 2) fail("expected an input");
@@ -351,6 +359,7 @@ void registerNnModuleApi(Napi::Env env, Napi::Object exports) {
       {"criterionCreate", criterionCreate},
       {"criterionForward", criterionForward},
       {"criterionBackward", criterionBackward},
+      {"criterionLoss", criterionLoss},
   };
   registerEntries(env, exports, entries);
 }

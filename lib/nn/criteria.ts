@@ -39,6 +39,15 @@ export abstract class Criterion {
     });
   }
 
+  /**
+   * The loss as a 0-d tensor on the autograd graph of `input` (PyTorch's `criterion(output,
+   * target)`): `criterion.loss(model.forward(x), y).backward()` fills the model's gradients.
+   */
+  loss(input: Value, target: Tensor | number): Tensor<'float32' | 'float64'> {
+    const handles = nativeValue(input, 'loss(input)') as NativeTensor;
+    return this.#withTarget(target, (t) => new Tensor(native().criterionLoss(this.handle, handles, t.handle)) as Tensor<'float32' | 'float64'>);
+  }
+
   /** ∂loss/∂input, shaped like the input (a table for a table). */
   backward(input: Tensor, target: Tensor | number): Tensor;
   backward(input: Value[], target: Tensor | number): Value[];

@@ -3,6 +3,8 @@
  */
 export { sgd, lbfgs, asgd, cg, adagrad, adadelta, adam, adamax, adamw, rmsprop, rprop, nag } from './closure';
 export type { Feval, MethodState, SgdState, OneStep } from './closure';
+export { Optimizer } from './Optimizer';
+export type { OptimizerOptions } from './Optimizer';
 export type {
   SgdConfig,
   LbfgsConfig,

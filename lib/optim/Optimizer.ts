@@ -1,0 +1,79 @@
+/**
+ * The object form of the optimizers, for PyTorch's loop beside Torch7's closure form:
+ *
+ * ```ts
+ * const optimizer = new optim.Optimizer(model, { method: 'adam', config: { learningRate: 1e-3 } });
+ * optimizer.zeroGrad();
+ * criterion.loss(model.forward(x), y).backward();
+ * optimizer.step();
+ * ```
+ *
+ * It runs the same native method as optim.adam(...) and the Trainer, over the model's flat
+ * parameter vector (model.getParameters(), which every parameter then views). Methods that evaluate
+ * the function several times per step (lbfgs, cg) need the closure: `step(() => { zeroGrad();
+ * const loss = …; loss.backward(); return loss; })`, as PyTorch's LBFGS.
+ */
+import { TorchError } from '../errors';
+import type { Module, Value } from '../nn/Module';
+import { Tensor } from '../tensor';
+import { checkKeys, invalid } from '../validate';
+import { MethodState, asgd, adadelta, adagrad, adam, adamax, adamw, cg, lbfgs, nag, rmsprop, rprop, sgd } from './closure';
+import { OptimConfigs, OptimMethodName, checkMethod } from './configs';
+
+const METHODS = { sgd, lbfgs, asgd, cg, adagrad, adadelta, adam, adamax, adamw, rmsprop, rprop, nag };
+/** Methods that evaluate the function more than once per step. */
+const NEEDS_CLOSURE = new Set<OptimMethodName>(['lbfgs', 'cg', 'rprop']);
+
+export type OptimizerOptions = { [M in OptimMethodName]: { method: M; config?: OptimConfigs[M] } }[OptimMethodName];
+
+export class Optimizer {
+  readonly method: OptimMethodName;
+  /** The method's config (learningRate, momentum…); change it between steps as a schedule would. */
+  config: Record<string, unknown>;
+  /** Torch7's state table: counters and buffers (momentum, moments…), filled by the native method. */
+  readonly state: MethodState = {};
+  readonly #params: Tensor;
+  readonly #grads: Tensor;
+  readonly #model: Module<Value, Value>;
+
+  constructor(model: Module<Value, Value>, options: OptimizerOptions) {
+    if (typeof model !== 'object' || model === null || typeof (model as Module<Value, Value>).getParameters !== 'function') invalid('an nn module', 'Optimizer model', model);
+    if (typeof options !== 'object' || options === null) invalid('{ method, config }', 'Optimizer options', options);
+    checkKeys(options, ['method', 'config'], 'Optimizer options');
+    this.method = checkMethod(options.method);
+    this.config = { ...(options.config ?? {}) };
+    this.#model = model;
+    [this.#params, this.#grads] = model.getParameters();
+  }
+
+  /** Sets every parameter's gradient to zero (PyTorch's zero_grad, Torch7's zeroGradParameters). */
+  zeroGrad(): void {
+    this.#model.zeroGradParameters();
+  }
+
+  /**
+   * One step of the method from the gradients backward() left in the parameters; or, given a
+   * closure (which zeroes the gradients, computes the loss, calls backward and returns the loss),
+   * as many evaluations as the method needs. Returns the loss the step began from (the closure's),
+   * or undefined without a closure.
+   */
+  step(closure?: () => Tensor | number): number | undefined {
+    if (closure !== undefined && typeof closure !== 'function') invalid('a function () => loss', 'Optimizer.step closure', closure);
+    if (!closure && NEEDS_CLOSURE.has(this.method)) {
+      throw new TorchError(`Optimizer.step: ${this.method} evaluates the loss several times per step; pass a closure that zeroes the gradients, computes the loss, calls backward() and returns it`);
+    }
+    let first: number | undefined;
+    const feval = (): [number, Tensor] => {
+      let loss = 0;
+      if (closure) {
+        const value = closure();
+        loss = value instanceof Tensor ? (value.item() as number) : value;
+        if (typeof loss !== 'number') invalid('a loss (a number or a 0-d tensor)', 'the Optimizer.step closure result', value);
+        first ??= loss;
+      }
+      return [loss, this.#grads];
+    };
+    (METHODS[this.method] as (f: typeof feval, x: Tensor, config: object, state: MethodState) => unknown)(feval, this.#params, this.config, this.state);
+    return first;
+  }
+}

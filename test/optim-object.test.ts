@@ -1,0 +1,118 @@
+// The PyTorch loop: model.forward on the autograd graph of the parameters, criterion.loss(...) as a
+// tensor, loss.backward(), and optim.Optimizer's zeroGrad()/step(). Proven by PyTorch running the
+// same loop with torch.optim.AdamW from the same weights over the same batches (float64, ≤ 1e-10,
+// test/python/optim_loop_check.py), and by Torch7's closure form giving the very same numbers.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Tensor, TorchError, manualSeed, nn, noGrad, optim, randn } from '../lib';
+import { pythonWithTorch } from './helpers/python';
+
+const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
+const mlp = () => new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh(), new nn.Linear(4, 2)).double();
+const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+
+describe('the PyTorch loop', () => {
+  test('forward is on the autograd graph of the parameters; loss() is a tensor; backward fills the gradients', () => {
+    manualSeed(100);
+    const model = mlp();
+    const criterion = new nn.MSECriterion();
+    const x = x64([5, 3]);
+    const y = x64([5, 2]);
+    const out = model.forward(x);
+    expect(out.requiresGrad).toBe(true);
+    const loss = criterion.loss(out, y);
+    expect(loss.shape).toEqual([]);
+    expect(loss.item()).toBeCloseTo(criterion.forward(out, y), 12);
+    model.zeroGradParameters();
+    loss.backward();
+    const fromLoss = model.parameters()[1].map((g) => g.toArray());
+    // Torch7's contract gives the same gradients (from a new forward: backward() freed the graph, as PyTorch's)
+    model.zeroGradParameters();
+    const again = model.forward(x);
+    model.backward(x, criterion.backward(again, y));
+    expect(model.parameters()[1].map((g) => g.toArray())).toEqual(fromLoss);
+    // without grad mode, forward records nothing
+    expect(noGrad(() => model.forward(x)).requiresGrad).toBe(false);
+  });
+
+  test('Optimizer steps equal the closure form exactly (sgd with momentum and nesterov)', () => {
+    manualSeed(101);
+    const a = mlp();
+    const b = mlp();
+    b.getParameters()[0].copy(a.getParameters()[0]);
+    const criterion = new nn.MSECriterion();
+    const batches = Array.from({ length: 6 }, () => [x64([4, 3]), x64([4, 2])] as const);
+    const config = { learningRate: 0.05, momentum: 0.9, nesterov: true, dampening: 0 };
+    const optimizer = new optim.Optimizer(a, { method: 'sgd', config });
+    for (const [x, y] of batches) {
+      optimizer.zeroGrad();
+      criterion.loss(a.forward(x), y).backward();
+      optimizer.step();
+    }
+    const [params, grads] = b.getParameters();
+    const state = {};
+    for (const [x, y] of batches) {
+      optim.sgd(() => {
+        b.zeroGradParameters();
+        const out = b.forward(x);
+        const f = criterion.forward(out, y);
+        b.backward(x, criterion.backward(out, y));
+        return [f, grads];
+      }, params, config, state);
+    }
+    expect(a.getParameters()[0].toArray()).toEqual(params.toArray());
+    expect((optimizer.state as { evalCounter: number }).evalCounter).toBe(6);
+  });
+
+  test('lbfgs needs the closure, and takes it', () => {
+    manualSeed(102);
+    const model = mlp();
+    const criterion = new nn.MSECriterion();
+    const [x, y] = [x64([8, 3]), x64([8, 2])];
+    const optimizer = new optim.Optimizer(model, { method: 'lbfgs', config: { maxIter: 5 } });
+    expect(() => optimizer.step()).toThrow(/lbfgs evaluates the loss several times per step; pass a closure/);
+    const closure = () => {
+      optimizer.zeroGrad();
+      const loss = criterion.loss(model.forward(x), y);
+      loss.backward();
+      return loss;
+    };
+    const before = optimizer.step(closure)!;
+    const after = (closure() as Tensor).item() as number;
+    expect(after).toBeLessThan(before);
+    expect(() => new optim.Optimizer(model, { method: 'nope' } as never)).toThrow(TorchError);
+  });
+});
+
+const python = pythonWithTorch();
+if (!python) console.warn('optim-object: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
+
+(python ? test : test.skip)("the loop with optim.Optimizer('adamw') equals PyTorch's loop with torch.optim.AdamW (float64, ≤ 1e-10)", () => {
+  manualSeed(103);
+  const model = mlp();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-loop-'));
+  nn.saveStateDict(model, path.join(dir, 'state.pt'));
+  const criterion = new nn.MSECriterion();
+  const batches = Array.from({ length: 8 }, () => [x64([4, 3]), x64([4, 2])] as const);
+  const config = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.05 };
+  const optimizer = new optim.Optimizer(model, { method: 'adamw', config });
+  const losses: number[] = [];
+  for (const [x, y] of batches) {
+    optimizer.zeroGrad();
+    const loss = criterion.loss(model.forward(x), y);
+    losses.push(loss.item() as number);
+    loss.backward();
+    optimizer.step();
+  }
+  fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ config, inputs: batches.map(([x]) => x.toArray()), targets: batches.map(([, y]) => y.toArray()) }));
+  const r = spawnSync(python!, [path.join(__dirname, 'python', 'optim_loop_check.py'), ...['state.pt', 'case.json', 'result.json'].map((f) => path.join(dir, f))], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+  const theirs = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8'));
+  losses.forEach((l, k) => expect(Math.abs(l - theirs.losses[k])).toBeLessThanOrEqual(1e-10));
+  for (const [name, t] of model.namedParameters()) {
+    const [p, q] = [flat(t.toArray()), flat(theirs.state[name])];
+    p.forEach((v, k) => expect(Math.abs(v - q[k])).toBeLessThanOrEqual(1e-10));
+  }
+});
