@@ -190,7 +190,9 @@ describe('faults are errors, never hangs', () => {
     expect(o1.signal).toBe('SIGKILL');
     expect(o0.error).toBeDefined();
     expect(o0.error!.torchError).toBe(true);
-    expect(o0.error!.message).toMatch(/^train: allreduce of the gradient at step \d+ failed on rank 0 of 2: another rank left the job \(exited or was killed\)/);
+    // in the pass (the gradient's allreduce) or, when the kill falls between two short epochs, in the
+    // Trainer's own collectives around it: each names itself
+    expect(o0.error!.message).toMatch(/^train: (allreduce of the gradient at step \d+|allreduce of the pass's counts|broadcast of the epoch's order) failed on rank 0 of 2: another rank left the job \(exited or was killed\)/);
   });
 
   test('a rank that never comes: the others fail after the timeout', async () => {

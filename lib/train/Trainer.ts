@@ -447,7 +447,7 @@ export class Trainer<T extends Task = 'classification'> {
       let r = isBatchDataset(data)
         ? await streamPass(data, { phase, shuffle, batchSize, checkTargets, onProgress, signal: options.signal, order, run: (chunk, steps, progress) => run(chunk, false, steps, progress) })
         : await run(data, shuffle, 0, (done, loss) => onProgress(done, order?.length ?? length, loss), order);
-      if (group) r = { ...r, counts: await reduceCounts(group, r.counts) };
+      if (group) r = { ...r, counts: await reduceCounts(group, r.counts, phase) };
       if (phase === 'train') this.#schedule?.afterPass(r.counts.steps);
       const result = passResult(r.counts, this.task, this.classNames, this.classes) as PassResultOf<T>;
       if (r.aborted) throw abortError(phase, result);

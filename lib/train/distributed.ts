@@ -36,6 +36,19 @@ export async function syncModel(group: ProcessGroup, params: Tensor): Promise<vo
   await group.broadcast(params, 0);
 }
 
+/**
+ * Runs one of the Trainer's own collectives, naming it in a failure as the pass's (a rank that
+ * leaves between two passes fails the survivors here, not in the gradient's allreduce).
+ */
+async function collective(phase: string, what: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    if (e instanceof TorchError) e.message = e.message.replace(/^distributed\.(allreduce|broadcast): (allreduce|broadcast)/, `${phase}: $2 of ${what}`);
+    throw e;
+  }
+}
+
 /** This rank's samples for a pass: its shard of rank 0's order (training), or its slice (testing). */
 export async function shardedOrder(group: ProcessGroup, phase: 'train' | 'test', length: number, shuffle: boolean, batchSize: number): Promise<number[]> {
   if (phase === 'test') {
@@ -45,7 +58,7 @@ export async function shardedOrder(group: ProcessGroup, phase: 'train' | 'test',
   if (length < group.worldSize) throw new TorchError(`train: ${length} samples cannot be shared by ${group.worldSize} ranks`);
   const order = tensor(drawOrder(length, shuffle), { dtype: 'int64' });
   try {
-    await group.broadcast(order, 0);
+    await collective(phase, "the epoch's order", () => group.broadcast(order, 0));
     return shardTrainOrder(order.toArray() as number[], group.rank, group.worldSize, batchSize);
   } finally {
     order.dispose();
@@ -53,11 +66,11 @@ export async function shardedOrder(group: ProcessGroup, phase: 'train' | 'test',
 }
 
 /** Every rank's counts added up (loss, samples, confusion matrix or errors); steps and time stay this rank's. */
-export async function reduceCounts(group: ProcessGroup, c: PassCounts): Promise<PassCounts> {
+export async function reduceCounts(group: ProcessGroup, c: PassCounts, phase: 'train' | 'test'): Promise<PassCounts> {
   const flat = [c.lossSum, c.samples, ...(c.confusion?.flat() ?? []), ...(c.errors ?? [])];
   const t = tensor(flat, { dtype: 'float64' });
   try {
-    await group.allreduce(t);
+    await collective(phase, "the pass's counts", () => group.allreduce(t));
     const [lossSum, samples, ...rest] = t.toArray() as number[];
     const out: PassCounts = { ...c, lossSum, samples };
     if (c.confusion) {
