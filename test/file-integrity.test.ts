@@ -1,11 +1,10 @@
 // Model, checkpoint and log files survive damage and crashes: a damaged file is a clear error (a
 // digest covers the description and every tensor), a failed load changes nothing, a resumed run's
 // logs continue from its checkpoint, and temporary files of killed runs are cleared.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { pythonWithTorch } from './helpers/python';
+import { pythonWithTorch, runPython } from './helpers/python';
 import { manualSeed, nn, tensor, Tensor, Trainer, TorchError } from '../lib';
 import { native } from '../lib/native';
 import { FILE_FORMAT_VERSION, writeArchive } from '../lib/util/archive';
@@ -221,9 +220,7 @@ if (!python) console.warn('file-integrity: the torch.save tests are SKIPPED: no 
 
 /** Has Python's torch.save write a state dict and damage it (test/python/damage_state_dict.py); returns what Python's readers make of it. */
 function damagedByPython(mode: 'flip' | 'duplicate' | 'duplicate-ordered', file: string): { testzip: string | null; loaded: Record<string, number[]> | null } {
-  const r = spawnSync(python!, [path.join(__dirname, 'python', 'damage_state_dict.py'), mode, file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout);
+  return JSON.parse(runPython(python!, 'damage_state_dict.py', [mode, file]));
 }
 
 (python ? describe : describe.skip)('state dicts torch.save wrote, damaged, checked by Python', () => {

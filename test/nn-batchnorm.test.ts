@@ -3,12 +3,12 @@
 // gradients and the running estimates after a training step, and evaluation-mode outputs (float64,
 // ≤ 1e-10, test/python/table_check.py); Torch7's defaults; buffers saved, loaded, checkpointed,
 // converted and exported to ONNX; a residual convnet with batch normalisation trains on MNIST.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, Trainer, data, manualSeed, nn, randn } from '../lib';
-import { pythonWithTorch } from './helpers/python';
+import { pythonWithTorch, runPython } from './helpers/python';
+import { largest } from './helpers/compare';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-batchnorm-'));
@@ -29,17 +29,10 @@ function pytorch(model: nn.Module, input: Tensor, gradOutput: Tensor, train: boo
   fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(model.spec()));
   fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ input: input.toArray(), gradOutput: gradOutput.toArray(), train }));
   const files = ['spec.json', 'state.pt', 'case.json', 'result.json'].map((f) => path.join(dir, f));
-  const r = spawnSync(python!, [path.join(__dirname, 'python', 'table_check.py'), ...files], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+  runPython(python!, 'table_check.py', [...files]);
   return JSON.parse(fs.readFileSync(files[3], 'utf8')) as { output: unknown; gradInput: unknown; state: Record<string, unknown>; gradParameters: Record<string, unknown> };
 }
 
-const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-const largest = (a: unknown, b: unknown) => {
-  const [p, q] = [flat(a), flat(b)];
-  expect(p.length).toBe(q.length);
-  return Math.max(0, ...p.map((v, i) => Math.abs(v - q[i])));
-};
 
 (python ? describe : describe.skip)('equal to PyTorch BatchNorm1d/2d (float64, ≤ 1e-10)', () => {
   test.each(MODELS.map(([name], i) => [name, i] as const))('%s: a training step (output, gradients, running estimates), then evaluation', (_name, i) => {

@@ -2,12 +2,12 @@
 // pair criteria MarginRanking and CosineEmbedding, whose input is a table {x1, x2}), proven by
 // PyTorch's losses of the same kind: loss and input gradient in float64 (≤ 1e-10,
 // test/python/criterion_check.py); gradcheck through a module; the Trainer with CrossEntropy.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, nn, rand, randn, tensor } from '../lib';
-import { pythonWithTorch } from './helpers/python';
+import { pythonWithTorch, runPython } from './helpers/python';
+import { flat, toJson } from './helpers/compare';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 const signs = (n: number) => tensor(Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1)), { dtype: 'float64' });
@@ -23,8 +23,6 @@ const CASES: [string, () => nn.Criterion, () => nn.Value, () => Tensor][] = [
   ['CosineEmbeddingCriterion(0.1)', () => new nn.CosineEmbeddingCriterion(0.1), () => [x64([6, 4]), x64([6, 4])], () => signs(6)],
 ];
 
-const toJson = (v: nn.Value): unknown => (v instanceof Tensor ? v.toArray() : { table: v.map(toJson) });
-const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : typeof v === 'object' && v !== null ? flat((v as { table: unknown[] }).table) : [v as number]);
 
 const python = pythonWithTorch();
 if (!python) console.warn('nn-criteria: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
@@ -45,8 +43,7 @@ if (!python) console.warn('nn-criteria: the PyTorch comparison is SKIPPED: no Py
     cases.forEach((c, i) => (c.args = given[i]));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-criteria-'));
     fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
-    const r = spawnSync(python!, [path.join(__dirname, 'python', 'criterion_check.py'), path.join(dir, 'cases.json'), path.join(dir, 'results.json')], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+    runPython(python!, 'criterion_check.py', [path.join(dir, 'cases.json'), path.join(dir, 'results.json')]);
     theirs = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')).results;
   });
   test.each(CASES.map(([name], i) => [name, i] as const))('%s', (_name, i) => {

@@ -2,12 +2,12 @@
 // outputs and gradients (input and weight) as PyTorch's module of the same kind, in float64, from
 // test/python/layer_check.py; a finite-difference gradcheck; a save/load round trip; Torch7's
 // defaults and PReLU's planes. ONNX export is checked in test/onnx-export.test.ts.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, manualSeed, nn, rand, randn, tensor } from '../lib';
-import { pythonWithTorch } from './helpers/python';
+import { pythonWithTorch, runPython } from './helpers/python';
+import { largest } from './helpers/compare';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 /** Positive inputs, for Sqrt and fractional powers. */
@@ -59,19 +59,12 @@ if (!python) console.warn('nn-elementwise: the PyTorch comparison is SKIPPED: no
     });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-layers-'));
     fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
-    const r = spawnSync(python!, [path.join(__dirname, 'python', 'layer_check.py'), path.join(dir, 'cases.json'), path.join(dir, 'results.json')], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+    runPython(python!, 'layer_check.py', [path.join(dir, 'cases.json'), path.join(dir, 'results.json')]);
     const parsed = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     results = parsed.results;
     console.log(`nn-elementwise: compared with PyTorch ${parsed.torch}`);
   });
 
-  const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-  const largest = (a: unknown, b: unknown) => {
-    const [p, q] = [flat(a), flat(b)];
-    expect(p.length).toBe(q.length);
-    return Math.max(0, ...p.map((v, i) => Math.abs(v - q[i])));
-  };
   test.each(CASES.map(([name], i) => [name, i] as const))('%s', (_name, i) => {
     expect(largest(ours[i].output, results[i].output)).toBeLessThanOrEqual(1e-10);
     expect(largest(ours[i].gradInput, results[i].gradInput)).toBeLessThanOrEqual(1e-10);

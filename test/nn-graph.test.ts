@@ -2,12 +2,12 @@
 // each graph's output and input gradient equal those of the same graph in PyTorch
 // (test/python/table_check.py, weights through the state dict, float64, ≤ 1e-10); and gradcheck,
 // save/load, summary, the Trainer, and errors that name what is wrong with a graph.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, nn, randn } from '../lib';
-import { pythonWithTorch } from './helpers/python';
+import { pythonWithTorch, runPython } from './helpers/python';
+import { largest, toJson } from './helpers/compare';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 
@@ -30,14 +30,7 @@ function twoByTwo(): nn.gModule<nn.Value[], nn.Value[]> {
   return new nn.gModule<nn.Value[], nn.Value[]>([a, b], [joined, new nn.Identity().node(sum)]);
 }
 
-const toJson = (v: nn.Value): unknown => (v instanceof Tensor ? v.toArray() : { table: v.map(toJson) });
 const like = (v: nn.Value): nn.Value => (v instanceof Tensor ? x64(v.shape) : v.map(like));
-const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : typeof v === 'object' && v !== null ? flat((v as { table: unknown[] }).table) : [v as number]);
-const largest = (a: unknown, b: unknown) => {
-  const [p, q] = [flat(a), flat(b)];
-  expect(p.length).toBe(q.length);
-  return Math.max(0, ...p.map((v, i) => Math.abs(v - q[i])));
-};
 
 const python = pythonWithTorch();
 if (!python) console.warn('nn-graph: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
@@ -58,8 +51,7 @@ if (!python) console.warn('nn-graph: the PyTorch comparison is SKIPPED: no Pytho
     fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(model.spec()));
     fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ input: toJson(x), gradOutput: toJson(gradOutput) }));
     const files = ['spec.json', 'state.pt', 'case.json', 'result.json'].map((f) => path.join(dir, f));
-    const r = spawnSync(python!, [path.join(__dirname, 'python', 'table_check.py'), ...files], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+    runPython(python!, 'table_check.py', [...files]);
     const theirs = JSON.parse(fs.readFileSync(files[3], 'utf8'));
     expect(largest(toJson(y), theirs.output)).toBeLessThanOrEqual(1e-10);
     expect(largest(toJson(gradInput), theirs.gradInput)).toBeLessThanOrEqual(1e-10);

@@ -2,12 +2,12 @@
 // normalisation (lib/nn/layers.ts), proven by PyTorch's modules of the same kind with the same
 // weights: outputs and gradients of the input and of every parameter (float64, ≤ 1e-10,
 // test/python/layer_check.py); gradcheck; save/load; errors naming the module.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, nn, randn, tensor } from '../lib';
-import { pythonWithTorch } from './helpers/python';
+import { pythonWithTorch, runPython } from './helpers/python';
+import { largest } from './helpers/compare';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 const indices = (shape: number[], n: number) => tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i * 7) % n), { dtype: 'int64' }).view(shape);
@@ -36,12 +36,6 @@ const CASES: [string, () => nn.Module, () => Tensor][] = [
   ['LayerNorm(5, 1e-3, false)', () => new nn.LayerNorm(5, 1e-3, false), () => x64([3, 5])],
 ];
 
-const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-const largest = (a: unknown, b: unknown) => {
-  const [p, q] = [flat(a), flat(b)];
-  expect(p.length).toBe(q.length);
-  return Math.max(0, ...p.map((v, i) => Math.abs(v - q[i])));
-};
 
 const python = pythonWithTorch();
 if (!python) console.warn('nn-layers: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
@@ -66,8 +60,7 @@ if (!python) console.warn('nn-layers: the PyTorch comparison is SKIPPED: no Pyth
     });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-layers-'));
     fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
-    const r = spawnSync(python!, [path.join(__dirname, 'python', 'layer_check.py'), path.join(dir, 'cases.json'), path.join(dir, 'results.json')], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+    runPython(python!, 'layer_check.py', [path.join(dir, 'cases.json'), path.join(dir, 'results.json')]);
     theirs = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')).results;
   });
   test.each(CASES.map(([name], i) => [name, i] as const))('%s', (_name, i) => {

@@ -2,12 +2,12 @@
 // the same weights (their parameter names are PyTorch's): outputs and the gradients of the input and
 // of every parameter (float64, ≤ 1e-10, test/python/layer_check.py); and a character-level language
 // model on a real text file (this project's README) trained by the Trainer with sequence targets.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, nn, randn, tensor } from '../lib';
-import { pythonWithTorch } from './helpers/python';
+import { pythonWithTorch, runPython } from './helpers/python';
+import { largest } from './helpers/compare';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 
@@ -19,12 +19,6 @@ const CASES: [string, () => nn.Module, () => Tensor][] = [
   ['GRU(3, 2, { numLayers: 3, batchFirst })', () => new nn.GRU(3, 2, { numLayers: 3, batchFirst: true }), () => x64([2, 4, 3])],
 ];
 
-const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-const largest = (a: unknown, b: unknown) => {
-  const [p, q] = [flat(a), flat(b)];
-  expect(p.length).toBe(q.length);
-  return Math.max(0, ...p.map((v, i) => Math.abs(v - q[i])));
-};
 
 const python = pythonWithTorch();
 if (!python) console.warn('nn-recurrent: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
@@ -48,8 +42,7 @@ if (!python) console.warn('nn-recurrent: the PyTorch comparison is SKIPPED: no P
     });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-recurrent-'));
     fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
-    const r = spawnSync(python!, [path.join(__dirname, 'python', 'layer_check.py'), path.join(dir, 'cases.json'), path.join(dir, 'results.json')], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+    runPython(python!, 'layer_check.py', [path.join(dir, 'cases.json'), path.join(dir, 'results.json')]);
     theirs = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')).results;
   });
   test.each(CASES.map(([name], i) => [name, i] as const))('%s', (_name, i) => {

@@ -2,12 +2,12 @@
 // PyTorch: each model's output and input gradient equal those of its PyTorch equivalent
 // (test/python/table_check.py, the weights moved through the state dict, float64, ≤ 1e-10); and
 // gradcheck, save/load, summary, the Trainer, and errors that name the module.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, nn, randn, tensor } from '../lib';
-import { pythonWithTorch } from './helpers/python';
+import { pythonWithTorch, runPython } from './helpers/python';
+import { largest, toJson } from './helpers/compare';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 const linear = (a: number, b: number) => new nn.Linear(a, b);
@@ -30,13 +30,6 @@ const MODELS: [string, () => nn.AnyModule, () => nn.Value][] = [
 function like(value: nn.Value): nn.Value {
   return value instanceof Tensor ? x64(value.shape) : value.map(like);
 }
-const toJson = (v: nn.Value): unknown => (v instanceof Tensor ? v.toArray() : { table: v.map(toJson) });
-const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : typeof v === 'object' && v !== null ? flat((v as { table: unknown[] }).table) : [v as number]);
-const largest = (a: unknown, b: unknown) => {
-  const [p, q] = [flat(a), flat(b)];
-  expect(p.length).toBe(q.length);
-  return Math.max(0, ...p.map((v, i) => Math.abs(v - q[i])));
-};
 
 const python = pythonWithTorch();
 if (!python) console.warn('nn-tables: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
@@ -55,8 +48,7 @@ if (!python) console.warn('nn-tables: the PyTorch comparison is SKIPPED: no Pyth
     fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(model.spec()));
     fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ input: toJson(x), gradOutput: toJson(gradOutput) }));
     const files = ['spec.json', 'state.pt', 'case.json', 'result.json'].map((f) => path.join(dir, f));
-    const r = spawnSync(python!, [path.join(__dirname, 'python', 'table_check.py'), ...files], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+    runPython(python!, 'table_check.py', [...files]);
     const theirs = JSON.parse(fs.readFileSync(files[3], 'utf8'));
     expect(largest(toJson(y), theirs.output)).toBeLessThanOrEqual(1e-10);
     expect(largest(toJson(gradInput), theirs.gradInput)).toBeLessThanOrEqual(1e-10);

@@ -2,16 +2,15 @@
 // tensor, loss.backward(), and optim.Optimizer's zeroGrad()/step(). Proven by PyTorch running the
 // same loop with torch.optim.AdamW from the same weights over the same batches (float64, ≤ 1e-10,
 // test/python/optim_loop_check.py), and by Torch7's closure form giving the very same numbers.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, manualSeed, nn, noGrad, optim, randn } from '../lib';
-import { pythonWithTorch } from './helpers/python';
+import { pythonWithTorch, runPython } from './helpers/python';
+import { flat } from './helpers/compare';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 const mlp = () => new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh(), new nn.Linear(4, 2)).double();
-const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
 
 describe('the PyTorch loop', () => {
   test('forward is on the autograd graph of the parameters; loss() is a tensor; backward fills the gradients', () => {
@@ -107,8 +106,7 @@ if (!python) console.warn('optim-object: the PyTorch comparison is SKIPPED: no P
     optimizer.step();
   }
   fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ config, inputs: batches.map(([x]) => x.toArray()), targets: batches.map(([, y]) => y.toArray()) }));
-  const r = spawnSync(python!, [path.join(__dirname, 'python', 'optim_loop_check.py'), ...['state.pt', 'case.json', 'result.json'].map((f) => path.join(dir, f))], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+  runPython(python!, 'optim_loop_check.py', [...['state.pt', 'case.json', 'result.json'].map((f) => path.join(dir, f))]);
   const theirs = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8'));
   losses.forEach((l, k) => expect(Math.abs(l - theirs.losses[k])).toBeLessThanOrEqual(1e-10));
   for (const [name, t] of model.namedParameters()) {

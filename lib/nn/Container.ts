@@ -103,6 +103,17 @@ export abstract class Container<Out extends Value = Tensor, In extends Value = T
     this.modules.forEach(fn);
   }
 
+  /** @internal The rows of module k run on inputs[k], for every module, and their outputs. */
+  protected describeEach(inputs: Value[], depth: number): [SummaryRow[], Value[]] {
+    const rows: SummaryRow[] = [];
+    const outputs = this.modules.map((m, k) => {
+      const [inner, output] = m.describe(inputs[k], depth + 1);
+      rows.push(...inner);
+      return output;
+    });
+    return [rows, outputs];
+  }
+
   /** @internal Its own row (for `output`), then its modules' rows. */
   protected containerRows(depth: number, output: Value, rows: SummaryRow[]): [SummaryRow[], Value] {
     return [[{ depth, module: `nn.${this.type}`, ...shapeOf(output), parameters: this.numParameters() }, ...rows], output];

@@ -20,12 +20,7 @@ export class ConcatTable extends Container<Value[]> {
 
   /** @internal */
   override describe(input: Value, depth: number): [SummaryRow[], Value] {
-    const rows: SummaryRow[] = [];
-    const outputs = this.modules.map((m) => {
-      const [inner, output] = m.describe(input, depth + 1);
-      rows.push(...inner);
-      return output;
-    });
+    const [rows, outputs] = this.describeEach(this.modules.map(() => input), depth);
     return this.containerRows(depth, outputs, rows);
   }
 }
@@ -38,12 +33,7 @@ export class ParallelTable extends Container<Value[], Value[]> {
 
   /** @internal */
   override describe(input: Value, depth: number): [SummaryRow[], Value] {
-    const rows: SummaryRow[] = [];
-    const outputs = this.modules.map((m, i) => {
-      const [inner, output] = m.describe((input as Value[])[i], depth + 1);
-      rows.push(...inner);
-      return output;
-    });
+    const [rows, outputs] = this.describeEach(input as Value[], depth);
     return this.containerRows(depth, outputs, rows);
   }
 }
@@ -59,8 +49,7 @@ export class Concat extends Container {
 
   /** @internal */
   override describe(input: Value, depth: number): [SummaryRow[], Value] {
-    const rows: SummaryRow[] = [];
-    this.modules.forEach((m) => rows.push(...m.describe(input, depth + 1)[0]));
+    const [rows] = this.describeEach(this.modules.map(() => input), depth);
     const [own, output] = Module.prototype.describe.call(this, input, depth);
     return [[...own, ...rows], output];
   }

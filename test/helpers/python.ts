@@ -11,3 +11,10 @@ export function pythonWithTorch(): string | undefined {
   const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, 'python3'].filter((p): p is string => Boolean(p));
   return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 }
+
+/** Runs a script of test/python with `python` and the given arguments; returns its stdout, throws with its stderr when it fails. */
+export function runPython(python: string, script: string, args: string[]): string {
+  const r = spawnSync(python, [path.join(__dirname, '..', 'python', script), ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+  return r.stdout;
+}
