@@ -1,0 +1,61 @@
+/**
+ * torch7.load: a file Torch7's torch.save wrote (binary, ASCII, 8- or 4-byte longs), as
+ * nodetorch values: nn modules as nodetorch modules, tensors as tensors, tables as arrays,
+ * objects or Maps, any other class as a Torch7Object.
+ */
+import * as fs from 'fs';
+import { TorchError } from '../errors';
+import { fileError } from '../util/atomic';
+import { checkBoolean, checkFileName, checkKeys, describe, invalid } from '../validate';
+import { LuaValue } from './lua';
+import { moduleReader } from './modules';
+import { isAscii, readLua } from './reader';
+import { LuaConverter } from './values';
+
+export interface LoadOptions {
+  /**
+   * Bytes per C `long` in a binary file: 8 (Linux and macOS) or 4 (written on Windows). By
+   * default 8, and 4 where the file cannot be read with 8.
+   */
+  longSize?: 4 | 8;
+  /** false: nn modules come as Torch7Objects (their class names and fields) instead of modules. */
+  modules?: boolean;
+}
+
+/** Reads a Torch7 file into Lua values, trying 4-byte longs where 8-byte ones fail. */
+export function readTorch7File(file: string, options: LoadOptions = {}): LuaValue {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw fileError('read', file, e);
+  }
+  if (bytes.length === 0) throw new TorchError(`torch7.load: '${file}' is empty; expected a file written by Torch7's torch.save`);
+  if (options.longSize !== undefined || isAscii(bytes)) return readLua(bytes, file, { longSize: options.longSize ?? 8 });
+  try {
+    return readLua(bytes, file, { longSize: 8 });
+  } catch (with8) {
+    try {
+      return readLua(bytes, file, { longSize: 4 });
+    } catch {
+      throw with8;
+    }
+  }
+}
+
+/** Reads a file written by Torch7's torch.save (or torch7.save). */
+export function load(file: string, options: LoadOptions = {}): unknown {
+  checkFileName(file, 'torch7.load file');
+  if (typeof options !== 'object' || options === null) throw new TorchError(`torch7.load: options must be an object, got ${describe(options)}`);
+  checkKeys(options, ['longSize', 'modules'], 'torch7.load options');
+  if (options.longSize !== undefined && options.longSize !== 4 && options.longSize !== 8) invalid('4 or 8', 'torch7.load longSize', options.longSize);
+  if (options.modules !== undefined) checkBoolean(options.modules, 'torch7.load modules');
+  const lua = readTorch7File(file, options);
+  const converter = new LuaConverter(options.modules === false ? () => undefined : moduleReader(file));
+  try {
+    return converter.convert(lua, 'value');
+  } catch (e) {
+    converter.disposeAll();
+    throw e;
+  }
+}
