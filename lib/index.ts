@@ -49,3 +49,4 @@ export type { ScheduleSpec, SchedulePer, PlateauMetric, ScheduleState } from './
 export * as models from './models';
 export * as augment from './augment';
 export * as plot from './plot';
+export * as torch7 from './torch7';

@@ -6,16 +6,21 @@ namespace nodetorch {
 namespace {
 
 // Conjugate gradients with Polak-Ribière directions and Rasmussen's interpolating and
-// extrapolating line search (Wolfe-Powell conditions). Deliberate differences from Torch7:
-// - Lua's `if ls_failed` is true for 0, so cg.lua stopped after the FIRST failed line search; as
-//   Rasmussen intended, this stops after two consecutive failures.
-// - cg.lua's search budget m = min(maxIter, maxEval - i) is fractional with the default maxEval
-//   (1.25·maxIter), and its `m == 0` test then never holds: ordinary searches ran a little past
-//   the budget (kept here, for the same trajectories), but one that never succeeds (a zero,
-//   NaN or Inf gradient, an unbounded function) looped forever. Here a search also ends once it
-//   has overrun its budget by maxIter evaluations.
-// - A gradient that is exactly zero is a stationary point: cg.lua divided 0 by 0 and wrote NaN
-//   into x; this stops there.
+// extrapolating line search (Wolfe-Powell conditions), as Torch7's cg.lua runs it, including
+// where cg.lua departs from minimize.m:
+// - Lua's `if ls_failed` is true for 0 as for 1, so cg.lua stops after the FIRST failed line
+//   search (minimize.m after two in a row); so does this.
+// - the search budget m = min(maxIter, maxEval - i) is fractional with the default maxEval
+//   (1.25·maxIter): m then runs 0.5, -0.5, -1.5, … and cg.lua's `m == 0` test never holds, so a
+//   search goes on extrapolating until a Wolfe test ends it (with maxIter 2, the study's setting,
+//   the first search succeeds at the 7th evaluation). This follows it.
+// Deliberate differences, only where cg.lua never returns or writes NaN into x:
+// - a search whose f or slope is no longer finite (an unbounded function, a NaN gradient), or
+//   that has overrun its budget by kEndlessSearch evaluations (the interpolation has stalled),
+//   ends as a failed search: cg.lua would loop forever there.
+// - a gradient that is exactly zero is a stationary point: cg.lua divided 0 by 0; this stops.
+constexpr double kEndlessSearch = 1000;
+
 struct Cg : OptimMethod {
   double rho = 0, sig = 0, intv = 0, ext = 0, maxIter = 0, ratio = 0, maxEval = 0;
   void configure(Napi::Object config) override {
@@ -31,7 +36,6 @@ struct Cg : OptimMethod {
     at::NoGradGuard noGrad;
     const double red = 1;
     double i = 0;
-    bool lsFailed = false;
     std::vector<double> fx;
     auto eval = [&]() {
       auto r = feval(x);
@@ -81,7 +85,8 @@ struct Cg : OptimMethod {
           success = true;
           break;
         }
-        if (m == 0 || m <= -maxIter) break;
+        if (m == 0) break;
+        if (!std::isfinite(f2) || !std::isfinite(d2) || m < -kEndlessSearch) break;
         double A = 6 * (f2 - f3) / z3 + 3 * (d2 + d3);
         double B = 3 * (f3 - f2) - z3 * (d3 + 2 * d2);
         z2 = -d2 * z3 * z3 / (B + std::sqrt(B * B - A * d2 * z3 * z3));
@@ -120,17 +125,11 @@ struct Cg : OptimMethod {
         }
         z1 *= std::min(ratio, d1 / (d2 - 1e-320));
         d1 = d2;
-        lsFailed = false;
       } else {
         x.copy_(x0);
         f1 = f0;
         df1 = df0;
-        if (lsFailed || i > maxEval) break;
-        std::swap(df1, df2);
-        s = -df1;
-        d1 = -dot(s, s);
-        z1 = 1 / (1 - d1);
-        lsFailed = true;
+        break;  // cg.lua: `if ls_failed or i > maxEval` holds for ls_failed 0 as for 1
       }
     }
     return finish(i, fx);

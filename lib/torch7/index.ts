@@ -6,4 +6,5 @@
  */
 export { load } from './load';
 export type { LoadOptions } from './load';
+export { save } from './save';
 export { Torch7Object, Torch7Function } from './values';

@@ -51,7 +51,7 @@ export function load(file: string, options: LoadOptions = {}): unknown {
   if (options.longSize !== undefined && options.longSize !== 4 && options.longSize !== 8) invalid('4 or 8', 'torch7.load longSize', options.longSize);
   if (options.modules !== undefined) checkBoolean(options.modules, 'torch7.load modules');
   const lua = readTorch7File(file, options);
-  const converter = new LuaConverter(options.modules === false ? () => undefined : moduleReader(file));
+  const converter = new LuaConverter(options.modules === false ? () => undefined : moduleReader(file, lua));
   try {
     return converter.convert(lua, 'value');
   } catch (e) {

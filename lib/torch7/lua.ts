@@ -52,6 +52,8 @@ export interface LuaTensor {
 export interface LuaObject {
   readonly kind: 'object';
   readonly className: string;
+  /** The class version Torch7 wrote ("V n"; 0 for files older than versions). */
+  readonly version: number;
   fields: LuaValue;
 }
 

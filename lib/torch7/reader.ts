@@ -229,7 +229,7 @@ class ObjectReader {
 
   private string(what: string): string {
     const n = this.count(`the length of ${what}`, 1);
-    return this.src.chars(n, what).toString('latin1');
+    return this.src.chars(n, what).toString('utf8');
   }
 
   private table(index: number, depth: number): LuaTable {
@@ -261,7 +261,8 @@ class ObjectReader {
     const at = src.offset;
     const first = this.string('a class version');
     // files older than the versioning system give the class name first
-    const className = /^V \d+$/.test(first) ? this.string('a class name') : first;
+    const versioned = /^V \d+$/.test(first);
+    const className = versioned ? this.string('a class name') : first;
     const type = tensorClass(className);
     if (type?.kind === 'storage') {
       const n = this.count('the size of a storage', src.minBytes(type.elementType, 1), true);
@@ -272,7 +273,7 @@ class ObjectReader {
     if (type?.kind === 'tensor') return this.tensor(index, type.elementType, depth);
     if (className === 'tds.Vec' || className === 'tds.Hash') return this.tds(index, className, depth);
     if (className.startsWith('tds.')) src.fail(`a ${className} (the tds package's ${className.slice(4)}), which nodetorch cannot read`, at);
-    const object: LuaObject = { kind: 'object', className, fields: null };
+    const object: LuaObject = { kind: 'object', className, version: versioned ? Number(first.slice(2)) : 0, fields: null };
     this.objects.set(index, object);
     object.fields = this.read(depth + 1);
     return object;

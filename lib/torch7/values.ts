@@ -15,6 +15,8 @@ export class Torch7Object {
     readonly className: string,
     /** The fields Torch7 serialized (a table, as an object, array or Map). */
     public fields: unknown,
+    /** The class version ("V n" in the file): 1 for most classes. */
+    readonly version = 1,
   ) {}
 }
 
@@ -74,8 +76,8 @@ export function toTensor(t: LuaTensor | LuaStorage): Tensor {
   return new Tensor(native().fromBuffer(copy as never, shape, DTYPE_OF[t.elementType], 'cpu'));
 }
 
-/** Turns nn objects into modules; returns undefined for a class that is not a module. */
-export type ModuleReader = (object: Extract<LuaValue, { kind: 'object' }>, path: string) => unknown;
+/** Turns nn objects into modules (converting what they hold with `convert`); undefined for a class that is not a module. */
+export type ModuleReader = (object: Extract<LuaValue, { kind: 'object' }>, path: string, convert: (value: LuaValue, path: string) => unknown) => unknown;
 
 /** Converts a Lua value; `path` names where it sits, for errors and Torch7Function.path. */
 export class LuaConverter {
@@ -105,9 +107,9 @@ export class LuaConverter {
         return map;
       }
       case 'object': {
-        const module = this.readModule(value, path);
+        const module = this.readModule(value, path, (v, p) => this.convert(v, p));
         if (module !== undefined) return this.remember(value, module);
-        const object = this.remember(value, new Torch7Object(value.className, undefined));
+        const object = this.remember(value, new Torch7Object(value.className, undefined, value.version));
         object.fields = this.convert(value.fields, path);
         return object;
       }
