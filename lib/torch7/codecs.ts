@@ -257,7 +257,8 @@ export const CODECS: Record<string, Codec> = {
   },
   SpatialSubtractiveNormalization: {
     t7: 'nn.SpatialSubtractiveNormalization',
-    read: (f) => new nn.SpatialSubtractiveNormalization(f.integer('nInputPlane', 1), f.tensor('kernel').toArray() as number[] | number[][]),
+    // Torch7 keeps the kernel scaled by 1/(sum·planes), which computes the same; nodetorch also keeps it as given
+    read: (f) => new nn.SpatialSubtractiveNormalization(f.integer('nInputPlane', 1), f.tensor(f.has('kernelAsGiven') ? 'kernelAsGiven' : 'kernel').toArray() as number[] | number[][]),
     write: ([nInputPlane, kernel], ctx) => subtractiveNormalization(nInputPlane as number, kernel as number[] | number[][], ctx),
   },
 };
@@ -327,6 +328,7 @@ function subtractiveNormalization(nIn: number, kernel: number[] | number[][], ct
   return {
     nInputPlane: nIn,
     kernel: ctx.tensor(scaled, is2d ? [kH, kW] : [kH]),
+    kernelAsGiven: ctx.tensor(flat, is2d ? [kH, kW] : [kH]),
     meanestimator: ctx.sub('nn.Sequential', { modules }),
     subtractor: ctx.sub('nn.CSubTable', { gradInput: [] }),
     divider: ctx.sub('nn.CDivTable', { gradInput: [] }),

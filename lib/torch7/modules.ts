@@ -35,7 +35,7 @@ export function moduleReader(file: string, root: LuaValue): (object: LuaObject, 
   const inProgress = new Set<LuaObject>();
   return (object, path, convert) => {
     const f = new Fields(object, convert, path, file, planes.get(object));
-    if (object.className === 'nn.gModule') return guard(object, () => readGraph(f));
+    if (object.className === 'nn.gModule') return guard(object, () => withMode(readGraph(f), f));
     const codec = BY_CLASS.get(object.className);
     if (!codec) return undefined;
     return guard(object, () => readModule(codec, f));
@@ -63,6 +63,11 @@ function readModule(codec: Codec, f: Fields): AnyModule {
     m.to(dtype ?? 'float64');
     copyState(m, f, codec);
   }
+  return withMode(m, f);
+}
+
+/** Evaluation mode where Torch7's module was evaluating (train false). */
+function withMode(m: AnyModule, f: Fields): AnyModule {
   if (f.raw('train') === false) m.evaluate();
   return m;
 }
@@ -72,7 +77,8 @@ export function copyState(m: AnyModule, f: Fields, codec?: Pick<Codec, 't7Shape'
   const own = [...m.namedParameters().map(([n, t]) => [n, t, false] as const), ...m.namedBuffers().map(([n, t]) => [n, t, true] as const)];
   try {
     for (const [name, target, isBuffer] of own) {
-      if (name === 'num_batches_tracked') continue; // Torch7 keeps no count
+      // Torch7 keeps no count of batches (nodetorch writes one beside its fields)
+      if (name === 'num_batches_tracked' && !f.has(name)) continue;
       let source = f.tensor(name, true);
       if (!source && name === 'running_var' && f.has('running_std')) {
         // BatchNormalization files before version 2 keep 1/sqrt(var + eps)
@@ -165,7 +171,13 @@ function writeModule(m: AnyModule, path: string, written: Map<AnyModule, Torch7O
   const fields = common(codec.write(spec.args as unknown[], ctx, m), m.train);
   if (m instanceof Container) fields.modules = [...m.modules];
   for (const [name, t] of [...m.namedParameters(), ...m.namedBuffers()]) {
-    if (m instanceof Container || name === 'num_batches_tracked') {
+    if (m instanceof Container) {
+      t.dispose();
+      continue;
+    }
+    if (name === 'num_batches_tracked') {
+      // not Torch7's (it keeps no count): read back by nodetorch, ignored by Torch7
+      fields[name] = new Torch7TensorData('Long', [], t.data() as BigInt64Array);
       t.dispose();
       continue;
     }

@@ -14,7 +14,7 @@ export function pythonWithTorch(): string | undefined {
 
 /** Runs a script of test/python with `python` and the given arguments; returns its stdout, throws with its stderr when it fails. */
 export function runPython(python: string, script: string, args: string[]): string {
-  const r = spawnSync(python, [path.join(__dirname, '..', 'python', script), ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
+  const r = spawnSync(python, [path.join(__dirname, '..', 'python', script), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`python failed (${r.error?.message ?? `status ${r.status}`}):\n${r.stderr}`);
   return r.stdout;
 }
