@@ -33,6 +33,24 @@ describe('data.mnist on the real files', () => {
     expect(tidy(() => small.test.targets.index([0, 5]).toArray())).toEqual([7, 2, 1, 0, 4]);
   });
 
+  test("pixels are normalised in float32 as Torch7 did (add(-mean), div(std) on a FloatTensor: two roundings)", () => {
+    // the raw bytes, read here with zlib (not nodetorch's reader), padded by 2 as Torch7's 32×32 set
+    const raw = zlib.gunzipSync(fs.readFileSync(path.join(MNIST_DIR, 'train-images-idx3-ubyte.gz'))).subarray(16);
+    const pixel = (n: number, r: number, c: number) => (r < 2 || r >= 30 || c < 2 || c >= 30 ? 0 : raw[n * 784 + (r - 2) * 28 + (c - 2)]);
+    const [mean32, std32] = [Math.fround(small.mean), Math.fround(small.std)];
+    const values = small.train.inputs.data() as Float32Array;
+    let rounded = 0;
+    for (let k = 0; k < 4096; k++) {
+      const i = (k * 7919 * 31) % values.length; // spread over the set, both digits and border
+      const [n, r, c] = [Math.floor(i / 1024), Math.floor((i % 1024) / 32), i % 32];
+      const p = pixel(n, r, c);
+      expect(values[i]).toBe(Math.fround(Math.fround(p - mean32) / std32));
+      if (values[i] !== Math.fround((p - small.mean) / small.std)) rounded++;
+    }
+    // the float32 arithmetic differs from one rounding of the exact value on most pixels
+    expect(rounded).toBeGreaterThan(1000);
+  });
+
   test('full size has 60000/10000 samples and the published label histograms', async () => {
     const [liveBefore, cachedBefore] = [memory().bytes, cpuCache().cachedBytes];
     const full = await data.mnist({ dir: MNIST_DIR });

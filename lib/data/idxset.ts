@@ -139,10 +139,21 @@ function statistics(images: IdxImages, pad: number): [number, number] {
   return [mean, Math.sqrt(squares / (count - 1))];
 }
 
-/** The first n padded images as float32 (x − mean) / std, computed in float64. */
+/**
+ * The first n padded images as (x − mean) / std in float32 arithmetic, as Torch7's
+ * `data:float()`, `add(-mean)`, `div(std)`: mean and std rounded to float32, then two roundings
+ * (the subtraction's and the division's). Dividing by a one-element tensor, not a scalar, keeps it
+ * a true division on every LibTorch (never a multiplication by 1/std).
+ */
 function normalise(images: IdxImages, n: number, pad: number, mean: number, std: number): Tensor<'float32'> {
   const out = zeros([n, 1, images.rows + 2 * pad, images.cols + 2 * pad], { dtype: 'float32' });
-  for (const [a, b] of chunks(n)) tidy(() => out.index([a, b]).copy(paddedChunk(images, a, b, pad).to('float64').sub(mean).div(std)));
+  const [mean32, std32] = [tensor([mean], { dtype: 'float32' }), tensor([std], { dtype: 'float32' })];
+  try {
+    for (const [a, b] of chunks(n)) tidy(() => out.index([a, b]).copy(paddedChunk(images, a, b, pad).to('float32').sub(mean32).div(std32)));
+  } finally {
+    mean32.dispose();
+    std32.dispose();
+  }
   return out;
 }
 
