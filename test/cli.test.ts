@@ -212,3 +212,32 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     }
   });
 });
+
+describe("Torch7's model files in the CLI: -saveFormat torch7, and predict, export and -resume of a Torch7 model.net", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-t7-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('the per-epoch models are Torch7 files that nn.load, predict, export and -resume take', () => {
+    const r = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-model', 'linear', '-batchSize', '50', '-learningRate', '0.2', '-saveFormat', 'torch7', '-save', dir, '-quiet');
+    expect(r.stderr).toBe('');
+    const accuracy = Number(/test accuracy ([\d.]+)%/.exec(r.stdout)![1]);
+    const modelFile = path.join(dir, 'model.net.1');
+    // Torch7's binary format: an nn.Sequential object (type tag 4, then its class after "V 1")
+    const bytes = fs.readFileSync(modelFile);
+    expect(bytes.readInt32LE(0)).toBe(4);
+    expect(bytes.includes(Buffer.from('nn.Sequential'))).toBe(true);
+    expect(nn.load<nn.Sequential>(modelFile).modules.map((m) => m.type)).toEqual(['Reshape', 'Linear', 'LogSoftMax']);
+
+    const predicted = cli('predict', '-model', modelFile, '-output', path.join(dir, 'predictions.csv'));
+    expect(predicted.stderr).toBe('');
+    expect(Number(/total accuracy is ([\d.]+)/.exec(predicted.stdout)![1])).toBeGreaterThan(0.8);
+    const exported = cli('export', '-model', modelFile, '-output', path.join(dir, 'model.onnx'));
+    expect(exported.stderr).toBe('');
+    expect(fs.statSync(path.join(dir, 'model.onnx')).size).toBeGreaterThan(40000);
+
+    const resumed = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-batchSize', '50', '-learningRate', '0.2', '-resume', modelFile, '-save', path.join(dir, 'again'), '-quiet');
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toContain(`==> model from the Torch7 file ${modelFile}`);
+    expect(Number(/test accuracy ([\d.]+)%/.exec(resumed.stdout)![1])).toBeGreaterThanOrEqual(accuracy - 1);
+  });
+});

@@ -14,6 +14,8 @@ import { runSeries, writeAccuracyFigure } from '../plot';
 import { TorchError } from '../errors';
 import { OptimizerSpec, Trainer } from '../train/Trainer';
 import { countParameters, mnistCriterion, mnistModel } from '../models/mnist';
+import { load } from '../nn/serialize';
+import { isTorch7File } from '../torch7/load';
 import { CliOptimization, MnistCliOptions } from './options';
 import { progressReporter } from './progress';
 import { parseScheduleOption } from './schedule-option';
@@ -78,8 +80,13 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
 
   say('==> construct model');
   // Torch7 built the max-pooling convnet for -type cuda and the L2-pooling one otherwise.
-  const model = mnistModel(opt.model, { pooling: opt.type === 'cuda' ? 'max' : 'lp', loss: opt.loss, dropout: opt.dropout, extraConv: opt.extraConv });
+  // -resume of a Torch7 model file (the study's model.net) trains that model further
+  const torch7Model = opt.resume && isTorch7File(opt.resume) ? load(opt.resume) : undefined;
+  const model = torch7Model ?? mnistModel(opt.model, { pooling: opt.type === 'cuda' ? 'max' : 'lp', loss: opt.loss, dropout: opt.dropout, extraConv: opt.extraConv });
+  if (torch7Model) say(`==> model from the Torch7 file ${opt.resume}`);
+  model.training();
   if (opt.type === 'float' || opt.type === 'cuda') model.float();
+  else model.double();
   // each rank of a machine on its own GPU when there are several
   if (opt.type === 'cuda') model.to(group ? (`cuda:${group.localRank % cuda.deviceCount()}` as const) : 'cuda');
   say(model.toString());
@@ -98,7 +105,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     // 4_train.lua rotated each normalised training sample by θ ~ N(0, σ²) (nearest neighbour)
     augment: [augment.rotate({ std: opt.rotate }), augment.noise({ std: opt.noise })].filter((a) => a.std > 0),
   });
-  if (opt.resume) {
+  if (opt.resume && !torch7Model) {
     trainer.loadCheckpoint(opt.resume);
     say(`==> resumed from ${opt.resume} after epoch ${trainer.epoch} (optimizer ${trainer.method})`);
   }
@@ -115,6 +122,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
       test: data.test,
       epochs: opt.epochs > 0 ? opt.epochs : Number.MAX_SAFE_INTEGER,
       save: opt.save,
+      saveFormat: opt.saveFormat,
       ...(opt.switchTo ? { switchAt: opt.switchAt, switchTo: torch7Optimizer(opt.switchTo, opt, data.train.size) } : {}),
       signal,
       onProgress: (p) => progress.update(`${p.phase} epoch ${p.epoch}`, p.done, p.total, `loss ${p.loss.toFixed(4)}`),

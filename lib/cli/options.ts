@@ -31,8 +31,10 @@ export interface MnistCliOptions {
   extraConv: boolean;
   /** Epochs to run; 0 runs until interrupted, as Torch7's endless loop. */
   epochs: number;
-  /** A checkpoint to resume from. */
+  /** A checkpoint to resume from, or a Torch7 model file to train further. */
   resume?: string;
+  /** The format of the per-epoch models: nodetorch's or Torch7's. */
+  saveFormat: 'nodetorch' | 'torch7';
   /** Folder with the MNIST files (else MNIST_DIR, the cache or a download). */
   data?: string;
   quiet: boolean;
@@ -89,7 +91,8 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   dropout: { kind: 'number', default: '0', help: 'Dropout(p) before the first Linear (report experiment; 0 = none)', min: 0 },
   extraConv: { kind: 'boolean', default: false, help: 'one more 5×5 convolution stage (report experiment)' },
   epochs: { kind: 'int', default: '0', help: 'epochs to run (0 = until interrupted, like Torch7)', min: 0 },
-  resume: { kind: 'string', default: '', help: 'continue from a checkpoint (<save>/checkpoint of an earlier run): parameters, optimizer state, epoch, logs' },
+  resume: { kind: 'string', default: '', help: 'continue from a checkpoint (<save>/checkpoint of an earlier run: parameters, optimizer state, epoch, logs), or train further a model Torch7 saved (model.net)' },
+  saveFormat: { kind: 'string', default: 'nodetorch', help: "format of <save>/model.net.<epoch>: nodetorch | torch7 (Torch7's torch.save format)", choices: ['nodetorch', 'torch7'] },
   data: { kind: 'string', default: '', help: 'folder with the MNIST IDX files (default: MNIST_DIR, cache, download)' },
   quiet: { kind: 'boolean', default: false, help: 'no progress bar or confusion matrices' },
   nproc: { kind: 'int', default: '1', help: 'data-parallel: processes (ranks) to start on this machine, as torchrun --nproc_per_node; -batchSize is per rank', min: 1 },

@@ -6,7 +6,8 @@ import { TorchError } from '../errors';
 import { NativeTensor, native } from '../native';
 import { Tensor } from '../tensor';
 import { FILE_FORMAT_VERSION, readArchive, writeArchive } from '../util/archive';
-import { checkFileName } from '../validate';
+import { isTorch7File, load as loadTorch7 } from '../torch7/load';
+import { checkFileName, describe } from '../validate';
 import { MAX_NESTING, Module, ModuleSpec, Value } from './Module';
 
 type ModuleClass = new (...args: never[]) => Module<Value, Value>;
@@ -78,8 +79,17 @@ export function save(file: string, module: Module<Value, Value>): void {
   }
 }
 
-/** Reads a module written by nn.save; it comes back on the CPU with the saved dtype. */
+/**
+ * Reads a module written by nn.save (it comes back on the CPU with the saved dtype), or a Torch7
+ * model file (torch.save of an nn module, as the study's model.net) through torch7.load.
+ */
 export function load<M extends Module<Value, Value> = Module>(file: string): M {
+  checkFileName(file, 'nn.load file');
+  if (isTorch7File(file)) {
+    const value = loadTorch7(file);
+    if (!(value instanceof Module)) throw new TorchError(`nn.load: '${file}' is a Torch7 file holding ${describe(value)}, not an nn module`);
+    return value as M;
+  }
   const { description, tensors } = readArchive<{ format: string; version: number; dtype: 'float32' | 'float64'; buffers?: number; module: ModuleSpec }>(file, 'nn.load', 'nodetorch-module');
   try {
     checkNesting(description.module, file);

@@ -4,7 +4,7 @@
  * buffers (weight, bias, running_mean, …) are copied by modules.ts; field names and layouts follow
  * torch/nn's Lua sources (see docs/torch7-files.md).
  */
-import * as nn from '../nn';
+import * as nn from './nn-classes';
 import { Module, Value } from '../nn/Module';
 import { Fields } from './fields';
 import { Torch7TensorData } from './writer';

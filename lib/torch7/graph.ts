@@ -7,7 +7,7 @@
  * what nngraph's gModule constructor builds (nngraph/gmodule.lua, graph/init.lua).
  */
 import { TorchError } from '../errors';
-import * as nn from '../nn';
+import * as nn from './nn-classes';
 import { Module, Value } from '../nn/Module';
 import { WriteContext, Written } from './codecs';
 import { Fields } from './fields';

@@ -22,6 +22,25 @@ export interface LoadOptions {
   modules?: boolean;
 }
 
+/**
+ * Whether a file is in Torch7's format rather than a zip archive (nodetorch's and PyTorch's): its
+ * first bytes are a type tag (binary) or a digit (ASCII), where a zip starts with 'PK'.
+ */
+export function isTorch7File(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(4);
+    const n = fs.readSync(fd, head, 0, 4, 0);
+    if (n < 4) return false;
+    return (head.readInt32LE(0) >= 0 && head.readInt32LE(0) <= 8) || (head[0] >= 0x30 && head[0] <= 0x39 && head[1] === 0x0a);
+  } catch {
+    return false; // the caller's own read names the problem
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /** Reads a Torch7 file into Lua values, trying 4-byte longs where 8-byte ones fail. */
 export function readTorch7File(file: string, options: LoadOptions = {}): LuaValue {
   let bytes: Buffer;

@@ -4,7 +4,7 @@
  * kept, containers filled, and nngraph's gModule rebuilt (graph.ts).
  */
 import { TorchError } from '../errors';
-import * as nn from '../nn';
+import * as nn from './nn-classes';
 import { Container } from '../nn/Container';
 import { Module, Value } from '../nn/Module';
 import { CODECS, Codec, WriteContext, Written } from './codecs';

@@ -11,6 +11,7 @@ import { Augmentation } from '../augment';
 import { Criterion } from '../nn/criteria';
 import { Module } from '../nn/Module';
 import { restoreBuffers, save as saveModel } from '../nn/serialize';
+import { save as saveTorch7 } from '../torch7/save';
 import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../optim/configs';
 import { Tensor, checkTensor } from '../tensor';
 import { tensor } from '../creation';
@@ -112,6 +113,11 @@ export interface FitOptions<T extends Task = 'classification'> extends PassOptio
    * from its epoch (rows logged after the checkpoint by a run that crashed are dropped).
    */
   save?: string;
+  /**
+   * The format of model.net.<epoch>: 'nodetorch' (default; nn.load reads it) or 'torch7' (Torch7's
+   * torch.save format, which Torch7's torch.load, torch7.load and nn.load read).
+   */
+  saveFormat?: 'nodetorch' | 'torch7';
   /** Called after each epoch (after the test pass). */
   onEpoch?: (result: EpochResult<T>) => void | Promise<void>;
   /** Switch optimizer after this many epochs (the report's SGD → L-BFGS experiments). */
@@ -360,7 +366,8 @@ export class Trainer<T extends Task = 'classification'> {
    * writes train.log / test.log in Torch7's format and model.net.<epoch> after every epoch.
    */
   async fit(options: FitOptions<T>): Promise<EpochResult<T>[]> {
-    checkKeys(options, ['train', 'test', 'epochs', 'save', 'onEpoch', 'signal', 'onProgress', 'switchAt', 'switchTo'], 'Trainer.fit');
+    checkKeys(options, ['train', 'test', 'epochs', 'save', 'saveFormat', 'onEpoch', 'signal', 'onProgress', 'switchAt', 'switchTo'], 'Trainer.fit');
+    const saveFormat = checkOneOf(options.saveFormat ?? 'nodetorch', ['nodetorch', 'torch7'] as const, 'Trainer.fit saveFormat');
     const epochs = checkInteger(options.epochs, 'epochs', 1);
     if ((options.switchAt === undefined) !== (options.switchTo === undefined)) throw new TorchError('Trainer.fit: switchAt and switchTo go together');
     const switchAt = options.switchAt === undefined ? -1 : checkInteger(options.switchAt, 'switchAt', 0);
@@ -388,7 +395,7 @@ export class Trainer<T extends Task = 'classification'> {
       const train = await this.trainEpoch(options.train, options);
       const result: EpochResult<T> = { epoch: this.epoch, learningRate, train };
       loggers?.train.add(logRow(train, 'train'));
-      if (save) saveModel(path.join(save, `model.net.${this.epoch}`), this.model);
+      if (save) (saveFormat === 'torch7' ? saveTorch7 : saveModel)(path.join(save, `model.net.${this.epoch}`), this.model);
       if (options.test) {
         result.test = await this.test(options.test, options);
         loggers?.test.add(logRow(result.test, 'test'));
