@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Tensor, TorchError, manualSeed, models, nn, randn, tensor, torch7 } from '../lib';
+import { Tensor, TorchError, data, manualSeed, models, nn, randn, tensor, torch7, zeros } from '../lib';
 import type { Value } from '../lib/nn/Module';
 import { largest, toJson } from './helpers/compare';
 import { pythonWithTorch, runPython } from './helpers/python';
@@ -315,6 +315,28 @@ describeWithPython('an independent reader written from Torch7’s File.lua reads
     const flatOurs = toJson(ours);
     largestBelow(flatOurs, Array.isArray(torch7Output[0]) || typeof torch7Output[0] === 'number' ? ((ours instanceof Tensor) ? torch7Output : { table: torch7Output }) : torch7Output, bound);
   }
+
+  test("data.torch7Mnist reads Torch7's mnist.t7 (ASCII, as the study loaded it) into the same training data as the IDX files", async () => {
+    const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
+    const t7dir = path.join(dir, 'mnist.t7');
+    fs.mkdirSync(t7dir);
+    runPython(python!, 't7_reader.py', ['mnist', MNIST_DIR, t7dir, 'ascii']);
+    const fromT7 = await data.torch7Mnist(t7dir, { size: 'small' });
+    const fromIdx = await data.mnist({ dir: MNIST_DIR, size: 'small' });
+    expect([fromT7.mean, fromT7.std]).toEqual([fromIdx.mean, fromIdx.std]);
+    for (const split of ['train', 'test'] as const) {
+      expect(fromT7[split].inputs.shape).toEqual(fromIdx[split].inputs.shape);
+      expect(fromT7[split].inputs.equal(fromIdx[split].inputs)).toBe(true);
+      expect(fromT7[split].targets.equal(fromIdx[split].targets)).toBe(true); // Torch7's 1..10 as 0..9
+    }
+    // a label outside 1..10 is named
+    const bad = path.join(dir, 'bad.t7');
+    fs.mkdirSync(bad);
+    torch7.save(path.join(bad, 'train_32x32.t7'), { data: zeros([2, 1, 32, 32], { dtype: 'uint8' }), labels: tensor([1, 11], { dtype: 'uint8' }) });
+    torch7.save(path.join(bad, 'test_32x32.t7'), { data: zeros([1, 1, 32, 32], { dtype: 'uint8' }), labels: tensor([3], { dtype: 'uint8' }) });
+    await expect(data.torch7Mnist(bad)).rejects.toThrow(/train_32x32.t7' has label 2 = 11; expected 1..10/);
+    await expect(data.torch7Mnist(dir)).rejects.toThrow(/no '.*train_32x32.t7' or '.*test_32x32.t7'; expected Torch7's mnist.t7 folder/);
+  });
 
   test('the ASCII format and 4-byte longs (files written on Windows) read the same', () => {
     for (const name of ['doubletensor', 'floattensor', 'gmodule_with_linear_identity', 'map_table2', 'recursive_kv_table']) {

@@ -94,14 +94,34 @@ export function readIdxSet(
   const trainLabels = readIdxLabels(file(names.trainLabels), expected?.counts[0] ?? trainImages.count, maxLabel);
   const testImages = readIdxImages(file(names.testImages), expected?.counts[1], [trainImages.rows, trainImages.cols]);
   const testLabels = readIdxLabels(file(names.testLabels), expected?.counts[1] ?? testImages.count, maxLabel);
-  const pad = options.pad ?? 0;
+  return standardisedSet({ trainImages, trainLabels, testImages, testLabels }, { pad: options.pad ?? 0, limits, normalise: options.normalise, trainFile: file(names.trainImages), dir });
+}
+
+/** Images and labels as read from a dataset's files (IDX, or Torch7's mnist.t7). */
+export interface RawSet {
+  trainImages: IdxImages;
+  trainLabels: Uint8Array;
+  testImages: IdxImages;
+  testLabels: Uint8Array;
+}
+
+/**
+ * The training and test splits as tensors: images padded and standardised with the statistics of
+ * all the training images (or ÷255 for normalise 'unit'), labels int64, the first `limits` kept.
+ */
+export function standardisedSet(
+  raw: RawSet,
+  options: { pad: number; limits?: readonly [number, number]; normalise?: 'standardise' | 'unit'; trainFile: string; dir: string },
+): IdxData {
+  const { trainImages, trainLabels, testImages, testLabels } = raw;
+  const { pad, limits, dir } = options;
   const [trsize, tesize] = limits ?? [trainImages.count, testImages.count];
   const classes = [trainLabels, testLabels].reduce((most, labels) => labels.reduce((m, l) => Math.max(m, l), most), 0) + 1;
   // statistics over all the training images, also when keeping fewer (as Torch7's 1_data.lua)
   const [mean, std] = options.normalise === 'unit' ? [0, 255] : statistics(trainImages, pad);
   if (!(std > 0)) {
     throw new TorchError(
-      `data.idx: every pixel of the training images in '${file(names.trainImages)}' is ${mean} (${trainImages.count} images of ${trainImages.rows}×${trainImages.cols}): ` +
+      `data.idx: every pixel of the training images in '${options.trainFile}' is ${mean} (${trainImages.count} images of ${trainImages.rows}×${trainImages.cols}): ` +
         `their standard deviation is ${std}, so standardising would divide by it; use normalise: 'unit' (÷255) for such images`,
     );
   }

@@ -8,6 +8,7 @@ Usage:
   t7_reader.py describe FILE            JSON: the value, tensors as {tensor, size, data}
   t7_reader.py forward FILE INPUT.json  JSON: the module's eval-mode output for the input(s)
   t7_reader.py ascii|long4 FILE OUT     writes the value again in ASCII mode, or with 4-byte longs
+  t7_reader.py mnist IDX_DIR OUT ascii|long4   Torch7's mnist.t7 folder made from the IDX files
 """
 import json
 import math
@@ -200,14 +201,47 @@ class Writer:
         self.string('V 1')
         self.string('torch.%sStorage' % element)
         self.numbers('q', [v.numel()])
-        self.raw(fmt, v.contiguous())
+        self.raw(fmt, v if hasattr(v, 'raw_bytes') else v.contiguous())
 
     def raw(self, fmt, t):
+        if hasattr(t, 'raw_bytes'):  # bytes made here (MNIST): no round trip through a list
+            return self.chars(t.raw_bytes)
         values = t.flatten().tolist()
         if fmt in ('B', 'b'):
             self.chars(struct.pack('<%d%s' % (len(values), fmt), *values))
         else:
             self.numbers(fmt, values)
+
+
+def torch7_mnist(idx_dir, out_dir, mode):
+    """Torch7's mnist.t7 folder from the IDX files: {data = N×1×32×32 ByteTensor (digits padded by 2),
+    labels = ByteTensor 1..10}, as the study's train_32x32.t7 and test_32x32.t7."""
+    import gzip
+    import os
+    for prefix, name in (('train', 'train_32x32.t7'), ('t10k', 'test_32x32.t7')):
+        with gzip.open(os.path.join(idx_dir, prefix + '-images-idx3-ubyte.gz')) as f:
+            images = f.read()[16:]
+        with gzip.open(os.path.join(idx_dir, prefix + '-labels-idx1-ubyte.gz')) as f:
+            labels = f.read()[8:]
+        n = len(labels)
+        padded = bytearray(n * 1024)
+        for i in range(n):
+            for r in range(28):
+                start = i * 1024 + (r + 2) * 32 + 2
+                padded[start:start + 28] = images[i * 784 + r * 28:(i + 1) * 784 - (27 - r) * 28]
+        data = torch.empty(n, 1, 32, 32, dtype=torch.uint8)
+        data.raw_bytes = bytes(padded)
+        data.torch7_class = 'torch.ByteTensor'
+        label_tensor = torch.empty(n, dtype=torch.uint8)
+        label_tensor.raw_bytes = bytes(l + 1 for l in labels)
+        label_tensor.torch7_class = 'torch.ByteTensor'
+        table = Table()
+        table['data'] = data
+        table['labels'] = label_tensor
+        w = Writer(mode)
+        w.object(table)
+        with open(os.path.join(out_dir, name), 'wb') as f:
+            f.write(w.out)
 
 
 def describe(v, seen=None):
@@ -446,6 +480,8 @@ def to_json(v):
 
 def main():
     mode, path = sys.argv[1], sys.argv[2]
+    if mode == 'mnist':
+        return torch7_mnist(path, sys.argv[3], sys.argv[4])
     value = read(path)
     if mode == 'describe':
         print(json.dumps(describe(value)))
