@@ -69,6 +69,8 @@ nn.save(modelFile, classifier());
 const stateDictFile = path.join(dir, 'model.pt');
 nn.saveStateDict(classifier(), stateDictFile);
 const checkpointFile = path.join(dir, 'checkpoint');
+const torch7File = path.join(dir, 'model.t7');
+t.torch7.save(torch7File, classifier());
 trainer().saveCheckpoint(checkpointFile);
 
 // a group of one process (created before the test), for the collectives
@@ -175,6 +177,9 @@ const SITES: Site[] = [
   { name: 'nn.gradcheck', args: () => [linear(), f64([1, 2, 3, 4]), { eps: 1e-6 }], call: (m, x, o) => nn.gradcheck(m as nn.Module, x as Tensor, o as never) },
   { name: 'nn.save', args: () => [modelFile, classifier()], call: (f, m) => nn.save(f as string, m as nn.Module), files: [0] },
   { name: 'nn.load', args: () => [modelFile], call: (f) => nn.load(f as string), files: [0] },
+  { name: 'torch7.save', args: () => [torch7File, { model: classifier(), weights: t.ones([2]) }], call: (f, v) => t.torch7.save(f as string, v), files: [0] },
+  { name: 'torch7.load', args: () => [torch7File, { longSize: 8, modules: true }], call: (f, o) => t.torch7.load(f as string, o as never), files: [0] },
+  { name: 'data.torch7Mnist', args: () => [dir, { size: 'small' }], call: (d, o) => t.data.torch7Mnist(d as string, o as never) },
   { name: 'nn.saveStateDict', args: () => [classifier(), stateDictFile], call: (m, f) => nn.saveStateDict(m as nn.Module, f as string), files: [1] },
   { name: 'nn.loadStateDict', args: () => [classifier(), stateDictFile], call: (m, f) => nn.loadStateDict(m as nn.Module, f as string), files: [1] },
   { name: 'data.imageFolder', args: () => [dir, { size: [4, 4], channels: 3 }], call: (d, o) => t.data.imageFolder(d as string, o as never), files: [0] },
@@ -255,7 +260,7 @@ async function attemptAsync(site: Site, args: unknown[]): Promise<string | null>
   }
 }
 
-const ASYNC = new Set(['Trainer.trainEpoch', 'Trainer.test', 'Trainer.fit', 'Trainer regression', 'distributed.init', 'ProcessGroup.allreduce', 'ProcessGroup.broadcast']);
+const ASYNC = new Set(['data.torch7Mnist', 'Trainer.trainEpoch', 'Trainer.test', 'Trainer.fit', 'Trainer regression', 'distributed.init', 'ProcessGroup.allreduce', 'ProcessGroup.broadcast']);
 
 test(`generated bad calls at ${SITES.length} public functions: each returns or throws a TorchError`, async () => {
   const failures: string[] = [];

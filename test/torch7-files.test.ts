@@ -378,6 +378,24 @@ describe('damaged Torch7 files are TorchErrors naming the file and the byte, nev
     }
   });
 
+  test('500 single-byte damages of a real model file: each loads or is a TorchError, nothing else', () => {
+    let seed = 17;
+    const next = () => (seed = (seed * 16807) % 2147483647);
+    let refused = 0;
+    for (let k = 0; k < 500; k++) {
+      const bytes = Buffer.from(good);
+      bytes[next() % bytes.length] = next() % 256;
+      const f = write('damaged.t7', bytes);
+      try {
+        torch7.load(f);
+      } catch (e) {
+        expect(e).toBeInstanceOf(TorchError);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(50);
+  });
+
   test('a wrong type tag, a nil table key, trailing bytes, a boolean of 7', () => {
     expect(() => torch7.load(write('tag.t7', int(42)))).toThrow(/unknown type tag 42 \(expected 0 to 8\) at byte 0/);
     expect(() => torch7.load(write('nilkey.t7', Buffer.concat([int(3), int(1), int(1), int(0), int(0)])))).toThrow(/a table key is nil at byte 12/);
