@@ -371,6 +371,13 @@ describe('damaged Torch7 files are TorchErrors naming the file and the byte, nev
   const long = (v: bigint) => { const b = Buffer.alloc(8); b.writeBigInt64LE(v); return b; };
   const str = (s: string) => Buffer.concat([int(s.length), Buffer.from(s)]);
 
+  test('a view with strides and an offset (a transposed narrow of a larger storage) reads as Torch7 indexes it', () => {
+    const storage = Buffer.concat([int(4), int(2), str('V 1'), str('torch.DoubleStorage'), long(8n), ...[0, 1, 2, 3, 4, 5, 6, 7].map((v) => { const b = Buffer.alloc(8); b.writeDoubleLE(v); return b; })]);
+    // sizes [2, 3], strides [1, 2], 1-based offset 2: element (i, j) is storage[1 + i + 2j]
+    const view = Buffer.concat([int(4), int(1), str('V 1'), str('torch.DoubleTensor'), int(2), long(2n), long(3n), long(1n), long(2n), long(2n), storage]);
+    expect((torch7.load(write('view.t7', view)) as Tensor).toArray()).toEqual([[1, 3, 5], [2, 4, 6]]);
+  });
+
   test('every truncation of a real file', () => {
     for (let n = 0; n < good.length; n += 97) {
       const f = write('cut.t7', good.subarray(0, n));

@@ -37,6 +37,7 @@ export type { MultiMarginOptions } from './criteria';
 export type { ModelSummary, SummaryRow } from './summary';
 export { save, load } from './serialize';
 export { stateDict, saveStateDict, loadStateDict } from './statedict';
+export { saveSafetensors, loadSafetensors } from './safetensors';
 export { exportOnnx, toOnnx, ONNX_OPSET } from './onnx';
 export type { OnnxOptions } from './onnx';
 export { gradcheck } from './gradcheck';

@@ -72,34 +72,46 @@ export function loadStateDict(model: Module<Value, Value>, file: string): void {
     }
     throw new TorchError(`loadStateDict: cannot read '${file}': ${(e as Error).message}`);
   }
+  try {
+    copyStateDict(model, new Map(decoded.names.map((name, k) => [name, decoded.tensors[k]])), `loadStateDict: '${file}'`, file);
+  } finally {
+    decoded.tensors.forEach((t) => t.dispose());
+  }
+}
+
+/**
+ * Copies a state dict's tensors into the model's parameters and buffers: every name must match
+ * (none missing, none extra) and every shape; floating values convert to the model's dtype, as
+ * PyTorch's load_state_dict. Nothing is changed unless everything matches. `what` begins errors.
+ */
+export function copyStateDict(model: Module<Value, Value>, found: Map<string, Tensor>, what: string, file = 'the file'): void {
   const expected = stateDict(model);
   try {
-    const found = new Map(decoded.names.map((name, k) => [name, decoded.tensors[k]]));
     const missing = [...expected.keys()].filter((name) => !found.has(name));
     const unexpected = [...found.keys()].filter((name) => !expected.has(name));
     if (missing.length > 0 || unexpected.length > 0) {
       const list = (names: string[]) => names.slice(0, 6).join(', ') + (names.length > 6 ? `, … (${names.length} in all)` : '');
       throw new TorchError(
-        `loadStateDict: '${file}' does not match this model: ${[missing.length ? `missing ${list(missing)}` : '', unexpected.length ? `unexpected ${list(unexpected)}` : ''].filter(Boolean).join('; ')}` +
+        `${what} does not match this model: ${[missing.length ? `missing ${list(missing)}` : '', unexpected.length ? `unexpected ${list(unexpected)}` : ''].filter(Boolean).join('; ')}` +
           ` (the model's names: ${list([...expected.keys()])})`,
       );
     }
+    const prefix = what.split(':')[0];
     for (const [name, target] of expected) {
       const source = found.get(name)!;
       if (source.shape.join() !== target.shape.join()) {
-        throw new TorchError(`loadStateDict: '${name}' has shape [${source.shape.join(', ')}] in '${file}' but [${target.shape.join(', ')}] in the model`);
+        throw new TorchError(`${prefix}: '${name}' has shape [${source.shape.join(', ')}] in '${file}' but [${target.shape.join(', ')}] in the model`);
       }
       const floating = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
       if (floating(target) && !floating(source)) {
-        throw new TorchError(`loadStateDict: '${name}' is ${source.dtype} in '${file}'; parameters and running statistics are float32 or float64`);
+        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; parameters and running statistics are float32 or float64`);
       }
       if (!floating(target) && (floating(source) || source.dtype === 'bool')) {
-        throw new TorchError(`loadStateDict: '${name}' is ${source.dtype} in '${file}'; it is a count (int64) in the model`);
+        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; it is a count (int64) in the model`);
       }
     }
     for (const [name, target] of expected) target.copy(found.get(name)!);
   } finally {
     expected.forEach((t) => t.dispose());
-    decoded.tensors.forEach((t) => t.dispose());
   }
 }

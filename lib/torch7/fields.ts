@@ -58,13 +58,7 @@ export class Fields {
   }
 
   number(name: string, fallback?: number): number {
-    const v = this.get(name);
-    if (v === undefined || v === null) {
-      if (fallback === undefined) this.fail(`has no field '${name}'`);
-      return fallback;
-    }
-    if (typeof v !== 'number') this.fail(`has a field '${name}' that is ${typeof v}, not a number`);
-    return v;
+    return this.#scalar(name, 'number', fallback);
   }
 
   integer(name: string, fallback?: number): number {
@@ -74,13 +68,18 @@ export class Fields {
   }
 
   boolean(name: string, fallback?: boolean): boolean {
+    return this.#scalar(name, 'boolean', fallback);
+  }
+
+  /** A number or boolean field; `fallback` where Torch7 left it out (none: the field is required). */
+  #scalar<T extends number | boolean>(name: string, kind: 'number' | 'boolean', fallback?: T): T {
     const v = this.get(name);
     if (v === undefined || v === null) {
       if (fallback === undefined) this.fail(`has no field '${name}'`);
       return fallback;
     }
-    if (typeof v !== 'boolean') this.fail(`has a field '${name}' that is ${typeof v}, not a boolean`);
-    return v;
+    if (typeof v !== kind) this.fail(`has a field '${name}' that is ${typeof v}, not a ${kind}`);
+    return v as T;
   }
 
   tensor(name: string): Tensor;

@@ -6,10 +6,15 @@ import * as os from 'os';
 import * as path from 'path';
 
 export function pythonWithTorch(): string | undefined {
+  return pythonWith(['torch']);
+}
+
+/** The first of those Pythons that imports every one of `modules` (e.g. ['torch', 'safetensors']). */
+export function pythonWith(modules: string[]): string | undefined {
   const venvs = path.join(os.homedir(), '.cache', 'nodetorch', 'venvs');
   const cached = fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
   const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, 'python3'].filter((p): p is string => Boolean(p));
-  return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+  return candidates.find((python) => spawnSync(python, ['-c', modules.map((m) => `import ${m}`).join('; ')], { stdio: 'ignore' }).status === 0);
 }
 
 /** Runs a script of test/python with `python` and the given arguments; returns its stdout, throws with its stderr when it fails. */
