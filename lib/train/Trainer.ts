@@ -18,6 +18,8 @@ import { tensor } from '../creation';
 import { checkBoolean, checkFileName, checkInteger, checkKeys, checkOneOf, invalid } from '../validate';
 import { makeFolder, removeStaleTemps } from '../util/atomic';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import { Callback, EPOCH_METRICS, EpochMetric, TrainerControl, checkCallbacks, improves } from './callbacks';
+import { EpochBoard } from './board';
 import { LrSchedule, PassSchedule, PlateauMetric, ScheduleSpec } from './schedule';
 import { ConfusionMatrix, MAX_CLASSES } from './ConfusionMatrix';
 import { Logger } from './Logger';
@@ -96,6 +98,14 @@ export interface EpochResult<T extends Task = 'classification'> {
   test?: PassResultOf<T>;
 }
 
+/** What fit returns: the epochs run, and why it stopped early or which epoch was best, where so. */
+export type FitResults<T extends Task = 'classification'> = EpochResult<T>[] & {
+  /** Set when a callback stopped training (trainer.stop): after which epoch, and why. */
+  stopped?: { epoch: number; reason: string };
+  /** With keepBest: the best epoch, its value and the file holding that model. */
+  best?: { epoch: number; metric: EpochMetric; value: number; file: string };
+};
+
 export interface PassOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
@@ -120,6 +130,18 @@ export interface FitOptions<T extends Task = 'classification'> extends PassOptio
   saveFormat?: 'nodetorch' | 'torch7';
   /** Called after each epoch (after the test pass). */
   onEpoch?: (result: EpochResult<T>) => void | Promise<void>;
+  /** Objects with onTrainBegin / onEpochEnd / onTrainEnd hooks (EarlyStopping is one); any may call trainer.stop(reason). */
+  callbacks?: Callback[];
+  /**
+   * A folder for TensorBoard's event file: per epoch the losses, accuracies (or MAE and RMSE) and
+   * the learning rate, the confusion matrix as an image; at the end the hyper-parameters.
+   */
+  tensorboard?: string;
+  /**
+   * Keeps the best model by this metric (requires `save`): `<save>/model.best`, rewritten whenever
+   * the metric improves; fit's result gives its epoch in `best`.
+   */
+  keepBest?: EpochMetric;
   /** Switch optimizer after this many epochs (the report's SGD → L-BFGS experiments). */
   switchAt?: number;
   /** The optimizer to switch to at switchAt. */
@@ -150,6 +172,7 @@ export class Trainer<T extends Task = 'classification'> {
   #spec: OptimizerSpec = { method: 'sgd' };
   #schedule: LrSchedule | null = null;
   #running = false;
+  #stopReason: string | null = null;
   /** Whether the ranks' parameters are known equal (broadcast from rank 0); reset by loadCheckpoint. */
   #synced = false;
 
@@ -229,6 +252,27 @@ export class Trainer<T extends Task = 'classification'> {
       this.#classes = width;
       this.inferred.push(`${width} classes (from the model's output width)`);
     }
+  }
+
+  /**
+   * Ends a running fit cleanly after the current epoch: fit returns the epochs run, with `stopped`
+   * saying after which epoch and why. For callbacks and onEpoch.
+   */
+  stop(reason = 'stopped'): void {
+    if (typeof reason !== 'string') invalid('a string', 'Trainer.stop reason', reason);
+    this.#stopReason = reason;
+  }
+
+  #control(): TrainerControl {
+    const trainer = this;
+    return { get epoch() { return trainer.epoch; }, model: this.model, stop: (reason: string) => this.stop(reason) };
+  }
+
+  /** The optimizer, its config's numbers and the batch size, for TensorBoard's HParams. */
+  #hyperParameters(): Record<string, number | string | boolean> {
+    const out: Record<string, number | string | boolean> = { optimizer: this.#spec.method, batchSize: this.batchSize };
+    for (const [k, v] of Object.entries(this.#spec.config ?? {})) if (['number', 'string', 'boolean'].includes(typeof v)) out[k] = v as number;
+    return out;
   }
 
   /** The optimizer method in use. */
@@ -365,8 +409,12 @@ export class Trainer<T extends Task = 'classification'> {
    * Trains for `epochs` epochs, testing after each, like Torch7's doall.lua loop; with `save`,
    * writes train.log / test.log in Torch7's format and model.net.<epoch> after every epoch.
    */
-  async fit(options: FitOptions<T>): Promise<EpochResult<T>[]> {
-    checkKeys(options, ['train', 'test', 'epochs', 'save', 'saveFormat', 'onEpoch', 'signal', 'onProgress', 'switchAt', 'switchTo'], 'Trainer.fit');
+  async fit(options: FitOptions<T>): Promise<FitResults<T>> {
+    checkKeys(options, ['train', 'test', 'epochs', 'save', 'saveFormat', 'onEpoch', 'callbacks', 'tensorboard', 'keepBest', 'signal', 'onProgress', 'switchAt', 'switchTo'], 'Trainer.fit');
+    const callbacks = checkCallbacks(options.callbacks);
+    const keepBest = options.keepBest === undefined ? undefined : checkOneOf(options.keepBest, EPOCH_METRICS, 'Trainer.fit keepBest');
+    if (keepBest && options.save === undefined) throw new TorchError('Trainer.fit: keepBest writes <save>/model.best, so it needs save');
+    if (options.tensorboard !== undefined) checkFileName(options.tensorboard, 'Trainer.fit tensorboard');
     const saveFormat = checkOneOf(options.saveFormat ?? 'nodetorch', ['nodetorch', 'torch7'] as const, 'Trainer.fit saveFormat');
     const epochs = checkInteger(options.epochs, 'epochs', 1);
     if ((options.switchAt === undefined) !== (options.switchTo === undefined)) throw new TorchError('Trainer.fit: switchAt and switchTo go together');
@@ -388,22 +436,44 @@ export class Trainer<T extends Task = 'classification'> {
           test: new Logger(path.join(save, 'test.log'), { append: this.epoch > 0, rows: this.epoch }),
         }
       : undefined;
-    const results: EpochResult<T>[] = [];
-    for (let i = 0; i < epochs; i++) {
-      if (this.epoch === switchAt) this.setOptimizer(options.switchTo!);
-      const learningRate = this.learningRate;
-      const train = await this.trainEpoch(options.train, options);
-      const result: EpochResult<T> = { epoch: this.epoch, learningRate, train };
-      loggers?.train.add(logRow(train, 'train'));
-      if (save) (saveFormat === 'torch7' ? saveTorch7 : saveModel)(path.join(save, `model.net.${this.epoch}`), this.model);
-      if (options.test) {
-        result.test = await this.test(options.test, options);
-        loggers?.test.add(logRow(result.test, 'test'));
+    const results: FitResults<T> = [];
+    const board = options.tensorboard !== undefined && (!this.distributed || this.distributed.rank === 0) ? new EpochBoard(options.tensorboard) : undefined;
+    this.#stopReason = null;
+    const control = this.#control();
+    for (const c of callbacks) await c.onTrainBegin?.(control);
+    try {
+      for (let i = 0; i < epochs && this.#stopReason === null; i++) {
+        if (this.epoch === switchAt) this.setOptimizer(options.switchTo!);
+        const learningRate = this.learningRate;
+        const train = await this.trainEpoch(options.train, options);
+        const result: EpochResult<T> = { epoch: this.epoch, learningRate, train };
+        loggers?.train.add(logRow(train, 'train'));
+        if (save) (saveFormat === 'torch7' ? saveTorch7 : saveModel)(path.join(save, `model.net.${this.epoch}`), this.model);
+        if (options.test) {
+          result.test = await this.test(options.test, options);
+          loggers?.test.add(logRow(result.test, 'test'));
+        }
+        const metrics = epochMetrics(train, result.test);
+        this.#schedule?.afterEpoch(metrics, this.#baseRate() ?? 0);
+        if (save) this.saveCheckpoint(path.join(save, 'checkpoint'));
+        results.push(result);
+        board?.epoch(result);
+        if (keepBest && save) {
+          const value = metrics[keepBest];
+          if (value === undefined) throw new TorchError(`Trainer.fit: keepBest follows ${keepBest}, which epoch ${this.epoch} did not measure (no test set?)`);
+          if (improves(keepBest, value, results.best?.value ?? null)) {
+            const file = path.join(save, 'model.best');
+            (saveFormat === 'torch7' ? saveTorch7 : saveModel)(file, this.model);
+            results.best = { epoch: this.epoch, metric: keepBest, value, file };
+          }
+        }
+        for (const c of callbacks) await c.onEpochEnd?.({ epoch: this.epoch, learningRate, metrics }, control);
+        await options.onEpoch?.(result);
       }
-      this.#schedule?.afterEpoch(epochMetrics(train, result.test), this.#baseRate() ?? 0);
-      if (save) this.saveCheckpoint(path.join(save, 'checkpoint'));
-      results.push(result);
-      await options.onEpoch?.(result);
+      if (this.#stopReason !== null) results.stopped = { epoch: this.epoch, reason: this.#stopReason };
+      for (const c of callbacks) await c.onTrainEnd?.(control);
+    } finally {
+      board?.close(this.#hyperParameters(), results);
     }
     return results;
   }

@@ -1,5 +1,9 @@
 export { Trainer } from './Trainer';
-export type { OptimizerSpec, TrainerOptions, Dataset, BatchDataset, TrainingData, Progress, EpochResult, PassOptions, FitOptions } from './Trainer';
+export type { OptimizerSpec, TrainerOptions, Dataset, BatchDataset, TrainingData, Progress, EpochResult, PassOptions, FitOptions, FitResults } from './Trainer';
+export { EarlyStopping } from './callbacks';
+export type { Callback, EarlyStoppingOptions, EpochEnd, EpochMetric, TrainerControl } from './callbacks';
+export { SummaryWriter } from './tensorboard';
+export type { HParamValue } from './tensorboard';
 export type { Task, PassResult, ClassificationResult, RegressionResult, PassResultOf } from './results';
 export type { ScheduleSpec, SchedulePer, PlateauMetric, ScheduleState } from './schedule';
 export { ConfusionMatrix } from './ConfusionMatrix';

@@ -14,7 +14,7 @@ export interface ZipEntry {
 }
 
 /** zlib.crc32 (Node 20.15 and 22.2 on); a table-driven CRC-32 (the same polynomial) before that. */
-const crc32: (data: Buffer) => number =
+export const crc32: (data: Buffer) => number =
   typeof (zlib as { crc32?: unknown }).crc32 === 'function'
     ? (data) => zlib.crc32(data) >>> 0
     : (() => {
