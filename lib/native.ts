@@ -191,6 +191,9 @@ export interface NativePassOptions {
   order?: NativeTensor;
   /** Data-parallel training: gradients and losses are averaged over this group's ranks. */
   group?: NativeGroup;
+  /** Training: gradient clipping by norm and by value (0 or absent: off). */
+  gradClipNorm?: number;
+  gradClipValue?: number;
 }
 export interface NativePassResult {
   /** Classification: the classes×classes counts. */
@@ -203,6 +206,9 @@ export interface NativePassResult {
   steps: number;
   seconds: number;
   aborted: boolean;
+  /** Training: each step's loss and learning-rate factor. */
+  stepLosses: Float64Array;
+  stepRates: Float64Array;
 }
 export interface NativeProgress {
   done: number;

@@ -9,7 +9,9 @@
 // epoch); with its own thread, an environment cleanup hook stops the pass at the next batch.
 #include "addon_entries.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <functional>
 #include <iomanip>
@@ -52,6 +54,10 @@ struct Job {
   // schedule's factor at firstStep + the steps taken so far.
   double rateScale = 1;
   Schedule schedule;
+  // Gradient clipping (0: off), applied to the gradient every evaluation returns to the optimizer,
+  // after the ranks' average: each component to [-clipValue, clipValue], then the whole vector
+  // scaled by min(1, clipNorm / (‖g‖₂ + 1e-6)) (PyTorch's clip_grad_value_ and clip_grad_norm_).
+  double clipNorm = 0, clipValue = 0;
   int64_t firstStep = 0;
   at::ScalarType dtype = at::kFloat;
   at::Device device = at::Device(at::kCPU);
@@ -67,6 +73,8 @@ struct Job {
   at::Tensor errors;     // regression: Σ|output − target|, Σ(output − target)², element count
   double lossSum = 0;
   int64_t seen = 0, steps = 0;
+  // Each step's loss (its first evaluation's) and learning-rate factor, for per-step curves.
+  std::vector<double> stepLosses, stepRates;
   double seconds = 0;
   bool aborted = false;
 };
@@ -196,6 +204,7 @@ void runBatches(Job& job, const Report& report) {
     // running loss count each minibatch once, at its first evaluation (Torch7 counted every
     // evaluation, so CG and LBFGS counted samples several times).
     bool first = true;
+    std::vector<double> stepLoss;  // the step's first evaluation's loss
     auto feval = [&](const at::Tensor& point) -> std::pair<double, at::Tensor> {
       if (point.data_ptr() != job.params.data_ptr()) job.params.copy_(point);
       job.grads.zero_();
@@ -215,6 +224,12 @@ void runBatches(Job& job, const Report& report) {
         }
         // every rank evaluates its shard of the global minibatch; the optimizer sees their average
         if (job.group) value = reduceGradient(*job.group, job.grads, value, job.firstStep + job.steps);
+        if (job.clipValue > 0) job.grads.clamp_(-job.clipValue, job.clipValue);
+        if (job.clipNorm > 0) {
+          double norm = job.grads.norm().item<double>();
+          job.grads.mul_(std::min(1.0, job.clipNorm / (norm + 1e-6)));
+        }
+        if (stepLoss.empty()) stepLoss.push_back(value);
         return {value, job.grads};
       }
     };
@@ -222,6 +237,8 @@ void runBatches(Job& job, const Report& report) {
       job.optimizer->method->rateScale = job.rateScale * job.schedule.factor(job.firstStep + job.steps);
       job.optimizer->method->step(feval, job.params);
       job.steps += 1;
+      job.stepLosses.push_back(stepLoss.empty() ? NAN : stepLoss[0]);
+      job.stepRates.push_back(job.optimizer->method->rateScale);
     } else {
       at::Tensor output = job.model->forward(x);
       if (output.dim() == 1) output = output.unsqueeze(0);
@@ -330,6 +347,13 @@ class PassRunner {
         result.Set("steps", Napi::Number::New(env_, static_cast<double>(job_->steps)));
         result.Set("seconds", Napi::Number::New(env_, job_->seconds));
         result.Set("aborted", Napi::Boolean::New(env_, job_->aborted));
+        auto numbers = [&](const std::vector<double>& v) {
+          Napi::Float64Array a = Napi::Float64Array::New(env_, v.size());
+          std::copy(v.begin(), v.end(), a.Data());
+          return a;
+        };
+        result.Set("stepLosses", numbers(job_->stepLosses));
+        result.Set("stepRates", numbers(job_->stepRates));
         deferred_.Resolve(result);
       }
     } catch (const Napi::Error&) {
@@ -352,7 +376,8 @@ class PassRunner {
 };
 
 // runPass({ model, criterion, optimizer?, params?, grads?, inputs, targets, batchSize, classes,
-//           shuffle, dtype, device, and for training rateScale, schedule?, firstStep },
+//           shuffle, dtype, device, and for training rateScale, schedule?, firstStep,
+//           gradClipNorm?, gradClipValue? },
 //         onProgress) → { promise, cancel }
 Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -388,6 +413,9 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
     job->rateScale = get("rateScale").As<Napi::Number>().DoubleValue();
     job->schedule = scheduleFrom(get("schedule"));
     job->firstStep = get("firstStep").As<Napi::Number>().Int64Value();
+    // TypeScript checked both: finite, 0 (off) or more
+    if (get("gradClipNorm").IsNumber()) job->clipNorm = get("gradClipNorm").As<Napi::Number>().DoubleValue();
+    if (get("gradClipValue").IsNumber()) job->clipValue = get("gradClipValue").As<Napi::Number>().DoubleValue();
   }
   if (!optimizer.IsUndefined() && !optimizer.IsNull()) {
     job->optimizer = optimizerFromValue(env, optimizer);

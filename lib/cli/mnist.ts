@@ -102,6 +102,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     optimizer: torch7Optimizer(opt.optimization, opt, data.train.size),
     ...(schedule ? { schedule } : {}),
     ...(group ? { distributed: group } : {}),
+    ...(opt.gradClip > 0 || opt.gradClipValue > 0 ? { gradClip: { norm: opt.gradClip, value: opt.gradClipValue } } : {}),
     // 4_train.lua rotated each normalised training sample by θ ~ N(0, σ²) (nearest neighbour)
     augment: [augment.rotate({ std: opt.rotate }), augment.noise({ std: opt.noise })].filter((a) => a.std > 0),
   });
@@ -123,6 +124,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
       epochs: opt.epochs > 0 ? opt.epochs : Number.MAX_SAFE_INTEGER,
       save: opt.save,
       saveFormat: opt.saveFormat,
+      ...(opt.tensorboard ? { tensorboard: opt.tensorboard } : {}),
       ...(opt.switchTo ? { switchAt: opt.switchAt, switchTo: torch7Optimizer(opt.switchTo, opt, data.train.size) } : {}),
       signal,
       onProgress: (p) => progress.update(`${p.phase} epoch ${p.epoch}`, p.done, p.total, `loss ${p.loss.toFixed(4)}`),

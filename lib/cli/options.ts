@@ -35,6 +35,11 @@ export interface MnistCliOptions {
   resume?: string;
   /** The format of the per-epoch models: nodetorch's or Torch7's. */
   saveFormat: 'nodetorch' | 'torch7';
+  /** Gradient clipping: the largest L2 norm (0: off), and the largest component (0: off). */
+  gradClip: number;
+  gradClipValue: number;
+  /** A folder for TensorBoard's event file. */
+  tensorboard?: string;
   /** Folder with the MNIST files (else MNIST_DIR, the cache or a download). */
   data?: string;
   quiet: boolean;
@@ -92,6 +97,9 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   extraConv: { kind: 'boolean', default: false, help: 'one more 5×5 convolution stage (report experiment)' },
   epochs: { kind: 'int', default: '0', help: 'epochs to run (0 = until interrupted, like Torch7)', min: 0 },
   resume: { kind: 'string', default: '', help: 'continue from a checkpoint (<save>/checkpoint of an earlier run: parameters, optimizer state, epoch, logs), or train further a model Torch7 saved (model.net)' },
+  gradClip: { kind: 'number', default: '0', help: "clip each step's gradient to this L2 norm (PyTorch's clip_grad_norm_; 0 = off)", min: 0 },
+  gradClipValue: { kind: 'number', default: '0', help: "clip each gradient component to ±this (clip_grad_value_; 0 = off)", min: 0 },
+  tensorboard: { kind: 'string', default: '', help: "write TensorBoard's event file here: losses, accuracies, rates per epoch and step, confusion matrices, hyper-parameters" },
   saveFormat: { kind: 'string', default: 'nodetorch', help: "format of <save>/model.net.<epoch>: nodetorch | torch7 (Torch7's torch.save format)", choices: ['nodetorch', 'torch7'] },
   data: { kind: 'string', default: '', help: 'folder with the MNIST IDX files (default: MNIST_DIR, cache, download)' },
   quiet: { kind: 'boolean', default: false, help: 'no progress bar or confusion matrices' },
@@ -161,6 +169,7 @@ export function parseMnistOptions(argv: string[]): MnistCliOptions {
   if (out.data === '') delete out.data;
   if (out.switchTo === '') delete out.switchTo;
   if (out.resume === '') delete out.resume;
+  if (out.tensorboard === '') delete out.tensorboard;
   if (out.lrSchedule === '') delete out.lrSchedule;
   if (out.masterAddr === '') delete out.masterAddr;
   if (out.masterPort === 0) delete out.masterPort;

@@ -15,7 +15,7 @@ import { save as saveTorch7 } from '../torch7/save';
 import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../optim/configs';
 import { Tensor, checkTensor } from '../tensor';
 import { tensor } from '../creation';
-import { checkBoolean, checkFileName, checkInteger, checkKeys, checkOneOf, invalid } from '../validate';
+import { checkBoolean, checkFileName, checkInteger, checkKeys, checkNumber, checkOneOf, invalid } from '../validate';
 import { makeFolder, removeStaleTemps } from '../util/atomic';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { Callback, EPOCH_METRICS, EpochMetric, TrainerControl, checkCallbacks, improves } from './callbacks';
@@ -68,6 +68,12 @@ export interface TrainerOptions<T extends Task = 'classification'> {
    * inside the native loop and kept in checkpoints. Default none.
    */
   schedule?: ScheduleSpec;
+  /**
+   * Gradient clipping inside the native loop, for every optimizer (the gradient each evaluation
+   * gives it): a number clips the gradient's L2 norm to it (PyTorch's clip_grad_norm_); `{ value }`
+   * clips each component to [−value, value] (clip_grad_value_); both: value first, then norm.
+   */
+  gradClip?: number | { norm?: number; value?: number };
   /** Batch size of test passes (default 100: much faster than 1000 on CPUs; the result equals Torch7's one-sample-at-a-time test). */
   testBatchSize?: number;
   /**
@@ -148,7 +154,7 @@ export interface FitOptions<T extends Task = 'classification'> extends PassOptio
   switchTo?: OptimizerSpec;
 }
 
-const OPTION_KEYS = ['model', 'task', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize', 'augment', 'schedule', 'distributed'];
+const OPTION_KEYS = ['model', 'task', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize', 'augment', 'schedule', 'gradClip', 'distributed'];
 
 export class Trainer<T extends Task = 'classification'> {
   readonly model: Module;
@@ -162,6 +168,8 @@ export class Trainer<T extends Task = 'classification'> {
   readonly shuffle: boolean;
   readonly testBatchSize: number;
   readonly augment: Augmentation[];
+  /** Gradient clipping (0: off), see TrainerOptions.gradClip. */
+  readonly gradClip: { norm: number; value: number };
   /** The process group of a data-parallel Trainer, or null. */
   readonly distributed: ProcessGroup | null;
   /** Epochs trained so far. */
@@ -173,6 +181,8 @@ export class Trainer<T extends Task = 'classification'> {
   #schedule: LrSchedule | null = null;
   #running = false;
   #stopReason: string | null = null;
+  /** Optimizer steps taken by this Trainer's passes (the x axis of per-step curves). */
+  #stepsTaken = 0;
   /** Whether the ranks' parameters are known equal (broadcast from rank 0); reset by loadCheckpoint. */
   #synced = false;
 
@@ -203,6 +213,7 @@ export class Trainer<T extends Task = 'classification'> {
     if (!Array.isArray(this.augment) || this.augment.some((a) => typeof a !== 'object' || a === null || !['rotate', 'noise'].includes(a.kind))) {
       invalid('an array of augmentations (augment.rotate, augment.noise)', 'Trainer augment', options.augment);
     }
+    this.gradClip = checkGradClip(options.gradClip);
     if (options.distributed !== undefined && !(options.distributed instanceof ProcessGroup)) invalid('a process group from distributed.init', 'Trainer distributed', options.distributed);
     this.distributed = options.distributed ?? null;
     // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
@@ -445,6 +456,7 @@ export class Trainer<T extends Task = 'classification'> {
       for (let i = 0; i < epochs && this.#stopReason === null; i++) {
         if (this.epoch === switchAt) this.setOptimizer(options.switchTo!);
         const learningRate = this.learningRate;
+        const stepsBefore = this.#stepsTaken;
         const train = await this.trainEpoch(options.train, options);
         const result: EpochResult<T> = { epoch: this.epoch, learningRate, train };
         loggers?.train.add(logRow(train, 'train'));
@@ -457,7 +469,7 @@ export class Trainer<T extends Task = 'classification'> {
         this.#schedule?.afterEpoch(metrics, this.#baseRate() ?? 0);
         if (save) this.saveCheckpoint(path.join(save, 'checkpoint'));
         results.push(result);
-        board?.epoch(result);
+        board?.epoch(result, stepsBefore);
         if (keepBest && save) {
           const value = metrics[keepBest];
           if (value === undefined) throw new TorchError(`Trainer.fit: keepBest follows ${keepBest}, which epoch ${this.epoch} did not measure (no test set?)`);
@@ -527,6 +539,9 @@ export class Trainer<T extends Task = 'classification'> {
       if (group) r = { ...r, counts: await reduceCounts(group, r.counts, phase) };
       if (phase === 'train') this.#schedule?.afterPass(r.counts.steps);
       const result = passResult(r.counts, this.task, this.classNames, this.classes) as PassResultOf<T>;
+      const base = this.#baseRate();
+      if (phase === 'train' && base !== null && r.counts.steps > 0) result.stepLearningRates = r.counts.stepRates.map((f) => f * base);
+      if (phase === 'train') this.#stepsTaken += r.counts.steps;
       if (r.aborted) throw abortError(phase, result);
       return result;
     } finally {
@@ -567,6 +582,8 @@ export class Trainer<T extends Task = 'classification'> {
         ...schedule,
         ...(orderTensor ? { order: orderTensor.handle } : {}),
         ...(this.distributed && phase === 'train' ? { group: this.distributed.handle } : {}),
+        gradClipNorm: this.gradClip.norm,
+        gradClipValue: this.gradClip.value,
       },
       (p) => onProgress(p.done, p.loss),
     );
@@ -651,6 +668,16 @@ function logRow(r: PassResult, set: 'train' | 'test'): Record<string, number> {
 }
 
 /** The metrics a plateau schedule can follow. */
+function checkGradClip(clip: unknown): { norm: number; value: number } {
+  if (clip === undefined) return { norm: 0, value: 0 };
+  const positive = (v: unknown, what: string) => checkNumber(v, what, { min: 0, finite: true });
+  if (typeof clip === 'number') return { norm: positive(clip, 'Trainer gradClip (the largest gradient norm)'), value: 0 };
+  if (typeof clip !== 'object' || clip === null) invalid('a norm (number) or { norm, value }', 'Trainer gradClip', clip);
+  checkKeys(clip, ['norm', 'value'], 'Trainer gradClip');
+  const { norm, value } = clip as { norm?: number; value?: number };
+  return { norm: norm === undefined ? 0 : positive(norm, 'Trainer gradClip norm'), value: value === undefined ? 0 : positive(value, 'Trainer gradClip value') };
+}
+
 function epochMetrics(train: PassResult, test?: PassResult): Partial<Record<PlateauMetric, number>> {
   const metrics: Partial<Record<PlateauMetric, number>> = { trainLoss: train.loss };
   if (train.task === 'classification') metrics.trainAccuracy = train.accuracy;

@@ -1,6 +1,7 @@
 /**
  * What Trainer.fit({ tensorboard }) writes: after each epoch its figures as scalars (train/loss,
- * train/accuracy or train/mae and train/rmse, the same for test, learningRate, samplesPerSecond)
+ * train/accuracy or train/mae and train/rmse, the same for test, learningRate, samplesPerSecond),
+ * each step's loss and learning rate (step/loss, step/learningRate, recorded by the native loop)
  * and the confusion matrix as an image; at the end the hyper-parameters with the final metrics.
  */
 import { SummaryWriter, confusionImage } from './tensorboard';
@@ -19,9 +20,12 @@ export class EpochBoard {
     this.writer = new SummaryWriter(dir);
   }
 
-  epoch(result: Epoch): void {
+  /** One epoch's figures at its number, and its steps' losses and rates from step stepsBefore + 1. */
+  epoch(result: Epoch, stepsBefore: number): void {
     const w = this.writer;
     const step = result.epoch;
+    result.train.stepLosses?.forEach((loss, k) => Number.isFinite(loss) && w.addScalar('step/loss', loss, stepsBefore + k + 1));
+    result.train.stepLearningRates?.forEach((rate, k) => w.addScalar('step/learningRate', rate, stepsBefore + k + 1));
     for (const [phase, r] of [['train', result.train], ['test', result.test]] as const) {
       if (!r) continue;
       w.addScalar(`${phase}/loss`, r.loss, step);

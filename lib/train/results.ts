@@ -18,6 +18,10 @@ interface PassFigures {
   seconds: number;
   /** Milliseconds per sample (Torch7's "time to learn 1 sample"). */
   msPerSample: number;
+  /** Training passes: each step's loss (its minibatch's mean loss, before the step). */
+  stepLosses?: number[];
+  /** Training passes: each step's learning rate (schedule included), for optimizers that have one. */
+  stepLearningRates?: number[];
 }
 
 export interface ClassificationResult extends PassFigures {
@@ -49,11 +53,14 @@ export interface PassCounts {
   confusion?: number[][];
   /** Regression: Σ|error|, Σerror², element count. */
   errors?: number[];
+  /** Each step's loss and learning-rate factor, in order. */
+  stepLosses: number[];
+  stepRates: number[];
 }
 
 /** Reads a native pass's result into numbers, freeing its tensors. */
 export function readCounts(r: NativePassResult): PassCounts {
-  const counts: PassCounts = { lossSum: r.loss * r.samples, samples: r.samples, steps: r.steps, seconds: r.seconds };
+  const counts: PassCounts = { lossSum: r.loss * r.samples, samples: r.samples, steps: r.steps, seconds: r.seconds, stepLosses: Array.from(r.stepLosses), stepRates: Array.from(r.stepRates) };
   for (const key of ['confusion', 'errors'] as const) {
     if (!r[key]) continue;
     const t = new Tensor(r[key]!);
@@ -65,7 +72,14 @@ export function readCounts(r: NativePassResult): PassCounts {
 
 /** The sum of two passes' counts (a streamed pass's chunks). */
 export function addCounts(a: PassCounts, b: PassCounts): PassCounts {
-  const sum: PassCounts = { lossSum: a.lossSum + b.lossSum, samples: a.samples + b.samples, steps: a.steps + b.steps, seconds: a.seconds + b.seconds };
+  const sum: PassCounts = {
+    lossSum: a.lossSum + b.lossSum,
+    samples: a.samples + b.samples,
+    steps: a.steps + b.steps,
+    seconds: a.seconds + b.seconds,
+    stepLosses: [...a.stepLosses, ...b.stepLosses],
+    stepRates: [...a.stepRates, ...b.stepRates],
+  };
   const confusion = a.confusion && b.confusion ? a.confusion.map((row, i) => row.map((v, j) => v + b.confusion![i][j])) : (a.confusion ?? b.confusion);
   const errors = a.errors && b.errors ? a.errors.map((v, i) => v + b.errors![i]) : (a.errors ?? b.errors);
   if (confusion) sum.confusion = confusion;
@@ -76,6 +90,7 @@ export function addCounts(a: PassCounts, b: PassCounts): PassCounts {
 /** Turns pass counts into a result. */
 export function passResult(c: PassCounts, task: Task, classNames: string[], classes: number): PassResult {
   const figures: PassFigures = { loss: c.lossSum / Math.max(1, c.samples), samples: c.samples, steps: c.steps, seconds: c.seconds, msPerSample: (1000 * c.seconds) / Math.max(1, c.samples) };
+  if (c.steps > 0) figures.stepLosses = c.stepLosses;
   if (task === 'regression') {
     // a pass aborted before its first chunk counted nothing
     const [absolute, squared, count] = c.errors ?? [0, 0, 0];

@@ -60,7 +60,7 @@ export async function streamPass(data: BatchDataset, o: StreamOptions): Promise<
     loading.catch(() => {});
     return loading;
   };
-  let total: PassCounts = { lossSum: 0, samples: 0, steps: 0, seconds: 0 };
+  let total: PassCounts = { lossSum: 0, samples: 0, steps: 0, seconds: 0, stepLosses: [], stepRates: [] };
   let aborted = false;
   let shape: number[] | null = null;
   let next: Promise<Loaded> | null = fetch(0);
