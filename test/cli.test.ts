@@ -68,6 +68,18 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     });
   }
 
+  test('-gradClip and -tensorboard: training clips and writes an event file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
+    const board = path.join(dir, 'board');
+    const r = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-model', 'linear', '-batchSize', '50', '-learningRate', '0.2', '-gradClip', '1', '-gradClipValue', '0.5', '-tensorboard', board, '-save', dir, '-quiet');
+    expect(r.stderr).toBe('');
+    expect(Number(/test accuracy ([\d.]+)%/.exec(r.stdout)![1])).toBeGreaterThan(80);
+    const events = fs.readdirSync(board).filter((f) => f.startsWith('events.out.tfevents.'));
+    expect(events).toHaveLength(1);
+    expect(fs.statSync(path.join(board, events[0])).size).toBeGreaterThan(1000);
+    expect(cli('mnist', '-gradClip', '-1').stderr).toMatch(/gradClip/);
+  });
+
   test('-lrSchedule step:stepSize=1,gamma=0.5 halves the rate every epoch, and the epoch lines say so', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
     const r = cli('mnist', '-size', 'small', '-epochs', '2', '-type', 'float', '-model', 'linear', '-batchSize', '50', '-learningRate', '0.2', '-lrSchedule', 'step:stepSize=1,gamma=0.5', '-save', dir, '-quiet');

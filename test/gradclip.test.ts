@@ -19,15 +19,15 @@ const targets = tensor(Array.from({ length: 24 }, (_, i) => (i * 7) % 3), { dtyp
 
 describe('gradient clipping in the native loop', () => {
   for (const [name, clip, method, lr] of [
-    ['norm 0.5, SGD', { norm: 0.5 }, 'sgd', 0.5],
+    ['norm 0.1, SGD', { norm: 0.1 }, 'sgd', 0.5],
     ['value 0.05, SGD', { value: 0.05 }, 'sgd', 0.5],
-    ['value 0.2 then norm 0.3, Adam', { value: 0.2, norm: 0.3 }, 'adam', 0.05],
+    ['value 0.2 then norm 0.3, AdamW', { value: 0.2, norm: 0.3 }, 'adamw', 0.05],
   ] as const) {
     withPython(`${name}: the parameters PyTorch's loop reaches`, async () => {
       manualSeed(9);
       const model = make();
       const params = Object.fromEntries(model.namedParameters().map(([n, t]) => [n, Array.from(t.data() as Float64Array)]));
-      const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 6, shuffle: false, classes: 3, gradClip: clip, optimizer: { method, config: { learningRate: lr } } });
+      const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 6, shuffle: false, classes: 3, gradClip: clip, optimizer: { method, config: { learningRate: lr, ...(method === 'adamw' ? { weightDecay: 0 } : {}) } } });
       const result = await trainer.trainEpoch({ inputs, targets });
       expect(result.steps).toBe(4);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-clip-'));
@@ -38,7 +38,7 @@ describe('gradient clipping in the native loop', () => {
       // the clipping mattered: without it the parameters end elsewhere
       manualSeed(9);
       const free = make();
-      await new Trainer({ model: free, criterion: new nn.ClassNLLCriterion(), batchSize: 6, shuffle: false, classes: 3, optimizer: { method, config: { learningRate: lr } } }).trainEpoch({ inputs, targets });
+      await new Trainer({ model: free, criterion: new nn.ClassNLLCriterion(), batchSize: 6, shuffle: false, classes: 3, optimizer: { method, config: { learningRate: lr, ...(method === 'adamw' ? { weightDecay: 0 } : {}) } } }).trainEpoch({ inputs, targets });
       expect(largest(Array.from(free.getParameters()[0].data() as Float64Array), Array.from(model.getParameters()[0].data() as Float64Array))).toBeGreaterThan(1e-3);
     });
   }
@@ -78,7 +78,8 @@ describe('gradient clipping in the native loop', () => {
         };
         (optim[method] as (f: optim.Feval, x: Tensor, c: object, s: object) => unknown)(feval, pb, { ...config }, state);
       }
-      expect(largest(Array.from(pa.data() as Float64Array), Array.from(pb.data() as Float64Array))).toBeLessThan(1e-12);
+      // the closure form's clipping is computed in JavaScript (another summation order): 1e-10
+      expect(largest(Array.from(pa.data() as Float64Array), Array.from(pb.data() as Float64Array))).toBeLessThan(1e-10);
     });
   }
 

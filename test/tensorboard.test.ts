@@ -38,6 +38,9 @@ describe('TensorBoard event files', () => {
     expect(read.scalars['test/accuracy']).toEqual(results.map((r) => [r.epoch, f32(r.test!.accuracy)]));
     expect(read.scalars['test/loss']).toEqual(results.map((r) => [r.epoch, f32(r.test!.loss)]));
     expect(read.scalars.learningRate).toEqual([[1, f32(0.2)], [2, f32(0.1)], [3, f32(0.05)]]);
+    // each step's loss and rate, recorded by the native loop: 6 steps an epoch, numbered on
+    expect(read.scalars['step/loss']).toEqual(results.flatMap((r, e) => r.train.stepLosses!.map((l, k) => [6 * e + k + 1, f32(l)])));
+    expect(read.scalars['step/learningRate'].map(([, v]) => v)).toEqual([0.2, 0.1, 0.05].flatMap((v) => new Array(6).fill(f32(v))));
     // the confusion matrix of each test pass: 3×3 cells of 16 pixels, black where a row's counts all are
     const images = read.images['test/confusion'];
     expect(images.map((i) => [i.step, i.width, i.height, i.mode])).toEqual([[1, 48, 48, 'L'], [2, 48, 48, 'L'], [3, 48, 48, 'L']]);

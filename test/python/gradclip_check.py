@@ -3,7 +3,7 @@ Linear 5→3, LogSoftmax) with NLLLoss, minibatches in order, each step: zero_gr
 clip_grad_value_ then clip_grad_norm_ (where given), optimizer.step. Prints the final parameters.
 
 Usage: gradclip_check.py SPEC.json   (SPEC: {params: {name: values}, inputs, targets, batch,
-                                        method: 'sgd'|'adam', lr, clipNorm, clipValue})
+                                        method: 'sgd'|'adamw', lr, clipNorm, clipValue})
 """
 import json
 import sys
@@ -22,7 +22,7 @@ def main():
             p.copy_(torch.tensor(spec['params'][name]).reshape(p.shape))
     x = torch.tensor(spec['inputs'])
     y = torch.tensor(spec['targets'], dtype=torch.long)
-    opt = torch.optim.SGD(model.parameters(), lr=spec['lr']) if spec['method'] == 'sgd' else torch.optim.Adam(model.parameters(), lr=spec['lr'])
+    opt = torch.optim.SGD(model.parameters(), lr=spec['lr']) if spec['method'] == 'sgd' else torch.optim.AdamW(model.parameters(), lr=spec['lr'], weight_decay=0)
     for start in range(0, x.shape[0], spec['batch']):
         opt.zero_grad()
         loss = torch.nn.functional.nll_loss(model(x[start:start + spec['batch']]), y[start:start + spec['batch']])
