@@ -159,13 +159,37 @@ export class Tensor<out D extends DType = DType> {
   to(device: Device): Tensor<D>;
   to(target: Device | DType): Tensor {
     if ((DTYPES as readonly string[]).includes(target)) return new Tensor(native().to(this.#handle, target as DType, null));
-    return new Tensor(native().to(this.#handle, null, checkDevice(target, 'to(target)')));
+    if (typeof target !== 'string' || !/^(cpu|cuda|cuda:\d+)$/.test(target)) {
+      invalid(`a dtype (${DTYPES.map((d) => `'${d}'`).join(', ')}) or a device ('cpu', 'cuda', 'cuda:N')`, 'to(target)', target);
+    }
+    return new Tensor(native().to(this.#handle, null, target as Device));
   }
   float(): Tensor<'float32'> {
     return this.to('float32');
   }
   double(): Tensor<'float64'> {
     return this.to('float64');
+  }
+  /** As int64 (PyTorch's long()). */
+  long(): Tensor<'int64'> {
+    return this.to('int64');
+  }
+  /** As int32 (PyTorch's int()). */
+  int(): Tensor<'int32'> {
+    return this.to('int32');
+  }
+  /** The shape (PyTorch's size()), or one dimension's size (negative counts from the end). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    const shape = this.shape;
+    if (dim === undefined) return shape;
+    checkInteger(dim, 'size(dim)', -shape.length, shape.length - 1);
+    return shape[dim < 0 ? dim + shape.length : dim];
+  }
+  /** The values as nested arrays (PyTorch's tolist(); the same as toArray()). */
+  tolist(): NestedOf<D> {
+    return this.toArray();
   }
   cpu(): Tensor<D> {
     return this.to('cpu');

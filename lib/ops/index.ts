@@ -8,7 +8,7 @@ import { TorchError } from '../errors';
 import { getDefaultDtype } from '../creation';
 import { native, NativeTensor } from '../native';
 import { DTYPES, Tensor, checkDevice, checkTensor } from '../tensor';
-import { checkBoolean, checkInteger, checkNumber, invalid } from '../validate';
+import { checkBoolean, checkInteger, checkKeys, checkNumber, invalid } from '../validate';
 import { FUNCTION_OPS, LINALG_OPS, OpFunctions, OpSpec, TENSOR_OPS, TensorOpMethods } from './table';
 
 export { TENSOR_OPS, FUNCTION_OPS, LINALG_OPS };
@@ -58,6 +58,10 @@ function checkArg(value: unknown, kind: string, what: string, temps: NativeTenso
       return value;
     case 'device':
       return checkDevice(value as string, what);
+    case 'other':
+      if (value instanceof Tensor) return checkTensor(value, what).handle;
+      if (typeof value !== 'number') invalid('a Tensor or a number', what, value);
+      return value;
     default:
       throw new TorchError(`op table: unknown argument kind '${kind}'`);
   }
@@ -71,13 +75,13 @@ function call(name: string, spec: OpSpec, self: Tensor | null, values: unknown[]
   const shapes: string[] = self ? [`[${self.shape.join(', ')}]`] : [];
   const temps: NativeTensor[] = [];
   try {
-    return callChecked(name, spec, args, shapes, temps, values);
+    return callChecked(name, spec, args, shapes, temps, values, self);
   } finally {
     temps.forEach((t) => native().dispose(t));
   }
 }
 
-function callChecked(name: string, spec: OpSpec, args: Record<string, unknown>, shapes: string[], temps: NativeTensor[], values: unknown[]): unknown {
+function callChecked(name: string, spec: OpSpec, args: Record<string, unknown>, shapes: string[], temps: NativeTensor[], values: unknown[], self: Tensor | null): unknown {
   spec.args.forEach(([arg, kind], i) => {
     const optional = kind.endsWith('?');
     const value = values[i];
@@ -94,17 +98,25 @@ function callChecked(name: string, spec: OpSpec, args: Record<string, unknown>, 
     if (dtype !== 'float32' && dtype !== 'float64') throw new TorchError(`${name}: makes floating values, not ${dtype}; pass a dtype: ${name}(t, 'float32')`);
   }
   let result: unknown;
+  // a number where the entry takes a tensor or a number: the operator's Scalar overload
+  const scalar = spec.scalarOverload !== undefined && spec.args.some(([arg, kind], i) => kind.startsWith('other') && typeof values[i] === 'number');
   try {
-    result = native().callOp(spec.aten, spec.overload ?? '', args);
+    result = native().callOp(spec.aten, (scalar ? spec.scalarOverload : spec.overload) ?? '', args);
   } catch (e) {
     const reason = (e as Error).message.replace(/^callOp: /, '');
     throw new TorchError(`${name}: ${reason}${shapes.length ? ` (shapes ${shapes.join(', ')})` : ''}`);
   }
-  return wrap(result, spec);
+  return wrap(result, spec, self);
 }
 
-function wrap(result: unknown, spec: OpSpec): unknown {
+function wrap(result: unknown, spec: OpSpec, self: Tensor | null): unknown {
   switch (spec.returns) {
+    case 'self':
+      // the operator returns the tensor it changed: the caller's own Tensor, not a second handle
+      native().dispose(result as NativeTensor);
+      return self;
+    case 'none':
+      return undefined;
     case 'tensor':
       return new Tensor(result as NativeTensor);
     case 'tensors':
@@ -131,9 +143,25 @@ for (const [name, spec] of Object.entries(TENSOR_OPS) as [string, OpSpec][]) {
 }
 
 function functions<T extends Record<string, OpSpec>>(table: T, prefix: string): OpFunctions<T> {
-  return Object.fromEntries(
-    Object.entries(table).map(([name, spec]) => [name, (...values: unknown[]) => call(`${prefix}${name}`, spec, null, values)]),
-  ) as unknown as OpFunctions<T>;
+  return Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, (...values: unknown[]) => callWithOptions(`${prefix}${name}`, spec, values)])) as unknown as OpFunctions<T>;
+}
+
+/**
+ * A creation function also takes the options object that tensor(), zeros() and the others take,
+ * where its dtype goes: eye(2, { dtype: 'float64', device: 'cuda', requiresGrad: true }).
+ */
+function callWithOptions(name: string, spec: OpSpec, values: unknown[]): unknown {
+  const at = spec.args.findIndex(([arg]) => arg === 'dtype');
+  const options = values[at];
+  if (at < 0 || typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) return call(name, spec, null, values);
+  if (values.length > at + 1) throw new TorchError(`${name}: an options object ({ dtype, device, requiresGrad }) comes last`);
+  checkKeys(options, ['dtype', 'device', 'requiresGrad'], name);
+  const { dtype, device, requiresGrad } = options as { dtype?: string; device?: string; requiresGrad?: boolean };
+  const hasDevice = spec.args.some(([arg]) => arg === 'device');
+  if (device !== undefined && !hasDevice) throw new TorchError(`${name}: takes no device`);
+  const result = call(name, spec, null, [...values.slice(0, at), dtype ?? null, ...(hasDevice ? [device ?? null] : [])]);
+  if (requiresGrad !== undefined && checkBoolean(requiresGrad, `${name} requiresGrad`)) (result as Tensor).requiresGrad = true;
+  return result;
 }
 
 /** eye, linspace, logspace, randint, stack, where, einsum. */

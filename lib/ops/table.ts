@@ -12,12 +12,16 @@
  */
 import type { DType, Device, Tensor } from '../tensor';
 
-export type ArgKind = 'tensor' | 'mask' | 'tensors' | 'int' | 'ints' | 'number' | 'bool' | 'string' | 'dtype' | 'device';
-export type ReturnKind = 'tensor' | 'tensors' | 'number' | 'bool' | 'named';
+/** 'other': a tensor or a number (the entry's `overload` for a tensor, `scalarOverload` for a number). */
+export type ArgKind = 'tensor' | 'mask' | 'tensors' | 'int' | 'ints' | 'number' | 'bool' | 'string' | 'dtype' | 'device' | 'other';
+/** 'self': an in-place operator, which returns the tensor it changed; 'none': nothing. */
+export type ReturnKind = 'tensor' | 'tensors' | 'number' | 'bool' | 'named' | 'self' | 'none';
 
 export interface OpSpec {
   readonly aten: string;
   readonly overload?: string;
+  /** The overload taking a number where an 'other' argument is a number. */
+  readonly scalarOverload?: string;
   readonly args: readonly (readonly [string, ArgKind | `${ArgKind}?`])[];
   readonly returns: ReturnKind;
   /** For 'named': the names of the results, as the schema gives them ({ values, indices }). */
@@ -30,6 +34,11 @@ export interface OpSpec {
 }
 
 const unary = (aten: string, doc: string) => ({ aten, args: [], returns: 'tensor', doc }) as const;
+/** PyTorch's in-place form of an operator (trailing underscore): changes the tensor, returns it. */
+const inPlace = (aten: string, doc: string) => ({ aten, args: [], returns: 'self', doc: `in place: ${doc}` }) as const;
+const arithmetic = (aten: string, doc: string) => ({ aten, overload: 'Tensor', scalarOverload: 'Scalar', args: [['other', 'other']], returns: 'self', doc: `in place: ${doc}` }) as const;
+const withAlpha = (aten: string, doc: string) =>
+  ({ aten, overload: 'Tensor', scalarOverload: 'Scalar', args: [['other', 'other'], ['alpha', 'number?']], returns: 'self', doc: `in place: ${doc}` }) as const;
 
 /** Tensor methods: `t.gather(1, index)`. */
 export const TENSOR_OPS = {
@@ -76,7 +85,37 @@ export const TENSOR_OPS = {
   // comparisons
   allclose: { aten: 'allclose', args: [['other', 'tensor'], ['rtol', 'number?'], ['atol', 'number?'], ['equal_nan', 'bool?']], returns: 'bool', doc: 'whether |this − other| ≤ atol + rtol·|other| everywhere' },
   equal: { aten: 'equal', args: [['other', 'tensor']], returns: 'bool', doc: 'same shape and the same values' },
+  // softmax over a dimension (PyTorch's torch.softmax / log_softmax)
+  softmax: { aten: 'softmax', overload: 'int', args: [['dim', 'int']], returns: 'tensor', doc: 'exp(x) / Σ exp(x) along dim' },
+  logSoftmax: { aten: 'log_softmax', overload: 'int', args: [['dim', 'int']], returns: 'tensor', doc: 'x − log Σ exp(x) along dim' },
+  logSumExp: { aten: 'logsumexp', args: [['dim', 'ints'], ['keepdim', 'bool?']], returns: 'tensor', doc: 'log Σ exp over the dims (PyTorch’s spelling of logsumexp)' },
+  // in place, with PyTorch's names; autograd's rules hold (in place on a leaf that requires grad is an error)
+  add_: withAlpha('add_', 'this + alpha · other (a tensor or a number)'),
+  sub_: withAlpha('sub_', 'this − alpha · other'),
+  mul_: arithmetic('mul_', 'this · other'),
+  div_: arithmetic('div_', 'this / other'),
+  pow_: { aten: 'pow_', overload: 'Tensor', scalarOverload: 'Scalar', args: [['exponent', 'other']], returns: 'self', doc: 'in place: this ^ exponent' },
+  clamp_: { aten: 'clamp_', args: [['min', 'number?'], ['max', 'number?']], returns: 'self', doc: 'in place: values limited to [min, max]' },
+  fill_: { aten: 'fill_', overload: 'Scalar', args: [['value', 'number']], returns: 'self', doc: 'in place: every element set to value' },
+  zero_: inPlace('zero_', 'every element set to 0'),
+  copy_: { aten: 'copy_', args: [['src', 'tensor']], returns: 'self', doc: 'in place: src’s values (broadcast, converted)' },
+  neg_: inPlace('neg_', '−x'),
+  abs_: inPlace('abs_', '|x|'),
+  exp_: inPlace('exp_', 'eˣ'),
+  log_: inPlace('log_', 'ln x'),
+  sqrt_: inPlace('sqrt_', '√x'),
+  tanh_: inPlace('tanh_', 'tanh x'),
+  sigmoid_: inPlace('sigmoid_', '1 / (1 + e⁻ˣ)'),
+  relu_: inPlace('relu_', 'max(x, 0)'),
+  floor_: inPlace('floor_', 'rounded down'),
+  ceil_: inPlace('ceil_', 'rounded up'),
+  round_: inPlace('round_', 'rounded to the nearest, halves to even'),
+  normal_: { aten: 'normal_', args: [['mean', 'number?'], ['std', 'number?']], returns: 'self', doc: 'in place: samples of N(mean, std²) (default 0, 1) from the seeded generator' },
+  uniform_: { aten: 'uniform_', args: [['from', 'number?'], ['to', 'number?']], returns: 'self', doc: 'in place: uniform samples in [from, to) (default 0, 1) from the seeded generator' },
+  // autograd
+  retainGrad: { aten: 'retain_grad', args: [], returns: 'none', doc: 'keeps this non-leaf tensor’s gradient in .grad after backward()' },
   // products
+  mm: { aten: 'mm', args: [['mat2', 'tensor']], returns: 'tensor', doc: 'the matrix product of two matrices (n×m · m×p)' },
   bmm: { aten: 'bmm', args: [['mat2', 'tensor']], returns: 'tensor', doc: 'batched matrix product (b×n×m · b×m×p)' },
   outer: { aten: 'outer', args: [['vec2', 'tensor']], returns: 'tensor', doc: 'the outer product of two vectors' },
   dot: { aten: 'dot', args: [['tensor', 'tensor']], returns: 'tensor', doc: 'the dot product of two vectors' },
@@ -118,12 +157,13 @@ export const LINALG_OPS = {
 type Base<K> = K extends `${infer B}?` ? B : K;
 type KindType<K> =
   Base<K> extends 'tensor' | 'mask' ? Tensor
+  : Base<K> extends 'other' ? Tensor | number
   : Base<K> extends 'tensors' ? Tensor[]
   : Base<K> extends 'int' | 'number' ? number
   : Base<K> extends 'ints' ? number[]
   : Base<K> extends 'bool' ? boolean
   : Base<K> extends 'string' ? string
-  : Base<K> extends 'dtype' ? DType
+  : Base<K> extends 'dtype' ? DType | { dtype?: DType; device?: Device; requiresGrad?: boolean }
   : Base<K> extends 'device' ? Device
   : never;
 /** The parameters of an entry: required, then optional (kinds ending in '?', which also accept null). */
@@ -134,7 +174,7 @@ type Params<A> = A extends readonly [infer H, ...infer R]
       ? [arg: KindType<K>, ...Params<R>]
       : never
   : [];
-type Result<S> = S extends { returns: 'tensor' }
+type Result<S> = S extends { returns: 'tensor' | 'self' }
   ? Tensor
   : S extends { returns: 'tensors' }
     ? Tensor[]
@@ -144,7 +184,9 @@ type Result<S> = S extends { returns: 'tensor' }
         ? number
         : S extends { returns: 'named'; names: readonly string[] }
           ? { [K in S['names'][number]]: Tensor }
-          : never;
+          : S extends { returns: 'none' }
+            ? void
+            : never;
 /** The Tensor's method for each TENSOR_OPS entry. */
 export type TensorOpMethods = { [N in keyof typeof TENSOR_OPS]: (...args: Params<(typeof TENSOR_OPS)[N]['args']>) => Result<(typeof TENSOR_OPS)[N]> };
 export type OpFunctions<T extends Record<string, OpSpec>> = { [N in keyof T]: (...args: Params<T[N]['args']>) => Result<T[N]> };
