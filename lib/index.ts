@@ -51,3 +51,4 @@ export * as models from './models';
 export * as augment from './augment';
 export * as plot from './plot';
 export * as torch7 from './torch7';
+export * as jit from './jit';

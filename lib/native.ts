@@ -75,7 +75,7 @@ export interface NativeBinding {
   setGradEnabled(flag: boolean): void;
   isGradEnabled(): boolean;
   // nn
-  moduleCreate(type: string, options: Record<string, number | boolean | number[]>): NativeModule;
+  moduleCreate(type: string, options: Record<string, number | boolean | string | number[]>): NativeModule;
   sequentialAdd(seq: NativeModule, child: NativeModule): void;
   moduleForward(m: NativeModule, input: NativeTensor): NativeTensor;
   moduleBackward(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor): NativeTensor;

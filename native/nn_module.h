@@ -83,6 +83,7 @@ class Options {
   int64_t integer(const char* key) const { return static_cast<int64_t>(number(key)); }
   bool flag(const char* key) const;
   std::vector<double> numbers(const char* key) const;
+  std::string text(const char* key) const;
 
  private:
   Napi::Value get(const char* key) const;

@@ -16,6 +16,12 @@ double Options::number(const char* key) const { return get(key).As<Napi::Number>
 
 bool Options::flag(const char* key) const { return get(key).ToBoolean().Value(); }
 
+std::string Options::text(const char* key) const {
+  Napi::Value v = get(key);
+  if (!v.IsString()) fail(std::string("internal: option '") + key + "' is not a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
 std::vector<double> Options::numbers(const char* key) const {
   Napi::Value v = get(key);
   if (!v.IsArray()) fail(std::string("internal: option '") + key + "' is not an array");

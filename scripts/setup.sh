@@ -9,8 +9,9 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # libopenblas0-openmp: the OpenBLAS build that runs on LibTorch's own OpenMP threads (see below)
 packages=(libtorch-dev libgloo-dev libopenblas0-openmp cmake g++ ccache fonts-dejavu-core)
 # NODETORCH_SETUP_TEST_TOOLS=1: also what the whole test suite drives (the browser test's Chromium,
-# and the pthreads OpenBLAS that test/threads.test.ts loads to check that nodetorch tames it)
-if [ "${NODETORCH_SETUP_TEST_TOOLS:-}" = 1 ]; then packages+=(chromium libopenblas0-pthread); fi
+# the pthreads OpenBLAS that test/threads.test.ts loads to check that nodetorch tames it, and
+# Debian's Python torch 1.13 and torchvision, which write the TorchScript files LibTorch 1.13 reads)
+if [ "${NODETORCH_SETUP_TEST_TOOLS:-}" = 1 ]; then packages+=(chromium libopenblas0-pthread python3-torch python3-torchvision); fi
 missing=()
 if command -v dpkg >/dev/null 2>&1; then
   for p in "${packages[@]}"; do

@@ -13,7 +13,7 @@ import { tidy } from '../memory';
 import { ModelSummary, SummaryRow, makeSummary } from './summary';
 
 /** A constructor argument as a module file stores it (JSON). */
-export type ModuleArg = number | boolean | number[] | number[][] | { [key: string]: number };
+export type ModuleArg = number | boolean | string | number[] | number[][] | { [key: string]: number };
 
 /**
  * What a module file stores to rebuild the module (see nn.save / nn.load): its type and its
@@ -32,7 +32,7 @@ export interface ModuleSpec {
 export const MAX_NESTING = 1000;
 
 /** The named options the native module reads (native/nn_*.cc), validated and complete. */
-export type NativeOptions = Record<string, number | boolean | number[]>;
+export type NativeOptions = Record<string, number | boolean | string | number[]>;
 
 /**
  * What flows between modules: a tensor, or a table (Torch7's name for a list) of values. Table
