@@ -191,6 +191,8 @@ export interface NativePassOptions {
   order?: NativeTensor;
   /** Data-parallel training: gradients and losses are averaged over this group's ranks. */
   group?: NativeGroup;
+  /** Training: report after every step (with its loss), for per-batch callbacks. */
+  reportEachStep?: boolean;
   /** Training: gradient clipping by norm and by value (0 or absent: off). */
   gradClipNorm?: number;
   gradClipValue?: number;
@@ -214,6 +216,9 @@ export interface NativeProgress {
   done: number;
   total: number;
   loss: number;
+  /** With reportEachStep: the step just taken (1-based in the pass) and its loss. */
+  step?: number;
+  stepLoss?: number;
 }
 
 export interface GradcheckEntry {

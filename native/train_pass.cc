@@ -35,6 +35,9 @@ namespace {
 struct Progress {
   int64_t done, total;
   double loss;
+  // With reportEachStep: the step just taken (1-based within the pass) and its loss; else step 0.
+  int64_t step = 0;
+  double stepLoss = 0;
 };
 
 struct Job {
@@ -58,6 +61,8 @@ struct Job {
   // after the ranks' average: each component to [-clipValue, clipValue], then the whole vector
   // scaled by min(1, clipNorm / (‖g‖₂ + 1e-6)) (PyTorch's clip_grad_value_ and clip_grad_norm_).
   double clipNorm = 0, clipValue = 0;
+  // Report after every training step (for per-batch callbacks), not only every 100 ms.
+  bool reportEachStep = false;
   int64_t firstStep = 0;
   at::ScalarType dtype = at::kFloat;
   at::Device device = at::Device(at::kCPU);
@@ -246,7 +251,9 @@ void runBatches(Job& job, const Report& report) {
     }
     job.seen = end;
     auto now = std::chrono::steady_clock::now();
-    if (now - lastReport > std::chrono::milliseconds(100) || end == n) {
+    if (job.train && job.reportEachStep) {
+      report(Progress{end, n, job.lossSum / static_cast<double>(end), job.steps, job.stepLosses.back()});
+    } else if (now - lastReport > std::chrono::milliseconds(100) || end == n) {
       lastReport = now;
       report(Progress{end, n, job.lossSum / static_cast<double>(end)});
     }
@@ -310,6 +317,10 @@ class PassRunner {
       Napi::Object o = Napi::Object::New(env);
       o.Set("done", Napi::Number::New(env, static_cast<double>(p->done)));
       o.Set("total", Napi::Number::New(env, static_cast<double>(p->total)));
+      if (p->step > 0) {
+        o.Set("step", Napi::Number::New(env, static_cast<double>(p->step)));
+        o.Set("stepLoss", Napi::Number::New(env, p->stepLoss));
+      }
       o.Set("loss", Napi::Number::New(env, p->loss));
       delete p;
       if (callbackThrew_) return;
@@ -416,6 +427,7 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
     // TypeScript checked both: finite, 0 (off) or more
     if (get("gradClipNorm").IsNumber()) job->clipNorm = get("gradClipNorm").As<Napi::Number>().DoubleValue();
     if (get("gradClipValue").IsNumber()) job->clipValue = get("gradClipValue").As<Napi::Number>().DoubleValue();
+    job->reportEachStep = get("reportEachStep").ToBoolean().Value();
   }
   if (!optimizer.IsUndefined() && !optimizer.IsNull()) {
     job->optimizer = optimizerFromValue(env, optimizer);

@@ -41,6 +41,26 @@ describe('Trainer.fit callbacks', () => {
     expect(trainer.epoch).toBe(2);
   });
 
+  test('onBatchEnd sees every step with its loss; trainer.stop() from it ends the pass at its next batch', async () => {
+    manualSeed(4);
+    const data = problem();
+    const trainer = new Trainer({ model: model(), criterion: new nn.ClassNLLCriterion(), batchSize: 2, optimizer: { method: 'sgd', config: { learningRate: 0.1 } } });
+    const seen: { epoch: number; step: number; loss: number }[] = [];
+    const all = await trainer.fit({ train: data, epochs: 2, callbacks: [{ onBatchEnd: ({ epoch, step, loss }) => { seen.push({ epoch, step, loss }); } }] });
+    expect(seen.map((s) => s.step)).toEqual(Array.from({ length: 40 }, (_, k) => k + 1)); // 20 steps an epoch
+    expect(seen.map((s) => s.epoch)).toEqual([...new Array(20).fill(1), ...new Array(20).fill(2)]);
+    expect(seen.map((s) => s.loss)).toEqual([...all[0].train.stepLosses!, ...all[1].train.stepLosses!]);
+
+    const stopping = new Trainer({ model: model(), criterion: new nn.ClassNLLCriterion(), batchSize: 2, optimizer: { method: 'sgd', config: { learningRate: 0.1 } } });
+    const big = { inputs: data.inputs.repeat([50, 1]), targets: data.targets.repeat([50]) }; // 1000 steps an epoch
+    const results = await stopping.fit({ train: big, epochs: 3, callbacks: [{ onBatchEnd: ({ step }, control) => { if (step === 5) control.stop('five steps'); } }] });
+    expect(results).toHaveLength(1);
+    expect(results.stopped).toEqual({ epoch: 1, reason: 'five steps' });
+    expect(results[0].train.steps).toBeGreaterThanOrEqual(5);
+    expect(results[0].train.steps).toBeLessThan(1000);
+    expect(stopping.epoch).toBe(1);
+  });
+
   test('EarlyStopping stops after `patience` epochs without improvement and can restore the best weights', async () => {
     manualSeed(5);
     const data = problem();
@@ -77,7 +97,7 @@ describe('Trainer.fit callbacks', () => {
     const data = problem();
     const trainer = new Trainer({ model: model(), criterion: new nn.ClassNLLCriterion() });
     await expect(trainer.fit({ train: data, epochs: 1, callbacks: {} as never })).rejects.toThrow(/callbacks/);
-    await expect(trainer.fit({ train: data, epochs: 1, callbacks: [{}] })).rejects.toThrow(/has none of onTrainBegin, onEpochEnd, onTrainEnd/);
+    await expect(trainer.fit({ train: data, epochs: 1, callbacks: [{}] })).rejects.toThrow(/has none of onTrainBegin, onBatchEnd, onEpochEnd, onTrainEnd/);
     await expect(trainer.fit({ train: data, epochs: 1, callbacks: [{ onEpochEnd: 3 } as never] })).rejects.toThrow(/callbacks\[0\]\.onEpochEnd/);
     await expect(trainer.fit({ train: data, epochs: 1, keepBest: 'testAccuracy' })).rejects.toThrow(/keepBest writes <save>\/model.best, so it needs save/);
     await expect(trainer.fit({ train: data, epochs: 1, callbacks: [new EarlyStopping({ monitor: 'testLoss' })] })).rejects.toThrow(/EarlyStopping follows testLoss, which epoch 1 did not measure/);

@@ -115,6 +115,8 @@ export type FitResults<T extends Task = 'classification'> = EpochResult<T>[] & {
 export interface PassOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** @internal fit's per-batch callbacks: called after every training step (the native loop goes on meanwhile). */
+  onStep?: (s: { step: number; loss: number; done: number; total: number }) => void;
 }
 
 export interface FitOptions<T extends Task = 'classification'> extends PassOptions {
@@ -183,6 +185,9 @@ export class Trainer<T extends Task = 'classification'> {
   #stopReason: string | null = null;
   /** Optimizer steps taken by this Trainer's passes (the x axis of per-step curves). */
   #stepsTaken = 0;
+  /** Cancels the native pass running now (set by each pass). */
+  #cancelPass: (() => void) | null = null;
+  #fitting = false;
   /** Whether the ranks' parameters are known equal (broadcast from rank 0); reset by loadCheckpoint. */
   #synced = false;
 
@@ -272,6 +277,8 @@ export class Trainer<T extends Task = 'classification'> {
   stop(reason = 'stopped'): void {
     if (typeof reason !== 'string') invalid('a string', 'Trainer.stop reason', reason);
     this.#stopReason = reason;
+    // from a per-batch callback: the running training pass ends at its next batch
+    if (this.#fitting && this.#running) this.#cancelPass?.();
   }
 
   #control(): TrainerControl {
@@ -452,12 +459,29 @@ export class Trainer<T extends Task = 'classification'> {
     this.#stopReason = null;
     const control = this.#control();
     for (const c of callbacks) await c.onTrainBegin?.(control);
+    const batchCallbacks = callbacks.filter((c) => c.onBatchEnd);
+    this.#fitting = true;
     try {
       for (let i = 0; i < epochs && this.#stopReason === null; i++) {
         if (this.epoch === switchAt) this.setOptimizer(options.switchTo!);
         const learningRate = this.learningRate;
         const stepsBefore = this.#stepsTaken;
-        const train = await this.trainEpoch(options.train, options);
+        const epoch = this.epoch + 1;
+        const onStep =
+          batchCallbacks.length > 0
+            ? (s: { step: number; loss: number; done: number; total: number }) => batchCallbacks.forEach((c) => void c.onBatchEnd!({ epoch, step: stepsBefore + s.step, loss: s.loss, done: s.done, total: s.total }, control))
+            : undefined;
+        let train: PassResultOf<T>;
+        try {
+          train = await this.trainEpoch(options.train, { ...options, ...(onStep ? { onStep } : {}) });
+        } catch (e) {
+          // a per-batch callback stopped training: the epoch's partial result, and fit ends normally
+          if (!(e instanceof TorchError && e.name === 'AbortError' && this.#stopReason !== null && !options.signal?.aborted)) throw e;
+          this.epoch += 1;
+          const partial = (e as { partial?: PassResultOf<T> }).partial;
+          if (partial) results.push({ epoch: this.epoch, learningRate, train: partial });
+          break;
+        }
         const result: EpochResult<T> = { epoch: this.epoch, learningRate, train };
         loggers?.train.add(logRow(train, 'train'));
         if (save) (saveFormat === 'torch7' ? saveTorch7 : saveModel)(path.join(save, `model.net.${this.epoch}`), this.model);
@@ -483,8 +507,10 @@ export class Trainer<T extends Task = 'classification'> {
         await options.onEpoch?.(result);
       }
       if (this.#stopReason !== null) results.stopped = { epoch: this.epoch, reason: this.#stopReason };
+      this.#fitting = false;
       for (const c of callbacks) await c.onTrainEnd?.(control);
     } finally {
+      this.#fitting = false;
       board?.close(this.#hyperParameters(), results);
     }
     return results;
@@ -518,13 +544,21 @@ export class Trainer<T extends Task = 'classification'> {
     this.#running = true;
     this.model.setBusy(true);
     const epoch = phase === 'train' ? this.epoch + 1 : this.epoch;
-    const onProgress = (done: number, total: number, loss: number) => options.onProgress?.({ phase, epoch, done, total, loss });
+    // with per-step reports, onProgress keeps its ~10 calls a second
+    let lastProgress = 0;
+    const onProgress = (done: number, total: number, loss: number) => {
+      const now = Date.now();
+      if (options.onStep && phase === 'train' && done < total && now - lastProgress < 100) return;
+      lastProgress = now;
+      options.onProgress?.({ phase, epoch, done, total, loss });
+    };
     const schedule = phase === 'train' && this.#schedule ? this.#schedule.pass(this.epoch, this.#baseRate() ?? 0) : { rateScale: 1, firstStep: 0 };
     const shuffle = phase === 'train' && this.shuffle;
     const batchSize = phase === 'train' ? this.batchSize : this.testBatchSize;
     const group = this.distributed;
+    const onStep = phase === 'train' ? options.onStep : undefined;
     const run = (chunk: Dataset, shuffleChunk: boolean, stepsBefore: number, progress: (done: number, loss: number) => void, order?: number[]) =>
-      this.#nativePass(phase, chunk, shuffleChunk, { ...schedule, firstStep: schedule.firstStep + stepsBefore }, progress, options.signal, order);
+      this.#nativePass(phase, chunk, shuffleChunk, { ...schedule, firstStep: schedule.firstStep + stepsBefore }, progress, options.signal, order, onStep && ((step, loss, done, total) => onStep({ step: stepsBefore + step, loss, done, total })));
     try {
       if (group && !this.#synced) {
         await syncModel(group, this.#params);
@@ -559,6 +593,7 @@ export class Trainer<T extends Task = 'classification'> {
     onProgress: (done: number, loss: number) => void,
     signal?: AbortSignal,
     order?: number[],
+    onStep?: (step: number, loss: number, done: number, total: number) => void,
   ): Promise<ChunkRun> {
     const orderTensor = order ? tensor(order, { dtype: 'int64' }) : undefined;
     const job = native().runPass(
@@ -584,10 +619,15 @@ export class Trainer<T extends Task = 'classification'> {
         ...(this.distributed && phase === 'train' ? { group: this.distributed.handle } : {}),
         gradClipNorm: this.gradClip.norm,
         gradClipValue: this.gradClip.value,
+        reportEachStep: onStep !== undefined,
       },
-      (p) => onProgress(p.done, p.loss),
+      (p) => {
+        if (p.step !== undefined) onStep?.(p.step, p.stepLoss!, p.done, p.total);
+        onProgress(p.done, p.loss);
+      },
     );
     const abort = () => job.cancel();
+    this.#cancelPass = abort;
     signal?.addEventListener('abort', abort, { once: true });
     try {
       const r = await job.promise;

@@ -27,9 +27,27 @@ export interface EpochEnd {
   metrics: Partial<Record<EpochMetric, number>>;
 }
 
+/** One training step, as a per-batch callback sees it. */
+export interface BatchEnd {
+  epoch: number;
+  /** Steps taken by this Trainer so far, this one included. */
+  step: number;
+  /** This step's minibatch loss. */
+  loss: number;
+  /** Samples of the epoch done, and in all. */
+  done: number;
+  total: number;
+}
+
 export interface Callback {
   /** Before the first epoch of a fit. */
   onTrainBegin?(trainer: TrainerControl): void | Promise<void>;
+  /**
+   * After each training step. The native loop does not wait for it (it runs on the event loop
+   * while the next minibatches train); trainer.stop() from here ends the pass at its next batch,
+   * and fit returns with that partial epoch last.
+   */
+  onBatchEnd?(batch: BatchEnd, trainer: TrainerControl): void;
   /** After each epoch (its test pass included). */
   onEpochEnd?(end: EpochEnd, trainer: TrainerControl): void | Promise<void>;
   /** After the last epoch, or after a stop (also when stopped by a callback). */
@@ -40,13 +58,13 @@ export function checkCallbacks(callbacks: unknown): Callback[] {
   if (callbacks === undefined) return [];
   if (!Array.isArray(callbacks)) invalid('an array of callback objects', 'Trainer.fit callbacks', callbacks);
   callbacks.forEach((c, i) => {
-    if (typeof c !== 'object' || c === null) invalid('an object with onTrainBegin, onEpochEnd or onTrainEnd methods', `Trainer.fit callbacks[${i}]`, c);
-    for (const hook of ['onTrainBegin', 'onEpochEnd', 'onTrainEnd'] as const) {
+    if (typeof c !== 'object' || c === null) invalid('an object with onTrainBegin, onBatchEnd, onEpochEnd or onTrainEnd methods', `Trainer.fit callbacks[${i}]`, c);
+    for (const hook of ['onTrainBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const) {
       const f = (c as Record<string, unknown>)[hook];
       if (f !== undefined && typeof f !== 'function') invalid('a function', `Trainer.fit callbacks[${i}].${hook}`, f);
     }
-    if (!['onTrainBegin', 'onEpochEnd', 'onTrainEnd'].some((h) => typeof (c as Record<string, unknown>)[h] === 'function')) {
-      throw new TorchError(`Trainer.fit callbacks[${i}] has none of onTrainBegin, onEpochEnd, onTrainEnd`);
+    if (!['onTrainBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'].some((h) => typeof (c as Record<string, unknown>)[h] === 'function')) {
+      throw new TorchError(`Trainer.fit callbacks[${i}] has none of onTrainBegin, onBatchEnd, onEpochEnd, onTrainEnd`);
     }
   });
   return callbacks as Callback[];

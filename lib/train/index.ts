@@ -1,7 +1,7 @@
 export { Trainer } from './Trainer';
 export type { OptimizerSpec, TrainerOptions, Dataset, BatchDataset, TrainingData, Progress, EpochResult, PassOptions, FitOptions, FitResults } from './Trainer';
 export { EarlyStopping } from './callbacks';
-export type { Callback, EarlyStoppingOptions, EpochEnd, EpochMetric, TrainerControl } from './callbacks';
+export type { BatchEnd, Callback, EarlyStoppingOptions, EpochEnd, EpochMetric, TrainerControl } from './callbacks';
 export { SummaryWriter } from './tensorboard';
 export type { HParamValue } from './tensorboard';
 export type { Task, PassResult, ClassificationResult, RegressionResult, PassResultOf } from './results';
