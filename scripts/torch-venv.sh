@@ -39,8 +39,8 @@ fi
 for package in "$@"; do
   "$dir/bin/python" -c "import $package" 2>/dev/null && continue
   echo "torch-venv: installing $package into $dir" >&2
-  # the venv's torch pinned, so that pip picks the package's release for it (torchvision's 0.28 for
-  # torch 2.13) instead of replacing torch
+  # the venv's torch pinned, so that pip picks a release of the package made for it instead of
+  # replacing torch
   pip_install "$package" "$spec" || echo "torch-venv: $package could not be installed; the tests that drive it are skipped" >&2
 done
 echo "$dir/bin/python"

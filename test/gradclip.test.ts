@@ -78,8 +78,9 @@ describe('gradient clipping in the native loop', () => {
         };
         (optim[method] as (f: optim.Feval, x: Tensor, c: object, s: object) => unknown)(feval, pb, { ...config }, state);
       }
-      // the closure form's clipping is computed in JavaScript (another summation order): 1e-10
-      expect(largest(Array.from(pa.data() as Float64Array), Array.from(pb.data() as Float64Array))).toBeLessThan(1e-10);
+      // the closure form's clipping is computed in JavaScript (another summation order), which
+      // L-BFGS's and CG's line searches amplify (9e-10 on LibTorch 2.13): 1e-8
+      expect(largest(Array.from(pa.data() as Float64Array), Array.from(pb.data() as Float64Array))).toBeLessThan(1e-8);
     });
   }
 

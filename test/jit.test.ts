@@ -12,15 +12,18 @@ import type { Value } from '../lib/nn/Module';
 import { largest, toJson } from './helpers/compare';
 import { runPython } from './helpers/python';
 
-/** A Python with torch whose version is this LibTorch's (major.minor), or the newest not newer. */
-function pythonForLibTorch(): { python: string; version: string } | undefined {
+/**
+ * A Python with torch whose version is this LibTorch's (major.minor), or the newest not newer;
+ * with `importing`, one where that module loads too.
+ */
+function pythonForLibTorch(importing = 'torch'): { python: string; version: string } | undefined {
   const venvs = path.join(os.homedir(), '.cache', 'nodetorch', 'venvs');
   const cached = fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
   const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
   const key = (v: string) => v.split('.').slice(0, 2).map(Number);
   const [major, minor] = key(libtorchInfo().version);
   const found = candidates
-    .map((python) => ({ python, version: spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout?.trim() ?? '' }))
+    .map((python) => ({ python, version: spawnSync(python, ['-c', `import torch, ${importing}; print(torch.__version__)`], { encoding: 'utf8' }).stdout?.trim() ?? '' }))
     .filter((c) => /^\d+\.\d+/.test(c.version))
     .filter((c) => { const [a, b] = key(c.version); return a < major || (a === major && b <= minor); })
     .sort((x, y) => { const [a, b] = key(x.version); const [c, d] = key(y.version); return c - a || d - b; });
@@ -28,6 +31,9 @@ function pythonForLibTorch(): { python: string; version: string } | undefined {
 }
 
 const py = pythonForLibTorch();
+// torchvision's resnet18 from the newest torch not newer than this LibTorch that has a torchvision
+// that loads (Debian's python3-torchvision: the index's wheels are built for another torch)
+const vision = pythonForLibTorch('torchvision');
 if (!py) console.warn(`jit: SKIPPED: no Python with a torch as old as this LibTorch ${libtorchInfo().version} (setup's python3-torch, or the CI venvs)`);
 const describeWithPython = py ? describe : describe.skip;
 
@@ -37,13 +43,14 @@ describeWithPython('TorchScript modules from PyTorch', () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-jit-'));
     made = JSON.parse(runPython(py!.python, 'jit_check.py', ['make', dir])).made;
+    if (vision) made.push(...JSON.parse(runPython(vision.python, 'jit_check.py', ['make-resnet', dir])).made);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const read = (name: string, what: 'in' | 'out') => JSON.parse(fs.readFileSync(path.join(dir, `${name}.${what}.json`), 'utf8'));
 
   test('the modules made include torchvision\'s resnet18 where torchvision is installed', () => {
     expect(made).toEqual(expect.arrayContaining(['convbn', 'lstm', 'mlp']));
-    if (!made.includes('resnet18')) console.warn(`jit: torchvision is not installed beside torch ${py!.version}: the resnet18 case is not run`);
+    if (!made.includes('resnet18')) console.warn(`jit: no torchvision loads beside a torch as old as LibTorch ${libtorchInfo().version} (setup installs Debian's python3-torchvision): the resnet18 case is not run`);
   });
 
   for (const name of ['mlp', 'convbn', 'lstm', 'resnet18']) {

@@ -1,9 +1,10 @@
 """PyTorch's TorchScript on both sides of test/jit.test.ts.
 
-  jit_check.py make DIR     scripts (or traces) four modules with seeded weights and saves them to
+  jit_check.py make DIR     scripts three modules with seeded weights and saves them to
                             DIR/<name>.pt with torch.jit.save, and their outputs on DIR/<name>.in.json
-                            to DIR/<name>.out.json: an MLP, a convnet with batch normalisation, an
-                            LSTM classifier and torchvision's resnet18 (no weights, eval mode)
+                            to DIR/<name>.out.json: an MLP, a convnet with batch normalisation and an
+                            LSTM classifier
+  jit_check.py make-resnet DIR   the same for torchvision's resnet18 (no weights, eval mode, traced)
   jit_check.py bump FILE OUT  copies a TorchScript file with its format version set to 99 (a file
                             from a PyTorch newer than any LibTorch)
   jit_check.py load DIR NAME STATE.pt INPUT.json
@@ -37,13 +38,18 @@ def models():
         'convbn': (torch.jit.script(conv), [6, 1, 8, 8]),
         'lstm': (torch.jit.script(LstmClassifier()), [6, 4, 5]),
     }
+    return out
+
+
+def resnet():
+    """torchvision's resnet18 (no weights), traced, where torchvision loads beside this torch."""
+    torch.manual_seed(0)
     try:
         import torchvision
-        resnet = torchvision.models.resnet18(num_classes=10).eval()
-        out['resnet18'] = (torch.jit.trace(resnet, torch.randn(1, 3, 32, 32)), [2, 3, 32, 32])
-    except ImportError:
-        pass
-    return out
+    except Exception:  # absent, or a wheel built for another torch
+        return {}
+    model = torchvision.models.resnet18(num_classes=10).eval()
+    return {'resnet18': (torch.jit.trace(model, torch.randn(1, 3, 32, 32)), [2, 3, 32, 32])}
 
 
 def main():
@@ -55,8 +61,9 @@ def main():
                 data = b'99\n' if info.filename.endswith('/version') and '/.data/' not in info.filename else src.read(info.filename)
                 out.writestr(info.filename, data)
         return
-    if mode == 'make':
-        for name, (module, shape) in models().items():
+    if mode in ('make', 'make-resnet'):
+        made = models() if mode == 'make' else resnet()
+        for name, (module, shape) in made.items():
             torch.manual_seed(1)
             x = torch.randn(shape)
             module.eval()
@@ -67,7 +74,7 @@ def main():
                 json.dump(x.tolist(), f)
             with open(os.path.join(folder, name + '.out.json'), 'w') as f:
                 json.dump({'output': y.tolist(), 'names': [n for n, _ in module.named_parameters()], 'buffers': [n for n, _ in module.named_buffers()]}, f)
-        print(json.dumps({'torch': torch.__version__, 'made': sorted(models().keys())}))
+        print(json.dumps({'torch': torch.__version__, 'made': sorted(made.keys())}))
     else:
         name, state_file, input_file = sys.argv[3], sys.argv[4], sys.argv[5]
         module = torch.jit.load(os.path.join(folder, name + '.pt'))
