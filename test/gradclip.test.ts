@@ -5,9 +5,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Tensor, Trainer, manualSeed, nn, optim, tensor } from '../lib';
+import { Trainer, manualSeed, nn, tensor } from '../lib';
 import { largest } from './helpers/compare';
 import { pythonWithTorch, runPython } from './helpers/python';
+import { closureEpoch } from './helpers/closure';
 
 const python = pythonWithTorch();
 const withPython = python ? test : test.skip;
@@ -55,29 +56,16 @@ describe('gradient clipping in the native loop', () => {
       const a = make();
       const b = make();
       const [pa] = a.getParameters();
-      const [pb, gb] = b.getParameters();
+      const [pb] = b.getParameters();
       pb.copy(pa);
       const clip = { norm: 0.3, value: 0.1 };
       const crit = new nn.ClassNLLCriterion();
       await new Trainer({ model: a, criterion: crit, batchSize: 8, shuffle: false, classes: 3, gradClip: clip, optimizer: { method, config } as never }).trainEpoch({ inputs, targets });
-      const state = {};
-      for (let start = 0; start < 24; start += 8) {
-        const x = inputs.slice(0, start, start + 8);
-        const y = targets.slice(0, start, start + 8);
-        const feval: optim.Feval = (w) => {
-          if (w !== pb) pb.copy(w);
-          gb.zero();
-          const out = b.forward(x);
-          const f = crit.forward(out, y);
-          b.backward(x, crit.backward(out, y));
-          const g = Array.from(gb.data() as Float64Array).map((v) => Math.min(clip.value, Math.max(-clip.value, v)));
-          const norm = Math.hypot(...g);
-          const scale = Math.min(1, clip.norm / (norm + 1e-6));
-          gb.copy(tensor(g.map((v) => v * scale), { dtype: 'float64' }));
-          return [f, gb];
-        };
-        (optim[method] as (f: optim.Feval, x: Tensor, c: object, s: object) => unknown)(feval, pb, { ...config }, state);
-      }
+      closureEpoch(b, crit, { inputs, targets }, 8, method, config, (grads) => {
+        const g = Array.from(grads.data() as Float64Array).map((v) => Math.min(clip.value, Math.max(-clip.value, v)));
+        const scale = Math.min(1, clip.norm / (Math.hypot(...g) + 1e-6));
+        grads.copy(tensor(g.map((v) => v * scale), { dtype: 'float64' }));
+      });
       // the closure form's clipping is computed in JavaScript (another summation order), which
       // L-BFGS's and CG's line searches amplify (9e-10 on LibTorch 2.13): 1e-8
       expect(largest(Array.from(pa.data() as Float64Array), Array.from(pb.data() as Float64Array))).toBeLessThan(1e-8);

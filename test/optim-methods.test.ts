@@ -2,6 +2,7 @@ import * as path from 'path';
 import { data, manualSeed, models, nn, optim, tensor, Tensor, Trainer } from '../lib';
 import goldens from './goldens/optim.json';
 import { pythonWithTorch, runPython } from './helpers/python';
+import { closureEpoch } from './helpers/closure';
 
 const arr = (t: Tensor) => t.toArray() as number[];
 const f64 = (v: number[]) => tensor(v, { dtype: 'float64' });
@@ -203,27 +204,12 @@ describe('optimizers in the native training loop', () => {
       const a = make();
       const b = make();
       const [pa] = a.getParameters();
-      const [pb, gb] = b.getParameters();
+      const [pb] = b.getParameters();
       pb.copy(pa);
       const crit = new nn.ClassNLLCriterion();
       const trainer = new Trainer({ model: a, criterion: crit, batchSize: 8, shuffle: false, classes: 3, optimizer: { method, config } as never });
       await trainer.trainEpoch({ inputs, targets });
-      const state = {};
-      let average: Tensor | undefined;
-      for (let start = 0; start < 24; start += 8) {
-        const x = inputs.slice(0, start, start + 8);
-        const y = targets.slice(0, start, start + 8);
-        const feval: optim.Feval = (w) => {
-          if (w !== pb) pb.copy(w);
-          gb.zero();
-          const out = b.forward(x);
-          const f = crit.forward(out, y);
-          b.backward(x, crit.backward(out, y));
-          return [f, gb];
-        };
-        if (method === 'asgd') average = optim.asgd(feval, pb, { ...config }, state)[2];
-        else (optim[method] as (f: optim.Feval, x: Tensor, c: object, s: object) => unknown)(feval, pb, { ...config }, state);
-      }
+      const average = closureEpoch(b, crit, { inputs, targets }, 8, method, config);
       arr(pa).forEach((v, i) => expect(v).toBeCloseTo(arr(pb)[i], 10));
       if (method === 'asgd') {
         // test passes evaluate with ASGD's average, then restore the parameters
