@@ -128,6 +128,7 @@ function everyModule(): [string, () => AnyModule, () => Value][] {
     ['SpatialDropout', () => new nn.SpatialDropout(0.2), () => img()],
     ['View', () => new nn.View(3, 64), () => img()],
     ['Reshape', () => new nn.Reshape(192), () => img()],
+    ['Reshape (-1: written as Torch7\'s View)', () => new nn.Reshape(-1, 64), () => img()],
     ['SpatialMaxPooling', () => new nn.SpatialMaxPooling(3, 2, 2, 1), () => img()],
     ['SpatialAveragePooling', () => new nn.SpatialAveragePooling(2, 3, 1, 2), () => img()],
     ['SpatialLPPooling', () => new nn.SpatialLPPooling(3, 2, 2, 2, 2, 2), () => img()],
@@ -256,7 +257,8 @@ describeWithPython('an independent reader written from Torch7’s File.lua reads
     const d = JSON.parse(runPython(python!, 't7_reader.py', ['describe', f])) as Described;
     expect(d.class).toBe('nn.Sequential');
     const modules = (d.fields!.table.modules.table as [number, Described][]).map(([, m]) => m);
-    expect(modules.map((m) => m.class)).toEqual(model.modules.map((m) => `nn.${m.type}`));
+    // Reshape(-1, 1600) is written as the nn.View(-1, 1600) that computes it in Torch7
+    expect(modules.map((m) => m.class)).toEqual(model.modules.map((m) => (m.type === 'Reshape' && (m.args as number[]).includes(-1) ? 'nn.View' : `nn.${m.type}`)));
     model.modules.forEach((m, i) => {
       const fields = modules[i].fields!.table;
       for (const [name, t] of m.namedParameters()) {
@@ -434,6 +436,13 @@ describe('damaged Torch7 files are TorchErrors naming the file and the byte, nev
     const net = Buffer.concat([int(4), int(1), str('V 1'), str('nn.Sequential'), int(3), int(2), int(1), int(2), str('modules'), int(3), int(3), int(1), key1, int(4), int(4), str('V 1'), str('nn.Bilinear'), int(3), int(5), int(0)]);
     expect(() => torch7.load(write('net.t7', net))).toThrow(/value \(nn.Sequential\) holds a nn.Bilinear at modules\[1\], not an nn module nodetorch has/);
     expect((torch7.load(path.join(dir, 'net.t7'), { modules: false }) as torch7.Torch7Object).className).toBe('nn.Sequential');
+  });
+
+  test("settings Torch7's code cannot run are refused when saving, not written as broken files", () => {
+    const f = path.join(dir, 'refused.t7');
+    expect(() => torch7.save(f, new nn.Transpose([-1, 2]))).toThrow(/torch7.save: nn.Transpose of negative dimensions/);
+    expect(() => torch7.save(f, new nn.Concat(-1, new nn.Identity()))).toThrow(/torch7.save: nn.Concat along dimension -1/);
+    expect(fs.existsSync(f)).toBe(false);
   });
 
   test('bad arguments', () => {

@@ -4,6 +4,7 @@
  * buffers (weight, bias, running_mean, …) are copied by modules.ts; field names and layouts follow
  * torch/nn's Lua sources (see docs/torch7-files.md).
  */
+import { TorchError } from '../errors';
 import * as nn from './nn-classes';
 import { Module, Value } from '../nn/Module';
 import { Fields } from './fields';
@@ -31,6 +32,8 @@ export interface Codec {
   write(args: Args, ctx: WriteContext, module: AnyModule): Written;
   /** Torch7 shape of a parameter where it differs from nodetorch's (same element order). */
   t7Shape?(name: string, shape: number[]): number[];
+  /** The Torch7 class to write where it depends on the arguments (else t7). */
+  writeClass?(args: Args): string;
 }
 
 const nil = undefined;
@@ -137,7 +140,8 @@ export const CODECS: Record<string, Codec> = {
     t7: 'nn.View',
     read: (f) => {
       f.refuse(f.has('numInputDims'), 'has numInputDims (setNumInputDims)');
-      return new nn.View(...f.sizes('size'));
+      // a nodetorch Reshape with an inferred size, written as the View that computes it in Torch7
+      return f.has('nodetorchReshape') ? new nn.Reshape(...f.sizes('size')) : new nn.View(...f.sizes('size'));
     },
     write: (sizes, ctx) => ({ size: ctx.longStorage(sizes as number[]), numElements: (sizes as number[]).filter((d) => d > 0).reduce((a, b) => a * b, 1) }),
   },
@@ -147,8 +151,12 @@ export const CODECS: Record<string, Codec> = {
       f.refuse(f.has('batchMode'), 'has batchMode');
       return new nn.Reshape(...f.sizes('size'));
     },
+    // Torch7's Reshape cannot infer a size: Reshape(-1, n) (the study's models) is written as the
+    // nn.View(-1, n) that computes the same there, marked so that nodetorch reads a Reshape back
+    writeClass: (sizes) => ((sizes as number[]).includes(-1) ? 'nn.View' : 'nn.Reshape'),
     write: (sizes, ctx) => {
       const s = sizes as number[];
+      if (s.includes(-1)) return { size: ctx.longStorage(s), numElements: s.filter((d) => d > 0).reduce((a, b) => a * b, 1), nodetorchReshape: true };
       return { size: ctx.longStorage(s), batchsize: ctx.longStorage([1, ...s]), nelement: s.reduce((a, b) => a * b, 1) };
     },
   },
@@ -218,7 +226,10 @@ export const CODECS: Record<string, Codec> = {
       if (!Array.isArray(pairs) || !pairs.every((p) => Array.isArray(p) && p.length === 2)) f.fail("has a field 'permutations' that is not a list of pairs");
       return new nn.Transpose(...(pairs as [number, number][]));
     },
-    write: (pairs) => ({ permutations: pairs }),
+    write: (pairs) => {
+      refuseInTorch7((pairs as number[][]).flat().some((d) => d < 1), `nn.Transpose of negative dimensions (${JSON.stringify(pairs)}): Torch7's transpose takes 1-based dimensions only`);
+      return { permutations: pairs };
+    },
   },
   CAddTable: { t7: 'nn.CAddTable', read: () => new nn.CAddTable(), write: () => ({ gradInput: [] }) },
   CMulTable: { t7: 'nn.CMulTable', read: () => new nn.CMulTable(), write: () => ({ gradInput: [] }) },
@@ -234,7 +245,14 @@ export const CODECS: Record<string, Codec> = {
   Sequential: { t7: 'nn.Sequential', read: () => new nn.Sequential(), write: () => ({}) },
   ConcatTable: { t7: 'nn.ConcatTable', read: () => new nn.ConcatTable(), write: () => ({ output: [] }) },
   ParallelTable: { t7: 'nn.ParallelTable', read: () => new nn.ParallelTable(), write: () => ({ output: [], gradInput: [] }) },
-  Concat: { t7: 'nn.Concat', read: (f) => new nn.Concat(f.integer('dimension')), write: ([dimension], ctx) => ({ dimension, outputSize: ctx.longStorage([]) }) },
+  Concat: {
+    t7: 'nn.Concat',
+    read: (f) => new nn.Concat(f.integer('dimension')),
+    write: ([dimension], ctx) => {
+      refuseInTorch7((dimension as number) < 1, `nn.Concat along dimension ${dimension}: Torch7's Concat takes a positive dimension only`);
+      return { dimension, outputSize: ctx.longStorage([]) };
+    },
+  },
   // the study's composite modules, which Torch7 stores as their inner networks
   SpatialLPPooling: {
     t7: 'nn.SpatialLPPooling',
@@ -262,6 +280,11 @@ export const CODECS: Record<string, Codec> = {
     write: ([nInputPlane, kernel], ctx) => subtractiveNormalization(nInputPlane as number, kernel as number[] | number[][], ctx),
   },
 };
+
+/** A module setting Torch7's code would compute wrongly with is an error, not a broken file. */
+function refuseInTorch7(condition: boolean, what: string): void {
+  if (condition) throw new TorchError(`torch7.save: ${what}`);
+}
 
 function convArgs(f: Fields): [number, number, number, number, number, number, number, number] {
   const padding = f.integer('padding', 0);

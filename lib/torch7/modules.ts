@@ -162,7 +162,7 @@ function writeModule(m: AnyModule, path: string, written: Map<AnyModule, Torch7O
     tensor: (values, shape) => new Torch7TensorData(element, shape, m.dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values)),
     longStorage: (values) => new Torch7TensorData('Long', [values.length], BigInt64Array.from(values, (v) => BigInt(v)), true),
   };
-  const object = new Torch7Object(codec?.t7 ?? 'nn.gModule', {}, codec?.version ?? 1);
+  const object = new Torch7Object(codec ? (codec.writeClass?.(spec.args as unknown[]) ?? codec.t7) : 'nn.gModule', {}, codec?.version ?? 1);
   written.set(m, object);
   if (!codec) {
     object.fields = common(writeGraph(m as nn.gModule<Value, Value>, ctx), m.train);
