@@ -5,15 +5,14 @@
  * under PyTorch's names (stateDict's); nn.loadSafetensors checks the whole file (header, ranges
  * that tile the data exactly, no duplicate names) before it changes the model.
  */
-import * as fs from 'fs';
 import { TorchError } from '../errors';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { halfToFloat } from '../torch7/reader';
-import { fileError, writeFileAtomic } from '../util/atomic';
+import { halfToFloat } from '../util/half';
+import { writeFileAtomic } from '../util/atomic';
 import { checkFileName } from '../validate';
 import { Module, Value } from './Module';
-import { copyStateDict, stateDict } from './statedict';
+import { copyStateDict, readStateFile, stateDict } from './statedict';
 
 /** safetensors' dtype names for nodetorch's dtypes. */
 const NAME_OF: Record<string, string> = { float64: 'F64', float32: 'F32', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL' };
@@ -152,7 +151,8 @@ function toTensor(bytes: Buffer, e: Entry): Tensor {
     case 'U8': return make(new Uint8Array(copy), 'uint8');
     case 'BOOL': return make(new Uint8Array(copy), 'bool');
     case 'F16': return make(Float32Array.from({ length: n }, (_, i) => halfToFloat(copy.readUInt16LE(2 * i))), 'float32');
-    case 'BF16': return make(Float32Array.from({ length: n }, (_, i) => { const b = Buffer.alloc(4); b.writeUInt16LE(copy.readUInt16LE(2 * i), 2); return b.readFloatLE(0); }), 'float32');
+    // bfloat16 is a float32's upper half
+    case 'BF16': return make(new Float32Array(Uint32Array.from({ length: n }, (_, i) => copy.readUInt16LE(2 * i) << 16).buffer), 'float32');
     case 'I16': return make(Int32Array.from({ length: n }, (_, i) => copy.readInt16LE(2 * i)), 'int32');
     default: return make(Int32Array.from({ length: n }, (_, i) => copy.readInt8(i)), 'int32');
   }
@@ -164,15 +164,7 @@ function toTensor(bytes: Buffer, e: Entry): Tensor {
  * convert to the model's dtype. Nothing changes unless everything matches. Returns the metadata.
  */
 export function loadSafetensors(model: Module<Value, Value>, file: string): Record<string, string> {
-  checkFileName(file, 'loadSafetensors file');
-  if (!(model instanceof Module)) throw new TorchError(`loadSafetensors: expected an nn module but received ${typeof model}`);
-  if (model.busy) throw new TorchError('loadSafetensors: the model is being trained by a pass; await it first');
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw fileError('read', file, e);
-  }
+  const bytes = readStateFile(model, file, 'loadSafetensors');
   const { entries, metadata, dataStart } = readHeader(bytes, file);
   const data = bytes.subarray(dataStart);
   const tensors = new Map([...entries].map(([name, e]) => [name, toTensor(data, e)]));

@@ -48,15 +48,7 @@ export function saveStateDict(model: Module<Value, Value>, file: string): void {
  * changed unless everything matches.
  */
 export function loadStateDict(model: Module<Value, Value>, file: string): void {
-  checkFileName(file, 'loadStateDict file');
-  if (!(model instanceof Module)) throw new TorchError(`loadStateDict: expected an nn module but received ${typeof model}`);
-  if (model.busy) throw new TorchError('loadStateDict: the model is being trained by a pass; await it first');
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw fileError('read', file, e);
-  }
+  const bytes = readStateFile(model, file, 'loadStateDict');
   checkZipArchive(bytes, file, 'loadStateDict');
   let decoded: { names: string[]; tensors: Tensor[] };
   try {
@@ -76,6 +68,18 @@ export function loadStateDict(model: Module<Value, Value>, file: string): void {
     copyStateDict(model, new Map(decoded.names.map((name, k) => [name, decoded.tensors[k]])), `loadStateDict: '${file}'`, file);
   } finally {
     decoded.tensors.forEach((t) => t.dispose());
+  }
+}
+
+/** The bytes of a state-dict file to load into `model`, after checking the call (`what` names it). */
+export function readStateFile(model: Module<Value, Value>, file: string, what: string): Buffer {
+  checkFileName(file, `${what} file`);
+  if (!(model instanceof Module)) throw new TorchError(`${what}: expected an nn module but received ${typeof model}`);
+  if (model.busy) throw new TorchError(`${what}: the model is being trained by a pass; await it first`);
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw fileError('read', file, e);
   }
 }
 

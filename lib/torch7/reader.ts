@@ -5,6 +5,7 @@
  * a huge allocation.
  */
 import { TorchError } from '../errors';
+import { halfToFloat } from '../util/half';
 import { ELEMENT_BYTES, ElementType, LuaFunction, LuaObject, LuaStorage, LuaTable, LuaTensor, LuaValue, TYPE, TdsContainer, tensorClass } from './lua';
 
 /** Objects nested deeper than this are refused (a real model nests a few dozen levels). */
@@ -158,16 +159,6 @@ class AsciiSource extends Source {
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x0b || c === 0x0c;
-}
-
-/** IEEE half-precision bits to a number. */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /** Whether the bytes are a file in Torch7's ASCII mode (its first type tag is text). */

@@ -72,7 +72,8 @@ const DATA_ARRAY: Record<ElementType, new (n: number) => LuaStorage['data']> = {
 export function toTensor(t: LuaTensor | LuaStorage): Tensor {
   const data = t.kind === 'storage' ? t.data : viewData(t);
   const shape = t.kind === 'storage' ? [data.length] : t.sizes.length === 0 ? [0] : t.sizes;
-  const copy = data.slice();
+  // the tensor owns its values: a gathered view is already a copy; a storage or contiguous view is copied
+  const copy = t.kind === 'tensor' && data.buffer !== t.storage?.data.buffer ? data : data.slice();
   return new Tensor(native().fromBuffer(copy as never, shape, DTYPE_OF[t.elementType], 'cpu'));
 }
 
