@@ -13,8 +13,9 @@ async function main(batchSize: number, samples: number, threads: number, device:
   const convnet = models.mnistModel('convnet', { pooling });
   const model = dtype === 'double' ? convnet.double() : convnet.float();
   if (device === 'cuda') model.cuda();
-  const inputs = randn([samples, 1, 32, 32], { dtype: dtype === 'double' ? 'float64' : 'float32' });
-  const targets = rand([samples]).mul(10).floor().to('int64');
+  // on the model's device, as the C++ and PyTorch loops keep them
+  const inputs = randn([samples, 1, 32, 32], { dtype: dtype === 'double' ? 'float64' : 'float32' }).to(device);
+  const targets = rand([samples]).mul(10).floor().to('int64').to(device);
   const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize, optimizer: { method: 'sgd', config: { learningRate: 0.01 } } });
   const warm = Math.min(samples, 4 * batchSize);
   await trainer.trainEpoch({ inputs: inputs.index([0, warm]), targets: targets.index([0, warm]) });

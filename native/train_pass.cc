@@ -104,6 +104,12 @@ void runPass(Job& job, const Report& report) {
   job.params.copy_(cached);
 }
 
+// Rows of a dataset tensor in a pass's order. Data already on the GPU (as PyTorch users keep MNIST)
+// is indexed there: the order, a CPU tensor, goes to it.
+at::Tensor selectRows(const at::Tensor& data, const at::Tensor& index) {
+  return data.index_select(0, data.device() == index.device() ? index : index.to(data.device()));
+}
+
 void runBatches(Job& job, const Report& report) {
   auto start = std::chrono::steady_clock::now();
   auto lastReport = start;
@@ -138,7 +144,7 @@ void runBatches(Job& job, const Report& report) {
       if (which.numel() > 5) list += ", … (" + std::to_string(which.numel()) + " samples)";
       return list;
     };
-    at::Tensor raw = job.inputs.index_select(0, index);
+    at::Tensor raw = selectRows(job.inputs, index);
     std::string inData = badSamples(raw);
     if (!inData.empty())
       fail(head + "the inputs of samples " + inData + " (0-based indices in the data) hold NaN or Inf; clean the data (inputs.isfinite() finds them)");
@@ -202,9 +208,9 @@ void runBatches(Job& job, const Report& report) {
     }
     end = std::min(begin + job.batchSize, n);
     at::Tensor index = order.slice(0, begin, end);
-    at::Tensor x = job.inputs.index_select(0, index).to(job.device, job.dtype);
+    at::Tensor x = selectRows(job.inputs, index).to(job.device, job.dtype);
     if (job.train && !job.augmentations.empty()) x = augmentBatch(x, job.augmentations);
-    y = job.targets.index_select(0, index).to(job.device, job.regression ? job.dtype : at::kLong);
+    y = selectRows(job.targets, index).to(job.device, job.regression ? job.dtype : at::kLong);
     // Torch7's feval: loss and gradients averaged over the minibatch. The confusion matrix and the
     // running loss count each minibatch once, at its first evaluation (Torch7 counted every
     // evaluation, so CG and LBFGS counted samples several times).

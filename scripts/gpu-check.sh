@@ -70,7 +70,8 @@ step mnist-epoch epoch
 step distributed "$NODE" dist/lib/cli/main.js mnist -nproc 2 -distBackend gloo -type "$type" -size small -epochs 1 \
   -batchSize 16 -learningRate 0.05 -momentum 0.9 -save "$out/mnist-dist" -quiet
 
-step bench env BENCH_PYTHON="$PYTHON" "$NODE" dist/scripts/bench.js --device "$device" ${bench_samples:+--samples "$bench_samples"}
+step bench env BENCH_PYTHON="$PYTHON" "$NODE" dist/scripts/bench.js --device "$device" ${bench_samples:+--samples "$bench_samples"} \
+  ${BENCH_RUNS:+--runs "$BENCH_RUNS"} --json "$out/bench.json"
 
 echo
 echo "## gpu-check summary ($([ $dry = 1 ] && echo 'dry run on the CPU' || echo CUDA))"

@@ -3,6 +3,18 @@ import { cuda, distributed, libtorchInfo, manualSeed, models, nn, ones, tensor, 
 // On machines without a GPU the CUDA paths must fail cleanly; with one, they must compute.
 const hasGpu = cuda.isAvailable();
 
+// One epoch of a small model on the GPU, its data given on the CPU (moved batch by batch) or already
+// on the GPU (indexed there); its parameters after the epoch.
+const trainOnGpu = async (group?: distributed.ProcessGroup, dataOnGpu = false) => {
+  manualSeed(2);
+  const model = models.mnistModel('linear').float().cuda();
+  const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 4, optimizer: { method: 'sgd', config: { learningRate: 0.1, momentum: 0.5 } }, ...(group ? { distributed: group } : {}) });
+  const inputs = ones([24, 1, 32, 32]).mul(tensor(Array.from({ length: 24 }, (_, i) => (i % 5) / 5)).view(24, 1, 1, 1));
+  const targets = tensor(Array.from({ length: 24 }, (_, i) => i % 3), { dtype: 'int64' });
+  await trainer.trainEpoch(dataOnGpu ? { inputs: inputs.cuda(), targets: targets.cuda() } : { inputs, targets });
+  return Array.from(trainer.parameters.cpu().data() as Float32Array);
+};
+
 describe('cuda', () => {
   test('availability and device count agree', () => {
     expect(cuda.deviceCount() > 0).toBe(hasGpu);
@@ -29,22 +41,16 @@ describe('cuda', () => {
     expect(() => a.add(ones([2, 2]))).toThrow(/cuda:0.*cpu|cpu.*cuda:0/);
     expect(() => tensor([1], { device: `cuda:${cuda.deviceCount()}` as 'cuda' })).toThrow(/only \d+ CUDA device/);
   });
+
+  (hasGpu ? test : test.skip)('a Trainer takes data already on the GPU and trains as with data on the CPU', async () => {
+    expect(await trainOnGpu(undefined, true)).toEqual(await trainOnGpu());
+  });
 });
 
 // Data-parallel on the GPU: Gloo (CUDA tensors through CPU copies) and, where built, NCCL (GPU to
 // GPU). A group of one process: what one GPU allows (NCCL refuses two ranks on one device).
 describe('distributed on CUDA', () => {
   const port = () => 29600 + (process.pid % 300);
-  const trainOnGpu = async (group?: distributed.ProcessGroup) => {
-    manualSeed(2);
-    const model = models.mnistModel('linear').float().cuda();
-    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 4, optimizer: { method: 'sgd', config: { learningRate: 0.1, momentum: 0.5 } }, ...(group ? { distributed: group } : {}) });
-    const inputs = ones([24, 1, 32, 32]).mul(tensor(Array.from({ length: 24 }, (_, i) => (i % 5) / 5)).view(24, 1, 1, 1));
-    const targets = tensor(Array.from({ length: 24 }, (_, i) => i % 3), { dtype: 'int64' });
-    await trainer.trainEpoch({ inputs, targets });
-    return Array.from(trainer.parameters.cpu().data() as Float32Array);
-  };
-
   for (const backend of ['gloo', 'nccl'] as const) {
     (hasGpu && distributed.isAvailable(backend) ? test : test.skip)(`${backend}: collectives on CUDA tensors; a Trainer on a group of one trains as without one`, async () => {
       const group = await distributed.init({ backend, rank: 0, worldSize: 1, masterPort: port() + (backend === 'nccl' ? 1 : 0) });
