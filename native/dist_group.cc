@@ -11,19 +11,19 @@
 #include <atomic>
 #include <functional>
 
-#ifdef USE_C10D_GLOO
+#ifdef NODETORCH_GLOO
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
 // NCCL (CUDA tensors, GPU to GPU) where the LibTorch has CUDA and nccl.h was found at build time.
-#ifdef USE_C10D_NCCL
+#ifdef NODETORCH_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
 namespace nodetorch {
 
-#ifdef USE_C10D_GLOO
+#ifdef NODETORCH_GLOO
 
 struct DistGroup {
   int rank = 0, size = 1;
@@ -31,11 +31,11 @@ struct DistGroup {
   std::chrono::milliseconds timeout{0};
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
-#ifdef USE_C10D_NCCL
+#ifdef NODETORCH_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // set instead of gloo for the 'nccl' backend
 #endif
   bool onDevice() const {  // whether collectives take CUDA tensors as they are (NCCL)
-#ifdef USE_C10D_NCCL
+#ifdef NODETORCH_NCCL
     return static_cast<bool>(nccl);
 #else
     return false;
@@ -44,7 +44,7 @@ struct DistGroup {
   // Calls `op` with the backend in use (both declare the same collectives).
   template <typename Op>
   auto with(Op op) {
-#ifdef USE_C10D_NCCL
+#ifdef NODETORCH_NCCL
     if (nccl) return op(*nccl);
 #endif
     return op(*gloo);
@@ -73,7 +73,7 @@ struct DistGroup {
 bool distributedBuilt() { return true; }
 
 bool ncclBuilt() {
-#ifdef USE_C10D_NCCL
+#ifdef NODETORCH_NCCL
   return true;
 #else
   return false;
@@ -193,7 +193,7 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
     } catch (const std::exception& e) {
       fail("rank " + std::to_string(g.rank) + " could not agree on the job with rank 0 through " + where + ": " + reason(e));
     }
-#ifdef USE_C10D_NCCL
+#ifdef NODETORCH_NCCL
     if (nccl) {
       auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
       ncclOptions->timeout = g.timeout;

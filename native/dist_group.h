@@ -10,7 +10,7 @@ namespace nodetorch {
 
 struct DistGroup;
 
-// Whether this build has c10d's Gloo backend (USE_C10D_GLOO: LibTorch's c10d and Gloo headers).
+// Whether this build has c10d's Gloo backend (NODETORCH_GLOO: LibTorch's c10d and Gloo headers).
 bool distributedBuilt();
 
 // The group a JavaScript handle holds (null when the value is none or destroyed).
