@@ -3,7 +3,7 @@
  */
 import { TorchError } from './errors';
 import { DTypeName, TypedData, native } from './native';
-import { DTYPES, DType, Device, FloatDType, NestedArray, NestedBooleans, NestedNumbers, NumericDType, Tensor, checkDevice } from './tensor';
+import { DTYPES, DType, Device, FLOAT_DTYPES, FloatDType, NestedArray, NestedBooleans, NestedNumbers, NumericDType, Tensor, checkDevice, isFloatDtype } from './tensor';
 import { checkKeys, checkNumber, checkOneOf, checkShape, describe, invalid } from './validate';
 
 /** Where and how a new tensor is made. Defaults: float32 on the CPU. */
@@ -95,6 +95,8 @@ function toTypedArray(flat: (number | boolean)[], dtype: DType): TypedData {
   switch (dtype) {
     case 'float32': return Float32Array.from(numbers);
     case 'float64': return Float64Array.from(numbers);
+    case 'float16':
+    case 'bfloat16': return Float32Array.from(numbers); // rounded natively
     case 'int64':
       integral(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       return BigInt64Array.from(numbers, (v) => BigInt(v));
@@ -161,7 +163,7 @@ export function ones<T extends DType = FloatDType>(shape: number[], options?: Te
 
 function floatOptions(options: TensorOptions | undefined, what: string): Required<TensorOptions> {
   const opts = resolveOptions(options);
-  if (opts.dtype !== 'float32' && opts.dtype !== 'float64') invalid("'float32' or 'float64'", `${what} dtype`, opts.dtype);
+  if (!isFloatDtype(opts.dtype)) invalid(FLOAT_DTYPES.map((d) => `'${d}'`).join(', '), `${what} dtype`, opts.dtype);
   return opts;
 }
 

@@ -12,7 +12,7 @@ export interface NativeTensor {
   readonly __nativeTensor: unique symbol;
 }
 
-export type DTypeName = 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
+export type DTypeName = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'uint8' | 'bool';
 export type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
 export interface NativeBinding {
@@ -27,7 +27,7 @@ export interface NativeBinding {
   emptyCache(): void;
   mallocInUse(): number | undefined;
   // creation
-  fromBuffer(values: TypedData, shape: number[], dtype: DTypeName, device: string): NativeTensor;
+  fromBuffer(values: TypedData | Uint16Array, shape: number[], dtype: DTypeName, device: string): NativeTensor;
   full(shape: number[], value: number, dtype: DTypeName, device: string): NativeTensor;
   rand(shape: number[], dtype: DTypeName, device: string): NativeTensor;
   randn(shape: number[], dtype: DTypeName, device: string): NativeTensor;
@@ -43,7 +43,8 @@ export interface NativeBinding {
   shape(t: NativeTensor): number[];
   dtype(t: NativeTensor): DTypeName;
   device(t: NativeTensor): string;
-  data(t: NativeTensor): TypedData;
+  /** bits: float16 and bfloat16 as their bit patterns (a Uint16Array) instead of widened to float32. */
+  data(t: NativeTensor, bits?: boolean): TypedData | Uint16Array;
   item(t: NativeTensor): number | boolean;
   requiresGrad(t: NativeTensor): boolean;
   // math

@@ -20,15 +20,19 @@ export type NestedBooleans = boolean | NestedBooleans[];
 /** Every dtype but bool: elements are numbers. */
 export type NumericDType = Exclude<DTypeName, 'bool'>;
 /** The floating dtypes. */
-export type FloatDType = 'float32' | 'float64';
+export type FloatDType = 'float32' | 'float64' | 'float16' | 'bfloat16';
+/** The floating dtypes, as a list. */
+export const FLOAT_DTYPES: readonly FloatDType[] = ['float32', 'float64', 'float16', 'bfloat16'];
+/** @internal Whether a dtype is floating. */
+export const isFloatDtype = (dtype: string): dtype is FloatDType => (FLOAT_DTYPES as readonly string[]).includes(dtype);
 /**
  * What item() returns for a tensor of dtype D: a number, a boolean for bool tensors, and either
  * where the dtype is not known statically. (int64 values beyond 2^53 lose precision as numbers:
  * data() gives them exactly, as a BigInt64Array.)
  */
 export type ItemOf<D extends DTypeName> = D extends 'bool' ? boolean : number;
-/** What data() returns for dtype D (a union where D is not known statically). */
-export type DataOf<D extends DTypeName> = D extends 'float32'
+/** What data() returns for dtype D (a union where D is not known statically); float16 and bfloat16 widen to float32. */
+export type DataOf<D extends DTypeName> = D extends 'float32' | 'float16' | 'bfloat16'
   ? Float32Array
   : D extends 'float64'
     ? Float64Array
@@ -45,7 +49,7 @@ export type ArithmeticOf<D extends DTypeName> = D extends 'bool' ? DTypeName : N
 /** One dimension's index: a number selects, null keeps all, [start, end, step] slices (start or end null: from the start, to the end). */
 export type IndexSpec = number | null | [(number | null)?, (number | null)?, number?] | Tensor;
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'int64', 'int32', 'uint8', 'bool'];
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool'];
 
 /** @internal Validates a device name (CUDA availability is checked natively). */
 export function checkDevice(value: unknown, what = 'device'): Device {
@@ -127,7 +131,10 @@ export class Tensor<out D extends DType = DType> {
     this.dispose();
   }
 
-  /** A copy of the values as a typed array (float32 → Float32Array, int64 → BigInt64Array, bool → Uint8Array…). */
+  /**
+   * A copy of the values as a typed array (float32 → Float32Array, int64 → BigInt64Array, bool →
+   * Uint8Array…). float16 and bfloat16 come as a Float32Array, which holds their values exactly.
+   */
   data(): DataOf<D> {
     return native().data(this.#handle) as DataOf<D>;
   }
@@ -169,6 +176,14 @@ export class Tensor<out D extends DType = DType> {
   }
   double(): Tensor<'float64'> {
     return this.to('float64');
+  }
+  /** As IEEE half precision (PyTorch's half()). */
+  half(): Tensor<'float16'> {
+    return this.to('float16');
+  }
+  /** As bfloat16 (PyTorch's bfloat16()): float32's range with 8 bits of mantissa. */
+  bfloat16(): Tensor<'bfloat16'> {
+    return this.to('bfloat16');
   }
   /** As int64 (PyTorch's long()). */
   long(): Tensor<'int64'> {
@@ -448,7 +463,7 @@ export class Tensor<out D extends DType = DType> {
   }
   #reduce(op: string, dim: number | number[] | undefined, keepDim: boolean): Tensor<never> {
     checkBoolean(keepDim, `${op}(keepDim)`);
-    if ((op === 'mean' || op === 'std' || op === 'var') && this.dtype !== 'float32' && this.dtype !== 'float64') {
+    if ((op === 'mean' || op === 'std' || op === 'var') && !isFloatDtype(this.dtype)) {
       throw new TorchError(`${op}: needs a floating tensor but this one is ${this.dtype}; convert it first: t.to('float32').${op}() (PyTorch refuses it too)`);
     }
     if (Array.isArray(dim)) {

@@ -29,11 +29,17 @@ Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& 
 void fail(const std::string& message) { throw std::invalid_argument(message); }
 
 // LibTorch messages carry a C++ backtrace in what(); users need the first line of the reason.
+// A kernel missing for a 16-bit type gets what to use instead (most CPU kernels lack float16).
 static std::string firstLines(const std::string& text) {
   std::string out = text;
   auto cut = out.find("\nException raised from");
   if (cut != std::string::npos) out = out.substr(0, cut);
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  if (out.find(" kernel; ") != std::string::npos || out.find("kernel for bfloat16") != std::string::npos) return out;  // hinted already
+  if (out.find("not implemented for 'Half'") != std::string::npos)
+    out += " (float16 is for GPUs: this LibTorch lacks that CPU kernel; on the CPU use bfloat16 or float32)";
+  else if (out.find("not implemented for 'BFloat16'") != std::string::npos)
+    out += " (this LibTorch lacks that kernel for bfloat16; convert to float32 for it)";
   return out;
 }
 
@@ -128,7 +134,9 @@ at::ScalarType parseDtype(const std::string& name) {
   if (name == "int32") return at::kInt;
   if (name == "uint8") return at::kByte;
   if (name == "bool") return at::kBool;
-  fail("unknown dtype '" + name + "'; expected float32, float64, int64, int32, uint8 or bool");
+  if (name == "float16") return at::kHalf;
+  if (name == "bfloat16") return at::kBFloat16;
+  fail("unknown dtype '" + name + "'; expected float32, float64, float16, bfloat16, int64, int32, uint8 or bool");
 }
 
 std::string dtypeName(at::ScalarType type) {
@@ -139,6 +147,8 @@ std::string dtypeName(at::ScalarType type) {
     case at::kInt: return "int32";
     case at::kByte: return "uint8";
     case at::kBool: return "bool";
+    case at::kHalf: return "float16";
+    case at::kBFloat16: return "bfloat16";
     default: return c10::toString(type);
   }
 }

@@ -14,12 +14,16 @@ at::TensorOptions tensorOptionsArg(const Napi::CallbackInfo& info, size_t i) {
 }
 
 // fromBuffer(typedArray, shape, dtype, device): copies the typed array's bytes; TypeScript has
-// already converted numbers and nested arrays into a typed array of the requested dtype.
+// already converted numbers and nested arrays into a typed array of the requested dtype. float16
+// and bfloat16 come either as their bits (a Uint16Array) or as a Float32Array, rounded here.
 Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsTypedArray()) fail("expected a typed array of values");
   Napi::TypedArray array = info[0].As<Napi::TypedArray>();
   std::vector<int64_t> shape = intListArg(info, 1, "shape");
   at::TensorOptions options = tensorOptionsArg(info, 2);
+  // float16 and bfloat16 given as a Float32Array: read as float32, rounded by the conversion below
+  const at::ScalarType target = options.dtype().toScalarType();
+  if ((target == at::kHalf || target == at::kBFloat16) && array.TypedArrayType() == napi_float32_array) options = options.dtype(at::kFloat);
   int64_t numel = 1;
   for (int64_t s : shape) numel *= s;
   int64_t elementSize = static_cast<int64_t>(c10::elementSize(options.dtype().toScalarType()));
@@ -30,7 +34,7 @@ Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
   uint8_t* bytes = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
   at::Tensor cpu = at::empty(shape, options.device(at::kCPU));
   if (numel > 0) std::memcpy(cpu.data_ptr(), bytes, static_cast<size_t>(numel * elementSize));
-  return wrapTensor(info.Env(), cpu.to(options.device()));
+  return wrapTensor(info.Env(), cpu.to(options.device(), target));
 }
 
 Napi::Value full(const Napi::CallbackInfo& info) {

@@ -32,10 +32,13 @@ Napi::Value typedCopy(Napi::Env env, const at::Tensor& t, napi_typedarray_type t
   return Napi::Value(env, array);
 }
 
-// data(t): a copy of the values in row-major order, in the typed array matching the dtype.
+// data(t, bits?): a copy of the values in row-major order, in the typed array matching the dtype;
+// with bits, float16 and bfloat16 come as their bit patterns (a Uint16Array), for writing files.
 Napi::Value data(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   at::Tensor t = tensorArg(info, 0, "tensor").detach().to(at::kCPU).contiguous();
+  bool bits = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+  if (bits && (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16)) return typedCopy(env, t, napi_uint16_array);
   switch (t.scalar_type()) {
     case at::kFloat: return typedCopy(env, t, napi_float32_array);
     case at::kDouble: return typedCopy(env, t, napi_float64_array);
@@ -43,6 +46,9 @@ Napi::Value data(const Napi::CallbackInfo& info) {
     case at::kInt: return typedCopy(env, t, napi_int32_array);
     case at::kByte: return typedCopy(env, t, napi_uint8_array);
     case at::kBool: return typedCopy(env, t, napi_uint8_array);
+    // JavaScript has no 16-bit float array (Node 20): widened to float32, which holds them exactly
+    case at::kHalf:
+    case at::kBFloat16: return typedCopy(env, t.to(at::kFloat), napi_float32_array);
     default: fail("dtype " + dtypeName(t.scalar_type()) + " cannot be copied out");
   }
 }

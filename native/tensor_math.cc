@@ -97,9 +97,9 @@ Napi::Value matmul(const Napi::CallbackInfo& info) {
   try {
     return wrapTensor(info.Env(), at::matmul(a, b));
   } catch (const std::exception& e) {
-    fail("shapes " + shapeString(a.sizes()) + " and " + shapeString(b.sizes()) +
-         " cannot be multiplied: " +
-         reason(e));
+    std::string why = reason(e);
+    bool dtypes = why.find("not implemented for") != std::string::npos || why.find("dtype") != std::string::npos;
+    fail("shapes " + shapeString(a.sizes()) + " and " + shapeString(b.sizes()) + (dtypes ? " of " + dtypeName(a.scalar_type()) + " and " + dtypeName(b.scalar_type()) : " cannot be multiplied") + ": " + why);
   }
 }
 

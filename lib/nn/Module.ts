@@ -5,7 +5,7 @@
  */
 import { TorchError } from '../errors';
 import { NativeModule, NativeTensor, native } from '../native';
-import { Device, Tensor, checkTensor, checkDevice } from '../tensor';
+import { Device, FloatDType, Tensor, checkTensor, checkDevice, isFloatDtype } from '../tensor';
 import { checkNumber, invalid } from '../validate';
 import { noGrad } from '../autograd';
 import { getModuleDtype, zeros } from '../creation';
@@ -84,7 +84,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   /** True between training() and evaluate() (Torch7's module.train). */
   train = true;
   #busy = false;
-  #dtype: 'float32' | 'float64' = 'float64';
+  #dtype: FloatDType = 'float64';
   #device: Device = 'cpu';
 
   /**
@@ -109,7 +109,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
    * Element type of the parameters: modules start as float64 (Torch7's default tensor type), or
    * as the dtype given to setDefaultDtype before they were created.
    */
-  get dtype(): 'float32' | 'float64' {
+  get dtype(): FloatDType {
     return this.#dtype;
   }
   /** Device of the parameters. */
@@ -310,10 +310,14 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     return this;
   }
 
-  /** Moves the parameters to a device and/or converts their dtype. Returns this. */
-  to(target: Device | 'float32' | 'float64'): this {
+  /**
+   * Moves the parameters to a device and/or converts their dtype (float16 and bfloat16 too, as
+   * PyTorch's module.half(); for training, prefer the Trainer's `precision`, which keeps float32
+   * master weights). Returns this.
+   */
+  to(target: Device | FloatDType): this {
     this.checkIdle('to');
-    if (target === 'float32' || target === 'float64') this.#dtype = target;
+    if (isFloatDtype(target)) this.#dtype = target;
     else this.#device = checkDevice(target, 'to(target)');
     native().moduleTo(this.handle, this.#dtype, this.#device);
     this.onConverted();
@@ -324,6 +328,12 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   }
   double(): this {
     return this.to('float64');
+  }
+  half(): this {
+    return this.to('float16');
+  }
+  bfloat16(): this {
+    return this.to('bfloat16');
   }
   cuda(): this {
     return this.to('cuda');

@@ -8,14 +8,13 @@
 import { TorchError } from '../errors';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { halfToFloat } from '../util/half';
 import { writeFileAtomic } from '../util/atomic';
 import { checkFileName } from '../validate';
 import { Module, Value } from './Module';
 import { copyStateDict, readStateFile, stateDict } from './statedict';
 
 /** safetensors' dtype names for nodetorch's dtypes. */
-const NAME_OF: Record<string, string> = { float64: 'F64', float32: 'F32', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL' };
+const NAME_OF: Record<string, string> = { float64: 'F64', float32: 'F32', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL' };
 const BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 /** A header larger than this is refused (the format's own readers cap it at 100 MB). */
 const MAX_HEADER = 100 * 1024 * 1024;
@@ -37,7 +36,7 @@ export function saveSafetensors(model: Module<Value, Value>, file: string, metad
     let offset = 0;
     for (const [name, t] of entries) {
       const cpu = t.device === 'cpu' ? t : t.cpu();
-      const data = cpu.data() as ArrayBufferView;
+      const data = native().data(cpu.handle, true) as ArrayBufferView;
       if (cpu !== t) cpu.dispose();
       const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       header[name] = { dtype: NAME_OF[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.length] };
@@ -136,7 +135,7 @@ function duplicateKey(text: string): string | undefined {
   return undefined;
 }
 
-/** One tensor's bytes as a nodetorch tensor (F16 and BF16 as float32, I16 and I8 as int32). */
+/** One tensor's bytes as a nodetorch tensor (I16 and I8 as int32). */
 function toTensor(bytes: Buffer, e: Entry): Tensor {
   const raw = bytes.subarray(e.begin, e.end);
   const n = e.shape.reduce((a, b) => a * b, 1);
@@ -150,9 +149,8 @@ function toTensor(bytes: Buffer, e: Entry): Tensor {
     case 'I32': return make(view(Int32Array), 'int32');
     case 'U8': return make(new Uint8Array(copy), 'uint8');
     case 'BOOL': return make(new Uint8Array(copy), 'bool');
-    case 'F16': return make(Float32Array.from({ length: n }, (_, i) => halfToFloat(copy.readUInt16LE(2 * i))), 'float32');
-    // bfloat16 is a float32's upper half
-    case 'BF16': return make(new Float32Array(Uint32Array.from({ length: n }, (_, i) => copy.readUInt16LE(2 * i) << 16).buffer), 'float32');
+    case 'F16': return make(view(Uint16Array), 'float16');
+    case 'BF16': return make(view(Uint16Array), 'bfloat16');
     case 'I16': return make(Int32Array.from({ length: n }, (_, i) => copy.readInt16LE(2 * i)), 'int32');
     default: return make(Int32Array.from({ length: n }, (_, i) => copy.readInt8(i)), 'int32');
   }

@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import { TorchError } from '../errors';
 import { native } from '../native';
-import { Tensor } from '../tensor';
+import { Tensor, isFloatDtype } from '../tensor';
 import { fileError, writeFileAtomic } from '../util/atomic';
 import { checkZipArchive } from '../util/archive';
 import { checkFileName } from '../validate';
@@ -106,9 +106,9 @@ export function copyStateDict(model: Module<Value, Value>, found: Map<string, Te
       if (source.shape.join() !== target.shape.join()) {
         throw new TorchError(`${prefix}: '${name}' has shape [${source.shape.join(', ')}] in '${file}' but [${target.shape.join(', ')}] in the model`);
       }
-      const floating = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
+      const floating = (t: Tensor) => isFloatDtype(t.dtype);
       if (floating(target) && !floating(source)) {
-        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; parameters and running statistics are float32 or float64`);
+        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; parameters and running statistics are floating (float32, float64, float16 or bfloat16)`);
       }
       if (!floating(target) && (floating(source) || source.dtype === 'bool')) {
         throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; it is a count (int64) in the model`);

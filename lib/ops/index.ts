@@ -7,7 +7,7 @@
 import { TorchError } from '../errors';
 import { getDefaultDtype } from '../creation';
 import { native, NativeTensor } from '../native';
-import { DTYPES, Tensor, checkDevice, checkTensor } from '../tensor';
+import { DTYPES, Tensor, checkDevice, checkTensor, isFloatDtype } from '../tensor';
 import { checkBoolean, checkInteger, checkKeys, checkNumber, invalid } from '../validate';
 import { FUNCTION_OPS, LINALG_OPS, OpFunctions, OpSpec, TENSOR_OPS, TensorOpMethods } from './table';
 
@@ -95,7 +95,7 @@ function callChecked(name: string, spec: OpSpec, args: Record<string, unknown>, 
   if (spec.floating && args.dtype === undefined) args.dtype = getDefaultDtype();
   if (spec.floatResult) {
     const dtype = (values[spec.args.findIndex(([n]) => n === 'dtype')] as string | undefined) ?? (values[0] as Tensor).dtype;
-    if (dtype !== 'float32' && dtype !== 'float64') throw new TorchError(`${name}: makes floating values, not ${dtype}; pass a dtype: ${name}(t, 'float32')`);
+    if (!isFloatDtype(dtype)) throw new TorchError(`${name}: makes floating values, not ${dtype}; pass a dtype: ${name}(t, 'float32')`);
   }
   let result: unknown;
   // a number where the entry takes a tensor or a number: the operator's Scalar overload

@@ -143,7 +143,6 @@ export function moduleWriter(): (value: object, path: string) => unknown {
   };
 }
 
-const TYPE_OF = { float32: 'torch.FloatTensor', float64: 'torch.DoubleTensor' } as const;
 
 function writeModule(m: AnyModule, path: string, written: Map<AnyModule, Torch7Object>): Torch7Object {
   const known = written.get(m);
@@ -151,9 +150,10 @@ function writeModule(m: AnyModule, path: string, written: Map<AnyModule, Torch7O
   const spec = m.spec();
   const codec = CODECS[spec.type];
   if (!codec && spec.type !== 'gModule') throw new TorchError(`torch7.save: ${path} is an nn.${spec.type}, which has no Torch7 form`);
+  // float16 and bfloat16 modules are written as Float: Torch7's nn ran no 16-bit modules on the CPU
   const element = m.dtype === 'float64' ? 'Double' : 'Float';
   const empty = () => new Torch7TensorData(element, [0], m.dtype === 'float64' ? new Float64Array(0) : new Float32Array(0));
-  const common = (fields: Written, train: boolean): Written => ({ output: empty(), gradInput: empty(), _type: TYPE_OF[m.dtype], train, ...fields });
+  const common = (fields: Written, train: boolean): Written => ({ output: empty(), gradInput: empty(), _type: m.dtype === 'float64' ? 'torch.DoubleTensor' : 'torch.FloatTensor', train, ...fields });
   const ctx: WriteContext = {
     sub: (className, fields, params = {}) => {
       const grads = Object.fromEntries(Object.entries(params).map(([n, t]) => [`grad${n[0].toUpperCase()}${n.slice(1)}`, new Torch7TensorData(element, t.sizes, new (m.dtype === 'float64' ? Float64Array : Float32Array)(t.data.length))]));
