@@ -45,7 +45,7 @@ export * as optim from './optim';
 export * as data from './data';
 export { Trainer, ConfusionMatrix, Logger, EarlyStopping, SummaryWriter } from './train';
 export type { BatchEnd, Callback, EarlyStoppingOptions, EpochEnd, EpochMetric, TrainerControl, FitResults, HParamValue } from './train';
-export type { OptimizerSpec, TrainerOptions, Dataset, BatchDataset, TrainingData, Progress, PassResult, EpochResult, PassOptions, FitOptions, Task, ClassificationResult, RegressionResult, PassResultOf } from './train';
+export type { OptimizerSpec, TrainerOptions, Dataset, BatchDataset, TrainingData, Progress, PassResult, EpochResult, PassOptions, FitOptions, Task, ClassificationResult, RegressionResult, PassResultOf, Precision } from './train';
 export type { ScheduleSpec, SchedulePer, PlateauMetric, ScheduleState } from './train';
 export * as models from './models';
 export * as augment from './augment';

@@ -194,6 +194,11 @@ export interface NativePassOptions {
   group?: NativeGroup;
   /** Training: report after every step (with its loss), for per-batch callbacks. */
   reportEachStep?: boolean;
+  /** Autocast the forward pass to this dtype ('bfloat16' or 'float16'). */
+  autocast?: string;
+  /** fp16 training: the loss scale and its good steps. */
+  lossScale?: number;
+  lossScaleGoodSteps?: number;
   /** Training: gradient clipping by norm and by value (0 or absent: off). */
   gradClipNorm?: number;
   gradClipValue?: number;
@@ -212,6 +217,10 @@ export interface NativePassResult {
   /** Training: each step's loss and learning-rate factor. */
   stepLosses: Float64Array;
   stepRates: Float64Array;
+  /** precision 'fp16' training passes: the loss scale after the pass, its good steps, and the steps skipped for overflow. */
+  lossScale?: number;
+  lossScaleGoodSteps?: number;
+  skippedSteps?: number;
 }
 export interface NativeProgress {
   done: number;

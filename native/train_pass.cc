@@ -19,6 +19,8 @@
 #include <thread>
 
 #include "addon_runtime.h"
+#include "train_precision.h"
+#include <torch/version.h>
 #include "addon_warnings.h"
 #include "train_augment.h"
 #include "train_schedule.h"
@@ -63,6 +65,12 @@ struct Job {
   double clipNorm = 0, clipValue = 0;
   // Report after every training step (for per-batch callbacks), not only every 100 ms.
   bool reportEachStep = false;
+  // Mixed precision: the forward pass and the loss under autocast to this dtype (none: float32),
+  // and for float16 training a dynamic loss scale (in and out: it lives across passes).
+  c10::optional<at::ScalarType> autocast;
+  bool scaleLoss = false;
+  LossScale lossScale;
+  int64_t skippedSteps = 0;
   int64_t firstStep = 0;
   at::ScalarType dtype = at::kFloat;
   at::Device device = at::Device(at::kCPU);
@@ -219,38 +227,61 @@ void runBatches(Job& job, const Report& report) {
     auto feval = [&](const at::Tensor& point) -> std::pair<double, at::Tensor> {
       if (point.data_ptr() != job.params.data_ptr()) job.params.copy_(point);
       job.grads.zero_();
-      at::Tensor output;
+      at::Tensor output, loss;
       {
         at::AutoGradMode gradMode(true);
-        output = job.model->forward(x);
-        // A batch of one may come out as a single sample (View decides by element count, as Torch7).
-        if (output.dim() == 1) output = output.unsqueeze(0);
-        at::Tensor loss = job.criterion->sampleMeanLoss(output, shapedTarget(output));
-        loss.backward();
+        {
+          AutocastScope autocast(job.device.type(), job.autocast);
+          output = job.model->forward(x);
+          // A batch of one may come out as a single sample (View decides by element count, as Torch7).
+          if (output.dim() == 1) output = output.unsqueeze(0);
+          loss = job.criterion->sampleMeanLoss(output, shapedTarget(output));
+        }
+        // backward outside autocast, as PyTorch runs it: each op's backward in its forward's dtype
+        if (job.scaleLoss) (loss.to(at::kFloat) * job.lossScale.scale).backward();
+        else loss.backward();
         double value = loss.item<double>();
         if (!std::isfinite(value)) nonFiniteLoss(value, x, index);
         if (first) {
           countBatch(output, loss, x, index);
           first = false;
         }
+        if (job.scaleLoss) job.grads.div_(job.lossScale.scale);
         // every rank evaluates its shard of the global minibatch; the optimizer sees their average
         if (job.group) value = reduceGradient(*job.group, job.grads, value, job.firstStep + job.steps);
+        if (stepLoss.empty()) stepLoss.push_back(value);
+        // an overflow in any rank's scaled gradient is in the average too: every rank skips the step
+        if (job.scaleLoss && !at::isfinite(job.grads).all().item<bool>()) throw SkippedStep{};
         if (job.clipValue > 0) job.grads.clamp_(-job.clipValue, job.clipValue);
         if (job.clipNorm > 0) {
           double norm = job.grads.norm().item<double>();
           job.grads.mul_(std::min(1.0, job.clipNorm / (norm + 1e-6)));
         }
-        if (stepLoss.empty()) stepLoss.push_back(value);
         return {value, job.grads};
       }
     };
     if (job.train) {
       job.optimizer->method->rateScale = job.rateScale * job.schedule.factor(job.firstStep + job.steps);
-      job.optimizer->method->step(feval, job.params);
+      if (!job.scaleLoss) {
+        job.optimizer->method->step(feval, job.params);
+      } else {
+        // a skipped step leaves the parameters as they were (nag moves them before evaluating)
+        at::Tensor before = job.params.detach().clone();
+        try {
+          job.optimizer->method->step(feval, job.params);
+          job.lossScale.update(false);
+        } catch (const SkippedStep&) {
+          at::NoGradGuard noGrad;
+          job.params.copy_(before);
+          job.skippedSteps += 1;
+          job.lossScale.update(true);
+        }
+      }
       job.steps += 1;
       job.stepLosses.push_back(stepLoss.empty() ? NAN : stepLoss[0]);
       job.stepRates.push_back(job.optimizer->method->rateScale);
     } else {
+      AutocastScope autocast(job.device.type(), job.autocast);
       at::Tensor output = job.model->forward(x);
       if (output.dim() == 1) output = output.unsqueeze(0);
       countBatch(output, job.criterion->sampleMeanLoss(output, shapedTarget(output)), x, index);
@@ -371,6 +402,11 @@ class PassRunner {
         };
         result.Set("stepLosses", numbers(job_->stepLosses));
         result.Set("stepRates", numbers(job_->stepRates));
+        if (job_->scaleLoss) {
+          result.Set("lossScale", Napi::Number::New(env_, job_->lossScale.scale));
+          result.Set("lossScaleGoodSteps", Napi::Number::New(env_, static_cast<double>(job_->lossScale.goodSteps)));
+          result.Set("skippedSteps", Napi::Number::New(env_, static_cast<double>(job_->skippedSteps)));
+        }
         deferred_.Resolve(result);
       }
     } catch (const Napi::Error&) {
@@ -393,8 +429,8 @@ class PassRunner {
 };
 
 // runPass({ model, criterion, optimizer?, params?, grads?, inputs, targets, batchSize, classes,
-//           shuffle, dtype, device, and for training rateScale, schedule?, firstStep,
-//           gradClipNorm?, gradClipValue? },
+//           shuffle, dtype, device, autocast?, and for training rateScale, schedule?, firstStep,
+//           gradClipNorm?, gradClipValue?, lossScale?, lossScaleGoodSteps? },
 //         onProgress) → { promise, cancel }
 Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -434,6 +470,20 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
     if (get("gradClipNorm").IsNumber()) job->clipNorm = get("gradClipNorm").As<Napi::Number>().DoubleValue();
     if (get("gradClipValue").IsNumber()) job->clipValue = get("gradClipValue").As<Napi::Number>().DoubleValue();
     job->reportEachStep = get("reportEachStep").ToBoolean().Value();
+    // TypeScript checked the scale: a positive finite number
+    if (get("lossScale").IsNumber()) {
+      job->scaleLoss = true;
+      job->lossScale.scale = get("lossScale").As<Napi::Number>().DoubleValue();
+      job->lossScale.goodSteps = get("lossScaleGoodSteps").As<Napi::Number>().Int64Value();
+    }
+  }
+  // precision: 'bf16' | 'fp16' autocasts the forward pass (training and test passes alike)
+  if (get("autocast").IsString()) {
+    at::ScalarType dtype = parseDtype(get("autocast").As<Napi::String>().Utf8Value());
+    if (!autocastSupported(job->device.type(), dtype))
+      fail("this LibTorch (" + std::string(TORCH_VERSION) + ") has no " + dtypeName(dtype) + " autocast on the " + (job->device.is_cuda() ? "GPU" : "CPU") +
+           (dtype == at::kHalf ? "; on the CPU use precision 'bf16' (LibTorch 1.13's CPU autocast knows bfloat16 only)" : ""));
+    job->autocast = dtype;
   }
   if (!optimizer.IsUndefined() && !optimizer.IsNull()) {
     job->optimizer = optimizerFromValue(env, optimizer);

@@ -3,32 +3,13 @@
 // and their state dicts go back to PyTorch's load_state_dict with the same outputs. The Python used is
 // the one whose torch matches this LibTorch (Debian's python3-torch for LibTorch 1.13), as a file
 // from a newer PyTorch than the LibTorch may not load (which is a clear error).
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, Trainer, jit, libtorchInfo, manualSeed, nn, noGrad, tensor } from '../lib';
 import type { Value } from '../lib/nn/Module';
 import { largest, toJson } from './helpers/compare';
-import { runPython } from './helpers/python';
-
-/**
- * A Python with torch whose version is this LibTorch's (major.minor), or the newest not newer;
- * with `importing`, one where that module loads too.
- */
-function pythonForLibTorch(importing = 'torch'): { python: string; version: string } | undefined {
-  const venvs = path.join(os.homedir(), '.cache', 'nodetorch', 'venvs');
-  const cached = fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
-  const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
-  const key = (v: string) => v.split('.').slice(0, 2).map(Number);
-  const [major, minor] = key(libtorchInfo().version);
-  const found = candidates
-    .map((python) => ({ python, version: spawnSync(python, ['-c', `import torch, ${importing}; print(torch.__version__)`], { encoding: 'utf8' }).stdout?.trim() ?? '' }))
-    .filter((c) => /^\d+\.\d+/.test(c.version))
-    .filter((c) => { const [a, b] = key(c.version); return a < major || (a === major && b <= minor); })
-    .sort((x, y) => { const [a, b] = key(x.version); const [c, d] = key(y.version); return c - a || d - b; });
-  return found[0];
-}
+import { pythonForLibTorch, runPython } from './helpers/python';
 
 const py = pythonForLibTorch();
 // torchvision's resnet18 from the newest torch not newer than this LibTorch that has a torchvision

@@ -12,7 +12,7 @@ import { isRank } from './launch';
 import { mnist } from '../data/mnist';
 import { runSeries, writeAccuracyFigure } from '../plot';
 import { TorchError } from '../errors';
-import { OptimizerSpec, Trainer } from '../train/Trainer';
+import { OptimizerSpec, Precision, Trainer } from '../train/Trainer';
 import { countParameters, mnistCriterion, mnistModel } from '../models/mnist';
 import { load } from '../nn/serialize';
 import { isTorch7File } from '../torch7/load';
@@ -94,6 +94,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
 
   const criterion = mnistCriterion(opt.loss);
   say(`==> defining loss: ${criterion.type}`);
+  if (opt.precision !== 'fp32' && model.dtype !== 'float32') throw new TorchError(`-precision ${opt.precision} trains a float32 model under autocast: use -type float (or cuda), not -type ${opt.type}`);
   const trainer = new Trainer({
     model,
     criterion,
@@ -103,6 +104,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     ...(schedule ? { schedule } : {}),
     ...(group ? { distributed: group } : {}),
     ...(opt.gradClip > 0 || opt.gradClipValue > 0 ? { gradClip: { norm: opt.gradClip, value: opt.gradClipValue } } : {}),
+    ...(opt.precision !== 'fp32' ? { precision: opt.precision as Precision } : {}),
     // 4_train.lua rotated each normalised training sample by θ ~ N(0, σ²) (nearest neighbour)
     augment: [augment.rotate({ std: opt.rotate }), augment.noise({ std: opt.noise })].filter((a) => a.std > 0),
   });
@@ -112,6 +114,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   }
   if (opt.rotate > 0 || opt.noise > 0) say(`==> augmentation: rotation σ = ${opt.rotate} rad, noise σ = ${opt.noise}`);
   say(`==> optimizer: ${opt.optimization}${opt.switchTo ? `, switching to ${opt.switchTo} after epoch ${opt.switchAt}` : ''}`);
+  if (opt.precision !== 'fp32') say(`==> precision: ${opt.precision} (autocast, float32 master weights${opt.precision === 'fp16' ? ', dynamic loss scale' : ''})`);
   if (schedule) say(`==> learning-rate schedule: ${JSON.stringify(schedule)}`);
 
   const progress = progressReporter(opt.quiet || (group !== null && group.rank !== 0));

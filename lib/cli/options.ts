@@ -38,6 +38,7 @@ export interface MnistCliOptions {
   /** Gradient clipping: the largest L2 norm (0: off), and the largest component (0: off). */
   gradClip: number;
   gradClipValue: number;
+  precision: string;
   /** A folder for TensorBoard's event file. */
   tensorboard?: string;
   /** Folder with the MNIST files (else MNIST_DIR, the cache or a download). */
@@ -99,6 +100,7 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   resume: { kind: 'string', default: '', help: 'continue from a checkpoint (<save>/checkpoint of an earlier run: parameters, optimizer state, epoch, logs), or train further a model Torch7 saved (model.net)' },
   gradClip: { kind: 'number', default: '0', help: "clip each step's gradient to this L2 norm (PyTorch's clip_grad_norm_; 0 = off)", min: 0 },
   gradClipValue: { kind: 'number', default: '0', help: "clip each gradient component to ±this (clip_grad_value_; 0 = off)", min: 0 },
+  precision: { kind: 'string', default: 'fp32', help: 'arithmetic: fp32 | bf16 | fp16 (autocast with float32 weights; fp16 with a loss scale); bf16/fp16 need -type float or cuda', choices: ['fp32', 'bf16', 'fp16'] },
   tensorboard: { kind: 'string', default: '', help: "write TensorBoard's event file here: losses, accuracies, rates per epoch and step, confusion matrices, hyper-parameters" },
   saveFormat: { kind: 'string', default: 'nodetorch', help: "format of <save>/model.net.<epoch>: nodetorch | torch7 (Torch7's torch.save format)", choices: ['nodetorch', 'torch7'] },
   data: { kind: 'string', default: '', help: 'folder with the MNIST IDX files (default: MNIST_DIR, cache, download)' },

@@ -30,6 +30,14 @@ export interface CheckpointContents {
   buffers: NativeTensor[];
   /** Null or absent (files written before schedules) without a schedule. */
   schedule?: SavedSchedule | null;
+  /** precision 'fp16': the dynamic loss scale and its count of good steps; absent otherwise. */
+  lossScale?: LossScaleState;
+}
+
+/** PyTorch GradScaler's state: the scale and the steps without overflow since it last changed. */
+export interface LossScaleState {
+  scale: number;
+  goodSteps: number;
 }
 
 interface CheckpointDescription {
@@ -45,6 +53,7 @@ interface CheckpointDescription {
   module: ModuleSpec;
   dtype: string;
   schedule?: SavedSchedule | null;
+  lossScale?: LossScaleState;
 }
 
 /** Writes a checkpoint of `model`'s flat `params` and the native optimizer `handle`. */
@@ -56,6 +65,7 @@ export function writeCheckpoint(
   handle: NativeOptimizer,
   epoch: number,
   schedule: SavedSchedule | null,
+  lossScale?: LossScaleState,
 ): void {
   const scalars = native().optimizerState(handle);
   const named = native().optimizerTensors(handle);
@@ -74,6 +84,7 @@ export function writeCheckpoint(
     module: model.spec(),
     dtype: model.dtype,
     schedule,
+    ...(lossScale ? { lossScale } : {}),
   };
   try {
     writeArchive(file, JSON.stringify(description), [params.handle, ...names.map((n) => named[n]), rng, ...buffers.map((b) => b.handle)]);
@@ -115,6 +126,10 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
     if (typeof d.scalars !== 'object' || d.scalars === null || Object.values(d.scalars).some((v) => typeof v !== 'number')) throw damaged('its optimizer scalars are not numbers');
     if (typeof d.optimizer !== 'object' || d.optimizer === null) throw damaged('it names no optimizer');
     if (d.schedule != null && (typeof d.schedule !== 'object' || typeof d.schedule.spec !== 'object' || typeof d.schedule.state !== 'object')) throw damaged('its schedule is not one');
+    const ls = d.lossScale;
+    if (ls !== undefined && (typeof ls !== 'object' || ls === null || !(ls.scale > 0 && Number.isFinite(ls.scale)) || !Number.isInteger(ls.goodSteps) || ls.goodSteps < 0)) {
+      throw damaged(`its loss scale is ${JSON.stringify(ls)}`);
+    }
     checkNesting(d.module, file);
     if (structureKey(upgradeSpec(d.module, d.version)) !== structureKey(model.spec())) {
       throw new TorchError(`loadCheckpoint: '${file}' holds a different model structure than this Trainer's`);
@@ -122,7 +137,7 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
     const named: Record<string, NativeTensor> = {};
     d.tensors.forEach((n, i) => (named[n] = owned[i + 1].handle));
     const saved = owned.slice(d.rng + 1).map((t) => t.handle);
-    apply({ epoch: d.epoch, optimizer: d.optimizer, params: owned[0], scalars: d.scalars, tensors: named, rng: owned[d.rng].handle, buffers: saved, schedule: d.schedule });
+    apply({ epoch: d.epoch, optimizer: d.optimizer, params: owned[0], scalars: d.scalars, tensors: named, rng: owned[d.rng].handle, buffers: saved, schedule: d.schedule, ...(ls ? { lossScale: ls } : {}) });
   } finally {
     owned.forEach((t) => t.dispose());
   }

@@ -22,6 +22,8 @@ interface PassFigures {
   stepLosses?: number[];
   /** Training passes: each step's learning rate (schedule included), for optimizers that have one. */
   stepLearningRates?: number[];
+  /** Training passes with precision 'fp16': steps skipped because the scaled gradients overflowed. */
+  skippedSteps?: number;
 }
 
 export interface ClassificationResult extends PassFigures {
@@ -56,11 +58,14 @@ export interface PassCounts {
   /** Each step's loss and learning-rate factor, in order. */
   stepLosses: number[];
   stepRates: number[];
+  /** precision 'fp16': steps skipped for overflow. */
+  skippedSteps?: number;
 }
 
 /** Reads a native pass's result into numbers, freeing its tensors. */
 export function readCounts(r: NativePassResult): PassCounts {
   const counts: PassCounts = { lossSum: r.loss * r.samples, samples: r.samples, steps: r.steps, seconds: r.seconds, stepLosses: Array.from(r.stepLosses), stepRates: Array.from(r.stepRates) };
+  if (r.skippedSteps !== undefined) counts.skippedSteps = r.skippedSteps;
   for (const key of ['confusion', 'errors'] as const) {
     if (!r[key]) continue;
     const t = new Tensor(r[key]!);
@@ -81,6 +86,7 @@ export function addCounts(a: PassCounts, b: PassCounts): PassCounts {
     stepRates: [...a.stepRates, ...b.stepRates],
   };
   const confusion = a.confusion && b.confusion ? a.confusion.map((row, i) => row.map((v, j) => v + b.confusion![i][j])) : (a.confusion ?? b.confusion);
+  if (a.skippedSteps !== undefined || b.skippedSteps !== undefined) sum.skippedSteps = (a.skippedSteps ?? 0) + (b.skippedSteps ?? 0);
   const errors = a.errors && b.errors ? a.errors.map((v, i) => v + b.errors![i]) : (a.errors ?? b.errors);
   if (confusion) sum.confusion = confusion;
   if (errors) sum.errors = errors;
@@ -91,6 +97,7 @@ export function addCounts(a: PassCounts, b: PassCounts): PassCounts {
 export function passResult(c: PassCounts, task: Task, classNames: string[], classes: number): PassResult {
   const figures: PassFigures = { loss: c.lossSum / Math.max(1, c.samples), samples: c.samples, steps: c.steps, seconds: c.seconds, msPerSample: (1000 * c.seconds) / Math.max(1, c.samples) };
   if (c.steps > 0) figures.stepLosses = c.stepLosses;
+  if (c.skippedSteps !== undefined) figures.skippedSteps = c.skippedSteps;
   if (task === 'regression') {
     // a pass aborted before its first chunk counted nothing
     const [absolute, squared, count] = c.errors ?? [0, 0, 0];

@@ -4,6 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { libtorchInfo } from '../../lib';
 
 export function pythonWithTorch(): string | undefined {
   return pythonWith(['torch']);
@@ -22,4 +23,22 @@ export function runPython(python: string, script: string, args: string[]): strin
   const r = spawnSync(python, [path.join(__dirname, '..', 'python', script), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`python failed (${r.error?.message ?? `status ${r.status}`}):\n${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * A Python with torch whose version is this LibTorch's (major.minor), or the newest not newer;
+ * with `importing`, one where that module loads too.
+ */
+export function pythonForLibTorch(importing = 'torch'): { python: string; version: string } | undefined {
+  const venvs = path.join(os.homedir(), '.cache', 'nodetorch', 'venvs');
+  const cached = fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
+  const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
+  const key = (v: string) => v.split('.').slice(0, 2).map(Number);
+  const [major, minor] = key(libtorchInfo().version);
+  const found = candidates
+    .map((python) => ({ python, version: spawnSync(python, ['-c', `import torch, ${importing}; print(torch.__version__)`], { encoding: 'utf8' }).stdout?.trim() ?? '' }))
+    .filter((c) => /^\d+\.\d+/.test(c.version))
+    .filter((c) => { const [a, b] = key(c.version); return a < major || (a === major && b <= minor); })
+    .sort((x, y) => { const [a, b] = key(x.version); const [c, d] = key(y.version); return c - a || d - b; });
+  return found[0];
 }

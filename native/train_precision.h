@@ -1,0 +1,51 @@
+// Mixed precision for the native loop: LibTorch's autocast around the forward pass and the loss
+// (float32 master weights stay as they are), and for float16 a dynamic loss scale, as PyTorch's
+// torch.autocast and torch.amp.GradScaler. The autocast API changed in LibTorch 2.4; both spellings
+// live in train_precision.cc only.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace nodetorch {
+
+// Autocast on `device` to `dtype` for the scope's life (nothing when dtype is undefined, i.e.
+// float32 training). Leaving the outermost scope clears autocast's cache of cast weights.
+class AutocastScope {
+ public:
+  AutocastScope(at::DeviceType device, c10::optional<at::ScalarType> dtype);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  at::DeviceType device_;
+  bool active_ = false, wasEnabled_ = false;
+  at::ScalarType previousDtype_ = at::kFloat;
+};
+
+// Whether this LibTorch autocasts `dtype` on `device` (float16 on the CPU needs LibTorch >= 2.x).
+bool autocastSupported(at::DeviceType device, at::ScalarType dtype);
+
+// PyTorch's GradScaler: the loss is multiplied by `scale` before backward and the gradients divided
+// by it after; a step whose gradients hold inf or NaN is skipped and halves the scale, and every
+// `growthInterval` good steps in a row double it.
+struct LossScale {
+  double scale = 65536.0;
+  int64_t goodSteps = 0;  // PyTorch's growth tracker
+  double growthFactor = 2.0, backoffFactor = 0.5;
+  int64_t growthInterval = 2000;
+  void update(bool foundInf) {
+    if (foundInf) {
+      scale *= backoffFactor;
+      goodSteps = 0;
+    } else if (++goodSteps == growthInterval) {
+      scale *= growthFactor;
+      goodSteps = 0;
+    }
+  }
+};
+
+// Thrown by an evaluation whose scaled gradients overflowed: the step is skipped.
+struct SkippedStep {};
+
+}  // namespace nodetorch
