@@ -1,8 +1,9 @@
 """The PyTorch column of `npm run bench`: the same convnet and minibatch SGD loop as
 bench/train_loop.cc, in PyTorch (on Debian, python3-torch runs on the same LibTorch 1.13 as
-libtorch-dev). Usage: train_loop.py <batchSize> <samples> <threads> [cpu|cuda] [max|lp] [float|double]
+libtorch-dev). Usage: train_loop.py <batchSize> <samples> <threads> [cpu|cuda] [max|lp] [float|double] [fp32|bf16|fp16]
 → prints one JSON line. max: the max-pooling convnet; lp: the study's default (L2 pooling + subtractive
 normalisation), as in bench/train_loop.cc."""
+import contextlib
 import json
 import math
 import resource
@@ -53,7 +54,7 @@ class Net(torch.nn.Module):
         return F.log_softmax(self.fc2(x), 1)
 
 
-def main(batch, samples, threads, device, model, dtype):
+def main(batch, samples, threads, device, model, dtype, precision):
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     dtype = torch.double if dtype == "double" else torch.float
@@ -62,15 +63,25 @@ def main(batch, samples, threads, device, model, dtype):
     inputs = torch.randn(samples, 1, 32, 32).to(device, dtype)
     targets = torch.randint(10, (samples,)).to(device)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    # PyTorch's AMP recipe: autocast around forward and loss, GradScaler for float16
+    half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    autocast = (lambda: torch.autocast(device, dtype=half)) if half else contextlib.nullcontext
+    scaler = torch.amp.GradScaler(device) if precision == "fp16" else None
 
     def epoch(n):
         order = torch.randperm(n).to(device)
         for begin in range(0, n, batch):
             index = order[begin:begin + batch]
             sgd.zero_grad()
-            loss = F.nll_loss(net(inputs.index_select(0, index)), targets.index_select(0, index))
-            loss.backward()
-            sgd.step()
+            with autocast():
+                loss = F.nll_loss(net(inputs.index_select(0, index)), targets.index_select(0, index))
+            if scaler:
+                scaler.scale(loss).backward()
+                scaler.step(sgd)
+                scaler.update()
+            else:
+                loss.backward()
+                sgd.step()
 
     epoch(min(samples, 4 * batch))  # warm-up
     sync()
@@ -84,5 +95,5 @@ def main(batch, samples, threads, device, model, dtype):
 
 
 if __name__ == "__main__":
-    argv = sys.argv[1:] + ["cpu", "max", "float"][len(sys.argv) - 4:]
-    main(int(argv[0]), int(argv[1]), int(argv[2]), argv[3], argv[4], argv[5])
+    argv = sys.argv[1:] + ["cpu", "max", "float", "fp32"][len(sys.argv) - 4:]
+    main(int(argv[0]), int(argv[1]), int(argv[2]), argv[3], argv[4], argv[5], argv[6])

@@ -163,7 +163,7 @@ export function ones<T extends DType = FloatDType>(shape: number[], options?: Te
 
 function floatOptions(options: TensorOptions | undefined, what: string): Required<TensorOptions> {
   const opts = resolveOptions(options);
-  if (!isFloatDtype(opts.dtype)) invalid(FLOAT_DTYPES.map((d) => `'${d}'`).join(', '), `${what} dtype`, opts.dtype);
+  if (!isFloatDtype(opts.dtype)) invalid(`a floating dtype (${FLOAT_DTYPES.map((d) => `'${d}'`).join(', ')})`, `${what} dtype`, opts.dtype);
   return opts;
 }
 

@@ -7,7 +7,11 @@
  * spread, not as a wrong ratio. The table gives the median and the min–max range.
  *
  *   npm run bench -- [--threads 1,2] [--batch 1,32,128] [--runs 3] [--samples N] [--device cpu|cuda]
- *                    [--model max|lp] [--dtype float|double] [--json results.json] [--compare earlier.json]
+ *                    [--model max|lp] [--dtype float|double] [--precision fp32|bf16|fp16]
+ *                    [--json results.json] [--compare earlier.json]
+ *
+ * --precision bf16|fp16: nodetorch's Trainer({ precision }) against PyTorch's torch.autocast (and
+ * GradScaler for fp16), float32 weights; the plain C++ loop has no autocast and is left out.
  *
  * --model max (default): the max-pooling convnet (Torch7's -type cuda model); lp: the study's
  * default convnet for -type double|float (L2 pooling + subtractive normalisation).
@@ -33,6 +37,7 @@ const { values: args } = parseArgs({
     device: { type: 'string', default: 'cpu' },
     model: { type: 'string', default: 'max' },
     dtype: { type: 'string', default: 'float' },
+    precision: { type: 'string', default: 'fp32' },
     json: { type: 'string' },
     compare: { type: 'string' },
   },
@@ -53,6 +58,9 @@ const model = args.model!;
 if (model !== 'max' && model !== 'lp') throw new Error(`--model must be max or lp, got '${model}'`);
 const dtype = args.dtype!;
 if (dtype !== 'float' && dtype !== 'double') throw new Error(`--dtype must be float or double, got '${dtype}'`);
+const precision = args.precision!;
+if (!['fp32', 'bf16', 'fp16'].includes(precision)) throw new Error(`--precision must be fp32, bf16 or fp16, got '${precision}'`);
+if (precision !== 'fp32' && dtype !== 'float') throw new Error(`--precision ${precision} autocasts a float32 model: leave --dtype float`);
 // enough steps for a steady rate: a GPU's steps are short, so it gets more samples
 const samplesFor = (batch: number) =>
   args.samples ? list(args.samples, 'samples')[0] : device === 'cuda' ? (batch === 1 ? 5000 : 30000) : batch === 1 ? 2000 : 6000;
@@ -85,7 +93,7 @@ function pythonWithTorch(): string | undefined {
 
 function measure(command: string, commandArgs: string[], batch: number, samples: number, threads: number): Measurement {
   // stderr is shown only on failure (PyTorch warns when NumPy is missing, which the loop does not use)
-  const run = spawnSync(command, [...commandArgs, String(batch), String(samples), String(threads), device, model, dtype], { encoding: 'utf8' });
+  const run = spawnSync(command, [...commandArgs, String(batch), String(samples), String(threads), device, model, dtype, precision], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${run.status ?? run.signal}):\n${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!);
 }
@@ -100,8 +108,8 @@ const spread = (m: Measurement[]) => `${median(m.map((x) => x.samplesPerSecond))
 function main() {
   const contenders: [string, string, string[]][] = [
     ['nodetorch', process.execPath, [path.join(root, 'dist', 'bench', 'train_loop.js')]],
-    ['C++', cppBinary(), []],
   ];
+  if (precision === 'fp32') contenders.push(['C++', cppBinary(), []]);
   const python = pythonWithTorch();
   if (python) contenders.push(['PyTorch', python, [path.join(root, 'bench', 'train_loop.py')]]);
   const cells: Cell[] = [];
@@ -120,8 +128,8 @@ function main() {
     }
   }
   const pyTorch = python ? cells[0].runs.PyTorch[0].torch : undefined;
-  const meta = { date: new Date().toISOString(), libtorch: libtorchVersion(), pytorch: pyTorch ?? null, device, model, dtype, cpus: os.cpus().length, runs };
-  console.log(`LibTorch ${meta.libtorch} (nodetorch and C++)${pyTorch ? `, PyTorch ${pyTorch}` : ''}, ${device}, ${dtype}; convnet (${model === 'lp' ? 'L2 pooling + normalisation' : 'max pooling'}) 1×32×32 → 10, SGD; median (min–max) of ${runs} runs, samples/s`);
+  const meta = { date: new Date().toISOString(), libtorch: libtorchVersion(), pytorch: pyTorch ?? null, device, model, dtype, precision, cpus: os.cpus().length, runs };
+  console.log(`LibTorch ${meta.libtorch} (nodetorch and C++)${pyTorch ? `, PyTorch ${pyTorch}` : ''}, ${device}, ${dtype}${precision === 'fp32' ? '' : ` with ${precision} autocast`}; convnet (${model === 'lp' ? 'L2 pooling + normalisation' : 'max pooling'}) 1×32×32 → 10, SGD; median (min–max) of ${runs} runs, samples/s`);
   if (!python) console.log('(no Python with torch found: the PyTorch column is left out; set BENCH_PYTHON)');
   const names = contenders.map(([name]) => name);
   const others = names.filter((n) => n !== 'nodetorch');

@@ -66,11 +66,11 @@ describe('tensor creation', () => {
     expect(() => tensor(['a' as unknown as number])).toThrow(/Expected a number, boolean or nested array of them for values\[0\] but received 'a'/);
     expect(() => tensor([1.5], { dtype: 'int64' })).toThrow(/Expected integers .* for a int64 tensor but value 0 is 1.5/);
     expect(() => tensor([256], { dtype: 'uint8' })).toThrow(/\[0, 255\]/);
-    expect(() => tensor([1], { dtype: 'float16' as never })).toThrow(/Expected one of 'float32', 'float64', 'int64', 'int32', 'uint8', 'bool' for dtype but received 'float16'/);
+    expect(() => tensor([1], { dtype: 'float8' as never })).toThrow(/Expected one of 'float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool' for dtype but received 'float8'/);
     expect(() => tensor([1], { device: 'tpu' as never })).toThrow(/Expected 'cpu', 'cuda' or 'cuda:N' for device but received 'tpu'/);
     expect(() => tensor([1], { dtyp: 'float32' } as never)).toThrow(/Unknown option 'dtyp'/);
     expect(() => zeros([2, -1])).toThrow(/Expected an integer >= 0 for shape\[1\] but received -1/);
-    expect(() => rand([2], { dtype: 'int64' as never })).toThrow(/Expected 'float32' or 'float64' for rand dtype/);
+    expect(() => rand([2], { dtype: 'int64' as never })).toThrow("Expected a floating dtype ('float32', 'float64', 'float16', 'bfloat16') for rand dtype but received 'int64'");
     expect(() => arange(0, 5, 0)).toThrow(/non-zero step/);
     expect(() => tensor(new Int16Array(2) as never)).toThrow(/Expected a Float32Array.* but received a Int16Array/);
     expect(() => manualSeed(-1)).toThrow(TorchError);

@@ -100,6 +100,7 @@ describe("creation functions take the same options object as tensor() and zeros(
 
   test("to() names the dtypes and devices it takes", () => {
     const t: Tensor = randn([2]);
-    expect(() => t.to('float16' as never)).toThrow(/Expected a dtype \('float32', 'float64', 'int64', 'int32', 'uint8', 'bool'\) or a device .* for to\(target\) but received 'float16'/);
+    expect(() => t.to('float8' as never)).toThrow(/Expected a dtype \('float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool'\) or a device .* for to\(target\) but received 'float8'/);
+    expect(t.to('float16').dtype).toBe('float16');
   });
 });

@@ -75,7 +75,7 @@ describe('views, indexing and concatenation', () => {
     expect(() => t.index([0, 2, 0])).toThrow(/Expected an integer >= 1 for step of index 0 but received 0/);
     expect(() => cat([tensor([1, 2]), tensor([[1]])])).toThrow(/^cat: cannot concatenate shapes \[2\], \[1, 1\] along dim 0/);
     expect(() => cat([])).toThrow(/Expected a non-empty array of Tensors/);
-    expect(() => t.to('float16' as never)).toThrow(/Expected a dtype \('float32'.*\) or a device \('cpu', 'cuda', 'cuda:N'\) for to\(target\) but received 'float16'/);
+    expect(() => t.to('complex32' as never)).toThrow(/Expected a dtype \('float32'.*\) or a device \('cpu', 'cuda', 'cuda:N'\) for to\(target\) but received 'complex32'/);
   });
 
   test('indexSelect gathers entries by a list of indices, in order, repeats and negatives included', () => {
