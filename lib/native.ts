@@ -77,8 +77,16 @@ export interface NativeBinding {
   isGradEnabled(): boolean;
   // nn
   moduleCreate(type: string, options: Record<string, number | boolean | string | number[]>): NativeModule;
+  // modules written in TypeScript (native/nn_jsmodule.cc)
+  moduleJsCreate(className: string, forward: (input: unknown) => unknown): NativeModule;
+  moduleJsParameter(m: NativeModule, name: string, init: NativeTensor): void;
+  moduleJsChild(m: NativeModule, name: string, child: NativeModule): void;
+  moduleJsGet(m: NativeModule, name: string): NativeTensor;
+  moduleJsSnapshot(value: unknown): unknown;
+  moduleJsNames(m: NativeModule): string[];
   sequentialAdd(seq: NativeModule, child: NativeModule): void;
-  moduleForward(m: NativeModule, input: NativeTensor): NativeTensor;
+  /** keepGraph: the input stays on its autograd graph (inside a TypeScript module's forward) instead of becoming a leaf. */
+  moduleForward(m: NativeModule, input: NativeTensor, keepGraph?: boolean): NativeTensor;
   moduleBackward(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor): NativeTensor;
   moduleParameters(m: NativeModule): { params: NativeTensor[]; grads: NativeTensor[] };
   moduleZeroGradParameters(m: NativeModule): void;

@@ -37,6 +37,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerNnGradcheck(env, exports);
   registerOptimApi(env, exports);
   registerTrainPass(env, exports);
+  registerNnJsModule(env, exports);
   registerTrainAugment(env, exports);
   registerTrainSchedule(env, exports);
   registerDistGroup(env, exports);

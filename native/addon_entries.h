@@ -18,6 +18,7 @@ void registerTensorOps(Napi::Env env, Napi::Object exports);       // tensor_ops
 void registerTensorShare(Napi::Env env, Napi::Object exports);     // tensor_share.cc
 void registerNnModuleApi(Napi::Env env, Napi::Object exports);   // nn_module_api.cc
 void registerNnGradcheck(Napi::Env env, Napi::Object exports);   // nn_gradcheck.cc
+void registerNnJsModule(Napi::Env env, Napi::Object exports);    // nn_jsmodule.cc
 void registerOptimApi(Napi::Env env, Napi::Object exports);      // optim_api.cc
 void registerTrainPass(Napi::Env env, Napi::Object exports);     // train_pass.cc
 void registerTrainAugment(Napi::Env env, Napi::Object exports);  // train_augment.cc

@@ -4,6 +4,7 @@
 #pragma once
 #include "common.h"
 
+#include <atomic>
 #include <memory>
 
 namespace nodetorch {
@@ -50,6 +51,10 @@ struct Module {
 };
 
 using ModulePtr = std::shared_ptr<Module>;
+
+// The cancel flag of the native pass running on this thread (null on other threads): a module
+// that waits for JavaScript (nn_jsmodule.cc) stops waiting when the pass is cancelled.
+const std::atomic<bool>*& passCancelFlag();
 
 // Torch7's dimension `dim` (1-based, negative from the end) of t as a 0-based one, moved past the
 // batch dimension when t has more than nInputDims dimensions (nInputDims 0: never); `who` names the

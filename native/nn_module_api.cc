@@ -75,7 +75,11 @@ Value inputGradients(const Value& v) {
 Napi::Value moduleForward(const Napi::CallbackInfo& info) {
   ModuleBox& box = boxArg(info, 0);
   if (info.Length() < 2) fail("expected an input");
-  Value input = leafInputs(valueFromJs(info.Env(), info[1], "input"));
+  // called inside a TypeScript module's forward, the input stays on its graph (gradients flow back
+  // through it); otherwise it becomes a leaf, so that Torch7's backward(input, gradOutput) stops there
+  bool keepGraph = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  Value given = valueFromJs(info.Env(), info[1], "input");
+  Value input = keepGraph ? given : leafInputs(given);
   Value output = box.module->apply(input);
   box.lastInput = input;
   box.lastOutput = output;
@@ -279,6 +283,8 @@ Napi::Value valueToJs(Napi::Env env, const Value& value) {
 }
 
 ModulePtr& moduleArg(const Napi::CallbackInfo& info, size_t i) { return boxArg(info, i).module; }
+
+Napi::Value wrapModule(Napi::Env env, ModulePtr module) { return wrapBoxed(env, new ModuleBox(std::move(module)), kModuleTag); }
 
 ModuleBox& moduleFromValue(Napi::Env env, Napi::Value value) {
   ModuleBox* box = unboxed<ModuleBox>(env, value, kModuleTag);

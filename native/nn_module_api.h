@@ -16,6 +16,8 @@ struct CriterionBox {
 };
 
 ModulePtr& moduleArg(const Napi::CallbackInfo& info, size_t i);
+// A new JS handle owning a module.
+Napi::Value wrapModule(Napi::Env env, ModulePtr module);
 // A JS tensor or (nested) array of tensors as a Value, and back.
 Value valueFromJs(Napi::Env env, Napi::Value value, const std::string& what, int depth = 0);
 Napi::Value valueToJs(Napi::Env env, const Value& value);

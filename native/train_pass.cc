@@ -120,6 +120,11 @@ at::Tensor selectRows(const at::Tensor& data, const at::Tensor& index) {
 
 void runBatches(Job& job, const Report& report) {
   auto start = std::chrono::steady_clock::now();
+  // TypeScript modules waiting for JavaScript give up when this pass is cancelled
+  struct CancelFlag {
+    explicit CancelFlag(const std::atomic<bool>* flag) { passCancelFlag() = flag; }
+    ~CancelFlag() { passCancelFlag() = nullptr; }
+  } cancelFlag(job.cancelled.get());
   auto lastReport = start;
   job.model->setTraining(job.train);
   at::Tensor order = job.order.defined() ? job.order : job.train && job.shuffle ? at::randperm(job.inputs.size(0), at::kLong) : at::arange(job.inputs.size(0), at::kLong);

@@ -93,7 +93,7 @@ function pythonWithTorch(): string | undefined {
 
 function measure(command: string, commandArgs: string[], batch: number, samples: number, threads: number): Measurement {
   // stderr is shown only on failure (PyTorch warns when NumPy is missing, which the loop does not use)
-  const run = spawnSync(command, [...commandArgs, String(batch), String(samples), String(threads), device, model, dtype, precision], { encoding: 'utf8' });
+  const run = spawnSync(command, [...commandArgs, String(batch), String(samples), String(threads), device, model, dtype, ...(precision === 'fp32' ? [] : [precision])], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${run.status ?? run.signal}):\n${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!);
 }

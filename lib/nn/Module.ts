@@ -23,7 +23,14 @@ export interface ModuleSpec {
   type: string;
   args: ModuleArg[];
   children?: ModuleSpec[];
+  /** A module written in TypeScript (its class is code, not data: nn.save cannot write it). */
+  typescript?: true;
 }
+
+/** How many TypeScript forwards run now, called from native code (inside them, modules a pass trains may be called). */
+let nativeCallDepth = 0;
+/** How many TypeScript forwards run now, however called: inside them, modules keep their input's graph. */
+let typescriptForwardDepth = 0;
 
 /**
  * How deep containers may nest. Every walk over a model (forward in C++, parameters, printing,
@@ -86,16 +93,46 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   #busy = false;
   #dtype: FloatDType = 'float64';
   #device: Device = 'cpu';
+  /** Torch7's class name (nn.Linear: 'Linear'); a TypeScript module's class name. */
+  readonly type: string;
+  /** The constructor's arguments, for nn.save and printing (none for a TypeScript module). */
+  readonly args: ModuleArg[];
+  /** A TypeScript module's registered children, by name; null for native modules. */
+  #children: [string, Module<Value, Value>][] | null = null;
 
   /**
-   * `args` are the constructor's arguments (validated, defaults filled), for nn.save and printing;
-   * `options` name the same values for the native module.
+   * Native modules pass their Torch7 `type`, the constructor's `args` (validated, defaults filled)
+   * and `options` naming the same values for the native module. A module written in TypeScript
+   * calls `super()` with nothing, registers its parts (`register`, `parameter`) and overrides
+   * `forward`; inside containers and the Trainer's native loop, its forward runs on the
+   * JavaScript thread and records on the same autograd graph.
    */
-  protected constructor(
-    readonly type: string,
-    readonly args: ModuleArg[],
-    options: NativeOptions = {},
-  ) {
+  constructor(type?: string, args: ModuleArg[] = [], options: NativeOptions = {}) {
+    this.args = args;
+    if (type === undefined) {
+      this.type = new.target.name || 'Module';
+      this.#children = [];
+      this.handle = native().moduleJsCreate(this.type, (input: unknown) => this.#forwardFromNative(input));
+      this.#dtype = getModuleDtype(); // what parameter() and register() convert to
+      // the subclass's forward, wrapped: modules it calls keep the graph back to its input
+      const own = new.target.prototype.forward as ((input: In) => Out) | undefined;
+      if (own && own !== Module.prototype.forward) {
+        Object.defineProperty(this, 'forward', {
+          value: (input: In): Out => {
+            typescriptForwardDepth++;
+            try {
+              return own.call(this, input);
+            } finally {
+              typescriptForwardDepth--;
+            }
+          },
+          writable: true,
+          configurable: true,
+        });
+      }
+      return;
+    }
+    this.type = type;
     this.handle = native().moduleCreate(type, options);
     const dtype = getModuleDtype();
     if (dtype !== 'float64') {
@@ -117,11 +154,68 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     return this.#device;
   }
 
+  /** What native code runs for a TypeScript module: its forward, its temporaries freed, its output held natively. */
+  #forwardFromNative(input: unknown): unknown {
+    nativeCallDepth++;
+    try {
+      return tidy(() => {
+        const output = this.forward(fromNative(input) as In);
+        if (!(output instanceof Tensor) && !Array.isArray(output)) throw new TorchError(`${this.type}.forward must return a Tensor or an array of them, not ${typeof output}`);
+        return native().moduleJsSnapshot(nativeValue(output, `${this.type}.forward's output`));
+      });
+    } finally {
+      nativeCallDepth--;
+    }
+  }
+
+  /**
+   * A TypeScript module: registers `module` as the child `name` (its parameters join this one's,
+   * named `name.weight`…) and returns it, for `this.fc = this.register('fc', new nn.Linear(4, 2))`.
+   */
+  protected register<M extends Module<Value, Value>>(name: string, module: M): M {
+    const children = this.#typescriptOnly('register');
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) invalid('a name of letters, digits and _', `${this.type}.register name`, name);
+    if (!(module instanceof Module)) invalid('an nn module', `${this.type}.register module`, module);
+    if (children.some(([n]) => n === name) || native().moduleJsNames(this.handle).includes(name)) throw new TorchError(`${this.type}.register: '${name}' is registered already`);
+    native().moduleJsChild(this.handle, name, module.handle);
+    children.push([name, module]);
+    if (module.#dtype !== this.#dtype || module.#device !== this.#device) native().moduleTo(module.handle, this.#dtype, this.#device);
+    module.#dtype = this.#dtype;
+    module.#device = this.#device;
+    return module;
+  }
+
+  /**
+   * A TypeScript module: registers a trainable parameter, a copy of `init` in this module's dtype,
+   * readable as `this[name]` (declare it: `declare scale: Tensor`). The property reads the live
+   * parameter each time, so it follows getParameters() and the Trainer's updates.
+   */
+  protected parameter(name: string, init: Tensor): void {
+    this.#typescriptOnly('parameter');
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) invalid('a name of letters, digits and _', `${this.type}.parameter name`, name);
+    if (native().moduleJsNames(this.handle).includes(name) || this.#children!.some(([n]) => n === name)) throw new TorchError(`${this.type}.parameter: '${name}' is registered already`);
+    checkTensor(init, `${this.type}.parameter init`);
+    const converted = init.to(this.#dtype).to(this.#device);
+    try {
+      native().moduleJsParameter(this.handle, name, converted.handle);
+    } finally {
+      if (converted !== init) converted.dispose();
+    }
+    Object.defineProperty(this, name, { get: () => new Tensor(native().moduleJsGet(this.handle, name)), configurable: true, enumerable: false });
+  }
+
+  #typescriptOnly(what: string): [string, Module<Value, Value>][] {
+    if (this.#children === null) throw new TorchError(`${this.type}.${what}: only a module written in TypeScript (class M extends nn.Module, super()) registers its parts`);
+    return this.#children;
+  }
+
   /** Computes the output for one sample (C×H×W or a vector) or a batch (N×C×H×W or N×D), or for a table of them. */
   forward(input: In): Out {
+    if (this.#children !== null) throw new TorchError(`${this.type} extends nn.Module but has no forward(input) of its own`);
     this.checkIdle('forward');
     const handles = nativeValue(input, 'forward(input)') as NativeTensor;
-    this.output = this.#withDtypeHint(input, () => fromNative(native().moduleForward(this.handle, handles)) as Out);
+    // inside a TypeScript module's forward the input is part of its graph: kept, not made a leaf
+    this.output = this.#withDtypeHint(input, () => fromNative(native().moduleForward(this.handle, handles, typescriptForwardDepth > 0)) as Out);
     return this.output;
   }
 
@@ -242,15 +336,21 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     const named: [string, Tensor][] = [];
     const children: Module<Value, Value>[] = [];
     this.forEachChild((c) => children.push(c));
-    if (children.length > 0) {
+    // a TypeScript module: its own parameters by name, then its children's under their names (PyTorch's order)
+    if (children.length > 0 && this.#children === null) {
       children.forEach((c, i) => c.#named(parameters, buffers).forEach(([name, t]) => named.push([`${i}.${name}`, t])));
       return named;
     }
     if (parameters) {
-      const names = native().moduleParameterNames(this.handle); // weight, bias; LSTM's weight_ih_l0, …
+      // weight, bias; LSTM's weight_ih_l0, …; a TypeScript module's own
+      const names = this.#children !== null ? native().moduleJsNames(this.handle) : native().moduleParameterNames(this.handle);
       const [params, grads] = this.parameters();
       grads.forEach((g) => g.dispose());
-      params.forEach((p, k) => named.push([names[k], p]));
+      params.forEach((p, k) => (k < names.length ? named.push([names[k], p]) : p.dispose()));
+    }
+    if (this.#children !== null) {
+      this.#children.forEach(([prefix, c]) => c.#named(parameters, buffers).forEach(([name, t]) => named.push([`${prefix}.${name}`, t])));
+      return named;
     }
     if (buffers) {
       const { names, tensors } = native().moduleBuffers(this.handle);
@@ -341,6 +441,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
 
   /** @internal Description used by nn.save. */
   spec(): ModuleSpec {
+    if (this.#children !== null) return { type: this.type, args: [], typescript: true, children: this.#children.map(([, c]) => c.spec()) };
     return { type: this.type, args: this.args };
   }
 
@@ -362,7 +463,9 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   }
 
   /** @internal */
-  protected forEachChild(_fn: (child: Module<Value, Value>) => void): void {}
+  protected forEachChild(fn: (child: Module<Value, Value>) => void): void {
+    this.#children?.forEach(([, c]) => fn(c));
+  }
   /** @internal Containers propagate dtype/device bookkeeping to their children. */
   protected onConverted(): void {
     this.forEachChild((c) => {
@@ -373,6 +476,8 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   }
 
   private checkIdle(what: string): void {
+    // a TypeScript module's forward, called by the pass that trains it, calls its children
+    if (nativeCallDepth > 0 && what === 'forward') return;
     if (this.busy) throw new TorchError(`${this.type}.${what}: the module is being trained by a running pass; wait for it to finish`);
   }
 

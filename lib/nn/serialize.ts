@@ -62,15 +62,30 @@ export function checkNesting(spec: ModuleSpec, file: string): void {
   }
 }
 
+/** The class name of the first module written in TypeScript in a spec, if any. */
+function findTypescript(spec: ModuleSpec): string | undefined {
+  if (spec.typescript) return spec.type;
+  for (const c of spec.children ?? []) {
+    const found = findTypescript(c);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Writes a module (structure, dtype and parameters) to a file, atomically. */
 export function save(file: string, module: Module<Value, Value>): void {
   checkFileName(file, 'nn.save file');
   if (!(module instanceof Module)) throw new TorchError(`Expected an nn module for nn.save but received ${String(module)}`);
+  const spec = module.spec();
+  const typescript = findTypescript(spec);
+  if (typescript) {
+    throw new TorchError(`nn.save: ${typescript} is a module written in TypeScript, whose code a file cannot hold; save its parameters with nn.saveStateDict (or nn.saveSafetensors) and load them into a model built in code`);
+  }
   const [params, grads] = module.parameters();
   grads.forEach((g) => g.dispose());
   // the buffers (running statistics) follow the parameters, as many as `buffers` says
   const buffers = module.namedBuffers().map(([, t]) => t);
-  const description = JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: module.dtype, buffers: buffers.length, module: module.spec() });
+  const description = JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: module.dtype, buffers: buffers.length, module: spec });
   try {
     writeArchive(file, description, [...params, ...buffers].map((p) => p.handle));
   } finally {

@@ -1,0 +1,116 @@
+// Modules written in TypeScript (class M extends nn.Module): their forward runs from JavaScript,
+// inside native containers, and inside the Trainer's native loop (on the JavaScript thread, through
+// a thread-safe call); their gradients are checked by finite differences and their training equals
+// the same steps taken from JavaScript.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Tensor, TorchError, Trainer, manualSeed, nn, noGrad, ones, optim, randn, tensor } from '../lib';
+
+/** x + scale ⊙ fc(x): a residual block with a parameter of its own and a registered child. */
+class Residual extends nn.Module {
+  declare scale: Tensor;
+  readonly fc: nn.Linear;
+  constructor(n: number) {
+    super();
+    this.fc = this.register('fc', new nn.Linear(n, n));
+    this.parameter('scale', ones([n]).mul(0.5));
+  }
+  override forward(x: Tensor): Tensor {
+    return x.add(this.fc.forward(x).mul(this.scale));
+  }
+}
+
+// a layer before the block: its gradients flow back through the block's own input
+const network = () => new nn.Sequential(new nn.Linear(4, 4), new Residual(4), new nn.Tanh(), new nn.Linear(4, 3), new nn.LogSoftMax()).double();
+
+describe('modules written in TypeScript', () => {
+  test('forward, directly and inside a native Sequential, computes what its code says', () => {
+    manualSeed(1);
+    const block = new Residual(4).double();
+    const x = randn([5, 4], { dtype: 'float64' });
+    const fc = block.fc;
+    const expected = noGrad(() => x.add(x.matmul(fc.weight!.t()).add(fc.bias!).mul(0.5)));
+    expect(noGrad(() => block.forward(x)).toArray()).toEqual(expected.toArray());
+    const model = new nn.Sequential(block, new nn.Tanh());
+    expect(noGrad(() => model.forward(x)).toArray()).toEqual(expected.tanh().toArray());
+    expect(String(block)).toBe('nn.Residual()');
+  });
+
+  test('its parameters are named as PyTorch names them, and its gradients, the earlier layer\'s too, match finite differences', () => {
+    manualSeed(2);
+    const model = network();
+    expect(model.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '1.scale', '1.fc.weight', '1.fc.bias', '3.weight', '3.bias']);
+    expect(model.numParameters()).toBe(16 + 4 + 4 + 16 + 4 + 12 + 3);
+    const check = nn.gradcheck(model, randn([3, 4], { dtype: 'float64' }));
+    expect(check.params).toHaveLength(7);
+    expect(check.maxError).toBeLessThan(1e-7);
+    expect(check.scale).toBeGreaterThan(1e-3);
+  });
+
+  test("the Trainer's native loop trains it exactly as the same steps taken from JavaScript", async () => {
+    const inputs = randn([24, 4], { dtype: 'float64' });
+    const targets = tensor(Array.from({ length: 24 }, (_, i) => i % 3), { dtype: 'int64' });
+    const criterion = new nn.ClassNLLCriterion();
+    manualSeed(3);
+    const viaTrainer = network();
+    const trainer = new Trainer({ model: viaTrainer, criterion, batchSize: 6, shuffle: false, optimizer: { method: 'sgd', config: { learningRate: 0.3, momentum: 0.5 } } });
+    const first = await trainer.trainEpoch({ inputs, targets });
+    const second = await trainer.trainEpoch({ inputs, targets });
+    expect(second.loss).toBeLessThan(first.loss);
+
+    manualSeed(3);
+    const byHand = network();
+    const sgd = new optim.Optimizer(byHand, { method: 'sgd', config: { learningRate: 0.3, momentum: 0.5 } });
+    for (let epoch = 0; epoch < 2; epoch++) {
+      for (let b = 0; b < 24; b += 6) {
+        sgd.zeroGrad();
+        criterion.loss(byHand.forward(inputs.index([b, b + 6])), targets.index([b, b + 6])).backward();
+        sgd.step();
+      }
+    }
+    const values = (m: nn.Module<Tensor, Tensor>) => m.namedParameters().map(([, t]) => Array.from(t.data() as Float64Array));
+    const theirs = values(byHand);
+    values(viaTrainer).forEach((v, k) => v.forEach((x, i) => expect(x).toBeCloseTo(theirs[k][i], 12)));
+    // the live parameter follows the Trainer's updates
+    expect((viaTrainer.modules[1] as Residual).scale.toArray()).not.toEqual([0.5, 0.5, 0.5, 0.5]);
+  });
+
+  test('an error in its forward during a pass rejects the pass with that error', async () => {
+    class Broken extends nn.Module {
+      override forward(): Tensor {
+        throw new TorchError('no forward today');
+      }
+    }
+    const model = new nn.Sequential(new Broken(), new nn.Linear(2, 2), new nn.LogSoftMax()).double();
+    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 2, classes: 2 });
+    await expect(trainer.trainEpoch({ inputs: ones([4, 2], { dtype: 'float64' }), targets: tensor([0, 1, 0, 1], { dtype: 'int64' }) })).rejects.toThrow(/Broken\.forward: .*no forward today/);
+  });
+
+  test('misuse is a TorchError that says what to do', () => {
+    class NoForward extends nn.Module {}
+    expect(() => new NoForward().forward(ones([1]))).toThrow('NoForward extends nn.Module but has no forward(input) of its own');
+    class Twice extends nn.Module {
+      constructor() {
+        super();
+        this.parameter('w', ones([1]));
+        this.register('w', new nn.Tanh());
+      }
+    }
+    expect(() => new Twice()).toThrow("Twice.register: 'w' is registered already");
+    class NotATensor extends nn.Module {
+      override forward(): Tensor {
+        return 3 as unknown as Tensor;
+      }
+    }
+    expect(() => new nn.Sequential(new NotATensor()).forward(ones([1]))).toThrow(/NotATensor\.forward must return a Tensor or an array of them, not number/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-tsmodule-'));
+    try {
+      expect(() => nn.save(path.join(dir, 'model.net'), network())).toThrow(/nn\.save: Residual is a module written in TypeScript, whose code a file cannot hold; save its parameters with nn\.saveStateDict/);
+      nn.saveStateDict(network(), path.join(dir, 'state.pt'));
+      expect(fs.existsSync(path.join(dir, 'state.pt'))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
