@@ -12,7 +12,7 @@ class Residual extends nn.Module {
   declare scale: Tensor;
   readonly fc: nn.Linear;
   constructor(n: number) {
-    super();
+    super({ args: [n] }); // what nn.load passes back to rebuild it
     this.fc = this.register('fc', new nn.Linear(n, n));
     this.parameter('scale', ones([n]).mul(0.5));
   }
@@ -34,7 +34,7 @@ describe('modules written in TypeScript', () => {
     expect(noGrad(() => block.forward(x)).toArray()).toEqual(expected.toArray());
     const model = new nn.Sequential(block, new nn.Tanh());
     expect(noGrad(() => model.forward(x)).toArray()).toEqual(expected.tanh().toArray());
-    expect(String(block)).toBe('nn.Residual()');
+    expect(String(block)).toBe('nn.Residual(4)');
   });
 
   test('its parameters are named as PyTorch names them, and its gradients, the earlier layer\'s too, match finite differences', () => {
@@ -76,6 +76,19 @@ describe('modules written in TypeScript', () => {
     expect((viaTrainer.modules[1] as Residual).scale.toArray()).not.toEqual([0.5, 0.5, 0.5, 0.5]);
   });
 
+  test('an AbortSignal stops a pass through it between minibatches, and the model works afterwards', async () => {
+    const model = network();
+    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 1 });
+    const controller = new AbortController();
+    // long enough (seconds) for progress, reported every 100 ms, to come before the end
+    const inputs = randn([20000, 4], { dtype: 'float64' });
+    const targets = tensor(Array.from({ length: 20000 }, (_, i) => i % 3), { dtype: 'int64' });
+    const pass = trainer.trainEpoch({ inputs, targets }, { signal: controller.signal, onProgress: (p) => p.done > 20 && controller.abort() });
+    await expect(pass).rejects.toThrow(/train: aborted by its AbortSignal after \d+ samples/);
+    expect((await pass.catch((e) => e)).partial.samples).toBeLessThan(20000);
+    expect(noGrad(() => model.forward(inputs.index([0, 2]))).shape).toEqual([2, 3]);
+  });
+
   test('an error in its forward during a pass rejects the pass with that error', async () => {
     class Broken extends nn.Module {
       override forward(): Tensor {
@@ -104,11 +117,42 @@ describe('modules written in TypeScript', () => {
       }
     }
     expect(() => new nn.Sequential(new NotATensor()).forward(ones([1]))).toThrow(/NotATensor\.forward must return a Tensor or an array of them, not number/);
+    // a class without a constructor hands its arguments to super()
+    expect(() => new (class Odd extends nn.Module {})(3 as never)).toThrow("Expected nothing, or { args: [the constructor's arguments] } for super() of Odd but received 3");
+    class BadSuper extends nn.Module {
+      constructor() {
+        super({ args: 4 } as never);
+      }
+    }
+    expect(() => new BadSuper()).toThrow(/Expected nothing, or \{ args: \[the constructor's arguments\] \} for super\(\) of BadSuper/);
+    expect(() => nn.registerModules({ Other: Residual })).toThrow("nn.registerModules: the class registered as 'Other' is named 'Residual'; register it under its own name ({ Residual })");
+  });
+
+  test('nn.save writes it once its class is registered, and nn.load rebuilds it with the same outputs; summary() lists it', () => {
+    class Unregistered extends nn.Module {
+      declare w: Tensor;
+      constructor() {
+        super();
+        this.parameter('w', ones([2]));
+      }
+      override forward(x: Tensor): Tensor {
+        return x.mul(this.w);
+      }
+    }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-tsmodule-'));
     try {
-      expect(() => nn.save(path.join(dir, 'model.net'), network())).toThrow(/nn\.save: Residual is a module written in TypeScript, whose code a file cannot hold; save its parameters with nn\.saveStateDict/);
-      nn.saveStateDict(network(), path.join(dir, 'state.pt'));
-      expect(fs.existsSync(path.join(dir, 'state.pt'))).toBe(true);
+      expect(() => nn.save(path.join(dir, 'u.net'), new nn.Sequential(new Unregistered()))).toThrow('nn.save: Unregistered is a module written in TypeScript whose class is not registered: call nn.registerModules({ Unregistered }) so that nn.load can rebuild it (or save its parameters with nn.saveStateDict)');
+      manualSeed(4);
+      const model = network();
+      const file = path.join(dir, 'model.net');
+      nn.registerModules({ Residual });
+      nn.save(file, model);
+      const loaded = nn.load<nn.Sequential>(file);
+      expect(loaded.modules[1]).toBeInstanceOf(Residual);
+      const x = randn([3, 4], { dtype: 'float64' });
+      expect(noGrad(() => loaded.forward(x)).toArray()).toEqual(noGrad(() => model.forward(x)).toArray());
+      expect(loaded.namedParameters().map(([n]) => n)).toEqual(model.namedParameters().map(([n]) => n));
+      expect(model.summary([4]).toString()).toContain('nn.Residual(4)');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -12,7 +12,7 @@ import { TorchError } from '../errors';
 import { native } from '../native';
 import { Module, Value } from '../nn/Module';
 import type { Tensor } from '../tensor';
-import { registerModules } from '../nn/serialize';
+import { registerNativeModules } from '../nn/serialize';
 import { readZipEntries } from '../util/zip';
 import { checkFileName } from '../validate';
 
@@ -56,4 +56,4 @@ export function load<Out extends Value = Tensor, In extends Value = Tensor>(file
 }
 
 // nn.load rebuilds a saved TorchScript module from its file (model.net.<epoch> of a fit over one)
-registerModules({ TorchScript: ScriptModule as never });
+registerNativeModules({ TorchScript: ScriptModule as never });

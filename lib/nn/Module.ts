@@ -107,9 +107,14 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
    * `forward`; inside containers and the Trainer's native loop, its forward runs on the
    * JavaScript thread and records on the same autograd graph.
    */
-  constructor(type?: string, args: ModuleArg[] = [], options: NativeOptions = {}) {
+  constructor(type?: string | { args?: ModuleArg[] }, args: ModuleArg[] = [], options: NativeOptions = {}) {
     this.args = args;
-    if (type === undefined) {
+    if (typeof type !== 'string') {
+      // a TypeScript module: super(), or super({ args }) with its constructor's arguments for nn.load
+      if (type !== undefined && (typeof type !== 'object' || type === null || (type.args !== undefined && !Array.isArray(type.args)))) {
+        invalid('nothing, or { args: [the constructor\'s arguments] }', `super() of ${new.target.name}`, type);
+      }
+      this.args = type?.args ?? [];
       this.type = new.target.name || 'Module';
       this.#children = [];
       this.handle = native().moduleJsCreate(this.type, (input: unknown) => this.#forwardFromNative(input));
@@ -441,7 +446,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
 
   /** @internal Description used by nn.save. */
   spec(): ModuleSpec {
-    if (this.#children !== null) return { type: this.type, args: [], typescript: true, children: this.#children.map(([, c]) => c.spec()) };
+    if (this.#children !== null) return { type: this.type, args: this.args, typescript: true, children: this.#children.map(([, c]) => c.spec()) };
     return { type: this.type, args: this.args };
   }
 

@@ -8,7 +8,7 @@ import { SpatialSubtractiveNormalization } from './SpatialSubtractiveNormalizati
 import { Reshape, View } from './View';
 import { Dropout, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh } from './activations';
 import { SpatialAveragePooling, SpatialLPPooling, SpatialMaxPooling, SpatialZeroPadding } from './pooling';
-import { registerModules } from './serialize';
+import { registerNativeModules } from './serialize';
 import { GRU, LSTM } from './recurrent';
 import { TemporalConvolution, SpatialFullConvolution, SpatialDilatedConvolution, LookupTable, SpatialUpSamplingNearest, SpatialUpSamplingBilinear, SpatialAdaptiveMaxPooling, SpatialAdaptiveAveragePooling, SpatialDropout, Mean, Sum, Max, Normalize, Transpose, LayerNorm } from './layers';
 import { gModule, Input, installNode } from './graph';
@@ -35,7 +35,7 @@ export { Criterion, ClassNLLCriterion, MSECriterion, AbsCriterion, SmoothL1Crite
 export { CrossEntropyCriterion, BCEWithLogitsCriterion, DistKLDivCriterion, HingeEmbeddingCriterion, MarginRankingCriterion, CosineEmbeddingCriterion } from './criteria';
 export type { MultiMarginOptions } from './criteria';
 export type { ModelSummary, SummaryRow } from './summary';
-export { save, load } from './serialize';
+export { save, load, registerModules } from './serialize';
 export { stateDict, saveStateDict, loadStateDict } from './statedict';
 export { saveSafetensors, loadSafetensors } from './safetensors';
 export { exportOnnx, toOnnx, ONNX_OPSET } from './onnx';
@@ -44,7 +44,7 @@ export { gradcheck } from './gradcheck';
 export type { GradcheckResult, GradcheckOptions } from './gradcheck';
 
 installNode();
-registerModules({
+registerNativeModules({
   LSTM,
   GRU,
   TemporalConvolution,

@@ -15,8 +15,25 @@ const types = new Map<string, ModuleClass>();
 
 
 /** @internal Registers the module classes nn.load rebuilds, by their Torch7 type names. */
-export function registerModules(classes: Record<string, ModuleClass>): void {
+export function registerNativeModules(classes: Record<string, ModuleClass>): void {
   for (const [type, moduleClass] of Object.entries(classes)) types.set(type, moduleClass);
+}
+
+/** Module classes written in TypeScript that nn.save writes and nn.load rebuilds, by class name. */
+const typescriptTypes = new Map<string, ModuleClass>();
+
+/**
+ * Lets nn.save write models holding these TypeScript module classes, and nn.load rebuild them:
+ * `nn.registerModules({ Residual })`. nn.load calls `new Residual(...args)` with the arguments the
+ * instance passed to `super({ args })`, then loads the saved parameters into it.
+ */
+export function registerModules(classes: Record<string, ModuleClass>): void {
+  if (typeof classes !== 'object' || classes === null) throw new TorchError('nn.registerModules takes an object of classes: nn.registerModules({ Residual })');
+  for (const [name, moduleClass] of Object.entries(classes)) {
+    if (typeof moduleClass !== 'function' || !(moduleClass.prototype instanceof Module)) throw new TorchError(`nn.registerModules: '${name}' is not a class that extends nn.Module`);
+    if (moduleClass.name !== name) throw new TorchError(`nn.registerModules: the class registered as '${name}' is named '${moduleClass.name}'; register it under its own name ({ ${moduleClass.name} })`);
+    typescriptTypes.set(name, moduleClass);
+  }
 }
 
 /**
@@ -40,6 +57,14 @@ function build(spec: ModuleSpec): Module<Value, Value> {
   if (typeof spec !== 'object' || spec === null || typeof spec.type !== 'string' || !Array.isArray(spec.args)) {
     throw new TorchError(`nn.load: the file describes a module as ${JSON.stringify(spec)?.slice(0, 80)}; expected { type, args }`);
   }
+  if (spec.typescript) {
+    const moduleClass = typescriptTypes.get(spec.type);
+    if (!moduleClass) throw new TorchError(`nn.load: the file holds ${spec.type}, a module written in TypeScript; register its class first: nn.registerModules({ ${spec.type} })`);
+    const m = new moduleClass(...(spec.args as never[]));
+    // its constructor builds its children: they must be the ones saved
+    if (JSON.stringify(m.spec()) !== JSON.stringify(spec)) throw new TorchError(`nn.load: new ${spec.type}(${spec.args.map((a) => JSON.stringify(a)).join(', ')}) builds a different structure than the one saved`);
+    return m;
+  }
   const moduleClass = types.get(spec.type);
   if (!moduleClass) throw new TorchError(`nn.load: unknown module type '${spec.type}' in the file`);
   const m = new moduleClass(...(spec.args as never[]));
@@ -62,9 +87,9 @@ export function checkNesting(spec: ModuleSpec, file: string): void {
   }
 }
 
-/** The class name of the first module written in TypeScript in a spec, if any. */
+/** The class name of the first unregistered module written in TypeScript in a spec, if any. */
 function findTypescript(spec: ModuleSpec): string | undefined {
-  if (spec.typescript) return spec.type;
+  if (spec.typescript && !typescriptTypes.has(spec.type)) return spec.type;
   for (const c of spec.children ?? []) {
     const found = findTypescript(c);
     if (found) return found;
@@ -79,7 +104,7 @@ export function save(file: string, module: Module<Value, Value>): void {
   const spec = module.spec();
   const typescript = findTypescript(spec);
   if (typescript) {
-    throw new TorchError(`nn.save: ${typescript} is a module written in TypeScript, whose code a file cannot hold; save its parameters with nn.saveStateDict (or nn.saveSafetensors) and load them into a model built in code`);
+    throw new TorchError(`nn.save: ${typescript} is a module written in TypeScript whose class is not registered: call nn.registerModules({ ${typescript} }) so that nn.load can rebuild it (or save its parameters with nn.saveStateDict)`);
   }
   const [params, grads] = module.parameters();
   grads.forEach((g) => g.dispose());
