@@ -1,6 +1,6 @@
 """The PyTorch column of `npm run bench`: the same convnet and minibatch SGD loop as
 bench/train_loop.cc, in PyTorch (on Debian, python3-torch runs on the same LibTorch 1.13 as
-libtorch-dev). Usage: train_loop.py <batchSize> <samples> <threads> [cpu|cuda] [max|lp] [float|double] [fp32|bf16|fp16]
+libtorch-dev). Usage: train_loop.py <batchSize> <samples> <threads> [cpu|cuda] [max|lp] [float|double] [fp32|bf16|fp16] [contiguous|channels_last]
 → prints one JSON line. max: the max-pooling convnet; lp: the study's default (L2 pooling + subtractive
 normalisation), as in bench/train_loop.cc."""
 import contextlib
@@ -54,13 +54,16 @@ class Net(torch.nn.Module):
         return F.log_softmax(self.fc2(x), 1)
 
 
-def main(batch, samples, threads, device, model, dtype, precision):
+def main(batch, samples, threads, device, model, dtype, precision, layout):
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     dtype = torch.double if dtype == "double" else torch.float
     net = Net(model == "lp").to(device, dtype)
     sgd = torch.optim.SGD(net.parameters(), lr=0.01)
     inputs = torch.randn(samples, 1, 32, 32).to(device, dtype)
+    if layout == "channels_last":  # the tuning guide's CPU advice: model and inputs in NHWC
+        net = net.to(memory_format=torch.channels_last)
+        inputs = inputs.contiguous(memory_format=torch.channels_last)
     targets = torch.randint(10, (samples,)).to(device)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     # PyTorch's AMP recipe: autocast around forward and loss, GradScaler for float16
@@ -95,5 +98,5 @@ def main(batch, samples, threads, device, model, dtype, precision):
 
 
 if __name__ == "__main__":
-    argv = sys.argv[1:] + ["cpu", "max", "float", "fp32"][len(sys.argv) - 4:]
-    main(int(argv[0]), int(argv[1]), int(argv[2]), argv[3], argv[4], argv[5], argv[6])
+    argv = sys.argv[1:] + ["cpu", "max", "float", "fp32", "contiguous"][len(sys.argv) - 4:]
+    main(int(argv[0]), int(argv[1]), int(argv[2]), argv[3], argv[4], argv[5], argv[6], argv[7])

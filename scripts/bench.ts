@@ -13,6 +13,11 @@
  * --precision bf16|fp16: nodetorch's Trainer({ precision }) against PyTorch's torch.autocast (and
  * GradScaler for fp16), float32 weights; the plain C++ loop has no autocast and is left out.
  *
+ * On the CPU two more contenders run where jemalloc is installed (Debian's libjemalloc2, or
+ * BENCH_JEMALLOC): nodetorch with its caching allocator off and jemalloc preloaded, and PyTorch as
+ * its performance tuning guide runs it (channels_last model and inputs, jemalloc preloaded; without
+ * jemalloc, channels_last alone).
+ *
  * --model max (default): the max-pooling convnet (Torch7's -type cuda model); lp: the study's
  * default convnet for -type double|float (L2 pooling + subtractive normalisation).
  *
@@ -91,9 +96,27 @@ function pythonWithTorch(): string | undefined {
   return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 }
 
-function measure(command: string, commandArgs: string[], batch: number, samples: number, threads: number): Measurement {
+/** A contender: its name, program and arguments, arguments after the common ones, and environment. */
+interface Contender {
+  name: string;
+  command: string;
+  args: string[];
+  after?: string[];
+  env?: Record<string, string>;
+}
+
+/** jemalloc, as PyTorch's CPU tuning guide preloads it (BENCH_JEMALLOC, else Debian's libjemalloc2). */
+function jemalloc(): string | undefined {
+  const found = [process.env.BENCH_JEMALLOC, '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2'].find((p) => p && fs.existsSync(p));
+  return found ?? undefined;
+}
+
+function measure(c: Contender, batch: number, samples: number, threads: number): Measurement {
+  const common = [String(batch), String(samples), String(threads), device, model, dtype];
+  const tail = c.after ?? (precision === 'fp32' ? [] : [precision]);
   // stderr is shown only on failure (PyTorch warns when NumPy is missing, which the loop does not use)
-  const run = spawnSync(command, [...commandArgs, String(batch), String(samples), String(threads), device, model, dtype, ...(precision === 'fp32' ? [] : [precision])], { encoding: 'utf8' });
+  const run = spawnSync(c.command, [...c.args, ...common, ...tail], { encoding: 'utf8', env: { ...process.env, ...c.env } });
+  const [command, commandArgs] = [c.command, c.args];
   if (run.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (${run.status ?? run.signal}):\n${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!);
 }
@@ -106,21 +129,29 @@ const rate = (m: Measurement[]) => median(m.map((x) => x.samplesPerSecond));
 const spread = (m: Measurement[]) => `${median(m.map((x) => x.samplesPerSecond)).toFixed(0)} (${Math.min(...m.map((x) => x.samplesPerSecond)).toFixed(0)}–${Math.max(...m.map((x) => x.samplesPerSecond)).toFixed(0)})`;
 
 function main() {
-  const contenders: [string, string, string[]][] = [
-    ['nodetorch', process.execPath, [path.join(root, 'dist', 'bench', 'train_loop.js')]],
-  ];
-  if (precision === 'fp32') contenders.push(['C++', cppBinary(), []]);
+  const nodetorch = [path.join(root, 'dist', 'bench', 'train_loop.js')];
+  const contenders: Contender[] = [{ name: 'nodetorch', command: process.execPath, args: nodetorch }];
+  const preload = device === 'cpu' ? jemalloc() : undefined;
+  // the caching allocator against jemalloc on the same loop (the cache off, jemalloc preloaded)
+  if (preload) contenders.push({ name: 'nodetorch+jemalloc', command: process.execPath, args: nodetorch, env: { LD_PRELOAD: preload, NODETORCH_CPU_CACHE_MB: '0' } });
+  if (precision === 'fp32') contenders.push({ name: 'C++', command: cppBinary(), args: [] });
   const python = pythonWithTorch();
-  if (python) contenders.push(['PyTorch', python, [path.join(root, 'bench', 'train_loop.py')]]);
+  if (python) {
+    const script = [path.join(root, 'bench', 'train_loop.py')];
+    contenders.push({ name: 'PyTorch', command: python, args: script });
+    // as PyTorch's performance tuning guide runs it on CPUs: channels_last, and jemalloc preloaded
+    const tuned = preload ? 'PyTorch+CL+jemalloc' : 'PyTorch+CL';
+    if (device === 'cpu') contenders.push({ name: tuned, command: python, args: script, after: [precision, 'channels_last'], ...(preload ? { env: { LD_PRELOAD: preload } } : {}) });
+  }
   const cells: Cell[] = [];
   for (const threads of threadCounts) {
     for (const batch of batchSizes) {
-      const cell: Cell = { threads, batch, samples: samplesFor(batch), runs: Object.fromEntries(contenders.map(([name]) => [name, []])) };
+      const cell: Cell = { threads, batch, samples: samplesFor(batch), runs: Object.fromEntries(contenders.map(({ name }) => [name, []])) };
       for (let r = 0; r < runs; r++) {
         // interleaved, and in a rotating order, so that a slow spell of the machine hits everyone
         for (let k = 0; k < contenders.length; k++) {
-          const [name, command, commandArgs] = contenders[(k + r) % contenders.length];
-          cell.runs[name].push(measure(command, commandArgs, batch, cell.samples, threads));
+          const contender = contenders[(k + r) % contenders.length];
+          cell.runs[contender.name].push(measure(contender, batch, cell.samples, threads));
         }
       }
       cells.push(cell);
@@ -131,7 +162,7 @@ function main() {
   const meta = { date: new Date().toISOString(), libtorch: libtorchVersion(), pytorch: pyTorch ?? null, device, model, dtype, precision, cpus: os.cpus().length, runs };
   console.log(`LibTorch ${meta.libtorch} (nodetorch and C++)${pyTorch ? `, PyTorch ${pyTorch}` : ''}, ${device}, ${dtype}${precision === 'fp32' ? '' : ` with ${precision} autocast`}; convnet (${model === 'lp' ? 'L2 pooling + normalisation' : 'max pooling'}) 1×32×32 → 10, SGD; median (min–max) of ${runs} runs, samples/s`);
   if (!python) console.log('(no Python with torch found: the PyTorch column is left out; set BENCH_PYTHON)');
-  const names = contenders.map(([name]) => name);
+  const names = contenders.map(({ name }) => name);
   const others = names.filter((n) => n !== 'nodetorch');
   console.log(`| threads | batch | samples | ${names.join(' | ')} | ${others.map((o) => `nodetorch / ${o}`).join(' | ')} | peak RSS MB (${names.join(' / ')}) |`);
   console.log(`| ---: | ---: | ---: | ${names.map(() => '---:').join(' | ')} | ${others.map(() => '---:').join(' | ')} | ---: |`);
