@@ -48,6 +48,27 @@ describe('modules written in TypeScript', () => {
     expect(check.scale).toBeGreaterThan(1e-3);
   });
 
+  test('it is a node of an nngraph gModule, with its gradients right there too', () => {
+    class Scale extends nn.Module {
+      declare s: Tensor;
+      constructor() {
+        super();
+        this.parameter('s', ones([3]).mul(2));
+      }
+      override forward(x: Tensor): Tensor {
+        return x.mul(this.s);
+      }
+    }
+    manualSeed(5);
+    const x = nn.Input();
+    const h = new nn.Linear(3, 3).node(x);
+    const g = new nn.gModule([x], [new nn.CAddTable().node(h, new Scale().node(h))]).double();
+    expect(g.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '1.s']);
+    const input = randn([2, 3], { dtype: 'float64' });
+    expect(noGrad(() => g.forward(input)).shape).toEqual([2, 3]);
+    expect(nn.gradcheck(g, input).maxError).toBeLessThan(1e-7);
+  });
+
   test("the Trainer's native loop trains it exactly as the same steps taken from JavaScript", async () => {
     const inputs = randn([24, 4], { dtype: 'float64' });
     const targets = tensor(Array.from({ length: 24 }, (_, i) => i % 3), { dtype: 'int64' });
