@@ -146,11 +146,12 @@ function wheelCudaIncludes(libDir) {
 function glooFlags(t) {
   if (!t.glooInclude) return [];
   const systemDir = ['/usr/include', '/usr/local/include'].includes(t.glooInclude);
-  const flags = ['-DNODETORCH_GLOO', ...(systemDir ? [] : [`-I${t.glooInclude}`])];
+  // our code keys on NODETORCH_*; c10d's headers declare their classes under USE_C10D_*
+  const flags = ['-DNODETORCH_GLOO', '-DUSE_C10D_GLOO', ...(systemDir ? [] : [`-I${t.glooInclude}`])];
   // NCCL's header and the CUDA runtime's, which LibTorch's CUDA headers include
   if (t.ncclInclude) {
     const cudaRoot = [process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda'].find((d) => d && fs.existsSync(path.join(d, 'include', 'cuda_runtime_api.h')));
-    if (cudaRoot) flags.push('-DNODETORCH_NCCL', `-I${t.ncclInclude}`, `-I${path.join(cudaRoot, 'include')}`, ...t.cudaLibraryIncludes.map((d) => `-I${d}`));
+    if (cudaRoot) flags.push('-DNODETORCH_NCCL', '-DUSE_C10D_NCCL', `-I${t.ncclInclude}`, `-I${path.join(cudaRoot, 'include')}`, ...t.cudaLibraryIncludes.map((d) => `-I${d}`));
   }
   return flags;
 }
