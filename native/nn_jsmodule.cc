@@ -5,6 +5,7 @@
 // thread-safe function and waits. The tensor operations forward makes record on the same autograd
 // graph, so backward then runs entirely in C++.
 #include "addon_entries.h"
+#include "boxed.h"
 #include "nn_module_api.h"
 #include "tensor_handle.h"
 
@@ -20,6 +21,13 @@ const std::atomic<bool>*& passCancelFlag() {
 }
 
 namespace {
+
+// What moduleJsSnapshot returns: a forward's output tensors, held natively so that the JavaScript
+// Tensors can be disposed (by tidy) as soon as forward returns.
+struct ValueBox {
+  Value value;
+};
+const napi_type_tag kSnapshotTag = {0x6e746a73736e6170ULL, 0x3d4e5f6071829304ULL};
 
 struct JsModule : Module {
   // One call handed to the JavaScript thread; shared, because a cancelled pass stops waiting
@@ -77,7 +85,7 @@ struct JsModule : Module {
   Value callHere(const Value& input, bool grad) {
     at::AutoGradMode mode(grad);
     Napi::Value snapshot = forward.Call({valueToJs(env, input)});
-    ValueBox* box = snapshotOf(env, snapshot);
+    ValueBox* box = unboxed<ValueBox>(env, snapshot, kSnapshotTag);
     if (box == nullptr) fail(className + ".forward must return a Tensor or a (nested) array of Tensors");
     return box->value;
   }
@@ -108,22 +116,7 @@ struct JsModule : Module {
     return call->output;
   }
 
-  // What moduleJsSnapshot returns: the output's tensors, held natively so that the JavaScript
-  // Tensors can be disposed (by tidy) as soon as forward returns.
-  struct ValueBox {
-    Value value;
-  };
-  static ValueBox* snapshotOf(Napi::Env env, Napi::Value value);
 };
-
-const napi_type_tag kSnapshotTag = {0x6e746a73736e6170ULL, 0x3d4e5f6071829304ULL};
-
-JsModule::ValueBox* JsModule::snapshotOf(Napi::Env env, Napi::Value value) {
-  if (!value.IsExternal()) return nullptr;
-  bool tagged = false;
-  if (napi_check_object_type_tag(env, value, &kSnapshotTag, &tagged) != napi_ok || !tagged) return nullptr;
-  return value.As<Napi::External<ValueBox>>().Data();
-}
 
 std::shared_ptr<JsModule> jsModuleArg(const Napi::CallbackInfo& info, size_t i) {
   auto module = std::dynamic_pointer_cast<JsModule>(moduleArg(info, i));
@@ -173,12 +166,9 @@ Napi::Value moduleJsNames(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// moduleJsSnapshot(value) → an external holding the value's tensors (see JsModule::ValueBox).
+// moduleJsSnapshot(value) → an external holding the value's tensors (see ValueBox).
 Napi::Value moduleJsSnapshot(const Napi::CallbackInfo& info) {
-  auto* box = new JsModule::ValueBox{valueFromJs(info.Env(), info[0], "forward's output")};
-  auto handle = Napi::External<JsModule::ValueBox>::New(info.Env(), box, [](Napi::Env, JsModule::ValueBox* b) { delete b; });
-  napi_type_tag_object(info.Env(), handle, &kSnapshotTag);
-  return handle;
+  return wrapBoxed(info.Env(), new ValueBox{valueFromJs(info.Env(), info[0], "forward's output")}, kSnapshotTag);
 }
 
 }  // namespace

@@ -19,10 +19,9 @@
 #include <thread>
 
 #include "addon_runtime.h"
-#include "train_precision.h"
-#include <torch/version.h>
 #include "addon_warnings.h"
 #include "train_augment.h"
+#include "train_precision.h"
 #include "train_schedule.h"
 #include "boxed.h"
 #include "dist_group.h"
@@ -485,9 +484,7 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   // precision: 'bf16' | 'fp16' autocasts the forward pass (training and test passes alike)
   if (get("autocast").IsString()) {
     at::ScalarType dtype = parseDtype(get("autocast").As<Napi::String>().Utf8Value());
-    if (!autocastSupported(job->device.type(), dtype))
-      fail("this LibTorch (" + std::string(TORCH_VERSION) + ") has no " + dtypeName(dtype) + " autocast on the " + (job->device.is_cuda() ? "GPU" : "CPU") +
-           (dtype == at::kHalf ? "; on the CPU use precision 'bf16' (LibTorch 1.13's CPU autocast knows bfloat16 only)" : ""));
+    checkAutocastSupported(job->device.type(), dtype);
     job->autocast = dtype;
   }
   if (!optimizer.IsUndefined() && !optimizer.IsNull()) {

@@ -1,5 +1,7 @@
 #include "train_precision.h"
 
+#include "common.h"
+
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
@@ -49,13 +51,16 @@ void setAutocastDtype(at::DeviceType device, at::ScalarType dtype) {
 
 }  // namespace
 
-bool autocastSupported(at::DeviceType device, at::ScalarType dtype) {
-  if (device == at::kCUDA) return dtype == at::kHalf || dtype == at::kBFloat16;
+void checkAutocastSupported(at::DeviceType device, at::ScalarType dtype) {
+  bool sixteenBit = dtype == at::kHalf || dtype == at::kBFloat16;
 #ifdef NODETORCH_AUTOCAST_BY_DEVICE
-  return dtype == at::kHalf || dtype == at::kBFloat16;
+  bool supported = sixteenBit;
 #else
-  return dtype == at::kBFloat16;  // LibTorch 1.13's CPU autocast knows bfloat16 only
+  bool supported = device == at::kCUDA ? sixteenBit : dtype == at::kBFloat16;  // 1.13's CPU autocast knows bfloat16 only
 #endif
+  if (!supported)
+    fail("this LibTorch (" + std::string(TORCH_VERSION) + ") has no " + dtypeName(dtype) + " autocast on the " + (device == at::kCUDA ? "GPU" : "CPU") +
+         (dtype == at::kHalf ? "; on the CPU use precision 'bf16' (LibTorch 1.13's CPU autocast knows bfloat16 only)" : ""));
 }
 
 AutocastScope::AutocastScope(at::DeviceType device, c10::optional<at::ScalarType> dtype) : device_(device) {

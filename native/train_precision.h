@@ -23,8 +23,9 @@ class AutocastScope {
   at::ScalarType previousDtype_ = at::kFloat;
 };
 
-// Whether this LibTorch autocasts `dtype` on `device` (float16 on the CPU needs LibTorch >= 2.x).
-bool autocastSupported(at::DeviceType device, at::ScalarType dtype);
+// Fails, naming this LibTorch and what to use instead, unless it autocasts `dtype` on `device`
+// (float16 on the CPU needs LibTorch 2.x).
+void checkAutocastSupported(at::DeviceType device, at::ScalarType dtype);
 
 // PyTorch's GradScaler: the loss is multiplied by `scale` before backward and the gradients divided
 // by it after; a step whose gradients hold inf or NaN is skipped and halves the scale, and every

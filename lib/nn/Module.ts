@@ -178,10 +178,8 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
    * named `name.weight`…) and returns it, for `this.fc = this.register('fc', new nn.Linear(4, 2))`.
    */
   protected register<M extends Module<Value, Value>>(name: string, module: M): M {
-    const children = this.#typescriptOnly('register');
-    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) invalid('a name of letters, digits and _', `${this.type}.register name`, name);
+    const children = this.#claimName('register', name);
     if (!(module instanceof Module)) invalid('an nn module', `${this.type}.register module`, module);
-    if (children.some(([n]) => n === name) || native().moduleJsNames(this.handle).includes(name)) throw new TorchError(`${this.type}.register: '${name}' is registered already`);
     native().moduleJsChild(this.handle, name, module.handle);
     children.push([name, module]);
     if (module.#dtype !== this.#dtype || module.#device !== this.#device) native().moduleTo(module.handle, this.#dtype, this.#device);
@@ -196,9 +194,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
    * parameter each time, so it follows getParameters() and the Trainer's updates.
    */
   protected parameter(name: string, init: Tensor): void {
-    this.#typescriptOnly('parameter');
-    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) invalid('a name of letters, digits and _', `${this.type}.parameter name`, name);
-    if (native().moduleJsNames(this.handle).includes(name) || this.#children!.some(([n]) => n === name)) throw new TorchError(`${this.type}.parameter: '${name}' is registered already`);
+    this.#claimName('parameter', name);
     checkTensor(init, `${this.type}.parameter init`);
     const converted = init.to(this.#dtype).to(this.#device);
     try {
@@ -209,9 +205,13 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     Object.defineProperty(this, name, { get: () => new Tensor(native().moduleJsGet(this.handle, name)), configurable: true, enumerable: false });
   }
 
-  #typescriptOnly(what: string): [string, Module<Value, Value>][] {
-    if (this.#children === null) throw new TorchError(`${this.type}.${what}: only a module written in TypeScript (class M extends nn.Module, super()) registers its parts`);
-    return this.#children;
+  /** Checks that a TypeScript module can register `name` (a new identifier); returns its children. */
+  #claimName(what: 'register' | 'parameter', name: string): [string, Module<Value, Value>][] {
+    const children = this.#children;
+    if (children === null) throw new TorchError(`${this.type}.${what}: only a module written in TypeScript (class M extends nn.Module, super()) registers its parts`);
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) invalid('a name of letters, digits and _', `${this.type}.${what} name`, name);
+    if (children.some(([n]) => n === name) || native().moduleJsNames(this.handle).includes(name)) throw new TorchError(`${this.type}.${what}: '${name}' is registered already`);
+    return children;
   }
 
   /** Computes the output for one sample (C×H×W or a vector) or a batch (N×C×H×W or N×D), or for a table of them. */

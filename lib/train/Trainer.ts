@@ -171,8 +171,8 @@ const OPTION_KEYS = ['model', 'task', 'criterion', 'optimizer', 'batchSize', 'cl
 /** The Trainer's arithmetic: the model's own dtype, or autocast to bfloat16 or float16. */
 export type Precision = 'fp32' | 'bf16' | 'fp16';
 const AUTOCAST_DTYPE = { bf16: 'bfloat16', fp16: 'float16' } as const;
-/** PyTorch GradScaler's initial scale (2^16). */
-const INITIAL_LOSS_SCALE = 65536;
+/** PyTorch GradScaler's state at the start: a scale of 2^16, no good steps yet. */
+const freshLossScale = (): LossScaleState => ({ scale: 65536, goodSteps: 0 });
 
 export class Trainer<T extends Task = 'classification'> {
   readonly model: Module;
@@ -243,7 +243,7 @@ export class Trainer<T extends Task = 'classification'> {
     if (this.precision !== 'fp32' && this.model.dtype !== 'float32') {
       throw new TorchError(`Trainer: precision '${this.precision}' keeps float32 master weights, but the model is ${this.model.dtype}; convert it with model.float()`);
     }
-    if (this.precision === 'fp16') this.#lossScale = { scale: INITIAL_LOSS_SCALE, goodSteps: 0 };
+    if (this.precision === 'fp16') this.#lossScale = freshLossScale();
     if (options.distributed !== undefined && !(options.distributed instanceof ProcessGroup)) invalid('a process group from distributed.init', 'Trainer distributed', options.distributed);
     this.distributed = options.distributed ?? null;
     // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
@@ -431,7 +431,7 @@ export class Trainer<T extends Task = 'classification'> {
       this.#params.copy(c.params);
       this.epoch = c.epoch;
       // an fp16 Trainer continues the saved scale; a checkpoint without one starts it afresh
-      if (this.#lossScale) this.#lossScale = c.lossScale ? { ...c.lossScale } : { scale: INITIAL_LOSS_SCALE, goodSteps: 0 };
+      if (this.#lossScale) this.#lossScale = c.lossScale ? { ...c.lossScale } : freshLossScale();
       this.#synced = false;
     });
   }
