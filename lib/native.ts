@@ -92,6 +92,7 @@ export interface NativeBinding {
   moduleZeroGradParameters(m: NativeModule): void;
   moduleUpdateParameters(m: NativeModule, lr: number): void;
   moduleGetParameters(m: NativeModule): [NativeTensor, NativeTensor];
+  moduleViewsFlat(m: NativeModule, flat: NativeTensor, flatGrad: NativeTensor): boolean;
   moduleSetTraining(m: NativeModule, training: boolean): void;
   moduleTo(m: NativeModule, dtype: DTypeName, device: string): void;
   moduleSetParameters(m: NativeModule, tensors: NativeTensor[]): void;

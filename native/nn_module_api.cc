@@ -9,6 +9,21 @@ namespace nodetorch {
 
 namespace {
 
+// True when every parameter (and its gradient) views flat / flatGrad, in order, as getParameters()
+// left them: to(), setParameters or a getParameters() on a module inside re-points them.
+bool viewsFlat(const std::vector<at::Tensor*>& params, const at::Tensor& flat, const at::Tensor& flatGrad) {
+  if (!flat.defined() || !flatGrad.defined()) return false;
+  int64_t offset = 0;
+  auto at = [](const at::Tensor& t, int64_t i) { return static_cast<char*>(t.data_ptr()) + i * t.element_size(); };
+  for (at::Tensor* p : params) {
+    const at::Tensor& g = p->grad();
+    if (!g.defined() || offset + p->numel() > flat.numel() || p->data_ptr() != at(flat, offset) || g.data_ptr() != at(flatGrad, offset))
+      return false;
+    offset += p->numel();
+  }
+  return offset == flat.numel();
+}
+
 const napi_type_tag kModuleTag = {0x6e746d6f64756c65ULL, 0x1b2c3d4e5f607182ULL};
 const napi_type_tag kCriterionTag = {0x6e74637269746572ULL, 0x2c3d4e5f60718293ULL};
 
@@ -154,6 +169,13 @@ Napi::Value moduleUpdateParameters(const Napi::CallbackInfo& info) {
 Napi::Value moduleGetParameters(const Napi::CallbackInfo& info) {
   auto flat = flattenParameters(*moduleArg(info, 0));
   return tensorList(info.Env(), {flat.first, flat.second});
+}
+
+// viewsFlat(module, flat, flatGrad): whether a Trainer's or Optimizer's flat vectors still hold the
+// module's parameters, so that stepping them trains the model.
+Napi::Value moduleViewsFlat(const Napi::CallbackInfo& info) {
+  Module& m = *moduleArg(info, 0);
+  return Napi::Boolean::New(info.Env(), viewsFlat(m.parameters(), tensorArg(info, 1, "flat parameters"), tensorArg(info, 2, "flat gradients")));
 }
 
 Napi::Value moduleSetTraining(const Napi::CallbackInfo& info) {
@@ -302,25 +324,10 @@ CriterionPtr& criterionArg(const Napi::CallbackInfo& info, size_t i) {
   return boxedArg<CriterionBox>(info, i, kCriterionTag, "a native criterion").criterion;
 }
 
-// True when every parameter (and its gradient) is still the view getParameters() made.
-static bool stillFlat(Module& module, const std::vector<at::Tensor*>& params) {
-  if (!module.flatParams.defined()) return false;
-  int64_t offset = 0;
-  auto at = [](const at::Tensor& flat, int64_t i) { return static_cast<char*>(flat.data_ptr()) + i * flat.element_size(); };
-  for (at::Tensor* p : params) {
-    const at::Tensor& g = p->grad();
-    if (!g.defined() || offset + p->numel() > module.flatParams.numel() || p->data_ptr() != at(module.flatParams, offset) ||
-        g.data_ptr() != at(module.flatGrads, offset))
-      return false;
-    offset += p->numel();
-  }
-  return offset == module.flatParams.numel();
-}
-
 std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module) {
   auto params = module.parameters();
   if (params.empty()) fail("getParameters(): the module has no parameters");
-  if (stillFlat(module, params)) return {module.flatParams, module.flatGrads};
+  if (viewsFlat(params, module.flatParams, module.flatGrads)) return {module.flatParams, module.flatGrads};
   int64_t total = 0;
   for (at::Tensor* p : params) total += p->numel();
   at::TensorOptions options = params[0]->options().requires_grad(false);
@@ -356,6 +363,7 @@ void registerNnModuleApi(Napi::Env env, Napi::Object exports) {
       {"moduleZeroGradParameters", moduleZeroGradParameters},
       {"moduleUpdateParameters", moduleUpdateParameters},
       {"moduleGetParameters", moduleGetParameters},
+      {"moduleViewsFlat", moduleViewsFlat},
       {"moduleSetTraining", moduleSetTraining},
       {"moduleTo", moduleTo},
       {"moduleSetParameters", moduleSetParameters},

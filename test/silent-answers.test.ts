@@ -182,3 +182,52 @@ describe('the Trainer', () => {
     await Promise.all(loading);
   });
 });
+
+describe('a Trainer or Optimizer whose model was converted after it was made', () => {
+  // getParameters() makes every parameter a view of one flat vector that the optimizer steps; to(),
+  // or a getParameters() on a module inside, re-points the parameters to new storage
+  const model = () => {
+    manualSeed(5);
+    return new nn.Sequential().add(new nn.Linear(4, 3)).add(new nn.LogSoftMax()).double();
+  };
+  const data = () => {
+    manualSeed(6);
+    return { inputs: randn([64, 4], { dtype: 'float64' }), targets: tensor(Array.from({ length: 64 }, (_, i) => i % 3), { dtype: 'int64' }) };
+  };
+  const trainedWeight = async (change: (m: nn.Sequential) => void) => {
+    const m = model();
+    const trainer = new Trainer({ model: m, criterion: new nn.ClassNLLCriterion(), batchSize: 8 });
+    change(m);
+    await trainer.trainEpoch(data());
+    return (m.get(1) as nn.Linear).weight!.toArray() as number[][];
+  };
+
+  test('still trains the model (the stale flat vector was stepped and the model never changed)', async () => {
+    const untouched = await trainedWeight(() => {});
+    const initial = model().get(1) as nn.Linear;
+    expect(untouched).not.toEqual(initial.weight!.toArray());
+    expect(await trainedWeight((m) => m.get(1).getParameters())).toEqual(untouched);
+    expect(await trainedWeight((m) => m.to('float64'))).toEqual(untouched);
+  });
+
+  test('a dtype change that its optimizer state cannot follow is a TorchError', async () => {
+    await expect(trainedWeight((m) => m.float())).rejects.toThrow(/^Trainer: the model's parameters changed since the Trainer was made \(15 float64 values on cpu, now 15 float32 on cpu\), so its optimizer state no longer fits; make a new Trainer$/);
+  });
+
+  test('optim.Optimizer follows the parameters too', () => {
+    const m = model();
+    const optimizer = new optim.Optimizer(m, { method: 'sgd', config: { learningRate: 0.5 } });
+    m.get(1).getParameters();
+    const before = (m.get(1) as nn.Linear).weight!.toArray();
+    const { inputs, targets } = data();
+    optimizer.step(() => {
+      m.zeroGradParameters();
+      const out = m.forward(inputs);
+      const crit = new nn.ClassNLLCriterion();
+      const l = crit.forward(out, targets);
+      m.backward(inputs, crit.backward(out, targets));
+      return l;
+    });
+    expect((m.get(1) as nn.Linear).weight!.toArray()).not.toEqual(before);
+  });
+});

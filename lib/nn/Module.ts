@@ -277,8 +277,25 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
    * gradient) becomes a view of, as Torch7's getParameters(). Call it once, after to()/float().
    */
   getParameters(): [Tensor, Tensor] {
+    // flattening re-points every parameter: never under a pass that is stepping them
+    this.checkIdle('getParameters');
     const [p, g] = native().moduleGetParameters(this.handle);
     return [new Tensor(p), new Tensor(g)];
+  }
+
+  /**
+   * @internal A Trainer's or Optimizer's flat vectors, still the module's parameters; or, where
+   * to(), setParameters or a getParameters() on a module inside re-pointed them since, fresh ones
+   * (stepping stale ones would silently train nothing). `who` names the holder in errors.
+   */
+  currentFlat(params: Tensor, grads: Tensor, who: string): [Tensor, Tensor] {
+    if (native().moduleViewsFlat(this.handle, params.handle, grads.handle)) return [params, grads];
+    const [p, g] = this.getParameters();
+    if (p.numel !== params.numel || p.dtype !== params.dtype || p.device !== params.device) {
+      const was = `${params.numel} ${params.dtype} values on ${params.device}`;
+      throw new TorchError(`${who}: the model's parameters changed since the ${who} was made (${was}, now ${p.numel} ${p.dtype} on ${p.device}), so its optimizer state no longer fits; make a new ${who}`);
+    }
+    return [p, g];
   }
 
   /**

@@ -32,8 +32,8 @@ export class Optimizer {
   config: Record<string, unknown>;
   /** Torch7's state table: counters and buffers (momentum, moments…), filled by the native method. */
   readonly state: MethodState = {};
-  readonly #params: Tensor;
-  readonly #grads: Tensor;
+  #params: Tensor;
+  #grads: Tensor;
   readonly #model: Module<Value, Value>;
 
   constructor(model: Module<Value, Value>, options: OptimizerOptions) {
@@ -62,6 +62,8 @@ export class Optimizer {
     if (!closure && NEEDS_CLOSURE.has(this.method)) {
       throw new TorchError(`Optimizer.step: ${this.method} evaluates the loss several times per step; pass a closure that zeroes the gradients, computes the loss, calls backward() and returns it`);
     }
+    // model.to(), setParameters or a getParameters() inside re-pointed the parameters: follow them
+    [this.#params, this.#grads] = this.#model.currentFlat(this.#params, this.#grads, 'Optimizer');
     let first: number | undefined;
     const feval = (): [number, Tensor] => {
       let loss = 0;

@@ -196,8 +196,8 @@ export class Trainer<T extends Task = 'classification'> {
   readonly distributed: ProcessGroup | null;
   /** Epochs trained so far. */
   epoch = 0;
-  readonly #params: Tensor;
-  readonly #grads: Tensor;
+  #params: Tensor;
+  #grads: Tensor;
   #optimizer!: NativeOptimizer;
   #spec: OptimizerSpec = { method: 'sgd' };
   #schedule: LrSchedule | null = null;
@@ -391,12 +391,14 @@ export class Trainer<T extends Task = 'classification'> {
     checkFileName(file, 'saveCheckpoint file');
     if (this.#running) throw new TorchError('saveCheckpoint: a pass is running; await it first');
     const schedule = this.#schedule ? { spec: this.#schedule.spec, state: this.#schedule.state } : null;
+    this.#refreshFlat();
     writeCheckpoint(file, this.model, this.#params, this.#spec, this.#optimizer, this.epoch, schedule, this.#lossScale);
   }
 
   /** Restores a checkpoint written by saveCheckpoint into this Trainer (same model structure). */
   loadCheckpoint(file: string): void {
     if (this.#running) throw new TorchError('loadCheckpoint: a pass is running; await it first');
+    this.#refreshFlat();
     readCheckpoint(file, this.model, (c) => {
       if (c.params.numel !== this.#params.numel) throw new TorchError(`loadCheckpoint: ${c.params.numel} parameters in the file, ${this.#params.numel} in the model`);
       // What can fail comes first, on a new optimizer, so that a failure changes nothing here.
@@ -436,8 +438,14 @@ export class Trainer<T extends Task = 'classification'> {
     });
   }
 
+  // model.to(), setParameters or a getParameters() inside the model since re-pointed its parameters
+  #refreshFlat(): void {
+    [this.#params, this.#grads] = this.model.currentFlat(this.#params, this.#grads, 'Trainer');
+  }
+
   /** The flat parameter vector the optimizer updates (Torch7's `parameters`). */
   get parameters(): Tensor {
+    if (!this.#running) this.#refreshFlat();
     return this.#params;
   }
 
@@ -559,6 +567,7 @@ export class Trainer<T extends Task = 'classification'> {
     if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`);
     // One pass at a time per model: two would step the same parameters and autograd graph at once.
     if (this.model.busy) throw new TorchError(`${phase}: the model is being trained by another pass (another Trainer?); await it first`);
+    this.#refreshFlat();
     // a streamed dataset's first chunk settles what the options left open (in memory: the data, below)
     const checkTargets = (targets: Tensor, what: string, inputs?: Tensor) => {
       if (inputs) this.#infer(inputs, targets);
