@@ -1,4 +1,5 @@
 import { isGradEnabled, noGrad, tensor, zeros } from '../lib';
+import { CHILD_TIMEOUT_MS } from './helpers/common';
 
 describe('autograd', () => {
   test('gradients match hand-derived ones', () => {
@@ -67,7 +68,7 @@ test("LibTorch's warnings become process warnings, each once, with no glog banne
     process.on('warning', (w) => console.log(JSON.stringify({ name: w.name, message: w.message })));
     y.grad; y.grad;
     setTimeout(() => {}, 50);`;
-  const r = spawnSync(process.execPath, ['--no-warnings', '-e', script], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--no-warnings', '-e', script], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
   expect(r.stderr).not.toMatch(/InitGoogleLogging|W\d{8} /);
   const warnings = r.stdout.trim().split('\n').map((l: string) => JSON.parse(l));
   expect(warnings).toHaveLength(1);

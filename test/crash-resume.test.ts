@@ -7,8 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { nn } from '../lib';
 import { native } from '../lib/native';
+import { CHILD_TIMEOUT_MS, MNIST_DIR } from './helpers/common';
 
-const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
 const CLI = path.resolve(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
 const EPOCHS = 6;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-crash-'));
@@ -27,7 +27,7 @@ const writtenAt = (file: string) => fs.statSync(file, { throwIfNoEntry: false })
 function run(args: string[], checkpoint: string, kill?: Kill): Promise<{ code: number | null; checkpoints: number[] }> {
   return new Promise((resolve, reject) => {
     const start = Date.now();
-    const child = spawn(process.execPath, [CLI, ...common, ...args], { env: { ...process.env, MNIST_DIR }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...common, ...args], { timeout: CHILD_TIMEOUT_MS, env: { ...process.env, MNIST_DIR }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const checkpoints: number[] = [];

@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ChildProcess, spawn } from 'child_process';
 import { distributed, manualSeed, models, nn, randn, tensor, TorchError, Trainer } from '../lib';
+import { CHILD_TIMEOUT_MS, MNIST_DIR } from './helpers/common';
 
 const RANK_SCRIPT = path.join(__dirname, 'helpers', 'dist-rank.js');
 
@@ -33,7 +34,7 @@ function freePort(): Promise<number> {
 
 /** Starts one rank (or, without worldSize, a plain process) running a scenario of dist-rank.js. */
 function startRank(spec: object): { child: ChildProcess; outcome: Promise<Outcome>; lines: string[] } {
-  const child = spawn(process.execPath, [RANK_SCRIPT, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const child = spawn(process.execPath, [RANK_SCRIPT, JSON.stringify(spec)], { timeout: CHILD_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1' } });
   let stdout = '';
   let stderr = '';
   const lines: string[] = [];
@@ -154,7 +155,6 @@ describe('data-parallel Trainer', () => {
       const difference = maxDifference(r0.params, reference.params);
       console.log(`distributed ${optimizer.method}: largest parameter difference to one process with the doubled batch ${difference.toExponential(2)} (${r0.params.length} parameters)`);
       expect(difference).toBeLessThanOrEqual(1e-10);
-      expect(difference).toBeGreaterThanOrEqual(0);
       for (const r of [r0, r1]) {
         expect(r.steps).toBe(reference.steps);
         expect(r.trainSamples).toBe(256);
@@ -232,13 +232,12 @@ describe('faults are errors, never hangs', () => {
 describe('nodetorch mnist -nproc (the launcher)', () => {
   const root = path.resolve(__dirname, '..');
   const bin = path.join(root, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).bin.nodetorch);
-  const MNIST_DIR = process.env.MNIST_DIR || path.resolve(root, '..', 'shared', 'data', 'mnist');
   const save = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-nproc-'));
   afterAll(() => fs.rmSync(save, { recursive: true, force: true }));
 
   /** Runs the CLI to its end; `whenOut` may act on the launcher once its output contains a text. */
   function cli(args: string[], whenOut?: [string, (child: ChildProcess) => void]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [bin, 'mnist', ...args], { env: { ...process.env, MNIST_DIR } });
+    const child = spawn(process.execPath, [bin, 'mnist', ...args], { timeout: CHILD_TIMEOUT_MS, env: { ...process.env, MNIST_DIR } });
     let stdout = '';
     let stderr = '';
     let acted = false;

@@ -9,6 +9,7 @@
 // round (a new arena shows in one at most); live tensors must come back to where they were.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { CHILD_TIMEOUT_MS } from './helpers/common';
 
 const root = path.resolve(__dirname, '..');
 
@@ -95,7 +96,7 @@ const during = t.mallocInUse();
 big.dispose(); t.emptyCache();
 console.log(JSON.stringify({ before, during, after: t.mallocInUse() }));
 `;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-e', script], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
   expect(r.stderr).toBe('');
   const { before, during, after } = JSON.parse(r.stdout.trim()) as Record<string, number>;
   const MB = 2 ** 20;

@@ -2,12 +2,13 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { CHILD_TIMEOUT_MS } from './helpers/common';
 
 const root = path.resolve(__dirname, '..');
 
 // The LibTorch the built addon reports, read in a child process (the test process need not load it).
 function libtorchHere(): { version: string; runtimeVersion: string; library: string; cudaLibrary: string | null } {
-  const out = execFileSync(process.execPath, ['-e', "console.log(JSON.stringify(require('./dist/lib').libtorchInfo()))"], {
+  const out = execFileSync(process.execPath, ['-e', "console.log(JSON.stringify(require('./dist/lib').libtorchInfo()))"], { timeout: CHILD_TIMEOUT_MS,
     cwd: root,
     encoding: 'utf8',
   });
@@ -23,7 +24,7 @@ function packageCopy(): string {
 }
 
 function run(dir: string, code: string) {
-  return spawnSync(process.execPath, ['-e', code], { cwd: dir, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['-e', code], { timeout: CHILD_TIMEOUT_MS, cwd: dir, encoding: 'utf8' });
 }
 
 describe('loading the addon', () => {
@@ -84,7 +85,7 @@ describe('loading the addon', () => {
     const info = libtorchHere();
     prebuildWithManifest(dir, 'nodetorch-libtorch-9.9.9-cpu', ['/nonexistent/libtorch/lib/libtorch_cpu.so'], '9.9.9');
     // no LibTorch to build from either: the hook fails with both facts
-    const none = spawnSync(process.execPath, ['scripts/install.js'], {
+    const none = spawnSync(process.execPath, ['scripts/install.js'], { timeout: CHILD_TIMEOUT_MS,
       cwd: dir,
       encoding: 'utf8',
       env: { ...process.env, LIBTORCH: '/nonexistent/libtorch' },
@@ -93,7 +94,7 @@ describe('loading the addon', () => {
     expect(none.stderr).toMatch(/LibTorch was not found/);
     expect(none.stderr).toContain('The prebuilds need: LibTorch 9.9.9 (cpu) at /nonexistent/libtorch/lib');
     prebuildWithManifest(dir, `nodetorch-libtorch-${info.version}-cpu`, [info.library], info.version);
-    const ok = spawnSync(process.execPath, ['scripts/install.js'], { cwd: dir, encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, ['scripts/install.js'], { timeout: CHILD_TIMEOUT_MS, cwd: dir, encoding: 'utf8' });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain(`using the prebuild for LibTorch ${info.version} (cpu)`);
   });
@@ -121,7 +122,7 @@ describe('finding LibTorch', () => {
   const script = path.join(root, 'scripts', 'find-libtorch.js');
 
   test('finds a LibTorch with headers, libraries and a CMake config', () => {
-    const found = JSON.parse(execFileSync(process.execPath, [script, '--json'], { encoding: 'utf8' }));
+    const found = JSON.parse(execFileSync(process.execPath, [script, '--json'], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' }));
     expect(fs.existsSync(path.join(found.cmakeDir, 'TorchConfig.cmake'))).toBe(true);
     expect(fs.existsSync(path.join(found.includeDirs[1], 'torch', 'torch.h'))).toBe(true);
     expect(found.libs).toContain('torch');
@@ -129,7 +130,7 @@ describe('finding LibTorch', () => {
   });
 
   test('an explicit LIBTORCH that holds no LibTorch is an error listing what was tried', () => {
-    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', env: { ...process.env, LIBTORCH: '/nonexistent/libtorch' } });
+    const r = spawnSync(process.execPath, [script], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8', env: { ...process.env, LIBTORCH: '/nonexistent/libtorch' } });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/LibTorch was not found/);
     expect(r.stderr).toContain('LIBTORCH=/nonexistent/libtorch (looked for /nonexistent/libtorch/share/cmake/Torch/TorchConfig.cmake)');
@@ -137,14 +138,14 @@ describe('finding LibTorch', () => {
   });
 
   test('the process runs exactly the LibTorch that find-libtorch.js found and the addon was compiled against', () => {
-    const found = JSON.parse(execFileSync(process.execPath, [script, '--json'], { encoding: 'utf8' }));
+    const found = JSON.parse(execFileSync(process.execPath, [script, '--json'], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' }));
     const info = libtorchHere();
     expect(info.version).toBe(found.version);
     expect(info.runtimeVersion).toBe(found.version);
     expect(fs.realpathSync(path.dirname(info.library))).toBe(fs.realpathSync(found.libDir));
     expect(info.cudaLibrary !== null).toBe(found.cuda);
     // every LibTorch library the addon needs resolves into that one folder
-    const ldd = execFileSync('ldd', [path.join(root, 'build', 'Release', 'nodetorch.node')], { encoding: 'utf8' });
+    const ldd = execFileSync('ldd', [path.join(root, 'build', 'Release', 'nodetorch.node')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     const libraries = [...ldd.matchAll(/^\s*lib(?:torch|c10)\S*\.so\S* => (\S+)/gm)].map((m) => m[1]);
     expect(libraries.length).toBeGreaterThanOrEqual(3);
     for (const lib of libraries) expect(fs.realpathSync(path.dirname(lib))).toBe(fs.realpathSync(found.libDir));
@@ -154,7 +155,7 @@ describe('finding LibTorch', () => {
   // CUDA wheel's, while the addon is built against the CPU wheel's).
   const other = process.env.NODETORCH_OTHER_LIBTORCH;
   (other ? test : test.skip)('a process that loads another LibTorch than the one compiled against is refused at load', () => {
-    const r = spawnSync(process.execPath, ['-e', "try { require('./dist/lib').ones([1]) } catch (e) { console.log(e.name + '|' + e.message) }"], {
+    const r = spawnSync(process.execPath, ['-e', "try { require('./dist/lib').ones([1]) } catch (e) { console.log(e.name + '|' + e.message) }"], { timeout: CHILD_TIMEOUT_MS,
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, LD_LIBRARY_PATH: other },
@@ -168,9 +169,9 @@ describe('finding LibTorch', () => {
   test('the built addon finds LibTorch through its rpath, without LD_LIBRARY_PATH', () => {
     const env = { ...process.env };
     delete env.LD_LIBRARY_PATH;
-    const r = spawnSync(process.execPath, ['-e', "console.log(require('./dist/lib').ones([3]).sum().item())"], { cwd: root, encoding: 'utf8', env });
+    const r = spawnSync(process.execPath, ['-e', "console.log(require('./dist/lib').ones([3]).sum().item())"], { timeout: CHILD_TIMEOUT_MS, cwd: root, encoding: 'utf8', env });
     expect(r.stdout.trim()).toBe('3');
-    const dyn = execFileSync('readelf', ['-d', path.join(root, 'build', 'Release', 'nodetorch.node')], { encoding: 'utf8' });
+    const dyn = execFileSync('readelf', ['-d', path.join(root, 'build', 'Release', 'nodetorch.node')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     expect(dyn).toMatch(/R(UN)?PATH/);
   });
 });

@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { TorchError, Trainer, libtorchInfo, nn, noGrad, tensor } from '../lib';
 import { pythonForLibTorch, runPython } from './helpers/python';
+import { CHILD_TIMEOUT_MS, MNIST_DIR } from './helpers/common';
 
 const py = pythonForLibTorch();
 if (!py) console.warn(`mixed-precision: the PyTorch checks are SKIPPED: no Python with a torch as old as this LibTorch ${libtorchInfo().version}`);
@@ -108,8 +109,8 @@ describe('Trainer precision', () => {
   test("the CLI's -precision bf16 trains the study's convnet as well as float32 (size small, one epoch)", () => {
     const root = path.resolve(__dirname, '..');
     const bin = path.join(root, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).bin.nodetorch);
-    const env = { ...process.env, MNIST_DIR: process.env.MNIST_DIR || path.resolve(root, '..', 'shared', 'data', 'mnist') };
-    const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'mnist', '-size', 'small', '-epochs', '1', '-quiet', '-save', path.join(dir, 'cli'), ...args], { encoding: 'utf8', env });
+    const env = { ...process.env, MNIST_DIR };
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'mnist', '-size', 'small', '-epochs', '1', '-quiet', '-save', path.join(dir, 'cli'), ...args], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8', env });
     const bf16 = run('-type', 'float', '-precision', 'bf16', '-batchSize', '32', '-learningRate', '0.05');
     expect(bf16.status).toBe(0);
     expect(bf16.stdout).toContain('==> precision: bf16 (autocast, float32 master weights)');

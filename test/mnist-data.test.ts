@@ -3,9 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { cpuCache, data, memory, tidy, TorchError } from '../lib';
+import { MNIST_DIR } from './helpers/common';
 
 // Real MNIST from MNIST_DIR (CI: ../shared/data/mnist).
-const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
 
 describe('data.mnist on the real files', () => {
   let small: data.MnistData;

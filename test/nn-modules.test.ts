@@ -1,6 +1,6 @@
 import { manualSeed, memory, nn, noGrad, tensor, zeros, Tensor, TorchError } from '../lib';
+import { arr } from './helpers/common';
 
-const arr = (t: Tensor) => (t.toArray() as number[]).flat(Infinity as 1) as number[];
 const expectClose = (actual: number[], expected: number[], digits = 10) => {
   expect(actual.length).toBe(expected.length);
   actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i], digits));
@@ -35,7 +35,11 @@ describe('nn modules', () => {
     expect(grads[1].toArray()).toEqual([2, -2]);
     lin.zeroGradParameters();
     expect(arr(grads[0]).every((v) => v === 0)).toBe(true);
+    const [[weight, bias]] = lin.parameters();
+    const [w0, b0] = [weight.toArray(), bias.toArray()];
     lin.updateParameters(0.5); // zero gradients: unchanged
+    expect(weight.toArray()).toEqual(w0);
+    expect(bias.toArray()).toEqual(b0);
   });
 
   test("several backward calls after one forward, as Torch7's nn.Jacobian makes them: gradients accumulate", () => {

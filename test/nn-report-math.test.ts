@@ -1,8 +1,8 @@
 import { nn, tensor, Tensor } from '../lib';
+import { arr } from './helpers/common';
 
 // The report's section 1: backprop through a sigmoid and through a softmax with inverse
 // temperature β, checked against the analytic Jacobians.
-const arr = (t: Tensor) => t.toArray() as number[];
 
 /** Row i of the Jacobian via backward with the unit vector e_i (gradInput_j = ∂y_i/∂x_j). */
 function jacobian(m: nn.Module, x: Tensor): number[][] {

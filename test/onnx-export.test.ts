@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, manualSeed, models, nn, randn } from '../lib';
+import { CHILD_TIMEOUT_MS } from './helpers/common';
 
 let dir: string;
 beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-onnx-'))));
@@ -13,7 +14,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** Runs an ONNX file in onnxruntime-node (test/helpers/onnx-run.js, its own process). */
 function runOnnx(file: string, input: Tensor): { data: number[]; dims: number[]; version: string } {
   fs.writeFileSync(path.join(dir, 'input.json'), JSON.stringify({ data: Array.from(input.float().data() as Float32Array), dims: input.shape }));
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'helpers', 'onnx-run.js'), file, path.join(dir, 'input.json'), path.join(dir, 'output.json')], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(__dirname, 'helpers', 'onnx-run.js'), file, path.join(dir, 'input.json'), path.join(dir, 'output.json')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`onnxruntime-node failed: ${r.stderr}`);
   return JSON.parse(fs.readFileSync(path.join(dir, 'output.json'), 'utf8'));
 }
@@ -134,20 +135,20 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     nn.save(saved, model);
     const cli = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
     const onnxFile = path.join(dir, 'cli.onnx');
-    const r = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', onnxFile], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', onnxFile], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`wrote ${onnxFile}`);
     const input = randn([1, 1, 32, 32]);
     const ours = model.evaluate().forward(input).data() as Float32Array;
     expect(largestDifference(ours, runOnnx(onnxFile, input).data)).toBeLessThan(1e-5);
 
-    const pt = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', path.join(dir, 'cli.pt')], { encoding: 'utf8' });
+    const pt = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', path.join(dir, 'cli.pt')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     expect(pt.status).toBe(0);
     expect([...nn.stateDict(model).keys()]).toEqual(['0.weight', '0.bias', '3.weight', '3.bias', '7.weight', '7.bias', '9.weight', '9.bias']);
-    const bad = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', path.join(dir, 'x.txt')], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', path.join(dir, 'x.txt')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('ending in .onnx (ONNX) or .pt (PyTorch state dict)');
-    const help = spawnSync(process.execPath, [cli, 'export', '-help'], { encoding: 'utf8' });
+    const help = spawnSync(process.execPath, [cli, 'export', '-help'], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     expect(help.stdout).toContain('Usage: nodetorch export');
   });
 });

@@ -4,8 +4,8 @@
 // Torch7's Lua where it differs (adam's epsilon, nag's look-ahead point, rmsprop's initialMean).
 import { optim, tensor, Tensor, tidy } from '../lib';
 import goldens from './goldens/optim.json';
+import { arr } from './helpers/common';
 
-const arr = (t: Tensor) => t.toArray() as number[];
 const f64 = (v: number[]) => tensor(v, { dtype: 'float64' });
 
 function rosenbrockGradient([a, b]: number[]): number[] {

@@ -3,8 +3,8 @@ import { data, manualSeed, models, nn, optim, tensor, Tensor, Trainer } from '..
 import goldens from './goldens/optim.json';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { closureEpoch } from './helpers/closure';
+import { MNIST_DIR, arr } from './helpers/common';
 
-const arr = (t: Tensor) => t.toArray() as number[];
 const f64 = (v: number[]) => tensor(v, { dtype: 'float64' });
 
 // Rosenbrock's function and gradient, in plain JavaScript.
@@ -224,7 +224,6 @@ describe('optimizers in the native training loop', () => {
 });
 
 describe('each optimizer trains the convnet on real MNIST (size small) above 90% in 1 epoch', () => {
-  const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
   let mnist: data.MnistData;
   beforeAll(async () => {
     mnist = await data.mnist({ dir: MNIST_DIR, size: 'small' });

@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pythonWithTorch } from './helpers/python';
 import { Tensor, TorchError, manualSeed, models, nn, randn, tensor } from '../lib';
+import { CHILD_TIMEOUT_MS } from './helpers/common';
 
 
 const python = pythonWithTorch();
@@ -35,7 +36,7 @@ describeWithPython('PyTorch state dicts, checked by Python torch', () => {
   /** Runs the Python side; returns its outputs and torch version. */
   function runPython(mode: 'load' | 'save', model: nn.Sequential, file: string): { output: number[][]; torch: string } {
     fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(model.modules.map((m) => ({ type: m.type, args: m.args }))));
-    const r = spawnSync(python!, [script, mode, path.join(dir, 'spec.json'), file, path.join(dir, 'input.json'), path.join(dir, 'output.json')], { encoding: 'utf8' });
+    const r = spawnSync(python!, [script, mode, path.join(dir, 'spec.json'), file, path.join(dir, 'input.json'), path.join(dir, 'output.json')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
     return JSON.parse(fs.readFileSync(path.join(dir, 'output.json'), 'utf8'));
   }
@@ -81,7 +82,7 @@ describeWithPython('PyTorch state dicts, checked by Python torch', () => {
 
   test("Python's OrderedDict from model.state_dict() is an error that says how to save instead", () => {
     const file = path.join(dir, 'ordered.pt');
-    const r = spawnSync(python!, ['-c', `import torch; torch.save(torch.nn.Linear(3, 2).double().state_dict(), ${JSON.stringify(file)})`], { encoding: 'utf8' });
+    const r = spawnSync(python!, ['-c', `import torch; torch.save(torch.nn.Linear(3, 2).double().state_dict(), ${JSON.stringify(file)})`], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(() => nn.loadStateDict(new nn.Linear(3, 2), file)).toThrow(/holds a collections\.OrderedDict .*torch\.save\(dict\(model\.state_dict\(\)\)/);
   });

@@ -5,8 +5,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BatchDataset, Dataset, Tensor, TorchError, Trainer, augment, data, manualSeed, nn, tensor } from '../lib';
+import { MNIST_DIR } from './helpers/common';
 
-const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
 
 function mlp(): nn.Sequential {
   return new nn.Sequential().add(new nn.Reshape(1024)).add(new nn.Linear(1024, 32)).add(new nn.Tanh()).add(new nn.Linear(32, 10)).add(new nn.LogSoftMax()).float();

@@ -17,10 +17,16 @@ describe('views, indexing and concatenation', () => {
   test('views share storage with their base', () => {
     const base = tensor([1, 2, 3, 4]);
     const v = base.view(2, 2);
-    base.index(0).dispose();
     expect(v.toArray()).toEqual([[1, 2], [3, 4]]);
+    // a write through the view is seen in the base, and one through the base in the view
+    v.index(1).fill(9);
+    expect(base.toArray()).toEqual([1, 2, 9, 9]);
+    base.index(0).fill(-1);
+    expect(v.toArray()).toEqual([[-1, 2], [9, 9]]);
     // clone is independent
-    expect(base.clone().toArray()).toEqual([1, 2, 3, 4]);
+    const copy = base.clone();
+    copy.fill(0);
+    expect(base.toArray()).toEqual([-1, 2, 9, 9]);
   });
 
   test('index selects, keeps and slices like Python', () => {

@@ -7,6 +7,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { CHILD_TIMEOUT_MS } from './helpers/common';
 
 const root = path.resolve(__dirname, '..');
 
@@ -28,7 +29,7 @@ test('a batch-1 pass with 2 threads does not thrash: few voluntary context switc
       const perSample = (process.resourceUsage().voluntaryContextSwitches - before) / n;
       console.log(JSON.stringify({ perSample, threads: t.getNumThreads() }));
     })();`;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-e', script], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
   expect(r.stderr).toBe('');
   const { perSample, threads } = JSON.parse(r.stdout.trim());
   console.log(`batch-1 pass, 2 threads: ${perSample.toFixed(2)} voluntary context switches per sample (65 before the fix)`);
@@ -60,7 +61,7 @@ describe('the BLAS under LibTorch', () => {
     const script = `const t = require(${JSON.stringify(path.join(root, 'dist/lib/index.js'))});
       const a = t.randn([256, 256], { dtype: 'float64' });
       console.log(JSON.stringify({ blas: t.libtorchInfo().blas, product: a.matmul(a).sub(a.matmul(a)).abs().max().item() }));`;
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const r = spawnSync(process.execPath, ['-e', script], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8', env: { ...process.env, ...env } });
     try {
       return { stderr: r.stderr, ...(JSON.parse(r.stdout.trim()) as { blas: string; product: number }) };
     } catch {

@@ -9,8 +9,9 @@ import { Tensor, TorchError, data, manualSeed, models, nn, randn, tensor, torch7
 import type { Value } from '../lib/nn/Module';
 import { largest, toJson } from './helpers/compare';
 import { pythonWithTorch, runPython } from './helpers/python';
+import { MNIST_DIR, TORCH7_DIR } from './helpers/common';
 
-const DIR = process.env.TORCH7_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'torch7');
+const DIR = TORCH7_DIR;
 const file = (name: string) => path.join(DIR, name);
 type AnyModule = nn.Module<Value, Value>;
 
@@ -319,7 +320,6 @@ describeWithPython('an independent reader written from Torch7’s File.lua reads
   }
 
   test("data.torch7Mnist reads Torch7's mnist.t7 (ASCII, as the study loaded it) into the same training data as the IDX files", async () => {
-    const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
     const t7dir = path.join(dir, 'mnist.t7');
     fs.mkdirSync(t7dir);
     runPython(python!, 't7_reader.py', ['mnist', MNIST_DIR, t7dir, 'ascii']);

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { data, manualSeed, memory, models, nn, tensor, Trainer, TorchError } from '../lib';
+import { MNIST_DIR } from './helpers/common';
 
-const MNIST_DIR = process.env.MNIST_DIR || path.resolve(__dirname, '..', '..', 'shared', 'data', 'mnist');
 
 // The max-pooling convnet of the study (Torch7's '-type cuda' model), float32.
 function convnet(): nn.Sequential {

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { Worker } from 'worker_threads';
+import { CHILD_TIMEOUT_MS } from './helpers/common';
 
 // Per-environment state: the addon loads and computes in several worker threads at once, each
 // with its own live-tensor counter.
@@ -60,7 +61,7 @@ describe('a worker ended during a training pass', () => {
   `;
 
   test('worker.terminate() mid-pass: the process survives', () => {
-    const r = spawnSync(process.execPath, ['-e', script('/* terminated from outside */')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['-e', script('/* terminated from outside */')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     expect(r.signal).toBeNull();
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('terminated 1');
@@ -69,7 +70,7 @@ describe('a worker ended during a training pass', () => {
   });
 
   test('process.exit() inside the worker mid-pass: the process survives', () => {
-    const r = spawnSync(process.execPath, ['-e', script('process.exit(3)')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['-e', script('process.exit(3)')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     expect(r.signal).toBeNull();
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('worker exit 3');

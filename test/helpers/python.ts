@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { libtorchInfo } from '../../lib';
+import { CHILD_TIMEOUT_MS } from './common';
 
 export function pythonWithTorch(): string | undefined {
   return pythonWith(['torch']);
@@ -15,12 +16,12 @@ export function pythonWith(modules: string[]): string | undefined {
   const venvs = path.join(os.homedir(), '.cache', 'nodetorch', 'venvs');
   const cached = fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
   const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, 'python3'].filter((p): p is string => Boolean(p));
-  return candidates.find((python) => spawnSync(python, ['-c', modules.map((m) => `import ${m}`).join('; ')], { stdio: 'ignore' }).status === 0);
+  return candidates.find((python) => spawnSync(python, ['-c', modules.map((m) => `import ${m}`).join('; ')], { timeout: CHILD_TIMEOUT_MS, stdio: 'ignore' }).status === 0);
 }
 
 /** Runs a script of test/python with `python` and the given arguments; returns its stdout, throws with its stderr when it fails. */
 export function runPython(python: string, script: string, args: string[]): string {
-  const r = spawnSync(python, [path.join(__dirname, '..', 'python', script), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(python, [path.join(__dirname, '..', 'python', script), ...args], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`python failed (${r.error?.message ?? `status ${r.status}`}):\n${r.stderr}`);
   return r.stdout;
 }
@@ -36,7 +37,7 @@ export function pythonForLibTorch(importing = 'torch'): { python: string; versio
   const key = (v: string) => v.split('.').slice(0, 2).map(Number);
   const [major, minor] = key(libtorchInfo().version);
   const found = candidates
-    .map((python) => ({ python, version: spawnSync(python, ['-c', `import torch, ${importing}; print(torch.__version__)`], { encoding: 'utf8' }).stdout?.trim() ?? '' }))
+    .map((python) => ({ python, version: spawnSync(python, ['-c', `import torch, ${importing}; print(torch.__version__)`], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' }).stdout?.trim() ?? '' }))
     .filter((c) => /^\d+\.\d+/.test(c.version))
     .filter((c) => { const [a, b] = key(c.version); return a < major || (a === major && b <= minor); })
     .sort((x, y) => { const [a, b] = key(x.version); const [c, d] = key(y.version); return c - a || d - b; });
