@@ -29,7 +29,7 @@ export { noGrad, isGradEnabled } from './autograd';
 export * as cuda from './cuda';
 export * as distributed from './distributed';
 
-import { native } from './native';
+import { addonFile, native } from './native';
 import type { LibTorchInfo } from './native';
 export type { LibTorchInfo } from './native';
 /** The LibTorch version the addon was built against, e.g. '2.13.0'. */
@@ -38,7 +38,7 @@ export function libtorchVersion(): string {
 }
 /** The LibTorch compiled against and the one loaded (same version: the loader refuses a mismatch). */
 export function libtorchInfo(): LibTorchInfo {
-  return native().libtorchInfo();
+  return { ...native().libtorchInfo(), addon: addonFile() };
 }
 export * as nn from './nn';
 export * as optim from './optim';

@@ -18,7 +18,7 @@ export type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array
 export interface NativeBinding {
   init(classes: { TorchError: typeof TorchError }): void;
   libtorchVersion(): string;
-  libtorchInfo(): LibTorchInfo;
+  libtorchInfo(): Omit<LibTorchInfo, 'addon'>;
   // lifetime
   dispose(t: NativeTensor): boolean;
   isDisposed(t: NativeTensor): boolean;
@@ -148,6 +148,8 @@ export interface LibTorchInfo {
   runtimeVersion: string;
   /** Path of the loaded libtorch_cpu shared library. */
   library: string;
+  /** Path of the addon file that was loaded: a local build (build/Release) or a prebuild. */
+  addon: string;
   /** Path of the loaded libtorch_cuda, or null for a CPU-only LibTorch. */
   cudaLibrary: string | null;
   /** Whether the addon uses the C++11 std::string ABI (must match LibTorch's). */
@@ -334,6 +336,7 @@ function load(): NativeBinding {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const binding = require(file) as NativeBinding;
       binding.init({ TorchError });
+      loadedFrom = file;
       return binding;
     } catch (e) {
       tried.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
@@ -352,6 +355,13 @@ function load(): NativeBinding {
 }
 
 let cached: NativeBinding | undefined;
+let loadedFrom = '';
+
+/** The addon file that native() loaded. */
+export function addonFile(): string {
+  native();
+  return loadedFrom;
+}
 
 /** The loaded addon (loaded once per environment, on first use). */
 export function native(): NativeBinding {

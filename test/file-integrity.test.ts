@@ -10,6 +10,7 @@ import { native } from '../lib/native';
 import { FILE_FORMAT_VERSION, writeArchive } from '../lib/util/archive';
 import { removeStaleTemps, writeFileAtomic } from '../lib/util/atomic';
 import { duplicateDictKey } from '../lib/util/pickle';
+import { withTool } from './helpers/common';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-integrity-'));
 const inputs = tensor(Array.from({ length: 30 }, (_, i) => [Math.sin(i), Math.cos(2 * i), i / 30, (i % 3) - 1]), { dtype: 'float64' });
@@ -223,7 +224,7 @@ function damagedByPython(mode: 'flip' | 'duplicate' | 'duplicate-ordered', file:
   return JSON.parse(runPython(python!, 'damage_state_dict.py', [mode, file]));
 }
 
-(python ? describe : describe.skip)('state dicts torch.save wrote, damaged, checked by Python', () => {
+withTool('Python with torch', python).describe('state dicts torch.save wrote, damaged, checked by Python', () => {
   const linear = () => new nn.Sequential().add(new nn.Reshape(2)).add(new nn.Linear(2, 1));
 
   test("a flipped bit in a weight: Python's zipfile.testzip() flags the entry and loadStateDict refuses it by name (0.123456789 loaded as 1.88e-6 before)", () => {

@@ -9,9 +9,10 @@ import { Trainer, manualSeed, nn, tensor } from '../lib';
 import { largest } from './helpers/compare';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { closureEpoch } from './helpers/closure';
+import { withTool } from './helpers/common';
 
 const python = pythonWithTorch();
-const withPython = python ? test : test.skip;
+const withPython = withTool('Python with torch', python).test;
 if (!python) console.warn('gradclip: the comparison with PyTorch is SKIPPED: no Python with torch here; CI installs one');
 
 const make = () => new nn.Sequential(new nn.Linear(4, 5), new nn.Tanh(), new nn.Linear(5, 3), new nn.LogSoftMax());

@@ -5,10 +5,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { TorchError, manualSeed, models, nn, noGrad, ones, randn, tensor, Trainer, zeros } from '../lib';
 import { pythonWith, runPython } from './helpers/python';
+import { withTool } from './helpers/common';
 
 const python = pythonWith(['torch']);
 if (!python) console.warn('half-precision: the PyTorch goldens are SKIPPED: no Python with torch; CI installs one');
-const withPython = python ? test : test.skip;
+const withPython = withTool('Python with torch', python).test;
 const pythonSafetensors = pythonWith(['torch', 'safetensors']);
 
 // values with more mantissa than float16 or bfloat16 keep, and beyond float16's range
@@ -110,7 +111,7 @@ describe('float16 and bfloat16', () => {
     expect(model.dtype).toBe('bfloat16');
   });
 
-  (pythonSafetensors ? test : test.skip)("saveSafetensors writes F16 and BF16 tensors that Python's safetensors reads bit for bit", () => {
+  withTool('Python with torch and safetensors', pythonSafetensors).test("saveSafetensors writes F16 and BF16 tensors that Python's safetensors reads bit for bit", () => {
     const model = new nn.Sequential(new nn.Linear(3, 2));
     noGrad(() => model.modules[0].weight!.copy_(tensor(spec.weight, { dtype: 'float64' })));
     const file = path.join(dir, 'bf16.safetensors');

@@ -10,13 +10,14 @@ import { Tensor, TorchError, Trainer, jit, libtorchInfo, manualSeed, nn, noGrad,
 import type { Value } from '../lib/nn/Module';
 import { largest, toJson } from './helpers/compare';
 import { pythonForLibTorch, runPython } from './helpers/python';
+import { withTool } from './helpers/common';
 
 const py = pythonForLibTorch();
 // torchvision's resnet18 from the newest torch not newer than this LibTorch that has a torchvision
 // that loads (Debian's python3-torchvision: the index's wheels are built for another torch)
 const vision = pythonForLibTorch('torchvision');
 if (!py) console.warn(`jit: SKIPPED: no Python with a torch as old as this LibTorch ${libtorchInfo().version} (setup's python3-torch, or the CI venvs)`);
-const describeWithPython = py ? describe : describe.skip;
+const describeWithPython = withTool('a Python torch that this LibTorch reads', py).describe;
 
 describeWithPython('TorchScript modules from PyTorch', () => {
   let dir: string;

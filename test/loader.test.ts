@@ -2,12 +2,11 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CHILD_TIMEOUT_MS } from './helpers/common';
-
-const root = path.resolve(__dirname, '..');
+import type { LibTorchInfo } from '../lib';
+import { CHILD_TIMEOUT_MS, ROOT as root } from './helpers/common';
 
 // The LibTorch the built addon reports, read in a child process (the test process need not load it).
-function libtorchHere(): { version: string; runtimeVersion: string; library: string; cudaLibrary: string | null } {
+function libtorchHere(): LibTorchInfo {
   const out = execFileSync(process.execPath, ['-e', "console.log(JSON.stringify(require('./dist/lib').libtorchInfo()))"], { timeout: CHILD_TIMEOUT_MS,
     cwd: root,
     encoding: 'utf8',
@@ -28,6 +27,13 @@ function run(dir: string, code: string) {
 }
 
 describe('loading the addon', () => {
+  test('libtorchInfo().addon names the addon file this process loaded', () => {
+    const { addon } = libtorchHere();
+    const expected = process.env.NODETORCH_PREBUILDS_ONLY === '1' ? path.join(root, 'prebuilds', `${process.platform}-${process.arch}`) : path.join(root, 'build', 'Release');
+    expect(path.dirname(addon)).toBe(expected);
+    expect(fs.existsSync(addon)).toBe(true);
+  });
+
   test('require("nodetorch") resolves the package entry point', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-user-'));
     fs.mkdirSync(path.join(dir, 'node_modules'));
@@ -41,7 +47,7 @@ describe('loading the addon', () => {
     const dir = packageCopy();
     const target = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
     fs.mkdirSync(target, { recursive: true });
-    fs.copyFileSync(path.join(root, 'build', 'Release', 'nodetorch.node'), path.join(target, 'node.napi.node'));
+    fs.copyFileSync(libtorchHere().addon, path.join(target, 'node.napi.node'));
     const r = run(dir, "console.log(require('./dist/lib').tensor([1, 2, 3]).sum().item())");
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('6');
@@ -51,7 +57,7 @@ describe('loading the addon', () => {
   function prebuildWithManifest(dir: string, name: string, libraries: string[], version: string) {
     const target = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
     fs.mkdirSync(target, { recursive: true });
-    fs.copyFileSync(path.join(root, 'build', 'Release', 'nodetorch.node'), path.join(target, `${name}.node`));
+    fs.copyFileSync(libtorchHere().addon, path.join(target, `${name}.node`));
     const manifest = { libtorch: { version, variant: 'cpu', cxx11Abi: 1, libraries } };
     fs.writeFileSync(path.join(target, `${name}.json`), JSON.stringify(manifest));
   }
@@ -145,7 +151,7 @@ describe('finding LibTorch', () => {
     expect(fs.realpathSync(path.dirname(info.library))).toBe(fs.realpathSync(found.libDir));
     expect(info.cudaLibrary !== null).toBe(found.cuda);
     // every LibTorch library the addon needs resolves into that one folder
-    const ldd = execFileSync('ldd', [path.join(root, 'build', 'Release', 'nodetorch.node')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
+    const ldd = execFileSync('ldd', [info.addon], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     const libraries = [...ldd.matchAll(/^\s*lib(?:torch|c10)\S*\.so\S* => (\S+)/gm)].map((m) => m[1]);
     expect(libraries.length).toBeGreaterThanOrEqual(3);
     for (const lib of libraries) expect(fs.realpathSync(path.dirname(lib))).toBe(fs.realpathSync(found.libDir));
@@ -171,7 +177,7 @@ describe('finding LibTorch', () => {
     delete env.LD_LIBRARY_PATH;
     const r = spawnSync(process.execPath, ['-e', "console.log(require('./dist/lib').ones([3]).sum().item())"], { timeout: CHILD_TIMEOUT_MS, cwd: root, encoding: 'utf8', env });
     expect(r.stdout.trim()).toBe('3');
-    const dyn = execFileSync('readelf', ['-d', path.join(root, 'build', 'Release', 'nodetorch.node')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
+    const dyn = execFileSync('readelf', ['-d', libtorchHere().addon], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     expect(dyn).toMatch(/R(UN)?PATH/);
   });
 });

@@ -8,11 +8,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { TorchError, Trainer, libtorchInfo, nn, noGrad, tensor } from '../lib';
 import { pythonForLibTorch, runPython } from './helpers/python';
-import { CHILD_TIMEOUT_MS, MNIST_DIR } from './helpers/common';
+import { CHILD_TIMEOUT_MS, MNIST_DIR, withTool } from './helpers/common';
 
 const py = pythonForLibTorch();
 if (!py) console.warn(`mixed-precision: the PyTorch checks are SKIPPED: no Python with a torch as old as this LibTorch ${libtorchInfo().version}`);
-const withPython = py ? test : test.skip;
+const withPython = withTool('a Python torch that this LibTorch reads', py).test;
 // LibTorch 2.x autocasts float16 on the CPU; 1.13 knows bfloat16 only there
 const cpuFloat16 = Number(libtorchInfo().version.split('.')[0]) >= 2;
 // GradScaler on the CPU is PyTorch >= 2.3's

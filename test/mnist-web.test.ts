@@ -10,11 +10,11 @@ import * as path from 'path';
 import { chromium, Browser } from 'playwright-core';
 import { Trainer, data, manualSeed, models, nn, noGrad } from '../lib';
 import { serveDemo } from '../lib/cli/serve-demo';
-import { MNIST_DIR } from './helpers/common';
+import { MNIST_DIR, withTool } from './helpers/common';
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => Boolean(p) && fs.existsSync(p!));
 if (!CHROMIUM) console.warn('mnist-web: SKIPPED: no Chromium here (apt-get install chromium, or set CHROMIUM_PATH); CI installs it');
-const describeWithBrowser = CHROMIUM ? describe : describe.skip;
+const describeWithBrowser = withTool('Chromium', CHROMIUM).describe;
 
 describeWithBrowser('the MNIST demo page in Chromium', () => {
   let dir: string;

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { Tensor, TorchError, Trainer, data, manualSeed, nn, randn } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { largest } from './helpers/compare';
+import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-batchnorm-'));
@@ -34,7 +35,7 @@ function pytorch(model: nn.Module, input: Tensor, gradOutput: Tensor, train: boo
 }
 
 
-(python ? describe : describe.skip)('equal to PyTorch BatchNorm1d/2d (float64, ≤ 1e-10)', () => {
+withTool('Python with torch', python).describe('equal to PyTorch BatchNorm1d/2d (float64, ≤ 1e-10)', () => {
   test.each(MODELS.map(([name], i) => [name, i] as const))('%s: a training step (output, gradients, running estimates), then evaluation', (_name, i) => {
     manualSeed(40 + i);
     const [, make, input] = MODELS[i];

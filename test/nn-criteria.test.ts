@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, nn, rand, randn, tensor } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { flat, toJson } from './helpers/compare';
+import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 const signs = (n: number) => tensor(Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1)), { dtype: 'float64' });
@@ -27,7 +28,7 @@ const CASES: [string, () => nn.Criterion, () => nn.Value, () => Tensor][] = [
 const python = pythonWithTorch();
 if (!python) console.warn('nn-criteria: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
-(python ? describe : describe.skip)('losses and input gradients equal PyTorch (float64, ≤ 1e-10)', () => {
+withTool('Python with torch', python).describe('losses and input gradients equal PyTorch (float64, ≤ 1e-10)', () => {
   const ours: { loss: number; grad: unknown }[] = [];
   let theirs: { loss: number; grad: unknown }[];
   beforeAll(() => {

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Tensor, TorchError, manualSeed, nn, rand, randn, tensor } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { largest } from './helpers/compare';
+import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 /** Positive inputs, for Sqrt and fractional powers. */
@@ -40,7 +41,7 @@ const CASES: [string, () => nn.Module, () => Tensor][] = [
 const python = pythonWithTorch();
 if (!python) console.warn('nn-elementwise: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
-(python ? describe : describe.skip)('outputs and gradients equal PyTorch module of the same kind (float64, ≤ 1e-10)', () => {
+withTool('Python with torch', python).describe('outputs and gradients equal PyTorch module of the same kind (float64, ≤ 1e-10)', () => {
   let results: { output: unknown; gradInput: unknown; gradWeight?: unknown }[];
   const ours: { output: number[]; gradInput: number[]; gradWeight?: number[] }[] = [];
   beforeAll(() => {

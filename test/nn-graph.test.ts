@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, nn, randn } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { largest, toJson } from './helpers/compare';
+import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 
@@ -35,7 +36,7 @@ const like = (v: nn.Value): nn.Value => (v instanceof Tensor ? x64(v.shape) : v.
 const python = pythonWithTorch();
 if (!python) console.warn('nn-graph: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
-(python ? describe : describe.skip)('graphs: outputs and input gradients equal PyTorch (float64, ≤ 1e-10)', () => {
+withTool('Python with torch', python).describe('graphs: outputs and input gradients equal PyTorch (float64, ≤ 1e-10)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-graph-'));
   test.each([
     ['a residual connection', residualGraph, () => x64([3, 4])],

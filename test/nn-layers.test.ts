@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, nn, randn, tensor } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { largest } from './helpers/compare';
+import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 const indices = (shape: number[], n: number) => tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i * 7) % n), { dtype: 'int64' }).view(shape);
@@ -40,7 +41,7 @@ const CASES: [string, () => nn.Module, () => Tensor][] = [
 const python = pythonWithTorch();
 if (!python) console.warn('nn-layers: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
-(python ? describe : describe.skip)('outputs and gradients (input and parameters) equal PyTorch (float64, ≤ 1e-10)', () => {
+withTool('Python with torch', python).describe('outputs and gradients (input and parameters) equal PyTorch (float64, ≤ 1e-10)', () => {
   const ours: { output: unknown; gradInput: unknown; grads: Record<string, unknown> }[] = [];
   let theirs: { output: unknown; gradInput: unknown; gradParameters?: Record<string, unknown> }[];
   beforeAll(() => {

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, nn, randn, tensor } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { largest } from './helpers/compare';
+import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 
@@ -23,7 +24,7 @@ const CASES: [string, () => nn.Module, () => Tensor][] = [
 const python = pythonWithTorch();
 if (!python) console.warn('nn-recurrent: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
-(python ? describe : describe.skip)('equal to PyTorch LSTM and GRU (float64, ≤ 1e-10)', () => {
+withTool('Python with torch', python).describe('equal to PyTorch LSTM and GRU (float64, ≤ 1e-10)', () => {
   const ours: { output: unknown; gradInput: unknown; grads: Record<string, unknown> }[] = [];
   let theirs: { output: unknown; gradInput: unknown; gradParameters: Record<string, unknown> }[];
   beforeAll(() => {

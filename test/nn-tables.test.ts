@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, nn, randn, tensor } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { largest, toJson } from './helpers/compare';
+import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 const linear = (a: number, b: number) => new nn.Linear(a, b);
@@ -34,7 +35,7 @@ function like(value: nn.Value): nn.Value {
 const python = pythonWithTorch();
 if (!python) console.warn('nn-tables: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
-(python ? describe : describe.skip)('tables: outputs and input gradients equal PyTorch (float64, ≤ 1e-10)', () => {
+withTool('Python with torch', python).describe('tables: outputs and input gradients equal PyTorch (float64, ≤ 1e-10)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-tables-'));
   test.each(MODELS.map(([name], i) => [name, i] as const))('%s', (_name, i) => {
     manualSeed(20 + i);

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { Tensor, TorchError, manualSeed, nn, noGrad, optim, randn } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { flat } from './helpers/compare';
+import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 const mlp = () => new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh(), new nn.Linear(4, 2)).double();
@@ -88,7 +89,7 @@ describe('the PyTorch loop', () => {
 const python = pythonWithTorch();
 if (!python) console.warn('optim-object: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
-(python ? test : test.skip)("the loop with optim.Optimizer('adamw') equals PyTorch's loop with torch.optim.AdamW (float64, ≤ 1e-10)", () => {
+withTool('Python with torch', python).test("the loop with optim.Optimizer('adamw') equals PyTorch's loop with torch.optim.AdamW (float64, ≤ 1e-10)", () => {
   manualSeed(103);
   const model = mlp();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-loop-'));

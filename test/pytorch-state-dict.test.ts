@@ -7,13 +7,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { pythonWithTorch } from './helpers/python';
 import { Tensor, TorchError, manualSeed, models, nn, randn, tensor } from '../lib';
-import { CHILD_TIMEOUT_MS } from './helpers/common';
+import { CHILD_TIMEOUT_MS, withTool } from './helpers/common';
 
 
 const python = pythonWithTorch();
 const script = path.join(__dirname, 'python', 'state_dict_check.py');
 if (!python) console.warn('pytorch-state-dict: SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
-const describeWithPython = python ? describe : describe.skip;
+const describeWithPython = withTool('Python with torch', python).describe;
 
 const MODELS: [string, () => nn.Sequential][] = [
   ['the default convnet (L2 pooling, subtractive normalisation)', () => models.mnistModel('convnet')],

@@ -6,10 +6,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { TorchError, manualSeed, models, nn, tensor } from '../lib';
 import { pythonWith, runPython } from './helpers/python';
+import { withTool } from './helpers/common';
 
 const python = pythonWith(['torch', 'safetensors']);
 if (!python) console.warn('safetensors: the checks by Python\'s safetensors are SKIPPED: no Python with torch and safetensors (scripts/torch-venv.sh DIR SPEC safetensors); CI installs one');
-const withPython = python ? test : test.skip;
+const withPython = withTool('Python with torch and safetensors', python).test;
 
 describe('nn.saveSafetensors and nn.loadSafetensors', () => {
   let dir: string;

@@ -5,10 +5,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { SummaryWriter, TorchError, Trainer, manualSeed, nn, tensor } from '../lib';
 import { pythonWith, runPython } from './helpers/python';
+import { withTool } from './helpers/common';
 
 const python = pythonWith(['tensorboard', 'PIL']);
 if (!python) console.warn("tensorboard: the checks by TensorBoard's reader are SKIPPED: no Python with tensorboard (scripts/torch-venv.sh DIR SPEC tensorboard); CI installs one");
-const withPython = python ? test : test.skip;
+const withPython = withTool("Python with TensorBoard and PIL", python).test;
 
 interface Read {
   scalars: Record<string, [number, number][]>;

@@ -9,7 +9,7 @@ import { Tensor, TorchError, data, manualSeed, models, nn, randn, tensor, torch7
 import type { Value } from '../lib/nn/Module';
 import { largest, toJson } from './helpers/compare';
 import { pythonWithTorch, runPython } from './helpers/python';
-import { MNIST_DIR, TORCH7_DIR } from './helpers/common';
+import { MNIST_DIR, TORCH7_DIR, withTool } from './helpers/common';
 
 const DIR = TORCH7_DIR;
 const file = (name: string) => path.join(DIR, name);
@@ -240,7 +240,7 @@ describe('every nodetorch module goes through torch7.save and torch7.load unchan
 
 const python = pythonWithTorch();
 if (!python) console.warn('torch7-files: the independent reader checks SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
-const describeWithPython = python ? describe : describe.skip;
+const describeWithPython = withTool('Python with torch', python).describe;
 
 describeWithPython('an independent reader written from Torch7’s File.lua reads what torch7.save writes', () => {
   let dir: string;

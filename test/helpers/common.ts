@@ -17,3 +17,19 @@ export const CHILD_TIMEOUT_MS = 20 * 60_000;
 
 /** A tensor's values, flattened to one array. */
 export const arr = (t: Tensor): number[] => (t.toArray() as number[]).flat(Infinity as 1) as number[];
+
+/**
+ * `test` and `describe` for tests that need an outside tool (Python torch, safetensors,
+ * TensorBoard, Chromium): where it is missing they skip, saying why, except under CI=true, where
+ * .ci/run installs every such tool: there a missing one fails, so that CI cannot go green untested.
+ */
+export function withTool(tool: string, available: unknown): { test: jest.It; describe: jest.Describe } {
+  if (available) return { test, describe };
+  if (!process.env.CI) return { test: test.skip, describe: describe.skip };
+  const missing = () => {
+    throw new Error(`${tool} is missing, and under CI=true every tool the tests use is expected (.ci/run installs it)`);
+  };
+  const failing = ((name: string) => test(name, missing)) as unknown as jest.It;
+  const failingGroup = ((name: string) => describe(name, () => test(`needs ${tool}`, missing))) as unknown as jest.Describe;
+  return { test: failing, describe: failingGroup };
+}

@@ -1,5 +1,5 @@
 // The Python with torch that tests proving files against PyTorch run: NODETORCH_TEST_PYTHON,
-// $PYTHON, the venvs CI makes in ~/.cache/nodetorch/venvs, or python3; undefined where none has torch.
+// $PYTHON, the venvs CI makes in the cache's venvs folder ($NODETORCH_CACHE, else ~/.cache/nodetorch), or python3; undefined where none has torch.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,8 +13,7 @@ export function pythonWithTorch(): string | undefined {
 
 /** The first of those Pythons that imports every one of `modules` (e.g. ['torch', 'safetensors']). */
 export function pythonWith(modules: string[]): string | undefined {
-  const venvs = path.join(os.homedir(), '.cache', 'nodetorch', 'venvs');
-  const cached = fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
+  const cached = cachedVenvPythons();
   const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, 'python3'].filter((p): p is string => Boolean(p));
   return candidates.find((python) => spawnSync(python, ['-c', modules.map((m) => `import ${m}`).join('; ')], { timeout: CHILD_TIMEOUT_MS, stdio: 'ignore' }).status === 0);
 }
@@ -31,8 +30,7 @@ export function runPython(python: string, script: string, args: string[]): strin
  * with `importing`, one where that module loads too.
  */
 export function pythonForLibTorch(importing = 'torch'): { python: string; version: string } | undefined {
-  const venvs = path.join(os.homedir(), '.cache', 'nodetorch', 'venvs');
-  const cached = fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
+  const cached = cachedVenvPythons();
   const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
   const key = (v: string) => v.split('.').slice(0, 2).map(Number);
   const [major, minor] = key(libtorchInfo().version);
@@ -42,4 +40,11 @@ export function pythonForLibTorch(importing = 'torch'): { python: string; versio
     .filter((c) => { const [a, b] = key(c.version); return a < major || (a === major && b <= minor); })
     .sort((x, y) => { const [a, b] = key(x.version); const [c, d] = key(y.version); return c - a || d - b; });
   return found[0];
+}
+
+/** The Pythons of the venvs .ci/run and scripts/torch-venv.sh make, in the same cache folder they use. */
+function cachedVenvPythons(): string[] {
+  const cache = process.env.NODETORCH_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'nodetorch');
+  const venvs = path.join(cache, 'venvs');
+  return fs.existsSync(venvs) ? fs.readdirSync(venvs).map((v) => path.join(venvs, v, 'bin', 'python')) : [];
 }
