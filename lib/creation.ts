@@ -80,7 +80,7 @@ function inferShape(values: NestedArray, path = 'values'): number[] {
   values.forEach((v, i) => {
     const s = inferShape(v, `${path}[${i}]`);
     if (s.length !== inner.length || s.some((d, k) => d !== inner[k])) {
-      throw new TorchError(`Expected a rectangular nested array for ${path} but ${path}[${i}] has shape [${s.join(', ')}] and ${path}[0] has [${inner.join(', ')}]`);
+      throw new TorchError(`Expected a rectangular nested array for ${path} but ${path}[${i}] has shape [${s.join(', ')}] and ${path}[0] has [${inner.join(', ')}]`, { code: 'SHAPE_MISMATCH' });
     }
   });
   return [values.length, ...inner];

@@ -1,7 +1,8 @@
 /**
  * nodetorch: Torch7-style nn/optim training on LibTorch for Node.js.
  */
-export { TorchError } from './errors';
+export { AbortError, ERROR_CODES, TorchError } from './errors';
+export type { TorchErrorCode, TorchErrorOptions } from './errors';
 export { Tensor, fromShared } from './tensor';
 export type { DType, Device, NestedArray, NestedNumbers, NestedBooleans, NumericDType, FloatDType, ItemOf, DataOf, NestedOf, IndexSpec, SharedTensor } from './tensor';
 export { tensor, zeros, ones, full, rand, randn, randperm, arange, cat, manualSeed, setNumThreads, getNumThreads, setDefaultDtype, getDefaultDtype } from './creation';

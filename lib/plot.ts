@@ -20,13 +20,13 @@ export function readLog(file: string): number[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new TorchError(`Cannot read log '${file}': ${(e as Error).message}`);
+    throw new TorchError(`Cannot read log '${file}': ${(e as Error).message}`, { code: 'IO' });
   }
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   if (lines.length === 0) return [];
   return lines.slice(1).map((line, i) => {
     const v = Number(line.split('\t')[0]);
-    if (!Number.isFinite(v)) throw new TorchError(`Log '${file}' line ${i + 2} is not a number: '${line}'`);
+    if (!Number.isFinite(v)) throw new TorchError(`Log '${file}' line ${i + 2} is not a number: '${line}'`, { code: 'CORRUPT_FILE' });
     return v;
   });
 }

@@ -265,7 +265,7 @@ export class Tensor<out D extends DType = DType> {
     checkTensor(other, 'matmul(other)');
     // LibTorch's message for mixed dtypes spoke of shapes that fit; say what differs and the fix
     if (this.dtype !== other.dtype) {
-      throw new TorchError(`matmul: the tensors are ${this.dtype} and ${other.dtype}; matmul needs one dtype: convert one, e.g. other.to('${this.dtype}')`);
+      throw new TorchError(`matmul: the tensors are ${this.dtype} and ${other.dtype}; matmul needs one dtype: convert one, e.g. other.to('${this.dtype}')`, { code: 'DTYPE_MISMATCH' });
     }
     return new Tensor(native().matmul(this.#handle, other.handle));
   }
@@ -362,7 +362,7 @@ export class Tensor<out D extends DType = DType> {
     if (indices instanceof Tensor) {
       index = checkTensor(indices, 'indexSelect indices');
       if (index.ndim !== 1 || (index.dtype !== 'int64' && index.dtype !== 'int32')) {
-        throw new TorchError(`indexSelect: indices must be a vector of int64 or int32 but are ${index.dtype} of shape [${index.shape.join(', ')}]`);
+        throw new TorchError(`indexSelect: indices must be a vector of int64 or int32 but are ${index.dtype} of shape [${index.shape.join(', ')}]`, { code: 'DTYPE_MISMATCH' });
       }
     } else {
       if (!Array.isArray(indices) || indices.some((i) => !Number.isSafeInteger(i))) invalid('an array of integer indices or an int64 Tensor', 'indexSelect indices', indices);
@@ -403,10 +403,10 @@ export class Tensor<out D extends DType = DType> {
         if (picker.ndim !== 1) throw new TorchError(`index: an integer tensor index must be a vector, not of shape [${picker.shape.join(', ')}]`);
         return base.indexSelect(dim, picker);
       }
-      if (picker.dtype !== 'bool') throw new TorchError(`index: a tensor index must be int64, int32 or bool, not ${picker.dtype}`);
+      if (picker.dtype !== 'bool') throw new TorchError(`index: a tensor index must be int64, int32 or bool, not ${picker.dtype}`, { code: 'DTYPE_MISMATCH' });
       const covered = base.shape.slice(dim, dim + picker.ndim);
       if (picker.ndim === 0 || covered.length !== picker.ndim || covered.some((n, i) => n !== picker.shape[i])) {
-        throw new TorchError(`index: a bool mask of shape [${picker.shape.join(', ')}] must match dimensions ${dim}.. of the indexed shape [${base.shape.join(', ')}]`);
+        throw new TorchError(`index: a bool mask of shape [${picker.shape.join(', ')}] must match dimensions ${dim}.. of the indexed shape [${base.shape.join(', ')}]`, { code: 'SHAPE_MISMATCH' });
       }
       const merged = base.reshape([...base.shape.slice(0, dim), -1, ...base.shape.slice(dim + picker.ndim)]);
       const flatMask = picker.reshape(-1);
@@ -464,7 +464,7 @@ export class Tensor<out D extends DType = DType> {
   #reduce(op: string, dim: number | number[] | undefined, keepDim: boolean): Tensor<never> {
     checkBoolean(keepDim, `${op}(keepDim)`);
     if ((op === 'mean' || op === 'std' || op === 'var') && !isFloatDtype(this.dtype)) {
-      throw new TorchError(`${op}: needs a floating tensor but this one is ${this.dtype}; convert it first: t.to('float32').${op}() (PyTorch refuses it too)`);
+      throw new TorchError(`${op}: needs a floating tensor but this one is ${this.dtype}; convert it first: t.to('float32').${op}() (PyTorch refuses it too)`, { code: 'DTYPE_MISMATCH' });
     }
     if (Array.isArray(dim)) {
       const dims = dim.map((d, i) => checkInteger(d, `${op}(dim[${i}])`, -this.ndim, Math.max(0, this.ndim - 1)));
@@ -520,7 +520,7 @@ export function fromShared(shared: SharedTensor): Tensor {
 /** @internal Checks that a value is a live Tensor. */
 export function checkTensor(value: unknown, what: string): Tensor {
   if (!(value instanceof Tensor)) invalid('a Tensor', what, value);
-  if (value.isDisposed) throw new TorchError(`The Tensor passed as ${what} was disposed; it cannot be used any more`);
+  if (value.isDisposed) throw new TorchError(`The Tensor passed as ${what} was disposed; it cannot be used any more`, { code: 'DISPOSED' });
   return value;
 }
 

@@ -16,17 +16,48 @@ AddonData& addonData(Napi::Env env) {
   return *data;
 }
 
-Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& message) {
+const char* codeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::InvalidArgument: return "INVALID_ARGUMENT";
+    case ErrorCode::ShapeMismatch: return "SHAPE_MISMATCH";
+    case ErrorCode::DtypeMismatch: return "DTYPE_MISMATCH";
+    case ErrorCode::Device: return "DEVICE";
+    case ErrorCode::Disposed: return "DISPOSED";
+    case ErrorCode::Aborted: return "ABORTED";
+    case ErrorCode::Io: return "IO";
+    case ErrorCode::CorruptFile: return "CORRUPT_FILE";
+    case ErrorCode::Distributed: return "DISTRIBUTED";
+    case ErrorCode::OutOfMemory: return "OUT_OF_MEMORY";
+    case ErrorCode::NotImplemented: return "NOT_IMPLEMENTED";
+    case ErrorCode::Busy: return "BUSY";
+    case ErrorCode::Internal: return "INTERNAL";
+  }
+  return "INTERNAL";
+}
+
+Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& message, ErrorCode code) {
   std::string text = op + ": " + message;
   AddonData& data = addonData(env);
   if (!data.torchError.IsEmpty()) {
-    Napi::Object error = data.torchError.New({Napi::String::New(env, text)});
+    Napi::Object options = Napi::Object::New(env);
+    options.Set("code", codeName(code));
+    options.Set("op", op);
+    Napi::Object error = data.torchError.New({Napi::String::New(env, text), options});
     return Napi::Error(env, error);
   }
   return Napi::Error::New(env, text);
 }
 
+namespace {
+// Our own checks' failures that are not invalid arguments.
+struct CodedError : std::invalid_argument {
+  CodedError(ErrorCode c, const std::string& message) : std::invalid_argument(message), code(c) {}
+  ErrorCode code;
+};
+}  // namespace
+
 void fail(const std::string& message) { throw std::invalid_argument(message); }
+void fail(ErrorCode code, const std::string& message) { throw CodedError(code, message); }
 
 // LibTorch messages carry a C++ backtrace in what(); users need the first line of the reason.
 // A kernel missing for a 16-bit type gets what to use instead (most CPU kernels lack float16).
@@ -48,6 +79,26 @@ std::string reason(const std::exception& e) {
   return firstLines(e.what());
 }
 
+ErrorCode classify(const std::exception& e, ErrorCode generic) {
+  if (auto* coded = dynamic_cast<const CodedError*>(&e)) return coded->code;
+  if (dynamic_cast<const c10::OutOfMemoryError*>(&e) || dynamic_cast<const std::bad_alloc*>(&e)) return ErrorCode::OutOfMemory;
+  if (dynamic_cast<const c10::NotImplementedError*>(&e)) return ErrorCode::NotImplemented;
+  const std::string text = reason(e);
+  auto has = [&](const char* part) { return text.find(part) != std::string::npos; };
+  if (has("out of memory") || has("can't allocate memory")) return ErrorCode::OutOfMemory;
+  if (has("not implemented for")) return ErrorCode::NotImplemented;
+  if (has("same device") || has("CUDA") || has("device type") || has("on device")) return ErrorCode::Device;
+  if (has("dtype") || has("scalar type") || has("Expected object of scalar type")) return ErrorCode::DtypeMismatch;
+  if (has("without overflow")) return generic;  // a number too large for the dtype
+  if (has("out of range") || has("out of bounds") || has("is outside")) return generic;  // an index or dim, not shapes
+  if (has("size mismatch") || has("channels, but got") || has("can't be greater than actual input size") || has("must match the size") || has("shapes cannot be multiplied") || has("is invalid for input of size") ||
+      has("-dimensional input") || has("Sizes of tensors must match") || has("shape"))
+    return ErrorCode::ShapeMismatch;
+  if (dynamic_cast<const c10::Error*>(&e) || dynamic_cast<const std::invalid_argument*>(&e) || dynamic_cast<const std::out_of_range*>(&e))
+    return generic;
+  return generic == ErrorCode::InvalidArgument ? ErrorCode::Internal : generic;
+}
+
 static Napi::Value dispatch(const Napi::CallbackInfo& info) {
   const Entry* entry = static_cast<const Entry*>(info.Data());
   Napi::Env env = info.Env();
@@ -67,15 +118,12 @@ static Napi::Value dispatch(const Napi::CallbackInfo& info) {
   } catch (const Napi::Error&) {
     takeWarnings();  // a JavaScript exception is pending: nothing may call into JavaScript
     throw;
-  } catch (const c10::Error& e) {
-    warn();
-    throw torchError(env, op(), firstLines(e.what_without_backtrace()));
   } catch (const std::exception& e) {
     warn();
-    throw torchError(env, op(), firstLines(e.what()));
+    throw torchError(env, op(), reason(e), classify(e, entry->failures));
   } catch (...) {
     warn();
-    throw torchError(env, op(), "unknown native error");
+    throw torchError(env, op(), "unknown native error", ErrorCode::Internal);
   }
 }
 
@@ -164,12 +212,12 @@ at::Device parseDevice(const std::string& name) {
     }
     int64_t count = static_cast<int64_t>(torch::cuda::device_count());
     if (count == 0)
-      fail("device '" + name + "' requested but CUDA is not available: " +
+      fail(ErrorCode::Device, "device '" + name + "' requested but CUDA is not available: " +
            (libtorchHasCuda() ? "no GPU is visible to this CUDA LibTorch (check the driver and CUDA_VISIBLE_DEVICES)"
                               : "this LibTorch was built without CUDA (build against a CUDA LibTorch: README, 'CUDA')") +
            "; use 'cpu'");
     if (device.has_index() && device.index() >= count)
-      fail("device '" + name + "' requested but only " + std::to_string(count) + " CUDA device(s) exist");
+      fail(ErrorCode::Device, "device '" + name + "' requested but only " + std::to_string(count) + " CUDA device(s) exist");
     return device;
   }
   fail("unknown device '" + name + "'; expected 'cpu', 'cuda' or 'cuda:N'");

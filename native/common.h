@@ -21,6 +21,10 @@ struct AddonData {
 
 AddonData& addonData(Napi::Env env);
 
+// The kinds of failure a TorchError's `code` names; lib/errors.ts lists the same names.
+enum class ErrorCode { InvalidArgument, ShapeMismatch, DtypeMismatch, Device, Disposed, Aborted, Io, CorruptFile, Distributed, OutOfMemory, NotImplemented, Busy, Internal };
+const char* codeName(ErrorCode code);
+
 // A native entry point. dispatch() runs it inside the one guard that converts every C++
 // exception into a JS TorchError naming the operation.
 using Impl = Napi::Value (*)(const Napi::CallbackInfo&);
@@ -28,15 +32,23 @@ struct Entry {
   const char* name;
   Impl impl;
   bool namedByFirstArg = false;  // generic entries (unary/binary/reduce) report the op they ran
+  ErrorCode failures = ErrorCode::InvalidArgument;  // the code of a failure nothing classifies further
 };
 void registerEntries(Napi::Env env, Napi::Object exports, const std::vector<Entry>& entries);
 
-// A JS TorchError (or Error before init) carrying "<op>: <message>".
-Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& message);
-// Throws a C++ exception caught by the guard; use for checks inside native code.
+
+// A JS TorchError (or Error before init) carrying "<op>: <message>", its code and op.
+Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& message, ErrorCode code);
+// Throws a C++ exception caught by the guard; use for checks inside native code. Without a code it
+// is an invalid argument.
 [[noreturn]] void fail(const std::string& message);
+[[noreturn]] void fail(ErrorCode code, const std::string& message);
 // The reason an exception gives, without LibTorch's C++ backtrace.
 std::string reason(const std::exception& e);
+// The kind of failure an exception is: by its type, else (LibTorch's generic c10::Error) by its
+// reason. The one place that reads a message to tell failures apart. `generic`: the code of a
+// failure none of that tells apart (an invalid argument, or the entry point's own kind).
+ErrorCode classify(const std::exception& e, ErrorCode generic = ErrorCode::InvalidArgument);
 
 // Argument readers: cheap memory-safety checks only (TypeScript validates the rest).
 int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* what);

@@ -123,7 +123,7 @@ class GroupWork : public Napi::AsyncWorker {
   }
   void OnError(const Napi::Error& e) override {
     claim_.release();
-    deferred_.Reject(torchError(Env(), op_, e.Message()).Value());
+    deferred_.Reject(torchError(Env(), op_, e.Message(), ErrorCode::Distributed).Value());
   }
 
  private:
@@ -302,7 +302,7 @@ double reduceGradient(DistGroup& group, at::Tensor& grads, double loss, int64_t 
 GroupClaim::GroupClaim(std::shared_ptr<DistGroup> group) : group_(std::move(group)) {
   if (group_ && group_->busy.exchange(true)) {
     group_.reset();
-    fail("this process group is in use by a training pass or another collective; await it first");
+    fail(ErrorCode::Busy, "this process group is in use by a training pass or another collective; await it first");
   }
 }
 
@@ -345,8 +345,12 @@ Napi::Value distBuilt(const Napi::CallbackInfo& info) {
 
 void registerDistGroup(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
-      {"distBuilt", distBuilt},         {"distInit", distInit},       {"distAllreduce", distAllreduce},
-      {"distBroadcast", distBroadcast}, {"distBarrier", distBarrier}, {"distDestroy", distDestroy},
+      {"distBuilt", distBuilt},
+      {"distInit", distInit, false, ErrorCode::Distributed},
+      {"distAllreduce", distAllreduce, false, ErrorCode::Distributed},
+      {"distBroadcast", distBroadcast, false, ErrorCode::Distributed},
+      {"distBarrier", distBarrier, false, ErrorCode::Distributed},
+      {"distDestroy", distDestroy, false, ErrorCode::Distributed},
   };
   registerEntries(env, exports, entries);
 }

@@ -121,7 +121,7 @@ ModulePtr loadScript(const Options& o) {
   try {
     m = torch::jit::load(file, at::Device(at::kCPU));
   } catch (const c10::Error& e) {
-    fail("cannot load '" + file + "' as TorchScript: " + e.what_without_backtrace());
+    fail(ErrorCode::CorruptFile, "cannot load '" + file + "' as TorchScript: " + e.what_without_backtrace());
   }
   if (!m.find_method("forward")) fail("'" + file + "' has no forward method");
   return std::make_shared<ScriptModule>(std::move(m));

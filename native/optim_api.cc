@@ -52,7 +52,7 @@ Napi::Value optimStep(const Napi::CallbackInfo& info) {
   if (handle == nullptr) fail("the state object holds no native optimizer state");
   OptimMethod& m = *handle->method;
   if (m.name != method) fail("this state belongs to optim." + m.name + ", not optim." + method);
-  if (!handle->busy.try_lock()) fail("this optimizer state is used by a running pass");
+  if (!handle->busy.try_lock()) fail(ErrorCode::Busy, "this optimizer state is used by a running pass");
   std::lock_guard<std::mutex> unlock(handle->busy, std::adopt_lock);
   m.configure(info[2].As<Napi::Object>());
   Feval feval = [&](const at::Tensor& point) -> std::pair<double, at::Tensor> {
@@ -127,7 +127,7 @@ Napi::Value optimizerRestore(const Napi::CallbackInfo& info) {
     std::string key = keys.Get(k).As<Napi::String>().Utf8Value();
     tensors[key] = tensorValue(info.Env(), t.Get(key), "optimizer state '" + key + "'").clone();
   }
-  if (!handle.busy.try_lock()) fail("this optimizer is used by a running pass");
+  if (!handle.busy.try_lock()) fail(ErrorCode::Busy, "this optimizer is used by a running pass");
   std::lock_guard<std::mutex> unlock(handle.busy, std::adopt_lock);
   handle.method->restore(scalars, tensors);
   return info.Env().Undefined();

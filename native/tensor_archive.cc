@@ -57,11 +57,11 @@ Napi::Value decodeArchive(const Napi::CallbackInfo& info) {
   try {
     archive.load_from(bytes);
   } catch (const c10::Error& e) {
-    fail(std::string("not a nodetorch model file (") + e.what_without_backtrace() + ")");
+    fail(ErrorCode::CorruptFile, std::string("not a nodetorch model file (") + e.what_without_backtrace() + ")");
   }
   c10::IValue json, count;
   if (!archive.try_read("nodetorch", json) || !json.isString() || !archive.try_read("count", count))
-    fail("a LibTorch archive but not a nodetorch model file");
+    fail(ErrorCode::CorruptFile, "a LibTorch archive but not a nodetorch model file");
   std::vector<at::Tensor> read;
   for (int64_t k = 0; k < count.toInt(); ++k) {
     at::Tensor t;
@@ -73,7 +73,7 @@ Napi::Value decodeArchive(const Napi::CallbackInfo& info) {
   if (checksummed) {
     std::string expected = digest.isString() ? digest.toStringRef() : "";
     if (digestOf(json.toStringRef(), read) != expected)
-      fail("damaged: its contents do not match the checksum written with them (a truncated or altered file)");
+      fail(ErrorCode::CorruptFile, "damaged: its contents do not match the checksum written with them (a truncated or altered file)");
   }
   Napi::Env env = info.Env();
   Napi::Array tensors = Napi::Array::New(env);

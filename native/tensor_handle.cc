@@ -60,7 +60,7 @@ Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
 at::Tensor& tensorValue(Napi::Env env, Napi::Value value, const std::string& what) {
   TensorBox* box = unbox(env, value);
   if (box == nullptr) fail("expected a Tensor for " + what);
-  if (box->disposed) fail("the Tensor passed as " + what + " was disposed; it cannot be used any more");
+  if (box->disposed) fail(ErrorCode::Disposed, "the Tensor passed as " + what + " was disposed; it cannot be used any more");
   return box->tensor;
 }
 

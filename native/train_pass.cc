@@ -328,6 +328,7 @@ class PassRunner {
       thread_ = std::thread([this, threads]() { run(threads); });
     } catch (const std::exception& e) {
       error_ = std::string("cannot start the pass's thread: ") + e.what();
+      errorCode_ = ErrorCode::Internal;
       progress_.Release();
     }
   }
@@ -343,10 +344,9 @@ class PassRunner {
     collectWarnings();
     try {
       runPass(*job_, [this](const Progress& p) { report(p); });
-    } catch (const c10::Error& e) {
-      error_ = e.what_without_backtrace();
     } catch (const std::exception& e) {
-      error_ = e.what();
+      error_ = reason(e);
+      errorCode_ = classify(e);
     }
     warnings_ = takeWarnings();
     progress_.Release();
@@ -389,7 +389,8 @@ class PassRunner {
       emitWarnings(env_, warnings_);
       std::string error = callbackThrew_ ? "onProgress threw: " + callbackError_ : error_;
       if (!error.empty()) {
-        deferred_.Reject(torchError(env_, job_->train ? "train" : "test", error).Value());
+        ErrorCode code = callbackThrew_ ? ErrorCode::InvalidArgument : errorCode_;
+        deferred_.Reject(torchError(env_, job_->train ? "train" : "test", error, code).Value());
       } else {
         Napi::Object result = Napi::Object::New(env_);
         if (job_->regression) result.Set("errors", wrapTensor(env_, job_->errors));
@@ -427,6 +428,7 @@ class PassRunner {
   Napi::ThreadSafeFunction progress_;
   std::thread thread_;
   std::string error_;          // written by the thread, read after join
+  ErrorCode errorCode_ = ErrorCode::Internal;
   std::vector<std::string> warnings_;  // LibTorch's warnings during the pass, the same
   bool callbackThrew_ = false;  // main thread only
   std::string callbackError_;

@@ -247,7 +247,7 @@ function attempt(site: Site, args: unknown[]): string | null {
     });
     return null;
   } catch (e) {
-    return e instanceof TorchError ? null : `${(e as Error)?.name}: ${(e as Error)?.message}`;
+    return problemOf(e);
   }
 }
 
@@ -256,8 +256,15 @@ async function attemptAsync(site: Site, args: unknown[]): Promise<string | null>
     await site.call(...args);
     return null;
   } catch (e) {
-    return e instanceof TorchError ? null : `${(e as Error)?.name}: ${(e as Error)?.message}`;
+    return problemOf(e);
   }
+}
+
+/** Why a bad call's error falls short: not a TorchError, or no code from the documented set (INTERNAL is a bug). */
+function problemOf(e: unknown): string | null {
+  if (!(e instanceof TorchError)) return `${(e as Error)?.name}: ${(e as Error)?.message}`;
+  if (!(t.ERROR_CODES as readonly string[]).includes(e.code) || e.code === 'INTERNAL') return `a TorchError with code ${e.code}: ${e.message}`;
+  return null;
 }
 
 const ASYNC = new Set(['data.torch7Mnist', 'Trainer.trainEpoch', 'Trainer.test', 'Trainer.fit', 'Trainer regression', 'distributed.init', 'ProcessGroup.allreduce', 'ProcessGroup.broadcast']);

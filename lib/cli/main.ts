@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof TorchError) {
       console.error(`nodetorch: ${e.message}`);
-      return e.name === 'AbortError' ? 130 : 2;
+      return e.code === 'ABORTED' ? 130 : 2;
     }
     throw e;
   } finally {

@@ -60,7 +60,7 @@ export function torch7Optimizer(method: CliOptimization, opt: MnistCliOptions, t
 export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Promise<{ testAccuracy: number[] }> {
   if (opt.type === 'cuda' && !cuda.isAvailable()) {
     const why = cuda.isBuilt() ? 'no GPU is visible to this CUDA LibTorch' : 'this LibTorch was built without CUDA';
-    throw new TorchError(`-type cuda: CUDA is not available: ${why}; use -type float or -type double`);
+    throw new TorchError(`-type cuda: CUDA is not available: ${why}; use -type float or -type double`, { code: 'DEVICE' });
   }
   const schedule = opt.lrSchedule === undefined ? undefined : parseScheduleOption(opt.lrSchedule);
   setNumThreads(opt.threads);
@@ -94,7 +94,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
 
   const criterion = mnistCriterion(opt.loss);
   say(`==> defining loss: ${criterion.type}`);
-  if (opt.precision !== 'fp32' && model.dtype !== 'float32') throw new TorchError(`-precision ${opt.precision} trains a float32 model under autocast: use -type float (or cuda), not -type ${opt.type}`);
+  if (opt.precision !== 'fp32' && model.dtype !== 'float32') throw new TorchError(`-precision ${opt.precision} trains a float32 model under autocast: use -type float (or cuda), not -type ${opt.type}`, { code: 'DTYPE_MISMATCH' });
   const trainer = new Trainer({
     model,
     criterion,

@@ -31,5 +31,5 @@ export async function downloadVerified(name: string, target: string, sha256: str
       errors.push(`${url}: ${(e as Error).message}`);
     }
   }
-  throw new TorchError(`Could not download ${name}:\n  ${errors.join('\n  ')}\nSet MNIST_DIR to a folder holding the MNIST IDX files, or pass { dir }.`);
+  throw new TorchError(`Could not download ${name}:\n  ${errors.join('\n  ')}\nSet MNIST_DIR to a folder holding the MNIST IDX files, or pass { dir }.`, { code: 'IO' });
 }

@@ -85,7 +85,7 @@ export function readIdxSet(
   const names = options.files ?? MNIST_NAMES;
   const file = (name: string) => {
     const found = findIdxFile(dir, name);
-    if (!found) throw new TorchError(`data.idx: no '${name}' (or ${name}.gz) in '${dir}'`);
+    if (!found) throw new TorchError(`data.idx: no '${name}' (or ${name}.gz) in '${dir}'`, { code: 'IO' });
     return found;
   };
   const size = expected?.size ?? null;

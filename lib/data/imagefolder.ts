@@ -54,7 +54,7 @@ export function imageFolder(dir: string, options: ImageFolderOptions): ImageFold
   const normalise = options.normalise === undefined ? null : checkNormalise(options.normalise, channels);
   const chunkSize = options.chunkSize === undefined ? undefined : checkInteger(options.chunkSize, 'imageFolder chunkSize', 1);
 
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new TorchError(`imageFolder: ${dir} is not a folder`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new TorchError(`imageFolder: ${dir} is not a folder`, { code: 'IO' });
   const classes = fs
     .readdirSync(dir, { withFileTypes: true })
     .filter((e) => !e.name.startsWith('.') && isFolderOrLinkToOne(path.join(dir, e.name), e))
@@ -87,7 +87,7 @@ export function imageFolder(dir: string, options: ImageFolderOptions): ImageFold
       }
       return data;
     } catch (e) {
-      throw new TorchError(`imageFolder: cannot read ${file}: ${(e as Error).message}`);
+      throw new TorchError(`imageFolder: cannot read ${file}: ${(e as Error).message}`, { code: 'IO' });
     }
   };
 
@@ -155,7 +155,7 @@ function linkTarget(file: string): fs.Stats {
     } catch {
       // removed meanwhile: the message still names the link
     }
-    throw new TorchError(`imageFolder: '${file}' is a symbolic link to '${target}', which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new TorchError(`imageFolder: '${file}' is a symbolic link to '${target}', which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { code: 'IO' });
   }
 }
 

@@ -76,7 +76,7 @@ export class ProcessGroup {
   async allreduce(tensor: Tensor, op: ReduceOp = 'sum'): Promise<Tensor> {
     const t = this.#collectiveTensor(tensor, 'allreduce');
     checkOneOf(op, ['sum', 'avg', 'product', 'min', 'max'] as const, 'allreduce op');
-    if (op === 'avg' && !t.dtype.startsWith('float')) throw new TorchError(`allreduce: 'avg' needs a floating tensor, not ${t.dtype} (use 'sum', or convert with .double())`);
+    if (op === 'avg' && !t.dtype.startsWith('float')) throw new TorchError(`allreduce: 'avg' needs a floating tensor, not ${t.dtype} (use 'sum', or convert with .double())`, { code: 'DTYPE_MISMATCH' });
     await this.#onDevice(t, (d) => native().distAllreduce(this.handle, d.handle, op === 'avg' ? 'sum' : op));
     if (op === 'avg') {
       const mean = t.div(this.worldSize);
@@ -119,7 +119,7 @@ export class ProcessGroup {
 
   #collectiveTensor(tensor: Tensor, what: string): Tensor {
     const t = checkTensor(tensor, `${what} tensor`);
-    if (!GLOO_DTYPES.includes(t.dtype)) throw new TorchError(`${what}: Gloo cannot reduce ${t.dtype} tensors (it takes ${GLOO_DTYPES.join(', ')})`);
+    if (!GLOO_DTYPES.includes(t.dtype)) throw new TorchError(`${what}: Gloo cannot reduce ${t.dtype} tensors (it takes ${GLOO_DTYPES.join(', ')})`, { code: 'DTYPE_MISMATCH' });
     return t;
   }
 }
@@ -150,7 +150,7 @@ export async function init(options: InitOptions = {}): Promise<ProcessGroup> {
   checkKeys(options, ['backend', 'rank', 'worldSize', 'masterAddr', 'masterPort', 'timeoutMs'], 'distributed.init');
   const backend = checkOneOf(options.backend ?? 'gloo', ['gloo', 'nccl'] as const, 'distributed.init backend');
   if (backend === 'nccl' && !native().distBuilt().nccl) {
-    throw new TorchError("distributed.init: the 'nccl' backend is not in this build (it needs a CUDA LibTorch and NCCL's nccl.h when nodetorch is built); use 'gloo', which also reduces CUDA tensors (through a CPU copy)");
+    throw new TorchError("distributed.init: the 'nccl' backend is not in this build (it needs a CUDA LibTorch and NCCL's nccl.h when nodetorch is built); use 'gloo', which also reduces CUDA tensors (through a CPU copy)", { code: 'NOT_IMPLEMENTED' });
   }
   const worldSize = checkInteger(options.worldSize ?? fromEnv('WORLD_SIZE', 1, 1), 'distributed.init worldSize', 1, 65536);
   const rank = checkInteger(options.rank ?? fromEnv('RANK', 0, 0), 'distributed.init rank', 0);

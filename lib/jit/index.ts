@@ -47,11 +47,11 @@ function explain(file: string, message: string): string {
 /** Loads a TorchScript module saved by PyTorch's torch.jit.save, on the CPU, in training mode. */
 export function load<Out extends Value = Tensor, In extends Value = Tensor>(file: string): ScriptModule<Out, In> {
   checkFileName(file, 'jit.load file');
-  if (!fs.existsSync(file)) throw new TorchError(`jit.load: no file '${file}'`);
+  if (!fs.existsSync(file)) throw new TorchError(`jit.load: no file '${file}'`, { code: 'IO' });
   try {
     return new ScriptModule<Out, In>(file);
   } catch (e) {
-    throw new TorchError(`jit.load: ${explain(file, (e as Error).message)}`);
+    throw new TorchError(`jit.load: ${explain(file, (e as Error).message)}`, { code: 'CORRUPT_FILE' });
   }
 }
 

@@ -71,7 +71,7 @@ export abstract class Container<Out extends Value = Tensor, In extends Value = T
     if (module === (this as unknown) || ancestors(this as unknown as AnyModule).has(module)) throw new TorchError(`${type}.add: a container cannot contain itself (this would make a cycle)`);
     const depth = levelsAbove(this as unknown as AnyModule) + 1 + height(module);
     if (depth > MAX_NESTING) throw new TorchError(`${type}.add: containers would nest ${depth} deep; at most ${MAX_NESTING} levels are supported`);
-    if (this.busy) throw new TorchError(`${type}.add: the container is being trained by a running pass; wait for it to finish`);
+    if (this.busy) throw new TorchError(`${type}.add: the container is being trained by a running pass; wait for it to finish`, { code: 'BUSY' });
     native().sequentialAdd(this.handle, module.handle);
     this.modules.push(module);
     if (!parents.has(module)) parents.set(module, new Set());

@@ -234,7 +234,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
       return call();
     } catch (e) {
       const input = leaves(value)[0];
-      if (e instanceof TorchError && input && input.dtype !== this.dtype && /dtype|scalar type/i.test(e.message)) {
+      if (e instanceof TorchError && e.code === 'DTYPE_MISMATCH' && input && input.dtype !== this.dtype) {
         const fix = input.dtype === 'float32' || input.dtype === 'float64' ? ` or the model with model.${input.dtype === 'float32' ? 'float' : 'double'}()` : '';
         e.message += `; the model is ${this.dtype} but the input is ${input.dtype}: convert the input with input.to('${this.dtype}')${fix}`;
       }
@@ -404,7 +404,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     try {
       rows = tidy(() => noGrad(() => this.describe(zeros([2, ...inputShape], { dtype: this.dtype, device: this.device }), 0)[0]));
     } catch (e) {
-      throw new TorchError(`summary: a sample of shape [${inputShape.join(', ')}] does not fit this model (run as a batch of 2): ${(e as Error).message}`);
+      throw new TorchError(`summary: a sample of shape [${inputShape.join(', ')}] does not fit this model (run as a batch of 2): ${(e as Error).message}`, { code: e instanceof TorchError ? e.code : 'INTERNAL', op: 'summary', cause: e });
     }
     const one = (shape: number[]) => [1, ...shape.slice(1)];
     return makeSummary(rows.map((r) => ({ ...r, outputShape: one(r.outputShape), ...(r.outputShapes ? { outputShapes: r.outputShapes.map(one) } : {}) })));
@@ -500,7 +500,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   private checkIdle(what: string): void {
     // a TypeScript module's forward, called by the pass that trains it, calls its children
     if (nativeCallDepth > 0 && what === 'forward') return;
-    if (this.busy) throw new TorchError(`${this.type}.${what}: the module is being trained by a running pass; wait for it to finish`);
+    if (this.busy) throw new TorchError(`${this.type}.${what}: the module is being trained by a running pass; wait for it to finish`, { code: 'BUSY' });
   }
 
   toString(): string {

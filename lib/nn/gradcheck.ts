@@ -50,9 +50,9 @@ export function gradcheck(subject: Module | Criterion | ((x: Tensor) => Tensor),
   checkKeys(options, ['eps', 'gradOutput', 'target', 'seed'], 'gradcheck');
   const eps = checkNumber(options.eps ?? 1e-6, 'gradcheck eps', { min: Number.MIN_VALUE });
   checkTensor(input, 'gradcheck input');
-  if (input.dtype !== 'float64') throw new TorchError(`gradcheck needs a float64 input (got ${input.dtype}); call double() first`);
+  if (input.dtype !== 'float64') throw new TorchError(`gradcheck needs a float64 input (got ${input.dtype}); call double() first`, { code: 'DTYPE_MISMATCH' });
   if (subject instanceof Module) {
-    if (subject.dtype !== 'float64') throw new TorchError(`gradcheck needs float64 parameters (got ${subject.dtype}); call double() first`);
+    if (subject.dtype !== 'float64') throw new TorchError(`gradcheck needs float64 parameters (got ${subject.dtype}); call double() first`, { code: 'DTYPE_MISMATCH' });
     const out = subject.forward(input);
     const gradOutput = options.gradOutput ?? pseudoRandom(out.shape);
     const r = native().gradcheckModule(subject.handle, input.handle, checkTensor(gradOutput, 'gradOutput').handle, eps, options.seed ?? null);

@@ -107,7 +107,7 @@ export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
       }),
     );
   } catch (e) {
-    throw new TorchError(`exportOnnx: a sample of shape [${inputShape.join(', ')}] does not fit this model: ${(e as Error).message}`);
+    throw new TorchError(`exportOnnx: a sample of shape [${inputShape.join(', ')}] does not fit this model: ${(e as Error).message}`, { code: e instanceof TorchError ? e.code : 'INTERNAL', op: 'exportOnnx', cause: e });
   } finally {
     if (wasTraining) model.training();
   }

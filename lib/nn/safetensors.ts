@@ -64,7 +64,7 @@ interface Entry {
 /** The header's tensors, each checked, and the data's start. */
 function readHeader(bytes: Buffer, file: string): { entries: Map<string, Entry>; metadata: Record<string, string>; dataStart: number } {
   const bad = (why: string): never => {
-    throw new TorchError(`loadSafetensors: '${file}' is not a valid safetensors file: ${why}`);
+    throw new TorchError(`loadSafetensors: '${file}' is not a valid safetensors file: ${why}`, { code: 'CORRUPT_FILE' });
   };
   if (bytes.length < 8) bad(`it has ${bytes.length} bytes, fewer than the 8 of the header's length`);
   const length = bytes.readBigUInt64LE(0);

@@ -71,7 +71,7 @@ function build(spec: ModuleSpec): Module<Value, Value> {
   if (spec.children !== undefined) {
     const add = (m as unknown as { add?: (c: Module<Value, Value>) => unknown }).add;
     if (typeof add !== 'function') throw new TorchError(`nn.load: the file gives a ${spec.type} children, but a ${spec.type} holds no modules`);
-    if (!Array.isArray(spec.children)) throw new TorchError(`nn.load: the file gives a ${spec.type} children that are not a list`);
+    if (!Array.isArray(spec.children)) throw new TorchError(`nn.load: the file gives a ${spec.type} children that are not a list`, { code: 'CORRUPT_FILE' });
     spec.children.forEach((c) => add.call(m, build(c)));
   }
   return m;
@@ -134,12 +134,12 @@ export function load<M extends Module<Value, Value> = Module>(file: string): M {
   try {
     checkNesting(description.module, file);
     if (description.dtype !== 'float32' && description.dtype !== 'float64') {
-      throw new TorchError(`nn.load: '${file}' gives the dtype ${JSON.stringify(description.dtype)}; expected 'float32' or 'float64'`);
+      throw new TorchError(`nn.load: '${file}' gives the dtype ${JSON.stringify(description.dtype)}; expected 'float32' or 'float64'`, { code: 'CORRUPT_FILE' });
     }
     const module = build(upgradeSpec(description.module, description.version));
     module.to(description.dtype);
     const saved = description.buffers ?? 0; // files before buffers hold parameters only
-    if (!Number.isInteger(saved) || saved < 0 || saved > tensors.length) throw new TorchError(`nn.load: '${file}' is damaged: it counts ${JSON.stringify(saved)} buffers`);
+    if (!Number.isInteger(saved) || saved < 0 || saved > tensors.length) throw new TorchError(`nn.load: '${file}' is damaged: it counts ${JSON.stringify(saved)} buffers`, { code: 'CORRUPT_FILE' });
     native().moduleSetParameters(module.handle, tensors.slice(0, tensors.length - saved));
     restoreBuffers(module, tensors.slice(tensors.length - saved), `nn.load: '${file}'`);
     return module as M;
@@ -155,7 +155,7 @@ export function restoreBuffers(module: Module<Value, Value>, saved: NativeTensor
     if (buffers.length !== saved.length) throw new TorchError(`${what} holds ${saved.length} buffers but the model has ${buffers.length}`);
     buffers.forEach(([name, target], k) => {
       const shape = native().shape(saved[k]);
-      if (shape.join() !== target.shape.join()) throw new TorchError(`${what}: buffer '${name}' has shape [${shape.join(', ')}] but [${target.shape.join(', ')}] in the model`);
+      if (shape.join() !== target.shape.join()) throw new TorchError(`${what}: buffer '${name}' has shape [${shape.join(', ')}] but [${target.shape.join(', ')}] in the model`, { code: 'SHAPE_MISMATCH' });
     });
     buffers.forEach(([, target], k) => target.copy(new Tensor(saved[k])));
   } finally {

@@ -62,7 +62,7 @@ export function loadStateDict(model: Module<Value, Value>, file: string): void {
         `loadStateDict: '${file}' holds a collections.OrderedDict (what model.state_dict() returns), which LibTorch's unpickler cannot read; in Python, save a plain dict: torch.save(dict(model.state_dict()), '${file}')`,
       );
     }
-    throw new TorchError(`loadStateDict: cannot read '${file}': ${(e as Error).message}`);
+    throw new TorchError(`loadStateDict: cannot read '${file}': ${(e as Error).message}`, { code: 'IO' });
   }
   try {
     copyStateDict(model, new Map(decoded.names.map((name, k) => [name, decoded.tensors[k]])), `loadStateDict: '${file}'`, file);
@@ -75,7 +75,7 @@ export function loadStateDict(model: Module<Value, Value>, file: string): void {
 export function readStateFile(model: Module<Value, Value>, file: string, what: string): Buffer {
   checkFileName(file, `${what} file`);
   if (!(model instanceof Module)) throw new TorchError(`${what}: expected an nn module but received ${typeof model}`);
-  if (model.busy) throw new TorchError(`${what}: the model is being trained by a pass; await it first`);
+  if (model.busy) throw new TorchError(`${what}: the model is being trained by a pass; await it first`, { code: 'BUSY' });
   try {
     return fs.readFileSync(file);
   } catch (e) {
@@ -104,14 +104,14 @@ export function copyStateDict(model: Module<Value, Value>, found: Map<string, Te
     for (const [name, target] of expected) {
       const source = found.get(name)!;
       if (source.shape.join() !== target.shape.join()) {
-        throw new TorchError(`${prefix}: '${name}' has shape [${source.shape.join(', ')}] in '${file}' but [${target.shape.join(', ')}] in the model`);
+        throw new TorchError(`${prefix}: '${name}' has shape [${source.shape.join(', ')}] in '${file}' but [${target.shape.join(', ')}] in the model`, { code: 'SHAPE_MISMATCH' });
       }
       const floating = (t: Tensor) => isFloatDtype(t.dtype);
       if (floating(target) && !floating(source)) {
-        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; parameters and running statistics are floating (float32, float64, float16 or bfloat16)`);
+        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; parameters and running statistics are floating (float32, float64, float16 or bfloat16)`, { code: 'DTYPE_MISMATCH' });
       }
       if (!floating(target) && (floating(source) || source.dtype === 'bool')) {
-        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; it is a count (int64) in the model`);
+        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; it is a count (int64) in the model`, { code: 'DTYPE_MISMATCH' });
       }
     }
     for (const [name, target] of expected) target.copy(found.get(name)!);

@@ -32,7 +32,7 @@ function checkArg(value: unknown, kind: string, what: string, temps: NativeTenso
       const mask = checkTensor(value, what);
       if (mask.dtype === 'bool') return mask.handle;
       if (mask.dtype !== 'uint8') {
-        throw new TorchError(`Expected a bool (or uint8) mask for ${what} but received a ${mask.dtype} tensor; make one with a comparison such as t.gt(0), or convert it with mask.to('bool')`);
+        throw new TorchError(`Expected a bool (or uint8) mask for ${what} but received a ${mask.dtype} tensor; make one with a comparison such as t.gt(0), or convert it with mask.to('bool')`, { code: 'DTYPE_MISMATCH' });
       }
       const converted = native().to(mask.handle, 'bool', null);
       temps.push(converted);
@@ -95,7 +95,7 @@ function callChecked(name: string, spec: OpSpec, args: Record<string, unknown>, 
   if (spec.floating && args.dtype === undefined) args.dtype = getDefaultDtype();
   if (spec.floatResult) {
     const dtype = (values[spec.args.findIndex(([n]) => n === 'dtype')] as string | undefined) ?? (values[0] as Tensor).dtype;
-    if (!isFloatDtype(dtype)) throw new TorchError(`${name}: makes floating values, not ${dtype}; pass a dtype: ${name}(t, 'float32')`);
+    if (!isFloatDtype(dtype)) throw new TorchError(`${name}: makes floating values, not ${dtype}; pass a dtype: ${name}(t, 'float32')`, { code: 'DTYPE_MISMATCH' });
   }
   let result: unknown;
   // a number where the entry takes a tensor or a number: the operator's Scalar overload
@@ -103,8 +103,8 @@ function callChecked(name: string, spec: OpSpec, args: Record<string, unknown>, 
   try {
     result = native().callOp(spec.aten, (scalar ? spec.scalarOverload : spec.overload) ?? '', args);
   } catch (e) {
-    const reason = (e as Error).message.replace(/^callOp: /, '');
-    throw new TorchError(`${name}: ${reason}${shapes.length ? ` (shapes ${shapes.join(', ')})` : ''}`);
+    if (!(e instanceof TorchError)) throw e;
+    throw new TorchError(`${name}: ${e.reason}${shapes.length ? ` (shapes ${shapes.join(', ')})` : ''}`, { code: e.code, op: name, cause: e });
   }
   return wrap(result, spec, self);
 }

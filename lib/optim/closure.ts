@@ -57,7 +57,7 @@ function run(method: OptimMethodName, feval: Feval, x: Tensor, config: object, s
     if (typeof fx !== 'number' || !Number.isFinite(fx)) throw new TorchError(`optim.${method}: feval returned a loss of ${fx}; expected a finite number`);
     checkTensor(g, 'the gradient returned by feval');
     if (g.shape.join() !== x.shape.join()) {
-      throw new TorchError(`optim.${method}: the gradient from feval has shape [${g.shape.join(', ')}] but x has shape [${x.shape.join(', ')}]`);
+      throw new TorchError(`optim.${method}: the gradient from feval has shape [${g.shape.join(', ')}] but x has shape [${x.shape.join(', ')}]`, { code: 'SHAPE_MISMATCH' });
     }
     return [fx, g.handle];
   }));
@@ -93,7 +93,7 @@ function renameErrors<T>(method: string, step: () => T): T {
   try {
     return step();
   } catch (e) {
-    if (e instanceof TorchError && e.message.startsWith('optimStep: ')) e.message = `optim.${method}: ${e.message.slice('optimStep: '.length)}`;
+    if (e instanceof TorchError && e.op === 'optimStep') e.renamed(`optim.${method}`);
     throw e;
   }
 }

@@ -49,7 +49,7 @@ export class Fields {
   }
 
   fail(what: string): never {
-    throw new TorchError(`torch7.load: '${this.file}': ${this.path} (${this.className}) ${what}`);
+    throw new TorchError(`torch7.load: '${this.file}': ${this.path} (${this.className}) ${what}`, { code: 'CORRUPT_FILE' });
   }
 
   has(name: string): boolean {

@@ -49,7 +49,7 @@ export function readTorch7File(file: string, options: LoadOptions = {}): LuaValu
   } catch (e) {
     throw fileError('read', file, e);
   }
-  if (bytes.length === 0) throw new TorchError(`torch7.load: '${file}' is empty; expected a file written by Torch7's torch.save`);
+  if (bytes.length === 0) throw new TorchError(`torch7.load: '${file}' is empty; expected a file written by Torch7's torch.save`, { code: 'CORRUPT_FILE' });
   if (options.longSize !== undefined || isAscii(bytes)) return readLua(bytes, file, { longSize: options.longSize ?? 8 });
   try {
     return readLua(bytes, file, { longSize: 8 });

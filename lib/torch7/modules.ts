@@ -41,7 +41,7 @@ export function moduleReader(file: string, root: LuaValue): (object: LuaObject, 
     return guard(object, () => readModule(codec, f));
   };
   function guard(object: LuaObject, read: () => AnyModule): AnyModule {
-    if (inProgress.has(object)) throw new TorchError(`torch7.load: '${file}': a ${object.className} contains itself`);
+    if (inProgress.has(object)) throw new TorchError(`torch7.load: '${file}': a ${object.className} contains itself`, { code: 'CORRUPT_FILE' });
     inProgress.add(object);
     try {
       return read();

@@ -26,7 +26,7 @@ abstract class Source {
     return this.bytes.length - this.offset;
   }
   fail(what: string, at = this.offset): never {
-    throw new TorchError(`torch7.load: '${this.file}' is not a valid Torch7 file: ${what} at byte ${at}`);
+    throw new TorchError(`torch7.load: '${this.file}' is not a valid Torch7 file: ${what} at byte ${at}`, { code: 'CORRUPT_FILE' });
   }
   abstract int(what: string): number;
   abstract long(what: string): number;

@@ -25,7 +25,7 @@ const ELEMENT_OF: Record<string, ElementType> = { float64: 'Double', float32: 'F
 /** A nodetorch tensor's values (copied to the CPU) as the data of a Torch7 tensor. */
 export function tensorData(t: Tensor): Torch7TensorData {
   const elementType = ELEMENT_OF[t.dtype];
-  if (!elementType) throw new TorchError(`torch7.save: a ${t.dtype} tensor has no Torch7 type`);
+  if (!elementType) throw new TorchError(`torch7.save: a ${t.dtype} tensor has no Torch7 type`, { code: 'DTYPE_MISMATCH' });
   const cpu = t.device === 'cpu' ? t : t.cpu();
   try {
     return new Torch7TensorData(elementType, t.shape, cpu.data() as Torch7TensorData['data']);
@@ -139,7 +139,7 @@ export class ObjectWriter {
   /** What a value is written as: tensors as their data, modules as their Torch7 objects. */
   private concrete(value: object, path: string): unknown {
     if (value instanceof Tensor) {
-      if (value.isDisposed) throw new TorchError(`torch7.save: the tensor at ${path} was disposed`);
+      if (value.isDisposed) throw new TorchError(`torch7.save: the tensor at ${path} was disposed`, { code: 'DISPOSED' });
       return tensorData(value);
     }
     if (value instanceof Torch7TensorData || value instanceof Torch7Object || value instanceof Torch7Function || isTable(value)) return value;

@@ -5,7 +5,7 @@
  * events and an AbortSignal stops it between batches. The event loop never blocks.
  */
 import * as path from 'path';
-import { TorchError } from '../errors';
+import { AbortError, TorchError } from '../errors';
 import { NativeOptimizer, NativeTensor, native } from '../native';
 import { Augmentation } from '../augment';
 import { Criterion } from '../nn/criteria';
@@ -241,7 +241,7 @@ export class Trainer<T extends Task = 'classification'> {
     this.gradClip = checkGradClip(options.gradClip);
     this.precision = checkOneOf(options.precision ?? 'fp32', ['fp32', 'bf16', 'fp16'] as const, 'Trainer precision');
     if (this.precision !== 'fp32' && this.model.dtype !== 'float32') {
-      throw new TorchError(`Trainer: precision '${this.precision}' keeps float32 master weights, but the model is ${this.model.dtype}; convert it with model.float()`);
+      throw new TorchError(`Trainer: precision '${this.precision}' keeps float32 master weights, but the model is ${this.model.dtype}; convert it with model.float()`, { code: 'DTYPE_MISMATCH' });
     }
     if (this.precision === 'fp16') this.#lossScale = freshLossScale();
     if (options.distributed !== undefined && !(options.distributed instanceof ProcessGroup)) invalid('a process group from distributed.init', 'Trainer distributed', options.distributed);
@@ -334,7 +334,7 @@ export class Trainer<T extends Task = 'classification'> {
    * history…) unless `keepState` is false; another method starts fresh.
    */
   setOptimizer(spec: OptimizerSpec, options: { keepState?: boolean } = {}): void {
-    if (this.#running) throw new TorchError('setOptimizer: a pass is running; await it first');
+    if (this.#running) throw new TorchError('setOptimizer: a pass is running; await it first', { code: 'BUSY' });
     checkKeys(options, ['keepState'], 'setOptimizer options');
     const keepState = checkBoolean(options.keepState ?? true, 'keepState');
     const [optimizer, complete] = createOptimizer(spec);
@@ -389,7 +389,7 @@ export class Trainer<T extends Task = 'classification'> {
    */
   saveCheckpoint(file: string): void {
     checkFileName(file, 'saveCheckpoint file');
-    if (this.#running) throw new TorchError('saveCheckpoint: a pass is running; await it first');
+    if (this.#running) throw new TorchError('saveCheckpoint: a pass is running; await it first', { code: 'BUSY' });
     const schedule = this.#schedule ? { spec: this.#schedule.spec, state: this.#schedule.state } : null;
     this.#refreshFlat();
     writeCheckpoint(file, this.model, this.#params, this.#spec, this.#optimizer, this.epoch, schedule, this.#lossScale);
@@ -397,7 +397,7 @@ export class Trainer<T extends Task = 'classification'> {
 
   /** Restores a checkpoint written by saveCheckpoint into this Trainer (same model structure). */
   loadCheckpoint(file: string): void {
-    if (this.#running) throw new TorchError('loadCheckpoint: a pass is running; await it first');
+    if (this.#running) throw new TorchError('loadCheckpoint: a pass is running; await it first', { code: 'BUSY' });
     this.#refreshFlat();
     readCheckpoint(file, this.model, (c) => {
       if (c.params.numel !== this.#params.numel) throw new TorchError(`loadCheckpoint: ${c.params.numel} parameters in the file, ${this.#params.numel} in the model`);
@@ -417,7 +417,7 @@ export class Trainer<T extends Task = 'classification'> {
           // every state tensor (momentum, moments, L-BFGS's directions, ASGD's average) is one value per parameter
           const shape = native().shape(t);
           if (shape.length !== 1 || shape[0] !== this.#params.numel) {
-            throw new TorchError(`loadCheckpoint: '${file}' is damaged: the optimizer's '${name}' has shape [${shape.join(', ')}]; expected [${this.#params.numel}], one value per parameter`);
+            throw new TorchError(`loadCheckpoint: '${file}' is damaged: the optimizer's '${name}' has shape [${shape.join(', ')}]; expected [${this.#params.numel}], one value per parameter`, { code: 'CORRUPT_FILE' });
           }
           onDevice[name] = native().to(t, this.#params.dtype, this.model.device);
         }
@@ -451,7 +451,7 @@ export class Trainer<T extends Task = 'classification'> {
 
   /** The native optimizer's Torch7 scalar state: evalCounter (sgd, adagrad, adadelta, nag), nIter, funcEval, t (lbfgs), t, eta_t, mu_t (asgd), t (adam, adamax, adamw). */
   optimizerState(): Record<string, number> {
-    if (this.#running) throw new TorchError('optimizerState: a pass is running; await it first');
+    if (this.#running) throw new TorchError('optimizerState: a pass is running; await it first', { code: 'BUSY' });
     return native().optimizerState(this.#optimizer);
   }
 
@@ -520,7 +520,7 @@ export class Trainer<T extends Task = 'classification'> {
           train = await this.trainEpoch(options.train, { ...options, ...(onStep ? { onStep } : {}) });
         } catch (e) {
           // a per-batch callback stopped training: the epoch's partial result, and fit ends normally
-          if (!(e instanceof TorchError && e.name === 'AbortError' && this.#stopReason !== null && !options.signal?.aborted)) throw e;
+          if (!(e instanceof AbortError && this.#stopReason !== null && !options.signal?.aborted)) throw e;
           this.epoch += 1;
           const partial = (e as { partial?: PassResultOf<T> }).partial;
           if (partial) results.push({ epoch: this.epoch, learningRate, train: partial });
@@ -564,9 +564,9 @@ export class Trainer<T extends Task = 'classification'> {
     if (typeof data !== 'object' || data === null) invalid('a dataset: { inputs, targets } or { length, batch(indices) }', `${phase} data`, data);
     checkPassOptions(options, phase);
     // before anything reads the model (inferring the class count runs it): no other pass may be using it
-    if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`);
+    if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`, { code: 'BUSY' });
     // One pass at a time per model: two would step the same parameters and autograd graph at once.
-    if (this.model.busy) throw new TorchError(`${phase}: the model is being trained by another pass (another Trainer?); await it first`);
+    if (this.model.busy) throw new TorchError(`${phase}: the model is being trained by another pass (another Trainer?); await it first`, { code: 'BUSY' });
     this.#refreshFlat();
     // a streamed dataset's first chunk settles what the options left open (in memory: the data, below)
     const checkTargets = (targets: Tensor, what: string, inputs?: Tensor) => {
@@ -719,7 +719,7 @@ function checkTensorData(data: Dataset, phase: string, checkTargets: (targets: T
   const targets = checkTensor(data.targets, `${phase} data targets`);
   if (inputs.ndim === 0 || inputs.shape[0] === 0) throw new TorchError(`${phase}: the dataset is empty (inputs of shape [${inputs.shape.join(', ')}])`);
   if (inputs.shape[0] !== targets.shape[0]) {
-    throw new TorchError(`${phase}: ${inputs.shape[0]} inputs but ${targets.shape[0]} targets`);
+    throw new TorchError(`${phase}: ${inputs.shape[0]} inputs but ${targets.shape[0]} targets`, { code: 'SHAPE_MISMATCH' });
   }
   checkTargets(targets, phase);
 }
@@ -740,11 +740,11 @@ function createOptimizer(spec: OptimizerSpec): [NativeOptimizer, OptimizerSpec] 
 }
 
 /** An AbortError; after a pass started, `partial` holds what it did (samples seen, loss so far, steps…). */
-function abortError(phase: string, partial?: PassResult): TorchError & { partial?: PassResult } {
-  const e: TorchError & { partial?: PassResult } = new TorchError(
+function abortError(phase: string, partial?: PassResult): AbortError & { partial?: PassResult } {
+  const e: AbortError & { partial?: PassResult } = new AbortError(
     partial ? `${phase}: aborted by its AbortSignal after ${partial.samples} samples (mean loss ${partial.loss.toPrecision(4)})` : `${phase}: aborted by its AbortSignal`,
+    { op: phase },
   );
-  e.name = 'AbortError';
   if (partial) e.partial = partial;
   return e;
 }

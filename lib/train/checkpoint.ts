@@ -115,7 +115,7 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
   const { description: d, tensors } = readArchive<CheckpointDescription>(file, 'loadCheckpoint', 'nodetorch-checkpoint');
   const owned = tensors.map((t) => new Tensor(t));
   try {
-    const damaged = (what: string) => new TorchError(`loadCheckpoint: '${file}' is damaged: ${what}`);
+    const damaged = (what: string) => new TorchError(`loadCheckpoint: '${file}' is damaged: ${what}`, { code: 'CORRUPT_FILE' });
     if (!Array.isArray(d.tensors) || d.tensors.some((n) => typeof n !== 'string')) throw damaged('its list of optimizer tensors is not a list of names');
     const buffers = d.buffers ?? 0;
     if (!Number.isInteger(buffers) || buffers < 0) throw damaged(`it counts ${JSON.stringify(d.buffers)} buffers`);

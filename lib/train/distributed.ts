@@ -26,7 +26,7 @@ export async function syncModel(group: ProcessGroup, params: Tensor): Promise<vo
     all.forEach(([count, dtype], rank) => {
       if (count !== count0 || dtype !== dtype0) {
         const describe = (c: number, d: number) => `${c} ${Object.keys(DTYPE_CODES).find((k) => DTYPE_CODES[k] === d) ?? 'unknown'} parameters`;
-        throw new TorchError(`distributed Trainer: rank ${rank}'s model has ${describe(count, dtype)} but rank 0's has ${describe(count0, dtype0)}; every rank must build the same model (and the same .float()/.double())`);
+        throw new TorchError(`distributed Trainer: rank ${rank}'s model has ${describe(count, dtype)} but rank 0's has ${describe(count0, dtype0)}; every rank must build the same model (and the same .float()/.double())`, { code: 'DISTRIBUTED' });
       }
     });
   } finally {
@@ -44,7 +44,12 @@ async function collective(phase: string, what: string, run: () => Promise<unknow
   try {
     await run();
   } catch (e) {
-    if (e instanceof TorchError) e.message = e.message.replace(/^distributed\.(allreduce|broadcast): (allreduce|broadcast)/, `${phase}: $2 of ${what}`);
+    // the group's failure names its collective ('distributed.allreduce': 'allreduce failed on rank…')
+    if (e instanceof TorchError && (e.op === 'distributed.allreduce' || e.op === 'distributed.broadcast')) {
+      const kind = e.op.slice('distributed.'.length);
+      const rest = e.reason.startsWith(kind) ? e.reason.slice(kind.length) : `: ${e.reason}`;
+      throw new TorchError(`${phase}: ${kind} of ${what}${rest}`, { code: e.code, op: phase, cause: e });
+    }
     throw e;
   }
 }

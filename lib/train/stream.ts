@@ -135,11 +135,11 @@ function checkChunk(loaded: Dataset, count: number, shape: number[] | null, wher
   const inputs = checkTensor(loaded.inputs, `${where}: inputs`);
   const targets = checkTensor(loaded.targets, `${where}: targets`);
   if (inputs.ndim === 0 || inputs.shape[0] !== count || targets.ndim === 0 || targets.shape[0] !== count) {
-    throw new TorchError(`${where}: expected ${count} samples, got inputs of shape [${inputs.shape.join(', ')}] and targets of shape [${targets.shape.join(', ')}]`);
+    throw new TorchError(`${where}: expected ${count} samples, got inputs of shape [${inputs.shape.join(', ')}] and targets of shape [${targets.shape.join(', ')}]`, { code: 'SHAPE_MISMATCH' });
   }
   const sample = inputs.shape.slice(1);
   if (shape && sample.join() !== shape.join()) {
-    throw new TorchError(`${where}: samples of shape [${sample.join(', ')}], but earlier chunks had [${shape.join(', ')}]`);
+    throw new TorchError(`${where}: samples of shape [${sample.join(', ')}], but earlier chunks had [${shape.join(', ')}]`, { code: 'SHAPE_MISMATCH' });
   }
   checkTargets(targets, where, inputs);
   return sample;

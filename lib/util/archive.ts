@@ -33,7 +33,7 @@ export function writeArchive(file: string, json: string, tensors: NativeTensor[]
  */
 export function readArchive<T extends { format: string; version: number }>(file: string, what: string, format: string): { description: T; tensors: NativeTensor[] } {
   checkFileName(file, `${what} file`);
-  if (!fs.existsSync(file)) throw new TorchError(`${what}: no such file '${file}'`);
+  if (!fs.existsSync(file)) throw new TorchError(`${what}: no such file '${file}'`, { code: 'IO' });
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -45,7 +45,7 @@ export function readArchive<T extends { format: string; version: number }>(file:
   try {
     decoded = native().decodeArchive(bytes);
   } catch (e) {
-    throw new TorchError(`${what}: '${file}' is ${(e as Error).message.replace(/^decodeArchive: /, '')}`);
+    throw new TorchError(`${what}: '${file}' is ${e instanceof TorchError ? e.reason : (e as Error).message}`, { code: 'CORRUPT_FILE', op: what, cause: e });
   }
   const free = () => decoded.tensors.forEach((t) => native().dispose(t));
   let description: T;
@@ -53,20 +53,20 @@ export function readArchive<T extends { format: string; version: number }>(file:
     description = JSON.parse(decoded.json) as T;
   } catch {
     free();
-    throw new TorchError(`${what}: '${file}' is damaged: its description is not valid JSON`);
+    throw new TorchError(`${what}: '${file}' is damaged: its description is not valid JSON`, { code: 'CORRUPT_FILE' });
   }
   const kind = format === 'nodetorch-module' ? 'model' : 'checkpoint';
   if (typeof description !== 'object' || description === null || description.format !== format) {
     free();
-    throw new TorchError(`${what}: '${file}' is not a nodetorch ${kind} file`);
+    throw new TorchError(`${what}: '${file}' is not a nodetorch ${kind} file`, { code: 'CORRUPT_FILE' });
   }
   if (!Number.isInteger(description.version) || description.version < 1 || description.version > FILE_FORMAT_VERSION) {
     free();
-    throw new TorchError(`${what}: '${file}' has format version ${description.version}; this nodetorch reads versions 1 to ${FILE_FORMAT_VERSION}`);
+    throw new TorchError(`${what}: '${file}' has format version ${description.version}; this nodetorch reads versions 1 to ${FILE_FORMAT_VERSION}`, { code: 'CORRUPT_FILE' });
   }
   if (description.version >= 3 && !decoded.checksummed) {
     free();
-    throw new TorchError(`${what}: '${file}' is damaged: its checksum is missing`);
+    throw new TorchError(`${what}: '${file}' is damaged: its checksum is missing`, { code: 'CORRUPT_FILE' });
   }
   return { description, tensors: decoded.tensors };
 }
@@ -82,12 +82,12 @@ export function checkZipArchive(bytes: Buffer, file: string, what: string): void
   try {
     entries = readZipEntries(bytes);
   } catch (e) {
-    if (e instanceof DamagedZip) throw new TorchError(`${what}: '${file}' is damaged: ${e.message}`);
+    if (e instanceof DamagedZip) throw new TorchError(`${what}: '${file}' is damaged: ${e.message}`, { code: 'CORRUPT_FILE' });
     throw e;
   }
   const pickle = entries.find((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
   const duplicate = pickle && duplicateDictKey(pickle.data);
   if (duplicate !== undefined) {
-    throw new TorchError(`${what}: '${file}' gives the key '${duplicate}' twice in one dictionary; Python keeps the last value and LibTorch the first, so nodetorch refuses the file`);
+    throw new TorchError(`${what}: '${file}' gives the key '${duplicate}' twice in one dictionary; Python keeps the last value and LibTorch the first, so nodetorch refuses the file`, { code: 'CORRUPT_FILE' });
   }
 }

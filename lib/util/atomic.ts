@@ -91,10 +91,8 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** A filesystem failure as a TorchError that names the file, keeping the system's code. */
+/** A filesystem failure as a TorchError (code IO) that names the file and the system's code (ENOENT…); the system's error is its cause. */
 export function fileError(action: string, file: string, cause: unknown): TorchError {
   const e = cause as NodeJS.ErrnoException;
-  const error = new TorchError(`cannot ${action} '${file}': ${e.code ? `${e.code} (${e.message.replace(/^[A-Z]+: /, '')})` : e.message}`);
-  (error as NodeJS.ErrnoException).code = e.code;
-  return error;
+  return new TorchError(`cannot ${action} '${file}': ${e.code ? `${e.code} (${e.message.replace(/^[A-Z]+: /, '')})` : e.message}`, { code: 'IO', cause });
 }
