@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+'use strict';
+// The unity build's guard (CI runs it once): the build compiles native/*.cc as two unity files, so
+// one file's internal names share a translation unit with its neighbours', and which neighbours
+// depends on where the alphabetical split falls. Two syntax-only compilations prove that every
+// split works:
+//   1. all sources in one translation unit: no two files define the same internal name;
+//   2. each source alone: every file includes what it uses, not what a neighbour included.
+// LibTorch's and Node-API's headers are precompiled once for step 2 (parsing them costs ~15 s).
+//   node scripts/check-sources.js
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawn } = require('child_process');
+const { findLibTorch } = require('./find-libtorch');
+
+const root = path.resolve(__dirname, '..');
+const libtorch = findLibTorch();
+const cxx = process.env.CXX || 'g++';
+// the compiler's own folders stay out of -isystem (it would break #include_next in libstdc++)
+const extra = (dir) => dir && !['/usr/include', '/usr/local/include'].includes(path.resolve(dir));
+const isystem = (dirs) => dirs.filter(extra).map((dir) => `-isystem${dir}`);
+const flags = [
+  `-std=gnu++${libtorch.cxxStandard}`,
+  `-D_GLIBCXX_USE_CXX11_ABI=${libtorch.cxx11Abi}`,
+  '-DNAPI_VERSION=8',
+  '-DNAPI_CPP_EXCEPTIONS',
+  '-DNODE_ADDON_API_DISABLE_DEPRECATED',
+  '-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
+  '-DBUILDING_NODE_EXTENSION',
+  ...(libtorch.glooInclude ? ['-DNODETORCH_GLOO', '-DUSE_C10D_GLOO', ...isystem([libtorch.glooInclude])] : []),
+  ...(libtorch.ncclInclude ? ['-DNODETORCH_NCCL', '-DUSE_C10D_NCCL', ...isystem([libtorch.ncclInclude])] : []),
+  ...isystem(libtorch.cudaLibraryIncludes),
+  `-I${require('node-api-headers').include_dir}`,
+  `-I${require('node-addon-api').include_dir}`,
+  ...isystem(libtorch.includeDirs),
+  `-I${path.join(root, 'native')}`,
+];
+const sources = fs.readdirSync(path.join(root, 'native')).filter((f) => f.endsWith('.cc')).sort();
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-sources-'));
+
+/** Runs the compiler; resolves to its output when it fails, to null when it succeeds. */
+function compile(args) {
+  return new Promise((resolve) => {
+    const child = spawn(cxx, [...flags, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve(code === 0 ? null : out || `${cxx} exited with ${code}`));
+  });
+}
+
+async function main() {
+  const started = Date.now();
+  const failures = [];
+  // 1. every source in one translation unit, as the unity build would with a single batch
+  const all = path.join(work, 'all.cc');
+  fs.writeFileSync(all, sources.map((f) => `#include "${path.join(root, 'native', f)}"\n`).join(''));
+  const together = await compile(['-fsyntax-only', all]);
+  if (together) failures.push(`all ${sources.length} sources in one translation unit:\n${together}`);
+  // 2. each source alone, LibTorch's and Node-API's headers precompiled
+  const pch = path.join(work, 'pch.h');
+  fs.writeFileSync(pch, '#include <napi.h>\n#include <torch/torch.h>\n');
+  const precompiled = await compile(['-x', 'c++-header', pch, '-o', `${pch}.gch`]);
+  if (precompiled) failures.push(`precompiling the headers:\n${precompiled}`);
+  else {
+    const queue = [...sources];
+    const jobs = Math.max(1, Math.min(os.cpus().length, 4));
+    await Promise.all(
+      Array.from({ length: jobs }, async () => {
+        for (let f = queue.shift(); f !== undefined; f = queue.shift()) {
+          const alone = await compile(['-include', pch, '-fsyntax-only', path.join(root, 'native', f)]);
+          if (alone) failures.push(`native/${f} alone:\n${alone}`);
+        }
+      }),
+    );
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  if (failures.length) {
+    console.error(failures.join('\n\n'));
+    console.error(`check-sources: ${failures.length} failure(s) in ${seconds} s`);
+    process.exit(1);
+  }
+  console.log(`check-sources: ${sources.length} sources compile together in one translation unit and each alone (${seconds} s)`);
+}
+
+main();
