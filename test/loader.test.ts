@@ -22,8 +22,12 @@ function packageCopy(): string {
   return dir;
 }
 
+// In a package copy the loader's own search order is under test: NODETORCH_PREBUILDS_ONLY (CI's
+// prebuild leg) must not change it.
 function run(dir: string, code: string) {
-  return spawnSync(process.execPath, ['-e', code], { timeout: CHILD_TIMEOUT_MS, cwd: dir, encoding: 'utf8' });
+  const env = { ...process.env };
+  delete env.NODETORCH_PREBUILDS_ONLY;
+  return spawnSync(process.execPath, ['-e', code], { timeout: CHILD_TIMEOUT_MS, cwd: dir, encoding: 'utf8', env });
 }
 
 describe('loading the addon', () => {
