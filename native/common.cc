@@ -214,7 +214,7 @@ at::Device parseDevice(const std::string& name) {
     if (count == 0)
       fail(ErrorCode::Device, "device '" + name + "' requested but CUDA is not available: " +
            (libtorchHasCuda() ? "no GPU is visible to this CUDA LibTorch (check the driver and CUDA_VISIBLE_DEVICES)"
-                              : "this LibTorch was built without CUDA (build against a CUDA LibTorch: README, 'CUDA')") +
+                              : "this LibTorch was built without CUDA (build against a CUDA LibTorch: docs/building.md, 'CUDA')") +
            "; use 'cpu'");
     if (device.has_index() && device.index() >= count)
       fail(ErrorCode::Device, "device '" + name + "' requested but only " + std::to_string(count) + " CUDA device(s) exist");

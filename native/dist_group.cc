@@ -191,7 +191,7 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
     } catch (const std::invalid_argument&) {
       throw;
     } catch (const std::exception& e) {
-      fail("rank " + std::to_string(g.rank) + " could not agree on the job with rank 0 through " + where + ": " + reason(e));
+      fail(ErrorCode::Distributed, "rank " + std::to_string(g.rank) + " could not agree on the job with rank 0 through " + where + ": " + reason(e));
     }
 #ifdef NODETORCH_NCCL
     if (nccl) {
@@ -201,7 +201,7 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
         auto prefixed = c10::make_intrusive<c10d::PrefixStore>("nodetorch/nccl", g.store);
         g.nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, g.rank, g.size, ncclOptions);
       } catch (const std::exception& e) {
-        fail("rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " could not create its NCCL group: " + reason(e));
+        fail(ErrorCode::Distributed, "rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " could not create its NCCL group: " + reason(e));
       }
       return;
     }

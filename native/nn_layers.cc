@@ -197,7 +197,7 @@ Value Container::child(size_t k, const Value& input) {
   try {
     return modules[k]->apply(input);
   } catch (const std::exception& e) {
-    fail("module " + std::to_string(k + 1) + " (" + modules[k]->type() + "): " + reason(e));
+    fail(classify(e), "module " + std::to_string(k + 1) + " (" + modules[k]->type() + "): " + reason(e));
   }
 }
 

@@ -85,7 +85,7 @@ Napi::Value binary(const Napi::CallbackInfo& info) {
   try {
     return wrapTensor(info.Env(), op.tensor(a, b));
   } catch (const std::exception& e) {
-    fail("cannot " + name + " tensors of shapes " + shapeString(a.sizes()) + " (" + dtypeName(a.scalar_type()) + ", " +
+    fail(classify(e), "cannot " + name + " tensors of shapes " + shapeString(a.sizes()) + " (" + dtypeName(a.scalar_type()) + ", " +
          deviceName(a.device()) + ") and " + shapeString(b.sizes()) + " (" + dtypeName(b.scalar_type()) + ", " +
          deviceName(b.device()) + "): " + reason(e));
   }
@@ -99,7 +99,7 @@ Napi::Value matmul(const Napi::CallbackInfo& info) {
   } catch (const std::exception& e) {
     std::string why = reason(e);
     bool dtypes = why.find("not implemented for") != std::string::npos || why.find("dtype") != std::string::npos;
-    fail("shapes " + shapeString(a.sizes()) + " and " + shapeString(b.sizes()) + (dtypes ? " of " + dtypeName(a.scalar_type()) + " and " + dtypeName(b.scalar_type()) : " cannot be multiplied") + ": " + why);
+    fail(classify(e), "shapes " + shapeString(a.sizes()) + " and " + shapeString(b.sizes()) + (dtypes ? " of " + dtypeName(a.scalar_type()) + " and " + dtypeName(b.scalar_type()) : " cannot be multiplied") + ": " + why);
   }
 }
 
@@ -134,7 +134,7 @@ Napi::Value copyFrom(const Napi::CallbackInfo& info) {
   try {
     dst.copy_(src);
   } catch (const std::exception& e) {
-    fail("cannot copy a tensor of shape " + shapeString(src.sizes()) + " into one of shape " + shapeString(dst.sizes()) + ": " + reason(e));
+    fail(classify(e), "cannot copy a tensor of shape " + shapeString(src.sizes()) + " into one of shape " + shapeString(dst.sizes()) + ": " + reason(e));
   }
   return info.Env().Undefined();
 }

@@ -65,7 +65,7 @@ Napi::Value decodeStateDict(const Napi::CallbackInfo& info) {
   try {
     value = torch::pickle_load(std::vector<char>(data, data + array.ByteLength()));
   } catch (const std::exception& e) {
-    fail(std::string("not a file written by torch.save (") + reason(e) + ")");
+    fail(ErrorCode::CorruptFile, std::string("not a file written by torch.save (") + reason(e) + ")");
   }
   if (!value.isGenericDict()) fail("the file holds a " + value.tagKind() + ", not a state dict (a dictionary of name → tensor)");
   Napi::Env env = info.Env();

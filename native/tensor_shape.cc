@@ -113,7 +113,7 @@ Napi::Value cat(const Napi::CallbackInfo& info) {
     std::string shapes;
     for (size_t k = 0; k < std::min(tensors.size(), kListed); ++k) shapes += (k ? ", " : "") + shapeString(tensors[k].sizes());
     if (tensors.size() > kListed) shapes += ", … (" + std::to_string(tensors.size()) + " tensors)";
-    fail("cannot concatenate shapes " + shapes + " along dim " + std::to_string(dim) + ": " + reason(e));
+    fail(classify(e), "cannot concatenate shapes " + shapes + " along dim " + std::to_string(dim) + ": " + reason(e));
   }
 }
 

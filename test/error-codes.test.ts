@@ -37,9 +37,13 @@ describe('TorchError codes from LibTorch', () => {
     expectCode(() => randn([6]).view(4, 2), 'SHAPE_MISMATCH');
   });
 
-  test("a model and an input of different dtypes: DTYPE_MISMATCH, and the module's hint", () => {
+  test("a model and an input of different dtypes: DTYPE_MISMATCH, and the module's hint, inside a container too", () => {
     const e = expectCode(() => new nn.Linear(3, 2).double().forward(randn([4, 3], { dtype: 'float32' })), 'DTYPE_MISMATCH');
     expect(e.message).toContain("the model is float64 but the input is float32: convert the input with input.to('float64')");
+    const model = new nn.Sequential().add(new nn.Tanh()).add(new nn.Linear(3, 2)).double();
+    expect(expectCode(() => model.forward(randn([4, 3], { dtype: 'float32' })), 'DTYPE_MISMATCH').message).toContain('module 2 (Linear)');
+    expectCode(() => randn([3]).gather(0, tensor([0.5])), 'DTYPE_MISMATCH', 'gather');
+    expectCode(() => randn([2, 2]).mm(tensor([[1, 2], [3, 4]], { dtype: 'int64' })), 'DTYPE_MISMATCH', 'mm');
   });
 
   test('CUDA where there is none: DEVICE', () => {
