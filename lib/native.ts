@@ -158,7 +158,7 @@ export interface LibTorchInfo {
    * The BLAS behind LibTorch's CPU matrix products: 'MKL' (the wheels), or OpenBLAS and its build,
    * e.g. 'OpenBLAS (OpenMP build, 2 threads): OpenBLAS 0.3.21 …'. The OpenMP build shares LibTorch's
    * threads; nodetorch keeps a pthreads build on one thread, so that its own pool does not fight
-   * LibTorch's for the cores (see the README's Troubleshooting).
+   * LibTorch's for the cores (see docs/troubleshooting.md).
    */
   blas: string;
 }
@@ -350,7 +350,7 @@ function load(): NativeBinding {
       '\nFixes:\n' +
       '  - build it from source against the LibTorch found above: npm run build (npm run setup installs everything on Debian/Ubuntu)\n' +
       '  - "libtorch*.so: cannot open shared object file" or "undefined symbol": the LibTorch the addon was built against moved or changed; rebuild (npm run build)\n' +
-      '  - see README.md, "Troubleshooting"',
+      '  - see docs/troubleshooting.md',
   );
 }
 

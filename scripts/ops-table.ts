@@ -1,5 +1,5 @@
 /**
- * Prints the README's op table section from lib/ops/table.ts:
+ * Prints the op table section of docs/api/tensors.md from lib/ops/table.ts:
  *   npm run build:ts && node dist/scripts/ops-table.js
  */
 import { opsMarkdown } from '../lib/ops/markdown';

@@ -3,7 +3,7 @@
 // page `nodetorch serve-demo` serves, runs the exported model with onnxruntime-web, and shows the
 // same digit nodetorch predicts for MNIST test images put on its canvas; a stroke drawn with the
 // mouse gets a prediction and ten probabilities. A screenshot is saved (UPDATE_SCREENSHOTS=1:
-// docs/mnist-web.png, which the README shows).
+// docs/mnist-web.png, which docs/interop.md shows).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';

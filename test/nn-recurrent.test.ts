@@ -1,7 +1,8 @@
 // LSTM and GRU (lib/nn/recurrent.ts, native/nn_recurrent.cc), proven by PyTorch's LSTM and GRU with
 // the same weights (their parameter names are PyTorch's): outputs and the gradients of the input and
 // of every parameter (float64, ≤ 1e-10, test/python/layer_check.py); and a character-level language
-// model on a real text file (this project's README) trained by the Trainer with sequence targets.
+// model on real text (this project's API reference: docs/api/tensors.md, then docs/api/nn.md) trained
+// by the Trainer with sequence targets.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -80,9 +81,10 @@ describe('recurrent layers in use', () => {
     expect(() => new nn.GRU(3, 4, { layers: 2 } as never)).toThrow(TorchError);
   });
 
-  test('a character-level LSTM language model on a real text file (README.md) trains with sequence targets', async () => {
+  test('a character-level LSTM language model on real text (docs/api/tensors.md and nn.md) trains with sequence targets', async () => {
     manualSeed(92);
-    const text = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8').slice(0, 24000);
+    // The tensor and nn pages of the API reference, one after the other: more than 24,000 characters.
+    const text = ['tensors.md', 'nn.md'].map((f) => fs.readFileSync(path.join(__dirname, '..', 'docs', 'api', f), 'utf8')).join('\n').slice(0, 24000);
     const chars = [...new Set(text)].sort();
     const code = new Map(chars.map((ch, i) => [ch, i]));
     const T = 32;
@@ -96,7 +98,7 @@ describe('recurrent layers in use', () => {
     expect(trainer.task).toBe('classification');
     const losses: number[] = [];
     for (let epoch = 0; epoch < 4; epoch++) losses.push((await trainer.trainEpoch({ inputs, targets })).loss);
-    console.log(`nn-recurrent: char-level LSTM on ${text.length} characters of README.md (${V} symbols, ${n} sequences of ${T}): loss per epoch ${losses.map((l) => l.toFixed(3)).join(', ')} (uniform: ${Math.log(V).toFixed(3)} nats)`);
+    console.log(`nn-recurrent: char-level LSTM on ${text.length} characters of docs/api/tensors.md and nn.md (${V} symbols, ${n} sequences of ${T}): loss per epoch ${losses.map((l) => l.toFixed(3)).join(', ')} (uniform: ${Math.log(V).toFixed(3)} nats)`);
     expect(trainer.classes).toBe(V);
     expect(losses[3]).toBeLessThan(0.6 * Math.log(V));
     expect(losses[3]).toBeLessThan(losses[0]);

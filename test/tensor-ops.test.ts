@@ -1,6 +1,6 @@
 // The op table: each operator's values against hand computations (not against nodetorch), its
 // results' forms (named results, lists, booleans), autograd through the dispatcher, errors that
-// name the call, and the README's list generated from the table.
+// name the call, and the API reference's list generated from the table (docs/api/tensors.md).
 import * as fs from 'fs';
 import * as path from 'path';
 import { FUNCTION_OPS, LINALG_OPS, TENSOR_OPS, Tensor, TorchError, einsum, empty, emptyLike, eye, fullLike, linalg, linspace, logspace, manualSeed, onesLike, randint, randLike, randnLike, stack, tensor, where, zerosLike } from '../lib';
@@ -172,9 +172,9 @@ describe('the op table', () => {
     expect(() => einsum('ij,jk', [a])).toThrow(/^einsum: /);
   });
 
-  test("the README's list is the table's", () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    const section = readme.split('<!-- ops-table -->\n')[1]?.split('\n<!-- /ops-table -->')[0];
+  test("the list in docs/api/tensors.md is the table's", () => {
+    const page = fs.readFileSync(path.join(__dirname, '..', 'docs', 'api', 'tensors.md'), 'utf8');
+    const section = page.split('<!-- ops-table -->\n')[1]?.split('\n<!-- /ops-table -->')[0];
     expect(section).toBe(opsMarkdown());
     expect(Object.keys(TENSOR_OPS).length + Object.keys(FUNCTION_OPS).length + Object.keys(LINALG_OPS).length).toBe(91);
   });

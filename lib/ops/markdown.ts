@@ -1,6 +1,6 @@
 /**
- * The README's list of the op table's operators, generated from the table (scripts/ops-table.ts
- * prints it; a test checks that the README holds exactly this).
+ * The API reference's list of the op table's operators (docs/api/tensors.md), generated from the
+ * table (scripts/ops-table.ts prints it; a test checks that the page holds exactly this).
  */
 import { FUNCTION_OPS, LINALG_OPS, OpSpec, TENSOR_OPS } from './table';
 

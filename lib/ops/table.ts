@@ -1,7 +1,8 @@
 /**
  * The op table: every LibTorch operator that nodetorch offers through the table is one entry here.
  * From an entry follow the Tensor method or the function (lib/ops/index.ts), its argument checks,
- * its TypeScript signature (the types below) and its line in the README (scripts/ops-table.ts).
+ * its TypeScript signature (the types below) and its line in docs/api/tensors.md
+ * (scripts/ops-table.ts).
  * The C++ side is one generic entry (native/tensor_ops.cc) that calls the ATen operator through
  * LibTorch's dispatcher, so that adding an operator touches this file only.
  *
