@@ -14,7 +14,13 @@ async function main(batchSize: number, samples: number, threads: number) {
   const model = models.mnistModel('convnet', { pooling: 'max' }).float();
   const inputs = randn([samples, 1, 32, 32]);
   const targets = rand([samples]).mul(10).floor().to('int64');
-  const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize, distributed: group, optimizer: { method: 'sgd', config: { learningRate: 0.01 } } });
+  const trainer = new Trainer({
+    model,
+    criterion: new nn.ClassNLLCriterion(),
+    batchSize,
+    distributed: group,
+    optimizer: { method: 'sgd', config: { learningRate: 0.01 } },
+  });
   const warm = Math.min(samples, 4 * batchSize * group.worldSize);
   await trainer.trainEpoch({ inputs: inputs.index([0, warm]), targets: targets.index([0, warm]) });
   await group.barrier();
@@ -29,7 +35,17 @@ async function main(batchSize: number, samples: number, threads: number) {
   for (let i = 0; i < reps; i++) await group.allreduce(gradient);
   const allreduceMs = Number(process.hrtime.bigint() - t0) / 1e6 / reps;
   if (group.rank === 0) {
-    console.log(JSON.stringify({ batchSize, samples: result.samples, steps: result.steps, seconds, samplesPerSecond: result.samples / seconds, allreduceMs, peakRssMB: process.resourceUsage().maxRSS / 1024 }));
+    console.log(
+      JSON.stringify({
+        batchSize,
+        samples: result.samples,
+        steps: result.steps,
+        seconds,
+        samplesPerSecond: result.samples / seconds,
+        allreduceMs,
+        peakRssMB: process.resourceUsage().maxRSS / 1024,
+      }),
+    );
   }
   group.destroy();
 }

@@ -7,7 +7,15 @@
  */
 import { libtorchVersion, manualSeed, models, nn, Precision, rand, randn, setNumThreads, Trainer } from '../lib';
 
-async function main(batchSize: number, samples: number, threads: number, device: 'cpu' | 'cuda', pooling: 'max' | 'lp', dtype: 'float' | 'double', precision: Precision) {
+async function main(
+  batchSize: number,
+  samples: number,
+  threads: number,
+  device: 'cpu' | 'cuda',
+  pooling: 'max' | 'lp',
+  dtype: 'float' | 'double',
+  precision: Precision,
+) {
   setNumThreads(threads);
   manualSeed(1);
   const convnet = models.mnistModel('convnet', { pooling });
@@ -16,7 +24,13 @@ async function main(batchSize: number, samples: number, threads: number, device:
   // on the model's device, as the C++ and PyTorch loops keep them
   const inputs = randn([samples, 1, 32, 32], { dtype: dtype === 'double' ? 'float64' : 'float32' }).to(device);
   const targets = rand([samples]).mul(10).floor().to('int64').to(device);
-  const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize, precision, optimizer: { method: 'sgd', config: { learningRate: 0.01 } } });
+  const trainer = new Trainer({
+    model,
+    criterion: new nn.ClassNLLCriterion(),
+    batchSize,
+    precision,
+    optimizer: { method: 'sgd', config: { learningRate: 0.01 } },
+  });
   const warm = Math.min(samples, 4 * batchSize);
   await trainer.trainEpoch({ inputs: inputs.index([0, warm]), targets: targets.index([0, warm]) });
   const start = process.hrtime.bigint();
@@ -27,7 +41,15 @@ async function main(batchSize: number, samples: number, threads: number, device:
 }
 
 const [batch, samples, threads, device = 'cpu', pooling = 'max', dtype = 'float', precision = 'fp32'] = process.argv.slice(2);
-main(Number(batch), Number(samples), Number(threads), device as 'cpu' | 'cuda', pooling as 'max' | 'lp', dtype as 'float' | 'double', precision as Precision).catch((e) => {
+main(
+  Number(batch),
+  Number(samples),
+  Number(threads),
+  device as 'cpu' | 'cuda',
+  pooling as 'max' | 'lp',
+  dtype as 'float' | 'double',
+  precision as Precision,
+).catch((e) => {
   console.error(e);
   process.exitCode = 1;
 });

@@ -37,7 +37,11 @@ function make(kind: 'rotate' | 'noise', std: number, mode?: RotateMode): Augment
 export function rotate(options: { std: number; mode?: RotateMode }): Augmentation {
   if (typeof options !== 'object' || options === null) invalid('{ std, mode }', 'augment.rotate options', options);
   checkKeys(options, ['std', 'mode'], 'augment.rotate');
-  return make('rotate', checkNumber(options.std, 'augment.rotate std', { min: 0 }), checkOneOf<RotateMode>(options.mode ?? 'nearest', ['nearest', 'bilinear'], 'augment.rotate mode'));
+  return make(
+    'rotate',
+    checkNumber(options.std, 'augment.rotate std', { min: 0 }),
+    checkOneOf<RotateMode>(options.mode ?? 'nearest', ['nearest', 'bilinear'], 'augment.rotate mode'),
+  );
 }
 
 /** Additive Gaussian noise N(0, std²) per element (in normalised units). */

@@ -3,7 +3,20 @@
  */
 import { TorchError } from './errors';
 import { DTypeName, TypedData, native } from './native';
-import { DTYPES, DType, Device, FLOAT_DTYPES, FloatDType, NestedArray, NestedBooleans, NestedNumbers, NumericDType, Tensor, checkDevice, isFloatDtype } from './tensor';
+import {
+  DTYPES,
+  DType,
+  Device,
+  FLOAT_DTYPES,
+  FloatDType,
+  NestedArray,
+  NestedBooleans,
+  NestedNumbers,
+  NumericDType,
+  Tensor,
+  checkDevice,
+  isFloatDtype,
+} from './tensor';
 import { checkKeys, checkNumber, checkOneOf, checkShape, describe, invalid } from './validate';
 
 /** Where and how a new tensor is made. Defaults: float32 on the CPU. */
@@ -80,7 +93,10 @@ function inferShape(values: NestedArray, path = 'values'): number[] {
   values.forEach((v, i) => {
     const s = inferShape(v, `${path}[${i}]`);
     if (s.length !== inner.length || s.some((d, k) => d !== inner[k])) {
-      throw new TorchError(`Expected a rectangular nested array for ${path} but ${path}[${i}] has shape [${s.join(', ')}] and ${path}[0] has [${inner.join(', ')}]`, { code: 'SHAPE_MISMATCH' });
+      throw new TorchError(
+        `Expected a rectangular nested array for ${path} but ${path}[${i}] has shape [${s.join(', ')}] and ${path}[0] has [${inner.join(', ')}]`,
+        { code: 'SHAPE_MISMATCH' },
+      );
     }
   });
   return [values.length, ...inner];
@@ -90,13 +106,17 @@ function toTypedArray(flat: (number | boolean)[], dtype: DType): TypedData {
   const numbers = flat.map((v) => (typeof v === 'boolean' ? Number(v) : v));
   const integral = (lo: number, hi: number) =>
     numbers.forEach((v, i) => {
-      if (!Number.isInteger(v) || v < lo || v > hi) throw new TorchError(`Expected integers in [${lo}, ${hi}] for a ${dtype} tensor but value ${i} is ${describe(v)}`);
+      if (!Number.isInteger(v) || v < lo || v > hi)
+        throw new TorchError(`Expected integers in [${lo}, ${hi}] for a ${dtype} tensor but value ${i} is ${describe(v)}`);
     });
   switch (dtype) {
-    case 'float32': return Float32Array.from(numbers);
-    case 'float64': return Float64Array.from(numbers);
+    case 'float32':
+      return Float32Array.from(numbers);
+    case 'float64':
+      return Float64Array.from(numbers);
     case 'float16':
-    case 'bfloat16': return Float32Array.from(numbers); // rounded natively
+    case 'bfloat16':
+      return Float32Array.from(numbers); // rounded natively
     case 'int64':
       integral(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
       return BigInt64Array.from(numbers, (v) => BigInt(v));
@@ -106,7 +126,8 @@ function toTypedArray(flat: (number | boolean)[], dtype: DType): TypedData {
     case 'uint8':
       integral(0, 255);
       return Uint8Array.from(numbers);
-    case 'bool': return Uint8Array.from(numbers, (v) => (v !== 0 ? 1 : 0));
+    case 'bool':
+      return Uint8Array.from(numbers, (v) => (v !== 0 ? 1 : 0));
   }
 }
 
@@ -194,7 +215,12 @@ export function randperm<T extends NumericDType = 'int64'>(n: number, options?: 
  * Values start, start+step, … below end. `arange(5)` is 0..4. Default dtype int64 when all
  * arguments are integers, else float32.
  */
-export function arange<T extends NumericDType = NumericDType>(start: number, end?: number, step = 1, options?: TensorOptions<T>): Tensor<T> {
+export function arange<T extends NumericDType = NumericDType>(
+  start: number,
+  end?: number,
+  step = 1,
+  options?: TensorOptions<T>,
+): Tensor<T> {
   if (end === undefined) [start, end] = [0, start];
   checkNumber(start, 'arange start');
   checkNumber(end, 'arange end');
@@ -212,7 +238,12 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   tensors.forEach((t, i) => {
     if (!(t instanceof Tensor)) invalid('a Tensor', `cat(tensors)[${i}]`, t);
   });
-  return new Tensor(native().cat(tensors.map((t) => t.handle), dim));
+  return new Tensor(
+    native().cat(
+      tensors.map((t) => t.handle),
+      dim,
+    ),
+  );
 }
 
 /** Seeds LibTorch's CPU and CUDA generators (Torch7: torch.manualSeed). */

@@ -42,7 +42,8 @@ function formatter(numbers: number[], floating: boolean): (v: number) => string 
   const smallest = Math.min(Infinity, ...magnitudes);
   const special = (v: number) => (Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf');
   if (finite.every(Number.isInteger) && largest < 1e8) return (v) => (Number.isFinite(v) ? `${v}.` : special(v));
-  if (largest >= 1e8 || smallest < 1e-4 || largest / smallest > 1000) return (v) => (Number.isFinite(v) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : special(v));
+  if (largest >= 1e8 || smallest < 1e-4 || largest / smallest > 1000)
+    return (v) => (Number.isFinite(v) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : special(v));
   return (v) => (Number.isFinite(v) ? v.toFixed(4) : special(v));
 }
 
@@ -52,7 +53,10 @@ export function formatTensor(t: Tensor): string {
   const nested = values(t, summarise);
   const leaves = [nested].flat(Infinity as 1) as (number | boolean | string)[];
   const floating = t.dtype === 'float32' || t.dtype === 'float64';
-  const format = formatter(leaves.filter((v): v is number => typeof v === 'number'), floating);
+  const format = formatter(
+    leaves.filter((v): v is number => typeof v === 'number'),
+    floating,
+  );
   const text = (v: number | boolean | string) => (typeof v === 'number' ? format(v) : String(v));
   const width = Math.max(0, ...leaves.map((v) => text(v).length));
   const prefix = 'tensor(';

@@ -4,8 +4,36 @@
 export { AbortError, ERROR_CODES, TorchError } from './errors';
 export type { TorchErrorCode, TorchErrorOptions } from './errors';
 export { Tensor, fromShared } from './tensor';
-export type { DType, Device, NestedArray, NestedNumbers, NestedBooleans, NumericDType, FloatDType, ItemOf, DataOf, NestedOf, IndexSpec, SharedTensor } from './tensor';
-export { tensor, zeros, ones, full, rand, randn, randperm, arange, cat, manualSeed, setNumThreads, getNumThreads, setDefaultDtype, getDefaultDtype } from './creation';
+export type {
+  DType,
+  Device,
+  NestedArray,
+  NestedNumbers,
+  NestedBooleans,
+  NumericDType,
+  FloatDType,
+  ItemOf,
+  DataOf,
+  NestedOf,
+  IndexSpec,
+  SharedTensor,
+} from './tensor';
+export {
+  tensor,
+  zeros,
+  ones,
+  full,
+  rand,
+  randn,
+  randperm,
+  arange,
+  cat,
+  manualSeed,
+  setNumThreads,
+  getNumThreads,
+  setDefaultDtype,
+  getDefaultDtype,
+} from './creation';
 export type { TensorOptions } from './creation';
 export { tidy, keep, memory, cpuCache, emptyCache, mallocInUse } from './memory';
 import { ops } from './ops';
@@ -46,7 +74,23 @@ export * as optim from './optim';
 export * as data from './data';
 export { Trainer, ConfusionMatrix, Logger, EarlyStopping, SummaryWriter } from './train';
 export type { BatchEnd, Callback, EarlyStoppingOptions, EpochEnd, EpochMetric, TrainerControl, FitResults, HParamValue } from './train';
-export type { OptimizerSpec, TrainerOptions, Dataset, BatchDataset, TrainingData, Progress, PassResult, EpochResult, PassOptions, FitOptions, Task, ClassificationResult, RegressionResult, PassResultOf, Precision } from './train';
+export type {
+  OptimizerSpec,
+  TrainerOptions,
+  Dataset,
+  BatchDataset,
+  TrainingData,
+  Progress,
+  PassResult,
+  EpochResult,
+  PassOptions,
+  FitOptions,
+  Task,
+  ClassificationResult,
+  RegressionResult,
+  PassResultOf,
+  Precision,
+} from './train';
 export type { ScheduleSpec, SchedulePer, PlateauMetric, ScheduleState } from './train';
 export * as models from './models';
 export * as augment from './augment';

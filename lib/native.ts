@@ -114,7 +114,15 @@ export interface NativeBinding {
     config: object,
     state: NativeOptimizer | null,
     feval: (x: NativeTensor) => [number, NativeTensor],
-  ): { fs: number[]; evaluations: number; stoppedAtStart: boolean; state: NativeOptimizer; scalars: Record<string, number>; tensors: string[]; average: NativeTensor | null };
+  ): {
+    fs: number[];
+    evaluations: number;
+    stoppedAtStart: boolean;
+    state: NativeOptimizer;
+    scalars: Record<string, number>;
+    tensors: string[];
+    average: NativeTensor | null;
+  };
   runPass(options: NativePassOptions, onProgress: (p: NativeProgress) => void): { promise: Promise<NativePassResult>; cancel: () => void };
   gradcheckModule(m: NativeModule, input: NativeTensor, gradOutput: NativeTensor, eps: number, seed: number | null): GradcheckNative;
   gradcheckCriterion(c: NativeCriterion, input: NativeTensor, target: NativeTensor, eps: number): { input: GradcheckEntry };
@@ -133,7 +141,15 @@ export interface NativeBinding {
   decodeStateDict(bytes: Uint8Array): { names: string[]; tensors: NativeTensor[] };
   // distributed (native/dist_group.cc)
   distBuilt(): { gloo: boolean; nccl: boolean };
-  distInit(options: { backend: string; rank: number; worldSize: number; masterAddr: string; masterPort: number; timeoutMs: number; ifname: string | null }): Promise<NativeGroup>;
+  distInit(options: {
+    backend: string;
+    rank: number;
+    worldSize: number;
+    masterAddr: string;
+    masterPort: number;
+    timeoutMs: number;
+    ifname: string | null;
+  }): Promise<NativeGroup>;
   distAllreduce(group: NativeGroup, t: NativeTensor, op: string): Promise<void>;
   distBroadcast(group: NativeGroup, t: NativeTensor, root: number): Promise<void>;
   distBarrier(group: NativeGroup): Promise<void>;
@@ -295,12 +311,19 @@ function describeLibTorch(m: PrebuildManifest): string {
 export function addonCandidates(root: string): AddonCandidate[] {
   const local = ['Release', 'Debug'].map((c) => ({ file: path.join(root, 'build', c, 'nodetorch.node') }));
   const prebuildDir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-  const names = fs.existsSync(prebuildDir) ? fs.readdirSync(prebuildDir).filter((f) => f.endsWith('.node')).sort() : [];
+  const names = fs.existsSync(prebuildDir)
+    ? fs
+        .readdirSync(prebuildDir)
+        .filter((f) => f.endsWith('.node'))
+        .sort()
+    : [];
   const prebuilt: AddonCandidate[] = names.map((name) => {
     const file = path.join(prebuildDir, name);
     const manifest = readManifest(file);
     const missing = manifest?.libtorch.libraries.find((lib) => !fs.existsSync(lib));
-    return missing ? { file, manifest, skip: `built for ${describeLibTorch(manifest!)}, but ${missing} is not on this machine` } : { file, manifest };
+    return missing
+      ? { file, manifest, skip: `built for ${describeLibTorch(manifest!)}, but ${missing} is not on this machine` }
+      : { file, manifest };
   });
   if (prebuilt.length === 0) prebuilt.push({ file: prebuildDir + path.sep + '*.node' });
   return prebuildsOnly() ? prebuilt : local.concat(prebuilt);
@@ -309,7 +332,7 @@ export function addonCandidates(root: string): AddonCandidate[] {
 /** The LibTorch that a build from source would use, in words (scripts/find-libtorch.js). */
 function libtorchHere(root: string): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { findLibTorch } = require(path.join(root, 'scripts', 'find-libtorch.js'));
     const found = findLibTorch();
     return `LibTorch ${found.version} (${found.cuda ? 'cuda' : 'cpu'}) in ${found.libDir}, via ${found.source}`;
@@ -333,7 +356,7 @@ function load(): NativeBinding {
       continue;
     }
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const binding = require(file) as NativeBinding;
       binding.init({ TorchError });
       loadedFrom = file;

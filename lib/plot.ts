@@ -34,7 +34,10 @@ export function readLog(file: string): number[] {
 /** The train and test accuracy series of one results folder (label: the folder's name unless given). */
 export function runSeries(dir: string, label = path.basename(path.resolve(dir))): Series[] {
   const out: Series[] = [];
-  for (const [split, file] of [['train', 'train.log'], ['test', 'test.log']] as const) {
+  for (const [split, file] of [
+    ['train', 'train.log'],
+    ['test', 'test.log'],
+  ] as const) {
     const f = path.join(dir, file);
     if (fs.existsSync(f)) out.push({ label, split, values: readLog(f) });
   }
@@ -45,9 +48,9 @@ export function runSeries(dir: string, label = path.basename(path.resolve(dir)))
 /** An SVG line chart of accuracy (%) per epoch. */
 export async function accuracySvg(series: Series[], title = 'Accuracy per epoch'): Promise<string> {
   // vega and vega-lite load lazily: only plotting needs them
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vega = require('vega');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const vl = require('vega-lite');
   const values = series.flatMap((s) => s.values.map((accuracy, i) => ({ epoch: i + 1, accuracy, run: s.label, set: s.split ?? '' })));
   const runs = [...new Set(series.map((s) => s.label))];
@@ -66,7 +69,12 @@ export async function accuracySvg(series: Series[], title = 'Accuracy per epoch'
     mark: { type: 'line', point: single ? { size: 80, filled: true } : true },
     encoding: {
       // whole epochs only: every epoch up to 20, else Vega's round ticks
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { format: 'd', ...(epochs <= 20 ? { values: Array.from({ length: epochs }, (_, i) => i + 1) } : { tickMinStep: 1 }) } },
+      x: {
+        field: 'epoch',
+        type: 'quantitative',
+        title: 'epoch',
+        axis: { format: 'd', ...(epochs <= 20 ? { values: Array.from({ length: epochs }, (_, i) => i + 1) } : { tickMinStep: 1 }) },
+      },
       y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { zero: false } },
       // legend in the order the series were given, not alphabetical ('batch 1, 32, 64, 128'); labels never cut
       color: { field: 'run', type: 'nominal', title: null, sort: runs, legend: { labelLimit: 0 } },
@@ -89,11 +97,13 @@ export async function accuracySvg(series: Series[], title = 'Accuracy per epoch'
 
 /** Writes `<base>.svg` and `<base>.png` (atomically) and returns their paths. */
 export async function writeAccuracyFigure(base: string, series: Series[], title?: string): Promise<{ svg: string; png: string }> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Resvg } = require('@resvg/resvg-js');
   const svg = await accuracySvg(series, title);
   makeFolder(path.dirname(path.resolve(base)));
-  const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
+  const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } })
+    .render()
+    .asPng();
   writeFileAtomic(`${base}.svg`, svg);
   writeFileAtomic(`${base}.png`, png);
   return { svg: `${base}.svg`, png: `${base}.png` };

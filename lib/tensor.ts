@@ -3,7 +3,7 @@
  */
 import { TorchError } from './errors';
 import { track } from './memory';
-import { DTypeName, NativeTensor, TypedData, native } from './native';
+import { DTypeName, NativeTensor, native } from './native';
 import { checkBoolean, checkInteger, checkNumber, invalid } from './validate';
 import { formatTensor } from './format';
 
@@ -57,7 +57,24 @@ export function checkDevice(value: unknown, what = 'device'): Device {
   return value as Device;
 }
 
-const UNARY = ['neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'tanh', 'sigmoid', 'relu', 'sin', 'cos', 'floor', 'ceil', 'round', 'sign'] as const;
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the list the UnaryOp type is made from
+const UNARY = [
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'square',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'sin',
+  'cos',
+  'floor',
+  'ceil',
+  'round',
+  'sign',
+] as const;
 
 /**
  * A LibTorch tensor. Free its memory with `dispose()` (or `using`, or inside `tidy()`); the GC
@@ -214,36 +231,94 @@ export class Tensor<out D extends DType = DType> {
   }
 
   // Elementwise arithmetic and comparison; the other operand is a Tensor or a number.
-  add(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('add', other); }
-  sub(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('sub', other); }
-  mul(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('mul', other); }
-  div(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('div', other); }
-  pow(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('pow', other); }
-  maximum(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('maximum', other); }
-  minimum(other: Tensor | number): Tensor<ArithmeticOf<D>> { return this.#binary('minimum', other); }
-  eq(other: Tensor | number): Tensor<'bool'> { return this.#binary('eq', other); }
-  ne(other: Tensor | number): Tensor<'bool'> { return this.#binary('ne', other); }
-  lt(other: Tensor | number): Tensor<'bool'> { return this.#binary('lt', other); }
-  le(other: Tensor | number): Tensor<'bool'> { return this.#binary('le', other); }
-  gt(other: Tensor | number): Tensor<'bool'> { return this.#binary('gt', other); }
-  ge(other: Tensor | number): Tensor<'bool'> { return this.#binary('ge', other); }
+  add(other: Tensor | number): Tensor<ArithmeticOf<D>> {
+    return this.#binary('add', other);
+  }
+  sub(other: Tensor | number): Tensor<ArithmeticOf<D>> {
+    return this.#binary('sub', other);
+  }
+  mul(other: Tensor | number): Tensor<ArithmeticOf<D>> {
+    return this.#binary('mul', other);
+  }
+  div(other: Tensor | number): Tensor<ArithmeticOf<D>> {
+    return this.#binary('div', other);
+  }
+  pow(other: Tensor | number): Tensor<ArithmeticOf<D>> {
+    return this.#binary('pow', other);
+  }
+  maximum(other: Tensor | number): Tensor<ArithmeticOf<D>> {
+    return this.#binary('maximum', other);
+  }
+  minimum(other: Tensor | number): Tensor<ArithmeticOf<D>> {
+    return this.#binary('minimum', other);
+  }
+  eq(other: Tensor | number): Tensor<'bool'> {
+    return this.#binary('eq', other);
+  }
+  ne(other: Tensor | number): Tensor<'bool'> {
+    return this.#binary('ne', other);
+  }
+  lt(other: Tensor | number): Tensor<'bool'> {
+    return this.#binary('lt', other);
+  }
+  le(other: Tensor | number): Tensor<'bool'> {
+    return this.#binary('le', other);
+  }
+  gt(other: Tensor | number): Tensor<'bool'> {
+    return this.#binary('gt', other);
+  }
+  ge(other: Tensor | number): Tensor<'bool'> {
+    return this.#binary('ge', other);
+  }
 
-  neg(): Tensor<ArithmeticOf<D>> { return this.#unary('neg'); }
-  abs(): Tensor<ArithmeticOf<D>> { return this.#unary('abs'); }
-  exp(): Tensor<ArithmeticOf<D>> { return this.#unary('exp'); }
-  log(): Tensor<ArithmeticOf<D>> { return this.#unary('log'); }
-  sqrt(): Tensor<ArithmeticOf<D>> { return this.#unary('sqrt'); }
-  square(): Tensor<ArithmeticOf<D>> { return this.#unary('square'); }
-  tanh(): Tensor<ArithmeticOf<D>> { return this.#unary('tanh'); }
-  sigmoid(): Tensor<ArithmeticOf<D>> { return this.#unary('sigmoid'); }
-  relu(): Tensor<ArithmeticOf<D>> { return this.#unary('relu'); }
-  sin(): Tensor<ArithmeticOf<D>> { return this.#unary('sin'); }
-  cos(): Tensor<ArithmeticOf<D>> { return this.#unary('cos'); }
-  floor(): Tensor<ArithmeticOf<D>> { return this.#unary('floor'); }
-  ceil(): Tensor<ArithmeticOf<D>> { return this.#unary('ceil'); }
-  round(): Tensor<ArithmeticOf<D>> { return this.#unary('round'); }
-  sign(): Tensor<ArithmeticOf<D>> { return this.#unary('sign'); }
-  logicalNot(): Tensor<'bool'> { return this.#unary('logicalNot'); }
+  neg(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('neg');
+  }
+  abs(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('abs');
+  }
+  exp(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('exp');
+  }
+  log(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('log');
+  }
+  sqrt(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('sqrt');
+  }
+  square(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('square');
+  }
+  tanh(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('tanh');
+  }
+  sigmoid(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('sigmoid');
+  }
+  relu(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('relu');
+  }
+  sin(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('sin');
+  }
+  cos(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('cos');
+  }
+  floor(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('floor');
+  }
+  ceil(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('ceil');
+  }
+  round(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('round');
+  }
+  sign(): Tensor<ArithmeticOf<D>> {
+    return this.#unary('sign');
+  }
+  logicalNot(): Tensor<'bool'> {
+    return this.#unary('logicalNot');
+  }
 
   /** Copies `source` (broadcast to this shape) into this tensor, in place, like Torch7's copy(). Returns this. */
   copy(source: Tensor): this {
@@ -265,19 +340,32 @@ export class Tensor<out D extends DType = DType> {
     checkTensor(other, 'matmul(other)');
     // LibTorch's message for mixed dtypes spoke of shapes that fit; say what differs and the fix
     if (this.dtype !== other.dtype) {
-      throw new TorchError(`matmul: the tensors are ${this.dtype} and ${other.dtype}; matmul needs one dtype: convert one, e.g. other.to('${this.dtype}')`, { code: 'DTYPE_MISMATCH' });
+      throw new TorchError(
+        `matmul: the tensors are ${this.dtype} and ${other.dtype}; matmul needs one dtype: convert one, e.g. other.to('${this.dtype}')`,
+        { code: 'DTYPE_MISMATCH' },
+      );
     }
     return new Tensor(native().matmul(this.#handle, other.handle));
   }
 
   // Reductions over all elements, over `dim`, or over a list of dims (keepDim keeps them with size 1).
-  sum(dim?: number | number[], keepDim = false): Tensor<NumericDType> { return this.#reduce('sum', dim, keepDim); }
-  mean(dim?: number | number[], keepDim = false): Tensor<FloatDType> { return this.#reduce('mean', dim, keepDim); }
-  prod(dim?: number | number[], keepDim = false): Tensor<NumericDType> { return this.#reduce('prod', dim, keepDim); }
+  sum(dim?: number | number[], keepDim = false): Tensor<NumericDType> {
+    return this.#reduce('sum', dim, keepDim);
+  }
+  mean(dim?: number | number[], keepDim = false): Tensor<FloatDType> {
+    return this.#reduce('mean', dim, keepDim);
+  }
+  prod(dim?: number | number[], keepDim = false): Tensor<NumericDType> {
+    return this.#reduce('prod', dim, keepDim);
+  }
   /** Unbiased (n − 1) standard deviation, as Torch7's std(). */
-  std(dim?: number | number[], keepDim = false): Tensor<FloatDType> { return this.#reduce('std', dim, keepDim); }
+  std(dim?: number | number[], keepDim = false): Tensor<FloatDType> {
+    return this.#reduce('std', dim, keepDim);
+  }
   /** Unbiased (n − 1) variance. */
-  var(dim?: number | number[], keepDim = false): Tensor<FloatDType> { return this.#reduce('var', dim, keepDim); }
+  var(dim?: number | number[], keepDim = false): Tensor<FloatDType> {
+    return this.#reduce('var', dim, keepDim);
+  }
   /** The largest element; along `dim`, `{ values, indices }` as PyTorch. */
   max(): Tensor<D>;
   max(dim: number, keepDim?: boolean): { values: Tensor<D>; indices: Tensor<'int64'> };
@@ -290,8 +378,12 @@ export class Tensor<out D extends DType = DType> {
   min(dim?: number, keepDim = false): Tensor | { values: Tensor; indices: Tensor } {
     return dim === undefined ? this.#reduce('min', dim, keepDim) : this.#along('min', dim, keepDim);
   }
-  argmax(dim?: number, keepDim = false): Tensor<'int64'> { return this.#reduce('argmax', dim, keepDim); }
-  argmin(dim?: number, keepDim = false): Tensor<'int64'> { return this.#reduce('argmin', dim, keepDim); }
+  argmax(dim?: number, keepDim = false): Tensor<'int64'> {
+    return this.#reduce('argmax', dim, keepDim);
+  }
+  argmin(dim?: number, keepDim = false): Tensor<'int64'> {
+    return this.#reduce('argmin', dim, keepDim);
+  }
 
   /** A view with a new shape (one dimension may be -1); fails on non-contiguous data. */
   view(...shape: number[]): Tensor<D>;
@@ -318,10 +410,16 @@ export class Tensor<out D extends DType = DType> {
   unsqueeze(dim: number): Tensor<D> {
     return new Tensor(native().unsqueeze(this.#handle, checkInteger(dim, 'dim')));
   }
-  contiguous(): Tensor<D> { return new Tensor(native().contiguous(this.#handle)); }
-  clone(): Tensor<D> { return new Tensor(native().clone(this.#handle)); }
+  contiguous(): Tensor<D> {
+    return new Tensor(native().contiguous(this.#handle));
+  }
+  clone(): Tensor<D> {
+    return new Tensor(native().clone(this.#handle));
+  }
   /** The same values, cut from the autograd graph. */
-  detach(): Tensor<D> { return new Tensor(native().detach(this.#handle)); }
+  detach(): Tensor<D> {
+    return new Tensor(native().detach(this.#handle));
+  }
 
   /**
    * Indexes leading dimensions: `t.index(0)` selects row 0, `t.index(null, [1, 3])` keeps all
@@ -332,7 +430,8 @@ export class Tensor<out D extends DType = DType> {
     const at = specs.findIndex((spec) => spec instanceof Tensor);
     if (at >= 0) return this.#indexByTensor(specs, at);
     const shape = this.shape;
-    if (specs.length > shape.length) throw new TorchError(`index: ${specs.length} indices given for a tensor of shape [${shape.join(', ')}]`);
+    if (specs.length > shape.length)
+      throw new TorchError(`index: ${specs.length} indices given for a tensor of shape [${shape.join(', ')}]`);
     const resolved = specs.map((spec, dim): number | null | [number, number, number] => {
       const size = shape[dim];
       if (spec === null || spec === undefined) return null;
@@ -362,10 +461,14 @@ export class Tensor<out D extends DType = DType> {
     if (indices instanceof Tensor) {
       index = checkTensor(indices, 'indexSelect indices');
       if (index.ndim !== 1 || (index.dtype !== 'int64' && index.dtype !== 'int32')) {
-        throw new TorchError(`indexSelect: indices must be a vector of int64 or int32 but are ${index.dtype} of shape [${index.shape.join(', ')}]`, { code: 'DTYPE_MISMATCH' });
+        throw new TorchError(
+          `indexSelect: indices must be a vector of int64 or int32 but are ${index.dtype} of shape [${index.shape.join(', ')}]`,
+          { code: 'DTYPE_MISMATCH' },
+        );
       }
     } else {
-      if (!Array.isArray(indices) || indices.some((i) => !Number.isSafeInteger(i))) invalid('an array of integer indices or an int64 Tensor', 'indexSelect indices', indices);
+      if (!Array.isArray(indices) || indices.some((i) => !Number.isSafeInteger(i)))
+        invalid('an array of integer indices or an int64 Tensor', 'indexSelect indices', indices);
       index = new Tensor(native().fromBuffer(BigInt64Array.from(indices, BigInt), [indices.length], 'int64', 'cpu'));
     }
     try {
@@ -379,7 +482,8 @@ export class Tensor<out D extends DType = DType> {
           }
         };
         const [lo, hi] = [read(index.min()), read(index.max())];
-        if (lo < -size || hi >= size) throw new TorchError(`indexSelect: indices range over [${lo}, ${hi}] but dimension ${d} has size ${size}`);
+        if (lo < -size || hi >= size)
+          throw new TorchError(`indexSelect: indices range over [${lo}, ${hi}] but dimension ${d} has size ${size}`);
       }
       return new Tensor(native().indexSelect(this.#handle, d, index.handle));
     } finally {
@@ -393,20 +497,26 @@ export class Tensor<out D extends DType = DType> {
    * first. Returns a copy.
    */
   #indexByTensor(specs: IndexSpec[], at: number): Tensor<D> {
-    if (specs.filter((spec) => spec instanceof Tensor).length > 1) throw new TorchError('index: one tensor index at most (use indexSelect for each dimension in turn)');
+    if (specs.filter((spec) => spec instanceof Tensor).length > 1)
+      throw new TorchError('index: one tensor index at most (use indexSelect for each dimension in turn)');
     const picker = checkTensor(specs[at], `index ${at}`) as Tensor;
     // the basic specs first (a view); numbers before the tensor's position remove dimensions
     const base = this.index(...specs.map((spec, i) => (i === at ? null : spec)));
     const dim = at - specs.slice(0, at).filter((spec) => typeof spec === 'number').length;
     try {
       if (picker.dtype === 'int64' || picker.dtype === 'int32') {
-        if (picker.ndim !== 1) throw new TorchError(`index: an integer tensor index must be a vector, not of shape [${picker.shape.join(', ')}]`);
+        if (picker.ndim !== 1)
+          throw new TorchError(`index: an integer tensor index must be a vector, not of shape [${picker.shape.join(', ')}]`);
         return base.indexSelect(dim, picker);
       }
-      if (picker.dtype !== 'bool') throw new TorchError(`index: a tensor index must be int64, int32 or bool, not ${picker.dtype}`, { code: 'DTYPE_MISMATCH' });
+      if (picker.dtype !== 'bool')
+        throw new TorchError(`index: a tensor index must be int64, int32 or bool, not ${picker.dtype}`, { code: 'DTYPE_MISMATCH' });
       const covered = base.shape.slice(dim, dim + picker.ndim);
       if (picker.ndim === 0 || covered.length !== picker.ndim || covered.some((n, i) => n !== picker.shape[i])) {
-        throw new TorchError(`index: a bool mask of shape [${picker.shape.join(', ')}] must match dimensions ${dim}.. of the indexed shape [${base.shape.join(', ')}]`, { code: 'SHAPE_MISMATCH' });
+        throw new TorchError(
+          `index: a bool mask of shape [${picker.shape.join(', ')}] must match dimensions ${dim}.. of the indexed shape [${base.shape.join(', ')}]`,
+          { code: 'SHAPE_MISMATCH' },
+        );
       }
       const merged = base.reshape([...base.shape.slice(0, dim), -1, ...base.shape.slice(dim + picker.ndim)]);
       const flatMask = picker.reshape(-1);
@@ -437,7 +547,13 @@ export class Tensor<out D extends DType = DType> {
    * autograd history stays here. Each descriptor is adopted once; share() again for another thread.
    */
   share(): SharedTensor {
-    return { kind: 'nodetorch.SharedTensor', id: native().shareTensor(this.#handle), shape: this.shape, dtype: this.dtype, device: this.device };
+    return {
+      kind: 'nodetorch.SharedTensor',
+      id: native().shareTensor(this.#handle),
+      shape: this.shape,
+      dtype: this.dtype,
+      device: this.device,
+    };
   }
 
   /** The values as PyTorch prints them (summarised beyond 1000 elements), then shape, dtype and device. */
@@ -464,11 +580,15 @@ export class Tensor<out D extends DType = DType> {
   #reduce(op: string, dim: number | number[] | undefined, keepDim: boolean): Tensor<never> {
     checkBoolean(keepDim, `${op}(keepDim)`);
     if ((op === 'mean' || op === 'std' || op === 'var') && !isFloatDtype(this.dtype)) {
-      throw new TorchError(`${op}: needs a floating tensor but this one is ${this.dtype}; convert it first: t.to('float32').${op}() (PyTorch refuses it too)`, { code: 'DTYPE_MISMATCH' });
+      throw new TorchError(
+        `${op}: needs a floating tensor but this one is ${this.dtype}; convert it first: t.to('float32').${op}() (PyTorch refuses it too)`,
+        { code: 'DTYPE_MISMATCH' },
+      );
     }
     if (Array.isArray(dim)) {
       const dims = dim.map((d, i) => checkInteger(d, `${op}(dim[${i}])`, -this.ndim, Math.max(0, this.ndim - 1)));
-      if (new Set(dims.map((d) => (d < 0 ? d + this.ndim : d))).size !== dims.length) throw new TorchError(`${op}: dims [${dims.join(', ')}] repeat a dimension`);
+      if (new Set(dims.map((d) => (d < 0 ? d + this.ndim : d))).size !== dims.length)
+        throw new TorchError(`${op}: dims [${dims.join(', ')}] repeat a dimension`);
       if (op === 'prod') return this.#prodOver(dims, keepDim);
       const overload = op === 'sum' ? 'dim_IntList' : 'dim';
       return new Tensor(native().callOp(op, overload, { self: this.#handle, dim: dims, keepdim: keepDim }) as NativeTensor);
@@ -483,6 +603,7 @@ export class Tensor<out D extends DType = DType> {
   #prodOver(dims: number[], keepDim: boolean): Tensor<never> {
     if (dims.length === 0) return new Tensor(native().reduce('prod', this.#handle, null, keepDim));
     const order = dims.map((d) => (d < 0 ? d + this.ndim : d)).sort((a, b) => b - a);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the running product starts as this tensor
     let out: Tensor = this;
     for (const d of order) {
       const next = new Tensor(native().reduce('prod', out.handle, d, keepDim));
@@ -527,6 +648,7 @@ export function checkTensor(value: unknown, what: string): Tensor {
 function checkViewShape(shape: unknown[]): number[] {
   const flat = shape.length === 1 && Array.isArray(shape[0]) ? (shape[0] as unknown[]) : shape;
   flat.forEach((d, i) => checkInteger(d, `shape[${i}]`, -1));
-  if (flat.filter((d) => d === -1).length > 1) throw new TorchError('Expected at most one -1 in shape but received ' + JSON.stringify(flat));
+  if (flat.filter((d) => d === -1).length > 1)
+    throw new TorchError('Expected at most one -1 in shape but received ' + JSON.stringify(flat));
   return flat as number[];
 }

@@ -23,7 +23,9 @@ export function describe(value: unknown): string {
  */
 export function checkArity(args: IArguments, max: number, signature: string): void {
   if (args.length > max) {
-    throw new TorchError(`${signature} takes at most ${max} argument${max === 1 ? '' : 's'} but received ${args.length}: argument ${max + 1} is ${describe(args[max])}`);
+    throw new TorchError(
+      `${signature} takes at most ${max} argument${max === 1 ? '' : 's'} but received ${args.length}: argument ${max + 1} is ${describe(args[max])}`,
+    );
   }
 }
 

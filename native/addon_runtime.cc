@@ -16,8 +16,7 @@ namespace nodetorch {
 namespace {
 
 std::string compiledVersion() {
-  return std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
-         std::to_string(TORCH_VERSION_PATCH);
+  return std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." + std::to_string(TORCH_VERSION_PATCH);
 }
 
 // LibTorch has no version function, but its build settings (at::show_config, compiled into
@@ -125,23 +124,18 @@ constexpr int64_t kMaxThreads = 4096;
 
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   int64_t n = intArg(info, 0, "thread count");
-  if (n < 1 || n > kMaxThreads)
-    fail("expected a thread count from 1 to " + std::to_string(kMaxThreads) + ", got " + std::to_string(n));
+  if (n < 1 || n > kMaxThreads) fail("expected a thread count from 1 to " + std::to_string(kMaxThreads) + ", got " + std::to_string(n));
   computeThreads().store(static_cast<int>(n));
   return info.Env().Undefined();
 }
 
-Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), computeThreads().load());
-}
+Napi::Value getNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), computeThreads().load()); }
 
 Napi::Value cudaDeviceCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count()));
 }
 
-Napi::Value libtorchVersion(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), compiledVersion());
-}
+Napi::Value libtorchVersion(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), compiledVersion()); }
 
 }  // namespace
 
@@ -156,12 +150,11 @@ void checkLoadedLibTorch(Napi::Env env) {
   }
   if (runtime == "unknown" || runtime == compiledVersion()) return;
   std::string library = loadedLibraries().cpu;
-  throw Napi::Error::New(
-      env, "nodetorch: this addon was built against LibTorch " + compiledVersion() +
-               " but the process loaded LibTorch " + runtime + " (" +
-               (library.empty() ? std::string("libtorch_cpu") : library) +
-               "); rebuild against the LibTorch you use (npm run build), or remove what points at the other one "
-               "(LD_LIBRARY_PATH, LD_PRELOAD)");
+  throw Napi::Error::New(env, "nodetorch: this addon was built against LibTorch " + compiledVersion() +
+                                  " but the process loaded LibTorch " + runtime + " (" +
+                                  (library.empty() ? std::string("libtorch_cpu") : library) +
+                                  "); rebuild against the LibTorch you use (npm run build), or remove what points at the other one "
+                                  "(LD_LIBRARY_PATH, LD_PRELOAD)");
 }
 
 int passThreads() { return computeThreads().load(); }
@@ -184,11 +177,8 @@ void useOneComputeThread() {
 
 void registerAddonRuntime(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
-      {"libtorchVersion", libtorchVersion},
-      {"libtorchInfo", libtorchInfo},
-      {"setNumThreads", setNumThreads},
-      {"getNumThreads", getNumThreads},
-      {"cudaDeviceCount", cudaDeviceCount},
+      {"libtorchVersion", libtorchVersion}, {"libtorchInfo", libtorchInfo},       {"setNumThreads", setNumThreads},
+      {"getNumThreads", getNumThreads},     {"cudaDeviceCount", cudaDeviceCount},
   };
   registerEntries(env, exports, entries);
 }

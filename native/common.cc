@@ -18,19 +18,32 @@ AddonData& addonData(Napi::Env env) {
 
 const char* codeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::InvalidArgument: return "INVALID_ARGUMENT";
-    case ErrorCode::ShapeMismatch: return "SHAPE_MISMATCH";
-    case ErrorCode::DtypeMismatch: return "DTYPE_MISMATCH";
-    case ErrorCode::Device: return "DEVICE";
-    case ErrorCode::Disposed: return "DISPOSED";
-    case ErrorCode::Aborted: return "ABORTED";
-    case ErrorCode::Io: return "IO";
-    case ErrorCode::CorruptFile: return "CORRUPT_FILE";
-    case ErrorCode::Distributed: return "DISTRIBUTED";
-    case ErrorCode::OutOfMemory: return "OUT_OF_MEMORY";
-    case ErrorCode::NotImplemented: return "NOT_IMPLEMENTED";
-    case ErrorCode::Busy: return "BUSY";
-    case ErrorCode::Internal: return "INTERNAL";
+    case ErrorCode::InvalidArgument:
+      return "INVALID_ARGUMENT";
+    case ErrorCode::ShapeMismatch:
+      return "SHAPE_MISMATCH";
+    case ErrorCode::DtypeMismatch:
+      return "DTYPE_MISMATCH";
+    case ErrorCode::Device:
+      return "DEVICE";
+    case ErrorCode::Disposed:
+      return "DISPOSED";
+    case ErrorCode::Aborted:
+      return "ABORTED";
+    case ErrorCode::Io:
+      return "IO";
+    case ErrorCode::CorruptFile:
+      return "CORRUPT_FILE";
+    case ErrorCode::Distributed:
+      return "DISTRIBUTED";
+    case ErrorCode::OutOfMemory:
+      return "OUT_OF_MEMORY";
+    case ErrorCode::NotImplemented:
+      return "NOT_IMPLEMENTED";
+    case ErrorCode::Busy:
+      return "BUSY";
+    case ErrorCode::Internal:
+      return "INTERNAL";
   }
   return "INTERNAL";
 }
@@ -89,10 +102,11 @@ ErrorCode classify(const std::exception& e, ErrorCode generic) {
   if (has("not implemented for")) return ErrorCode::NotImplemented;
   if (has("same device") || has("CUDA") || has("device type") || has("on device")) return ErrorCode::Device;
   if (has("dtype") || has("scalar type") || has("Expected object of scalar type")) return ErrorCode::DtypeMismatch;
-  if (has("without overflow")) return generic;  // a number too large for the dtype
+  if (has("without overflow")) return generic;                                           // a number too large for the dtype
   if (has("out of range") || has("out of bounds") || has("is outside")) return generic;  // an index or dim, not shapes
-  if (has("size mismatch") || has("channels, but got") || has("can't be greater than actual input size") || has("must match the size") || has("shapes cannot be multiplied") || has("is invalid for input of size") ||
-      has("-dimensional input") || has("Sizes of tensors must match") || has("shape"))
+  if (has("size mismatch") || has("channels, but got") || has("can't be greater than actual input size") || has("must match the size") ||
+      has("shapes cannot be multiplied") || has("is invalid for input of size") || has("-dimensional input") ||
+      has("Sizes of tensors must match") || has("shape"))
     return ErrorCode::ShapeMismatch;
   if (dynamic_cast<const c10::Error*>(&e) || dynamic_cast<const std::invalid_argument*>(&e) || dynamic_cast<const std::out_of_range*>(&e))
     return generic;
@@ -134,9 +148,7 @@ void registerEntries(Napi::Env env, Napi::Object exports, const std::vector<Entr
   }
 }
 
-bool isMissing(const Napi::CallbackInfo& info, size_t i) {
-  return info.Length() <= i || info[i].IsUndefined() || info[i].IsNull();
-}
+bool isMissing(const Napi::CallbackInfo& info, size_t i) { return info.Length() <= i || info[i].IsUndefined() || info[i].IsNull(); }
 
 static void requireArg(const Napi::CallbackInfo& info, size_t i, bool ok, const char* what, const char* type) {
   if (!ok) fail(std::string("expected ") + type + " for " + what + " (argument " + std::to_string(i + 1) + ")");
@@ -189,15 +201,24 @@ at::ScalarType parseDtype(const std::string& name) {
 
 std::string dtypeName(at::ScalarType type) {
   switch (type) {
-    case at::kFloat: return "float32";
-    case at::kDouble: return "float64";
-    case at::kLong: return "int64";
-    case at::kInt: return "int32";
-    case at::kByte: return "uint8";
-    case at::kBool: return "bool";
-    case at::kHalf: return "float16";
-    case at::kBFloat16: return "bfloat16";
-    default: return c10::toString(type);
+    case at::kFloat:
+      return "float32";
+    case at::kDouble:
+      return "float64";
+    case at::kLong:
+      return "int64";
+    case at::kInt:
+      return "int32";
+    case at::kByte:
+      return "uint8";
+    case at::kBool:
+      return "bool";
+    case at::kHalf:
+      return "float16";
+    case at::kBFloat16:
+      return "bfloat16";
+    default:
+      return c10::toString(type);
   }
 }
 
@@ -212,10 +233,11 @@ at::Device parseDevice(const std::string& name) {
     }
     int64_t count = static_cast<int64_t>(torch::cuda::device_count());
     if (count == 0)
-      fail(ErrorCode::Device, "device '" + name + "' requested but CUDA is not available: " +
-           (libtorchHasCuda() ? "no GPU is visible to this CUDA LibTorch (check the driver and CUDA_VISIBLE_DEVICES)"
-                              : "this LibTorch was built without CUDA (build against a CUDA LibTorch: docs/building.md, 'CUDA')") +
-           "; use 'cpu'");
+      fail(ErrorCode::Device,
+           "device '" + name + "' requested but CUDA is not available: " +
+               (libtorchHasCuda() ? "no GPU is visible to this CUDA LibTorch (check the driver and CUDA_VISIBLE_DEVICES)"
+                                  : "this LibTorch was built without CUDA (build against a CUDA LibTorch: docs/building.md, 'CUDA')") +
+               "; use 'cpu'");
     if (device.has_index() && device.index() >= count)
       fail(ErrorCode::Device, "device '" + name + "' requested but only " + std::to_string(count) + " CUDA device(s) exist");
     return device;

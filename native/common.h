@@ -22,7 +22,21 @@ struct AddonData {
 AddonData& addonData(Napi::Env env);
 
 // The kinds of failure a TorchError's `code` names; lib/errors.ts lists the same names.
-enum class ErrorCode { InvalidArgument, ShapeMismatch, DtypeMismatch, Device, Disposed, Aborted, Io, CorruptFile, Distributed, OutOfMemory, NotImplemented, Busy, Internal };
+enum class ErrorCode {
+  InvalidArgument,
+  ShapeMismatch,
+  DtypeMismatch,
+  Device,
+  Disposed,
+  Aborted,
+  Io,
+  CorruptFile,
+  Distributed,
+  OutOfMemory,
+  NotImplemented,
+  Busy,
+  Internal
+};
 const char* codeName(ErrorCode code);
 
 // A native entry point. dispatch() runs it inside the one guard that converts every C++
@@ -31,11 +45,10 @@ using Impl = Napi::Value (*)(const Napi::CallbackInfo&);
 struct Entry {
   const char* name;
   Impl impl;
-  bool namedByFirstArg = false;  // generic entries (unary/binary/reduce) report the op they ran
+  bool namedByFirstArg = false;                     // generic entries (unary/binary/reduce) report the op they ran
   ErrorCode failures = ErrorCode::InvalidArgument;  // the code of a failure nothing classifies further
 };
 void registerEntries(Napi::Env env, Napi::Object exports, const std::vector<Entry>& entries);
-
 
 // A JS TorchError (or Error before init) carrying "<op>: <message>", its code and op.
 Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& message, ErrorCode code);

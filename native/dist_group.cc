@@ -50,7 +50,7 @@ struct DistGroup {
     return op(*gloo);
   }
   std::atomic<bool> busy{false};  // claimed by a pass or a JavaScript collective (GroupClaim)
-  at::Tensor stepBuffer;  // gradient + loss, reused by every step's reduction
+  at::Tensor stepBuffer;          // gradient + loss, reused by every step's reduction
 
   // Runs one collective and waits for it; a failure names the collective and this rank.
   template <typename Start>
@@ -64,7 +64,9 @@ struct DistGroup {
                   why.find("Broken pipe") != std::string::npos;
       bool late = why.find("imed out") != std::string::npos;
       fail(what + " failed on rank " + std::to_string(rank) + " of " + std::to_string(size) + ": " +
-           (lost ? "another rank left the job (exited or was killed). " : late ? "another rank did not take part within the timeout (" + std::to_string(timeout.count()) + " ms). " : "") +
+           (lost   ? "another rank left the job (exited or was killed). "
+            : late ? "another rank did not take part within the timeout (" + std::to_string(timeout.count()) + " ms). "
+                   : "") +
            why);
     }
   }
@@ -102,7 +104,12 @@ bool isLoopback(const std::string& host) { return host == "localhost" || host.rf
 class GroupWork : public Napi::AsyncWorker {
  public:
   GroupWork(Napi::Env env, std::string op, GroupClaim claim, std::function<void()> run, std::function<Napi::Value(Napi::Env)> done)
-      : Napi::AsyncWorker(env), op_(std::move(op)), claim_(std::move(claim)), run_(std::move(run)), done_(std::move(done)), deferred_(Napi::Promise::Deferred::New(env)) {}
+      : Napi::AsyncWorker(env),
+        op_(std::move(op)),
+        claim_(std::move(claim)),
+        run_(std::move(run)),
+        done_(std::move(done)),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
@@ -134,7 +141,8 @@ class GroupWork : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
 };
 
-Napi::Value queueGroupWork(Napi::Env env, const std::string& op, GroupClaim claim, std::function<void()> run, std::function<Napi::Value(Napi::Env)> done) {
+Napi::Value queueGroupWork(Napi::Env env, const std::string& op, GroupClaim claim, std::function<void()> run,
+                           std::function<Napi::Value(Napi::Env)> done) {
   auto* work = new GroupWork(env, op, std::move(claim), std::move(run), std::move(done));  // deletes itself when done
   Napi::Promise promise = work->promise();
   work->Queue();
@@ -155,7 +163,8 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
   group->timeout = std::chrono::milliseconds(o.Get("timeoutMs").As<Napi::Number>().Int64Value());
   std::string ifname = o.Get("ifname").IsString() ? o.Get("ifname").As<Napi::String>().Utf8Value() : "";
   bool nccl = o.Get("backend").IsString() && o.Get("backend").As<Napi::String>().Utf8Value() == "nccl";
-  if (nccl && !ncclBuilt()) fail("the 'nccl' backend needs a CUDA LibTorch and NCCL's header (nccl.h) when nodetorch is built; this build has neither: use 'gloo'");
+  if (nccl && !ncclBuilt())
+    fail("the 'nccl' backend needs a CUDA LibTorch and NCCL's header (nccl.h) when nodetorch is built; this build has neither: use 'gloo'");
   group->address = host + ":" + std::to_string(port);
   auto run = [group, host, port, ifname, nccl]() {
     DistGroup& g = *group;
@@ -171,7 +180,8 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
     } catch (const std::exception& e) {
       std::string why = reason(e);
       if (g.rank == 0 && why.find("in use") != std::string::npos)
-        fail("rank 0 cannot host " + where + ": port " + std::to_string(port) + " is in use (another job, or a previous one still running?); choose another masterPort");
+        fail("rank 0 cannot host " + where + ": port " + std::to_string(port) +
+             " is in use (another job, or a previous one still running?); choose another masterPort");
       fail("rank " + std::to_string(g.rank) + " cannot reach " + where + " within " + std::to_string(g.timeout.count()) + " ms: " + why);
     }
     // Every rank must agree on the world size before Gloo's rendezvous, which would otherwise wait
@@ -183,15 +193,17 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
       std::vector<uint8_t> value = g.store->get(sizeKey);
       int rank0Size = std::stoi(std::string(value.begin(), value.end()));
       if (rank0Size != g.size)
-        fail("rank " + std::to_string(g.rank) + " was started with worldSize " + std::to_string(g.size) + " but rank 0 with " + std::to_string(rank0Size) +
-             "; every rank of a job needs the same worldSize");
+        fail("rank " + std::to_string(g.rank) + " was started with worldSize " + std::to_string(g.size) + " but rank 0 with " +
+             std::to_string(rank0Size) + "; every rank of a job needs the same worldSize");
       // each rank announces itself; a rank number used twice is caught here
       int64_t claims = g.store->add("nodetorch/rank/" + std::to_string(g.rank), 1);
-      if (claims > 1) fail("rank " + std::to_string(g.rank) + " was started twice; every rank needs its own number in 0.." + std::to_string(g.size - 1));
+      if (claims > 1)
+        fail("rank " + std::to_string(g.rank) + " was started twice; every rank needs its own number in 0.." + std::to_string(g.size - 1));
     } catch (const std::invalid_argument&) {
       throw;
     } catch (const std::exception& e) {
-      fail(ErrorCode::Distributed, "rank " + std::to_string(g.rank) + " could not agree on the job with rank 0 through " + where + ": " + reason(e));
+      fail(ErrorCode::Distributed,
+           "rank " + std::to_string(g.rank) + " could not agree on the job with rank 0 through " + where + ": " + reason(e));
     }
 #ifdef NODETORCH_NCCL
     if (nccl) {
@@ -201,7 +213,8 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
         auto prefixed = c10::make_intrusive<c10d::PrefixStore>("nodetorch/nccl", g.store);
         g.nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, g.rank, g.size, ncclOptions);
       } catch (const std::exception& e) {
-        fail(ErrorCode::Distributed, "rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " could not create its NCCL group: " + reason(e));
+        fail(ErrorCode::Distributed,
+             "rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " could not create its NCCL group: " + reason(e));
       }
       return;
     }
@@ -214,11 +227,13 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
       auto prefixed = c10::make_intrusive<c10d::PrefixStore>("nodetorch/gloo", g.store);
       g.gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, g.rank, g.size, glooOptions);
     } catch (const std::exception& e) {
-      fail("rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " could not connect to every other rank within " + std::to_string(g.timeout.count()) +
+      fail("rank " + std::to_string(g.rank) + " of " + std::to_string(g.size) + " could not connect to every other rank within " +
+           std::to_string(g.timeout.count()) +
            " ms (a rank missing, or unreachable on this network interface? GLOO_SOCKET_IFNAME picks one): " + reason(e));
     }
   };
-  return queueGroupWork(env, "distributed.init", GroupClaim(), run, [group](Napi::Env env) { return wrapBoxed(env, new GroupBox{group}, kGroupTag); });
+  return queueGroupWork(env, "distributed.init", GroupClaim(), run,
+                        [group](Napi::Env env) { return wrapBoxed(env, new GroupBox{group}, kGroupTag); });
 }
 
 c10d::ReduceOp reduceOp(const std::string& name) {
@@ -237,7 +252,8 @@ Napi::Value collective(const Napi::CallbackInfo& info, const std::string& name, 
   at::Tensor tensor = tensorValue(env, info[1], "tensor");
   if (!tensor.is_contiguous()) fail(name + " needs a contiguous tensor (call .contiguous() first)");
   GroupClaim claim(keep);
-  if (keep->onDevice() && !tensor.is_cuda()) fail("the nccl backend reduces CUDA tensors only; this one is on " + deviceName(tensor.device()) + " (move it with .cuda())");
+  if (keep->onDevice() && !tensor.is_cuda())
+    fail("the nccl backend reduces CUDA tensors only; this one is on " + deviceName(tensor.device()) + " (move it with .cuda())");
   auto run = [keep, tensor, name, body]() {
     // Gloo reduces CPU tensors here: a CUDA tensor goes through a CPU copy
     bool stage = tensor.is_cuda() && !keep->onDevice();
@@ -252,13 +268,17 @@ Napi::Value collective(const Napi::CallbackInfo& info, const std::string& name, 
 Napi::Value distAllreduce(const Napi::CallbackInfo& info) {
   c10d::AllreduceOptions options;
   options.reduceOp = reduceOp(stringArg(info, 2, "op"));
-  return collective(info, "allreduce", [options](DistGroup& g, std::vector<at::Tensor>& t) { return g.with([&](auto& pg) { return pg.allreduce(t, options); }); });
+  return collective(info, "allreduce", [options](DistGroup& g, std::vector<at::Tensor>& t) {
+    return g.with([&](auto& pg) { return pg.allreduce(t, options); });
+  });
 }
 
 Napi::Value distBroadcast(const Napi::CallbackInfo& info) {
   c10d::BroadcastOptions options;
   options.rootRank = static_cast<int64_t>(intArg(info, 2, "root"));
-  return collective(info, "broadcast", [options](DistGroup& g, std::vector<at::Tensor>& t) { return g.with([&](auto& pg) { return pg.broadcast(t, options); }); });
+  return collective(info, "broadcast", [options](DistGroup& g, std::vector<at::Tensor>& t) {
+    return g.with([&](auto& pg) { return pg.broadcast(t, options); });
+  });
 }
 
 Napi::Value distBarrier(const Napi::CallbackInfo& info) {
@@ -293,7 +313,8 @@ double reduceGradient(DistGroup& group, at::Tensor& grads, double loss, int64_t 
   buffer.narrow(0, 0, n).copy_(grads.view({-1}));
   buffer[n].fill_(loss);
   std::vector<at::Tensor> tensors{buffer};
-  group.run("allreduce of the gradient at step " + std::to_string(step + 1), [&]() { return group.with([&](auto& pg) { return pg.allreduce(tensors); }); });
+  group.run("allreduce of the gradient at step " + std::to_string(step + 1),
+            [&]() { return group.with([&](auto& pg) { return pg.allreduce(tensors); }); });
   buffer.div_(group.size);
   grads.view({-1}).copy_(buffer.narrow(0, 0, n));
   return buffer[n].item<double>();
@@ -323,7 +344,9 @@ void GroupClaim::release() {}
 
 namespace {
 Napi::Value distInit(const Napi::CallbackInfo&) {
-  fail("this build of nodetorch has no distributed support: it was compiled without LibTorch's c10d Gloo headers (Debian: apt-get install libgloo-dev, then npm run build)");
+  fail(
+      "this build of nodetorch has no distributed support: it was compiled without LibTorch's c10d Gloo headers (Debian: apt-get install "
+      "libgloo-dev, then npm run build)");
 }
 Napi::Value distAllreduce(const Napi::CallbackInfo& info) { return distInit(info); }
 Napi::Value distBroadcast(const Napi::CallbackInfo& info) { return distInit(info); }

@@ -16,7 +16,12 @@ struct BatchNormalization : Module {
   bool affine;
   at::Tensor weight, bias, runningMean, runningVar, batchesTracked;
   BatchNormalization(std::string name, int64_t dims, const Options& o)
-      : name(std::move(name)), n(o.integer("nOutput")), dims(dims), eps(o.number("eps")), momentum(o.number("momentum")), affine(o.flag("affine")) {
+      : name(std::move(name)),
+        n(o.integer("nOutput")),
+        dims(dims),
+        eps(o.number("eps")),
+        momentum(o.number("momentum")),
+        affine(o.flag("affine")) {
     at::NoGradGuard noGrad;
     if (affine) {
       weight = at::empty({n}, at::kDouble).uniform_(0, 1);
@@ -36,7 +41,9 @@ struct BatchNormalization : Module {
     at::Tensor batch = single ? x.unsqueeze(0) : x;
     if (training) {
       int64_t values = batch.numel() / n;
-      if (values < 2) fail(name + " needs more than one value per feature to train (a batch of " + std::to_string(batch.size(0)) + "); use evaluate() for single samples");
+      if (values < 2)
+        fail(name + " needs more than one value per feature to train (a batch of " + std::to_string(batch.size(0)) +
+             "); use evaluate() for single samples");
       at::NoGradGuard noGrad;
       batchesTracked.add_(1);
     }
@@ -54,8 +61,9 @@ struct BatchNormalization : Module {
 
 NODETORCH_REGISTER_MODULE(BatchNormalization, "BatchNormalization",
                           [](const Options& o) -> ModulePtr { return std::make_shared<BatchNormalization>("BatchNormalization", 2, o); });
-NODETORCH_REGISTER_MODULE(SpatialBatchNormalization, "SpatialBatchNormalization",
-                          [](const Options& o) -> ModulePtr { return std::make_shared<BatchNormalization>("SpatialBatchNormalization", 4, o); });
+NODETORCH_REGISTER_MODULE(SpatialBatchNormalization, "SpatialBatchNormalization", [](const Options& o) -> ModulePtr {
+  return std::make_shared<BatchNormalization>("SpatialBatchNormalization", 4, o);
+});
 
 }  // namespace
 

@@ -13,8 +13,7 @@ struct ClassNLLCriterion : Criterion {
       fail("ClassNLLCriterion expects a vector of log-probabilities or an N×C batch, got shape " + shapeString(output.sizes()));
     at::Tensor t = target.to(output.device(), at::kLong).reshape({-1});
     int64_t n = single ? 1 : output.size(0);
-    if (t.numel() != n)
-      fail("ClassNLLCriterion: " + std::to_string(t.numel()) + " targets for " + std::to_string(n) + " outputs");
+    if (t.numel() != n) fail("ClassNLLCriterion: " + std::to_string(t.numel()) + " targets for " + std::to_string(n) + " outputs");
     try {
       return at::nll_loss(single ? output.unsqueeze(0) : output, t);  // mean over the batch (sizeAverage)
     } catch (const std::exception& e) {

@@ -1,7 +1,7 @@
 // Element-wise layers beyond the study, with Torch7's names, arguments and defaults (read from its
 // nn/*.lua): ELU, LeakyReLU, PReLU, SoftPlus, HardTanh, Abs, Square, Sqrt, Power, MulConstant,
-// AddConstant (Identity, which also passes tables, is in nn_tables.cc); and PyTorch's GELU, which Torch7 had not. Each is an autograd expression,
-// so backward and the native loop need nothing else.
+// AddConstant (Identity, which also passes tables, is in nn_tables.cc); and PyTorch's GELU, which Torch7 had not. Each is an autograd
+// expression, so backward and the native loop need nothing else.
 #include "nn_module.h"
 
 namespace nodetorch {
@@ -55,16 +55,24 @@ struct PReLU : Module {
 
 ModulePtr pointwise(const char* name) { return std::make_shared<Elementwise>(name); }
 
-NODETORCH_REGISTER_MODULE(ELU, "ELU", [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("ELU", o.number("alpha")); });
-NODETORCH_REGISTER_MODULE(LeakyReLU, "LeakyReLU", [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("LeakyReLU", o.number("negval")); });
-NODETORCH_REGISTER_MODULE(SoftPlus, "SoftPlus",
-                          [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("SoftPlus", o.number("beta"), o.number("threshold")); });
-NODETORCH_REGISTER_MODULE(HardTanh, "HardTanh",
-                          [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("HardTanh", o.number("min"), o.number("max")); });
-NODETORCH_REGISTER_MODULE(Sqrt, "Sqrt", [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("Sqrt", o.number("eps")); });
-NODETORCH_REGISTER_MODULE(Power, "Power", [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("Power", o.number("power")); });
-NODETORCH_REGISTER_MODULE(MulConstant, "MulConstant", [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("MulConstant", o.number("scalar")); });
-NODETORCH_REGISTER_MODULE(AddConstant, "AddConstant", [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("AddConstant", o.number("scalar")); });
+NODETORCH_REGISTER_MODULE(ELU, "ELU",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("ELU", o.number("alpha")); });
+NODETORCH_REGISTER_MODULE(LeakyReLU, "LeakyReLU",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("LeakyReLU", o.number("negval")); });
+NODETORCH_REGISTER_MODULE(SoftPlus, "SoftPlus", [](const Options& o) -> ModulePtr {
+  return std::make_shared<Elementwise>("SoftPlus", o.number("beta"), o.number("threshold"));
+});
+NODETORCH_REGISTER_MODULE(HardTanh, "HardTanh", [](const Options& o) -> ModulePtr {
+  return std::make_shared<Elementwise>("HardTanh", o.number("min"), o.number("max"));
+});
+NODETORCH_REGISTER_MODULE(Sqrt, "Sqrt",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("Sqrt", o.number("eps")); });
+NODETORCH_REGISTER_MODULE(Power, "Power",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("Power", o.number("power")); });
+NODETORCH_REGISTER_MODULE(MulConstant, "MulConstant",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("MulConstant", o.number("scalar")); });
+NODETORCH_REGISTER_MODULE(AddConstant, "AddConstant",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<Elementwise>("AddConstant", o.number("scalar")); });
 NODETORCH_REGISTER_MODULE(GELU, "GELU", [](const Options&) -> ModulePtr { return pointwise("GELU"); });
 NODETORCH_REGISTER_MODULE(Abs, "Abs", [](const Options&) -> ModulePtr { return pointwise("Abs"); });
 NODETORCH_REGISTER_MODULE(Square, "Square", [](const Options&) -> ModulePtr { return pointwise("Square"); });

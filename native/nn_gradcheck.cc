@@ -45,7 +45,8 @@ Napi::Object toJs(Napi::Env env, const Check& c) {
 }
 
 void requireDouble(const at::Tensor& t, const std::string& what) {
-  if (t.scalar_type() != at::kDouble) fail("gradcheck needs float64 " + what + " (got " + dtypeName(t.scalar_type()) + "); call double() first");
+  if (t.scalar_type() != at::kDouble)
+    fail("gradcheck needs float64 " + what + " (got " + dtypeName(t.scalar_type()) + "); call double() first");
 }
 
 // gradcheckModule(module, input, gradOutput, eps, seed | null) → { input, params: [...] }

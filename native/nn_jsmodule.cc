@@ -111,11 +111,11 @@ struct JsModule : Module {
     // wait for the JavaScript thread, but not past the pass's cancellation (an abort, or exit)
     const std::atomic<bool>* cancelled = passCancelFlag();
     while (done.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready)
-      if (cancelled != nullptr && cancelled->load()) fail("the pass was cancelled while " + className + ".forward was waiting for JavaScript");
+      if (cancelled != nullptr && cancelled->load())
+        fail("the pass was cancelled while " + className + ".forward was waiting for JavaScript");
     if (!call->error.empty()) fail(className + ".forward: " + call->error);
     return call->output;
   }
-
 };
 
 std::shared_ptr<JsModule> jsModuleArg(const Napi::CallbackInfo& info, size_t i) {
@@ -176,7 +176,7 @@ Napi::Value moduleJsSnapshot(const Napi::CallbackInfo& info) {
 void registerNnJsModule(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
       {"moduleJsCreate", moduleJsCreate}, {"moduleJsParameter", moduleJsParameter}, {"moduleJsChild", moduleJsChild},
-      {"moduleJsGet", moduleJsGet},       {"moduleJsSnapshot", moduleJsSnapshot}, {"moduleJsNames", moduleJsNames},
+      {"moduleJsGet", moduleJsGet},       {"moduleJsSnapshot", moduleJsSnapshot},   {"moduleJsNames", moduleJsNames},
   };
   registerEntries(env, exports, entries);
 }

@@ -21,8 +21,8 @@ struct Linear : Module {
   at::Tensor forward(const at::Tensor& x) override {
     // over the last dimension, as PyTorch's (a sequence of vectors too)
     if (x.dim() < 1 || x.size(-1) != in)
-      fail("Linear(" + std::to_string(in) + " -> " + std::to_string(out) + ") expects a vector of " +
-           std::to_string(in) + " or a batch N×" + std::to_string(in) + ", got shape " + dims(x));
+      fail("Linear(" + std::to_string(in) + " -> " + std::to_string(out) + ") expects a vector of " + std::to_string(in) +
+           " or a batch N×" + std::to_string(in) + ", got shape " + dims(x));
     return at::linear(x, weight, bias);
   }
   std::vector<at::Tensor*> parameters() override { return {&weight, &bias}; }
@@ -34,9 +34,14 @@ struct SpatialConvolution : Module {
   at::Tensor weight, bias;
   SpatialConvolution(std::string name, const Options& o)
       : name(std::move(name)),
-        nIn(o.integer("nInputPlane")), nOut(o.integer("nOutputPlane")),
-        kW(o.integer("kW")), kH(o.integer("kH")), dW(o.integer("dW")), dH(o.integer("dH")),
-        padW(o.integer("padW")), padH(o.integer("padH")) {
+        nIn(o.integer("nInputPlane")),
+        nOut(o.integer("nOutputPlane")),
+        kW(o.integer("kW")),
+        kH(o.integer("kH")),
+        dW(o.integer("dW")),
+        dH(o.integer("dH")),
+        padW(o.integer("padW")),
+        padH(o.integer("padH")) {
     weight = at::empty({nOut, nIn, kH, kW}, at::kDouble);
     bias = at::empty({nOut}, at::kDouble);
     resetUniform(weight, bias, nIn * kH * kW);
@@ -67,8 +72,10 @@ struct View : Module {
   View(std::string name, const Options& o) : name(std::move(name)) {
     for (double d : o.numbers("sizes")) shape.push_back(static_cast<int64_t>(d));
     for (int64_t d : shape) {
-      if (d == -1) infers = true;
-      else numel *= d;
+      if (d == -1)
+        infers = true;
+      else
+        numel *= d;
     }
   }
   std::string type() const override { return name; }

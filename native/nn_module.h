@@ -124,7 +124,6 @@ using CriterionPtr = std::shared_ptr<Criterion>;
 using CriterionFactory = CriterionPtr (*)(const Options&);
 bool registerCriterionType(const char* type, CriterionFactory factory);
 CriterionPtr createCriterion(const std::string& type, const Options& options);
-#define NODETORCH_REGISTER_CRITERION(ID, TYPE, FACTORY) \
-  static const bool registered_criterion_##ID = registerCriterionType(TYPE, FACTORY)
+#define NODETORCH_REGISTER_CRITERION(ID, TYPE, FACTORY) static const bool registered_criterion_##ID = registerCriterionType(TYPE, FACTORY)
 
 }  // namespace nodetorch

@@ -27,9 +27,7 @@ bool viewsFlat(const std::vector<at::Tensor*>& params, const at::Tensor& flat, c
 const napi_type_tag kModuleTag = {0x6e746d6f64756c65ULL, 0x1b2c3d4e5f607182ULL};
 const napi_type_tag kCriterionTag = {0x6e74637269746572ULL, 0x2c3d4e5f60718293ULL};
 
-ModuleBox& boxArg(const Napi::CallbackInfo& info, size_t i) {
-  return boxedArg<ModuleBox>(info, i, kModuleTag, "a native module");
-}
+ModuleBox& boxArg(const Napi::CallbackInfo& info, size_t i) { return boxedArg<ModuleBox>(info, i, kModuleTag, "a native module"); }
 
 Options layerOptionsArg(const Napi::CallbackInfo& info, size_t i) {
   if (info.Length() <= i || !info[i].IsObject()) fail("expected an options object");
@@ -175,7 +173,8 @@ Napi::Value moduleGetParameters(const Napi::CallbackInfo& info) {
 // module's parameters, so that stepping them trains the model.
 Napi::Value moduleViewsFlat(const Napi::CallbackInfo& info) {
   Module& m = *moduleArg(info, 0);
-  return Napi::Boolean::New(info.Env(), viewsFlat(m.parameters(), tensorArg(info, 1, "flat parameters"), tensorArg(info, 2, "flat gradients")));
+  return Napi::Boolean::New(info.Env(),
+                            viewsFlat(m.parameters(), tensorArg(info, 1, "flat parameters"), tensorArg(info, 2, "flat gradients")));
 }
 
 Napi::Value moduleSetTraining(const Napi::CallbackInfo& info) {
@@ -240,7 +239,8 @@ Napi::Value moduleSetParameters(const Napi::CallbackInfo& info) {
   Napi::Array list = info[1].As<Napi::Array>();
   auto params = m.parameters();
   if (list.Length() != params.size())
-    fail("the saved model has " + std::to_string(list.Length()) + " parameter tensors but this module has " + std::to_string(params.size()));
+    fail("the saved model has " + std::to_string(list.Length()) + " parameter tensors but this module has " +
+         std::to_string(params.size()));
   at::NoGradGuard noGrad;
   for (size_t k = 0; k < params.size(); ++k) {
     at::Tensor& src = tensorValue(info.Env(), list.Get(static_cast<uint32_t>(k)), "parameter " + std::to_string(k));
@@ -293,7 +293,8 @@ Value valueFromJs(Napi::Env env, Napi::Value value, const std::string& what, int
   if (depth > 1000) fail(what + " nests tables more than 1000 deep");
   Napi::Array array = value.As<Napi::Array>();
   std::vector<Value> entries;
-  for (uint32_t k = 0; k < array.Length(); ++k) entries.push_back(valueFromJs(env, array.Get(k), what + "[" + std::to_string(k) + "]", depth + 1));
+  for (uint32_t k = 0; k < array.Length(); ++k)
+    entries.push_back(valueFromJs(env, array.Get(k), what + "[" + std::to_string(k) + "]", depth + 1));
   return Value::table(std::move(entries));
 }
 

@@ -18,8 +18,13 @@ struct Recurrent : Module {
   std::vector<std::string> names;
   at::Tensor lastH, lastC;
   Recurrent(std::string name, const Options& o)
-      : name(std::move(name)), inputSize(o.integer("inputSize")), hiddenSize(o.integer("hiddenSize")), numLayers(o.integer("numLayers")),
-        batchFirst(o.flag("batchFirst")), bidirectional(o.flag("bidirectional")), dropout(o.number("dropout")) {
+      : name(std::move(name)),
+        inputSize(o.integer("inputSize")),
+        hiddenSize(o.integer("hiddenSize")),
+        numLayers(o.integer("numLayers")),
+        batchFirst(o.flag("batchFirst")),
+        bidirectional(o.flag("bidirectional")),
+        dropout(o.number("dropout")) {
     gates = this->name == "LSTM" ? 4 : 3;
     double bound = 1.0 / std::sqrt(static_cast<double>(hiddenSize));
     at::NoGradGuard noGrad;
@@ -41,8 +46,8 @@ struct Recurrent : Module {
     // a single sequence (T × inputSize) is a batch of one
     bool single = x.dim() == 2;
     if ((x.dim() != 2 && x.dim() != 3) || x.size(-1) != inputSize)
-      fail(name + "(" + std::to_string(inputSize) + ", " + std::to_string(hiddenSize) + ") expects " +
-           (batchFirst ? "N×T×" : "T×N×") + std::to_string(inputSize) + " (or T×" + std::to_string(inputSize) + ") input, got shape " + shapeString(x.sizes()));
+      fail(name + "(" + std::to_string(inputSize) + ", " + std::to_string(hiddenSize) + ") expects " + (batchFirst ? "N×T×" : "T×N×") +
+           std::to_string(inputSize) + " (or T×" + std::to_string(inputSize) + ") input, got shape " + shapeString(x.sizes()));
     at::Tensor input = single ? x.unsqueeze(batchFirst ? 0 : 1) : x;
     int64_t batch = input.size(batchFirst ? 0 : 1);
     at::Tensor h0 = at::zeros({numLayers * (bidirectional ? 2 : 1), batch, hiddenSize}, input.options().requires_grad(false));

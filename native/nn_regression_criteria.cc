@@ -57,8 +57,8 @@ struct BCECriterion : ElementwiseCriterion {
     if (x.numel() > 0) {
       double lo = x.min().item<double>(), hi = x.max().item<double>();
       if (!(lo >= 0 && hi <= 1))
-        fail("BCECriterion: inputs must be probabilities in [0, 1] (end the model with nn.Sigmoid), got values in [" +
-             std::to_string(lo) + ", " + std::to_string(hi) + "]");
+        fail("BCECriterion: inputs must be probabilities in [0, 1] (end the model with nn.Sigmoid), got values in [" + std::to_string(lo) +
+             ", " + std::to_string(hi) + "]");
     }
     constexpr double eps = 1e-12;
     return -(t * (x + eps).log() + (1 - t) * (1 - x + eps).log());
@@ -103,7 +103,9 @@ struct PairCriterion : Criterion {
   bool sizeAverage;
   explicit PairCriterion(const Options& o) : margin(o.number("margin")), sizeAverage(o.flag("sizeAverage")) {}
   virtual at::Tensor terms(const at::Tensor& x1, const at::Tensor& x2, const at::Tensor& y) = 0;
-  at::Tensor loss(const at::Tensor& output, const at::Tensor&) override { fail(type() + " takes a table {x1, x2}, not a tensor of shape " + shapeString(output.sizes())); }
+  at::Tensor loss(const at::Tensor& output, const at::Tensor&) override {
+    fail(type() + " takes a table {x1, x2}, not a tensor of shape " + shapeString(output.sizes()));
+  }
   at::Tensor tableLoss(const Value& output, const at::Tensor& target) override {
     if (output.isTensor() || output.list.size() != 2 || !output.list[0].isTensor() || !output.list[1].isTensor())
       fail(type() + " takes a table of two tensors {x1, x2}, got " + output.shape());
@@ -147,7 +149,8 @@ NODETORCH_REGISTER_CRITERION(BCECriterion, "BCECriterion", make<BCECriterion>);
 
 NODETORCH_REGISTER_CRITERION(BCEWithLogitsCriterion, "BCEWithLogitsCriterion",
                              [](const Options& o) -> CriterionPtr { return std::make_shared<BCEWithLogitsCriterion>(o); });
-NODETORCH_REGISTER_CRITERION(DistKLDivCriterion, "DistKLDivCriterion", [](const Options& o) -> CriterionPtr { return std::make_shared<DistKLDivCriterion>(o); });
+NODETORCH_REGISTER_CRITERION(DistKLDivCriterion, "DistKLDivCriterion",
+                             [](const Options& o) -> CriterionPtr { return std::make_shared<DistKLDivCriterion>(o); });
 NODETORCH_REGISTER_CRITERION(HingeEmbeddingCriterion, "HingeEmbeddingCriterion",
                              [](const Options& o) -> CriterionPtr { return std::make_shared<HingeEmbeddingCriterion>(o); });
 NODETORCH_REGISTER_CRITERION(MarginRankingCriterion, "MarginRankingCriterion",

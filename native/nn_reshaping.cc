@@ -21,11 +21,13 @@ at::Tensor spatial(const std::string& who, const at::Tensor& x, F f) {
 struct UpSampling : Module {
   std::string name;
   int64_t scale, oheight, owidth;  // a scale, or (bilinear) a size when scale is 0
-  UpSampling(std::string name, const Options& o) : name(std::move(name)), scale(o.integer("scale")), oheight(o.integer("oheight")), owidth(o.integer("owidth")) {}
+  UpSampling(std::string name, const Options& o)
+      : name(std::move(name)), scale(o.integer("scale")), oheight(o.integer("oheight")), owidth(o.integer("owidth")) {}
   std::string type() const override { return name; }
   at::Tensor forward(const at::Tensor& x) override {
     return spatial(name, x, [&](const at::Tensor& b) {
-      std::vector<int64_t> size = scale > 0 ? std::vector<int64_t>{b.size(2) * scale, b.size(3) * scale} : std::vector<int64_t>{oheight, owidth};
+      std::vector<int64_t> size =
+          scale > 0 ? std::vector<int64_t>{b.size(2) * scale, b.size(3) * scale} : std::vector<int64_t>{oheight, owidth};
       if (name == "SpatialUpSamplingNearest") return at::upsample_nearest2d(b, size);
       return at::upsample_bilinear2d(b, size, /*align_corners=*/true);
     });
@@ -67,7 +69,8 @@ struct Reduce : Module {
   std::string name;
   int64_t dim, nInputDims;
   bool sizeAverage;
-  Reduce(std::string name, const Options& o, bool sizeAverage) : name(std::move(name)), dim(o.integer("dimension")), nInputDims(o.integer("nInputDims")), sizeAverage(sizeAverage) {}
+  Reduce(std::string name, const Options& o, bool sizeAverage)
+      : name(std::move(name)), dim(o.integer("dimension")), nInputDims(o.integer("nInputDims")), sizeAverage(sizeAverage) {}
   std::string type() const override { return name; }
   at::Tensor forward(const at::Tensor& x) override {
     int64_t d = torch7Dimension(name, dim, nInputDims, x);
@@ -95,7 +98,8 @@ struct Transpose : Module {
   at::Tensor forward(const at::Tensor& x) override {
     at::Tensor y = x;
     for (size_t k = 0; k + 1 < pairs.size(); k += 2)
-      y = y.transpose(torch7Dimension("Transpose", static_cast<int64_t>(pairs[k]), 0, y), torch7Dimension("Transpose", static_cast<int64_t>(pairs[k + 1]), 0, y));
+      y = y.transpose(torch7Dimension("Transpose", static_cast<int64_t>(pairs[k]), 0, y),
+                      torch7Dimension("Transpose", static_cast<int64_t>(pairs[k + 1]), 0, y));
     return y;
   }
 };
@@ -117,7 +121,8 @@ struct LayerNorm : Module {
   at::Tensor forward(const at::Tensor& x) override {
     int64_t n = static_cast<int64_t>(shape.size());
     if (x.dim() < n || !x.sizes().slice(x.dim() - n).equals(shape))
-      fail("LayerNorm" + shapeString(shape) + " expects input whose last dimensions are " + shapeString(shape) + ", got shape " + shapeString(x.sizes()));
+      fail("LayerNorm" + shapeString(shape) + " expects input whose last dimensions are " + shapeString(shape) + ", got shape " +
+           shapeString(x.sizes()));
     return at::layer_norm(x, shape, weight, bias, eps);
   }
   std::vector<at::Tensor*> parameters() override {
@@ -132,11 +137,14 @@ NODETORCH_REGISTER_MODULE(SpatialUpSamplingBilinear, "SpatialUpSamplingBilinear"
                           [](const Options& o) -> ModulePtr { return std::make_shared<UpSampling>("SpatialUpSamplingBilinear", o); });
 NODETORCH_REGISTER_MODULE(SpatialAdaptiveMaxPooling, "SpatialAdaptiveMaxPooling",
                           [](const Options& o) -> ModulePtr { return std::make_shared<AdaptivePooling>("SpatialAdaptiveMaxPooling", o); });
-NODETORCH_REGISTER_MODULE(SpatialAdaptiveAveragePooling, "SpatialAdaptiveAveragePooling",
-                          [](const Options& o) -> ModulePtr { return std::make_shared<AdaptivePooling>("SpatialAdaptiveAveragePooling", o); });
-NODETORCH_REGISTER_MODULE(SpatialDropout, "SpatialDropout", [](const Options& o) -> ModulePtr { return std::make_shared<SpatialDropout>(o.number("p")); });
+NODETORCH_REGISTER_MODULE(SpatialAdaptiveAveragePooling, "SpatialAdaptiveAveragePooling", [](const Options& o) -> ModulePtr {
+  return std::make_shared<AdaptivePooling>("SpatialAdaptiveAveragePooling", o);
+});
+NODETORCH_REGISTER_MODULE(SpatialDropout, "SpatialDropout",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<SpatialDropout>(o.number("p")); });
 NODETORCH_REGISTER_MODULE(Mean, "Mean", [](const Options& o) -> ModulePtr { return std::make_shared<Reduce>("Mean", o, true); });
-NODETORCH_REGISTER_MODULE(Sum, "Sum", [](const Options& o) -> ModulePtr { return std::make_shared<Reduce>("Sum", o, o.flag("sizeAverage")); });
+NODETORCH_REGISTER_MODULE(Sum, "Sum",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<Reduce>("Sum", o, o.flag("sizeAverage")); });
 NODETORCH_REGISTER_MODULE(Max, "Max", [](const Options& o) -> ModulePtr { return std::make_shared<Reduce>("Max", o, false); });
 NODETORCH_REGISTER_MODULE(Normalize, "Normalize", [](const Options& o) -> ModulePtr { return std::make_shared<Normalize>(o); });
 NODETORCH_REGISTER_MODULE(Transpose, "Transpose", [](const Options& o) -> ModulePtr { return std::make_shared<Transpose>(o); });

@@ -54,10 +54,12 @@ struct ScriptModule : Module {
   // The module's attributes become the tensors nodetorch holds (where getParameters or to() replaced them).
   void sync() {
     for (size_t k = 0; k < params.size(); ++k) {
-      if (!paramSlots[k].owner.attr(paramSlots[k].name).toTensor().is_same(params[k])) paramSlots[k].owner.setattr(paramSlots[k].name, params[k]);
+      if (!paramSlots[k].owner.attr(paramSlots[k].name).toTensor().is_same(params[k]))
+        paramSlots[k].owner.setattr(paramSlots[k].name, params[k]);
     }
     for (size_t k = 0; k < buffers_.size(); ++k) {
-      if (!bufferSlots[k].owner.attr(bufferSlots[k].name).toTensor().is_same(buffers_[k])) bufferSlots[k].owner.setattr(bufferSlots[k].name, buffers_[k]);
+      if (!bufferSlots[k].owner.attr(bufferSlots[k].name).toTensor().is_same(buffers_[k]))
+        bufferSlots[k].owner.setattr(bufferSlots[k].name, buffers_[k]);
     }
   }
 
@@ -86,7 +88,8 @@ struct ScriptModule : Module {
     sync();
     std::vector<c10::IValue> args;
     const size_t declared = module.get_method("forward").function().getSchema().arguments().size() - 1;  // less self
-    if (input.isTensor() || declared == 1) args.push_back(toIValue(input));
+    if (input.isTensor() || declared == 1)
+      args.push_back(toIValue(input));
     else
       for (const Value& e : input.list) args.push_back(toIValue(e));
     return fromIValue(module.forward(args));

@@ -126,7 +126,8 @@ struct SpatialSubtractiveNormalization : Module {
     at::NoGradGuard noGrad;
     at::Tensor k = kernel2d.to(input.options().requires_grad(false));
     // Σ_c' of the plane-wise sums over ones in every plane
-    at::Tensor coef = at::conv2d(at::full({1, 1, input.size(2), input.size(3)}, static_cast<double>(nIn), k.options()), k, {}, 1, {padH, padW});
+    at::Tensor coef =
+        at::conv2d(at::full({1, 1, input.size(2), input.size(3)}, static_cast<double>(nIn), k.options()), k, {}, 1, {padH, padW});
     last_ = Estimator{k, coef};
     return last_;
   }
@@ -140,7 +141,8 @@ struct SpatialZeroPadding : Module {
   std::string type() const override { return "SpatialZeroPadding"; }
   at::Tensor forward(const at::Tensor& x) override {
     requireSpatial(type(), x);
-    if (x.size(-1) + l + r <= 0 || x.size(-2) + t + b <= 0) fail("SpatialZeroPadding would crop the input " + shapeString(x.sizes()) + " to nothing");
+    if (x.size(-1) + l + r <= 0 || x.size(-2) + t + b <= 0)
+      fail("SpatialZeroPadding would crop the input " + shapeString(x.sizes()) + " to nothing");
     return at::constant_pad_nd(x, {l, r, t, b}, 0);
   }
 };

@@ -23,7 +23,6 @@ std::vector<at::Tensor> tensors(const Value& v, const std::string& who) {
   return out;
 }
 
-
 struct ConcatTable : Container {
   std::string type() const override { return "ConcatTable"; }
   Value apply(const Value& input) override {
@@ -38,7 +37,8 @@ struct ParallelTable : Container {
   Value apply(const Value& input) override {
     const auto& in = entries(input, "ParallelTable");
     if (in.size() != modules.size())
-      fail("ParallelTable holds " + std::to_string(modules.size()) + " modules but got a table of " + std::to_string(in.size()) + " entries");
+      fail("ParallelTable holds " + std::to_string(modules.size()) + " modules but got a table of " + std::to_string(in.size()) +
+           " entries");
     std::vector<Value> out;
     for (size_t k = 0; k < modules.size(); ++k) out.push_back(child(k, in[k]));
     return Value::table(std::move(out));
@@ -134,8 +134,8 @@ struct Narrow : Module {
     int64_t size = x.size(d);
     int64_t n = length < 0 ? size - offset + length + 2 : length;
     if (offset < 1 || n < 1 || offset - 1 + n > size)
-      fail("Narrow(" + std::to_string(dim) + ", " + std::to_string(offset) + ", " + std::to_string(length) + ") is outside an input of shape " +
-           shapeString(x.sizes()));
+      fail("Narrow(" + std::to_string(dim) + ", " + std::to_string(offset) + ", " + std::to_string(length) +
+           ") is outside an input of shape " + shapeString(x.sizes()));
     return x.narrow(d, offset - 1, n);
   }
 };
@@ -160,20 +160,26 @@ struct GModule : Container {
   }
   std::string type() const override { return "gModule"; }
   Value apply(const Value& input) override {
-    if (modules.size() != parents.size()) fail("gModule: " + std::to_string(parents.size()) + " nodes but " + std::to_string(modules.size()) + " modules");
+    if (modules.size() != parents.size())
+      fail("gModule: " + std::to_string(parents.size()) + " nodes but " + std::to_string(modules.size()) + " modules");
     std::vector<Value> inputs;
-    if (nInputs == 1) inputs.push_back(input);
+    if (nInputs == 1)
+      inputs.push_back(input);
     else {
       if (input.isTensor() || static_cast<int64_t>(input.list.size()) != nInputs)
-        fail("gModule has " + std::to_string(nInputs) + " inputs: it takes a table of " + std::to_string(nInputs) + " values, not " + input.shape());
+        fail("gModule has " + std::to_string(nInputs) + " inputs: it takes a table of " + std::to_string(nInputs) + " values, not " +
+             input.shape());
       inputs = input.list;
     }
     std::vector<Value> values(modules.size());
-    auto valueOf = [&](int64_t k) -> const Value& { return k < 0 ? inputs.at(static_cast<size_t>(-1 - k)) : values.at(static_cast<size_t>(k)); };
+    auto valueOf = [&](int64_t k) -> const Value& {
+      return k < 0 ? inputs.at(static_cast<size_t>(-1 - k)) : values.at(static_cast<size_t>(k));
+    };
     for (size_t k = 0; k < modules.size(); ++k) {
       const auto& from = parents[k];
       Value in;
-      if (from.size() == 1) in = valueOf(from[0]);
+      if (from.size() == 1)
+        in = valueOf(from[0]);
       else {
         std::vector<Value> table;
         for (int64_t p : from) table.push_back(valueOf(p));
@@ -195,11 +201,14 @@ NODETORCH_REGISTER_MODULE(Concat, "Concat", [](const Options& o) -> ModulePtr { 
 NODETORCH_REGISTER_MODULE(Identity, "Identity", [](const Options&) -> ModulePtr { return std::make_shared<Identity>(); });
 NODETORCH_REGISTER_MODULE(CAddTable, "CAddTable", [](const Options&) -> ModulePtr { return std::make_shared<CAddTable>(); });
 NODETORCH_REGISTER_MODULE(CMulTable, "CMulTable", [](const Options&) -> ModulePtr { return std::make_shared<CMulTable>(); });
-NODETORCH_REGISTER_MODULE(JoinTable, "JoinTable",
-                          [](const Options& o) -> ModulePtr { return std::make_shared<JoinTable>(o.integer("dimension"), o.integer("nInputDims")); });
-NODETORCH_REGISTER_MODULE(SplitTable, "SplitTable",
-                          [](const Options& o) -> ModulePtr { return std::make_shared<SplitTable>(o.integer("dimension"), o.integer("nInputDims")); });
-NODETORCH_REGISTER_MODULE(SelectTable, "SelectTable", [](const Options& o) -> ModulePtr { return std::make_shared<SelectTable>(o.integer("index")); });
+NODETORCH_REGISTER_MODULE(JoinTable, "JoinTable", [](const Options& o) -> ModulePtr {
+  return std::make_shared<JoinTable>(o.integer("dimension"), o.integer("nInputDims"));
+});
+NODETORCH_REGISTER_MODULE(SplitTable, "SplitTable", [](const Options& o) -> ModulePtr {
+  return std::make_shared<SplitTable>(o.integer("dimension"), o.integer("nInputDims"));
+});
+NODETORCH_REGISTER_MODULE(SelectTable, "SelectTable",
+                          [](const Options& o) -> ModulePtr { return std::make_shared<SelectTable>(o.integer("index")); });
 NODETORCH_REGISTER_MODULE(Narrow, "Narrow", [](const Options& o) -> ModulePtr {
   return std::make_shared<Narrow>(o.integer("dimension"), o.integer("offset"), o.integer("length"));
 });

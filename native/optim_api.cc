@@ -96,9 +96,7 @@ Napi::Value optimStep(const Napi::CallbackInfo& info) {
 }
 
 // optimizerState(handle) → { name: number }: Torch7's scalar state.
-Napi::Value optimizerState(const Napi::CallbackInfo& info) {
-  return scalarsObject(info.Env(), *handleArg(info, 0).method);
-}
+Napi::Value optimizerState(const Napi::CallbackInfo& info) { return scalarsObject(info.Env(), *handleArg(info, 0).method); }
 
 // optimizerTensors(handle, name?) → { name: tensor }: the state tensors (all, or the one named).
 Napi::Value optimizerTensors(const Napi::CallbackInfo& info) {
@@ -135,9 +133,7 @@ Napi::Value optimizerRestore(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-OptimizerHandle* optimizerFromValue(Napi::Env env, Napi::Value value) {
-  return unboxed<OptimizerHandle>(env, value, kOptimizerTag);
-}
+OptimizerHandle* optimizerFromValue(Napi::Env env, Napi::Value value) { return unboxed<OptimizerHandle>(env, value, kOptimizerTag); }
 
 void registerOptimApi(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {

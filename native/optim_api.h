@@ -15,5 +15,4 @@ struct OptimizerHandle {
 // The handle a JS value holds, or null when it holds none.
 OptimizerHandle* optimizerFromValue(Napi::Env env, Napi::Value value);
 
-
 }  // namespace nodetorch

@@ -22,8 +22,10 @@ struct Asgd : OptimMethod {
     at::NoGradGuard noGrad;
     auto [fx, g] = feval(x);
     x.mul_(1 - lambda * etaT).add_(g, -etaT);
-    if (muT != 1) ax.add_(x - ax, muT);
-    else ax = x.clone();
+    if (muT != 1)
+      ax.add_(x - ax, muT);
+    else
+      ax = x.clone();
     t += 1;
     etaT = eta0 / std::pow(1 + lambda * eta0 * t, alpha);
     muT = 1 / std::max(1.0, t - t0);

@@ -15,8 +15,8 @@ double cubicInterpolate(double x1, double f1, double g1, double x2, double f2, d
   double d2sq = d1 * d1 - g1 * g2;
   if (d2sq >= 0) {
     double d2 = std::sqrt(d2sq);
-    double minPos = x1 <= x2 ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-                             : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
+    double minPos =
+        x1 <= x2 ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2)) : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
     return std::min(std::max(minPos, lo), hi);
   }
   return (lo + hi) / 2;
@@ -31,8 +31,8 @@ struct LineSearchResult {
 
 // Strong-Wolfe line search along d from x: c1 = 1e-4, c2 = 0.9. Trial points are written into x
 // itself (feval usually evaluates the model's own parameters); x is restored before returning.
-LineSearchResult strongWolfe(const Feval& feval, at::Tensor& x, double t, const at::Tensor& d, double f, const at::Tensor& g0,
-                             double gtd, double tolChange, int64_t maxLs) {
+LineSearchResult strongWolfe(const Feval& feval, at::Tensor& x, double t, const at::Tensor& d, double f, const at::Tensor& g0, double gtd,
+                             double tolChange, int64_t maxLs) {
   const double c1 = 1e-4, c2 = 0.9;
   double dNorm = d.abs().max().item<double>();
   at::Tensor x0 = x.clone();
@@ -77,8 +77,8 @@ LineSearchResult strongWolfe(const Feval& feval, at::Tensor& x, double t, const 
   if (bracket.size() == 1) low = 0;
   while (!done && iter < maxLs) {
     if (std::abs(bracket[1] - bracket[0]) * dNorm < tolChange) break;
-    t = cubicInterpolate(bracket[0], bracketF[0], bracketGtd[0], bracket[1], bracketF[1], bracketGtd[1],
-                         std::min(bracket[0], bracket[1]), std::max(bracket[0], bracket[1]));
+    t = cubicInterpolate(bracket[0], bracketF[0], bracketGtd[0], bracket[1], bracketF[1], bracketGtd[1], std::min(bracket[0], bracket[1]),
+                         std::max(bracket[0], bracket[1]));
     double bMax = std::max(bracket[0], bracket[1]), bMin = std::min(bracket[0], bracket[1]);
     double eps = 0.1 * (bMax - bMin);
     if (std::min(bMax - t, t - bMin) < eps) {
@@ -217,7 +217,8 @@ struct Lbfgs : OptimMethod {
   }
 
   std::vector<std::pair<std::string, double>> scalars() const override {
-    return {{"nIter", static_cast<double>(nIter)}, {"funcEval", static_cast<double>(funcEval)}, {"t", t}, {"Hdiag", hDiag}, {"f_old", fOld}};
+    return {
+        {"nIter", static_cast<double>(nIter)}, {"funcEval", static_cast<double>(funcEval)}, {"t", t}, {"Hdiag", hDiag}, {"f_old", fOld}};
   }
   std::vector<std::pair<std::string, at::Tensor>> tensors() const override {
     std::vector<std::pair<std::string, at::Tensor>> out;

@@ -36,10 +36,10 @@ struct OptimMethod {
   virtual std::vector<std::pair<std::string, at::Tensor>> tensors() const { return {}; }
   virtual void restore(const std::map<std::string, double>& scalars, const std::map<std::string, at::Tensor>& tensors) = 0;
 
-  std::string name;              // set by createOptimMethod
+  std::string name;  // set by createOptimMethod
   // A schedule's factor on the learning rate (set by the Trainer's passes; 1 in the closure form).
   double rateScale = 1;
-  int64_t lastEvaluations = 0;   // evaluations made by the last step (Torch7's third return value)
+  int64_t lastEvaluations = 0;      // evaluations made by the last step (Torch7's third return value)
   bool lastStoppedAtStart = false;  // the last step found x optimal before moving (lbfgs returns x, f_hist only)
 };
 
@@ -110,9 +110,9 @@ struct GradientMethod : OptimMethod {
 using OptimFactory = std::unique_ptr<OptimMethod> (*)();
 bool registerOptimMethod(const char* name, OptimFactory factory);
 #define NODETORCH_REGISTER_OPTIM(NAME, CLASS) \
-  static const bool registered_##CLASS = registerOptimMethod(NAME, []() -> std::unique_ptr<OptimMethod> { return std::make_unique<CLASS>(); })
+  static const bool registered_##CLASS =      \
+      registerOptimMethod(NAME, []() -> std::unique_ptr<OptimMethod> { return std::make_unique<CLASS>(); })
 
 std::unique_ptr<OptimMethod> createOptimMethod(const std::string& name);
-
 
 }  // namespace nodetorch

@@ -21,8 +21,10 @@ struct Nag : GradientMethod {
   void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);
     double rate = decayedRate();
-    if (!started()) createBuffers(g);
-    else buffer().mul_(option("momentum"));
+    if (!started())
+      createBuffers(g);
+    else
+      buffer().mul_(option("momentum"));
     x.add_(g, -rate);
     buffer().add_(g, -rate);
     counter += 1;

@@ -20,8 +20,7 @@ Napi::Value setRequiresGrad(const Napi::CallbackInfo& info) {
 // backward(t, gradient?): a scalar output needs no gradient; others need one of their shape.
 Napi::Value backward(const Napi::CallbackInfo& info) {
   at::Tensor& t = tensorArg(info, 0, "tensor");
-  if (!t.requires_grad())
-    fail("this tensor does not require gradients: set requiresGrad on an input before computing it");
+  if (!t.requires_grad()) fail("this tensor does not require gradients: set requiresGrad on an input before computing it");
   if (isMissing(info, 1)) {
     if (t.numel() != 1)
       fail("backward() without a gradient needs a single-element output, got shape " + shapeString(t.sizes()) +
@@ -54,16 +53,14 @@ Napi::Value setGradEnabled(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value isGradEnabled(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled());
-}
+Napi::Value isGradEnabled(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled()); }
 
 }  // namespace
 
 void registerTensorAutograd(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
-      {"setRequiresGrad", setRequiresGrad}, {"backward", backward},           {"grad", grad},
-      {"zeroGrad", zeroGrad},               {"setGradEnabled", setGradEnabled}, {"isGradEnabled", isGradEnabled},
+      {"setRequiresGrad", setRequiresGrad}, {"backward", backward},           {"grad", grad}, {"zeroGrad", zeroGrad},
+      {"setGradEnabled", setGradEnabled},   {"isGradEnabled", isGradEnabled},
   };
   registerEntries(env, exports, entries);
 }

@@ -8,9 +8,7 @@ namespace nodetorch {
 namespace {
 
 at::TensorOptions tensorOptionsArg(const Napi::CallbackInfo& info, size_t i) {
-  return at::TensorOptions()
-      .dtype(parseDtype(stringArg(info, i, "dtype")))
-      .device(parseDevice(stringArg(info, i + 1, "device")));
+  return at::TensorOptions().dtype(parseDtype(stringArg(info, i, "dtype"))).device(parseDevice(stringArg(info, i + 1, "device")));
 }
 
 // fromBuffer(typedArray, shape, dtype, device): copies the typed array's bytes; TypeScript has
@@ -29,8 +27,7 @@ Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
   int64_t elementSize = static_cast<int64_t>(c10::elementSize(options.dtype().toScalarType()));
   if (static_cast<int64_t>(array.ByteLength()) != numel * elementSize)
     fail("value count does not match shape " + shapeString(shape) + ": got " +
-         std::to_string(array.ByteLength() / std::max<int64_t>(elementSize, 1)) + " values, expected " +
-         std::to_string(numel));
+         std::to_string(array.ByteLength() / std::max<int64_t>(elementSize, 1)) + " values, expected " + std::to_string(numel));
   uint8_t* bytes = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
   at::Tensor cpu = at::empty(shape, options.device(at::kCPU));
   if (numel > 0) std::memcpy(cpu.data_ptr(), bytes, static_cast<size_t>(numel * elementSize));
@@ -67,9 +64,7 @@ Napi::Value arange(const Napi::CallbackInfo& info) {
 
 void registerTensorCreate(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
-      {"fromBuffer", fromBuffer},       {"full", full},
-      {"rand", rand},                   {"randn", randn},
-      {"arange", arange},               {"randperm", randperm},
+      {"fromBuffer", fromBuffer}, {"full", full}, {"rand", rand}, {"randn", randn}, {"arange", arange}, {"randperm", randperm},
   };
   registerEntries(env, exports, entries);
 }

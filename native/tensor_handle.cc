@@ -68,7 +68,6 @@ at::Tensor& tensorArg(const Napi::CallbackInfo& info, size_t i, const char* what
   return tensorValue(info.Env(), info.Length() > i ? info[i] : info.Env().Undefined(), what);
 }
 
-
 bool disposeHandle(Napi::Env env, Napi::Value value) {
   TensorBox* box = unbox(env, value);
   if (box == nullptr) fail("expected a Tensor to dispose");
@@ -83,9 +82,7 @@ bool isDisposedHandle(Napi::Env env, Napi::Value value) {
   return box->disposed;
 }
 
-static Napi::Value dispose(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), disposeHandle(info.Env(), info[0]));
-}
+static Napi::Value dispose(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), disposeHandle(info.Env(), info[0])); }
 
 static Napi::Value isDisposed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), isDisposedHandle(info.Env(), info[0]));

@@ -14,5 +14,4 @@ at::Tensor& tensorValue(Napi::Env env, Napi::Value value, const std::string& wha
 bool disposeHandle(Napi::Env env, Napi::Value value);
 bool isDisposedHandle(Napi::Env env, Napi::Value value);
 
-
 }  // namespace nodetorch

@@ -27,8 +27,7 @@ Napi::Value typedCopy(Napi::Env env, const at::Tensor& t, napi_typedarray_type t
   Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
   if (bytes > 0) std::memcpy(buffer.Data(), t.data_ptr(), bytes);
   napi_value array;
-  NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, type, static_cast<size_t>(t.numel()), buffer, 0, &array),
-                       Napi::Value());
+  NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, type, static_cast<size_t>(t.numel()), buffer, 0, &array), Napi::Value());
   return Napi::Value(env, array);
 }
 
@@ -40,23 +39,30 @@ Napi::Value data(const Napi::CallbackInfo& info) {
   bool bits = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
   if (bits && (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16)) return typedCopy(env, t, napi_uint16_array);
   switch (t.scalar_type()) {
-    case at::kFloat: return typedCopy(env, t, napi_float32_array);
-    case at::kDouble: return typedCopy(env, t, napi_float64_array);
-    case at::kLong: return typedCopy(env, t, napi_bigint64_array);
-    case at::kInt: return typedCopy(env, t, napi_int32_array);
-    case at::kByte: return typedCopy(env, t, napi_uint8_array);
-    case at::kBool: return typedCopy(env, t, napi_uint8_array);
+    case at::kFloat:
+      return typedCopy(env, t, napi_float32_array);
+    case at::kDouble:
+      return typedCopy(env, t, napi_float64_array);
+    case at::kLong:
+      return typedCopy(env, t, napi_bigint64_array);
+    case at::kInt:
+      return typedCopy(env, t, napi_int32_array);
+    case at::kByte:
+      return typedCopy(env, t, napi_uint8_array);
+    case at::kBool:
+      return typedCopy(env, t, napi_uint8_array);
     // JavaScript has no 16-bit float array (Node 20): widened to float32, which holds them exactly
     case at::kHalf:
-    case at::kBFloat16: return typedCopy(env, t.to(at::kFloat), napi_float32_array);
-    default: fail("dtype " + dtypeName(t.scalar_type()) + " cannot be copied out");
+    case at::kBFloat16:
+      return typedCopy(env, t.to(at::kFloat), napi_float32_array);
+    default:
+      fail("dtype " + dtypeName(t.scalar_type()) + " cannot be copied out");
   }
 }
 
 Napi::Value item(const Napi::CallbackInfo& info) {
   at::Tensor& t = tensorArg(info, 0, "tensor");
-  if (t.numel() != 1)
-    fail("item() needs a tensor with exactly one element, got shape " + shapeString(t.sizes()));
+  if (t.numel() != 1) fail("item() needs a tensor with exactly one element, got shape " + shapeString(t.sizes()));
   at::Scalar s = t.item();
   if (t.scalar_type() == at::kBool) return Napi::Boolean::New(info.Env(), s.toBool());
   return Napi::Number::New(info.Env(), s.toDouble());
@@ -70,8 +76,7 @@ Napi::Value requiresGrad(const Napi::CallbackInfo& info) {
 
 void registerTensorInfo(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
-      {"shape", shape}, {"dtype", dtype}, {"device", device},
-      {"data", data},   {"item", item},   {"requiresGrad", requiresGrad},
+      {"shape", shape}, {"dtype", dtype}, {"device", device}, {"data", data}, {"item", item}, {"requiresGrad", requiresGrad},
   };
   registerEntries(env, exports, entries);
 }

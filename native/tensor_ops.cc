@@ -108,7 +108,8 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
       ++used;
     }
   }
-  if (used != args.GetPropertyNames().Length()) fail("an argument that aten::" + name + " does not take (its schema: " + c10::toString(schema) + ")");
+  if (used != args.GetPropertyNames().Length())
+    fail("an argument that aten::" + name + " does not take (its schema: " + c10::toString(schema) + ")");
   op->callBoxed(&stack);
   const std::vector<c10::Argument>& returns = schema.returns();
   if (returns.size() == 1) return fromIValue(env, stack[0]);

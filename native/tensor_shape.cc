@@ -13,8 +13,8 @@ Napi::Value view(const Napi::CallbackInfo& info) {
   try {
     return wrapTensor(info.Env(), t.view(shape));
   } catch (const std::exception& e) {
-    fail("cannot view a tensor of shape " + shapeString(t.sizes()) + " (" + std::to_string(t.numel()) +
-         " elements) as " + shapeString(shape) + ": " + reason(e));
+    fail("cannot view a tensor of shape " + shapeString(t.sizes()) + " (" + std::to_string(t.numel()) + " elements) as " +
+         shapeString(shape) + ": " + reason(e));
   }
 }
 
@@ -24,8 +24,8 @@ Napi::Value reshape(const Napi::CallbackInfo& info) {
   try {
     return wrapTensor(info.Env(), t.reshape(shape));
   } catch (const std::exception& e) {
-    fail("cannot reshape a tensor of shape " + shapeString(t.sizes()) + " (" + std::to_string(t.numel()) +
-         " elements) to " + shapeString(shape) + ": " + reason(e));
+    fail("cannot reshape a tensor of shape " + shapeString(t.sizes()) + " (" + std::to_string(t.numel()) + " elements) to " +
+         shapeString(shape) + ": " + reason(e));
   }
 }
 
@@ -46,17 +46,11 @@ Napi::Value unsqueeze(const Napi::CallbackInfo& info) {
   return wrapTensor(info.Env(), tensorArg(info, 0, "input").unsqueeze(intArg(info, 1, "dim")));
 }
 
-Napi::Value contiguous(const Napi::CallbackInfo& info) {
-  return wrapTensor(info.Env(), tensorArg(info, 0, "input").contiguous());
-}
+Napi::Value contiguous(const Napi::CallbackInfo& info) { return wrapTensor(info.Env(), tensorArg(info, 0, "input").contiguous()); }
 
-Napi::Value clone(const Napi::CallbackInfo& info) {
-  return wrapTensor(info.Env(), tensorArg(info, 0, "input").clone());
-}
+Napi::Value clone(const Napi::CallbackInfo& info) { return wrapTensor(info.Env(), tensorArg(info, 0, "input").clone()); }
 
-Napi::Value detach(const Napi::CallbackInfo& info) {
-  return wrapTensor(info.Env(), tensorArg(info, 0, "input").detach());
-}
+Napi::Value detach(const Napi::CallbackInfo& info) { return wrapTensor(info.Env(), tensorArg(info, 0, "input").detach()); }
 
 // index(t, specs): one spec per leading dimension; a number selects (dropping the dimension),
 // null keeps the whole dimension, [start, end, step] slices. TypeScript checks the counts and
@@ -129,9 +123,18 @@ Napi::Value to(const Napi::CallbackInfo& info) {
 
 void registerTensorShape(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
-      {"view", view},       {"reshape", reshape},       {"transpose", transpose}, {"permute", permute},
-      {"squeeze", squeeze}, {"unsqueeze", unsqueeze},   {"contiguous", contiguous}, {"clone", clone},
-      {"detach", detach},   {"index", index},           {"cat", cat},             {"to", to},
+      {"view", view},
+      {"reshape", reshape},
+      {"transpose", transpose},
+      {"permute", permute},
+      {"squeeze", squeeze},
+      {"unsqueeze", unsqueeze},
+      {"contiguous", contiguous},
+      {"clone", clone},
+      {"detach", detach},
+      {"index", index},
+      {"cat", cat},
+      {"to", to},
       {"indexSelect", indexSelect},
   };
   registerEntries(env, exports, entries);

@@ -36,7 +36,9 @@ Napi::Value adoptShared(const Napi::CallbackInfo& info) {
   {
     std::lock_guard<std::mutex> lock(sharedMutex);
     auto found = sharedTensors().find(id);
-    if (found == sharedTensors().end()) fail("shared tensor #" + std::to_string(id) + " is not waiting: it was taken already (each share() is adopted once), or it comes from another process");
+    if (found == sharedTensors().end())
+      fail("shared tensor #" + std::to_string(id) +
+           " is not waiting: it was taken already (each share() is adopted once), or it comes from another process");
     t = std::move(found->second);
     sharedTensors().erase(found);
   }

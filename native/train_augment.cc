@@ -32,7 +32,7 @@ at::Tensor rotateImages(const at::Tensor& x, const at::Tensor& angles, RotateMod
   const float xc = static_cast<float>((w - 1) / 2.0), yc = static_cast<float>((h - 1) / 2.0);
   at::Tensor i = at::arange(w, f32).view({1, 1, w}) - xc;  // destination column offsets
   at::Tensor j = at::arange(h, f32).view({1, h, 1}) - yc;  // destination row offsets
-  at::Tensor srcX = cosT * i - sinT * j + xc;               // N×H×W
+  at::Tensor srcX = cosT * i - sinT * j + xc;              // N×H×W
   at::Tensor srcY = cosT * j + sinT * i + yc;
   // C's round() on the double value: half away from zero.
   auto roundC = [](const at::Tensor& f) {
@@ -69,9 +69,11 @@ std::vector<Augmentation> augmentationsFrom(Napi::Value list) {
   for (uint32_t k = 0; k < array.Length(); ++k) {
     Napi::Object o = array.Get(k).As<Napi::Object>();
     std::string kind = o.Get("kind").As<Napi::String>().Utf8Value();
-    Augmentation a{kind == "rotate" ? Augmentation::Kind::Rotate : Augmentation::Kind::Noise, o.Get("std").As<Napi::Number>().DoubleValue()};
+    Augmentation a{kind == "rotate" ? Augmentation::Kind::Rotate : Augmentation::Kind::Noise,
+                   o.Get("std").As<Napi::Number>().DoubleValue()};
     if (kind != "rotate" && kind != "noise") fail("unknown augmentation '" + kind + "'");
-    if (kind == "rotate" && o.Get("mode").IsString() && o.Get("mode").As<Napi::String>().Utf8Value() == "bilinear") a.mode = RotateMode::Bilinear;
+    if (kind == "rotate" && o.Get("mode").IsString() && o.Get("mode").As<Napi::String>().Utf8Value() == "bilinear")
+      a.mode = RotateMode::Bilinear;
     out.push_back(a);
   }
   return out;

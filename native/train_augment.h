@@ -22,5 +22,4 @@ struct Augmentation {
 at::Tensor augmentBatch(const at::Tensor& x, const std::vector<Augmentation>& augmentations);
 std::vector<Augmentation> augmentationsFrom(Napi::Value list);
 
-
 }  // namespace nodetorch

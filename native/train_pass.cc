@@ -45,7 +45,7 @@ struct Job {
   // inputs
   ModulePtr model;
   CriterionPtr criterion;
-  OptimizerHandle* optimizer = nullptr;  // null for a test pass
+  OptimizerHandle* optimizer = nullptr;        // null for a test pass
   std::unique_lock<std::mutex> optimizerLock;  // held from the entry point until the Job is freed
   at::Tensor params, grads, inputs, targets;
   int64_t batchSize = 1, classes = 10;
@@ -126,9 +126,12 @@ void runBatches(Job& job, const Report& report) {
   } cancelFlag(job.cancelled.get());
   auto lastReport = start;
   job.model->setTraining(job.train);
-  at::Tensor order = job.order.defined() ? job.order : job.train && job.shuffle ? at::randperm(job.inputs.size(0), at::kLong) : at::arange(job.inputs.size(0), at::kLong);
+  at::Tensor order = job.order.defined()        ? job.order
+                     : job.train && job.shuffle ? at::randperm(job.inputs.size(0), at::kLong)
+                                                : at::arange(job.inputs.size(0), at::kLong);
   int64_t n = order.size(0);
-  at::Tensor confusion = at::zeros({job.regression ? 1 : job.classes * job.classes}, at::TensorOptions().dtype(at::kLong).device(job.device));
+  at::Tensor confusion =
+      at::zeros({job.regression ? 1 : job.classes * job.classes}, at::TensorOptions().dtype(at::kLong).device(job.device));
   at::Tensor errors = at::zeros({2}, at::TensorOptions().dtype(at::kDouble).device(job.device));
   int64_t errorElements = 0;
   std::unique_ptr<at::NoGradGuard> noGrad;
@@ -146,7 +149,8 @@ void runBatches(Job& job, const Report& report) {
   // Why a loss is NaN or Inf, in words: the samples whose inputs hold NaN or Inf (in the data, or
   // made by an augmentation), the parameters, or else divergence.
   auto nonFiniteLoss = [&](double value, const at::Tensor& x, const at::Tensor& index) {
-    std::string head = "the loss is " + std::to_string(value) + " on samples " + std::to_string(begin + 1) + ".." + std::to_string(end) + " of this pass: ";
+    std::string head = "the loss is " + std::to_string(value) + " on samples " + std::to_string(begin + 1) + ".." + std::to_string(end) +
+                       " of this pass: ";
     auto badSamples = [&](const at::Tensor& t) {
       at::Tensor rows = at::isfinite(t).logical_not().reshape({t.size(0), -1}).any(1).nonzero().view(-1).cpu();
       // in the data's order, not the pass's shuffled one
@@ -159,11 +163,13 @@ void runBatches(Job& job, const Report& report) {
     at::Tensor raw = selectRows(job.inputs, index);
     std::string inData = badSamples(raw);
     if (!inData.empty())
-      fail(head + "the inputs of samples " + inData + " (0-based indices in the data) hold NaN or Inf; clean the data (inputs.isfinite() finds them)");
+      fail(head + "the inputs of samples " + inData +
+           " (0-based indices in the data) hold NaN or Inf; clean the data (inputs.isfinite() finds them)");
     bool augmenting = job.train && !job.augmentations.empty();
     std::string made = badSamples(x);
     if (!made.empty() && augmenting)
-      fail(head + "the augmentation made NaN or Inf inputs for samples " + made + " (0-based indices in the data); lower the augmentation's std");
+      fail(head + "the augmentation made NaN or Inf inputs for samples " + made +
+           " (0-based indices in the data); lower the augmentation's std");
     if (!made.empty())
       fail(head + "the inputs of samples " + made + " (0-based indices in the data) became NaN or Inf when converted to the model's " +
            dtypeName(job.dtype) + " (values beyond its range)");
@@ -194,7 +200,8 @@ void runBatches(Job& job, const Report& report) {
     // A prediction beyond the matrix would be counted in the next row (a wrong accuracy, no error).
     if (output.dim() != 2 || output.size(1) != job.classes)
       fail("the model outputs " + shapeString(output.sizes()) + " per batch, " + std::to_string(output.dim() == 2 ? output.size(1) : 0) +
-           " scores per sample, but the Trainer counts " + std::to_string(job.classes) + " classes; set the Trainer's classes to the model's output size");
+           " scores per sample, but the Trainer counts " + std::to_string(job.classes) +
+           " classes; set the Trainer's classes to the model's output size");
     at::Tensor predicted = output.detach().argmax(1);
     if (!confusion.is_cpu()) {
       confusion.add_(at::bincount(y * job.classes + predicted, {}, job.classes * job.classes));
@@ -208,8 +215,8 @@ void runBatches(Job& job, const Report& report) {
     int64_t* counts = confusion.data_ptr<int64_t>();
     for (int64_t i = 0; i < predicted.numel(); ++i) {
       if (target[i] < 0 || target[i] >= job.classes)
-        fail("a target of samples " + std::to_string(begin + 1) + ".." + std::to_string(end) + " in this pass's order is " + std::to_string(target[i]) +
-             ", outside the classes 0.." + std::to_string(job.classes - 1));
+        fail("a target of samples " + std::to_string(begin + 1) + ".." + std::to_string(end) + " in this pass's order is " +
+             std::to_string(target[i]) + ", outside the classes 0.." + std::to_string(job.classes - 1));
       counts[target[i] * job.classes + guess[i]] += 1;
     }
   };
@@ -242,8 +249,10 @@ void runBatches(Job& job, const Report& report) {
           loss = job.criterion->sampleMeanLoss(output, shapedTarget(output));
         }
         // backward outside autocast, as PyTorch runs it: each op's backward in its forward's dtype
-        if (job.scaleLoss) (loss.to(at::kFloat) * job.lossScale.scale).backward();
-        else loss.backward();
+        if (job.scaleLoss)
+          (loss.to(at::kFloat) * job.lossScale.scale).backward();
+        else
+          loss.backward();
         double value = loss.item<double>();
         if (!std::isfinite(value)) nonFiniteLoss(value, x, index);
         if (first) {
@@ -318,8 +327,8 @@ class PassRunner {
   // cannot start rejects the promise through the usual settle().
   void start(Napi::Function onProgress, Napi::Value optimizer) {
     if (job_->optimizer) optimizerRef_ = Napi::Persistent(optimizer);  // keeps it alive while the pass runs
-    progress_ = Napi::ThreadSafeFunction::New(env_, onProgress, "nodetorch-pass", 0, 1, this,
-                                              [](Napi::Env, PassRunner* self) { self->settle(); });
+    progress_ =
+        Napi::ThreadSafeFunction::New(env_, onProgress, "nodetorch-pass", 0, 1, this, [](Napi::Env, PassRunner* self) { self->settle(); });
     // Registered after the thread-safe function, so it runs before that one's teardown (hooks run
     // in reverse order): the pass stops at the next batch and the finaliser's join is short.
     napi_add_env_cleanup_hook(env_, cancel, job_->cancelled.get());
@@ -393,8 +402,10 @@ class PassRunner {
         deferred_.Reject(torchError(env_, job_->train ? "train" : "test", error, code).Value());
       } else {
         Napi::Object result = Napi::Object::New(env_);
-        if (job_->regression) result.Set("errors", wrapTensor(env_, job_->errors));
-        else result.Set("confusion", wrapTensor(env_, job_->confusion));
+        if (job_->regression)
+          result.Set("errors", wrapTensor(env_, job_->errors));
+        else
+          result.Set("confusion", wrapTensor(env_, job_->confusion));
         result.Set("loss", Napi::Number::New(env_, job_->seen > 0 ? job_->lossSum / static_cast<double>(job_->seen) : 0));
         result.Set("samples", Napi::Number::New(env_, static_cast<double>(job_->seen)));
         result.Set("steps", Napi::Number::New(env_, static_cast<double>(job_->steps)));
@@ -427,10 +438,10 @@ class PassRunner {
   Napi::Reference<Napi::Value> optimizerRef_;
   Napi::ThreadSafeFunction progress_;
   std::thread thread_;
-  std::string error_;          // written by the thread, read after join
+  std::string error_;  // written by the thread, read after join
   ErrorCode errorCode_ = ErrorCode::Internal;
   std::vector<std::string> warnings_;  // LibTorch's warnings during the pass, the same
-  bool callbackThrew_ = false;  // main thread only
+  bool callbackThrew_ = false;         // main thread only
   std::string callbackError_;
 };
 

@@ -27,8 +27,10 @@ void setAutocastEnabled(at::DeviceType device, bool enabled) {
 #ifdef NODETORCH_AUTOCAST_BY_DEVICE
   at::autocast::set_autocast_enabled(device, enabled);
 #else
-  if (device == at::kCUDA) at::autocast::set_enabled(enabled);
-  else at::autocast::set_cpu_enabled(enabled);
+  if (device == at::kCUDA)
+    at::autocast::set_enabled(enabled);
+  else
+    at::autocast::set_cpu_enabled(enabled);
 #endif
 }
 
@@ -44,8 +46,10 @@ void setAutocastDtype(at::DeviceType device, at::ScalarType dtype) {
 #ifdef NODETORCH_AUTOCAST_BY_DEVICE
   at::autocast::set_autocast_dtype(device, dtype);
 #else
-  if (device == at::kCUDA) at::autocast::set_autocast_gpu_dtype(dtype);
-  else at::autocast::set_autocast_cpu_dtype(dtype);
+  if (device == at::kCUDA)
+    at::autocast::set_autocast_gpu_dtype(dtype);
+  else
+    at::autocast::set_autocast_cpu_dtype(dtype);
 #endif
 }
 
@@ -59,7 +63,8 @@ void checkAutocastSupported(at::DeviceType device, at::ScalarType dtype) {
   bool supported = device == at::kCUDA ? sixteenBit : dtype == at::kBFloat16;  // 1.13's CPU autocast knows bfloat16 only
 #endif
   if (!supported)
-    fail("this LibTorch (" + std::string(TORCH_VERSION) + ") has no " + dtypeName(dtype) + " autocast on the " + (device == at::kCUDA ? "GPU" : "CPU") +
+    fail("this LibTorch (" + std::string(TORCH_VERSION) + ") has no " + dtypeName(dtype) + " autocast on the " +
+         (device == at::kCUDA ? "GPU" : "CPU") +
          (dtype == at::kHalf ? "; on the CPU use precision 'bf16' (LibTorch 1.13's CPU autocast knows bfloat16 only)" : ""));
 }
 

@@ -40,7 +40,11 @@ function freePort(): Promise<number> {
 }
 
 function single(batch: number): { samplesPerSecond: number } {
-  const r = spawnSync(process.execPath, [path.join(root, 'dist', 'bench', 'train_loop.js'), String(batch), String(samples), String(cores)], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'dist', 'bench', 'train_loop.js'), String(batch), String(samples), String(cores)],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`one process, batch ${batch}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -49,14 +53,20 @@ async function job(batch: number): Promise<{ samplesPerSecond: number; allreduce
   const port = await freePort();
   const outputs = await Promise.all(
     Array.from({ length: ranks }, (_, rank) => {
-      const child = spawn(process.execPath, [path.join(root, 'dist', 'bench', 'train_dist.js'), String(batch / ranks), String(samples), String(perRankThreads)], {
-        env: { ...process.env, RANK: String(rank), WORLD_SIZE: String(ranks), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) },
-      });
+      const child = spawn(
+        process.execPath,
+        [path.join(root, 'dist', 'bench', 'train_dist.js'), String(batch / ranks), String(samples), String(perRankThreads)],
+        {
+          env: { ...process.env, RANK: String(rank), WORLD_SIZE: String(ranks), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) },
+        },
+      );
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (err += d));
-      return new Promise<string>((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`rank ${rank}: ${err}`)))));
+      return new Promise<string>((resolve, reject) =>
+        child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`rank ${rank}: ${err}`)))),
+      );
     }),
   );
   return JSON.parse(outputs[0].trim().split('\n').pop()!);
@@ -68,7 +78,9 @@ const cell = (v: number[]) => `${median(v).toFixed(0)} (${Math.min(...v).toFixed
 async function main() {
   for (const b of batches) if (!Number.isInteger(b / ranks)) throw new Error(`--batch ${b} does not split over ${ranks} ranks`);
   console.log(`${cores} cores; ${samples} samples per epoch; float32 convnet, SGD; median (min–max) of ${runs} runs, samples/s`);
-  console.log(`| global batch | 1 process × ${cores} threads | ${ranks} ranks × ${perRankThreads} thread${perRankThreads > 1 ? 's' : ''} (batch ${'B'}/${ranks} each) | ratio | allreduce of 1.24 MB (ms) |`);
+  console.log(
+    `| global batch | 1 process × ${cores} threads | ${ranks} ranks × ${perRankThreads} thread${perRankThreads > 1 ? 's' : ''} (batch ${'B'}/${ranks} each) | ratio | allreduce of 1.24 MB (ms) |`,
+  );
   console.log('| ---: | ---: | ---: | ---: | ---: |');
   for (const batch of batches) {
     const one: number[] = [];
@@ -80,7 +92,9 @@ async function main() {
       many.push(r.samplesPerSecond);
       allreduce.push(r.allreduceMs);
     }
-    console.log(`| ${batch} | ${cell(one)} | ${cell(many)} | ${(median(many) / median(one)).toFixed(2)} | ${median(allreduce).toFixed(2)} |`);
+    console.log(
+      `| ${batch} | ${cell(one)} | ${cell(many)} | ${(median(many) / median(one)).toFixed(2)} | ${median(allreduce).toFixed(2)} |`,
+    );
   }
 }
 

@@ -92,7 +92,9 @@ function cppBinary(): string {
 /** A Python interpreter that imports torch, or undefined (the PyTorch column is then left out). */
 function pythonWithTorch(): string | undefined {
   const env = process.env;
-  const candidates = env.BENCH_PYTHON ? [env.BENCH_PYTHON] : [env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => Boolean(p));
+  const candidates = env.BENCH_PYTHON
+    ? [env.BENCH_PYTHON]
+    : [env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => Boolean(p));
   return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 }
 
@@ -107,7 +109,11 @@ interface Contender {
 
 /** jemalloc, as PyTorch's CPU tuning guide preloads it (BENCH_JEMALLOC, else Debian's libjemalloc2). */
 function jemalloc(): string | undefined {
-  const found = [process.env.BENCH_JEMALLOC, '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2'].find((p) => p && fs.existsSync(p));
+  const found = [
+    process.env.BENCH_JEMALLOC,
+    '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2',
+    '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2',
+  ].find((p) => p && fs.existsSync(p));
   return found ?? undefined;
 }
 
@@ -126,14 +132,21 @@ const median = (v: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const rate = (m: Measurement[]) => median(m.map((x) => x.samplesPerSecond));
-const spread = (m: Measurement[]) => `${median(m.map((x) => x.samplesPerSecond)).toFixed(0)} (${Math.min(...m.map((x) => x.samplesPerSecond)).toFixed(0)}–${Math.max(...m.map((x) => x.samplesPerSecond)).toFixed(0)})`;
+const spread = (m: Measurement[]) =>
+  `${median(m.map((x) => x.samplesPerSecond)).toFixed(0)} (${Math.min(...m.map((x) => x.samplesPerSecond)).toFixed(0)}–${Math.max(...m.map((x) => x.samplesPerSecond)).toFixed(0)})`;
 
 function main() {
   const nodetorch = [path.join(root, 'dist', 'bench', 'train_loop.js')];
   const contenders: Contender[] = [{ name: 'nodetorch', command: process.execPath, args: nodetorch }];
   const preload = device === 'cpu' ? jemalloc() : undefined;
   // the caching allocator against jemalloc on the same loop (the cache off, jemalloc preloaded)
-  if (preload) contenders.push({ name: 'nodetorch+jemalloc', command: process.execPath, args: nodetorch, env: { LD_PRELOAD: preload, NODETORCH_CPU_CACHE_MB: '0' } });
+  if (preload)
+    contenders.push({
+      name: 'nodetorch+jemalloc',
+      command: process.execPath,
+      args: nodetorch,
+      env: { LD_PRELOAD: preload, NODETORCH_CPU_CACHE_MB: '0' },
+    });
   if (precision === 'fp32') contenders.push({ name: 'C++', command: cppBinary(), args: [] });
   const python = pythonWithTorch();
   if (python) {
@@ -141,7 +154,14 @@ function main() {
     contenders.push({ name: 'PyTorch', command: python, args: script });
     // as PyTorch's performance tuning guide runs it on CPUs: channels_last, and jemalloc preloaded
     const tuned = preload ? 'PyTorch+CL+jemalloc' : 'PyTorch+CL';
-    if (device === 'cpu') contenders.push({ name: tuned, command: python, args: script, after: [precision, 'channels_last'], ...(preload ? { env: { LD_PRELOAD: preload } } : {}) });
+    if (device === 'cpu')
+      contenders.push({
+        name: tuned,
+        command: python,
+        args: script,
+        after: [precision, 'channels_last'],
+        ...(preload ? { env: { LD_PRELOAD: preload } } : {}),
+      });
   }
   const cells: Cell[] = [];
   for (const threads of threadCounts) {
@@ -159,17 +179,33 @@ function main() {
     }
   }
   const pyTorch = python ? cells[0].runs.PyTorch[0].torch : undefined;
-  const meta = { date: new Date().toISOString(), libtorch: libtorchVersion(), pytorch: pyTorch ?? null, device, model, dtype, precision, cpus: os.cpus().length, runs };
-  console.log(`LibTorch ${meta.libtorch} (nodetorch and C++)${pyTorch ? `, PyTorch ${pyTorch}` : ''}, ${device}, ${dtype}${precision === 'fp32' ? '' : ` with ${precision} autocast`}; convnet (${model === 'lp' ? 'L2 pooling + normalisation' : 'max pooling'}) 1×32×32 → 10, SGD; median (min–max) of ${runs} runs, samples/s`);
+  const meta = {
+    date: new Date().toISOString(),
+    libtorch: libtorchVersion(),
+    pytorch: pyTorch ?? null,
+    device,
+    model,
+    dtype,
+    precision,
+    cpus: os.cpus().length,
+    runs,
+  };
+  console.log(
+    `LibTorch ${meta.libtorch} (nodetorch and C++)${pyTorch ? `, PyTorch ${pyTorch}` : ''}, ${device}, ${dtype}${precision === 'fp32' ? '' : ` with ${precision} autocast`}; convnet (${model === 'lp' ? 'L2 pooling + normalisation' : 'max pooling'}) 1×32×32 → 10, SGD; median (min–max) of ${runs} runs, samples/s`,
+  );
   if (!python) console.log('(no Python with torch found: the PyTorch column is left out; set BENCH_PYTHON)');
   const names = contenders.map(({ name }) => name);
   const others = names.filter((n) => n !== 'nodetorch');
-  console.log(`| threads | batch | samples | ${names.join(' | ')} | ${others.map((o) => `nodetorch / ${o}`).join(' | ')} | peak RSS MB (${names.join(' / ')}) |`);
+  console.log(
+    `| threads | batch | samples | ${names.join(' | ')} | ${others.map((o) => `nodetorch / ${o}`).join(' | ')} | peak RSS MB (${names.join(' / ')}) |`,
+  );
   console.log(`| ---: | ---: | ---: | ${names.map(() => '---:').join(' | ')} | ${others.map(() => '---:').join(' | ')} | ---: |`);
   for (const c of cells) {
     const ratios = others.map((o) => (rate(c.runs.nodetorch) / rate(c.runs[o])).toFixed(2));
     const rss = names.map((n) => median(c.runs[n].map((m) => m.peakRssMB)).toFixed(0)).join(' / ');
-    console.log(`| ${c.threads} | ${c.batch} | ${c.samples} | ${names.map((n) => spread(c.runs[n])).join(' | ')} | ${ratios.join(' | ')} | ${rss} |`);
+    console.log(
+      `| ${c.threads} | ${c.batch} | ${c.samples} | ${names.map((n) => spread(c.runs[n])).join(' | ')} | ${ratios.join(' | ')} | ${rss} |`,
+    );
   }
   if (args.json) writeFileAtomic(args.json, JSON.stringify({ meta, cells }, null, 1) + '\n');
   if (args.compare) compare(JSON.parse(fs.readFileSync(args.compare, 'utf8')), cells);
@@ -180,7 +216,9 @@ function compare(earlier: { meta: { date: string; model?: string; dtype?: string
   // runs before --model and --dtype existed measured the max-pooling convnet in float32
   const [earlierModel, earlierDtype] = [earlier.meta.model ?? 'max', earlier.meta.dtype ?? 'float'];
   if (earlierModel !== model || earlierDtype !== dtype) {
-    console.log(`\n${args.compare} measured --model ${earlierModel} --dtype ${earlierDtype}, this run --model ${model} --dtype ${dtype}: not compared`);
+    console.log(
+      `\n${args.compare} measured --model ${earlierModel} --dtype ${earlierDtype}, this run --model ${model} --dtype ${dtype}: not compared`,
+    );
     return;
   }
   console.log(`\nCompared with ${args.compare} (${earlier.meta.date}): this run's median / the earlier median`);

@@ -36,7 +36,10 @@ const flags = [
   ...isystem(libtorch.includeDirs),
   `-I${path.join(root, 'native')}`,
 ];
-const sources = fs.readdirSync(path.join(root, 'native')).filter((f) => f.endsWith('.cc')).sort();
+const sources = fs
+  .readdirSync(path.join(root, 'native'))
+  .filter((f) => f.endsWith('.cc'))
+  .sort();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-sources-'));
 
 /** Runs the compiler; resolves to its output when it fails, to null when it succeeds. */

@@ -4,10 +4,18 @@
 import * as torch from '../lib';
 
 torch.manualSeed(1);
-console.log(`nodetorch on LibTorch ${torch.libtorchVersion()}, ${torch.getNumThreads()} CPU threads, CUDA devices: ${torch.cuda.deviceCount()}`);
+console.log(
+  `nodetorch on LibTorch ${torch.libtorchVersion()}, ${torch.getNumThreads()} CPU threads, CUDA devices: ${torch.cuda.deviceCount()}`,
+);
 
 torch.tidy(() => {
-  const a = torch.tensor([[1, 2], [3, 4]], { dtype: 'float64' });
+  const a = torch.tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { dtype: 'float64' },
+  );
   console.log('a =', JSON.stringify(a.toArray()), ' a·a =', JSON.stringify(a.matmul(a).toArray()));
   console.log('mean', a.mean().item(), 'unbiased std', (a.std().item() as number).toFixed(6));
 
@@ -16,7 +24,9 @@ torch.tidy(() => {
   const y = X.matmul(torch.tensor([2, -1, 0.5], { dtype: 'float64' }));
   const w = torch.zeros([3], { dtype: 'float64', requiresGrad: true });
   X.matmul(w).sub(y).square().mean().backward();
-  const analytic = X.transpose(0, 1).matmul(y).mul(-2 / 100);
+  const analytic = X.transpose(0, 1)
+    .matmul(y)
+    .mul(-2 / 100);
   console.log('autograd  ', (w.grad!.toArray() as number[]).map((v) => v.toFixed(6)).join(' '));
   console.log('analytic  ', (analytic.toArray() as number[]).map((v) => v.toFixed(6)).join(' '));
 });

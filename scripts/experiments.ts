@@ -42,13 +42,21 @@ function experiments(profile: Profile): Experiment[] {
       name: 'rotation',
       report: 'rotation σ sweep; the report found σ = 0.2 best (99.57%)',
       epochs: cpu ? 15 : 30,
-      runs: runs([0, 0.131, 0.174, 0.2, 0.3, 0.349], (s) => `σ ${s}`, (s) => ['-rotate', String(s)]),
+      runs: runs(
+        [0, 0.131, 0.174, 0.2, 0.3, 0.349],
+        (s) => `σ ${s}`,
+        (s) => ['-rotate', String(s)],
+      ),
     },
     {
       name: 'batch-size',
       report: 'batch size 1/32/64/128 at the default learning rate; the report saw ≈ 78/60/45% for 32/64/128',
       epochs: cpu ? 10 : 5,
-      runs: runs([1, 32, 64, 128], (b) => `batch ${b}`, (b) => ['-batchSize', String(b)]),
+      runs: runs(
+        [1, 32, 64, 128],
+        (b) => `batch ${b}`,
+        (b) => ['-batchSize', String(b)],
+      ),
     },
     {
       name: 'momentum-lr',
@@ -65,7 +73,11 @@ function experiments(profile: Profile): Experiment[] {
       name: 'noise',
       report: 'additive Gaussian noise (normalised units); compare with rotation σ 0',
       epochs: cpu ? 15 : 20,
-      runs: runs([0.1, 0.3], (s) => `noise ${s}`, (s) => ['-noise', String(s)]),
+      runs: runs(
+        [0.1, 0.3],
+        (s) => `noise ${s}`,
+        (s) => ['-noise', String(s)],
+      ),
     },
     {
       name: 'extra-conv',
@@ -95,7 +107,11 @@ function experiments(profile: Profile): Experiment[] {
       name: 'sgd-to-lbfgs',
       report: 'SGD switched to L-BFGS after epochs 5/7/15/30; the report: "on par" with SGD (99.2%)',
       epochs: cpu ? 15 : 40,
-      runs: runs(cpu ? [5, 7, 10] : [5, 7, 15, 30], (e) => `switch at ${e}`, (e) => ['-switchAt', String(e), '-switchTo', 'LBFGS']),
+      runs: runs(
+        cpu ? [5, 7, 10] : [5, 7, 15, 30],
+        (e) => `switch at ${e}`,
+        (e) => ['-switchAt', String(e), '-switchTo', 'LBFGS'],
+      ),
     },
   ];
 }
@@ -111,13 +127,29 @@ function runOnce(dir: string, profile: Profile, e: Experiment, run: Run, threads
   // an unfinished run resumes from its checkpoint; without one (checkpoints are not committed) it
   // starts over, and the CLI truncates the logs
   const done = fs.existsSync(checkpoint) ? logged : 0;
-  const args = ['mnist', '-size', size(profile), '-type', 'float', '-quiet', ...threads, ...run.args, '-save', dir, '-epochs', String(e.epochs - done)];
+  const args = [
+    'mnist',
+    '-size',
+    size(profile),
+    '-type',
+    'float',
+    '-quiet',
+    ...threads,
+    ...run.args,
+    '-save',
+    dir,
+    '-epochs',
+    String(e.epochs - done),
+  ];
   if (done > 0) args.push('-resume', checkpoint);
   console.log(`==> ${e.name} / ${run.label}: ${e.epochs - done} epochs, size ${size(profile)}`);
   const started = Date.now();
   const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'lib', 'cli', 'main.js'), ...args], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`${e.name} / ${run.label} failed with exit code ${r.status}`);
-  fs.appendFileSync(path.join(dir, 'time.txt'), `${e.epochs - done} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s (${threads.join(' ') || 'default threads'})\n`);
+  fs.appendFileSync(
+    path.join(dir, 'time.txt'),
+    `${e.epochs - done} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s (${threads.join(' ') || 'default threads'})\n`,
+  );
 }
 
 /** Total seconds over the time.txt lines of a run ("N epochs in S s"). */
@@ -141,15 +173,24 @@ async function writeResults(root: string, profile: Profile): Promise<void> {
       .filter(({ dir }) => fs.existsSync(path.join(dir, 'test.log')));
     if (done.length === 0) continue;
     lines.push('', `## ${e.name}`, '', `${e.report}. ${e.epochs} epochs per run.`, '');
-    lines.push('| run | epochs | last test % | best test % (epoch) | last train % | run time |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    lines.push(
+      '| run | epochs | last test % | best test % (epoch) | last train % | run time |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
     for (const { run, dir } of done) {
       const test = readLog(path.join(dir, 'test.log'));
       const train = readLog(path.join(dir, 'train.log'));
       const best = Math.max(...test);
       const minutes = (runSeconds(dir) / 60).toFixed(1);
-      lines.push(`| ${run.label} | ${test.length} | ${test[test.length - 1].toFixed(2)} | ${best.toFixed(2)} (${test.indexOf(best) + 1}) | ${train[train.length - 1].toFixed(2)} | ${minutes} min |`);
+      lines.push(
+        `| ${run.label} | ${test.length} | ${test[test.length - 1].toFixed(2)} | ${best.toFixed(2)} (${test.indexOf(best) + 1}) | ${train[train.length - 1].toFixed(2)} | ${minutes} min |`,
+      );
     }
-    const curves = done.flatMap(({ run, dir }) => runSeries(dir, run.label).filter((s) => s.split === 'test').map(({ label, values }) => ({ label, values })));
+    const curves = done.flatMap(({ run, dir }) =>
+      runSeries(dir, run.label)
+        .filter((s) => s.split === 'test')
+        .map(({ label, values }) => ({ label, values })),
+    );
     await writeAccuracyFigure(path.join(root, e.name, 'accuracy'), curves, `${e.name}: test accuracy (size ${size(profile)})`);
     lines.push('', `![${e.name}](${e.name}/accuracy.png)`);
   }
@@ -160,7 +201,12 @@ async function writeResults(root: string, profile: Profile): Promise<void> {
 async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { list: { type: 'boolean' }, all: { type: 'boolean' }, profile: { type: 'string', default: 'cpu' }, threads: { type: 'string' } },
+    options: {
+      list: { type: 'boolean' },
+      all: { type: 'boolean' },
+      profile: { type: 'string', default: 'cpu' },
+      threads: { type: 'string' },
+    },
     allowPositionals: true,
   });
   const profile = values.profile as Profile;

@@ -37,14 +37,19 @@ function describe(cmakeDir, source) {
   // come from elsewhere (wheels ship none; Debian's libgloo-dev, or GLOO_INCLUDE_DIR).
   const glooDirs = [process.env.GLOO_INCLUDE_DIR, include, '/usr/include', '/usr/local/include'].filter(Boolean);
   const glooInclude = fs.existsSync(path.join(include, 'torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupGloo.hpp'))
-    ? glooDirs.find((d) => fs.existsSync(path.join(d, 'gloo', 'algorithm.h'))) ?? null
+    ? (glooDirs.find((d) => fs.existsSync(path.join(d, 'gloo', 'algorithm.h'))) ?? null)
     : null;
   // c10d's NCCL backend: a CUDA LibTorch, its ProcessGroupNCCL header, and nccl.h (the CUDA wheel's
   // nvidia-nccl package, NCCL_INCLUDE_DIR, or a system install).
-  const ncclDirs = [process.env.NCCL_INCLUDE_DIR, path.join(libDir, '..', '..', 'nvidia', 'nccl', 'include'), '/usr/include', '/usr/local/cuda/include'].filter(Boolean);
+  const ncclDirs = [
+    process.env.NCCL_INCLUDE_DIR,
+    path.join(libDir, '..', '..', 'nvidia', 'nccl', 'include'),
+    '/usr/include',
+    '/usr/local/cuda/include',
+  ].filter(Boolean);
   const ncclInclude =
     glooInclude && has('torch_cuda') && fs.existsSync(path.join(include, 'torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupNCCL.hpp'))
-      ? ncclDirs.find((d) => fs.existsSync(path.join(d, 'nccl.h'))) ?? null
+      ? (ncclDirs.find((d) => fs.existsSync(path.join(d, 'nccl.h'))) ?? null)
       : null;
   const libs = ['torch', 'torch_cpu', 'c10'].concat(cuda ? ['torch_cuda', 'c10_cuda'] : []).filter(has);
   return {
@@ -150,8 +155,17 @@ function glooFlags(t) {
   const flags = ['-DNODETORCH_GLOO', '-DUSE_C10D_GLOO', ...(systemDir ? [] : [`-I${t.glooInclude}`])];
   // NCCL's header and the CUDA runtime's, which LibTorch's CUDA headers include
   if (t.ncclInclude) {
-    const cudaRoot = [process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda'].find((d) => d && fs.existsSync(path.join(d, 'include', 'cuda_runtime_api.h')));
-    if (cudaRoot) flags.push('-DNODETORCH_NCCL', '-DUSE_C10D_NCCL', `-I${t.ncclInclude}`, `-I${path.join(cudaRoot, 'include')}`, ...t.cudaLibraryIncludes.map((d) => `-I${d}`));
+    const cudaRoot = [process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda'].find(
+      (d) => d && fs.existsSync(path.join(d, 'include', 'cuda_runtime_api.h')),
+    );
+    if (cudaRoot)
+      flags.push(
+        '-DNODETORCH_NCCL',
+        '-DUSE_C10D_NCCL',
+        `-I${t.ncclInclude}`,
+        `-I${path.join(cudaRoot, 'include')}`,
+        ...t.cudaLibraryIncludes.map((d) => `-I${d}`),
+      );
   }
   return flags;
 }

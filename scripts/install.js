@@ -31,7 +31,9 @@ try {
   if (needs.length) console.error(`The prebuilds need: ${needs.join('; ')}`);
   process.exit(1);
 }
-console.log(`nodetorch: no prebuild matches LibTorch ${found.version} (${found.cuda ? 'cuda' : 'cpu'}) in ${found.libDir}; building from source with cmake-js (a few minutes)`);
+console.log(
+  `nodetorch: no prebuild matches LibTorch ${found.version} (${found.cuda ? 'cuda' : 'cpu'}) in ${found.libDir}; building from source with cmake-js (a few minutes)`,
+);
 const result = spawnSync(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'compile', '--CDCMAKE_BUILD_TYPE=Release'], {
   cwd: root,
   stdio: 'inherit',

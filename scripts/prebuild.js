@@ -27,4 +27,6 @@ const ldd = execFileSync('ldd', [path.join(target, `${name}.node`)], { encoding:
 const libraries = [...ldd.matchAll(/^\s*lib(?:torch|c10)\S*\.so\S* => (\S+)/gm)].map((m) => m[1]);
 const manifest = { libtorch: { version: libtorch.version, variant, cxx11Abi: libtorch.cxx11Abi, libraries } };
 fs.writeFileSync(path.join(target, `${name}.json`), JSON.stringify(manifest, null, 2) + '\n');
-console.log(`prebuild: ${path.relative(root, path.join(target, name))}.node for LibTorch ${libtorch.version} (${variant}): ${libraries.join(', ')}`);
+console.log(
+  `prebuild: ${path.relative(root, path.join(target, name))}.node for LibTorch ${libtorch.version} (${variant}): ${libraries.join(', ')}`,
+);

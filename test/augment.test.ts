@@ -7,10 +7,13 @@ const nested = (t: Tensor) => t.toArray() as number[][][];
 // round() on the coordinate as a double, and the copied value stored as a float.
 function rotateReference(img: number[][], theta: number, float32 = true): number[][] {
   const f = float32 ? Math.fround : (v: number) => v;
-  const h = img.length, w = img[0].length;
-  const xc = f((w - 1) / 2), yc = f((h - 1) / 2);
+  const h = img.length,
+    w = img[0].length;
+  const xc = f((w - 1) / 2),
+    yc = f((h - 1) / 2);
   const t = Math.fround(theta);
-  const c = f(Math.cos(t)), s = f(Math.sin(t));
+  const c = f(Math.cos(t)),
+    s = f(Math.sin(t));
   const round = (v: number) => Math.sign(v) * Math.floor(Math.abs(v) + 0.5);
   return img.map((row, j) =>
     row.map((_, i) => {
@@ -40,7 +43,9 @@ describe('augment.rotate', () => {
       return angles.map((theta, k) => {
         const got = Array.from(rotated.subarray(k * 1024, (k + 1) * 1024));
         expect(got).toEqual(rotateReference(plain, theta).flat());
-        return rotateReference(plain, theta, false).flat().some((v, p) => Math.fround(v) !== got[p]);
+        return rotateReference(plain, theta, false)
+          .flat()
+          .some((v, p) => Math.fround(v) !== got[p]);
       });
     };
     check(randn([300], { dtype: 'float64' }).mul(0.2).toArray() as number[]);
@@ -50,16 +55,42 @@ describe('augment.rotate', () => {
   });
 
   test('θ = 0 is the identity, θ = π flips both axes, a batch rotates each image by its own angle', () => {
-    const img = tensor([[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]], { dtype: 'float64' });
+    const img = tensor(
+      [
+        [
+          [1, 2, 3, 4],
+          [5, 6, 7, 8],
+          [9, 10, 11, 12],
+          [13, 14, 15, 16],
+        ],
+      ],
+      { dtype: 'float64' },
+    );
     expect(augment.rotateImages(img, 0).toArray()).toEqual(img.toArray());
-    expect(augment.rotateImages(img, Math.PI).toArray()).toEqual([[[16, 15, 14, 13], [12, 11, 10, 9], [8, 7, 6, 5], [4, 3, 2, 1]]]);
+    expect(augment.rotateImages(img, Math.PI).toArray()).toEqual([
+      [
+        [16, 15, 14, 13],
+        [12, 11, 10, 9],
+        [8, 7, 6, 5],
+        [4, 3, 2, 1],
+      ],
+    ]);
     const batch = augment.rotateImages(cat([img.unsqueeze(0), img.unsqueeze(0)]), [0, Math.PI]);
     expect(batch.index(0).toArray()).toEqual(img.toArray());
     expect(batch.index(1, 0, 0).toArray()).toEqual([16, 15, 14, 13]);
   });
 
   test("'bilinear' interpolates: identity at 0, a quarter turn of a 3×3 image is exact, values stay within range", () => {
-    const img = tensor([[[1, 2, 3], [4, 5, 6], [7, 8, 9]]], { dtype: 'float64' });
+    const img = tensor(
+      [
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9],
+        ],
+      ],
+      { dtype: 'float64' },
+    );
     (augment.rotateImages(img, 0, 'bilinear').toArray() as number[][][])[0].flat().forEach((v, i) => expect(v).toBeCloseTo(i + 1, 12));
     const quarter = (augment.rotateImages(img, Math.PI / 2, 'bilinear').toArray() as number[][][])[0].flat();
     const nearest = (augment.rotateImages(img, Math.PI / 2).toArray() as number[][][])[0].flat();
@@ -82,9 +113,15 @@ describe('augment.rotate', () => {
 
   test('bad arguments are clear errors', () => {
     expect(() => augment.rotate({ std: -1 })).toThrow(/Expected a finite number >= 0 for augment.rotate std but received -1/);
-    expect(() => augment.rotate({ std: 0.2, mode: 'cubic' as never })).toThrow(/Expected one of 'nearest', 'bilinear' for augment.rotate mode/);
-    expect(() => augment.rotateImages(randn([2, 1, 4, 4]), [0.1, 0.2, 0.3])).toThrow(/rotate needs one angle per image: 3 angles for 2 images/);
-    expect(() => augment.rotateImages(randn([4, 4]), 0.1)).toThrow(/rotate expects an N×C×H×W batch, got shape \[1, 4, 4\]|got shape \[4, 4\]/);
+    expect(() => augment.rotate({ std: 0.2, mode: 'cubic' as never })).toThrow(
+      /Expected one of 'nearest', 'bilinear' for augment.rotate mode/,
+    );
+    expect(() => augment.rotateImages(randn([2, 1, 4, 4]), [0.1, 0.2, 0.3])).toThrow(
+      /rotate needs one angle per image: 3 angles for 2 images/,
+    );
+    expect(() => augment.rotateImages(randn([4, 4]), 0.1)).toThrow(
+      /rotate expects an N×C×H×W batch, got shape \[1, 4, 4\]|got shape \[4, 4\]/,
+    );
   });
 });
 
@@ -100,11 +137,21 @@ describe('augment.noise', () => {
 
 describe('augmentation in the native training loop', () => {
   const inputs = randn([40, 1, 8, 8], { dtype: 'float64' });
-  const targets = tensor(Array.from({ length: 40 }, (_, i) => i % 2), { dtype: 'int64' });
+  const targets = tensor(
+    Array.from({ length: 40 }, (_, i) => i % 2),
+    { dtype: 'int64' },
+  );
   const make = () => new nn.Sequential().add(new nn.Reshape(64)).add(new nn.Linear(64, 2)).add(new nn.LogSoftMax());
   const train = async (augmentations: augment.Augmentation[]) => {
     manualSeed(5);
-    const t = new Trainer({ model: make(), criterion: new nn.ClassNLLCriterion(), batchSize: 8, shuffle: false, classes: 2, augment: augmentations });
+    const t = new Trainer({
+      model: make(),
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 8,
+      shuffle: false,
+      classes: 2,
+      augment: augmentations,
+    });
     await t.trainEpoch({ inputs, targets });
     return { params: t.parameters.toArray() as number[], test: await t.test({ inputs, targets }) };
   };
@@ -119,11 +166,18 @@ describe('augmentation in the native training loop', () => {
     manualSeed(5);
     const model = make();
     const a = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), classes: 2 });
-    const b = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), classes: 2, augment: [augment.rotate({ std: 1 }), augment.noise({ std: 1 })] });
+    const b = new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      classes: 2,
+      augment: [augment.rotate({ std: 1 }), augment.noise({ std: 1 })],
+    });
     expect((await b.test({ inputs, targets })).loss).toBe((await a.test({ inputs, targets })).loss);
   });
 
   test('the Trainer rejects anything that is not an augmentation', () => {
-    expect(() => new Trainer({ model: make(), criterion: new nn.ClassNLLCriterion(), augment: [{ kind: 'flip' }] as never })).toThrow(/Expected an array of augmentations/);
+    expect(() => new Trainer({ model: make(), criterion: new nn.ClassNLLCriterion(), augment: [{ kind: 'flip' }] as never })).toThrow(
+      /Expected an array of augmentations/,
+    );
   });
 });

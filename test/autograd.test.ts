@@ -13,7 +13,10 @@ describe('autograd', () => {
     const W = zeros([2, 3], { dtype: 'float64', requiresGrad: true });
     const v = tensor([1, 2, 3], { dtype: 'float64' });
     W.matmul(v).sum().backward();
-    expect(W.grad!.toArray()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(W.grad!.toArray()).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
   });
 
   test('gradients accumulate until zeroed (like Torch7)', () => {
@@ -43,14 +46,20 @@ describe('autograd', () => {
     const y = noGrad(() => x.mul(2));
     expect(y.requiresGrad).toBe(false);
     expect(isGradEnabled()).toBe(true);
-    expect(() => noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(isGradEnabled()).toBe(true);
     expect(x.mul(2).requiresGrad).toBe(true);
     expect(x.mul(2).detach().requiresGrad).toBe(false);
   });
 
   test('misuse gives clear errors', () => {
-    expect(() => tensor([1, 2], { dtype: 'int64', requiresGrad: true })).toThrow(/only floating-point tensors can require gradients; this one is int64/);
+    expect(() => tensor([1, 2], { dtype: 'int64', requiresGrad: true })).toThrow(
+      /only floating-point tensors can require gradients; this one is int64/,
+    );
     expect(() => tensor([1, 2]).sum().backward()).toThrow(/this tensor does not require gradients/);
     const x = tensor([1, 2], { requiresGrad: true });
     expect(() => x.mul(2).backward()).toThrow(/backward\(\) without a gradient needs a single-element output, got shape \[2\]/);
@@ -70,7 +79,10 @@ test("LibTorch's warnings become process warnings, each once, with no glog banne
     setTimeout(() => {}, 50);`;
   const r = spawnSync(process.execPath, ['--no-warnings', '-e', script], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
   expect(r.stderr).not.toMatch(/InitGoogleLogging|W\d{8} /);
-  const warnings = r.stdout.trim().split('\n').map((l: string) => JSON.parse(l));
+  const warnings = r.stdout
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
   expect(warnings).toHaveLength(1);
   expect(warnings[0].name).toBe('LibTorchWarning');
   expect(warnings[0].message).toMatch(/The .grad attribute of a Tensor that is not a leaf Tensor is being accessed/);

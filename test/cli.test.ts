@@ -16,7 +16,22 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
   const save = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
   let run: ReturnType<typeof cli>;
   beforeAll(() => {
-    run = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-learningRate', '0.1', '--batchSize', '10', '-save', save, '-plot');
+    run = cli(
+      'mnist',
+      '-size',
+      'small',
+      '-epochs',
+      '1',
+      '-type',
+      'float',
+      '-learningRate',
+      '0.1',
+      '--batchSize',
+      '10',
+      '-save',
+      save,
+      '-plot',
+    );
   });
 
   test('trains the default convnet (L2 pooling + subtractive normalisation) one epoch on size small to ≥ 95%, printing Torch7-style output', () => {
@@ -55,11 +70,31 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     ['-loss margin', ['-loss', 'margin'], 'MultiMarginCriterion'],
     ['-dropout 0.5 -extraConv', ['-dropout', '0.5', '-extraConv'], 'nn.Dropout(0.5)'],
     ['-optimization ADAM', ['-optimization', 'ADAM', '-learningRate', '0.001'], '==> optimizer: ADAM'],
-    ['-optimization SGD -switchAt 1 -switchTo LBFGS (2 epochs)', ['-learningRate', '0.02', '-batchSize', '32', '-epochs', '2', '-switchAt', '1', '-switchTo', 'LBFGS'], 'switching to LBFGS after epoch 1'],
+    [
+      '-optimization SGD -switchAt 1 -switchTo LBFGS (2 epochs)',
+      ['-learningRate', '0.02', '-batchSize', '32', '-epochs', '2', '-switchAt', '1', '-switchTo', 'LBFGS'],
+      'switching to LBFGS after epoch 1',
+    ],
   ] as const) {
     test(`${name} trains above 90% on size small`, () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
-      const r = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-batchSize', '10', '-learningRate', '0.1', ...args, '-save', dir, '-quiet');
+      const r = cli(
+        'mnist',
+        '-size',
+        'small',
+        '-epochs',
+        '1',
+        '-type',
+        'float',
+        '-batchSize',
+        '10',
+        '-learningRate',
+        '0.1',
+        ...args,
+        '-save',
+        dir,
+        '-quiet',
+      );
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(layer);
@@ -72,7 +107,30 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
   test('-gradClip and -tensorboard: training clips and writes an event file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
     const board = path.join(dir, 'board');
-    const r = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-model', 'linear', '-batchSize', '50', '-learningRate', '0.2', '-gradClip', '1', '-gradClipValue', '0.5', '-tensorboard', board, '-save', dir, '-quiet');
+    const r = cli(
+      'mnist',
+      '-size',
+      'small',
+      '-epochs',
+      '1',
+      '-type',
+      'float',
+      '-model',
+      'linear',
+      '-batchSize',
+      '50',
+      '-learningRate',
+      '0.2',
+      '-gradClip',
+      '1',
+      '-gradClipValue',
+      '0.5',
+      '-tensorboard',
+      board,
+      '-save',
+      dir,
+      '-quiet',
+    );
     expect(r.stderr).toBe('');
     expect(Number(/test accuracy ([\d.]+)%/.exec(r.stdout)![1])).toBeGreaterThan(80);
     const events = fs.readdirSync(board).filter((f) => f.startsWith('events.out.tfevents.'));
@@ -83,7 +141,26 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
 
   test('-lrSchedule step:stepSize=1,gamma=0.5 halves the rate every epoch, and the epoch lines say so', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cli-'));
-    const r = cli('mnist', '-size', 'small', '-epochs', '2', '-type', 'float', '-model', 'linear', '-batchSize', '50', '-learningRate', '0.2', '-lrSchedule', 'step:stepSize=1,gamma=0.5', '-save', dir, '-quiet');
+    const r = cli(
+      'mnist',
+      '-size',
+      'small',
+      '-epochs',
+      '2',
+      '-type',
+      'float',
+      '-model',
+      'linear',
+      '-batchSize',
+      '50',
+      '-learningRate',
+      '0.2',
+      '-lrSchedule',
+      'step:stepSize=1,gamma=0.5',
+      '-save',
+      dir,
+      '-quiet',
+    );
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('==> learning-rate schedule: {"kind":"step","stepSize":1,"gamma":0.5,"per":"epoch"}');
     expect(r.stdout).toContain('==> epoch # 1 [batchSize = 50, learningRate = 0.2000]');
@@ -165,7 +242,21 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
       expect(rows).toBe(fs.readFileSync(path.join(straight, log), 'utf8'));
     }
     expect(fs.existsSync(path.join(split, 'model.net.2'))).toBe(true);
-    const wrong = cli('mnist', '-size', 'small', '-type', 'float', '-model', 'linear', '-epochs', '1', '-save', split, '-resume', path.join(split, 'checkpoint'));
+    const wrong = cli(
+      'mnist',
+      '-size',
+      'small',
+      '-type',
+      'float',
+      '-model',
+      'linear',
+      '-epochs',
+      '1',
+      '-save',
+      split,
+      '-resume',
+      path.join(split, 'checkpoint'),
+    );
     expect(wrong.stderr).toMatch(/holds a different model structure/);
   });
 
@@ -176,13 +267,22 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
       [['mnist', '-batchSize', '2.5'], /expected an integer/],
       [['mnist', '-model', 'resnet'], /Invalid value 'resnet' for -model; expected one of linear, mlp, convnet/],
       [['mnist', '-optimiser', 'SGD'], /Unknown option '-optimiser'/],
-      [['mnist', '-learningRate'], /^nodetorch: Option '-learningRate <value>' argument missing\. Run 'nodetorch mnist -help' for the options\.$/m],
+      [
+        ['mnist', '-learningRate'],
+        /^nodetorch: Option '-learningRate <value>' argument missing\. Run 'nodetorch mnist -help' for the options\.$/m,
+      ],
       [['mnist', '-loss', 'hinge'], /Invalid value 'hinge' for -loss; expected one of nll, mse, margin/],
       [['mnist', '-dropout', '1'], /Invalid value '1' for -dropout; expected a probability in \[0, 1\)/],
       [['mnist', '-model', 'mlp', '-extraConv'], /-extraConv needs -model convnet/],
-      [['mnist', '-optimization', 'Adam'], /Invalid value 'Adam' for -optimization; expected one of SGD, ASGD, CG, LBFGS, ADAGRAD, ADADELTA, ADAM, ADAMAX, ADAMW, RMSPROP, RPROP, NAG/],
+      [
+        ['mnist', '-optimization', 'Adam'],
+        /Invalid value 'Adam' for -optimization; expected one of SGD, ASGD, CG, LBFGS, ADAGRAD, ADADELTA, ADAM, ADAMAX, ADAMW, RMSPROP, RPROP, NAG/,
+      ],
       [['mnist', '-optimization', 'NAG'], /-optimization NAG needs -momentum > 0 \(Torch7's nag refuses 0\), e.g. -momentum 0.9/],
-      [['mnist', '-lrSchedule', 'cosine:total=0'], /-lrSchedule 'cosine:total=0': Expected an integer >= 1 for schedule total but received 0/],
+      [
+        ['mnist', '-lrSchedule', 'cosine:total=0'],
+        /-lrSchedule 'cosine:total=0': Expected an integer >= 1 for schedule total but received 0/,
+      ],
       [['mnist', '-lrSchedule', 'step:stepSize'], /-lrSchedule: expected key=value, got 'stepSize' in 'step:stepSize'/],
       [['mnist', '-switchAt', '3'], /-switchAt N and -switchTo METHOD go together/],
       [['mnist', '-maxIter', '0'], /Invalid value '0' for -maxIter; expected an integer >= 1/],
@@ -220,7 +320,14 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
   test('-help lists the doall.lua options with Torch7 defaults', () => {
     const r = cli('mnist', '-help');
     expect(r.status).toBe(0);
-    for (const line of ['-seed', '-learningRate   learning rate at t=0 (RPROP: the initial step; ADADELTA has none) [1e-3]', '-optimization   optimization method: SGD | ASGD | CG | LBFGS | ADAGRAD | ADADELTA | ADAM | ADAMAX | ADAMW | RMSPROP | RPROP | NAG [SGD]', '-batchSize', '-type           type: double | float | cuda [double]', '-epochs']) {
+    for (const line of [
+      '-seed',
+      '-learningRate   learning rate at t=0 (RPROP: the initial step; ADADELTA has none) [1e-3]',
+      '-optimization   optimization method: SGD | ASGD | CG | LBFGS | ADAGRAD | ADADELTA | ADAM | ADAMAX | ADAMW | RMSPROP | RPROP | NAG [SGD]',
+      '-batchSize',
+      '-type           type: double | float | cuda [double]',
+      '-epochs',
+    ]) {
       expect(r.stdout).toContain(line);
     }
   });
@@ -231,7 +338,26 @@ describe("Torch7's model files in the CLI: -saveFormat torch7, and predict, expo
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('the per-epoch models are Torch7 files that nn.load, predict, export and -resume take', () => {
-    const r = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-model', 'linear', '-batchSize', '50', '-learningRate', '0.2', '-saveFormat', 'torch7', '-save', dir, '-quiet');
+    const r = cli(
+      'mnist',
+      '-size',
+      'small',
+      '-epochs',
+      '1',
+      '-type',
+      'float',
+      '-model',
+      'linear',
+      '-batchSize',
+      '50',
+      '-learningRate',
+      '0.2',
+      '-saveFormat',
+      'torch7',
+      '-save',
+      dir,
+      '-quiet',
+    );
     expect(r.stderr).toBe('');
     const accuracy = Number(/test accuracy ([\d.]+)%/.exec(r.stdout)![1]);
     const modelFile = path.join(dir, 'model.net.1');
@@ -248,7 +374,24 @@ describe("Torch7's model files in the CLI: -saveFormat torch7, and predict, expo
     expect(exported.stderr).toBe('');
     expect(fs.statSync(path.join(dir, 'model.onnx')).size).toBeGreaterThan(40000);
 
-    const resumed = cli('mnist', '-size', 'small', '-epochs', '1', '-type', 'float', '-batchSize', '50', '-learningRate', '0.2', '-resume', modelFile, '-save', path.join(dir, 'again'), '-quiet');
+    const resumed = cli(
+      'mnist',
+      '-size',
+      'small',
+      '-epochs',
+      '1',
+      '-type',
+      'float',
+      '-batchSize',
+      '50',
+      '-learningRate',
+      '0.2',
+      '-resume',
+      modelFile,
+      '-save',
+      path.join(dir, 'again'),
+      '-quiet',
+    );
     expect(resumed.stderr).toBe('');
     expect(resumed.stdout).toContain(`==> model from the Torch7 file ${modelFile}`);
     expect(Number(/test accuracy ([\d.]+)%/.exec(resumed.stdout)![1])).toBeGreaterThanOrEqual(accuracy - 1);

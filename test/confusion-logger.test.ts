@@ -14,7 +14,11 @@ describe('ConfusionMatrix (Torch7 layout and measures)', () => {
   cm.add(2, 2); // prediction c for target c
 
   test('rows are targets, columns predictions; measures as Torch7 computes them', () => {
-    expect(cm.mat).toEqual([[5, 1, 0], [2, 6, 0], [0, 0, 1]]);
+    expect(cm.mat).toEqual([
+      [5, 1, 0],
+      [2, 6, 0],
+      [0, 0, 1],
+    ]);
     expect(cm.total).toBe(15);
     expect(cm.totalValid).toBeCloseTo(12 / 15, 12);
     // Torch7 keeps the per-class measures in a FloatTensor: float32 values

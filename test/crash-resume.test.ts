@@ -27,7 +27,11 @@ const writtenAt = (file: string) => fs.statSync(file, { throwIfNoEntry: false })
 function run(args: string[], checkpoint: string, kill?: Kill): Promise<{ code: number | null; checkpoints: number[] }> {
   return new Promise((resolve, reject) => {
     const start = Date.now();
-    const child = spawn(process.execPath, [CLI, ...common, ...args], { timeout: CHILD_TIMEOUT_MS, env: { ...process.env, MNIST_DIR }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...common, ...args], {
+      timeout: CHILD_TIMEOUT_MS,
+      env: { ...process.env, MNIST_DIR },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const checkpoints: number[] = [];
@@ -38,7 +42,8 @@ function run(args: string[], checkpoint: string, kill?: Kill): Promise<{ code: n
       if (written === last) return;
       last = written;
       checkpoints.push(Date.now() - start);
-      if (kill && 'afterCheckpointMs' in kill && checkpoints.length === 1) timer = setTimeout(() => child.kill('SIGKILL'), kill.afterCheckpointMs);
+      if (kill && 'afterCheckpointMs' in kill && checkpoints.length === 1)
+        timer = setTimeout(() => child.kill('SIGKILL'), kill.afterCheckpointMs);
     };
     const poll = setInterval(look, 5);
     child.on('error', reject);
@@ -92,7 +97,11 @@ test(`a run killed at random moments and resumed each time ends exactly as a run
   // (start-up, loading, the epoch, the checkpoint's write), then one at a random moment of the epoch
   // after its first checkpoint, so that the run advances an epoch.
   const plan = (attempt: number): Kill | undefined =>
-    attempt >= 3 * EPOCHS ? undefined : attempt % 3 < 2 ? { afterMs: 0.9 * first * random() } : { afterCheckpointMs: 0.5 * epoch * random() };
+    attempt >= 3 * EPOCHS
+      ? undefined
+      : attempt % 3 < 2
+        ? { afterMs: 0.9 * first * random() }
+        : { afterCheckpointMs: 0.5 * epoch * random() };
   let kills = 0;
   let resumedKills = 0;
   for (let attempt = 0; ; attempt++) {
@@ -108,7 +117,9 @@ test(`a run killed at random moments and resumed each time ends exactly as a run
       checkFolder(crashed);
     }
   }
-  console.log(`crash test: ${kills} kills survived, ${resumedKills} of them of runs resumed from a checkpoint; first checkpoint after ${times[0]} ms (quickest ${first} ms), an epoch ${epoch.toFixed(0)} ms`);
+  console.log(
+    `crash test: ${kills} kills survived, ${resumedKills} of them of runs resumed from a checkpoint; first checkpoint after ${times[0]} ms (quickest ${first} ms), an epoch ${epoch.toFixed(0)} ms`,
+  );
   // Planned: 3 kills an epoch. Each kill lets a run advance an epoch at most (unless the machine
   // got twice as fast), so at least EPOCHS − 1 runs were killed even if every kill came late.
   expect(kills).toBeGreaterThanOrEqual(EPOCHS - 1);

@@ -34,7 +34,11 @@ function freePort(): Promise<number> {
 
 /** Starts one rank (or, without worldSize, a plain process) running a scenario of dist-rank.js. */
 function startRank(spec: object): { child: ChildProcess; outcome: Promise<Outcome>; lines: string[] } {
-  const child = spawn(process.execPath, [RANK_SCRIPT, JSON.stringify(spec)], { timeout: CHILD_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const child = spawn(process.execPath, [RANK_SCRIPT, JSON.stringify(spec)], {
+    timeout: CHILD_TIMEOUT_MS,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
   let stdout = '';
   let stderr = '';
   const lines: string[] = [];
@@ -48,7 +52,13 @@ function startRank(spec: object): { child: ChildProcess; outcome: Promise<Outcom
       const line = (tag: string) => stdout.split('\n').find((l) => l.startsWith(tag + ' '));
       const result = line('RESULT');
       const error = line('ERROR');
-      resolve({ code, signal, stderr, ...(result ? { result: JSON.parse(result.slice(7)) } : {}), ...(error ? { error: JSON.parse(error.slice(6)) } : {}) });
+      resolve({
+        code,
+        signal,
+        stderr,
+        ...(result ? { result: JSON.parse(result.slice(7)) } : {}),
+        ...(error ? { error: JSON.parse(error.slice(6)) } : {}),
+      });
     }),
   );
   return { child, outcome, lines };
@@ -57,7 +67,9 @@ function startRank(spec: object): { child: ChildProcess; outcome: Promise<Outcom
 /** Runs every rank of a job on one free port; `perRank` adds rank-specific fields. */
 async function job(worldSize: number, spec: object, perRank: (rank: number) => object = () => ({})): Promise<Outcome[]> {
   const port = await freePort();
-  return Promise.all(Array.from({ length: worldSize }, (_, rank) => startRank({ ...spec, rank, worldSize, port, ...perRank(rank) }).outcome));
+  return Promise.all(
+    Array.from({ length: worldSize }, (_, rank) => startRank({ ...spec, rank, worldSize, port, ...perRank(rank) }).outcome),
+  );
 }
 
 function ok(o: Outcome): any {
@@ -88,7 +100,9 @@ describe('process groups', () => {
     await group.broadcast(x);
     await group.barrier();
     expect(x.toArray()).toEqual([1.5, -2]);
-    await expect(group.allreduce(tensor([true]))).rejects.toThrow("allreduce: Gloo cannot reduce bool tensors (it takes float32, float64, int64, int32, uint8)");
+    await expect(group.allreduce(tensor([true]))).rejects.toThrow(
+      'allreduce: Gloo cannot reduce bool tensors (it takes float32, float64, int64, int32, uint8)',
+    );
     await expect(group.allreduce(tensor([1, 2], { dtype: 'int64' }), 'avg')).rejects.toThrow("'avg' needs a floating tensor, not int64");
     await expect(group.allreduce(x, 'mean' as never)).rejects.toThrow(TorchError);
     await expect(group.broadcast(x, 1)).rejects.toThrow('Expected an integer in [0, 0] for broadcast root but received 1');
@@ -99,13 +113,25 @@ describe('process groups', () => {
 
   test('a Trainer on a group of one trains exactly as without one; a collective during its pass is refused', async () => {
     const inputs = randn([40, 1, 32, 32]);
-    const targets = tensor(Array.from({ length: 40 }, (_, i) => i % 10), { dtype: 'int64' });
+    const targets = tensor(
+      Array.from({ length: 40 }, (_, i) => i % 10),
+      { dtype: 'int64' },
+    );
     const train = async (group?: distributed.ProcessGroup) => {
       manualSeed(5);
       const model = models.mnistModel('linear');
-      const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 4, optimizer: { method: 'sgd', config: { learningRate: 0.1, momentum: 0.5 } }, ...(group ? { distributed: group } : {}) });
+      const trainer = new Trainer({
+        model,
+        criterion: new nn.ClassNLLCriterion(),
+        batchSize: 4,
+        optimizer: { method: 'sgd', config: { learningRate: 0.1, momentum: 0.5 } },
+        ...(group ? { distributed: group } : {}),
+      });
       const pass = trainer.trainEpoch({ inputs, targets });
-      if (group) await expect(group.barrier()).rejects.toThrow('this process group is in use by a training pass or another collective; await it first');
+      if (group)
+        await expect(group.barrier()).rejects.toThrow(
+          'this process group is in use by a training pass or another collective; await it first',
+        );
       const result = await pass;
       return { params: Array.from(trainer.parameters.data() as Float64Array), loss: result.loss, steps: result.steps };
     };
@@ -121,9 +147,15 @@ describe('process groups', () => {
   });
 
   test('bad options and environment variables are TorchErrors naming them', async () => {
-    await expect(distributed.init({ rank: 2, worldSize: 2 })).rejects.toThrow('distributed.init: rank 2 is outside a world of size 2 (ranks are 0..1)');
-    await expect(distributed.init({ backend: 'mpi' } as never)).rejects.toThrow("Expected one of 'gloo', 'nccl' for distributed.init backend but received 'mpi'");
-    await expect(distributed.init({ masterPort: 70000 })).rejects.toThrow('Expected an integer in [1, 65535] for distributed.init masterPort but received 70000');
+    await expect(distributed.init({ rank: 2, worldSize: 2 })).rejects.toThrow(
+      'distributed.init: rank 2 is outside a world of size 2 (ranks are 0..1)',
+    );
+    await expect(distributed.init({ backend: 'mpi' } as never)).rejects.toThrow(
+      "Expected one of 'gloo', 'nccl' for distributed.init backend but received 'mpi'",
+    );
+    await expect(distributed.init({ masterPort: 70000 })).rejects.toThrow(
+      'Expected an integer in [1, 65535] for distributed.init masterPort but received 70000',
+    );
     await expect(distributed.init({ worldSize: 2, colour: 1 } as never)).rejects.toThrow(TorchError);
     const saved = process.env.WORLD_SIZE;
     process.env.WORLD_SIZE = 'two';
@@ -153,7 +185,9 @@ describe('data-parallel Trainer', () => {
       ]);
       expect(r1.params).toEqual(r0.params); // bit-identical
       const difference = maxDifference(r0.params, reference.params);
-      console.log(`distributed ${optimizer.method}: largest parameter difference to one process with the doubled batch ${difference.toExponential(2)} (${r0.params.length} parameters)`);
+      console.log(
+        `distributed ${optimizer.method}: largest parameter difference to one process with the doubled batch ${difference.toExponential(2)} (${r0.params.length} parameters)`,
+      );
       expect(difference).toBeLessThanOrEqual(1e-10);
       for (const r of [r0, r1]) {
         expect(r.steps).toBe(reference.steps);
@@ -168,7 +202,9 @@ describe('data-parallel Trainer', () => {
 
   test('only rank 0 writes logs, models and checkpoints', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-dist-'));
-    const outcomes = await job(2, { ...base, epochs: 1, batchSize: 8, optimizer: { method: 'sgd' } }, (rank) => ({ save: path.join(dir, `rank${rank}`) }));
+    const outcomes = await job(2, { ...base, epochs: 1, batchSize: 8, optimizer: { method: 'sgd' } }, (rank) => ({
+      save: path.join(dir, `rank${rank}`),
+    }));
     outcomes.forEach(ok);
     expect(fs.readdirSync(path.join(dir, 'rank0')).sort()).toEqual(['checkpoint', 'model.net.1', 'test.log', 'train.log']);
     expect(fs.existsSync(path.join(dir, 'rank1'))).toBe(false);
@@ -179,7 +215,16 @@ describe('data-parallel Trainer', () => {
 describe('faults are errors, never hangs', () => {
   test('a rank killed during training: the other fails naming the collective and that a rank left', async () => {
     const port = await freePort();
-    const spec = { scenario: 'trainForever', samples: 256, seed: 1, batchSize: 8, optimizer: { method: 'sgd' }, worldSize: 2, port, timeoutMs: 20000 };
+    const spec = {
+      scenario: 'trainForever',
+      samples: 256,
+      seed: 1,
+      batchSize: 8,
+      optimizer: { method: 'sgd' },
+      worldSize: 2,
+      port,
+      timeoutMs: 20000,
+    };
     const r0 = startRank({ ...spec, rank: 0 });
     const r1 = startRank({ ...spec, rank: 1 });
     // kill rank 1 once both train
@@ -192,11 +237,15 @@ describe('faults are errors, never hangs', () => {
     expect(o0.error!.torchError).toBe(true);
     // in the pass (the gradient's allreduce) or, when the kill falls between two short epochs, in the
     // Trainer's own collectives around it: each names itself
-    expect(o0.error!.message).toMatch(/^train: (allreduce of the gradient at step \d+|allreduce of the pass's counts|broadcast of the epoch's order) failed on rank 0 of 2: another rank left the job \(exited or was killed\)/);
+    expect(o0.error!.message).toMatch(
+      /^train: (allreduce of the gradient at step \d+|allreduce of the pass's counts|broadcast of the epoch's order) failed on rank 0 of 2: another rank left the job \(exited or was killed\)/,
+    );
   });
 
   test('a rank that never comes: the others fail after the timeout', async () => {
-    const [o] = await Promise.all([startRank({ scenario: 'collectives', rank: 0, worldSize: 2, port: await freePort(), timeoutMs: 3000 }).outcome]);
+    const [o] = await Promise.all([
+      startRank({ scenario: 'collectives', rank: 0, worldSize: 2, port: await freePort(), timeoutMs: 3000 }).outcome,
+    ]);
     expect(o.error!.torchError).toBe(true);
     expect(o.error!.message).toMatch(/^distributed\.init: rank 0 of 2 could not connect to every other rank within 3000 ms/);
   });
@@ -224,7 +273,9 @@ describe('faults are errors, never hangs', () => {
   test('ranks with different models: every rank fails naming the one that differs', async () => {
     const outcomes = await job(2, { ...base, epochs: 1, batchSize: 8, optimizer: { method: 'sgd' }, extraLayer: 1, timeoutMs: 5000 });
     for (const o of outcomes) {
-      expect(o.error!.message).toMatch(/^distributed Trainer: rank 1's model has 530040 float64 parameters but rank 0's has 529930 float64 parameters; every rank must build the same model/);
+      expect(o.error!.message).toMatch(
+        /^distributed Trainer: rank 1's model has 530040 float64 parameters but rank 0's has 529930 float64 parameters; every rank must build the same model/,
+      );
     }
   });
 });
@@ -236,7 +287,10 @@ describe('nodetorch mnist -nproc (the launcher)', () => {
   afterAll(() => fs.rmSync(save, { recursive: true, force: true }));
 
   /** Runs the CLI to its end; `whenOut` may act on the launcher once its output contains a text. */
-  function cli(args: string[], whenOut?: [string, (child: ChildProcess) => void]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  function cli(
+    args: string[],
+    whenOut?: [string, (child: ChildProcess) => void],
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
     const child = spawn(process.execPath, [bin, 'mnist', ...args], { timeout: CHILD_TIMEOUT_MS, env: { ...process.env, MNIST_DIR } });
     let stdout = '';
     let stderr = '';
@@ -275,7 +329,34 @@ describe('nodetorch mnist -nproc (the launcher)', () => {
 
   test('-nnodes 2: two launchers (as on two machines, here both on 127.0.0.1) form one job', async () => {
     const port = String(await freePort());
-    const node = (rank: number) => cli(['-size', 'small', '-type', 'float', '-learningRate', '0.1', '-batchSize', '5', '-quiet', '-save', path.join(save, `node${rank}`), '-nproc', '1', '-nnodes', '2', '-nodeRank', String(rank), '-masterAddr', '127.0.0.1', '-masterPort', port, '-epochs', '1', '-threads', '1']);
+    const node = (rank: number) =>
+      cli([
+        '-size',
+        'small',
+        '-type',
+        'float',
+        '-learningRate',
+        '0.1',
+        '-batchSize',
+        '5',
+        '-quiet',
+        '-save',
+        path.join(save, `node${rank}`),
+        '-nproc',
+        '1',
+        '-nnodes',
+        '2',
+        '-nodeRank',
+        String(rank),
+        '-masterAddr',
+        '127.0.0.1',
+        '-masterPort',
+        port,
+        '-epochs',
+        '1',
+        '-threads',
+        '1',
+      ]);
     const [first, second] = await Promise.all([node(0), node(1)]);
     expect([first.status, second.status]).toEqual([0, 0]);
     expect(first.stdout).toContain(`==> starting ranks 0..0 of 2 (rendezvous at 127.0.0.1:${port})`);
@@ -294,7 +375,10 @@ describe('nodetorch mnist -nproc (the launcher)', () => {
     expect(bad.stderr).toMatch(/\[rank [01]\] nodetorch: /);
     expect(bad.stderr).toMatch(/nodetorch: rank [01] exited with code 2; stopping the other ranks/);
 
-    const interrupted = await cli([...common, '-nproc', '2', '-masterPort', port, '-epochs', '0'], ['==> training', (child) => setTimeout(() => child.kill('SIGINT'), 1000)]);
+    const interrupted = await cli(
+      [...common, '-nproc', '2', '-masterPort', port, '-epochs', '0'],
+      ['==> training', (child) => setTimeout(() => child.kill('SIGINT'), 1000)],
+    );
     expect(interrupted.status).not.toBe(0);
     expect(interrupted.stderr).toContain('interrupted; stopping after the current minibatch');
   });

@@ -43,7 +43,20 @@ describe('TorchError codes from LibTorch', () => {
     const model = new nn.Sequential().add(new nn.Tanh()).add(new nn.Linear(3, 2)).double();
     expect(expectCode(() => model.forward(randn([4, 3], { dtype: 'float32' })), 'DTYPE_MISMATCH').message).toContain('module 2 (Linear)');
     expectCode(() => randn([3]).gather(0, tensor([0.5])), 'DTYPE_MISMATCH', 'gather');
-    expectCode(() => randn([2, 2]).mm(tensor([[1, 2], [3, 4]], { dtype: 'int64' })), 'DTYPE_MISMATCH', 'mm');
+    expectCode(
+      () =>
+        randn([2, 2]).mm(
+          tensor(
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            { dtype: 'int64' },
+          ),
+        ),
+      'DTYPE_MISMATCH',
+      'mm',
+    );
   });
 
   test('CUDA where there is none: DEVICE', () => {
@@ -79,7 +92,13 @@ describe('TorchError codes from files and passes', () => {
   test('a model in training: BUSY; an aborted pass: an AbortError with code ABORTED', async () => {
     manualSeed(1);
     const model = new nn.Sequential().add(new nn.Linear(4, 3)).add(new nn.LogSoftMax());
-    const data = { inputs: randn([3000, 4], { dtype: 'float64' }), targets: tensor(Array.from({ length: 3000 }, (_, i) => i % 3), { dtype: 'int64' }) };
+    const data = {
+      inputs: randn([3000, 4], { dtype: 'float64' }),
+      targets: tensor(
+        Array.from({ length: 3000 }, (_, i) => i % 3),
+        { dtype: 'int64' },
+      ),
+    };
     const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 1 });
     const controller = new AbortController();
     const running = trainer.trainEpoch(data, { signal: controller.signal });

@@ -13,17 +13,31 @@ import { duplicateDictKey } from '../lib/util/pickle';
 import { withTool } from './helpers/common';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-integrity-'));
-const inputs = tensor(Array.from({ length: 30 }, (_, i) => [Math.sin(i), Math.cos(2 * i), i / 30, (i % 3) - 1]), { dtype: 'float64' });
-const targets = tensor(Array.from({ length: 30 }, (_, i) => (i * 7) % 3), { dtype: 'int64' });
+const inputs = tensor(
+  Array.from({ length: 30 }, (_, i) => [Math.sin(i), Math.cos(2 * i), i / 30, (i % 3) - 1]),
+  { dtype: 'float64' },
+);
+const targets = tensor(
+  Array.from({ length: 30 }, (_, i) => (i * 7) % 3),
+  { dtype: 'int64' },
+);
 const data = { inputs, targets };
 const make = () => new nn.Sequential().add(new nn.Linear(4, 6)).add(new nn.Tanh()).add(new nn.Linear(6, 3)).add(new nn.LogSoftMax());
-const trainer = (model = make()) => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 5, classes: 3, optimizer: { method: 'sgd', config: { learningRate: 0.1, momentum: 0.5 } } });
+const trainer = (model = make()) =>
+  new Trainer({
+    model,
+    criterion: new nn.ClassNLLCriterion(),
+    batchSize: 5,
+    classes: 3,
+    optimizer: { method: 'sgd', config: { learningRate: 0.1, momentum: 0.5 } },
+  });
 const values = (t: Tensor) => t.toArray() as number[];
 
 /** Loads `file` with every 16-byte window at `offsets` flipped: each load must fail with a TorchError or give back exactly the saved values. */
 function flipAndLoad(file: string, offsets: number[], load: (f: string) => number[], saved: number[]): { refused: number; intact: number } {
   const bytes = fs.readFileSync(file);
-  let refused = 0, intact = 0;
+  let refused = 0,
+    intact = 0;
   for (const offset of offsets) {
     const damaged = Buffer.from(bytes);
     for (let k = offset; k < Math.min(offset + 16, damaged.length); k++) damaged[k] ^= 0xff;
@@ -79,11 +93,16 @@ describe('damaged files are errors, never silently wrong values', () => {
     const saved = values(t.parameters);
     const size = fs.statSync(file).size;
     const offsets = Array.from({ length: 60 }, (_, k) => Math.floor((k * size) / 60));
-    const { refused } = flipAndLoad(file, offsets, (f) => {
-      const fresh = trainer();
-      fresh.loadCheckpoint(f);
-      return values(fresh.parameters);
-    }, saved);
+    const { refused } = flipAndLoad(
+      file,
+      offsets,
+      (f) => {
+        const fresh = trainer();
+        fresh.loadCheckpoint(f);
+        return values(fresh.parameters);
+      },
+      saved,
+    );
     expect(refused).toBeGreaterThan(40);
   });
 
@@ -92,13 +111,28 @@ describe('damaged files are errors, never silently wrong values', () => {
     writeArchive(bad, '{"format": "nodetorch-module", ', []);
     expect(() => nn.load(bad)).toThrow(/^nn.load: '.*bad-json.net' is damaged: its description is not valid JSON$/);
     const future = path.join(dir, 'future.net');
-    writeArchive(future, JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION + 1, dtype: 'float64', module: { type: 'Tanh', args: [] } }), []);
-    expect(() => nn.load(future)).toThrow(new RegExp(`has format version ${FILE_FORMAT_VERSION + 1}; this nodetorch reads versions 1 to ${FILE_FORMAT_VERSION}`));
+    writeArchive(
+      future,
+      JSON.stringify({
+        format: 'nodetorch-module',
+        version: FILE_FORMAT_VERSION + 1,
+        dtype: 'float64',
+        module: { type: 'Tanh', args: [] },
+      }),
+      [],
+    );
+    expect(() => nn.load(future)).toThrow(
+      new RegExp(`has format version ${FILE_FORMAT_VERSION + 1}; this nodetorch reads versions 1 to ${FILE_FORMAT_VERSION}`),
+    );
     const noise = path.join(dir, 'noise.net');
     fs.writeFileSync(noise, Buffer.from('not a zip at all'));
     expect(() => nn.load(noise)).toThrow(/^nn.load: '.*noise.net' is not a nodetorch model file/);
     const odd = path.join(dir, 'odd.net');
-    writeArchive(odd, JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: 'float64', module: { type: 'Linear', args: 'x' } }), []);
+    writeArchive(
+      odd,
+      JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: 'float64', module: { type: 'Linear', args: 'x' } }),
+      [],
+    );
     expect(() => nn.load(odd)).toThrow(/^nn.load: the file describes a module as .*; expected \{ type, args \}/);
     const levels = 5000;
     const deep = '{"type":"Sequential","args":[],"children":['.repeat(levels) + '{"type":"Tanh","args":[]}' + ']}'.repeat(levels);
@@ -153,7 +187,9 @@ describe('crashes leave a resumable run, not drift', () => {
   test('a save folder that cannot be made (under /proc) is an error before training; it hung the event loop before', async () => {
     const t = trainer();
     const before = values(t.parameters);
-    await expect(t.fit({ train: data, epochs: 1, save: '/proc/nodetorch-x/run' })).rejects.toThrow(/^cannot create the folder '\/proc\/nodetorch-x\/run': E[A-Z]+/);
+    await expect(t.fit({ train: data, epochs: 1, save: '/proc/nodetorch-x/run' })).rejects.toThrow(
+      /^cannot create the folder '\/proc\/nodetorch-x\/run': E[A-Z]+/,
+    );
     expect(t.epoch).toBe(0);
     expect(values(t.parameters)).toEqual(before);
     expect(() => nn.save('/proc/nodetorch-x/model.net', make())).toThrow(TorchError);
@@ -166,11 +202,16 @@ describe('crashes leave a resumable run, not drift', () => {
     const saved = values(model.getParameters()[0]);
     const size = fs.statSync(file).size;
     const offsets = Array.from({ length: 60 }, (_, k) => Math.floor((k * size) / 60));
-    const { refused } = flipAndLoad(file, offsets, (f) => {
-      const fresh = make();
-      nn.loadStateDict(fresh, f);
-      return values(fresh.getParameters()[0]);
-    }, saved);
+    const { refused } = flipAndLoad(
+      file,
+      offsets,
+      (f) => {
+        const fresh = make();
+        nn.loadStateDict(fresh, f);
+        return values(fresh.getParameters()[0]);
+      },
+      saved,
+    );
     expect(refused).toBeGreaterThan(30);
   });
 
@@ -188,7 +229,9 @@ describe('crashes leave a resumable run, not drift', () => {
     writeArchive(file, decoded.json, tensors);
     const fresh = trainer();
     const before = values(fresh.parameters);
-    expect(() => fresh.loadCheckpoint(file)).toThrow(/^loadCheckpoint: '.*momentum.checkpoint' is damaged: the optimizer's 'dfdx' has shape \[1\]; expected \[51\], one value per parameter/);
+    expect(() => fresh.loadCheckpoint(file)).toThrow(
+      /^loadCheckpoint: '.*momentum.checkpoint' is damaged: the optimizer's 'dfdx' has shape \[1\]; expected \[51\], one value per parameter/,
+    );
     expect(values(fresh.parameters)).toEqual(before);
     await fresh.trainEpoch(data); // still usable
   });
@@ -199,7 +242,11 @@ describe('crashes leave a resumable run, not drift', () => {
     writeArchive(linear, JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: 'float64', module: spec }), []);
     expect(() => nn.load(linear)).toThrow(/^nn.load: the file gives a Linear children, but a Linear holds no modules$/);
     const dtype = path.join(dir, 'dtype.net');
-    writeArchive(dtype, JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: 'float16', module: { type: 'Tanh', args: [] } }), []);
+    writeArchive(
+      dtype,
+      JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: 'float16', module: { type: 'Tanh', args: [] } }),
+      [],
+    );
     expect(() => nn.load(dtype)).toThrow(/gives the dtype "float16"; expected 'float32' or 'float64'/);
   });
 
@@ -215,12 +262,15 @@ describe('crashes leave a resumable run, not drift', () => {
   });
 });
 
-
 const python = pythonWithTorch();
-if (!python) console.warn('file-integrity: the torch.save tests are SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
+if (!python)
+  console.warn('file-integrity: the torch.save tests are SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
 /** Has Python's torch.save write a state dict and damage it (test/python/damage_state_dict.py); returns what Python's readers make of it. */
-function damagedByPython(mode: 'flip' | 'duplicate' | 'duplicate-ordered', file: string): { testzip: string | null; loaded: Record<string, number[]> | null } {
+function damagedByPython(
+  mode: 'flip' | 'duplicate' | 'duplicate-ordered',
+  file: string,
+): { testzip: string | null; loaded: Record<string, number[]> | null } {
   return JSON.parse(runPython(python!, 'damage_state_dict.py', [mode, file]));
 }
 
@@ -233,7 +283,9 @@ withTool('Python with torch', python).describe('state dicts torch.save wrote, da
     expect(python.testzip).toMatch(/\/data\/0$/);
     const model = linear();
     const before = values(model.getParameters()[0]);
-    expect(() => nn.loadStateDict(model, file)).toThrow(new RegExp(`^loadStateDict: '.*flipped.pt' is damaged: entry '${python.testzip}' fails its CRC-32 check`));
+    expect(() => nn.loadStateDict(model, file)).toThrow(
+      new RegExp(`^loadStateDict: '.*flipped.pt' is damaged: entry '${python.testzip}' fails its CRC-32 check`),
+    );
     expect(values(model.getParameters()[0])).toEqual(before);
   });
 
@@ -242,27 +294,61 @@ withTool('Python with torch', python).describe('state dicts torch.save wrote, da
     const python = damagedByPython('duplicate', file);
     expect(python.testzip).toBeNull(); // the zip itself is sound
     expect(python.loaded!['1.bias']).toEqual([0.75]); // the last '1.bias'
-    expect(() => nn.loadStateDict(linear(), file)).toThrow(/^loadStateDict: '.*duplicate.pt' gives the key '1.bias' twice in one dictionary/);
+    expect(() => nn.loadStateDict(linear(), file)).toThrow(
+      /^loadStateDict: '.*duplicate.pt' gives the key '1.bias' twice in one dictionary/,
+    );
     // the same in the OrderedDict that model.state_dict() returns (a REDUCE of collections.OrderedDict)
     const ordered = path.join(dir, 'duplicate-ordered.pt');
     expect(damagedByPython('duplicate-ordered', ordered).loaded!['1.bias']).toEqual([0.75]);
-    expect(() => nn.loadStateDict(linear(), ordered)).toThrow(/^loadStateDict: '.*duplicate-ordered.pt' gives the key '1.bias' twice in one dictionary/);
+    expect(() => nn.loadStateDict(linear(), ordered)).toThrow(
+      /^loadStateDict: '.*duplicate-ordered.pt' gives the key '1.bias' twice in one dictionary/,
+    );
   });
 });
 
-describe("the pickle walk that finds a key given twice (lib/util/pickle.ts), on pickles written here", () => {
+describe('the pickle walk that finds a key given twice (lib/util/pickle.ts), on pickles written here', () => {
   const unicode = (s: string) => Buffer.concat([Buffer.from([0x58]), Buffer.from(Uint32Array.of(s.length).buffer), Buffer.from(s)]);
   const proto = Buffer.from([0x80, 0x02]);
 
   test('a dictionary built by SETITEMS, DICT or SETITEM, also inside a memoised one', () => {
-    const setitems = Buffer.concat([proto, Buffer.from([0x7d, 0x71, 0x00, 0x28]), unicode('a'), Buffer.from([0x4e]), unicode('b'), Buffer.from([0x4e]), unicode('a'), Buffer.from([0x4e, 0x75, 0x2e])]);
+    const setitems = Buffer.concat([
+      proto,
+      Buffer.from([0x7d, 0x71, 0x00, 0x28]),
+      unicode('a'),
+      Buffer.from([0x4e]),
+      unicode('b'),
+      Buffer.from([0x4e]),
+      unicode('a'),
+      Buffer.from([0x4e, 0x75, 0x2e]),
+    ]);
     expect(duplicateDictKey(setitems)).toBe('a');
-    const dict = Buffer.concat([proto, Buffer.from([0x28]), unicode('x'), Buffer.from([0x4e]), unicode('x'), Buffer.from([0x4e, 0x64, 0x2e])]);
+    const dict = Buffer.concat([
+      proto,
+      Buffer.from([0x28]),
+      unicode('x'),
+      Buffer.from([0x4e]),
+      unicode('x'),
+      Buffer.from([0x4e, 0x64, 0x2e]),
+    ]);
     expect(duplicateDictKey(dict)).toBe('x');
     // SETITEM on a dictionary fetched back from the memo
-    const memo = Buffer.concat([proto, Buffer.from([0x7d, 0x71, 0x01]), unicode('k'), Buffer.from([0x4e, 0x73, 0x30, 0x68, 0x01]), unicode('k'), Buffer.from([0x4e, 0x73, 0x2e])]);
+    const memo = Buffer.concat([
+      proto,
+      Buffer.from([0x7d, 0x71, 0x01]),
+      unicode('k'),
+      Buffer.from([0x4e, 0x73, 0x30, 0x68, 0x01]),
+      unicode('k'),
+      Buffer.from([0x4e, 0x73, 0x2e]),
+    ]);
     expect(duplicateDictKey(memo)).toBe('k');
-    const fine = Buffer.concat([proto, Buffer.from([0x7d, 0x28]), unicode('a'), Buffer.from([0x4e]), unicode('b'), Buffer.from([0x4e, 0x75, 0x2e])]);
+    const fine = Buffer.concat([
+      proto,
+      Buffer.from([0x7d, 0x28]),
+      unicode('a'),
+      Buffer.from([0x4e]),
+      unicode('b'),
+      Buffer.from([0x4e, 0x75, 0x2e]),
+    ]);
     expect(duplicateDictKey(fine)).toBeUndefined();
   });
 

@@ -16,25 +16,107 @@ function check(name: string, make: () => nn.Module, input: () => Tensor, seed?: 
 }
 
 describe('gradcheck: modules (input and parameters)', () => {
-  check('Linear (sample)', () => new nn.Linear(5, 3), () => x64([5]));
-  check('Linear (batch)', () => new nn.Linear(5, 3), () => x64([4, 5]));
-  check('SpatialConvolution with stride and padding', () => new nn.SpatialConvolution(2, 3, 3, 2, 2, 1, 1, 0), () => x64([2, 7, 6]));
-  check('SpatialConvolutionMM (batch)', () => new nn.SpatialConvolutionMM(2, 3, 3, 3), () => x64([2, 2, 6, 6]));
-  check('SpatialMaxPooling', () => new nn.SpatialMaxPooling(2, 2, 2, 2), () => x64([2, 6, 6]));
-  check('SpatialAveragePooling', () => new nn.SpatialAveragePooling(3, 2, 2, 1), () => x64([2, 7, 6]));
-  check('SpatialLPPooling (p = 2)', () => new nn.SpatialLPPooling(2, 2, 2, 2, 2, 2), () => x64([2, 6, 6]));
-  check('SpatialSubtractiveNormalization (1-D gaussian kernel)', () => new nn.SpatialSubtractiveNormalization(3, nn.gaussian1D(7)), () => x64([3, 9, 8]));
-  check('SpatialSubtractiveNormalization (2-D kernel, batch)', () => new nn.SpatialSubtractiveNormalization(2, [[1, 2, 1], [2, 4, 2], [1, 2, 1]]), () => x64([2, 2, 5, 5]));
-  check('SpatialZeroPadding (pad and crop)', () => new nn.SpatialZeroPadding(1, -1, 2, 0), () => x64([2, 4, 5]));
-  check('View', () => new nn.View(12), () => x64([2, 3, 2, 2]));
-  check('Reshape', () => new nn.Reshape(6), () => x64([6]));
-  check('Tanh', () => new nn.Tanh(), () => x64([7]));
-  check('ReLU', () => new nn.ReLU(), () => tensor([-1.5, -0.3, 0.2, 0.9, 2], { dtype: 'float64' }));
-  check('Sigmoid', () => new nn.Sigmoid(), () => x64([7]));
-  check('SoftMax (β = −1)', () => new nn.SoftMax(), () => x64([6]));
-  check('SoftMax (β = 2.5, batch)', () => new nn.SoftMax({ beta: 2.5 }), () => x64([3, 6]));
-  check('LogSoftMax', () => new nn.LogSoftMax(), () => x64([3, 6]));
-  check('Dropout (training, fixed seed)', () => new nn.Dropout(0.4), () => x64([20]), 11);
+  check(
+    'Linear (sample)',
+    () => new nn.Linear(5, 3),
+    () => x64([5]),
+  );
+  check(
+    'Linear (batch)',
+    () => new nn.Linear(5, 3),
+    () => x64([4, 5]),
+  );
+  check(
+    'SpatialConvolution with stride and padding',
+    () => new nn.SpatialConvolution(2, 3, 3, 2, 2, 1, 1, 0),
+    () => x64([2, 7, 6]),
+  );
+  check(
+    'SpatialConvolutionMM (batch)',
+    () => new nn.SpatialConvolutionMM(2, 3, 3, 3),
+    () => x64([2, 2, 6, 6]),
+  );
+  check(
+    'SpatialMaxPooling',
+    () => new nn.SpatialMaxPooling(2, 2, 2, 2),
+    () => x64([2, 6, 6]),
+  );
+  check(
+    'SpatialAveragePooling',
+    () => new nn.SpatialAveragePooling(3, 2, 2, 1),
+    () => x64([2, 7, 6]),
+  );
+  check(
+    'SpatialLPPooling (p = 2)',
+    () => new nn.SpatialLPPooling(2, 2, 2, 2, 2, 2),
+    () => x64([2, 6, 6]),
+  );
+  check(
+    'SpatialSubtractiveNormalization (1-D gaussian kernel)',
+    () => new nn.SpatialSubtractiveNormalization(3, nn.gaussian1D(7)),
+    () => x64([3, 9, 8]),
+  );
+  check(
+    'SpatialSubtractiveNormalization (2-D kernel, batch)',
+    () =>
+      new nn.SpatialSubtractiveNormalization(2, [
+        [1, 2, 1],
+        [2, 4, 2],
+        [1, 2, 1],
+      ]),
+    () => x64([2, 2, 5, 5]),
+  );
+  check(
+    'SpatialZeroPadding (pad and crop)',
+    () => new nn.SpatialZeroPadding(1, -1, 2, 0),
+    () => x64([2, 4, 5]),
+  );
+  check(
+    'View',
+    () => new nn.View(12),
+    () => x64([2, 3, 2, 2]),
+  );
+  check(
+    'Reshape',
+    () => new nn.Reshape(6),
+    () => x64([6]),
+  );
+  check(
+    'Tanh',
+    () => new nn.Tanh(),
+    () => x64([7]),
+  );
+  check(
+    'ReLU',
+    () => new nn.ReLU(),
+    () => tensor([-1.5, -0.3, 0.2, 0.9, 2], { dtype: 'float64' }),
+  );
+  check(
+    'Sigmoid',
+    () => new nn.Sigmoid(),
+    () => x64([7]),
+  );
+  check(
+    'SoftMax (β = −1)',
+    () => new nn.SoftMax(),
+    () => x64([6]),
+  );
+  check(
+    'SoftMax (β = 2.5, batch)',
+    () => new nn.SoftMax({ beta: 2.5 }),
+    () => x64([3, 6]),
+  );
+  check(
+    'LogSoftMax',
+    () => new nn.LogSoftMax(),
+    () => x64([3, 6]),
+  );
+  check(
+    'Dropout (training, fixed seed)',
+    () => new nn.Dropout(0.4),
+    () => x64([20]),
+    11,
+  );
   check(
     'Sequential convnet with every stage',
     () =>
@@ -60,7 +142,9 @@ describe('gradcheck: modules (input and parameters)', () => {
   });
 
   test('float32 modules are refused with a clear message', () => {
-    expect(() => nn.gradcheck(new nn.Linear(2, 2).float(), x64([2]))).toThrow(/gradcheck needs float64 parameters \(got float32\); call double\(\) first/);
+    expect(() => nn.gradcheck(new nn.Linear(2, 2).float(), x64([2]))).toThrow(
+      /gradcheck needs float64 parameters \(got float32\); call double\(\) first/,
+    );
     expect(() => nn.gradcheck(new nn.Linear(2, 2), randn([2]))).toThrow(/gradcheck needs a float64 input/);
   });
 });

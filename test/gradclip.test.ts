@@ -16,8 +16,14 @@ const withPython = withTool('Python with torch', python).test;
 if (!python) console.warn('gradclip: the comparison with PyTorch is SKIPPED: no Python with torch here; CI installs one');
 
 const make = () => new nn.Sequential(new nn.Linear(4, 5), new nn.Tanh(), new nn.Linear(5, 3), new nn.LogSoftMax());
-const inputs = tensor(Array.from({ length: 24 }, (_, i) => [3 * Math.sin(i), 2 * Math.cos(i), i / 4, (i % 3) - 1]), { dtype: 'float64' });
-const targets = tensor(Array.from({ length: 24 }, (_, i) => (i * 7) % 3), { dtype: 'int64' });
+const inputs = tensor(
+  Array.from({ length: 24 }, (_, i) => [3 * Math.sin(i), 2 * Math.cos(i), i / 4, (i % 3) - 1]),
+  { dtype: 'float64' },
+);
+const targets = tensor(
+  Array.from({ length: 24 }, (_, i) => (i * 7) % 3),
+  { dtype: 'int64' },
+);
 
 describe('gradient clipping in the native loop', () => {
   for (const [name, clip, method, lr] of [
@@ -29,19 +35,49 @@ describe('gradient clipping in the native loop', () => {
       manualSeed(9);
       const model = make();
       const params = Object.fromEntries(model.namedParameters().map(([n, t]) => [n, Array.from(t.data() as Float64Array)]));
-      const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 6, shuffle: false, classes: 3, gradClip: clip, optimizer: { method, config: { learningRate: lr, ...(method === 'adamw' ? { weightDecay: 0 } : {}) } } });
+      const trainer = new Trainer({
+        model,
+        criterion: new nn.ClassNLLCriterion(),
+        batchSize: 6,
+        shuffle: false,
+        classes: 3,
+        gradClip: clip,
+        optimizer: { method, config: { learningRate: lr, ...(method === 'adamw' ? { weightDecay: 0 } : {}) } },
+      });
       const result = await trainer.trainEpoch({ inputs, targets });
       expect(result.steps).toBe(4);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-clip-'));
-      fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify({ params, inputs: inputs.toArray(), targets: targets.toArray(), batch: 6, method, lr, clipNorm: clip.norm ?? 0, clipValue: clip.value ?? 0 }));
+      fs.writeFileSync(
+        path.join(dir, 'spec.json'),
+        JSON.stringify({
+          params,
+          inputs: inputs.toArray(),
+          targets: targets.toArray(),
+          batch: 6,
+          method,
+          lr,
+          clipNorm: clip.norm ?? 0,
+          clipValue: clip.value ?? 0,
+        }),
+      );
       const torchParams = JSON.parse(runPython(python!, 'gradclip_check.py', [path.join(dir, 'spec.json')]));
       fs.rmSync(dir, { recursive: true, force: true });
-      for (const [n, t] of model.namedParameters()) expect(largest(Array.from(t.data() as Float64Array), torchParams[n])).toBeLessThan(1e-12);
+      for (const [n, t] of model.namedParameters())
+        expect(largest(Array.from(t.data() as Float64Array), torchParams[n])).toBeLessThan(1e-12);
       // the clipping mattered: without it the parameters end elsewhere
       manualSeed(9);
       const free = make();
-      await new Trainer({ model: free, criterion: new nn.ClassNLLCriterion(), batchSize: 6, shuffle: false, classes: 3, optimizer: { method, config: { learningRate: lr, ...(method === 'adamw' ? { weightDecay: 0 } : {}) } } }).trainEpoch({ inputs, targets });
-      expect(largest(Array.from(free.getParameters()[0].data() as Float64Array), Array.from(model.getParameters()[0].data() as Float64Array))).toBeGreaterThan(1e-3);
+      await new Trainer({
+        model: free,
+        criterion: new nn.ClassNLLCriterion(),
+        batchSize: 6,
+        shuffle: false,
+        classes: 3,
+        optimizer: { method, config: { learningRate: lr, ...(method === 'adamw' ? { weightDecay: 0 } : {}) } },
+      }).trainEpoch({ inputs, targets });
+      expect(
+        largest(Array.from(free.getParameters()[0].data() as Float64Array), Array.from(model.getParameters()[0].data() as Float64Array)),
+      ).toBeGreaterThan(1e-3);
     });
   }
 
@@ -61,11 +97,24 @@ describe('gradient clipping in the native loop', () => {
       pb.copy(pa);
       const clip = { norm: 0.3, value: 0.1 };
       const crit = new nn.ClassNLLCriterion();
-      await new Trainer({ model: a, criterion: crit, batchSize: 8, shuffle: false, classes: 3, gradClip: clip, optimizer: { method, config } as never }).trainEpoch({ inputs, targets });
+      await new Trainer({
+        model: a,
+        criterion: crit,
+        batchSize: 8,
+        shuffle: false,
+        classes: 3,
+        gradClip: clip,
+        optimizer: { method, config } as never,
+      }).trainEpoch({ inputs, targets });
       closureEpoch(b, crit, { inputs, targets }, 8, method, config, (grads) => {
         const g = Array.from(grads.data() as Float64Array).map((v) => Math.min(clip.value, Math.max(-clip.value, v)));
         const scale = Math.min(1, clip.norm / (Math.hypot(...g) + 1e-6));
-        grads.copy(tensor(g.map((v) => v * scale), { dtype: 'float64' }));
+        grads.copy(
+          tensor(
+            g.map((v) => v * scale),
+            { dtype: 'float64' },
+          ),
+        );
       });
       // the closure form's clipping is computed in JavaScript (another summation order), which
       // L-BFGS's and CG's line searches amplify (9e-10 on LibTorch 2.13): 1e-8
@@ -73,9 +122,17 @@ describe('gradient clipping in the native loop', () => {
     });
   }
 
-  test('each step\'s loss and learning rate come with the training result', async () => {
+  test("each step's loss and learning rate come with the training result", async () => {
     manualSeed(1);
-    const trainer = new Trainer({ model: make(), criterion: new nn.ClassNLLCriterion(), batchSize: 6, shuffle: false, classes: 3, optimizer: { method: 'sgd', config: { learningRate: 0.4 } }, schedule: { kind: 'step', stepSize: 2, gamma: 0.5, per: 'step' } });
+    const trainer = new Trainer({
+      model: make(),
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 6,
+      shuffle: false,
+      classes: 3,
+      optimizer: { method: 'sgd', config: { learningRate: 0.4 } },
+      schedule: { kind: 'step', stepSize: 2, gamma: 0.5, per: 'step' },
+    });
     const r = await trainer.trainEpoch({ inputs, targets });
     expect(r.stepLosses).toHaveLength(4);
     expect(r.stepLosses!.reduce((a, b) => a + b, 0) / 4).toBeCloseTo(r.loss, 12); // equal minibatches

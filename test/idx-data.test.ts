@@ -23,8 +23,40 @@ function idxLabels(labels: number[]): Buffer {
 }
 
 // 3×2 images: train 4 with labels up to 11 (EMNIST-like: more than 10 classes), test 2
-const trainImages = [[[0, 10], [20, 30], [40, 50]], [[255, 0], [0, 0], [0, 0]], [[1, 2], [3, 4], [5, 6]], [[9, 9], [9, 9], [9, 9]]];
-const testImages = [[[100, 0], [0, 0], [0, 200]], [[7, 7], [7, 7], [7, 7]]];
+const trainImages = [
+  [
+    [0, 10],
+    [20, 30],
+    [40, 50],
+  ],
+  [
+    [255, 0],
+    [0, 0],
+    [0, 0],
+  ],
+  [
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ],
+  [
+    [9, 9],
+    [9, 9],
+    [9, 9],
+  ],
+];
+const testImages = [
+  [
+    [100, 0],
+    [0, 0],
+    [0, 200],
+  ],
+  [
+    [7, 7],
+    [7, 7],
+    [7, 7],
+  ],
+];
 const trainLabels = [0, 11, 3, 3];
 const testLabels = [5, 2];
 const pixels = trainImages.flat(2);
@@ -96,7 +128,12 @@ test('missing files, mismatched sizes and bad options are errors naming them', (
 test('degenerate sets are errors naming the file: no images, 0×0 images, every pixel the same (all-NaN inputs before)', () => {
   const labelsFor = (n: number) => idxLabels(Array.from({ length: n }, () => 1));
   const set = (train: Buffer, trainLabels: Buffer) =>
-    folder({ 'train-images-idx3-ubyte': train, 'train-labels-idx1-ubyte': trainLabels, 't10k-images-idx3-ubyte': idxImages(testImages), 't10k-labels-idx1-ubyte': idxLabels(testLabels) });
+    folder({
+      'train-images-idx3-ubyte': train,
+      'train-labels-idx1-ubyte': trainLabels,
+      't10k-images-idx3-ubyte': idxImages(testImages),
+      't10k-labels-idx1-ubyte': idxLabels(testLabels),
+    });
   const empty = Buffer.alloc(16);
   empty.writeUInt32BE(0x803, 0);
   empty.writeUInt32BE(3, 8);
@@ -105,10 +142,30 @@ test('degenerate sets are errors naming the file: no images, 0×0 images, every 
   const flat = Buffer.alloc(16);
   flat.writeUInt32BE(0x803, 0);
   flat.writeUInt32BE(4, 4);
-  expect(() => data.idx(set(flat, labelsFor(4)))).toThrow(/^IDX file '.*train-images-idx3-ubyte' has 0×0 images; an image needs at least one row and one column$/);
-  const grey = idxImages([[[7, 7], [7, 7], [7, 7]], [[7, 7], [7, 7], [7, 7]]]);
-  expect(() => data.idx(set(grey, labelsFor(2)))).toThrow(/^data.idx: every pixel of the training images in '.*train-images-idx3-ubyte' is 7 .*standard deviation is 0.*use normalise: 'unit'/);
-  expect(data.idx(set(grey, labelsFor(2)), { normalise: 'unit' }).train.inputs.max().item()).toBeCloseTo(7 / 255, 6);
+  expect(() => data.idx(set(flat, labelsFor(4)))).toThrow(
+    /^IDX file '.*train-images-idx3-ubyte' has 0×0 images; an image needs at least one row and one column$/,
+  );
+  const grey = idxImages([
+    [
+      [7, 7],
+      [7, 7],
+      [7, 7],
+    ],
+    [
+      [7, 7],
+      [7, 7],
+      [7, 7],
+    ],
+  ]);
+  expect(() => data.idx(set(grey, labelsFor(2)))).toThrow(
+    /^data.idx: every pixel of the training images in '.*train-images-idx3-ubyte' is 7 .*standard deviation is 0.*use normalise: 'unit'/,
+  );
+  expect(
+    data
+      .idx(set(grey, labelsFor(2)), { normalise: 'unit' })
+      .train.inputs.max()
+      .item(),
+  ).toBeCloseTo(7 / 255, 6);
 });
 
 test('a gzip bomb (256 MiB of zeros behind an MNIST header, 256 KB on disk) is refused from its sizes at once, without inflating it', () => {
@@ -118,9 +175,16 @@ test('a gzip bomb (256 MiB of zeros behind an MNIST header, 256 KB on disk) is r
   header.writeUInt32BE(28, 8);
   header.writeUInt32BE(28, 12);
   const bomb = zlib.gzipSync(Buffer.concat([header, Buffer.alloc(1 << 28)]), { level: 9 });
-  const dir = folder({ 'train-images-idx3-ubyte.gz': bomb, 'train-labels-idx1-ubyte': idxLabels([1]), 't10k-images-idx3-ubyte': idxImages(testImages), 't10k-labels-idx1-ubyte': idxLabels(testLabels) });
+  const dir = folder({
+    'train-images-idx3-ubyte.gz': bomb,
+    'train-labels-idx1-ubyte': idxLabels([1]),
+    't10k-images-idx3-ubyte': idxImages(testImages),
+    't10k-labels-idx1-ubyte': idxLabels(testLabels),
+  });
   const rss = process.memoryUsage().rss;
-  expect(() => data.idx(dir)).toThrow(/^IDX file '.*train-images-idx3-ubyte.gz' is a corrupt or truncated gzip file \(its header announces 47040016 bytes but the gzip trailer says 268435472\)$/);
+  expect(() => data.idx(dir)).toThrow(
+    /^IDX file '.*train-images-idx3-ubyte.gz' is a corrupt or truncated gzip file \(its header announces 47040016 bytes but the gzip trailer says 268435472\)$/,
+  );
   expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 2 ** 20);
 });
 
@@ -139,6 +203,13 @@ test('a gzip bomb whose IDX header sits past the first 4 KiB (behind a long FEXT
   trailer.writeUInt32LE(contents.length, 4);
   const file = Buffer.concat([gzipHeader, extra, body, trailer]);
   expect(zlib.gunzipSync(file).length).toBe(contents.length); // a sound gzip file
-  const dir = folder({ 'train-images-idx3-ubyte.gz': file, 'train-labels-idx1-ubyte': idxLabels([1]), 't10k-images-idx3-ubyte': idxImages(testImages), 't10k-labels-idx1-ubyte': idxLabels(testLabels) });
-  expect(() => data.idx(dir)).toThrow(/^IDX file '.*train-images-idx3-ubyte.gz' is a corrupt or truncated gzip file \(its header announces 47040016 bytes but the gzip trailer says 67108880\)$/);
+  const dir = folder({
+    'train-images-idx3-ubyte.gz': file,
+    'train-labels-idx1-ubyte': idxLabels([1]),
+    't10k-images-idx3-ubyte': idxImages(testImages),
+    't10k-labels-idx1-ubyte': idxLabels(testLabels),
+  });
+  expect(() => data.idx(dir)).toThrow(
+    /^IDX file '.*train-images-idx3-ubyte.gz' is a corrupt or truncated gzip file \(its header announces 47040016 bytes but the gzip trailer says 67108880\)$/,
+  );
 });

@@ -8,9 +8,16 @@ import sharp from 'sharp';
 import { TorchError, Trainer, data, manualSeed, nn } from '../lib';
 
 /** Writes an image of width×height×channels raw bytes with sharp. */
-async function writeImage(file: string, width: number, height: number, channels: 1 | 3 | 4, pixel: (x: number, y: number, c: number) => number): Promise<void> {
+async function writeImage(
+  file: string,
+  width: number,
+  height: number,
+  channels: 1 | 3 | 4,
+  pixel: (x: number, y: number, c: number) => number,
+): Promise<void> {
   const raw = Buffer.alloc(width * height * channels);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) raw[(y * width + x) * channels + c] = pixel(x, y, c);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) for (let c = 0; c < channels; c++) raw[(y * width + x) * channels + c] = pixel(x, y, c);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await sharp(raw, { raw: { width, height, channels } }).toFile(file);
 }
@@ -37,7 +44,10 @@ describe('data.imageFolder', () => {
     const set = data.imageFolder(dir, { size: [8, 8] });
     expect(set.classes).toEqual(['bright', 'dark']);
     expect(set.length).toBe(16);
-    expect(set.files.map((f) => path.basename(f))).toEqual([...[...Array(8).keys()].map((i) => `b${i}.png`), ...[...Array(8).keys()].map((i) => `d${i}.jpg`)]);
+    expect(set.files.map((f) => path.basename(f))).toEqual([
+      ...[...Array(8).keys()].map((i) => `b${i}.png`),
+      ...[...Array(8).keys()].map((i) => `d${i}.jpg`),
+    ]);
     expect(set.labels).toEqual([...new Array(8).fill(0), ...new Array(8).fill(1)]);
     expect(set.sampleShape).toEqual([3, 8, 8]);
   });
@@ -86,8 +96,19 @@ describe('data.imageFolder', () => {
   test('a Trainer learns the classes from the folder, streaming its images', async () => {
     manualSeed(2);
     const set = data.imageFolder(dir, { size: [8, 8], chunkSize: 6, normalise: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } });
-    const model = new nn.Sequential().add(new nn.Reshape(3 * 8 * 8)).add(new nn.Linear(3 * 8 * 8, 2)).add(new nn.LogSoftMax()).float();
-    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 4, classes: 2, classNames: set.classes, optimizer: { method: 'sgd', config: { learningRate: 0.01 } } });
+    const model = new nn.Sequential()
+      .add(new nn.Reshape(3 * 8 * 8))
+      .add(new nn.Linear(3 * 8 * 8, 2))
+      .add(new nn.LogSoftMax())
+      .float();
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 4,
+      classes: 2,
+      classNames: set.classes,
+      optimizer: { method: 'sgd', config: { learningRate: 0.01 } },
+    });
     await trainer.fit({ train: set, epochs: 5 });
     const result = await trainer.test(set);
     expect(result.samples).toBe(16);
@@ -106,20 +127,30 @@ describe('data.imageFolder', () => {
     const first = await set.batch([0]);
     expect(first.inputs.mean().item()).toBeGreaterThan(0.6); // a bright image, read through its link
     fs.symlinkSync(path.join(dir, 'bright', 'missing.png'), path.join(linked, 'bright', 'gone.png'));
-    expect(() => data.imageFolder(linked, { size: [8, 8] })).toThrow(/^imageFolder: '.*linked\/bright\/gone.png' is a symbolic link to '.*missing.png', which cannot be read \(ENOENT\)$/);
+    expect(() => data.imageFolder(linked, { size: [8, 8] })).toThrow(
+      /^imageFolder: '.*linked\/bright\/gone.png' is a symbolic link to '.*missing.png', which cannot be read \(ENOENT\)$/,
+    );
   });
 
   test('bad folders, files and options are TorchErrors naming them', async () => {
     expect(() => data.imageFolder(path.join(root, 'missing'), { size: [8, 8] })).toThrow(/imageFolder: .*missing is not a folder/);
     fs.mkdirSync(path.join(root, 'none'));
-    expect(() => data.imageFolder(path.join(root, 'none'), { size: [8, 8] })).toThrow(/has no class folders \(expected .*none\/<class>\/<image>\)/);
+    expect(() => data.imageFolder(path.join(root, 'none'), { size: [8, 8] })).toThrow(
+      /has no class folders \(expected .*none\/<class>\/<image>\)/,
+    );
     fs.mkdirSync(path.join(root, 'hollow', 'empty'), { recursive: true });
     expect(() => data.imageFolder(path.join(root, 'hollow'), { size: [8, 8] })).toThrow(/class folder .*empty has no images/);
     expect(() => data.imageFolder(dir, {} as never)).toThrow(/Expected \[height, width\] for imageFolder size/);
     expect(() => data.imageFolder(dir, { size: [8, 0] })).toThrow(/imageFolder size\[1\]/);
-    expect(() => data.imageFolder(dir, { size: [8, 8], channels: 2 as never })).toThrow(/Expected 1 \(grey\) or 3 \(RGB\) for imageFolder channels but received 2/);
-    expect(() => data.imageFolder(dir, { size: [8, 8], normalise: { mean: [0], std: [1] } })).toThrow(/Expected 3 finite numbers, one per channel for imageFolder normalise.mean/);
-    expect(() => data.imageFolder(dir, { size: [8, 8], normalise: { mean: [0, 0, 0], std: [1, 0, 1] } })).toThrow(/3 finite numbers above 0/);
+    expect(() => data.imageFolder(dir, { size: [8, 8], channels: 2 as never })).toThrow(
+      /Expected 1 \(grey\) or 3 \(RGB\) for imageFolder channels but received 2/,
+    );
+    expect(() => data.imageFolder(dir, { size: [8, 8], normalise: { mean: [0], std: [1] } })).toThrow(
+      /Expected 3 finite numbers, one per channel for imageFolder normalise.mean/,
+    );
+    expect(() => data.imageFolder(dir, { size: [8, 8], normalise: { mean: [0, 0, 0], std: [1, 0, 1] } })).toThrow(
+      /3 finite numbers above 0/,
+    );
     expect(() => data.imageFolder(dir, { size: [8, 8], resize: true } as never)).toThrow(TorchError);
 
     // a file that is not what its name says fails when it is read, naming it
@@ -129,7 +160,11 @@ describe('data.imageFolder', () => {
     const set = data.imageFolder(broken, { size: [4, 4] });
     await expect(set.batch([0, 1])).rejects.toThrow(/imageFolder: cannot read .*bad\.png: /);
     await expect(set.batch([2])).rejects.toThrow(/Expected an array of indices in \[0, 1\] for imageFolder batch indices/);
-    const trainer = new Trainer({ model: new nn.Sequential().add(new nn.Reshape(48)).add(new nn.Linear(48, 2)).add(new nn.LogSoftMax()), criterion: new nn.ClassNLLCriterion(), classes: 2 });
+    const trainer = new Trainer({
+      model: new nn.Sequential().add(new nn.Reshape(48)).add(new nn.Linear(48, 2)).add(new nn.LogSoftMax()),
+      criterion: new nn.ClassNLLCriterion(),
+      classes: 2,
+    });
     await expect(trainer.trainEpoch(set)).rejects.toThrow(/cannot read .*bad\.png/);
   });
 });

@@ -16,7 +16,10 @@ const py = pythonForLibTorch();
 // torchvision's resnet18 from the newest torch not newer than this LibTorch that has a torchvision
 // that loads (Debian's python3-torchvision: the index's wheels are built for another torch)
 const vision = pythonForLibTorch('torchvision');
-if (!py) console.warn(`jit: SKIPPED: no Python with a torch as old as this LibTorch ${libtorchInfo().version} (setup's python3-torch, or the CI venvs)`);
+if (!py)
+  console.warn(
+    `jit: SKIPPED: no Python with a torch as old as this LibTorch ${libtorchInfo().version} (setup's python3-torch, or the CI venvs)`,
+  );
 const describeWithPython = withTool('a Python torch that this LibTorch reads', py).describe;
 
 describeWithPython('TorchScript modules from PyTorch', () => {
@@ -30,9 +33,12 @@ describeWithPython('TorchScript modules from PyTorch', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const read = (name: string, what: 'in' | 'out') => JSON.parse(fs.readFileSync(path.join(dir, `${name}.${what}.json`), 'utf8'));
 
-  test('the modules made include torchvision\'s resnet18 where torchvision is installed', () => {
+  test("the modules made include torchvision's resnet18 where torchvision is installed", () => {
     expect(made).toEqual(expect.arrayContaining(['convbn', 'lstm', 'mlp']));
-    if (!made.includes('resnet18')) console.warn(`jit: no torchvision loads beside a torch as old as LibTorch ${libtorchInfo().version} (setup installs Debian's python3-torchvision): the resnet18 case is not run`);
+    if (!made.includes('resnet18'))
+      console.warn(
+        `jit: no torchvision loads beside a torch as old as LibTorch ${libtorchInfo().version} (setup installs Debian's python3-torchvision): the resnet18 case is not run`,
+      );
   });
 
   for (const name of ['mlp', 'convbn', 'lstm', 'resnet18']) {
@@ -49,7 +55,10 @@ describeWithPython('TorchScript modules from PyTorch', () => {
       expect(largest(y.toArray(), expected.output)).toBeLessThan(1e-5);
       // off the event loop too: the Trainer's test pass runs the module natively
       if (name !== 'lstm' && name !== 'resnet18') {
-        const targets = tensor(Array.from({ length: x.shape[0] }, (_, i) => i % (y.shape[1])), { dtype: 'int64' });
+        const targets = tensor(
+          Array.from({ length: x.shape[0] }, (_, i) => i % y.shape[1]),
+          { dtype: 'int64' },
+        );
         const r = await new Trainer({ model, criterion: new nn.ClassNLLCriterion(), classes: y.shape[1] }).test({ inputs: x, targets });
         expect(r.samples).toBe(x.shape[0]);
       }
@@ -59,9 +68,20 @@ describeWithPython('TorchScript modules from PyTorch', () => {
   test('training: the Trainer trains a scripted convnet with batch norm; its state dict goes back to PyTorch with the same outputs', async () => {
     manualSeed(2);
     const model = jit.load(path.join(dir, 'convbn.pt'));
-    const x = tensor(Array.from({ length: 64 }, (_, i) => Array.from({ length: 64 }, (__, j) => Math.sin(i * 0.7 + j * 0.3 * ((i % 5) + 1))))).view(64, 1, 8, 8);
-    const y = tensor(Array.from({ length: 64 }, (_, i) => i % 5), { dtype: 'int64' });
-    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 16, classes: 5, optimizer: { method: 'adam', config: { learningRate: 0.01 } } });
+    const x = tensor(
+      Array.from({ length: 64 }, (_, i) => Array.from({ length: 64 }, (__, j) => Math.sin(i * 0.7 + j * 0.3 * ((i % 5) + 1)))),
+    ).view(64, 1, 8, 8);
+    const y = tensor(
+      Array.from({ length: 64 }, (_, i) => i % 5),
+      { dtype: 'int64' },
+    );
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 16,
+      classes: 5,
+      optimizer: { method: 'adam', config: { learningRate: 0.01 } },
+    });
     const results = await trainer.fit({ train: { inputs: x, targets: y }, epochs: 8 });
     expect(results[7].train.loss).toBeLessThan(results[0].train.loss * 0.7);
     const stateFile = path.join(dir, 'trained.pt');
@@ -103,6 +123,10 @@ describeWithPython('TorchScript modules from PyTorch', () => {
     // a file from a PyTorch newer than this LibTorch: both versions named
     const newer = path.join(dir, 'newer.pt');
     runPython(py!.python, 'jit_check.py', ['bump', path.join(dir, 'mlp.pt'), newer]);
-    expect(() => jit.load(newer)).toThrow(new RegExp(`'.*newer.pt' \\(TorchScript file format version 99\\) cannot be read by this LibTorch ${libtorchInfo().version.replace(/\./g, '\\.')}: .*version`));
+    expect(() => jit.load(newer)).toThrow(
+      new RegExp(
+        `'.*newer.pt' \\(TorchScript file format version 99\\) cannot be read by this LibTorch ${libtorchInfo().version.replace(/\./g, '\\.')}: .*version`,
+      ),
+    );
   });
 });

@@ -69,7 +69,9 @@ test('tensor ops, modules, optimizers, training passes, save/load and errors do 
   type Result = { name: string; iterations: number; native: number; v8: number; rss: number; rssRounds: number[]; tensors: number };
   const results = JSON.parse(r.stdout.trim().split('\n').pop()!) as Result[];
   for (const { name, iterations, native, v8, rss, rssRounds, tensors } of results) {
-    console.log(`leak test: ${name}: ${iterations} iterations × 2, per iteration: malloc ${native.toFixed(0)} bytes, V8 heap ${v8.toFixed(0)} bytes, RSS ${rss.toFixed(0)} bytes (rounds: ${rssRounds.map((b) => b.toFixed(0)).join(', ')}), live tensors ${tensors >= 0 ? '+' : ''}${tensors}`);
+    console.log(
+      `leak test: ${name}: ${iterations} iterations × 2, per iteration: malloc ${native.toFixed(0)} bytes, V8 heap ${v8.toFixed(0)} bytes, RSS ${rss.toFixed(0)} bytes (rounds: ${rssRounds.map((b) => b.toFixed(0)).join(', ')}), live tensors ${tensors >= 0 ? '+' : ''}${tensors}`,
+    );
   }
   // A training pass starts a thread and LibTorch's per-thread state settles slowly: measured on
   // 2.13, the malloc'ed bytes of a test pass drifted by 170, 14, 33, 4, 6 and 3 bytes per pass over

@@ -7,7 +7,8 @@ import { CHILD_TIMEOUT_MS, ROOT as root } from './helpers/common';
 
 // The LibTorch the built addon reports, read in a child process (the test process need not load it).
 function libtorchHere(): LibTorchInfo {
-  const out = execFileSync(process.execPath, ['-e', "console.log(JSON.stringify(require('./dist/lib').libtorchInfo()))"], { timeout: CHILD_TIMEOUT_MS,
+  const out = execFileSync(process.execPath, ['-e', "console.log(JSON.stringify(require('./dist/lib').libtorchInfo()))"], {
+    timeout: CHILD_TIMEOUT_MS,
     cwd: root,
     encoding: 'utf8',
   });
@@ -33,7 +34,10 @@ function run(dir: string, code: string) {
 describe('loading the addon', () => {
   test('libtorchInfo().addon names the addon file this process loaded', () => {
     const { addon } = libtorchHere();
-    const expected = process.env.NODETORCH_PREBUILDS_ONLY === '1' ? path.join(root, 'prebuilds', `${process.platform}-${process.arch}`) : path.join(root, 'build', 'Release');
+    const expected =
+      process.env.NODETORCH_PREBUILDS_ONLY === '1'
+        ? path.join(root, 'prebuilds', `${process.platform}-${process.arch}`)
+        : path.join(root, 'build', 'Release');
     expect(path.dirname(addon)).toBe(expected);
     expect(fs.existsSync(addon)).toBe(true);
   });
@@ -95,7 +99,8 @@ describe('loading the addon', () => {
     const info = libtorchHere();
     prebuildWithManifest(dir, 'nodetorch-libtorch-9.9.9-cpu', ['/nonexistent/libtorch/lib/libtorch_cpu.so'], '9.9.9');
     // no LibTorch to build from either: the hook fails with both facts
-    const none = spawnSync(process.execPath, ['scripts/install.js'], { timeout: CHILD_TIMEOUT_MS,
+    const none = spawnSync(process.execPath, ['scripts/install.js'], {
+      timeout: CHILD_TIMEOUT_MS,
       cwd: dir,
       encoding: 'utf8',
       env: { ...process.env, LIBTORCH: '/nonexistent/libtorch' },
@@ -140,7 +145,11 @@ describe('finding LibTorch', () => {
   });
 
   test('an explicit LIBTORCH that holds no LibTorch is an error listing what was tried', () => {
-    const r = spawnSync(process.execPath, [script], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8', env: { ...process.env, LIBTORCH: '/nonexistent/libtorch' } });
+    const r = spawnSync(process.execPath, [script], {
+      timeout: CHILD_TIMEOUT_MS,
+      encoding: 'utf8',
+      env: { ...process.env, LIBTORCH: '/nonexistent/libtorch' },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/LibTorch was not found/);
     expect(r.stderr).toContain('LIBTORCH=/nonexistent/libtorch (looked for /nonexistent/libtorch/share/cmake/Torch/TorchConfig.cmake)');
@@ -165,21 +174,28 @@ describe('finding LibTorch', () => {
   // CUDA wheel's, while the addon is built against the CPU wheel's).
   const other = process.env.NODETORCH_OTHER_LIBTORCH;
   (other ? test : test.skip)('a process that loads another LibTorch than the one compiled against is refused at load', () => {
-    const r = spawnSync(process.execPath, ['-e', "try { require('./dist/lib').ones([1]) } catch (e) { console.log(e.name + '|' + e.message) }"], { timeout: CHILD_TIMEOUT_MS,
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, LD_LIBRARY_PATH: other },
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['-e', "try { require('./dist/lib').ones([1]) } catch (e) { console.log(e.name + '|' + e.message) }"],
+      { timeout: CHILD_TIMEOUT_MS, cwd: root, encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: other } },
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^TorchError\|nodetorch: the native addon could not be loaded/);
-    expect(r.stdout).toMatch(new RegExp(`this addon was built against LibTorch ${libtorchHere().version} but the process loaded LibTorch \\d+\\.\\d+\\.\\d+ \\(`));
+    expect(r.stdout).toMatch(
+      new RegExp(`this addon was built against LibTorch ${libtorchHere().version} but the process loaded LibTorch \\d+\\.\\d+\\.\\d+ \\(`),
+    );
     expect(r.stdout).toContain(`(${path.join(other!, 'libtorch_cpu.so')}); rebuild against the LibTorch you use`);
   });
 
   test('the built addon finds LibTorch through its rpath, without LD_LIBRARY_PATH', () => {
     const env = { ...process.env };
     delete env.LD_LIBRARY_PATH;
-    const r = spawnSync(process.execPath, ['-e', "console.log(require('./dist/lib').ones([3]).sum().item())"], { timeout: CHILD_TIMEOUT_MS, cwd: root, encoding: 'utf8', env });
+    const r = spawnSync(process.execPath, ['-e', "console.log(require('./dist/lib').ones([3]).sum().item())"], {
+      timeout: CHILD_TIMEOUT_MS,
+      cwd: root,
+      encoding: 'utf8',
+      env,
+    });
     expect(r.stdout.trim()).toBe('3');
     const dyn = execFileSync('readelf', ['-d', libtorchHere().addon], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
     expect(dyn).toMatch(/R(UN)?PATH/);

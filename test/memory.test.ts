@@ -44,7 +44,12 @@ describe('memory', () => {
 
   test('tidy cleans up when fn throws, and rejects async functions', () => {
     const before = memory();
-    expect(() => tidy(() => { ones([5]); throw new Error('inside'); })).toThrow('inside');
+    expect(() =>
+      tidy(() => {
+        ones([5]);
+        throw new Error('inside');
+      }),
+    ).toThrow('inside');
     expect(memory()).toEqual(before);
     expect(() => tidy((async () => ones([1])) as never)).toThrow(/synchronous function/);
     expect(memory()).toEqual(before);
@@ -71,7 +76,12 @@ describe('memory', () => {
   test('the GC finalizer frees forgotten tensors, every one of them', async () => {
     // in a child process under --expose-gc, so that the finalizer path is exercised for real
     const { execFileSync } = await import('child_process');
-    const out = execFileSync(process.execPath, ['--expose-gc', '-e', `
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        '-e',
+        `
       const t = require('./dist/lib');
       const before = t.memory().tensors;
       (function () { for (let i = 0; i < 200; i++) t.zeros([10]); })();
@@ -80,7 +90,10 @@ describe('memory', () => {
       let rounds = 0;
       const round = () => { gc(); const left = t.memory().tensors - before; if (left === 0 || ++rounds === 20) console.log(JSON.stringify({ made, left })); else setImmediate(round); };
       setImmediate(round);
-    `], { encoding: 'utf8', timeout: 60_000 });
+    `,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     const { made, left } = JSON.parse(out.trim());
     expect(made).toBe(200);
     expect(left).toBe(0);
@@ -109,7 +122,7 @@ describe('the CPU block cache', () => {
     expect(cpuCache().cachedBytes).toBe(0);
   });
 
-  test('blocks up to 256 MiB are kept (a double test batch\'s convolution columns: 128 MB); larger ones go back at once', () => {
+  test("blocks up to 256 MiB are kept (a double test batch's convolution columns: 128 MB); larger ones go back at once", () => {
     emptyCache();
     zeros([32 * 2 ** 20], { dtype: 'float32' }).dispose(); // 128 MiB
     expect(cpuCache().cachedBytes).toBe(128 * 2 ** 20);
@@ -120,10 +133,14 @@ describe('the CPU block cache', () => {
 
   test('NODETORCH_CPU_CACHE_MB=0 turns it off', () => {
     const root = require('path').resolve(__dirname, '..');
-    const r = require('child_process').spawnSync(process.execPath, ['-e', `const t = require(${JSON.stringify(root + '/dist/lib/index.js')}); const x = t.zeros([1024, 256]); x.add(1).dispose(); console.log(JSON.stringify(t.cpuCache()))`], { timeout: CHILD_TIMEOUT_MS,
-      encoding: 'utf8',
-      env: { ...process.env, NODETORCH_CPU_CACHE_MB: '0' },
-    });
+    const r = require('child_process').spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const t = require(${JSON.stringify(root + '/dist/lib/index.js')}); const x = t.zeros([1024, 256]); x.add(1).dispose(); console.log(JSON.stringify(t.cpuCache()))`,
+      ],
+      { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8', env: { ...process.env, NODETORCH_CPU_CACHE_MB: '0' } },
+    );
     expect(JSON.parse(r.stdout)).toEqual({ enabled: false, cachedBytes: 0, capBytes: 0 });
   });
 });

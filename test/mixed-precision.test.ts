@@ -11,7 +11,8 @@ import { pythonForLibTorch, runPython } from './helpers/python';
 import { CHILD_TIMEOUT_MS, MNIST_DIR, withTool } from './helpers/common';
 
 const py = pythonForLibTorch();
-if (!py) console.warn(`mixed-precision: the PyTorch checks are SKIPPED: no Python with a torch as old as this LibTorch ${libtorchInfo().version}`);
+if (!py)
+  console.warn(`mixed-precision: the PyTorch checks are SKIPPED: no Python with a torch as old as this LibTorch ${libtorchInfo().version}`);
 const withPython = withTool('a Python torch that this LibTorch reads', py).test;
 // LibTorch 2.x autocasts float16 on the CPU; 1.13 knows bfloat16 only there
 const cpuFloat16 = Number(libtorchInfo().version.split('.')[0]) >= 2;
@@ -19,20 +20,39 @@ const cpuFloat16 = Number(libtorchInfo().version.split('.')[0]) >= 2;
 const pyGradScaler = py !== undefined && Number(py.version.split('.')[0]) >= 2;
 
 const base = {
-  weight: [[0.1, -0.2, 0.3], [0.01, 0.2, -0.3]],
+  weight: [
+    [0.1, -0.2, 0.3],
+    [0.01, 0.2, -0.3],
+  ],
   bias: [0.05, -0.01],
-  x: [[1.1, 2.3, -0.7], [0.3, 0.2, 0.9]],
+  x: [
+    [1.1, 2.3, -0.7],
+    [0.3, 0.2, 0.9],
+  ],
   y: [0, 1],
   lr: 0.1,
 };
 
-function trainer(precision: 'fp32' | 'bf16' | 'fp16', optimizer: Record<string, unknown> = { method: 'sgd', config: { learningRate: base.lr } }) {
+function trainer(
+  precision: 'fp32' | 'bf16' | 'fp16',
+  optimizer: Record<string, unknown> = { method: 'sgd', config: { learningRate: base.lr } },
+) {
   const model = new nn.Sequential(new nn.Linear(3, 2), new nn.LogSoftMax()).float();
   noGrad(() => {
     model.modules[0].weight!.copy_(tensor(base.weight));
     model.modules[0].bias!.copy_(tensor(base.bias));
   });
-  return { model, trainer: new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 2, shuffle: false, precision, optimizer: optimizer as never }) };
+  return {
+    model,
+    trainer: new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 2,
+      shuffle: false,
+      precision,
+      optimizer: optimizer as never,
+    }),
+  };
 }
 const params = (model: nn.Sequential) => [model.modules[0].weight!.toArray(), model.modules[0].bias!.toArray()] as [number[][], number[]];
 const data = (x: number[][]) => ({ inputs: tensor(x), targets: tensor(base.y, { dtype: 'int64' }) });
@@ -44,7 +64,13 @@ describe('Trainer precision', () => {
   const pytorch = (spec: Record<string, unknown>) => {
     const file = path.join(dir, 'spec.json');
     fs.writeFileSync(file, JSON.stringify({ ...base, ...spec }));
-    return JSON.parse(runPython(py!.python, 'amp_check.py', [file])) as { loss: number; weight: number[][]; bias: number[]; skipped?: boolean; scale?: number };
+    return JSON.parse(runPython(py!.python, 'amp_check.py', [file])) as {
+      loss: number;
+      weight: number[][];
+      bias: number[];
+      skipped?: boolean;
+      scale?: number;
+    };
   };
   const close = (a: number[] | number[][], b: number[] | number[][]) => a.flat().forEach((v, i) => expect(v).toBeCloseTo(b.flat()[i], 6));
 
@@ -65,44 +91,59 @@ describe('Trainer precision', () => {
     expect((await again.test(data(base.x))).loss).toBeCloseTo(theirs.loss, 6);
   });
 
-  (cpuFloat16 && pyGradScaler ? test : test.skip)("'fp16': one step as PyTorch's GradScaler takes it; an overflowing step is skipped, halving the scale, as GradScaler does", async () => {
-    const theirs = pytorch({ dtype: 'float16', scale: 65536 });
-    expect(theirs.skipped).toBe(false);
-    const { model, trainer: t } = trainer('fp16');
-    expect(t.lossScale).toBe(65536);
-    const r = await t.trainEpoch(data(base.x));
-    expect(r.stepLosses![0]).toBeCloseTo(theirs.loss, 6);
-    close(params(model)[0], theirs.weight);
-    close(params(model)[1], theirs.bias);
-    expect([r.skippedSteps, t.lossScale]).toEqual([0, theirs.scale]);
+  (cpuFloat16 && pyGradScaler ? test : test.skip)(
+    "'fp16': one step as PyTorch's GradScaler takes it; an overflowing step is skipped, halving the scale, as GradScaler does",
+    async () => {
+      const theirs = pytorch({ dtype: 'float16', scale: 65536 });
+      expect(theirs.skipped).toBe(false);
+      const { model, trainer: t } = trainer('fp16');
+      expect(t.lossScale).toBe(65536);
+      const r = await t.trainEpoch(data(base.x));
+      expect(r.stepLosses![0]).toBeCloseTo(theirs.loss, 6);
+      close(params(model)[0], theirs.weight);
+      close(params(model)[1], theirs.bias);
+      expect([r.skippedSteps, t.lossScale]).toEqual([0, theirs.scale]);
 
-    // inputs of 100s: the scaled gradient overflows float16 (65504)
-    const big = [[100, 200, -300], [300, 200, 100]];
-    const overflow = pytorch({ dtype: 'float16', scale: 65536, x: big });
-    expect(overflow.skipped).toBe(true);
-    const fresh = trainer('fp16');
-    const skipped = await fresh.trainer.trainEpoch(data(big));
-    expect([skipped.skippedSteps, fresh.trainer.lossScale]).toEqual([1, overflow.scale]);
-    close(params(fresh.model)[0], base.weight);
+      // inputs of 100s: the scaled gradient overflows float16 (65504)
+      const big = [
+        [100, 200, -300],
+        [300, 200, 100],
+      ];
+      const overflow = pytorch({ dtype: 'float16', scale: 65536, x: big });
+      expect(overflow.skipped).toBe(true);
+      const fresh = trainer('fp16');
+      const skipped = await fresh.trainer.trainEpoch(data(big));
+      expect([skipped.skippedSteps, fresh.trainer.lossScale]).toEqual([1, overflow.scale]);
+      close(params(fresh.model)[0], base.weight);
 
-    // the scale is kept in checkpoints
-    const file = path.join(dir, 'fp16.checkpoint');
-    fresh.trainer.saveCheckpoint(file);
-    const resumed = trainer('fp16').trainer;
-    resumed.loadCheckpoint(file);
-    expect(resumed.lossScale).toBe(overflow.scale);
-  });
+      // the scale is kept in checkpoints
+      const file = path.join(dir, 'fp16.checkpoint');
+      fresh.trainer.saveCheckpoint(file);
+      const resumed = trainer('fp16').trainer;
+      resumed.loadCheckpoint(file);
+      expect(resumed.lossScale).toBe(overflow.scale);
+    },
+  );
 
-  (cpuFloat16 ? test.skip : test)("'fp16' on the CPU of LibTorch 1.13, which has no float16 autocast there: an error that names 'bf16'", async () => {
-    await expect(trainer('fp16').trainer.trainEpoch(data(base.x))).rejects.toThrow(/has no float16 autocast on the CPU; on the CPU use precision 'bf16'/);
-  });
+  (cpuFloat16 ? test.skip : test)(
+    "'fp16' on the CPU of LibTorch 1.13, which has no float16 autocast there: an error that names 'bf16'",
+    async () => {
+      await expect(trainer('fp16').trainer.trainEpoch(data(base.x))).rejects.toThrow(
+        /has no float16 autocast on the CPU; on the CPU use precision 'bf16'/,
+      );
+    },
+  );
 
   test('bad precisions are errors that say what is expected', () => {
     expect(() => trainer('fp8' as never)).toThrow(TorchError);
     expect(() => trainer('fp8' as never)).toThrow(/'fp32', 'bf16' or 'fp16'|fp32.*bf16.*fp16/);
     const model = new nn.Linear(3, 2).double();
-    expect(() => new Trainer({ model, criterion: new nn.MSECriterion(), precision: 'bf16' })).toThrow("Trainer: precision 'bf16' keeps float32 master weights, but the model is float64; convert it with model.float()");
-    expect(() => trainer('fp16', { method: 'lbfgs' })).toThrow(/precision 'fp16' skips the steps whose scaled gradients overflow, which needs a one-evaluation optimizer .* not lbfgs/);
+    expect(() => new Trainer({ model, criterion: new nn.MSECriterion(), precision: 'bf16' })).toThrow(
+      "Trainer: precision 'bf16' keeps float32 master weights, but the model is float64; convert it with model.float()",
+    );
+    expect(() => trainer('fp16', { method: 'lbfgs' })).toThrow(
+      /precision 'fp16' skips the steps whose scaled gradients overflow, which needs a one-evaluation optimizer .* not lbfgs/,
+    );
     expect(trainer('fp32').trainer.lossScale).toBeNull();
   });
 
@@ -110,7 +151,12 @@ describe('Trainer precision', () => {
     const root = path.resolve(__dirname, '..');
     const bin = path.join(root, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).bin.nodetorch);
     const env = { ...process.env, MNIST_DIR };
-    const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'mnist', '-size', 'small', '-epochs', '1', '-quiet', '-save', path.join(dir, 'cli'), ...args], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8', env });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [bin, 'mnist', '-size', 'small', '-epochs', '1', '-quiet', '-save', path.join(dir, 'cli'), ...args], {
+        timeout: CHILD_TIMEOUT_MS,
+        encoding: 'utf8',
+        env,
+      });
     const bf16 = run('-type', 'float', '-precision', 'bf16', '-batchSize', '32', '-learningRate', '0.05');
     expect(bf16.status).toBe(0);
     expect(bf16.stdout).toContain('==> precision: bf16 (autocast, float32 master weights)');

@@ -33,7 +33,7 @@ describe('data.mnist on the real files', () => {
     expect(tidy(() => small.test.targets.index([0, 5]).toArray())).toEqual([7, 2, 1, 0, 4]);
   });
 
-  test("pixels are normalised in float32 as Torch7 did (add(-mean), div(std) on a FloatTensor: two roundings)", () => {
+  test('pixels are normalised in float32 as Torch7 did (add(-mean), div(std) on a FloatTensor: two roundings)', () => {
     // the raw bytes, read here with zlib (not nodetorch's reader), padded by 2 as Torch7's 32×32 set
     const raw = zlib.gunzipSync(fs.readFileSync(path.join(MNIST_DIR, 'train-images-idx3-ubyte.gz'))).subarray(16);
     const pixel = (n: number, r: number, c: number) => (r < 2 || r >= 30 || c < 2 || c >= 30 ? 0 : raw[n * 784 + (r - 2) * 28 + (c - 2)]);
@@ -118,7 +118,9 @@ describe('corrupt or missing MNIST files are clear errors naming the file', () =
 
   test('a folder without the files, and bad options', async () => {
     await expect(data.mnist({ dir })).rejects.toThrow(/MNIST files not found in '.*'/);
-    await expect(data.mnist({ dir: MNIST_DIR, size: 'tiny' as never })).rejects.toThrow(/Expected one of 'full', 'small' for data.mnist size but received 'tiny'/);
+    await expect(data.mnist({ dir: MNIST_DIR, size: 'tiny' as never })).rejects.toThrow(
+      /Expected one of 'full', 'small' for data.mnist size but received 'tiny'/,
+    );
     await expect(data.mnist({ dir: MNIST_DIR, sise: 'small' } as never)).rejects.toThrow(TorchError);
   });
 
@@ -158,7 +160,9 @@ describe('download for users with internet access', () => {
       await expect(data.locateMnist()).rejects.toThrow(/t10k-labels-idx1-ubyte.gz: checksum mismatch/);
       const got = fs.readdirSync(path.join(cache, 'mnist')).sort();
       expect(got).toEqual(['t10k-images-idx3-ubyte.gz', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz']);
-      expect(fs.readFileSync(path.join(cache, 'mnist', 'train-labels-idx1-ubyte.gz'))).toEqual(fs.readFileSync(path.join(MNIST_DIR, 'train-labels-idx1-ubyte.gz')));
+      expect(fs.readFileSync(path.join(cache, 'mnist', 'train-labels-idx1-ubyte.gz'))).toEqual(
+        fs.readFileSync(path.join(MNIST_DIR, 'train-labels-idx1-ubyte.gz')),
+      );
     } finally {
       process.env = env;
       server.close();

@@ -12,7 +12,9 @@ import { Trainer, data, manualSeed, models, nn, noGrad } from '../lib';
 import { serveDemo } from '../lib/cli/serve-demo';
 import { MNIST_DIR, withTool } from './helpers/common';
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => Boolean(p) && fs.existsSync(p!));
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (p): p is string => Boolean(p) && fs.existsSync(p!),
+);
 if (!CHROMIUM) console.warn('mnist-web: SKIPPED: no Chromium here (apt-get install chromium, or set CHROMIUM_PATH); CI installs it');
 const describeWithBrowser = withTool('Chromium', CHROMIUM).describe;
 
@@ -29,7 +31,12 @@ describeWithBrowser('the MNIST demo page in Chromium', () => {
     mnist = await data.mnist({ dir: MNIST_DIR, size: 'small' });
     manualSeed(1);
     model = models.mnistModel('linear').float();
-    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 10, optimizer: { method: 'sgd', config: { learningRate: 0.05 } } });
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 10,
+      optimizer: { method: 'sgd', config: { learningRate: 0.05 } },
+    });
     await trainer.trainEpoch(mnist.train);
     nn.save(path.join(dir, 'model.net.1'), model);
     const served = await serveDemo({ model: path.join(dir, 'model.net.1'), port: 0, host: '127.0.0.1', data: MNIST_DIR });
@@ -37,7 +44,15 @@ describeWithBrowser('the MNIST demo page in Chromium', () => {
     stop = () => new Promise((resolve) => served.server.close(() => resolve()));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -58,14 +73,21 @@ describeWithBrowser('the MNIST demo page in Chromium', () => {
     const raw = data.readIdxImages(path.join(MNIST_DIR, 't10k-images-idx3-ubyte.gz'), 10000);
     const count = 20;
     model.evaluate();
-    const ours = noGrad(() => model.forward(mnist.test.inputs.slice(0, 0, count)).argmax(1).toArray() as number[]);
+    const ours = noGrad(
+      () =>
+        model
+          .forward(mnist.test.inputs.slice(0, 0, count))
+          .argmax(1)
+          .toArray() as number[],
+    );
     const shown: number[] = [];
     for (let k = 0; k < count; k++) {
       const pixels = Array.from(raw.pixels.subarray(k * 784, (k + 1) * 784));
       // the 28×28 image painted as 10×10 blocks: what a digit filling the pad looks like
       shown.push(
         await page.evaluate(async (values) => {
-          const demo = (window as unknown as { nodetorchDemo: { context: CanvasRenderingContext2D; predict: () => Promise<void> } }).nodetorchDemo;
+          const demo = (window as unknown as { nodetorchDemo: { context: CanvasRenderingContext2D; predict: () => Promise<void> } })
+            .nodetorchDemo;
           values.forEach((v, i) => {
             demo.context.fillStyle = `rgb(${v},${v},${v})`;
             demo.context.fillRect((i % 28) * 10, Math.floor(i / 28) * 10, 10, 10);
@@ -75,7 +97,9 @@ describeWithBrowser('the MNIST demo page in Chromium', () => {
         }, pixels),
       );
     }
-    console.log(`mnist-web: page ${shown.join('')} / nodetorch ${ours.join('')} / labels ${(mnist.test.targets.slice(0, 0, count).toArray() as number[]).join('')}`);
+    console.log(
+      `mnist-web: page ${shown.join('')} / nodetorch ${ours.join('')} / labels ${(mnist.test.targets.slice(0, 0, count).toArray() as number[]).join('')}`,
+    );
     expect(shown).toEqual(ours);
     fs.writeFileSync(path.join(dir, 'digit.png'), await page.screenshot());
 

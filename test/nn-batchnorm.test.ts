@@ -17,12 +17,21 @@ const values = (t: Tensor) => t.toArray();
 
 const MODELS: [string, () => nn.Module, () => Tensor][] = [
   ['BatchNormalization(5) after a Linear', () => new nn.Sequential(new nn.Linear(4, 5), new nn.BatchNormalization(5)), () => x64([8, 4])],
-  ['BatchNormalization(5, 1e-3, 0.3, false): no affine', () => new nn.Sequential(new nn.Linear(4, 5), new nn.BatchNormalization(5, 1e-3, 0.3, false)), () => x64([8, 4])],
-  ['SpatialBatchNormalization(3) after a convolution', () => new nn.Sequential(new nn.SpatialConvolution(2, 3, 3, 3, 1, 1, 1, 1), new nn.SpatialBatchNormalization(3)), () => x64([4, 2, 5, 5])],
+  [
+    'BatchNormalization(5, 1e-3, 0.3, false): no affine',
+    () => new nn.Sequential(new nn.Linear(4, 5), new nn.BatchNormalization(5, 1e-3, 0.3, false)),
+    () => x64([8, 4]),
+  ],
+  [
+    'SpatialBatchNormalization(3) after a convolution',
+    () => new nn.Sequential(new nn.SpatialConvolution(2, 3, 3, 3, 1, 1, 1, 1), new nn.SpatialBatchNormalization(3)),
+    () => x64([4, 2, 5, 5]),
+  ],
 ];
 
 const python = pythonWithTorch();
-if (!python) console.warn('nn-batchnorm: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
+if (!python)
+  console.warn('nn-batchnorm: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
 /** Runs the model in PyTorch (test/python/table_check.py) from nodetorch's state dict. */
 function pytorch(model: nn.Module, input: Tensor, gradOutput: Tensor, train: boolean) {
@@ -31,40 +40,49 @@ function pytorch(model: nn.Module, input: Tensor, gradOutput: Tensor, train: boo
   fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ input: input.toArray(), gradOutput: gradOutput.toArray(), train }));
   const files = ['spec.json', 'state.pt', 'case.json', 'result.json'].map((f) => path.join(dir, f));
   runPython(python!, 'table_check.py', [...files]);
-  return JSON.parse(fs.readFileSync(files[3], 'utf8')) as { output: unknown; gradInput: unknown; state: Record<string, unknown>; gradParameters: Record<string, unknown> };
+  return JSON.parse(fs.readFileSync(files[3], 'utf8')) as {
+    output: unknown;
+    gradInput: unknown;
+    state: Record<string, unknown>;
+    gradParameters: Record<string, unknown>;
+  };
 }
 
-
 withTool('Python with torch', python).describe('equal to PyTorch BatchNorm1d/2d (float64, ≤ 1e-10)', () => {
-  test.each(MODELS.map(([name], i) => [name, i] as const))('%s: a training step (output, gradients, running estimates), then evaluation', (_name, i) => {
-    manualSeed(40 + i);
-    const [, make, input] = MODELS[i];
-    const model = make().double();
-    // running estimates away from (0, 1), as after some training
-    model.namedBuffers().forEach(([name, t]) => name !== 'num_batches_tracked' && t.copy(t.add(randn(t.shape, { dtype: 'float64' }).abs().mul(0.5))));
-    const x = input();
-    const gradOutput = x64(model.forward(x).shape);
-    const theirs = pytorch(model, x, gradOutput, true); // from the state before this step
-    model.zeroGradParameters();
-    const y = model.forward(x);
-    const gradInput = model.backward(x, gradOutput);
-    expect(largest(values(y), theirs.output)).toBeLessThanOrEqual(1e-10);
-    expect(largest(values(gradInput), theirs.gradInput)).toBeLessThanOrEqual(1e-10);
-    const grads = new Map(model.namedParameters().map(([name]) => [name, name]));
-    const [, gradList] = model.parameters();
-    [...grads.keys()].forEach((name, k) => expect(largest(values(gradList[k]), theirs.gradParameters[name])).toBeLessThanOrEqual(1e-10));
-    // the running estimates moved exactly as PyTorch's (one forward each since the copy: two here, so compare after one)
-    const evaluation = make().double();
-    nn.loadStateDict(evaluation, path.join(dir, 'state.pt'));
-    evaluation.forward(x);
-    for (const [name, t] of evaluation.namedBuffers()) expect(largest(values(t), theirs.state[name])).toBeLessThanOrEqual(1e-10);
-    // evaluation mode uses them
-    evaluation.evaluate();
-    const evalGrad = x64(evaluation.forward(x).shape);
-    const theirsEval = pytorch(evaluation, x, evalGrad, false);
-    expect(largest(values(evaluation.forward(x)), theirsEval.output)).toBeLessThanOrEqual(1e-10);
-    expect(largest(values(evaluation.backward(x, evalGrad)), theirsEval.gradInput)).toBeLessThanOrEqual(1e-10);
-  });
+  test.each(MODELS.map(([name], i) => [name, i] as const))(
+    '%s: a training step (output, gradients, running estimates), then evaluation',
+    (_name, i) => {
+      manualSeed(40 + i);
+      const [, make, input] = MODELS[i];
+      const model = make().double();
+      // running estimates away from (0, 1), as after some training
+      model
+        .namedBuffers()
+        .forEach(([name, t]) => name !== 'num_batches_tracked' && t.copy(t.add(randn(t.shape, { dtype: 'float64' }).abs().mul(0.5))));
+      const x = input();
+      const gradOutput = x64(model.forward(x).shape);
+      const theirs = pytorch(model, x, gradOutput, true); // from the state before this step
+      model.zeroGradParameters();
+      const y = model.forward(x);
+      const gradInput = model.backward(x, gradOutput);
+      expect(largest(values(y), theirs.output)).toBeLessThanOrEqual(1e-10);
+      expect(largest(values(gradInput), theirs.gradInput)).toBeLessThanOrEqual(1e-10);
+      const grads = new Map(model.namedParameters().map(([name]) => [name, name]));
+      const [, gradList] = model.parameters();
+      [...grads.keys()].forEach((name, k) => expect(largest(values(gradList[k]), theirs.gradParameters[name])).toBeLessThanOrEqual(1e-10));
+      // the running estimates moved exactly as PyTorch's (one forward each since the copy: two here, so compare after one)
+      const evaluation = make().double();
+      nn.loadStateDict(evaluation, path.join(dir, 'state.pt'));
+      evaluation.forward(x);
+      for (const [name, t] of evaluation.namedBuffers()) expect(largest(values(t), theirs.state[name])).toBeLessThanOrEqual(1e-10);
+      // evaluation mode uses them
+      evaluation.evaluate();
+      const evalGrad = x64(evaluation.forward(x).shape);
+      const theirsEval = pytorch(evaluation, x, evalGrad, false);
+      expect(largest(values(evaluation.forward(x)), theirsEval.output)).toBeLessThanOrEqual(1e-10);
+      expect(largest(values(evaluation.backward(x, evalGrad)), theirsEval.gradInput)).toBeLessThanOrEqual(1e-10);
+    },
+  );
 });
 
 describe('buffers and the rest', () => {
@@ -80,7 +98,9 @@ describe('buffers and the rest', () => {
       ['running_var', 'float64', [4]],
       ['num_batches_tracked', 'int64', []],
     ]);
-    expect(() => bn.forward(x64([4, 1, 1]))).toThrow(/SpatialBatchNormalization needs more than one value per feature to train \(a batch of 1\); use evaluate\(\) for single samples/);
+    expect(() => bn.forward(x64([4, 1, 1]))).toThrow(
+      /SpatialBatchNormalization needs more than one value per feature to train \(a batch of 1\); use evaluate\(\) for single samples/,
+    );
     expect(bn.forward(x64([4, 3, 3])).shape).toEqual([4, 3, 3]); // a single sample of 9 values per plane trains, as PyTorch
     expect(bn.evaluate().forward(x64([4, 1, 1])).shape).toEqual([4, 1, 1]);
     expect(() => bn.forward(x64([2, 5, 3, 3]))).toThrow(/SpatialBatchNormalization\(4\) expects N×4×H×W input, got shape \[2, 5, 3, 3\]/);
@@ -90,7 +110,13 @@ describe('buffers and the rest', () => {
 
   test('running estimates are saved and loaded (nn.save, state dicts), converted by float(), and in checkpoints', async () => {
     manualSeed(51);
-    const model = new nn.Sequential(new nn.Linear(3, 4), new nn.BatchNormalization(4), new nn.Tanh(), new nn.Linear(4, 2), new nn.LogSoftMax()).double();
+    const model = new nn.Sequential(
+      new nn.Linear(3, 4),
+      new nn.BatchNormalization(4),
+      new nn.Tanh(),
+      new nn.Linear(4, 2),
+      new nn.LogSoftMax(),
+    ).double();
     const inputs = x64([64, 3]);
     const targets = inputs.sum(1).gt(0).to('int64');
     const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 8 });
@@ -106,11 +132,22 @@ describe('buffers and the rest', () => {
     expect(values(loaded.forward(inputs))).toEqual(values(model.forward(inputs)));
     // a checkpoint resumes the running estimates too
     trainer.saveCheckpoint(path.join(dir, 'bn.checkpoint'));
-    const other = new nn.Sequential(new nn.Linear(3, 4), new nn.BatchNormalization(4), new nn.Tanh(), new nn.Linear(4, 2), new nn.LogSoftMax()).double();
+    const other = new nn.Sequential(
+      new nn.Linear(3, 4),
+      new nn.BatchNormalization(4),
+      new nn.Tanh(),
+      new nn.Linear(4, 2),
+      new nn.LogSoftMax(),
+    ).double();
     new Trainer({ model: other, criterion: new nn.ClassNLLCriterion(), batchSize: 8 }).loadCheckpoint(path.join(dir, 'bn.checkpoint'));
     expect(other.namedBuffers().map(([name, t]) => [name, t.toArray()])).toEqual(stats);
     // float() converts the estimates, and keeps the count an integer
-    expect(loaded.float().namedBuffers().map(([, t]) => t.dtype)).toEqual(['float32', 'float32', 'int64']);
+    expect(
+      loaded
+        .float()
+        .namedBuffers()
+        .map(([, t]) => t.dtype),
+    ).toEqual(['float32', 'float32', 'int64']);
   });
 
   test('a residual convnet with batch normalisation (ResNet-style, shortcut by identity) learns MNIST in the native loop', async () => {
@@ -119,7 +156,13 @@ describe('buffers and the rest', () => {
     const block = (n: number) =>
       new nn.Sequential(
         new nn.ConcatTable(
-          new nn.Sequential(new nn.SpatialConvolution(n, n, 3, 3, 1, 1, 1, 1), new nn.SpatialBatchNormalization(n), new nn.ReLU(), new nn.SpatialConvolution(n, n, 3, 3, 1, 1, 1, 1), new nn.SpatialBatchNormalization(n)),
+          new nn.Sequential(
+            new nn.SpatialConvolution(n, n, 3, 3, 1, 1, 1, 1),
+            new nn.SpatialBatchNormalization(n),
+            new nn.ReLU(),
+            new nn.SpatialConvolution(n, n, 3, 3, 1, 1, 1, 1),
+            new nn.SpatialBatchNormalization(n),
+          ),
           new nn.Identity(),
         ),
         new nn.CAddTable(),
@@ -136,9 +179,16 @@ describe('buffers and the rest', () => {
       new nn.Linear(16 * 8 * 8, 10),
       new nn.LogSoftMax(),
     ).float();
-    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 32, optimizer: { method: 'sgd', config: { learningRate: 0.05, momentum: 0.9 } } });
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 32,
+      optimizer: { method: 'sgd', config: { learningRate: 0.05, momentum: 0.9 } },
+    });
     const [epoch] = await trainer.fit({ train: mnist.train, test: mnist.test, epochs: 1 });
-    console.log(`nn-batchnorm: a residual convnet with batch normalisation, size small, 1 epoch: test accuracy ${(100 * epoch.test!.accuracy).toFixed(2)}%`);
+    console.log(
+      `nn-batchnorm: a residual convnet with batch normalisation, size small, 1 epoch: test accuracy ${(100 * epoch.test!.accuracy).toFixed(2)}%`,
+    );
     expect(epoch.test!.accuracy).toBeGreaterThan(0.9);
   });
 });

@@ -11,22 +11,49 @@ import { flat, toJson } from './helpers/compare';
 import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
-const signs = (n: number) => tensor(Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1)), { dtype: 'float64' });
+const signs = (n: number) =>
+  tensor(
+    Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1)),
+    { dtype: 'float64' },
+  );
 
 const CASES: [string, () => nn.Criterion, () => nn.Value, () => Tensor][] = [
   ['CrossEntropyCriterion()', () => new nn.CrossEntropyCriterion(), () => x64([5, 4]), () => tensor([0, 3, 1, 1, 2], { dtype: 'int64' })],
-  ['CrossEntropyCriterion(weights)', () => new nn.CrossEntropyCriterion([1, 0.5, 2, 0.25]), () => x64([5, 4]), () => tensor([0, 3, 1, 1, 2], { dtype: 'int64' })],
+  [
+    'CrossEntropyCriterion(weights)',
+    () => new nn.CrossEntropyCriterion([1, 0.5, 2, 0.25]),
+    () => x64([5, 4]),
+    () => tensor([0, 3, 1, 1, 2], { dtype: 'int64' }),
+  ],
   ['BCEWithLogitsCriterion()', () => new nn.BCEWithLogitsCriterion(), () => x64([4, 3]).mul(3), () => rand([4, 3], { dtype: 'float64' })],
-  ['BCEWithLogitsCriterion(false): summed', () => new nn.BCEWithLogitsCriterion(false), () => x64([6]).mul(3), () => rand([6], { dtype: 'float64' })],
-  ['DistKLDivCriterion(), a zero target included', () => new nn.DistKLDivCriterion(), () => new nn.LogSoftMax().forward(x64([3, 4])), () => tensor([[0.1, 0.2, 0.3, 0.4], [0, 0.5, 0.25, 0.25], [1, 0, 0, 0]], { dtype: 'float64' })],
+  [
+    'BCEWithLogitsCriterion(false): summed',
+    () => new nn.BCEWithLogitsCriterion(false),
+    () => x64([6]).mul(3),
+    () => rand([6], { dtype: 'float64' }),
+  ],
+  [
+    'DistKLDivCriterion(), a zero target included',
+    () => new nn.DistKLDivCriterion(),
+    () => new nn.LogSoftMax().forward(x64([3, 4])),
+    () =>
+      tensor(
+        [
+          [0.1, 0.2, 0.3, 0.4],
+          [0, 0.5, 0.25, 0.25],
+          [1, 0, 0, 0],
+        ],
+        { dtype: 'float64' },
+      ),
+  ],
   ['HingeEmbeddingCriterion(0.7)', () => new nn.HingeEmbeddingCriterion(0.7), () => x64([7]), () => signs(7)],
   ['MarginRankingCriterion(0.2)', () => new nn.MarginRankingCriterion(0.2), () => [x64([6]), x64([6])], () => signs(6)],
   ['CosineEmbeddingCriterion(0.1)', () => new nn.CosineEmbeddingCriterion(0.1), () => [x64([6, 4]), x64([6, 4])], () => signs(6)],
 ];
 
-
 const python = pythonWithTorch();
-if (!python) console.warn('nn-criteria: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
+if (!python)
+  console.warn('nn-criteria: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
 withTool('Python with torch', python).describe('losses and input gradients equal PyTorch (float64, ≤ 1e-10)', () => {
   const ours: { loss: number; grad: unknown }[] = [];
@@ -80,7 +107,12 @@ describe('the criteria in use', () => {
     const model = new nn.Sequential(new nn.Linear(2, 16), new nn.Tanh(), new nn.Linear(16, 3)).double();
     const inputs = x64([300, 2]);
     const targets = inputs.index(null, 0).gt(0.5).to('int64').add(inputs.index(null, 1).gt(0).to('int64'));
-    const trainer = new Trainer({ model, criterion: new nn.CrossEntropyCriterion(), batchSize: 10, optimizer: { method: 'adam', config: { learningRate: 0.02 } } });
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.CrossEntropyCriterion(),
+      batchSize: 10,
+      optimizer: { method: 'adam', config: { learningRate: 0.02 } },
+    });
     for (let k = 0; k < 10; k++) await trainer.trainEpoch({ inputs, targets });
     const r = await trainer.test({ inputs, targets });
     expect(trainer.task).toBe('classification');
@@ -89,11 +121,21 @@ describe('the criteria in use', () => {
   });
 
   test('bad inputs and targets are TorchErrors naming the criterion', () => {
-    expect(() => new nn.MarginRankingCriterion().forward(x64([3]), signs(3))).toThrow(/MarginRankingCriterion takes a table of two tensors \{x1, x2\}, got \[3\]/);
-    expect(() => new nn.CosineEmbeddingCriterion().forward([x64([3, 2]), x64([3, 4])], signs(3))).toThrow(/x1 has shape \[3, 2\] but x2 \[3, 4\]/);
-    expect(() => new nn.HingeEmbeddingCriterion().forward(x64([3]), tensor([1, 0, -1], { dtype: 'float64' }))).toThrow(/targets must be 1 or -1/);
-    expect(() => new nn.CrossEntropyCriterion([1, 2]).forward(x64([2, 3]), tensor([0, 1], { dtype: 'int64' }))).toThrow(/2 weights for 3 classes/);
-    expect(() => new nn.CrossEntropyCriterion().forward(x64([2, 3]), tensor([0.5, 1], { dtype: 'float64' }))).toThrow(/targets must be whole class indices/);
+    expect(() => new nn.MarginRankingCriterion().forward(x64([3]), signs(3))).toThrow(
+      /MarginRankingCriterion takes a table of two tensors \{x1, x2\}, got \[3\]/,
+    );
+    expect(() => new nn.CosineEmbeddingCriterion().forward([x64([3, 2]), x64([3, 4])], signs(3))).toThrow(
+      /x1 has shape \[3, 2\] but x2 \[3, 4\]/,
+    );
+    expect(() => new nn.HingeEmbeddingCriterion().forward(x64([3]), tensor([1, 0, -1], { dtype: 'float64' }))).toThrow(
+      /targets must be 1 or -1/,
+    );
+    expect(() => new nn.CrossEntropyCriterion([1, 2]).forward(x64([2, 3]), tensor([0, 1], { dtype: 'int64' }))).toThrow(
+      /2 weights for 3 classes/,
+    );
+    expect(() => new nn.CrossEntropyCriterion().forward(x64([2, 3]), tensor([0.5, 1], { dtype: 'float64' }))).toThrow(
+      /targets must be whole class indices/,
+    );
     expect(() => new nn.CrossEntropyCriterion([-1])).toThrow(TorchError);
   });
 });

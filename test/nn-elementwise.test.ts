@@ -39,7 +39,8 @@ const CASES: [string, () => nn.Module, () => Tensor][] = [
 ];
 
 const python = pythonWithTorch();
-if (!python) console.warn('nn-elementwise: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
+if (!python)
+  console.warn('nn-elementwise: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
 withTool('Python with torch', python).describe('outputs and gradients equal PyTorch module of the same kind (float64, ≤ 1e-10)', () => {
   let results: { output: unknown; gradInput: unknown; gradWeight?: unknown }[];
@@ -55,8 +56,18 @@ withTool('Python with torch', python).describe('outputs and gradients equal PyTo
       const gradOutput = x64(y.shape);
       module.zeroGradParameters();
       const gradInput = module.backward(x, gradOutput);
-      ours.push({ output: y.toArray() as number[], gradInput: gradInput.toArray() as number[], gradWeight: module.gradWeight?.toArray() as number[] | undefined });
-      return { type: module.type, args: module.args, input: x.toArray(), gradOutput: gradOutput.toArray(), ...(weight ? { weight: module.weight!.toArray() } : {}) };
+      ours.push({
+        output: y.toArray() as number[],
+        gradInput: gradInput.toArray() as number[],
+        gradWeight: module.gradWeight?.toArray() as number[] | undefined,
+      });
+      return {
+        type: module.type,
+        args: module.args,
+        input: x.toArray(),
+        gradOutput: gradOutput.toArray(),
+        ...(weight ? { weight: module.weight!.toArray() } : {}),
+      };
     });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-layers-'));
     fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
@@ -85,7 +96,10 @@ describe('gradcheck, save/load, defaults and planes', () => {
 
   test('a model of every layer saves and loads with the same outputs and weights', () => {
     manualSeed(10);
-    const model = new nn.Sequential(...CASES.filter(([name]) => !/PReLU\((3|5)\)/.test(name)).map(([, make]) => make()), new nn.PReLU(6)).double();
+    const model = new nn.Sequential(
+      ...CASES.filter(([name]) => !/PReLU\((3|5)\)/.test(name)).map(([, make]) => make()),
+      new nn.PReLU(6),
+    ).double();
     const x = positive([2, 6]);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-layers-')), 'model.net');
     nn.save(file, model);

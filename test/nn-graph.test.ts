@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Tensor, TorchError, Trainer, manualSeed, nn, randn } from '../lib';
+import { Tensor, Trainer, manualSeed, nn, randn } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { largest, toJson } from './helpers/compare';
 import { withTool } from './helpers/common';
@@ -34,7 +34,8 @@ function twoByTwo(): nn.gModule<nn.Value[], nn.Value[]> {
 const like = (v: nn.Value): nn.Value => (v instanceof Tensor ? x64(v.shape) : v.map(like));
 
 const python = pythonWithTorch();
-if (!python) console.warn('nn-graph: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
+if (!python)
+  console.warn('nn-graph: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
 withTool('Python with torch', python).describe('graphs: outputs and input gradients equal PyTorch (float64, ≤ 1e-10)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-graph-'));
@@ -85,11 +86,18 @@ describe('graphs: gradcheck, save/load, summary, training, errors', () => {
     manualSeed(63);
     const x = nn.Input();
     const h = new nn.Tanh().node(new nn.Linear(2, 16).node(x));
-    const out = new nn.LogSoftMax().node(new nn.Linear(16, 2).node(new nn.CAddTable().node(new nn.Tanh().node(new nn.Linear(16, 16).node(h)), h)));
+    const out = new nn.LogSoftMax().node(
+      new nn.Linear(16, 2).node(new nn.CAddTable().node(new nn.Tanh().node(new nn.Linear(16, 16).node(h)), h)),
+    );
     const model = new nn.gModule([x], [out]).double();
     const inputs = x64([256, 2]);
     const targets = inputs.square().sum(1).gt(1).to('int64');
-    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 16, optimizer: { method: 'adam', config: { learningRate: 0.01 } } });
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 16,
+      optimizer: { method: 'adam', config: { learningRate: 0.01 } },
+    });
     const first = await trainer.trainEpoch({ inputs, targets });
     for (let k = 0; k < 15; k++) await trainer.trainEpoch({ inputs, targets });
     const last = await trainer.test({ inputs, targets });
@@ -98,10 +106,14 @@ describe('graphs: gradcheck, save/load, summary, training, errors', () => {
   });
 
   test('what cannot make a graph is a TorchError naming it', () => {
-    expect(() => new nn.gModule([nn.Input()], [new nn.Linear(2, 2).node(nn.Input())])).toThrow(/^gModule: the graph uses an nn.Input\(\) that is not among its inputs$/);
+    expect(() => new nn.gModule([nn.Input()], [new nn.Linear(2, 2).node(nn.Input())])).toThrow(
+      /^gModule: the graph uses an nn.Input\(\) that is not among its inputs$/,
+    );
     const shared = new nn.Linear(2, 2);
     const x = nn.Input();
-    expect(() => new nn.gModule([x], [shared.node(shared.node(x))])).toThrow(/^gModule: Linear appears in two nodes of the graph; a module can be in one node only$/);
+    expect(() => new nn.gModule([x], [shared.node(shared.node(x))])).toThrow(
+      /^gModule: Linear appears in two nodes of the graph; a module can be in one node only$/,
+    );
     expect(() => new nn.Linear(2, 2).node()).toThrow(/^Linear.node\(...parents\) needs at least one parent node$/);
     expect(() => new nn.Linear(2, 2).node(3 as never)).toThrow(/^Expected graph nodes for Linear.node/);
     expect(() => new nn.gModule([], [])).toThrow(/^Expected a non-empty array of graph nodes/);

@@ -11,18 +11,34 @@ import { largest } from './helpers/compare';
 import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
-const indices = (shape: number[], n: number) => tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i * 7) % n), { dtype: 'int64' }).view(shape);
+const indices = (shape: number[], n: number) =>
+  tensor(
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i * 7) % n),
+    { dtype: 'int64' },
+  ).view(shape);
 
 const CASES: [string, () => nn.Module, () => Tensor][] = [
   ['TemporalConvolution(3, 4, 3, 2), a batch', () => new nn.TemporalConvolution(3, 4, 3, 2), () => x64([2, 9, 3])],
   ['TemporalConvolution(2, 5, 2), one sequence', () => new nn.TemporalConvolution(2, 5, 2), () => x64([6, 2])],
-  ['SpatialFullConvolution(3, 2, 3, 3, 2, 2, 1, 1, 1, 1)', () => new nn.SpatialFullConvolution(3, 2, 3, 3, 2, 2, 1, 1, 1, 1), () => x64([2, 3, 4, 5])],
-  ['SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2)', () => new nn.SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2), () => x64([2, 2, 7, 6])],
+  [
+    'SpatialFullConvolution(3, 2, 3, 3, 2, 2, 1, 1, 1, 1)',
+    () => new nn.SpatialFullConvolution(3, 2, 3, 3, 2, 2, 1, 1, 1, 1),
+    () => x64([2, 3, 4, 5]),
+  ],
+  [
+    'SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2)',
+    () => new nn.SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2),
+    () => x64([2, 2, 7, 6]),
+  ],
   ['LookupTable(10, 4)', () => new nn.LookupTable(10, 4), () => indices([3, 5], 10)],
   ['LookupTable(10, 4, { paddingIndex: 0 })', () => new nn.LookupTable(10, 4, { paddingIndex: 0 }), () => indices([2, 6], 10)],
   ['SpatialUpSamplingNearest(2)', () => new nn.SpatialUpSamplingNearest(2), () => x64([2, 3, 3, 4])],
   ['SpatialUpSamplingBilinear(3): corners aligned', () => new nn.SpatialUpSamplingBilinear(3), () => x64([2, 2, 3, 4])],
-  ['SpatialUpSamplingBilinear({ oheight: 7, owidth: 5 })', () => new nn.SpatialUpSamplingBilinear({ oheight: 7, owidth: 5 }), () => x64([1, 2, 3, 4])],
+  [
+    'SpatialUpSamplingBilinear({ oheight: 7, owidth: 5 })',
+    () => new nn.SpatialUpSamplingBilinear({ oheight: 7, owidth: 5 }),
+    () => x64([1, 2, 3, 4]),
+  ],
   ['SpatialAdaptiveMaxPooling(2, 3)', () => new nn.SpatialAdaptiveMaxPooling(2, 3), () => x64([2, 3, 7, 5])],
   ['SpatialAdaptiveAveragePooling(3, 2)', () => new nn.SpatialAdaptiveAveragePooling(3, 2), () => x64([2, 3, 5, 7])],
   ['SpatialDropout(0.3), evaluation: × (1 − p)', () => new nn.SpatialDropout(0.3).evaluate(), () => x64([2, 3, 4, 4])],
@@ -37,9 +53,9 @@ const CASES: [string, () => nn.Module, () => Tensor][] = [
   ['LayerNorm(5, 1e-3, false)', () => new nn.LayerNorm(5, 1e-3, false), () => x64([3, 5])],
 ];
 
-
 const python = pythonWithTorch();
-if (!python) console.warn('nn-layers: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
+if (!python)
+  console.warn('nn-layers: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
 withTool('Python with torch', python).describe('outputs and gradients (input and parameters) equal PyTorch (float64, ≤ 1e-10)', () => {
   const ours: { output: unknown; gradInput: unknown; grads: Record<string, unknown> }[] = [];
@@ -55,7 +71,11 @@ withTool('Python with torch', python).describe('outputs and gradients (input and
       const gradInput = module.backward(x, gradOutput);
       const [, grads] = module.parameters();
       const names = module.namedParameters().map(([name]) => name);
-      ours.push({ output: y.toArray(), gradInput: x.dtype === 'int64' ? null : gradInput.toArray(), grads: Object.fromEntries(names.map((n, k) => [n, grads[k].toArray()])) });
+      ours.push({
+        output: y.toArray(),
+        gradInput: x.dtype === 'int64' ? null : gradInput.toArray(),
+        grads: Object.fromEntries(names.map((n, k) => [n, grads[k].toArray()])),
+      });
       const params = Object.fromEntries(module.namedParameters().map(([name, t]) => [name, t.toArray()]));
       return { type: module.type, args: module.args, input: x.toArray(), gradOutput: gradOutput.toArray(), params };
     });
@@ -74,7 +94,11 @@ withTool('Python with torch', python).describe('outputs and gradients (input and
 });
 
 describe('the layers in use', () => {
-  test.each(CASES.filter(([name]) => !name.startsWith('LookupTable') && !name.startsWith('SpatialAdaptiveMax') && !name.startsWith('Max')).map(([name]) => [name] as const))('gradcheck: %s', (name) => {
+  test.each(
+    CASES.filter(([name]) => !name.startsWith('LookupTable') && !name.startsWith('SpatialAdaptiveMax') && !name.startsWith('Max')).map(
+      ([name]) => [name] as const,
+    ),
+  )('gradcheck: %s', (name) => {
     manualSeed(81);
     const [, make, input] = CASES.find(([n]) => n === name)!;
     const r = nn.gradcheck(make().double(), input());
@@ -112,24 +136,45 @@ describe('the layers in use', () => {
 
   test('a LookupTable model trains in the native loop (whole-number indices through the float inputs), its padding row untouched', async () => {
     manualSeed(83);
-    const model = new nn.Sequential(new nn.LookupTable(12, 8, { paddingIndex: 0 }), new nn.Mean(1, 2), new nn.Linear(8, 2), new nn.LogSoftMax()).double();
+    const model = new nn.Sequential(
+      new nn.LookupTable(12, 8, { paddingIndex: 0 }),
+      new nn.Mean(1, 2),
+      new nn.Linear(8, 2),
+      new nn.LogSoftMax(),
+    ).double();
     // a sequence is of class 1 when it holds token 11
-    const rows = Array.from({ length: 120 }, (_, i) => Array.from({ length: 6 }, (_, j) => (i * 5 + j * 3) % 11 === 0 ? 11 : ((i + j * 7) % 10) + 1).map((v, j) => (j === 5 && i % 4 === 0 ? 0 : v)));
+    const rows = Array.from({ length: 120 }, (_, i) =>
+      Array.from({ length: 6 }, (_, j) => ((i * 5 + j * 3) % 11 === 0 ? 11 : ((i + j * 7) % 10) + 1)).map((v, j) =>
+        j === 5 && i % 4 === 0 ? 0 : v,
+      ),
+    );
     const inputs = tensor(rows, { dtype: 'int64' });
-    const targets = tensor(rows.map((r) => (r.includes(11) ? 1 : 0)), { dtype: 'int64' });
-    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 8, optimizer: { method: 'adam', config: { learningRate: 0.05 } } });
+    const targets = tensor(
+      rows.map((r) => (r.includes(11) ? 1 : 0)),
+      { dtype: 'int64' },
+    );
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 8,
+      optimizer: { method: 'adam', config: { learningRate: 0.05 } },
+    });
     for (let k = 0; k < 10; k++) await trainer.trainEpoch({ inputs, targets });
     expect((await trainer.test({ inputs, targets })).accuracy).toBeGreaterThan(0.9);
     expect(((model.get(1) as nn.Module).weight!.index(0) as Tensor).toArray()).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
   test('bad inputs and arguments are TorchErrors naming the layer', () => {
-    expect(() => new nn.LookupTable(5, 2).forward(tensor([0, 5], { dtype: 'int64' }))).toThrow(/LookupTable\(5, 2\): indices must be in \[0, 4\] \(0-based\)/);
+    expect(() => new nn.LookupTable(5, 2).forward(tensor([0, 5], { dtype: 'int64' }))).toThrow(
+      /LookupTable\(5, 2\): indices must be in \[0, 4\] \(0-based\)/,
+    );
     expect(() => new nn.LookupTable(5, 2).forward(tensor([0.5]))).toThrow(/LookupTable takes whole-number indices/);
     expect(() => new nn.TemporalConvolution(3, 4, 5).double().forward(x64([4, 3]))).toThrow(/4 frames are fewer than the kernel's 5/);
     expect(() => new nn.SpatialFullConvolution(3, 2, 3, 3, 1, 1, 0, 0, 1, 0)).toThrow(/adjW and adjH must be smaller than dW and dH/);
     expect(() => new nn.Mean(3).forward(x64([2, 2]))).toThrow(/Mean: dimension 3 is outside an input of shape \[2, 2\]/);
-    expect(() => new nn.LayerNorm(4).double().forward(x64([2, 3]))).toThrow(/LayerNorm\[4\] expects input whose last dimensions are \[4\], got shape \[2, 3\]/);
+    expect(() => new nn.LayerNorm(4).double().forward(x64([2, 3]))).toThrow(
+      /LayerNorm\[4\] expects input whose last dimensions are \[4\], got shape \[2, 3\]/,
+    );
     expect(() => new nn.Transpose()).toThrow(/needs at least one pair/);
     expect(() => new nn.Mean(0)).toThrow(TorchError);
     expect(() => new nn.SpatialDropout(1)).toThrow(TorchError);

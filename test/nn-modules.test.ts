@@ -1,4 +1,4 @@
-import { manualSeed, memory, nn, noGrad, tensor, zeros, Tensor, TorchError } from '../lib';
+import { manualSeed, memory, nn, noGrad, tensor, zeros, TorchError } from '../lib';
 import { arr } from './helpers/common';
 
 const expectClose = (actual: number[], expected: number[], digits = 10) => {
@@ -15,14 +15,35 @@ function setParams(m: nn.Module, values: number[][]) {
 describe('nn modules', () => {
   test('Linear computes W x + b for a sample and a batch', () => {
     const lin = new nn.Linear(3, 2);
-    setParams(lin, [[1, 2, 3, 4, 5, 6], [0.5, -1]]);
+    setParams(lin, [
+      [1, 2, 3, 4, 5, 6],
+      [0.5, -1],
+    ]);
     expect(lin.forward(tensor([1, 0, -1], { dtype: 'float64' })).toArray()).toEqual([-2 + 0.5, -2 - 1]);
-    expect(lin.forward(tensor([[1, 1, 1], [0, 0, 0]], { dtype: 'float64' })).toArray()).toEqual([[6.5, 14], [0.5, -1]]);
+    expect(
+      lin
+        .forward(
+          tensor(
+            [
+              [1, 1, 1],
+              [0, 0, 0],
+            ],
+            { dtype: 'float64' },
+          ),
+        )
+        .toArray(),
+    ).toEqual([
+      [6.5, 14],
+      [0.5, -1],
+    ]);
   });
 
   test('Linear backward: gradInput = Wᵀg, gradWeight = g xᵀ, and gradients accumulate', () => {
     const lin = new nn.Linear(3, 2);
-    setParams(lin, [[1, 2, 3, 4, 5, 6], [0, 0]]);
+    setParams(lin, [
+      [1, 2, 3, 4, 5, 6],
+      [0, 0],
+    ]);
     lin.zeroGradParameters();
     const x = tensor([1, 2, 3], { dtype: 'float64' });
     const g = tensor([1, -1], { dtype: 'float64' });
@@ -31,7 +52,10 @@ describe('nn modules', () => {
     lin.forward(x);
     lin.backward(x, g);
     const [, grads] = lin.parameters();
-    expect(grads[0].toArray()).toEqual([[2, 4, 6], [-2, -4, -6]]);
+    expect(grads[0].toArray()).toEqual([
+      [2, 4, 6],
+      [-2, -4, -6],
+    ]);
     expect(grads[1].toArray()).toEqual([2, -2]);
     lin.zeroGradParameters();
     expect(arr(grads[0]).every((v) => v === 0)).toBe(true);
@@ -44,7 +68,10 @@ describe('nn modules', () => {
 
   test("several backward calls after one forward, as Torch7's nn.Jacobian makes them: gradients accumulate", () => {
     const lin = new nn.Linear(3, 2);
-    setParams(lin, [[1, 2, 3, 4, 5, 6], [0, 0]]);
+    setParams(lin, [
+      [1, 2, 3, 4, 5, 6],
+      [0, 0],
+    ]);
     lin.zeroGradParameters();
     const x = tensor([1, 2, 3], { dtype: 'float64' });
     lin.forward(x);
@@ -52,11 +79,25 @@ describe('nn modules', () => {
     expect(lin.backward(x, tensor([1, 0], { dtype: 'float64' })).toArray()).toEqual([1, 2, 3]);
     expect(lin.backward(x, tensor([0, 1], { dtype: 'float64' })).toArray()).toEqual([4, 5, 6]);
     const [, grads] = lin.parameters();
-    expect(grads[0].toArray()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(grads[0].toArray()).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     expect(grads[1].toArray()).toEqual([1, 1]);
     const soft = new nn.SoftMax();
     const y = soft.forward(x);
-    const rows = [0, 1, 2].map((k) => soft.backward(x, tensor([0, 1, 2].map((j) => (j === k ? 1 : 0)), { dtype: 'float64' })).toArray() as number[]);
+    const rows = [0, 1, 2].map(
+      (k) =>
+        soft
+          .backward(
+            x,
+            tensor(
+              [0, 1, 2].map((j) => (j === k ? 1 : 0)),
+              { dtype: 'float64' },
+            ),
+          )
+          .toArray() as number[],
+    );
     const p = y.toArray() as number[];
     // d softmax_k / d x_j = p_k (δ_kj − p_j)
     rows.forEach((row, k) => row.forEach((v, j) => expect(v).toBeCloseTo(p[k] * ((k === j ? 1 : 0) - p[j]), 14)));
@@ -93,19 +134,59 @@ describe('nn modules', () => {
   test('SpatialConvolution is a cross-correlation with Torch7 argument order (kW, kH, dW, dH, padW, padH)', () => {
     const conv = new nn.SpatialConvolution(1, 1, 2, 2);
     setParams(conv, [[1, 2, 3, 4], [10]]);
-    const x = tensor([[[1, 2, 3], [4, 5, 6], [7, 8, 9]]], { dtype: 'float64' });
+    const x = tensor(
+      [
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9],
+        ],
+      ],
+      { dtype: 'float64' },
+    );
     // top-left: 1·1 + 2·2 + 3·4 + 4·5 + 10 = 47
-    expect(conv.forward(x).toArray()).toEqual([[[47, 57], [77, 87]]]);
+    expect(conv.forward(x).toArray()).toEqual([
+      [
+        [47, 57],
+        [77, 87],
+      ],
+    ]);
     const wide = new nn.SpatialConvolution(1, 1, 3, 1, 1, 1, 1, 0); // kW 3, kH 1, padW 1
     setParams(wide, [[1, 1, 1], [0]]);
-    expect(wide.forward(x).toArray()).toEqual([[[3, 6, 5], [9, 15, 11], [15, 24, 17]]]);
+    expect(wide.forward(x).toArray()).toEqual([
+      [
+        [3, 6, 5],
+        [9, 15, 11],
+        [15, 24, 17],
+      ],
+    ]);
     expect(conv.forward(x.unsqueeze(0)).shape).toEqual([1, 1, 2, 2]);
   });
 
   test('SpatialMaxPooling, View, Tanh, ReLU, Sigmoid and LogSoftMax', () => {
-    const x = tensor([[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]], { dtype: 'float64' });
-    expect(new nn.SpatialMaxPooling(2, 2, 2, 2).forward(x).toArray()).toEqual([[[6, 8], [14, 16]]]);
-    expect(new nn.SpatialMaxPooling(3, 3, 1, 1).forward(x).toArray()).toEqual([[[11, 12], [15, 16]]]);
+    const x = tensor(
+      [
+        [
+          [1, 2, 3, 4],
+          [5, 6, 7, 8],
+          [9, 10, 11, 12],
+          [13, 14, 15, 16],
+        ],
+      ],
+      { dtype: 'float64' },
+    );
+    expect(new nn.SpatialMaxPooling(2, 2, 2, 2).forward(x).toArray()).toEqual([
+      [
+        [6, 8],
+        [14, 16],
+      ],
+    ]);
+    expect(new nn.SpatialMaxPooling(3, 3, 1, 1).forward(x).toArray()).toEqual([
+      [
+        [11, 12],
+        [15, 16],
+      ],
+    ]);
     expect(new nn.View(16).forward(x).shape).toEqual([16]);
     expect(new nn.View(16).forward(zeros([5, 1, 4, 4], { dtype: 'float64' })).shape).toEqual([5, 16]);
     // the Torch7 Reshape trap is fixed: one 1×32×32 sample stays one sample
@@ -113,7 +194,10 @@ describe('nn modules', () => {
     const v = tensor([-1, 0, 2], { dtype: 'float64' });
     expectClose(arr(new nn.Tanh().forward(v)), [-1, 0, 2].map(Math.tanh));
     expect(new nn.ReLU().forward(v).toArray()).toEqual([0, 0, 2]);
-    expectClose(arr(new nn.Sigmoid().forward(v)), [-1, 0, 2].map((a) => 1 / (1 + Math.exp(-a))));
+    expectClose(
+      arr(new nn.Sigmoid().forward(v)),
+      [-1, 0, 2].map((a) => 1 / (1 + Math.exp(-a))),
+    );
     const lse = Math.log(Math.exp(-1) + Math.exp(0) + Math.exp(2));
     expectClose(arr(new nn.LogSoftMax().forward(v)), [-1 - lse, -lse, 2 - lse]);
   });
@@ -123,7 +207,10 @@ describe('nn modules', () => {
     expect(net.size()).toBe(2);
     expect(net.get(1)).toBeInstanceOf(nn.Linear);
     expect(net.get(2)).toBeInstanceOf(nn.Tanh);
-    setParams(net.get(1), [[1, 0, 0, 1], [0, 0]]);
+    setParams(net.get(1), [
+      [1, 0, 0, 1],
+      [0, 0],
+    ]);
     const x = tensor([0.5, -0.25], { dtype: 'float64' });
     const y = net.forward(x);
     expectClose(arr(y), [Math.tanh(0.5), Math.tanh(-0.25)]);
@@ -155,10 +242,19 @@ describe('nn modules', () => {
 
   test('ClassNLLCriterion: -x[target], batch mean, gradient -1/N at the targets (0-based targets)', () => {
     const crit = new nn.ClassNLLCriterion();
-    const out = tensor([[-1, -2, -3], [-4, -5, -6]], { dtype: 'float64' });
+    const out = tensor(
+      [
+        [-1, -2, -3],
+        [-4, -5, -6],
+      ],
+      { dtype: 'float64' },
+    );
     const target = tensor([2, 0], { dtype: 'int64' });
     expect(crit.forward(out, target)).toBeCloseTo((3 + 4) / 2, 12);
-    expect(crit.backward(out, target).toArray()).toEqual([[0, 0, -0.5], [-0.5, 0, 0]]);
+    expect(crit.backward(out, target).toArray()).toEqual([
+      [0, 0, -0.5],
+      [-0.5, 0, 0],
+    ]);
     expect(crit.forward(tensor([-1, -2, -3], { dtype: 'float64' }), 1)).toBe(2);
     expect(() => crit.forward(out, tensor([3, 0], { dtype: 'int64' }))).toThrow(/targets must be class indices in \[0, 2\]/);
   });
@@ -181,12 +277,18 @@ describe('nn modules', () => {
     expect(() => new nn.View()).toThrow(/View needs at least one size/);
     const conv = new nn.SpatialConvolutionMM(1, 4, 5, 5);
     expect(() => conv.forward(zeros([1, 3, 3], { dtype: 'float64' }))).toThrow(/kernel 5×5 is larger than the padded input \[1, 3, 3\]/);
-    expect(() => conv.forward(zeros([3, 8, 8], { dtype: 'float64' }))).toThrow(/SpatialConvolutionMM expects 1×H×W or N×1×H×W input, got shape \[3, 8, 8\]/);
+    expect(() => conv.forward(zeros([3, 8, 8], { dtype: 'float64' }))).toThrow(
+      /SpatialConvolutionMM expects 1×H×W or N×1×H×W input, got shape \[3, 8, 8\]/,
+    );
     expect(() => conv.forward(zeros([8, 8], { dtype: 'float64' }))).toThrow(/got shape \[8, 8\]/);
-    expect(() => new nn.Linear(3, 2).forward(zeros([4], { dtype: 'float64' }))).toThrow(/Linear\(3 -> 2\) expects a vector of 3 or a batch N×3, got shape \[4\]/);
+    expect(() => new nn.Linear(3, 2).forward(zeros([4], { dtype: 'float64' }))).toThrow(
+      /Linear\(3 -> 2\) expects a vector of 3 or a batch N×3, got shape \[4\]/,
+    );
     expect(() => new nn.View(10).forward(zeros([7]))).toThrow(/cannot take an input of shape \[7\]/);
     const lin = new nn.Linear(2, 2);
-    expect(() => lin.backward(zeros([2], { dtype: 'float64' }), zeros([2], { dtype: 'float64' }))).toThrow(/backward\(\) needs a forward\(\)/);
+    expect(() => lin.backward(zeros([2], { dtype: 'float64' }), zeros([2], { dtype: 'float64' }))).toThrow(
+      /backward\(\) needs a forward\(\)/,
+    );
     expect(() => new nn.Sequential().add({} as never)).toThrow(TorchError);
     expect(() => noGrad(() => lin.forward(zeros([2], { dtype: 'float64' })))).not.toThrow();
   });

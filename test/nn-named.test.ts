@@ -14,12 +14,18 @@ describe('named parameters', () => {
     // the flat vector re-points them; the fields follow
     const [flat, flatGrad] = linear.getParameters();
     flat.fill(0.5);
-    expect(linear.weight!.toArray()).toEqual([[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]);
+    expect(linear.weight!.toArray()).toEqual([
+      [0.5, 0.5, 0.5],
+      [0.5, 0.5, 0.5],
+    ]);
     linear.zeroGradParameters();
     const x = tensor([1, 2, 3], { dtype: 'float64' });
     linear.forward(x);
     linear.backward(x, tensor([1, -1], { dtype: 'float64' }));
-    expect(linear.gradWeight!.toArray()).toEqual([[1, 2, 3], [-1, -2, -3]]);
+    expect(linear.gradWeight!.toArray()).toEqual([
+      [1, 2, 3],
+      [-1, -2, -3],
+    ]);
     expect(linear.gradBias!.toArray()).toEqual([1, -1]);
     expect(flatGrad.toArray()).toEqual([1, 2, 3, -1, -2, -3, 1, -1]);
     // writing through the field changes the module
@@ -35,7 +41,10 @@ describe('named parameters', () => {
     expect(named.map(([name]) => name)).toEqual(['0.weight', '0.bias', '3.weight', '3.bias', '7.weight', '7.bias', '9.weight', '9.bias']);
     expect(named.map(([, t]) => t.shape)).toEqual([[64, 1, 5, 5], [64], [64, 64, 5, 5], [64], [128, 1600], [128], [10, 128], [10]]);
     expect([...nn.stateDict(model).keys()]).toEqual(named.map(([name]) => name));
-    expect(new nn.SpatialConvolution(1, 2, 3, 3).namedParameters().map(([name, t]) => [name, t.shape])).toEqual([['weight', [2, 1, 3, 3]], ['bias', [2]]]);
+    expect(new nn.SpatialConvolution(1, 2, 3, 3).namedParameters().map(([name, t]) => [name, t.shape])).toEqual([
+      ['weight', [2, 1, 3, 3]],
+      ['bias', [2]],
+    ]);
     expect(model.namedBuffers()).toEqual([]);
   });
 });
@@ -45,15 +54,24 @@ describe('strict constructors', () => {
     const net = new nn.Sequential(new nn.Linear(4, 3), new nn.Tanh(), new nn.Linear(3, 2));
     expect(net.size()).toBe(3);
     expect(net.forward(tensor([[1, 2, 3, 4]], { dtype: 'float64' })).shape).toEqual([1, 2]);
-    expect(() => new nn.Sequential(new nn.Tanh(), 3 as never)).toThrow(/^Expected nn modules for new nn.Sequential\(...modules\) but argument 2 is 3$/);
+    expect(() => new nn.Sequential(new nn.Tanh(), 3 as never)).toThrow(
+      /^Expected nn modules for new nn.Sequential\(...modules\) but argument 2 is 3$/,
+    );
   });
 
   test('arguments beyond the signature are errors naming it (an options object was silently ignored)', () => {
-    expect(() => new (nn.SpatialConvolution as unknown as new (...a: unknown[]) => unknown)(1, 4, 3, 3, 1, 1, 1, 1, { bias: false })).toThrow(
+    expect(
+      () => new (nn.SpatialConvolution as unknown as new (...a: unknown[]) => unknown)(1, 4, 3, 3, 1, 1, 1, 1, { bias: false }),
+    ).toThrow(
       /^nn.SpatialConvolution\(nInputPlane, nOutputPlane, kW, kH\[, dW, dH, padW, padH\]\) takes at most 8 arguments but received 9: argument 9 is an object$/,
     );
-    const loose = (type: unknown, ...args: unknown[]) => () => new (type as new (...a: unknown[]) => unknown)(...args);
-    expect(loose(nn.Linear, 4, 3, true)).toThrow(/^nn.Linear\(inputSize, outputSize\) takes at most 2 arguments but received 3: argument 3 is true$/);
+    const loose =
+      (type: unknown, ...args: unknown[]) =>
+      () =>
+        new (type as new (...a: unknown[]) => unknown)(...args);
+    expect(loose(nn.Linear, 4, 3, true)).toThrow(
+      /^nn.Linear\(inputSize, outputSize\) takes at most 2 arguments but received 3: argument 3 is true$/,
+    );
     expect(loose(nn.Tanh, 1)).toThrow(/^nn.Tanh\(\) takes at most 0 arguments but received 1/);
     expect(loose(nn.ClassNLLCriterion, { weights: [1, 2] })).toThrow(/^nn.ClassNLLCriterion\(\) takes at most 0 arguments/);
     expect(loose(nn.MSECriterion, false, 1)).toThrow(/^nn.MSECriterion\(\[sizeAverage\]\) takes at most 1 argument but received 2/);

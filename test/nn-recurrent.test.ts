@@ -15,15 +15,19 @@ const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
 
 const CASES: [string, () => nn.Module, () => Tensor][] = [
   ['LSTM(3, 4): T×N×F', () => new nn.LSTM(3, 4), () => x64([5, 2, 3])],
-  ['LSTM(3, 4, { numLayers: 2, batchFirst, bidirectional })', () => new nn.LSTM(3, 4, { numLayers: 2, batchFirst: true, bidirectional: true }), () => x64([2, 5, 3])],
+  [
+    'LSTM(3, 4, { numLayers: 2, batchFirst, bidirectional })',
+    () => new nn.LSTM(3, 4, { numLayers: 2, batchFirst: true, bidirectional: true }),
+    () => x64([2, 5, 3]),
+  ],
   ['LSTM(2, 3): one sequence', () => new nn.LSTM(2, 3), () => x64([6, 2])],
   ['GRU(3, 5)', () => new nn.GRU(3, 5), () => x64([4, 3, 3])],
   ['GRU(3, 2, { numLayers: 3, batchFirst })', () => new nn.GRU(3, 2, { numLayers: 3, batchFirst: true }), () => x64([2, 4, 3])],
 ];
 
-
 const python = pythonWithTorch();
-if (!python) console.warn('nn-recurrent: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
+if (!python)
+  console.warn('nn-recurrent: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
 withTool('Python with torch', python).describe('equal to PyTorch LSTM and GRU (float64, ≤ 1e-10)', () => {
   const ours: { output: unknown; gradInput: unknown; grads: Record<string, unknown> }[] = [];
@@ -39,8 +43,18 @@ withTool('Python with torch', python).describe('equal to PyTorch LSTM and GRU (f
       const gradInput = module.backward(x, gradOutput);
       const [, grads] = module.parameters();
       const named = module.namedParameters();
-      ours.push({ output: y.toArray(), gradInput: gradInput.toArray(), grads: Object.fromEntries(named.map(([n], k) => [n, grads[k].toArray()])) });
-      return { type: module.type, args: module.args, input: x.toArray(), gradOutput: gradOutput.toArray(), params: Object.fromEntries(named.map(([n, t]) => [n, t.toArray()])) };
+      ours.push({
+        output: y.toArray(),
+        gradInput: gradInput.toArray(),
+        grads: Object.fromEntries(named.map(([n], k) => [n, grads[k].toArray()])),
+      });
+      return {
+        type: module.type,
+        args: module.args,
+        input: x.toArray(),
+        gradOutput: gradOutput.toArray(),
+        params: Object.fromEntries(named.map(([n, t]) => [n, t.toArray()])),
+      };
     });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-recurrent-'));
     fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
@@ -51,7 +65,8 @@ withTool('Python with torch', python).describe('equal to PyTorch LSTM and GRU (f
     expect(largest(ours[i].output, theirs[i].output)).toBeLessThanOrEqual(1e-10);
     expect(largest(ours[i].gradInput, theirs[i].gradInput)).toBeLessThanOrEqual(1e-10);
     expect(Object.keys(ours[i].grads).sort()).toEqual(Object.keys(theirs[i].gradParameters).sort());
-    for (const name of Object.keys(ours[i].grads)) expect(largest(ours[i].grads[name], theirs[i].gradParameters[name])).toBeLessThanOrEqual(1e-10);
+    for (const name of Object.keys(ours[i].grads))
+      expect(largest(ours[i].grads[name], theirs[i].gradParameters[name])).toBeLessThanOrEqual(1e-10);
   });
 });
 
@@ -60,10 +75,22 @@ describe('recurrent layers in use', () => {
     manualSeed(91);
     const lstm = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true }).double();
     expect(lstm.namedParameters().map(([name, t]) => `${name} [${t.shape.join(', ')}]`)).toEqual([
-      'weight_ih_l0 [16, 3]', 'weight_hh_l0 [16, 4]', 'bias_ih_l0 [16]', 'bias_hh_l0 [16]',
-      'weight_ih_l0_reverse [16, 3]', 'weight_hh_l0_reverse [16, 4]', 'bias_ih_l0_reverse [16]', 'bias_hh_l0_reverse [16]',
-      'weight_ih_l1 [16, 8]', 'weight_hh_l1 [16, 4]', 'bias_ih_l1 [16]', 'bias_hh_l1 [16]',
-      'weight_ih_l1_reverse [16, 8]', 'weight_hh_l1_reverse [16, 4]', 'bias_ih_l1_reverse [16]', 'bias_hh_l1_reverse [16]',
+      'weight_ih_l0 [16, 3]',
+      'weight_hh_l0 [16, 4]',
+      'bias_ih_l0 [16]',
+      'bias_hh_l0 [16]',
+      'weight_ih_l0_reverse [16, 3]',
+      'weight_hh_l0_reverse [16, 4]',
+      'bias_ih_l0_reverse [16]',
+      'bias_hh_l0_reverse [16]',
+      'weight_ih_l1 [16, 8]',
+      'weight_hh_l1 [16, 4]',
+      'bias_ih_l1 [16]',
+      'bias_hh_l1 [16]',
+      'weight_ih_l1_reverse [16, 8]',
+      'weight_hh_l1_reverse [16, 4]',
+      'bias_ih_l1_reverse [16]',
+      'bias_hh_l1_reverse [16]',
     ]);
     expect(() => lstm.finalState()).toThrow(/no forward to read the states of yet/);
     const x = x64([5, 2, 3]);
@@ -84,21 +111,43 @@ describe('recurrent layers in use', () => {
   test('a character-level LSTM language model on real text (docs/api/tensors.md and nn.md) trains with sequence targets', async () => {
     manualSeed(92);
     // The tensor and nn pages of the API reference, one after the other: more than 24,000 characters.
-    const text = ['tensors.md', 'nn.md'].map((f) => fs.readFileSync(path.join(__dirname, '..', 'docs', 'api', f), 'utf8')).join('\n').slice(0, 24000);
+    const text = ['tensors.md', 'nn.md']
+      .map((f) => fs.readFileSync(path.join(__dirname, '..', 'docs', 'api', f), 'utf8'))
+      .join('\n')
+      .slice(0, 24000);
     const chars = [...new Set(text)].sort();
     const code = new Map(chars.map((ch, i) => [ch, i]));
     const T = 32;
     const n = Math.floor((text.length - 1) / T);
     const ids = [...text].map((ch) => code.get(ch)!);
-    const inputs = tensor(Array.from({ length: n }, (_, s) => ids.slice(s * T, s * T + T)), { dtype: 'int64' });
-    const targets = tensor(Array.from({ length: n }, (_, s) => ids.slice(s * T + 1, s * T + T + 1)), { dtype: 'int64' }); // the next character at every step
+    const inputs = tensor(
+      Array.from({ length: n }, (_, s) => ids.slice(s * T, s * T + T)),
+      { dtype: 'int64' },
+    );
+    const targets = tensor(
+      Array.from({ length: n }, (_, s) => ids.slice(s * T + 1, s * T + T + 1)),
+      { dtype: 'int64' },
+    ); // the next character at every step
     const V = chars.length;
-    const model = new nn.Sequential(new nn.LookupTable(V, 32), new nn.LSTM(32, 96, { batchFirst: true }), new nn.Linear(96, V), new nn.View(-1, V), new nn.LogSoftMax()).float();
-    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 16, optimizer: { method: 'adam', config: { learningRate: 0.01 } } });
+    const model = new nn.Sequential(
+      new nn.LookupTable(V, 32),
+      new nn.LSTM(32, 96, { batchFirst: true }),
+      new nn.Linear(96, V),
+      new nn.View(-1, V),
+      new nn.LogSoftMax(),
+    ).float();
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 16,
+      optimizer: { method: 'adam', config: { learningRate: 0.01 } },
+    });
     expect(trainer.task).toBe('classification');
     const losses: number[] = [];
     for (let epoch = 0; epoch < 4; epoch++) losses.push((await trainer.trainEpoch({ inputs, targets })).loss);
-    console.log(`nn-recurrent: char-level LSTM on ${text.length} characters of docs/api/tensors.md and nn.md (${V} symbols, ${n} sequences of ${T}): loss per epoch ${losses.map((l) => l.toFixed(3)).join(', ')} (uniform: ${Math.log(V).toFixed(3)} nats)`);
+    console.log(
+      `nn-recurrent: char-level LSTM on ${text.length} characters of docs/api/tensors.md and nn.md (${V} symbols, ${n} sequences of ${T}): loss per epoch ${losses.map((l) => l.toFixed(3)).join(', ')} (uniform: ${Math.log(V).toFixed(3)} nats)`,
+    );
     expect(trainer.classes).toBe(V);
     expect(losses[3]).toBeLessThan(0.6 * Math.log(V));
     expect(losses[3]).toBeLessThan(losses[0]);

@@ -9,7 +9,10 @@ function jacobian(m: nn.Module, x: Tensor): number[][] {
   const n = x.shape[0];
   return Array.from({ length: n }, (_, i) => {
     m.forward(x);
-    const e = tensor(Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)), { dtype: 'float64' });
+    const e = tensor(
+      Array.from({ length: n }, (_, k) => (k === i ? 1 : 0)),
+      { dtype: 'float64' },
+    );
     return arr(m.backward(x, e));
   });
 }
@@ -20,9 +23,7 @@ describe("the report's backprop math", () => {
   test('sigmoid: ∂y/∂x = y(1 − y) on the diagonal, 0 elsewhere', () => {
     const sigmoid = new nn.Sigmoid();
     const y = arr(sigmoid.forward(x));
-    jacobian(sigmoid, x).forEach((row, i) =>
-      row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? y[i] * (1 - y[i]) : 0, 12)),
-    );
+    jacobian(sigmoid, x).forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(i === j ? y[i] * (1 - y[i]) : 0, 12)));
   });
 
   for (const beta of [-1, 0.5, 3]) {

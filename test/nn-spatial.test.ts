@@ -9,17 +9,51 @@ describe('spatial modules of the default convnet', () => {
   });
 
   test('SpatialLPPooling: sqrt of the sum of squares per window; gradient 0 where the output is 0', () => {
-    const x = tensor([[[3, 4, 0, 0], [0, 0, 0, 0], [1, 1, 2, 2], [1, 1, 2, 2]]], { dtype: 'float64' });
+    const x = tensor(
+      [
+        [
+          [3, 4, 0, 0],
+          [0, 0, 0, 0],
+          [1, 1, 2, 2],
+          [1, 1, 2, 2],
+        ],
+      ],
+      { dtype: 'float64' },
+    );
     const lp = new nn.SpatialLPPooling(1, 2, 2, 2, 2, 2);
-    expect(lp.forward(x).toArray()).toEqual([[[5, 0], [2, 4]]]);
-    const g = lp.backward(x, tensor([[[1, 1], [1, 1]]], { dtype: 'float64' }));
+    expect(lp.forward(x).toArray()).toEqual([
+      [
+        [5, 0],
+        [2, 4],
+      ],
+    ]);
+    const g = lp.backward(
+      x,
+      tensor(
+        [
+          [
+            [1, 1],
+            [1, 1],
+          ],
+        ],
+        { dtype: 'float64' },
+      ),
+    );
     expect(flat(g).every(Number.isFinite)).toBe(true);
     expect(flat(g).slice(2, 4)).toEqual([0, 0]); // the all-zero window
     expect(flat(g)[0]).toBeCloseTo(3 / 5, 12); // x/y
   });
 
   test('SpatialAveragePooling divides by kW·kH', () => {
-    const x = tensor([[[1, 2, 3], [4, 5, 6]]], { dtype: 'float64' });
+    const x = tensor(
+      [
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      ],
+      { dtype: 'float64' },
+    );
     expect(new nn.SpatialAveragePooling(2, 2, 1, 1).forward(x).toArray()).toEqual([[[3, 4]]]);
   });
 
@@ -61,7 +95,12 @@ describe('spatial modules of the default convnet', () => {
     manualSeed(3);
     const k = nn.gaussian1D(5);
     const norm = new nn.SpatialSubtractiveNormalization(2, k);
-    for (const [H, W, dtype] of [[6, 7, 'float64'], [4, 9, 'float64'], [4, 9, 'float32'], [6, 7, 'float64']] as const) {
+    for (const [H, W, dtype] of [
+      [6, 7, 'float64'],
+      [4, 9, 'float64'],
+      [4, 9, 'float32'],
+      [6, 7, 'float64'],
+    ] as const) {
       const x = randn([2, H, W], { dtype });
       const expected = directNormalization(x.toArray() as number[][][], k).flat(2);
       const y = norm.forward(x);
@@ -84,11 +123,31 @@ describe('spatial modules of the default convnet', () => {
   });
 
   test('SpatialZeroPadding pads and crops', () => {
-    const x = tensor([[[1, 2], [3, 4]]], { dtype: 'float64' });
-    expect(new nn.SpatialZeroPadding(1, 0, 0, 1).forward(x).toArray()).toEqual([[[0, 1, 2], [0, 3, 4], [0, 0, 0]]]);
+    const x = tensor(
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+      { dtype: 'float64' },
+    );
+    expect(new nn.SpatialZeroPadding(1, 0, 0, 1).forward(x).toArray()).toEqual([
+      [
+        [0, 1, 2],
+        [0, 3, 4],
+        [0, 0, 0],
+      ],
+    ]);
     expect(new nn.SpatialZeroPadding(-1, 0, 0, 0).forward(x).toArray()).toEqual([[[2], [4]]]);
     // Torch7: pad_b = pad_b or self.pad_l, so (1, 0, 0) pads the bottom by the LEFT pad, 1
-    expect(new nn.SpatialZeroPadding(1, 0, 0).forward(x).toArray()).toEqual([[[0, 1, 2], [0, 3, 4], [0, 0, 0]]]);
+    expect(new nn.SpatialZeroPadding(1, 0, 0).forward(x).toArray()).toEqual([
+      [
+        [0, 1, 2],
+        [0, 3, 4],
+        [0, 0, 0],
+      ],
+    ]);
     expect(new nn.SpatialZeroPadding(2, 0, 1).args).toEqual([2, 0, 1, 2]);
   });
 
@@ -112,12 +171,16 @@ describe('spatial modules of the default convnet', () => {
 
   test('bad arguments give clear errors', () => {
     expect(() => new nn.SpatialLPPooling(4, 3, 2, 2)).toThrow(/Expected an integer in \[2, 2\] for SpatialLPPooling pnorm but received 3/);
-    expect(() => new nn.SpatialLPPooling(4, 2, 2, 2).forward(zeros([3, 4, 4]))).toThrow(/SpatialLPPooling expects 4 planes, got shape \[3, 4, 4\]/);
+    expect(() => new nn.SpatialLPPooling(4, 2, 2, 2).forward(zeros([3, 4, 4]))).toThrow(
+      /SpatialLPPooling expects 4 planes, got shape \[3, 4, 4\]/,
+    );
     expect(() => new nn.SpatialAveragePooling(5, 5).forward(zeros([1, 3, 3]))).toThrow(/window 5×5 is larger than the input \[1, 3, 3\]/);
     expect(() => new nn.SpatialSubtractiveNormalization(2, [1, 1])).toThrow(/needs odd kernel sizes, got 1×2/);
     expect(() => new nn.SpatialSubtractiveNormalization(2, [[1, 2], [3]] as never)).toThrow(/rectangular array of finite numbers/);
     expect(() => new nn.SpatialSubtractiveNormalization(2).forward(zeros([3, 9, 9]))).toThrow(/expects 2 planes/);
-    expect(() => new nn.SpatialSubtractiveNormalization(2).forward(zeros([9, 9]))).toThrow(/expects C×H×W or N×C×H×W input, got shape \[9, 9\]/);
+    expect(() => new nn.SpatialSubtractiveNormalization(2).forward(zeros([9, 9]))).toThrow(
+      /expects C×H×W or N×C×H×W input, got shape \[9, 9\]/,
+    );
     expect(() => new nn.Dropout(1)).toThrow(/Expected a probability in \[0, 1\) for Dropout p but received 1/);
     expect(() => new nn.SpatialZeroPadding(-3).forward(zeros([1, 2, 2]))).toThrow(/would crop the input/);
   });
@@ -134,7 +197,13 @@ describe('spatial modules of the default convnet', () => {
       .add(new nn.SpatialLPPooling(4, 2, 2, 2))
       .add(new nn.SpatialSubtractiveNormalization(4, nn.gaussian1D(3)))
       .add(new nn.SpatialAveragePooling(2, 2, 1, 1))
-      .add(new nn.SpatialSubtractiveNormalization(4, [[1, 1, 1], [1, 2, 1], [1, 1, 1]]))
+      .add(
+        new nn.SpatialSubtractiveNormalization(4, [
+          [1, 1, 1],
+          [1, 2, 1],
+          [1, 1, 1],
+        ]),
+      )
       .add(new nn.SpatialMaxPooling(2, 2))
       .add(new nn.Reshape(4))
       .add(new nn.Dropout(0.3))
@@ -159,19 +228,36 @@ describe('spatial modules of the default convnet', () => {
 });
 
 describe('criteria', () => {
-  const out = tensor([[0.2, -0.5, 0.9], [-1, 0.3, 0.4]], { dtype: 'float64' });
+  const out = tensor(
+    [
+      [0.2, -0.5, 0.9],
+      [-1, 0.3, 0.4],
+    ],
+    { dtype: 'float64' },
+  );
   const target = tensor([2, 0], { dtype: 'int64' });
 
   test('MSECriterion: Σ(x − t)², ÷ nElement with sizeAverage; class targets become ±1', () => {
-    const t = tensor([[0, 0, 1], [1, 0, 0]], { dtype: 'float64' });
+    const t = tensor(
+      [
+        [0, 0, 1],
+        [1, 0, 0],
+      ],
+      { dtype: 'float64' },
+    );
     const sq = [0.04, 0.25, 0.01, 4, 0.09, 0.16].reduce((a, b) => a + b, 0);
     expect(new nn.MSECriterion().forward(out, t)).toBeCloseTo(sq / 6, 12);
     expect(new nn.MSECriterion(false).forward(out, t)).toBeCloseTo(sq, 12);
     expect(flat(new nn.MSECriterion(false).backward(out, t))).toEqual(flat(out.sub(t).mul(2)));
-    const pm = [[-1, -1, 1], [1, -1, -1]];
+    const pm = [
+      [-1, -1, 1],
+      [1, -1, -1],
+    ];
     const expected = flat(out).reduce((s, v, i) => s + (v - pm[Math.floor(i / 3)][i % 3]) ** 2, 0);
     expect(new nn.MSECriterion(false).forward(out, target)).toBeCloseTo(expected, 12);
-    expect(() => new nn.MSECriterion().forward(out, tensor([1, 2, 3], { dtype: 'float64' }))).toThrow(/target shape \[3\] does not match the input shape \[2, 3\]/);
+    expect(() => new nn.MSECriterion().forward(out, tensor([1, 2, 3], { dtype: 'float64' }))).toThrow(
+      /target shape \[3\] does not match the input shape \[2, 3\]/,
+    );
   });
 
   test('MultiMarginCriterion: (1/dim) Σ_{i≠y} max(0, margin − x_y + x_i)^p, batch mean', () => {
@@ -179,9 +265,16 @@ describe('criteria', () => {
       row.reduce((s, v, i) => (i === y ? s : s + Math.max(0, margin - row[y] + v) ** p), 0) / row.length;
     const rows = out.toArray() as number[][];
     expect(new nn.MultiMarginCriterion().forward(out, target)).toBeCloseTo((loss(rows[0], 2) + loss(rows[1], 0)) / 2, 12);
-    expect(new nn.MultiMarginCriterion({ p: 2, margin: 0.5 }).forward(out, target)).toBeCloseTo((loss(rows[0], 2, 2, 0.5) + loss(rows[1], 0, 2, 0.5)) / 2, 12);
+    expect(new nn.MultiMarginCriterion({ p: 2, margin: 0.5 }).forward(out, target)).toBeCloseTo(
+      (loss(rows[0], 2, 2, 0.5) + loss(rows[1], 0, 2, 0.5)) / 2,
+      12,
+    );
     expect(new nn.MultiMarginCriterion().forward(out.index(0), 2)).toBeCloseTo(loss(rows[0], 2), 12);
-    expect(() => new nn.MultiMarginCriterion({ p: 3 })).toThrow(/Expected an integer in \[1, 2\] for MultiMarginCriterion p but received 3/);
-    expect(() => new nn.MultiMarginCriterion().forward(out, tensor([5, 0], { dtype: 'int64' }))).toThrow(/targets must be class indices in \[0, 2\]/);
+    expect(() => new nn.MultiMarginCriterion({ p: 3 })).toThrow(
+      /Expected an integer in \[1, 2\] for MultiMarginCriterion p but received 3/,
+    );
+    expect(() => new nn.MultiMarginCriterion().forward(out, tensor([5, 0], { dtype: 'int64' }))).toThrow(
+      /targets must be class indices in \[0, 2\]/,
+    );
   });
 });

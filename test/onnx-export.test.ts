@@ -13,8 +13,15 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Runs an ONNX file in onnxruntime-node (test/helpers/onnx-run.js, its own process). */
 function runOnnx(file: string, input: Tensor): { data: number[]; dims: number[]; version: string } {
-  fs.writeFileSync(path.join(dir, 'input.json'), JSON.stringify({ data: Array.from(input.float().data() as Float32Array), dims: input.shape }));
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'helpers', 'onnx-run.js'), file, path.join(dir, 'input.json'), path.join(dir, 'output.json')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
+  fs.writeFileSync(
+    path.join(dir, 'input.json'),
+    JSON.stringify({ data: Array.from(input.float().data() as Float32Array), dims: input.shape }),
+  );
+  const r = spawnSync(
+    process.execPath,
+    [path.join(__dirname, 'helpers', 'onnx-run.js'), file, path.join(dir, 'input.json'), path.join(dir, 'output.json')],
+    { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`onnxruntime-node failed: ${r.stderr}`);
   return JSON.parse(fs.readFileSync(path.join(dir, 'output.json'), 'utf8'));
 }
@@ -44,7 +51,7 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     ['the max-pooling convnet', () => models.mnistModel('convnet', { pooling: 'max' })],
     ['linear', () => models.mnistModel('linear')],
     ['mlp', () => models.mnistModel('mlp')],
-  ])('%s gives nodetorch\'s outputs (≤ 1e-5)', (name, make) => {
+  ])("%s gives nodetorch's outputs (≤ 1e-5)", (name, make) => {
     manualSeed(3);
     const model = make().float();
     expect(compare(model, randn([4, 1, 32, 32]), name)).toBeLessThanOrEqual(1e-5);
@@ -57,7 +64,13 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
       .add(new nn.SpatialConvolution(3, 4, 3, 3, 2, 1, 1, 0))
       .add(new nn.ReLU())
       .add(new nn.SpatialAveragePooling(2, 2, 2, 2))
-      .add(new nn.SpatialSubtractiveNormalization(4, [[1, 2, 1], [2, 4, 2], [1, 2, 1]]))
+      .add(
+        new nn.SpatialSubtractiveNormalization(4, [
+          [1, 2, 1],
+          [2, 4, 2],
+          [1, 2, 1],
+        ]),
+      )
       .add(new nn.Sigmoid())
       .add(new nn.Dropout(0.5))
       .add(new nn.View(4 * 2 * 4))
@@ -67,7 +80,7 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     expect(compare(model, randn([2, 3, 5, 12]), 'every other module')).toBeLessThanOrEqual(1e-5);
   });
 
-  test("the element-wise layers (ELU, LeakyReLU, PReLU per plane and shared, SoftPlus with β and threshold, HardTanh, GELU, Abs, Square, Sqrt, Power, MulConstant, AddConstant, Identity)", () => {
+  test('the element-wise layers (ELU, LeakyReLU, PReLU per plane and shared, SoftPlus with β and threshold, HardTanh, GELU, Abs, Square, Sqrt, Power, MulConstant, AddConstant, Identity)', () => {
     manualSeed(6);
     const model = new nn.Sequential(
       new nn.SpatialConvolution(3, 4, 3, 3),
@@ -120,9 +133,15 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     const file = path.join(dir, 'bad.onnx');
     const mystery = new nn.Tanh();
     Object.defineProperty(mystery, 'type', { value: 'Mystery' }); // a module type the exporter does not know
-    expect(() => nn.exportOnnx(new nn.Sequential().add(new nn.Linear(2, 2)).add(mystery), file, { inputShape: [2] })).toThrow(/exportOnnx: no ONNX translation for Mystery/);
-    expect(() => nn.exportOnnx(models.mnistModel('linear'), file, { inputShape: [1, 28, 28] })).toThrow(/a sample of shape \[1, 28, 28\] does not fit this model/);
-    expect(() => nn.exportOnnx(models.mnistModel('linear'), file, {} as never)).toThrow(/Expected a sample shape of positive integers, e\.g\. \[1, 32, 32\] for exportOnnx inputShape/);
+    expect(() => nn.exportOnnx(new nn.Sequential().add(new nn.Linear(2, 2)).add(mystery), file, { inputShape: [2] })).toThrow(
+      /exportOnnx: no ONNX translation for Mystery/,
+    );
+    expect(() => nn.exportOnnx(models.mnistModel('linear'), file, { inputShape: [1, 28, 28] })).toThrow(
+      /a sample of shape \[1, 28, 28\] does not fit this model/,
+    );
+    expect(() => nn.exportOnnx(models.mnistModel('linear'), file, {} as never)).toThrow(
+      /Expected a sample shape of positive integers, e\.g\. \[1, 32, 32\] for exportOnnx inputShape/,
+    );
     expect(() => nn.exportOnnx(models.mnistModel('linear'), file, { inputShape: [1, 32, 32], opset: 9 } as never)).toThrow(TorchError);
     expect(() => nn.exportOnnx({} as never, file, { inputShape: [1] })).toThrow(/Expected an nn module for exportOnnx model/);
     expect(fs.existsSync(file)).toBe(false);
@@ -135,17 +154,35 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     nn.save(saved, model);
     const cli = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
     const onnxFile = path.join(dir, 'cli.onnx');
-    const r = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', onnxFile], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', onnxFile], {
+      timeout: CHILD_TIMEOUT_MS,
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`wrote ${onnxFile}`);
     const input = randn([1, 1, 32, 32]);
     const ours = model.evaluate().forward(input).data() as Float32Array;
     expect(largestDifference(ours, runOnnx(onnxFile, input).data)).toBeLessThan(1e-5);
 
-    const pt = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', path.join(dir, 'cli.pt')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
+    const pt = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', path.join(dir, 'cli.pt')], {
+      timeout: CHILD_TIMEOUT_MS,
+      encoding: 'utf8',
+    });
     expect(pt.status).toBe(0);
-    expect([...nn.stateDict(model).keys()]).toEqual(['0.weight', '0.bias', '3.weight', '3.bias', '7.weight', '7.bias', '9.weight', '9.bias']);
-    const bad = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', path.join(dir, 'x.txt')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
+    expect([...nn.stateDict(model).keys()]).toEqual([
+      '0.weight',
+      '0.bias',
+      '3.weight',
+      '3.bias',
+      '7.weight',
+      '7.bias',
+      '9.weight',
+      '9.bias',
+    ]);
+    const bad = spawnSync(process.execPath, [cli, 'export', '-model', saved, '-output', path.join(dir, 'x.txt')], {
+      timeout: CHILD_TIMEOUT_MS,
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('ending in .onnx (ONNX) or .pt (PyTorch state dict)');
     const help = spawnSync(process.execPath, [cli, 'export', '-help'], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });

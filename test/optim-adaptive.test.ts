@@ -97,7 +97,7 @@ describe("Torch7's own semantics, where PyTorch's differ, against Torch7's Lua t
     expect(Math.abs(arr(once)[0] - (-1.5 - (c.lr * g0) / (Math.abs(g0) + c.eps)))).toBeGreaterThan(1e-3);
   });
 
-  test("nag: x moves along the momentum first (the look-ahead point Torch7 keeps), with decay and weight decay", () => {
+  test('nag: x moves along the momentum first (the look-ahead point Torch7 keeps), with decay and weight decay', () => {
     const c = { lr: 1e-4, lrd: 0.01, wd: 0.1, mom: 0.9 };
     const ref = [-1.5, 2];
     const refState: { evalCounter: number; dfdx?: Vec } = { evalCounter: 0 };
@@ -144,7 +144,11 @@ describe("Torch7's own semantics, where PyTorch's differ, against Torch7's Lua t
   test('rprop: niter evaluations per call, each f returned; steps shrink where the sign flips and grow where it holds', () => {
     const x = f64([0, 0]);
     const state = {};
-    const signs = [[1, 1], [1, -1], [1, 1]];
+    const signs = [
+      [1, 1],
+      [1, -1],
+      [1, 1],
+    ];
     let call = 0;
     const [, fs] = optim.rprop(() => [call, f64(signs[call++])], x, { niter: 3 }, state);
     expect(fs).toEqual([0, 1, 2]);
@@ -185,8 +189,12 @@ describe('state, errors and memory', () => {
     expect(() => optim.adamw(rosenbrock, x, { beta2: -0.1 })).toThrow(/Expected a number >= 0 and < 1 for beta2/);
     expect(() => optim.adam(rosenbrock, x, { epsilon: 0 })).toThrow(/Expected a number > 0 for epsilon but received 0/);
     expect(() => optim.nag(rosenbrock, x, { momentum: 0 })).toThrow(/Expected a number > 0 for momentum but received 0/);
-    expect(() => optim.rprop(rosenbrock, x, { etaplus: 0.9 })).toThrow(/optim.rprop: expected etaminus < 1 < etaplus \(got etaminus 0.5, etaplus 0.9\)/);
-    expect(() => optim.rprop(rosenbrock, x, { stepsizemin: 60 })).toThrow(/optim.rprop: expected stepsizemin <= stepsizemax \(got 60 and 50\)/);
+    expect(() => optim.rprop(rosenbrock, x, { etaplus: 0.9 })).toThrow(
+      /optim.rprop: expected etaminus < 1 < etaplus \(got etaminus 0.5, etaplus 0.9\)/,
+    );
+    expect(() => optim.rprop(rosenbrock, x, { stepsizemin: 60 })).toThrow(
+      /optim.rprop: expected stepsizemin <= stepsizemax \(got 60 and 50\)/,
+    );
     expect(() => optim.rprop(rosenbrock, x, { niter: 0 })).toThrow(/niter/);
     expect(() => optim.rmsprop(rosenbrock, x, { alpha: 1.5 })).toThrow(/Expected a finite number >= 0 and <= 1 for alpha but received 1.5/);
     expect(() => optim.adadelta(rosenbrock, x, { learningRate: 1 } as never)).toThrow(/learningRate/);
@@ -199,7 +207,9 @@ describe('state, errors and memory', () => {
       const state = {};
       (optim[method] as optim.OneStep<object>)(rosenbrock, x, {}, state);
       const before = arr(x);
-      expect(() => (optim[method] as optim.OneStep<object>)(() => [1, f64([NaN, 0])], x, {}, state)).toThrow(new RegExp(`optim.${method}: .*NaN`));
+      expect(() => (optim[method] as optim.OneStep<object>)(() => [1, f64([NaN, 0])], x, {}, state)).toThrow(
+        new RegExp(`optim.${method}: .*NaN`),
+      );
       expect(arr(x)).toEqual(before);
     }
   });

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { data, manualSeed, models, nn, optim, tensor, Tensor, Trainer } from '../lib';
 import goldens from './goldens/optim.json';
 import { pythonWithTorch, runPython } from './helpers/python';
@@ -122,11 +121,43 @@ describe('optim.lbfgs / asgd / cg match an independent reference', () => {
 
 describe('each optimizer minimises Rosenbrock and a random convex quadratic', () => {
   const cases: [string, (x: Tensor, f: optim.Feval) => void, number][] = [
-    ['sgd', (x, f) => { const c = { learningRate: 1e-3 }; for (let i = 0; i < 30000; i++) optim.sgd(f, x, c); }, 30000],
-    ['asgd', (x, f) => { const c = { eta0: 1e-3, t0: 1000 }; for (let i = 0; i < 30000; i++) optim.asgd(f, x, c); }, 30000],
-    ['lbfgs', (x, f) => { optim.lbfgs(f, x, { maxIter: 200 }); }, 200],
-    ['lbfgs + line search', (x, f) => { optim.lbfgs(f, x, { maxIter: 100, lineSearch: true }); }, 100],
-    ['cg', (x, f) => { optim.cg(f, x, { maxIter: 100 }); }, 100],
+    [
+      'sgd',
+      (x, f) => {
+        const c = { learningRate: 1e-3 };
+        for (let i = 0; i < 30000; i++) optim.sgd(f, x, c);
+      },
+      30000,
+    ],
+    [
+      'asgd',
+      (x, f) => {
+        const c = { eta0: 1e-3, t0: 1000 };
+        for (let i = 0; i < 30000; i++) optim.asgd(f, x, c);
+      },
+      30000,
+    ],
+    [
+      'lbfgs',
+      (x, f) => {
+        optim.lbfgs(f, x, { maxIter: 200 });
+      },
+      200,
+    ],
+    [
+      'lbfgs + line search',
+      (x, f) => {
+        optim.lbfgs(f, x, { maxIter: 100, lineSearch: true });
+      },
+      100,
+    ],
+    [
+      'cg',
+      (x, f) => {
+        optim.cg(f, x, { maxIter: 100 });
+      },
+      100,
+    ],
   ];
   for (const [name, run] of cases) {
     test(`${name}: Rosenbrock from (−1.5, 2) to (1, 1)`, () => {
@@ -168,7 +199,11 @@ describe('bad configs and bad fevals', () => {
     expect(() => optim.lbfgs(() => [NaN, f64([0, 0])], x)).toThrow(/^optim.lbfgs: feval returned a loss of NaN; expected a finite number/);
     expect(() => optim.cg(() => [1, f64([0, 0, 0])], x)).toThrow(/gradient from feval has shape \[3\] but x has shape \[2\]/);
     expect(() => optim.asgd(() => [1, 'g'] as never, x)).toThrow(/Expected a Tensor for the gradient returned by feval but received 'g'/);
-    expect(() => optim.lbfgs(() => { throw new Error('user feval failed'); }, x)).toThrow('user feval failed');
+    expect(() =>
+      optim.lbfgs(() => {
+        throw new Error('user feval failed');
+      }, x),
+    ).toThrow('user feval failed');
     // Torch7 returns only x, f_hist when x passes the optimality test before moving
     const atOptimum = f64([1, 1]);
     const r = optim.lbfgs(rosenbrock, atOptimum);
@@ -183,7 +218,10 @@ describe('bad configs and bad fevals', () => {
 
 describe('optimizers in the native training loop', () => {
   const inputs = f64(Array.from({ length: 24 }, (_, i) => [Math.sin(i), Math.cos(i), i / 24, (i % 3) - 1]).flat()).view(24, 4);
-  const targets = tensor(Array.from({ length: 24 }, (_, i) => i % 3), { dtype: 'int64' });
+  const targets = tensor(
+    Array.from({ length: 24 }, (_, i) => i % 3),
+    { dtype: 'int64' },
+  );
   const make = () => new nn.Sequential().add(new nn.Linear(4, 5)).add(new nn.Tanh()).add(new nn.Linear(5, 3)).add(new nn.LogSoftMax());
 
   for (const [method, config] of [
@@ -207,7 +245,14 @@ describe('optimizers in the native training loop', () => {
       const [pb] = b.getParameters();
       pb.copy(pa);
       const crit = new nn.ClassNLLCriterion();
-      const trainer = new Trainer({ model: a, criterion: crit, batchSize: 8, shuffle: false, classes: 3, optimizer: { method, config } as never });
+      const trainer = new Trainer({
+        model: a,
+        criterion: crit,
+        batchSize: 8,
+        shuffle: false,
+        classes: 3,
+        optimizer: { method, config } as never,
+      });
       await trainer.trainEpoch({ inputs, targets });
       const average = closureEpoch(b, crit, { inputs, targets }, 8, method, config);
       arr(pa).forEach((v, i) => expect(v).toBeCloseTo(arr(pb)[i], 10));
@@ -217,7 +262,7 @@ describe('optimizers in the native training loop', () => {
         pb.copy(average!);
         const correct = b.forward(inputs).argmax(1).eq(targets).to('int64').sum().item() as number;
         expect(result.accuracy).toBeCloseTo(correct / 24, 12);
-        arr(pa).forEach((v, i) => expect(v).not.toBeNaN());
+        arr(pa).forEach((v) => expect(v).not.toBeNaN());
       }
     });
   }
@@ -244,7 +289,9 @@ describe('each optimizer trains the convnet on real MNIST (size small) above 90%
       const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize, optimizer: optimizer as never });
       const results = await trainer.fit({ train: mnist.train, test: mnist.test, epochs });
       const last = results[results.length - 1];
-      console.log(`${name}: test accuracy ${(100 * last.test!.accuracy).toFixed(2)}% after ${epochs} epoch(s), ${last.train.msPerSample.toFixed(3)} ms/sample`);
+      console.log(
+        `${name}: test accuracy ${(100 * last.test!.accuracy).toFixed(2)}% after ${epochs} epoch(s), ${last.train.msPerSample.toFixed(3)} ms/sample`,
+      );
       expect(last.test!.accuracy).toBeGreaterThan(0.9);
     });
   }
@@ -252,7 +299,12 @@ describe('each optimizer trains the convnet on real MNIST (size small) above 90%
   test('switching optimizer mid-run (SGD → LBFGS after epoch 1), as the report did', async () => {
     manualSeed(1);
     const model = models.mnistModel('convnet').float();
-    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 32, optimizer: { method: 'sgd', config: { learningRate: 0.1 } } });
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 32,
+      optimizer: { method: 'sgd', config: { learningRate: 0.1 } },
+    });
     const methods: string[] = [];
     const small = { inputs: mnist.train.inputs.index([0, 2000]), targets: mnist.train.targets.index([0, 2000]) };
     await trainer.fit({
@@ -261,10 +313,11 @@ describe('each optimizer trains the convnet on real MNIST (size small) above 90%
       epochs: 2,
       switchAt: 1,
       switchTo: { method: 'lbfgs', config: { learningRate: 0.02, maxIter: 2, nCorrection: 10 } },
-      onEpoch: () => { methods.push(trainer.method); },
+      onEpoch: () => {
+        methods.push(trainer.method);
+      },
     });
     expect(methods).toEqual(['sgd', 'lbfgs']);
     expect(trainer.optimizerState().nIter).toBe(2 * Math.ceil(2000 / 32));
   });
 });
-

@@ -54,13 +54,18 @@ describe('the PyTorch loop', () => {
     const [params, grads] = b.getParameters();
     const state = {};
     for (const [x, y] of batches) {
-      optim.sgd(() => {
-        b.zeroGradParameters();
-        const out = b.forward(x);
-        const f = criterion.forward(out, y);
-        b.backward(x, criterion.backward(out, y));
-        return [f, grads];
-      }, params, config, state);
+      optim.sgd(
+        () => {
+          b.zeroGradParameters();
+          const out = b.forward(x);
+          const f = criterion.forward(out, y);
+          b.backward(x, criterion.backward(out, y));
+          return [f, grads];
+        },
+        params,
+        config,
+        state,
+      );
     }
     expect(a.getParameters()[0].toArray()).toEqual(params.toArray());
     expect((optimizer.state as { evalCounter: number }).evalCounter).toBe(6);
@@ -87,31 +92,38 @@ describe('the PyTorch loop', () => {
 });
 
 const python = pythonWithTorch();
-if (!python) console.warn('optim-object: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
+if (!python)
+  console.warn('optim-object: the PyTorch comparison is SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
 
-withTool('Python with torch', python).test("the loop with optim.Optimizer('adamw') equals PyTorch's loop with torch.optim.AdamW (float64, ≤ 1e-10)", () => {
-  manualSeed(103);
-  const model = mlp();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-loop-'));
-  nn.saveStateDict(model, path.join(dir, 'state.pt'));
-  const criterion = new nn.MSECriterion();
-  const batches = Array.from({ length: 8 }, () => [x64([4, 3]), x64([4, 2])] as const);
-  const config = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.05 };
-  const optimizer = new optim.Optimizer(model, { method: 'adamw', config });
-  const losses: number[] = [];
-  for (const [x, y] of batches) {
-    optimizer.zeroGrad();
-    const loss = criterion.loss(model.forward(x), y);
-    losses.push(loss.item() as number);
-    loss.backward();
-    optimizer.step();
-  }
-  fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ config, inputs: batches.map(([x]) => x.toArray()), targets: batches.map(([, y]) => y.toArray()) }));
-  runPython(python!, 'optim_loop_check.py', [...['state.pt', 'case.json', 'result.json'].map((f) => path.join(dir, f))]);
-  const theirs = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8'));
-  losses.forEach((l, k) => expect(Math.abs(l - theirs.losses[k])).toBeLessThanOrEqual(1e-10));
-  for (const [name, t] of model.namedParameters()) {
-    const [p, q] = [flat(t.toArray()), flat(theirs.state[name])];
-    p.forEach((v, k) => expect(Math.abs(v - q[k])).toBeLessThanOrEqual(1e-10));
-  }
-});
+withTool('Python with torch', python).test(
+  "the loop with optim.Optimizer('adamw') equals PyTorch's loop with torch.optim.AdamW (float64, ≤ 1e-10)",
+  () => {
+    manualSeed(103);
+    const model = mlp();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-loop-'));
+    nn.saveStateDict(model, path.join(dir, 'state.pt'));
+    const criterion = new nn.MSECriterion();
+    const batches = Array.from({ length: 8 }, () => [x64([4, 3]), x64([4, 2])] as const);
+    const config = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.05 };
+    const optimizer = new optim.Optimizer(model, { method: 'adamw', config });
+    const losses: number[] = [];
+    for (const [x, y] of batches) {
+      optimizer.zeroGrad();
+      const loss = criterion.loss(model.forward(x), y);
+      losses.push(loss.item() as number);
+      loss.backward();
+      optimizer.step();
+    }
+    fs.writeFileSync(
+      path.join(dir, 'case.json'),
+      JSON.stringify({ config, inputs: batches.map(([x]) => x.toArray()), targets: batches.map(([, y]) => y.toArray()) }),
+    );
+    runPython(python!, 'optim_loop_check.py', [...['state.pt', 'case.json', 'result.json'].map((f) => path.join(dir, f))]);
+    const theirs = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8'));
+    losses.forEach((l, k) => expect(Math.abs(l - theirs.losses[k])).toBeLessThanOrEqual(1e-10));
+    for (const [name, t] of model.namedParameters()) {
+      const [p, q] = [flat(t.toArray()), flat(theirs.state[name])];
+      p.forEach((v, k) => expect(Math.abs(v - q[k])).toBeLessThanOrEqual(1e-10));
+    }
+  },
+);

@@ -1,13 +1,15 @@
 import { manualSeed, nn, optim, tensor, Tensor, tidy, Trainer } from '../lib';
 import { arr } from './helpers/common';
 
-
 // f(x) = ½‖x − c‖² has gradient x − c: easy to follow by hand.
 const c = [1, -2];
 function quadratic(): optim.Feval {
   return (x: Tensor) => {
     const v = arr(x);
-    const g = tensor(v.map((xi, i) => xi - c[i]), { dtype: 'float64' });
+    const g = tensor(
+      v.map((xi, i) => xi - c[i]),
+      { dtype: 'float64' },
+    );
     return [v.reduce((s, xi, i) => s + 0.5 * (xi - c[i]) ** 2, 0), g];
   };
 }
@@ -68,7 +70,9 @@ describe('optim.sgd (Torch7 semantics)', () => {
     expect(Object.keys(config)).toEqual(['learningRate', 'evalCounter']);
     const copy = { ...config, learningRate: 0.05 }; // a schedule's next config
     expect(() => optim.sgd(quadratic(), x, copy, {})).not.toThrow();
-    expect(() => new Trainer({ model: new nn.Linear(2, 2), criterion: new nn.MSECriterion(), optimizer: { method: 'sgd', config } })).not.toThrow();
+    expect(
+      () => new Trainer({ model: new nn.Linear(2, 2), criterion: new nn.MSECriterion(), optimizer: { method: 'sgd', config } }),
+    ).not.toThrow();
     expect(() => optim.sgd(quadratic(), x, { ...config, evalCountr: 1 } as never)).toThrow(/Unknown option 'evalCountr'/);
   });
 
@@ -90,7 +94,9 @@ describe('optim.sgd (Torch7 semantics)', () => {
     expect(() => optim.sgd(quadratic(), x, { momentum: 0.9, nesterov: true })).toThrow(/dampening 0.9/);
     expect(() => optim.sgd(quadratic(), x, { learningrate: 1 } as never)).toThrow(/Unknown option 'learningrate'/);
     expect(() => optim.sgd(() => [NaN, tensor([0, 0], { dtype: 'float64' })], x)).toThrow(/feval returned a loss of NaN/);
-    expect(() => optim.sgd(() => [1, tensor([0, 0, 0], { dtype: 'float64' })], x)).toThrow(/gradient from feval has shape \[3\] but x has shape \[2\]/);
+    expect(() => optim.sgd(() => [1, tensor([0, 0, 0], { dtype: 'float64' })], x)).toThrow(
+      /gradient from feval has shape \[3\] but x has shape \[2\]/,
+    );
     expect(() => optim.sgd('f' as never, x)).toThrow(/Expected a function feval/);
   });
 
@@ -103,25 +109,43 @@ describe('optim.sgd (Torch7 semantics)', () => {
     const [pb, gb] = b.getParameters();
     pb.copy(pa);
     const initial = arr(pa);
-    const inputs = tensor(Array.from({ length: 12 }, (_, i) => [Math.sin(i), Math.cos(i), i / 12, (i % 3) - 1]), { dtype: 'float64' });
-    const targets = tensor(Array.from({ length: 12 }, (_, i) => i % 3), { dtype: 'int64' });
+    const inputs = tensor(
+      Array.from({ length: 12 }, (_, i) => [Math.sin(i), Math.cos(i), i / 12, (i % 3) - 1]),
+      { dtype: 'float64' },
+    );
+    const targets = tensor(
+      Array.from({ length: 12 }, (_, i) => i % 3),
+      { dtype: 'int64' },
+    );
     const config = { learningRate: 0.3, momentum: 0.5, weightDecay: 0.01, learningRateDecay: 0.1 };
     const crit = new nn.ClassNLLCriterion();
-    const trainer = new Trainer({ model: a, criterion: crit, batchSize: 4, shuffle: false, classes: 3, optimizer: { method: 'sgd', config } });
+    const trainer = new Trainer({
+      model: a,
+      criterion: crit,
+      batchSize: 4,
+      shuffle: false,
+      classes: 3,
+      optimizer: { method: 'sgd', config },
+    });
     await trainer.trainEpoch({ inputs, targets });
     // The same 3 minibatches through Torch7's feval closure.
     const state: optim.SgdState = {};
     for (let start = 0; start < 12; start += 4) {
       const x = inputs.slice(0, start, start + 4);
       const y = targets.slice(0, start, start + 4);
-      optim.sgd((w) => {
-        if (w !== pb) pb.copy(w);
-        gb.zero();
-        const out = b.forward(x);
-        const f = crit.forward(out, y);
-        b.backward(x, crit.backward(out, y));
-        return [f, gb];
-      }, pb, { ...config }, state);
+      optim.sgd(
+        (w) => {
+          if (w !== pb) pb.copy(w);
+          gb.zero();
+          const out = b.forward(x);
+          const f = crit.forward(out, y);
+          b.backward(x, crit.backward(out, y));
+          return [f, gb];
+        },
+        pb,
+        { ...config },
+        state,
+      );
     }
     expect(trainer.optimizerState().evalCounter).toBe(3);
     expect(state.evalCounter).toBe(3);

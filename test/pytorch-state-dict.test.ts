@@ -9,7 +9,6 @@ import { pythonWithTorch } from './helpers/python';
 import { Tensor, TorchError, manualSeed, models, nn, randn, tensor } from '../lib';
 import { CHILD_TIMEOUT_MS, withTool } from './helpers/common';
 
-
 const python = pythonWithTorch();
 const script = path.join(__dirname, 'python', 'state_dict_check.py');
 if (!python) console.warn('pytorch-state-dict: SKIPPED: no Python with torch here (set NODETORCH_TEST_PYTHON); CI installs one');
@@ -36,7 +35,11 @@ describeWithPython('PyTorch state dicts, checked by Python torch', () => {
   /** Runs the Python side; returns its outputs and torch version. */
   function runPython(mode: 'load' | 'save', model: nn.Sequential, file: string): { output: number[][]; torch: string } {
     fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(model.modules.map((m) => ({ type: m.type, args: m.args }))));
-    const r = spawnSync(python!, [script, mode, path.join(dir, 'spec.json'), file, path.join(dir, 'input.json'), path.join(dir, 'output.json')], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
+    const r = spawnSync(
+      python!,
+      [script, mode, path.join(dir, 'spec.json'), file, path.join(dir, 'input.json'), path.join(dir, 'output.json')],
+      { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`python failed:\n${r.stderr}`);
     return JSON.parse(fs.readFileSync(path.join(dir, 'output.json'), 'utf8'));
   }
@@ -45,7 +48,7 @@ describeWithPython('PyTorch state dicts, checked by Python torch', () => {
     return Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i][j]))));
   }
 
-  test.each(MODELS)('Python loads nodetorch\'s state dict of %s and gets the same outputs (float64, ≤ 1e-12)', (_name, make) => {
+  test.each(MODELS)("Python loads nodetorch's state dict of %s and gets the same outputs (float64, ≤ 1e-12)", (_name, make) => {
     manualSeed(5);
     const model = make();
     const file = path.join(dir, 'nodetorch.pt');
@@ -82,9 +85,14 @@ describeWithPython('PyTorch state dicts, checked by Python torch', () => {
 
   test("Python's OrderedDict from model.state_dict() is an error that says how to save instead", () => {
     const file = path.join(dir, 'ordered.pt');
-    const r = spawnSync(python!, ['-c', `import torch; torch.save(torch.nn.Linear(3, 2).double().state_dict(), ${JSON.stringify(file)})`], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
+    const r = spawnSync(python!, ['-c', `import torch; torch.save(torch.nn.Linear(3, 2).double().state_dict(), ${JSON.stringify(file)})`], {
+      timeout: CHILD_TIMEOUT_MS,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
-    expect(() => nn.loadStateDict(new nn.Linear(3, 2), file)).toThrow(/holds a collections\.OrderedDict .*torch\.save\(dict\(model\.state_dict\(\)\)/);
+    expect(() => nn.loadStateDict(new nn.Linear(3, 2), file)).toThrow(
+      /holds a collections\.OrderedDict .*torch\.save\(dict\(model\.state_dict\(\)\)/,
+    );
   });
 });
 
@@ -112,8 +120,15 @@ describe('state dict names and errors (no Python needed)', () => {
 
     const linear = models.mnistModel('linear');
     const before = linear.getParameters()[0].toArray();
-    expect(() => nn.loadStateDict(linear, file)).toThrow(/does not match this model: unexpected 3\.weight, 3\.bias \(the model's names: 1\.weight, 1\.bias\)/);
-    const wide = new nn.Sequential().add(new nn.Reshape(1024)).add(new nn.Linear(1024, 256)).add(new nn.Tanh()).add(new nn.Linear(256, 10)).add(new nn.LogSoftMax());
+    expect(() => nn.loadStateDict(linear, file)).toThrow(
+      /does not match this model: unexpected 3\.weight, 3\.bias \(the model's names: 1\.weight, 1\.bias\)/,
+    );
+    const wide = new nn.Sequential()
+      .add(new nn.Reshape(1024))
+      .add(new nn.Linear(1024, 256))
+      .add(new nn.Tanh())
+      .add(new nn.Linear(256, 10))
+      .add(new nn.LogSoftMax());
     expect(() => nn.loadStateDict(wide, file)).toThrow(/'1\.weight' has shape \[512, 1024\] in '.*mlp\.pt' but \[256, 1024\] in the model/);
     expect(linear.getParameters()[0].toArray()).toEqual(before);
 
@@ -122,8 +137,15 @@ describe('state dict names and errors (no Python needed)', () => {
     const w: Tensor = tensor([[1, 2]], { dtype: 'int64' });
     const sd = nn.stateDict(l);
     // a file whose weight is int64, written through the same LibTorch pickler
-    fs.writeFileSync(ints, require('../lib/native').native().encodeStateDict(['weight', 'bias'], [w.handle, sd.get('bias')!.handle]));
-    expect(() => nn.loadStateDict(l, ints)).toThrow(/'weight' is int64 in '.*ints\.pt'; parameters and running statistics are floating \(float32, float64, float16 or bfloat16\)/);
+    fs.writeFileSync(
+      ints,
+      require('../lib/native')
+        .native()
+        .encodeStateDict(['weight', 'bias'], [w.handle, sd.get('bias')!.handle]),
+    );
+    expect(() => nn.loadStateDict(l, ints)).toThrow(
+      /'weight' is int64 in '.*ints\.pt'; parameters and running statistics are floating \(float32, float64, float16 or bfloat16\)/,
+    );
   });
 
   test('files that are not state dicts are TorchErrors naming the file', () => {

@@ -9,8 +9,20 @@ import { manualSeed, nn, noGrad, randn, rand, tensor, Tensor, Trainer } from '..
 const values = (t: Tensor) => t.toArray() as number[];
 
 describe('element-wise criteria, as Torch7', () => {
-  const x = tensor([[0.2, 0.9], [0.6, 0.05]], { dtype: 'float64' });
-  const t = tensor([[0, 1], [1.5, 0.05]], { dtype: 'float64' });
+  const x = tensor(
+    [
+      [0.2, 0.9],
+      [0.6, 0.05],
+    ],
+    { dtype: 'float64' },
+  );
+  const t = tensor(
+    [
+      [0, 1],
+      [1.5, 0.05],
+    ],
+    { dtype: 'float64' },
+  );
   const d = [0.2, -0.1, -0.9, 0];
   test('AbsCriterion: Σ|x − t| / n, or the sum without sizeAverage', () => {
     expect(new nn.AbsCriterion().forward(x, t)).toBeCloseTo(d.reduce((s, v) => s + Math.abs(v), 0) / 4, 14);
@@ -40,7 +52,9 @@ describe('element-wise criteria, as Torch7', () => {
   });
   test('bad targets are errors naming the criterion', () => {
     expect(() => new nn.AbsCriterion().forward(x, tensor([1, 2], { dtype: 'int64' }))).toThrow(/AbsCriterion: targets must be real values/);
-    expect(() => new nn.SmoothL1Criterion().forward(x, tensor([1, 2, 3], { dtype: 'float64' }))).toThrow(/SmoothL1Criterion: 3 target values for an input of shape \[2, 2\]/);
+    expect(() => new nn.SmoothL1Criterion().forward(x, tensor([1, 2, 3], { dtype: 'float64' }))).toThrow(
+      /SmoothL1Criterion: 3 target values for an input of shape \[2, 2\]/,
+    );
   });
 });
 
@@ -50,13 +64,22 @@ describe('a regression Trainer', () => {
   const inputs = randn([400, 2], { dtype: 'float64' });
   const [a, b] = [inputs.index(null, 0), inputs.index(null, 1)];
   const oneOutput = a.sin().add(b.mul(0.5));
-  const targets2 = tensor(values(oneOutput).map((v, i) => [v, values(a)[i] * values(b)[i]]), { dtype: 'float64' });
+  const targets2 = tensor(
+    values(oneOutput).map((v, i) => [v, values(a)[i] * values(b)[i]]),
+    { dtype: 'float64' },
+  );
   const mlp = (outputs: number) => new nn.Sequential().add(new nn.Linear(2, 32)).add(new nn.Tanh()).add(new nn.Linear(32, outputs));
 
   test('fits N real targets with an N×1 output: MAE and RMSE fall, and equal a computation from the model', async () => {
     manualSeed(5);
     const model = mlp(1);
-    const trainer = new Trainer({ model, task: 'regression', criterion: new nn.MSECriterion(), batchSize: 16, optimizer: { method: 'adam', config: { learningRate: 0.01 } } });
+    const trainer = new Trainer({
+      model,
+      task: 'regression',
+      criterion: new nn.MSECriterion(),
+      batchSize: 16,
+      optimizer: { method: 'adam', config: { learningRate: 0.01 } },
+    });
     const before = await trainer.test({ inputs, targets: oneOutput });
     const results = await trainer.fit({ train: { inputs, targets: oneOutput }, test: { inputs, targets: oneOutput }, epochs: 30 });
     const after = results[results.length - 1].test!;
@@ -74,9 +97,20 @@ describe('a regression Trainer', () => {
   test('multi-output targets with Abs and SmoothL1 criteria; logs hold loss and RMSE', async () => {
     for (const criterion of [new nn.AbsCriterion(), new nn.SmoothL1Criterion()]) {
       manualSeed(6);
-      const trainer = new Trainer({ model: mlp(2), task: 'regression', criterion, batchSize: 20, optimizer: { method: 'rmsprop', config: { learningRate: 0.005 } } });
+      const trainer = new Trainer({
+        model: mlp(2),
+        task: 'regression',
+        criterion,
+        batchSize: 20,
+        optimizer: { method: 'rmsprop', config: { learningRate: 0.005 } },
+      });
       const save = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-regression-'));
-      const [first, , , , last] = await trainer.fit({ train: { inputs, targets: targets2 }, test: { inputs, targets: targets2 }, epochs: 5, save });
+      const [first, , , , last] = await trainer.fit({
+        train: { inputs, targets: targets2 },
+        test: { inputs, targets: targets2 },
+        epochs: 5,
+        save,
+      });
       expect(last.test!.mae).toBeLessThan(first.test!.mae);
       const log = fs.readFileSync(path.join(save, 'test.log'), 'utf8').split('\n');
       expect(log[0]).toBe('loss (test set)\tRMSE (test set)\t');
@@ -86,9 +120,18 @@ describe('a regression Trainer', () => {
 
   test('BCE with Sigmoid outputs learns multi-label targets in [0, 1]', async () => {
     manualSeed(7);
-    const labels = tensor(values(a).map((v, i) => [v > 0 ? 1 : 0, values(b)[i] > 0 ? 1 : 0]), { dtype: 'float64' });
+    const labels = tensor(
+      values(a).map((v, i) => [v > 0 ? 1 : 0, values(b)[i] > 0 ? 1 : 0]),
+      { dtype: 'float64' },
+    );
     const model = mlp(2).add(new nn.Sigmoid());
-    const trainer = new Trainer({ model, task: 'regression', criterion: new nn.BCECriterion(), batchSize: 10, optimizer: { method: 'adam', config: { learningRate: 0.02 } } });
+    const trainer = new Trainer({
+      model,
+      task: 'regression',
+      criterion: new nn.BCECriterion(),
+      batchSize: 10,
+      optimizer: { method: 'adam', config: { learningRate: 0.02 } },
+    });
     const [result] = (await trainer.fit({ train: { inputs, targets: labels }, epochs: 10 })).slice(-1);
     expect(result.train.mae).toBeLessThan(0.15);
   });
@@ -98,12 +141,26 @@ describe('a regression Trainer', () => {
     await expect(trainer.trainEpoch({ inputs, targets: tensor(new Array(400).fill(1), { dtype: 'int64' }) })).rejects.toThrow(
       /train: regression targets must be real values \(float32 or float64\) but are int64/,
     );
-    await expect(trainer.trainEpoch({ inputs, targets: targets2 })).rejects.toThrow(/the model must output as many values per sample as there are targets/);
-    const nan = tensor(values(oneOutput).map((v, i) => (i === 7 ? NaN : v)), { dtype: 'float64' });
+    await expect(trainer.trainEpoch({ inputs, targets: targets2 })).rejects.toThrow(
+      /the model must output as many values per sample as there are targets/,
+    );
+    const nan = tensor(
+      values(oneOutput).map((v, i) => (i === 7 ? NaN : v)),
+      { dtype: 'float64' },
+    );
     await expect(trainer.test({ inputs, targets: nan })).rejects.toThrow(/test: 1 regression targets are NaN or Inf/);
-    expect(() => new Trainer({ model: mlp(1), task: 'regression', criterion: new nn.MSECriterion(), classes: 3 } as never)).toThrow(/classes and classNames are for classification/);
+    expect(() => new Trainer({ model: mlp(1), task: 'regression', criterion: new nn.MSECriterion(), classes: 3 } as never)).toThrow(
+      /classes and classNames are for classification/,
+    );
     expect(() => new Trainer({ model: mlp(1), task: 'ranking' as never, criterion: new nn.MSECriterion() })).toThrow(/Trainer task/);
-    const plateau = new Trainer({ model: mlp(1), task: 'regression', criterion: new nn.MSECriterion(), schedule: { kind: 'plateau', metric: 'testAccuracy' } });
-    await expect(plateau.fit({ train: { inputs, targets: oneOutput }, test: { inputs, targets: oneOutput }, epochs: 1 })).rejects.toThrow(/follows testAccuracy, which this epoch did not measure/);
+    const plateau = new Trainer({
+      model: mlp(1),
+      task: 'regression',
+      criterion: new nn.MSECriterion(),
+      schedule: { kind: 'plateau', metric: 'testAccuracy' },
+    });
+    await expect(plateau.fit({ train: { inputs, targets: oneOutput }, test: { inputs, targets: oneOutput }, epochs: 1 })).rejects.toThrow(
+      /follows testAccuracy, which this epoch did not measure/,
+    );
   });
 });

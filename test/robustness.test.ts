@@ -7,7 +7,10 @@ import { MAX_NESTING } from '../lib/nn/Module';
 const f64 = (values: number[]) => tensor(values, { dtype: 'float64' });
 const nanVector = (n: number) => zeros([n], { dtype: 'float64' }).div(0);
 const classifier = (outputs: number) => new nn.Sequential().add(new nn.Linear(4, outputs)).add(new nn.LogSoftMax());
-const classData = (n: number, targets?: Tensor) => ({ inputs: randn([n, 4], { dtype: 'float64' }), targets: targets ?? zeros([n], { dtype: 'int64' }) });
+const classData = (n: number, targets?: Tensor) => ({
+  inputs: randn([n, 4], { dtype: 'float64' }),
+  targets: targets ?? zeros([n], { dtype: 'int64' }),
+});
 
 describe('containers', () => {
   test('a cycle is refused (it crashed every walk over the model with SIGSEGV)', () => {
@@ -30,7 +33,9 @@ describe('containers', () => {
     let top: nn.Sequential = new nn.Sequential().add(new nn.Linear(2, 2));
     for (let depth = 2; depth < MAX_NESTING; depth++) top = new nn.Sequential().add(top);
     expect(top.forward(f64([1, 1])).shape).toEqual([2]);
-    expect(() => new nn.Sequential().add(new nn.Sequential().add(top))).toThrow(/containers would nest 1001 deep; at most 1000 levels are supported/);
+    expect(() => new nn.Sequential().add(new nn.Sequential().add(top))).toThrow(
+      /containers would nest 1001 deep; at most 1000 levels are supported/,
+    );
     // top-down: the limit counts the containers above the one added to
     const root = new nn.Sequential();
     let leaf = root;
@@ -67,7 +72,20 @@ describe('optimizers never loop forever and never write NaN into x silently', ()
 
   test('a NaN or Inf gradient is an error naming it, and x is left as it was (every method)', () => {
     const bad = { NaN: nanVector(2), Inf: f64([Infinity, 1]) };
-    for (const method of ['sgd', 'lbfgs', 'asgd', 'cg', 'adagrad', 'adadelta', 'adam', 'adamax', 'adamw', 'rmsprop', 'rprop', 'nag'] as const) {
+    for (const method of [
+      'sgd',
+      'lbfgs',
+      'asgd',
+      'cg',
+      'adagrad',
+      'adadelta',
+      'adam',
+      'adamax',
+      'adamw',
+      'rmsprop',
+      'rprop',
+      'nag',
+    ] as const) {
       for (const [name, g] of Object.entries(bad)) {
         const x = f64([1, 2]);
         const config = method === 'lbfgs' || method === 'cg' ? { maxIter: 3 } : {};
@@ -93,7 +111,7 @@ describe('optimizers never loop forever and never write NaN into x silently', ()
     }
   });
 
-  test("feval returning something else than [loss, gradient] is a TorchError (not a raw TypeError)", () => {
+  test('feval returning something else than [loss, gradient] is a TorchError (not a raw TypeError)', () => {
     for (const method of ['lbfgs', 'asgd', 'cg', 'sgd'] as const) {
       for (const result of [5, 'x', null, [1], [1, 2], [NaN, f64([0, 0])]]) {
         const x = f64([1, 2]);
@@ -105,7 +123,12 @@ describe('optimizers never loop forever and never write NaN into x silently', ()
   test('in the Trainer, a zero-loss batch under CG (maxIter 2, the CLI default) trains on (it failed with "loss became -nan")', async () => {
     const model = new nn.Sequential().add(new nn.Linear(4, 3));
     model.parameters()[0].forEach((p) => p.fill(0));
-    const trainer = new Trainer({ model, criterion: new nn.MSECriterion(), classes: 3, optimizer: { method: 'cg', config: { maxIter: 2 } } });
+    const trainer = new Trainer({
+      model,
+      criterion: new nn.MSECriterion(),
+      classes: 3,
+      optimizer: { method: 'cg', config: { maxIter: 2 } },
+    });
     // MSECriterion encodes class 0 of 3 as [1, -1, -1]: a model whose output is exactly that has loss 0
     model.parameters()[0][1].copy(f64([1, -1, -1]));
     const r = await trainer.trainEpoch({ inputs: zeros([4, 4], { dtype: 'float64' }), targets: zeros([4], { dtype: 'int64' }) });
@@ -115,7 +138,8 @@ describe('optimizers never loop forever and never write NaN into x silently', ()
 });
 
 describe('the Trainer refuses what it cannot count correctly', () => {
-  const trainer = (outputs = 10, classes?: number) => new Trainer({ model: classifier(outputs), criterion: new nn.ClassNLLCriterion(), ...(classes ? { classes } : {}) });
+  const trainer = (outputs = 10, classes?: number) =>
+    new Trainer({ model: classifier(outputs), criterion: new nn.ClassNLLCriterion(), ...(classes ? { classes } : {}) });
 
   test('a model with more outputs than classes (it reported accuracy 1 for a wrong model)', async () => {
     const model = classifier(12);
@@ -132,18 +156,26 @@ describe('the Trainer refuses what it cannot count correctly', () => {
   });
 
   test('targets that are not whole class indices in range, or not a vector', async () => {
-    await expect(trainer().test(classData(2, tensor([1.7, 2.2])))).rejects.toThrow(/test: targets must be whole class indices but 2 are not \(target 0 is 1.7/);
-    await expect(trainer().test(classData(2, f64([1, NaN])))).rejects.toThrow(/targets must be whole class indices but 1 are not \(target 1 is NaN\)/);
+    await expect(trainer().test(classData(2, tensor([1.7, 2.2])))).rejects.toThrow(
+      /test: targets must be whole class indices but 2 are not \(target 0 is 1.7/,
+    );
+    await expect(trainer().test(classData(2, f64([1, NaN])))).rejects.toThrow(
+      /targets must be whole class indices but 1 are not \(target 1 is NaN\)/,
+    );
     await expect(trainer().test(classData(2, zeros([2, 1], { dtype: 'int64' })))).rejects.toThrow(
       /targets must be a vector of N class indices \(0-based\) but have shape \[2, 1\]; flatten them with targets.view\(-1\)/,
     );
-    await expect(trainer().trainEpoch(classData(2, tensor([0, 10], { dtype: 'int64' })))).rejects.toThrow(/targets must be class indices in \[0, 9\] \(0-based, 10 classes\) but range over \[0, 10\]/);
+    await expect(trainer().trainEpoch(classData(2, tensor([0, 10], { dtype: 'int64' })))).rejects.toThrow(
+      /targets must be class indices in \[0, 9\] \(0-based, 10 classes\) but range over \[0, 10\]/,
+    );
     await expect(trainer().trainEpoch(classData(2, tensor([-1, 3], { dtype: 'int32' })))).rejects.toThrow(/range over \[-1, 3\]/);
     expect((await trainer().test(classData(2, f64([1, 2])))).samples).toBe(2); // whole floats are fine
   });
 
   test('NaN inputs in a test pass, and an empty dataset, are errors (accuracy 0.375 and NaN before)', async () => {
-    await expect(trainer().test({ inputs: zeros([8, 4], { dtype: 'float64' }).div(0), targets: zeros([8], { dtype: 'int64' }) })).rejects.toThrow(
+    await expect(
+      trainer().test({ inputs: zeros([8, 4], { dtype: 'float64' }).div(0), targets: zeros([8], { dtype: 'int64' }) }),
+    ).rejects.toThrow(
       /^test: the loss is -?nan on samples 1..8 of this pass: the inputs of samples 0, 1, 2, 3, 4, … \(8 samples\) \(0-based indices in the data\) hold NaN or Inf/,
     );
     await expect(trainer().trainEpoch(classData(0))).rejects.toThrow(/train: the dataset is empty \(inputs of shape \[0, 4\]\)/);
@@ -152,10 +184,18 @@ describe('the Trainer refuses what it cannot count correctly', () => {
 
   test('options of the wrong kind are TorchErrors (fit({ signal: {} }) was a raw TypeError)', async () => {
     const data = classData(2);
-    await expect(trainer().fit({ train: data, epochs: 1, signal: {} as AbortSignal })).rejects.toThrow(/Expected an AbortSignal for Trainer.fit signal but received an object/);
-    await expect(trainer().trainEpoch(data, { onProgress: 5 as never })).rejects.toThrow(/Expected a function for train onProgress but received 5/);
-    await expect(trainer().fit({ train: data, epochs: 1, onEpoch: 'x' as never })).rejects.toThrow(/Expected a function for Trainer.fit onEpoch/);
-    await expect(trainer().trainEpoch(data, null as never)).rejects.toThrow(/Expected an options object for train options but received null/);
+    await expect(trainer().fit({ train: data, epochs: 1, signal: {} as AbortSignal })).rejects.toThrow(
+      /Expected an AbortSignal for Trainer.fit signal but received an object/,
+    );
+    await expect(trainer().trainEpoch(data, { onProgress: 5 as never })).rejects.toThrow(
+      /Expected a function for train onProgress but received 5/,
+    );
+    await expect(trainer().fit({ train: data, epochs: 1, onEpoch: 'x' as never })).rejects.toThrow(
+      /Expected a function for Trainer.fit onEpoch/,
+    );
+    await expect(trainer().trainEpoch(data, null as never)).rejects.toThrow(
+      /Expected an options object for train options but received null/,
+    );
   });
 
   test('an exception in onProgress rejects the pass with it', async () => {
@@ -177,11 +217,15 @@ describe('one pass per model', () => {
     const first = new Trainer({ model, criterion: new nn.ClassNLLCriterion() });
     const second = new Trainer({ model, criterion: new nn.ClassNLLCriterion() });
     const running = first.trainEpoch(data);
-    await expect(second.trainEpoch(data)).rejects.toThrow(/train: the model is being trained by another pass \(another Trainer\?\); await it first/);
+    await expect(second.trainEpoch(data)).rejects.toThrow(
+      /train: the model is being trained by another pass \(another Trainer\?\); await it first/,
+    );
     // the refused pass did not clear the first one's claim (model.float() mid-pass broke it)
     expect(() => model.float()).toThrow(/Sequential.to: the module is being trained by a running pass/);
     // a Trainer flattens its model's parameters: on a module in training that is refused, not a race
-    expect(() => new Trainer({ model: model.get(1), criterion: new nn.MSECriterion() })).toThrow(/Linear.getParameters: the module is being trained by a running pass/);
+    expect(() => new Trainer({ model: model.get(1), criterion: new nn.MSECriterion() })).toThrow(
+      /Linear.getParameters: the module is being trained by a running pass/,
+    );
     expect((await running).samples).toBe(3000);
     expect((await second.trainEpoch(data)).samples).toBe(3000); // free again
   });
@@ -190,7 +234,9 @@ describe('one pass per model', () => {
     const inner = classifier(10);
     const outer = new nn.Sequential().add(inner);
     const running = new Trainer({ model: inner, criterion: new nn.ClassNLLCriterion() }).trainEpoch(classData(2000));
-    expect(() => new Trainer({ model: outer, criterion: new nn.ClassNLLCriterion() })).toThrow(/Sequential.getParameters: the module is being trained by a running pass/);
+    expect(() => new Trainer({ model: outer, criterion: new nn.ClassNLLCriterion() })).toThrow(
+      /Sequential.getParameters: the module is being trained by a running pass/,
+    );
     expect(() => outer.forward(randn([4], { dtype: 'float64' }))).toThrow(/being trained by a running pass/);
     await running;
   });
@@ -198,8 +244,17 @@ describe('one pass per model', () => {
 
 describe('inputs that made silent nonsense', () => {
   test('SpatialSubtractiveNormalization with a kernel summing to 0 (it output NaN)', () => {
-    expect(() => new nn.SpatialSubtractiveNormalization(1, [0, 0, 0])).toThrow(/kernel: its values sum to 0, so it cannot be normalised into a local mean/);
-    expect(() => new nn.SpatialSubtractiveNormalization(1, [[1, -1, 0], [0, 0, 0], [0, 0, 0]])).toThrow(/sum to 0/);
+    expect(() => new nn.SpatialSubtractiveNormalization(1, [0, 0, 0])).toThrow(
+      /kernel: its values sum to 0, so it cannot be normalised into a local mean/,
+    );
+    expect(
+      () =>
+        new nn.SpatialSubtractiveNormalization(1, [
+          [1, -1, 0],
+          [0, 0, 0],
+          [0, 0, 0],
+        ]),
+    ).toThrow(/sum to 0/);
   });
 
   test("the CLI reads '-learningRate -1' as a value and refuses it (it said 'argument is ambiguous')", () => {

@@ -10,12 +10,31 @@ import goldens from './goldens/schedules.json';
 
 const values = (t: Tensor) => t.toArray() as number[];
 const n = 12;
-const inputs = tensor(Array.from({ length: n * 4 }, (_, i) => Math.sin(i * 0.7)), { dtype: 'float64' }).view(n, 4);
-const targets = tensor(Array.from({ length: n }, (_, i) => i % 3), { dtype: 'int64' });
+const inputs = tensor(
+  Array.from({ length: n * 4 }, (_, i) => Math.sin(i * 0.7)),
+  { dtype: 'float64' },
+).view(n, 4);
+const targets = tensor(
+  Array.from({ length: n }, (_, i) => i % 3),
+  { dtype: 'int64' },
+);
 const data = { inputs, targets };
 const make = () => new nn.Sequential().add(new nn.Linear(4, 5)).add(new nn.Tanh()).add(new nn.Linear(5, 3)).add(new nn.LogSoftMax());
-const trainer = (model: nn.Module, schedule?: ScheduleSpec, optimizer: OptimizerSpec = { method: 'sgd', config: { learningRate: goldens.base } }, batchSize = 4) =>
-  new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize, classes: 3, shuffle: false, optimizer, ...(schedule ? { schedule } : {}) });
+const trainer = (
+  model: nn.Module,
+  schedule?: ScheduleSpec,
+  optimizer: OptimizerSpec = { method: 'sgd', config: { learningRate: goldens.base } },
+  batchSize = 4,
+) =>
+  new Trainer({
+    model,
+    criterion: new nn.ClassNLLCriterion(),
+    batchSize,
+    classes: 3,
+    shuffle: false,
+    optimizer,
+    ...(schedule ? { schedule } : {}),
+  });
 
 describe(`the rates of PyTorch ${goldens.torch}'s schedulers`, () => {
   for (const { spec, rates } of goldens.closed) {
@@ -49,7 +68,12 @@ test('a per-step schedule changes the rate before every optimizer step inside th
   const a = make();
   const b = make();
   b.getParameters()[0].copy(a.getParameters()[0]);
-  const t = trainer(a, { ...(spec as ScheduleSpec), per: 'step' } as ScheduleSpec, { method: 'sgd', config: { learningRate: goldens.base, momentum: 0.5 } }, 3);
+  const t = trainer(
+    a,
+    { ...(spec as ScheduleSpec), per: 'step' } as ScheduleSpec,
+    { method: 'sgd', config: { learningRate: goldens.base, momentum: 0.5 } },
+    3,
+  );
   for (let e = 0; e < 3; e++) await t.trainEpoch(data);
   expect(t.scheduleState!.steps).toBe(12);
   // the same minibatches stepped by hand with optim.sgd, its learningRate set from PyTorch's rates
@@ -61,23 +85,30 @@ test('a per-step schedule changes the rate before every optimizer step inside th
     const x = inputs.slice(0, start, start + 3);
     const y = targets.slice(0, start, start + 3);
     const rate = rates[Math.min(step, rates.length - 1)];
-    optim.sgd(() => {
-      g.zero();
-      const out = b.forward(x);
-      const f = crit.forward(out, y);
-      b.backward(x, crit.backward(out, y));
-      return [f, g];
-    }, w, { learningRate: rate, momentum: 0.5 }, state);
+    optim.sgd(
+      () => {
+        g.zero();
+        const out = b.forward(x);
+        const f = crit.forward(out, y);
+        b.backward(x, crit.backward(out, y));
+        return [f, g];
+      },
+      w,
+      { learningRate: rate, momentum: 0.5 },
+      state,
+    );
   }
   values(a.getParameters()[0]).forEach((v, i) => expect(v).toBeCloseTo(values(w)[i], 12));
 });
 
-test('fit reports each epoch\'s rate, drives the plateau schedule with the test loss, and refuses it without a test set', async () => {
+test("fit reports each epoch's rate, drives the plateau schedule with the test loss, and refuses it without a test set", async () => {
   const t = trainer(make(), { kind: 'plateau', patience: 0, factor: 0.5, threshold: 10 }); // never "better" after the first: halves after every later epoch
   const results = await t.fit({ train: data, test: data, epochs: 3 });
   expect(results.map((r) => r.learningRate)).toEqual([0.1, 0.1, 0.05].map((r) => expect.closeTo(r, 15)) as never);
   const u = trainer(make(), { kind: 'plateau' });
-  await expect(u.fit({ train: data, epochs: 1 })).rejects.toThrow(/the plateau schedule follows testLoss, which this epoch did not measure \(no test set\?\)/);
+  await expect(u.fit({ train: data, epochs: 1 })).rejects.toThrow(
+    /the plateau schedule follows testLoss, which this epoch did not measure \(no test set\?\)/,
+  );
 });
 
 describe('checkpoints and optimizer switches', () => {
@@ -124,12 +155,17 @@ describe('checkpoints and optimizer switches', () => {
   });
 
   test('schedules need a method with a learning rate; bad specs are errors naming the option', () => {
-    expect(() => trainer(make(), { kind: 'step', stepSize: 2 }, { method: 'cg' })).toThrow(/schedule: optim.cg has no learningRate to schedule/);
+    expect(() => trainer(make(), { kind: 'step', stepSize: 2 }, { method: 'cg' })).toThrow(
+      /schedule: optim.cg has no learningRate to schedule/,
+    );
     const t = trainer(make(), { kind: 'exponential', gamma: 0.9 });
     expect(() => t.setOptimizer({ method: 'adadelta' })).toThrow(/optim.adadelta has no learningRate/);
     expect(t.method).toBe('sgd');
     const bad: [unknown, RegExp][] = [
-      [{ kind: 'linear' }, /Expected one of 'step', 'multistep', 'exponential', 'cosine', 'plateau' for schedule kind but received 'linear'|schedule kind/],
+      [
+        { kind: 'linear' },
+        /Expected one of 'step', 'multistep', 'exponential', 'cosine', 'plateau' for schedule kind but received 'linear'|schedule kind/,
+      ],
       [{ kind: 'step' }, /schedule stepSize/],
       [{ kind: 'step', stepSize: 2, gamma: 0 }, /Expected a number > 0 for schedule gamma but received 0/],
       [{ kind: 'multistep', milestones: [5, 3] }, /Expected an increasing list of positive integers for schedule milestones/],

@@ -53,7 +53,9 @@ describe('nn.save / nn.load', () => {
     const file = path.join(dir, 'trunc.net');
     nn.save(file, new nn.Linear(50, 50));
     fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 200));
-    expect(() => nn.load(file)).toThrow(/^nn.load: '.*trunc.net' is damaged: no end of central directory record \(not a zip archive, or truncated\)$/);
+    expect(() => nn.load(file)).toThrow(
+      /^nn.load: '.*trunc.net' is damaged: no end of central directory record \(not a zip archive, or truncated\)$/,
+    );
   });
 });
 

@@ -25,7 +25,10 @@ describe('shared tensors', () => {
     expect(r.error).toBeUndefined();
     expect(r.sum).toBe(15);
     expect(r.shape).toEqual([2, 3]);
-    expect(t.toArray()).toEqual([[7, 7, 7], [7, 7, 7]]); // the worker's fill, in this thread's tensor
+    expect(t.toArray()).toEqual([
+      [7, 7, 7],
+      [7, 7, 7],
+    ]); // the worker's fill, in this thread's tensor
   });
 
   test('a worker loads data and hands it to the main thread, which trains on it after the worker ended', async () => {
@@ -37,7 +40,10 @@ describe('shared tensors', () => {
     await new Promise((resolve) => setTimeout(resolve, 50)); // the worker has exited: the storage lives on
     const x = fromShared(r.shared);
     expect(x.dtype).toBe('float64');
-    expect(x.matmul(x).toArray()).toEqual([[7, 10], [15, 22]]);
+    expect(x.matmul(x).toArray()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
   });
 
   test('each descriptor is adopted once; bad ones are TorchErrors', () => {
@@ -45,7 +51,9 @@ describe('shared tensors', () => {
     const before = memory().tensors;
     fromShared(shared);
     expect(memory().tensors).toBe(before + 1);
-    expect(() => fromShared(shared)).toThrow(/shared tensor #\d+ is not waiting: it was taken already \(each share\(\) is adopted once\), or it comes from another process/);
+    expect(() => fromShared(shared)).toThrow(
+      /shared tensor #\d+ is not waiting: it was taken already \(each share\(\) is adopted once\), or it comes from another process/,
+    );
     expect(() => fromShared({ kind: 'nodetorch.SharedTensor', id: 1e12, shape: [], dtype: 'float32', device: 'cpu' })).toThrow(TorchError);
     expect(() => fromShared({} as never)).toThrow(/Expected a descriptor from tensor\.share\(\) for fromShared/);
   });

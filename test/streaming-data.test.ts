@@ -7,9 +7,14 @@ import * as path from 'path';
 import { BatchDataset, Dataset, Tensor, TorchError, Trainer, augment, data, manualSeed, nn, tensor } from '../lib';
 import { MNIST_DIR } from './helpers/common';
 
-
 function mlp(): nn.Sequential {
-  return new nn.Sequential().add(new nn.Reshape(1024)).add(new nn.Linear(1024, 32)).add(new nn.Tanh()).add(new nn.Linear(32, 10)).add(new nn.LogSoftMax()).float();
+  return new nn.Sequential()
+    .add(new nn.Reshape(1024))
+    .add(new nn.Linear(1024, 32))
+    .add(new nn.Tanh())
+    .add(new nn.Linear(32, 10))
+    .add(new nn.LogSoftMax())
+    .float();
 }
 
 /** A BatchDataset over tensors in memory, recording what it was asked for. */
@@ -49,8 +54,19 @@ describe('BatchDataset: data loaded on demand', () => {
       schedule: { kind: 'cosine', total: 100, per: 'step' },
     });
     const progress: { done: number; total: number; loss: number }[] = [];
-    const [result] = await trainer.fit({ train: trainData, test: testData, epochs: 1, onProgress: (p) => p.phase === 'train' && progress.push(p) });
-    return { params: trainer.parameters.toArray() as number[], result, progress, rate: trainer.learningRate, schedule: trainer.scheduleState };
+    const [result] = await trainer.fit({
+      train: trainData,
+      test: testData,
+      epochs: 1,
+      onProgress: (p) => p.phase === 'train' && progress.push(p),
+    });
+    return {
+      params: trainer.parameters.toArray() as number[],
+      result,
+      progress,
+      rate: trainer.learningRate,
+      schedule: trainer.scheduleState,
+    };
   }
 
   test('a streamed epoch takes exactly the steps of the same epoch in memory (same seed)', async () => {
@@ -121,7 +137,13 @@ describe('BatchDataset: data loaded on demand', () => {
           const bytes = Buffer.from(out.buffer);
           await Promise.all(indices.map((i, k) => file.read(bytes, k * sampleBytes, sampleBytes, i * sampleBytes)));
           const allLabels = await fs.promises.readFile(path.join(dir, 'labels.u8'));
-          return { inputs: tensor(out).view([indices.length, 1, 32, 32]), targets: tensor(indices.map((i) => allLabels[i]), { dtype: 'int64' }) };
+          return {
+            inputs: tensor(out).view([indices.length, 1, 32, 32]),
+            targets: tensor(
+              indices.map((i) => allLabels[i]),
+              { dtype: 'int64' },
+            ),
+          };
         } finally {
           await file.close();
         }
@@ -145,8 +167,18 @@ describe('BatchDataset: data loaded on demand', () => {
     manualSeed(1);
     const x = tensor([...Array(64).keys()].map((i) => [i / 64]));
     const y = x.mul(3).add(1);
-    const source: BatchDataset = { length: 64, chunkSize: 16, batch: (idx) => ({ inputs: x.indexSelect(0, idx), targets: y.indexSelect(0, idx) }) };
-    const trainer = new Trainer({ model: new nn.Sequential().add(new nn.Linear(1, 1)), task: 'regression', criterion: new nn.MSECriterion(), batchSize: 8, optimizer: { method: 'sgd', config: { learningRate: 0.5 } } });
+    const source: BatchDataset = {
+      length: 64,
+      chunkSize: 16,
+      batch: (idx) => ({ inputs: x.indexSelect(0, idx), targets: y.indexSelect(0, idx) }),
+    };
+    const trainer = new Trainer({
+      model: new nn.Sequential().add(new nn.Linear(1, 1)),
+      task: 'regression',
+      criterion: new nn.MSECriterion(),
+      batchSize: 8,
+      optimizer: { method: 'sgd', config: { learningRate: 0.5 } },
+    });
     let last = Infinity;
     for (let e = 0; e < 40; e++) last = (await trainer.trainEpoch(source)).rmse;
     const result = await trainer.test(source);
@@ -160,15 +192,43 @@ describe('BatchDataset: data loaded on demand', () => {
     const chunk = (indices: number[]) => ({ inputs: train.inputs.indexSelect(0, indices), targets: train.targets.indexSelect(0, indices) });
 
     test.each([
-      ['a length that is not a count', { length: -1, batch: chunk }, /Expected a non-negative integer for train data length but received -1/],
+      [
+        'a length that is not a count',
+        { length: -1, batch: chunk },
+        /Expected a non-negative integer for train data length but received -1/,
+      ],
       ['a length of 0', { length: 0, batch: chunk }, /train: the dataset is empty \(length 0\)/],
       ['a chunkSize of 0', { length: 10, chunkSize: 0, batch: chunk }, /train data chunkSize/],
-      ['too few samples', { length: 30, batch: (idx: number[]) => chunk(idx.slice(1)) }, /train data batch\(\) for samples 1\.\.30: expected 30 samples, got inputs of shape \[29, 1, 32, 32\]/],
+      [
+        'too few samples',
+        { length: 30, batch: (idx: number[]) => chunk(idx.slice(1)) },
+        /train data batch\(\) for samples 1\.\.30: expected 30 samples, got inputs of shape \[29, 1, 32, 32\]/,
+      ],
       ['no tensors', { length: 30, batch: () => ({ inputs: [1, 2, 3] }) }, /train data batch\(\) for samples 1\.\.30: inputs/],
-      ['targets out of range', { length: 30, batch: (idx: number[]) => ({ ...chunk(idx), targets: tensor(idx.map(() => 10), { dtype: 'int64' }) }) }, /samples 1\.\.30: targets must be class indices in \[0, 9\]/],
+      [
+        'targets out of range',
+        {
+          length: 30,
+          batch: (idx: number[]) => ({
+            ...chunk(idx),
+            targets: tensor(
+              idx.map(() => 10),
+              { dtype: 'int64' },
+            ),
+          }),
+        },
+        /samples 1\.\.30: targets must be class indices in \[0, 9\]/,
+      ],
       [
         'samples whose shape changes',
-        { length: 30, chunkSize: 10, batch: (idx: number[]) => (idx.includes(29) || idx.length < 10 ? chunk(idx) : { inputs: train.inputs.indexSelect(0, idx).view([idx.length, 1024]), targets: train.targets.indexSelect(0, idx) }) },
+        {
+          length: 30,
+          chunkSize: 10,
+          batch: (idx: number[]) =>
+            idx.includes(29) || idx.length < 10
+              ? chunk(idx)
+              : { inputs: train.inputs.indexSelect(0, idx).view([idx.length, 1024]), targets: train.targets.indexSelect(0, idx) },
+        },
         /earlier chunks had/,
       ],
     ])('%s', async (_name, source, message) => {

@@ -26,7 +26,7 @@ test("the study's max-pooling convnet: shapes and counts per layer, 310,346 para
   ]);
   const table = s.toString().split('\n');
   expect(table[0]).toMatch(/^module\s+output shape\s+parameters$/);
-  expect(table.some((line) => /^  nn\.Linear\(1600, 128\)\s+\[N, 128\]\s+204,928$/.test(line))).toBe(true);
+  expect(table.some((line) => /^ {2}nn\.Linear\(1600, 128\)\s+\[N, 128\]\s+204,928$/.test(line))).toBe(true);
   expect(table[table.length - 1]).toBe('310,346 parameters');
 });
 
@@ -34,8 +34,17 @@ test('nested containers are indented with their own totals; bad shapes and shape
   const inner = new nn.Sequential().add(new nn.Linear(8, 4)).add(new nn.Tanh());
   const model = new nn.Sequential().add(new nn.Linear(3, 8)).add(inner).add(new nn.Linear(4, 2));
   const s = model.summary([3]);
-  expect(s.rows.map((r) => [r.depth, r.parameters])).toEqual([[0, 32 + 36 + 10], [1, 32], [1, 36], [2, 36], [2, 0], [1, 10]]);
+  expect(s.rows.map((r) => [r.depth, r.parameters])).toEqual([
+    [0, 32 + 36 + 10],
+    [1, 32],
+    [1, 36],
+    [2, 36],
+    [2, 0],
+    [1, 10],
+  ]);
   expect(model.output).toBeNull(); // the summary's pass is not the model's last forward
   expect(() => model.summary([0])).toThrow(/Expected a sample shape of positive integers, e.g. \[1, 32, 32\] for summary inputShape/);
-  expect(() => model.summary([5])).toThrow(/summary: a sample of shape \[5\] does not fit this model \(run as a batch of 2\): .*Linear\(3 -> 8\) expects a vector of 3 or a batch N×3/);
+  expect(() => model.summary([5])).toThrow(
+    /summary: a sample of shape \[5\] does not fit this model \(run as a batch of 2\): .*Linear\(3 -> 8\) expects a vector of 3 or a batch N×3/,
+  );
 });

@@ -2,12 +2,18 @@ import { Tensor, arange, full, manualSeed, ones, rand, randn, randperm, tensor, 
 
 describe('tensor creation', () => {
   test('nested arrays give shape, float32 by default and values back', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t).toBeInstanceOf(Tensor);
     expect(t.shape).toEqual([2, 3]);
     expect(t.dtype).toBe('float32');
     expect(t.device).toBe('cpu');
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(Array.from(t.data() as Float32Array)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
@@ -37,7 +43,10 @@ describe('tensor creation', () => {
   });
 
   test('filled tensors and ranges', () => {
-    expect(zeros([2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(zeros([2, 2]).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(ones([3], { dtype: 'int64' }).toArray()).toEqual([1, 1, 1]);
     expect(full([2], 7, { dtype: 'float64' }).toArray()).toEqual([7, 7]);
     expect(arange(5).toArray()).toEqual([0, 1, 2, 3, 4]);
@@ -63,14 +72,20 @@ describe('tensor creation', () => {
 
   test('bad values give TorchErrors naming what was expected', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/rectangular nested array/);
-    expect(() => tensor(['a' as unknown as number])).toThrow(/Expected a number, boolean or nested array of them for values\[0\] but received 'a'/);
+    expect(() => tensor(['a' as unknown as number])).toThrow(
+      /Expected a number, boolean or nested array of them for values\[0\] but received 'a'/,
+    );
     expect(() => tensor([1.5], { dtype: 'int64' })).toThrow(/Expected integers .* for a int64 tensor but value 0 is 1.5/);
     expect(() => tensor([256], { dtype: 'uint8' })).toThrow(/\[0, 255\]/);
-    expect(() => tensor([1], { dtype: 'float8' as never })).toThrow(/Expected one of 'float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool' for dtype but received 'float8'/);
+    expect(() => tensor([1], { dtype: 'float8' as never })).toThrow(
+      /Expected one of 'float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool' for dtype but received 'float8'/,
+    );
     expect(() => tensor([1], { device: 'tpu' as never })).toThrow(/Expected 'cpu', 'cuda' or 'cuda:N' for device but received 'tpu'/);
     expect(() => tensor([1], { dtyp: 'float32' } as never)).toThrow(/Unknown option 'dtyp'/);
     expect(() => zeros([2, -1])).toThrow(/Expected an integer >= 0 for shape\[1\] but received -1/);
-    expect(() => rand([2], { dtype: 'int64' as never })).toThrow("Expected a floating dtype ('float32', 'float64', 'float16', 'bfloat16') for rand dtype but received 'int64'");
+    expect(() => rand([2], { dtype: 'int64' as never })).toThrow(
+      "Expected a floating dtype ('float32', 'float64', 'float16', 'bfloat16') for rand dtype but received 'int64'",
+    );
     expect(() => arange(0, 5, 0)).toThrow(/non-zero step/);
     expect(() => tensor(new Int16Array(2) as never)).toThrow(/Expected a Float32Array.* but received a Int16Array/);
     expect(() => manualSeed(-1)).toThrow(TorchError);

@@ -8,25 +8,65 @@ const close = (actual: unknown, expected: number[] | number[][], digits = 5) => 
 };
 
 describe('tensor math', () => {
-  const a = tensor([[1, 2], [3, 4]], { dtype: 'float64' });
-  const b = tensor([[5, 6], [7, 8]], { dtype: 'float64' });
+  const a = tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { dtype: 'float64' },
+  );
+  const b = tensor(
+    [
+      [5, 6],
+      [7, 8],
+    ],
+    { dtype: 'float64' },
+  );
 
   test('elementwise arithmetic with tensors, numbers and broadcasting', () => {
-    expect(a.add(b).toArray()).toEqual([[6, 8], [10, 12]]);
-    expect(a.sub(1).toArray()).toEqual([[0, 1], [2, 3]]);
-    expect(a.mul(b).toArray()).toEqual([[5, 12], [21, 32]]);
-    expect(b.div(a).toArray()).toEqual([[5, 3], [7 / 3, 2]]);
-    expect(a.pow(2).toArray()).toEqual([[1, 4], [9, 16]]);
-    expect(a.add(tensor([10, 20], { dtype: 'float64' })).toArray()).toEqual([[11, 22], [13, 24]]);
-    expect(a.maximum(2.5).toArray()).toEqual([[2.5, 2.5], [3, 4]]);
-    expect(a.minimum(b.sub(4)).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(a.add(b).toArray()).toEqual([
+      [6, 8],
+      [10, 12],
+    ]);
+    expect(a.sub(1).toArray()).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+    expect(a.mul(b).toArray()).toEqual([
+      [5, 12],
+      [21, 32],
+    ]);
+    expect(b.div(a).toArray()).toEqual([
+      [5, 3],
+      [7 / 3, 2],
+    ]);
+    expect(a.pow(2).toArray()).toEqual([
+      [1, 4],
+      [9, 16],
+    ]);
+    expect(a.add(tensor([10, 20], { dtype: 'float64' })).toArray()).toEqual([
+      [11, 22],
+      [13, 24],
+    ]);
+    expect(a.maximum(2.5).toArray()).toEqual([
+      [2.5, 2.5],
+      [3, 4],
+    ]);
+    expect(a.minimum(b.sub(4)).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   test('unary functions match Math', () => {
     const x = tensor([-1.5, 0, 0.5, 2], { dtype: 'float64' });
     close(x.exp().toArray(), [-1.5, 0, 0.5, 2].map(Math.exp), 12);
     close(x.tanh().toArray(), [-1.5, 0, 0.5, 2].map(Math.tanh), 12);
-    close(x.sigmoid().toArray(), [-1.5, 0, 0.5, 2].map((v) => 1 / (1 + Math.exp(-v))), 12);
+    close(
+      x.sigmoid().toArray(),
+      [-1.5, 0, 0.5, 2].map((v) => 1 / (1 + Math.exp(-v))),
+      12,
+    );
     expect(x.relu().toArray()).toEqual([0, 0, 0.5, 2]);
     expect(x.abs().toArray()).toEqual([1.5, 0, 0.5, 2]);
     expect(x.neg().toArray()).toEqual([1.5, -0, -0.5, -2]);
@@ -40,13 +80,25 @@ describe('tensor math', () => {
   test('comparisons give bool tensors', () => {
     const c = a.gt(2);
     expect(c.dtype).toBe('bool');
-    expect(c.toArray()).toEqual([[false, false], [true, true]]);
-    expect(a.eq(b.sub(4)).toArray()).toEqual([[true, true], [true, true]]);
-    expect(a.le(2).logicalNot().toArray()).toEqual([[false, false], [true, true]]);
+    expect(c.toArray()).toEqual([
+      [false, false],
+      [true, true],
+    ]);
+    expect(a.eq(b.sub(4)).toArray()).toEqual([
+      [true, true],
+      [true, true],
+    ]);
+    expect(a.le(2).logicalNot().toArray()).toEqual([
+      [false, false],
+      [true, true],
+    ]);
   });
 
   test('matmul against a hand-computed product', () => {
-    expect(a.matmul(b).toArray()).toEqual([[19, 22], [43, 50]]);
+    expect(a.matmul(b).toArray()).toEqual([
+      [19, 22],
+      [43, 50],
+    ]);
     expect(a.matmul(tensor([1, 1], { dtype: 'float64' })).toArray()).toEqual([3, 7]);
   });
 
@@ -85,7 +137,9 @@ describe('tensor math', () => {
 
   test('errors name the operation and both shapes', () => {
     expect(() => a.matmul(tensor([[1, 2, 3]], { dtype: 'float64' }))).toThrow(/^matmul: shapes \[2, 2\] and \[1, 3\] cannot be multiplied/);
-    expect(() => a.add(tensor([1, 2, 3], { dtype: 'float64' }))).toThrow(/^add: cannot add tensors of shapes \[2, 2\] \(float64, cpu\) and \[3\] \(float64, cpu\)/);
+    expect(() => a.add(tensor([1, 2, 3], { dtype: 'float64' }))).toThrow(
+      /^add: cannot add tensors of shapes \[2, 2\] \(float64, cpu\) and \[3\] \(float64, cpu\)/,
+    );
     expect(() => a.sum(5)).toThrow(/^sum: dim 5 is out of range for a tensor of shape \[2, 2\]/);
     expect(() => a.add('x' as never)).toThrow(/Expected a Tensor for add\(other\) but received 'x'/);
     expect(() => tensor([1, 2], { dtype: 'int64' }).mean()).toThrow(TorchError);

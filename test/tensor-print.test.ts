@@ -4,9 +4,28 @@ import { arange, manualSeed, ones, randn, tensor, zeros } from '../lib';
 
 describe('tensors print their values', () => {
   test('floats: aligned, 4 decimals, whole numbers as "1.", scientific when magnitudes differ widely', () => {
-    expect(String(tensor([[1, 2], [3, 4]]))).toBe('tensor([[1., 2.],\n        [3., 4.]], shape=[2, 2], dtype=float32, device=cpu)');
-    expect(String(tensor([[1.5, -2.25], [3, 4]], { dtype: 'float64' }))).toBe('tensor([[ 1.5000, -2.2500],\n        [ 3.0000,  4.0000]], shape=[2, 2], dtype=float64, device=cpu)');
-    expect(String(tensor([1e-6, 1, NaN, Infinity]))).toBe('tensor([1.0000e-06, 1.0000e+00,        nan,        inf], shape=[4], dtype=float32, device=cpu)');
+    expect(
+      String(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toBe('tensor([[1., 2.],\n        [3., 4.]], shape=[2, 2], dtype=float32, device=cpu)');
+    expect(
+      String(
+        tensor(
+          [
+            [1.5, -2.25],
+            [3, 4],
+          ],
+          { dtype: 'float64' },
+        ),
+      ),
+    ).toBe('tensor([[ 1.5000, -2.2500],\n        [ 3.0000,  4.0000]], shape=[2, 2], dtype=float64, device=cpu)');
+    expect(String(tensor([1e-6, 1, NaN, Infinity]))).toBe(
+      'tensor([1.0000e-06, 1.0000e+00,        nan,        inf], shape=[4], dtype=float32, device=cpu)',
+    );
     expect(String(tensor(3.5))).toBe('tensor(3.5000, shape=[], dtype=float32, device=cpu)');
   });
 

@@ -11,7 +11,9 @@ describe('in-place ops (PyTorch names)', () => {
     const x = f64([1, 2, 3]);
     expect(x.add_(f64([10, 20, 30]))).toBe(x);
     expect(x.toArray()).toEqual([11, 22, 33]);
-    x.sub_(1).mul_(2).div_(f64([4, 2, 1]));
+    x.sub_(1)
+      .mul_(2)
+      .div_(f64([4, 2, 1]));
     expect(x.toArray()).toEqual([5, 21, 64]);
     x.add_(f64([1, 1, 1]), 3).sub_(2, 0.5);
     expect(x.toArray()).toEqual([7, 23, 66]);
@@ -55,25 +57,45 @@ describe('in-place ops (PyTorch names)', () => {
 
 describe('softmax, logSoftmax, logSumExp over a dim; mm; size; tolist; long; int; retainGrad', () => {
   test('softmax and logSoftmax equal exp(x)/Σexp(x) along the dim', () => {
-    const rows = [[1, 2, 3], [0, -1, 5]];
+    const rows = [
+      [1, 2, 3],
+      [0, -1, 5],
+    ];
     const x = f64(rows);
     const soft = rows.map((r) => r.map((v) => Math.exp(v) / r.reduce((s, u) => s + Math.exp(u), 0)));
     (x.softmax(1).toArray() as number[][]).forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(soft[i][j], 14)));
     (x.logSoftmax(-1).toArray() as number[][]).forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(Math.log(soft[i][j]), 14)));
     const cols = x.softmax(0).toArray() as number[][];
     expect(cols[0][2] + cols[1][2]).toBeCloseTo(1, 14);
-    (x.logSumExp([1]).toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo(Math.log(rows[i].reduce((s, u) => s + Math.exp(u), 0)), 14));
+    (x.logSumExp([1]).toArray() as number[]).forEach((v, i) =>
+      expect(v).toBeCloseTo(Math.log(rows[i].reduce((s, u) => s + Math.exp(u), 0)), 14),
+    );
   });
 
   test('mm is the matrix product; size(); tolist(); long(); int()', () => {
-    const a = f64([[1, 2], [3, 4], [5, 6]]);
-    const b = f64([[1, 0, 2], [0, 1, 3]]);
-    expect(a.mm(b).toArray()).toEqual([[1, 2, 8], [3, 4, 18], [5, 6, 28]]);
+    const a = f64([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    const b = f64([
+      [1, 0, 2],
+      [0, 1, 3],
+    ]);
+    expect(a.mm(b).toArray()).toEqual([
+      [1, 2, 8],
+      [3, 4, 18],
+      [5, 6, 28],
+    ]);
     expect(() => a.mm(f64([1, 2]))).toThrow(TorchError);
     expect(a.size()).toEqual([3, 2]);
     expect([a.size(0), a.size(-1)]).toEqual([3, 2]);
     expect(() => a.size(2)).toThrow(/size\(dim\)/);
-    expect(a.tolist()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(a.tolist()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect([f64([2.7, -1.2]).long().dtype, f64([2.7, -1.2]).long().toArray()]).toEqual(['int64', [2, -1]]);
     expect(f64([2.7]).int().dtype).toBe('int32');
   });
@@ -88,19 +110,28 @@ describe('softmax, logSoftmax, logSumExp over a dim; mm; size; tolist; long; int
   });
 });
 
-describe("creation functions take the same options object as tensor() and zeros()", () => {
+describe('creation functions take the same options object as tensor() and zeros()', () => {
   test('eye and linspace with { dtype, requiresGrad }, and still positionally', () => {
     const e = eye(2, { dtype: 'float64', requiresGrad: true });
-    expect([e.dtype, e.requiresGrad, e.toArray()]).toEqual(['float64', true, [[1, 0], [0, 1]]]);
+    expect([e.dtype, e.requiresGrad, e.toArray()]).toEqual([
+      'float64',
+      true,
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    ]);
     expect(eye(2, 'int64').dtype).toBe('int64');
     expect(linspace(0, 1, 3, { dtype: 'float64' }).toArray()).toEqual([0, 0.5, 1]);
     expect(() => eye(2, { dtype: 'float64', color: 'red' } as never)).toThrow(/Unknown option 'color'/);
     expect(() => eye(2, { requiresGrad: 'yes' } as never)).toThrow(/requiresGrad/);
   });
 
-  test("to() names the dtypes and devices it takes", () => {
+  test('to() names the dtypes and devices it takes', () => {
     const t: Tensor = randn([2]);
-    expect(() => t.to('float8' as never)).toThrow(/Expected a dtype \('float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool'\) or a device .* for to\(target\) but received 'float8'/);
+    expect(() => t.to('float8' as never)).toThrow(
+      /Expected a dtype \('float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool'\) or a device .* for to\(target\) but received 'float8'/,
+    );
     expect(t.to('float16').dtype).toBe('float16');
   });
 });

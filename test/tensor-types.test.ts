@@ -7,7 +7,10 @@ import type { DType, FloatDType, NumericDType } from '../lib';
 
 describe('typed by dtype', () => {
   test('item() is a number for numeric tensors and a boolean for bool tensors', () => {
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const total: number = x.sum().item();
     const mean: number = x.mean().item();
     const largest: number = x.max().item();
@@ -28,9 +31,18 @@ describe('typed by dtype', () => {
     const i64: BigInt64Array = randperm(3).data();
     const i32: Int32Array = tensor([1, 2], { dtype: 'int32' }).data();
     const u8: Uint8Array = tensor([true]).data();
-    expect([f32, f64, i64, i32, u8].map((a) => a.constructor.name)).toEqual(['Float32Array', 'Float64Array', 'BigInt64Array', 'Int32Array', 'Uint8Array']);
+    expect([f32, f64, i64, i32, u8].map((a) => a.constructor.name)).toEqual([
+      'Float32Array',
+      'Float64Array',
+      'BigInt64Array',
+      'Int32Array',
+      'Uint8Array',
+    ]);
     // an indices result reads as numbers, without Number() on every element
-    const { indices } = tensor([[1, 5], [7, 2]]).max(1);
+    const { indices } = tensor([
+      [1, 5],
+      [7, 2],
+    ]).max(1);
     const where: number[] = indices.toArray() as number[];
     expect(where).toEqual([1, 0]);
     const classes: number = randn([4, 10]).argmax(1).index(0).item();

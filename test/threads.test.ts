@@ -11,7 +11,7 @@ import { CHILD_TIMEOUT_MS } from './helpers/common';
 
 const root = path.resolve(__dirname, '..');
 
-test('a batch-1 pass with 2 threads does not thrash: few voluntary context switches per sample, and getNumThreads is the passes\' count', () => {
+test("a batch-1 pass with 2 threads does not thrash: few voluntary context switches per sample, and getNumThreads is the passes' count", () => {
   const script = `
     const t = require(${JSON.stringify(path.join(root, 'dist/lib/index.js'))});
     (async () => {
@@ -77,7 +77,7 @@ describe('the BLAS under LibTorch', () => {
   const multiarch = '/usr/lib/x86_64-linux-gnu';
   const builds = ['openblas-pthread', 'openblas-openmp'].filter((b) => fs.existsSync(path.join(multiarch, b, 'libopenblas.so.0')));
 
-  test('libtorchInfo names it: MKL in the wheels, OpenBLAS and its build for Debian\'s LibTorch', () => {
+  test("libtorchInfo names it: MKL in the wheels, OpenBLAS and its build for Debian's LibTorch", () => {
     const r = blasOf({});
     expect(r.blas).toMatch(/^(MKL|OpenBLAS \((OpenMP|pthreads|sequential) build, \d+ threads?\): OpenBLAS \d+\.\d+)/);
     expect(r.product).toBe(0);
@@ -85,13 +85,16 @@ describe('the BLAS under LibTorch', () => {
   });
 
   const openBlas = here.blas.startsWith('OpenBLAS');
-  (openBlas && builds.includes('openblas-pthread') ? test : test.skip)('a pthreads OpenBLAS is held to one thread (its pool would fight LibTorch\'s)', () => {
-    const r = blasOf({ LD_LIBRARY_PATH: path.join(multiarch, 'openblas-pthread'), OPENBLAS_NUM_THREADS: '2' });
-    expect(r.blas).toMatch(/^OpenBLAS \(pthreads build, 1 thread\)/);
-    expect(r.product).toBe(0);
-  });
+  (openBlas && builds.includes('openblas-pthread') ? test : test.skip)(
+    "a pthreads OpenBLAS is held to one thread (its pool would fight LibTorch's)",
+    () => {
+      const r = blasOf({ LD_LIBRARY_PATH: path.join(multiarch, 'openblas-pthread'), OPENBLAS_NUM_THREADS: '2' });
+      expect(r.blas).toMatch(/^OpenBLAS \(pthreads build, 1 thread\)/);
+      expect(r.product).toBe(0);
+    },
+  );
 
-  (openBlas && builds.includes('openblas-openmp') ? test : test.skip)('the OpenMP OpenBLAS is left to follow LibTorch\'s threads', () => {
+  (openBlas && builds.includes('openblas-openmp') ? test : test.skip)("the OpenMP OpenBLAS is left to follow LibTorch's threads", () => {
     const r = blasOf({ LD_LIBRARY_PATH: path.join(multiarch, 'openblas-openmp') });
     expect(r.blas).toMatch(/^OpenBLAS \(OpenMP build, /);
     expect(r.product).toBe(0);

@@ -1,7 +1,5 @@
-import * as path from 'path';
 import { data, manualSeed, memory, models, nn, tensor, Trainer, TorchError } from '../lib';
 import { MNIST_DIR } from './helpers/common';
-
 
 // The max-pooling convnet of the study (Torch7's '-type cuda' model), float32.
 function convnet(): nn.Sequential {
@@ -104,18 +102,28 @@ describe('Trainer on real MNIST', () => {
 
   test('bad datasets and options are clear errors; failures inside the loop reject the promise', async () => {
     const model = convnet().float();
-    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 0 })).toThrow(/Expected an integer >= 1 for batchSize but received 0/);
+    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 0 })).toThrow(
+      /Expected an integer >= 1 for batchSize but received 0/,
+    );
     expect(() => new Trainer({ model, criterion: {} as never })).toThrow(/for Trainer criterion/);
-    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'adams' as 'sgd' } })).toThrow(/Expected 'sgd', 'lbfgs', 'asgd', 'cg', 'adagrad', 'adadelta', 'adam', 'adamax', 'adamw', 'rmsprop', 'rprop' or 'nag' for optimizer method but received 'adams'/);
-    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'sgd', config: { learningRate: -1 } } })).toThrow(/learningRate/);
+    expect(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'adams' as 'sgd' } })).toThrow(
+      /Expected 'sgd', 'lbfgs', 'asgd', 'cg', 'adagrad', 'adadelta', 'adam', 'adamax', 'adamw', 'rmsprop', 'rprop' or 'nag' for optimizer method but received 'adams'/,
+    );
+    expect(
+      () => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), optimizer: { method: 'sgd', config: { learningRate: -1 } } }),
+    ).toThrow(/learningRate/);
     const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 10 });
-    await expect(trainer.trainEpoch({ inputs: mnist.train.inputs, targets: mnist.test.targets })).rejects.toThrow(/6000 inputs but 1000 targets/);
+    await expect(trainer.trainEpoch({ inputs: mnist.train.inputs, targets: mnist.test.targets })).rejects.toThrow(
+      /6000 inputs but 1000 targets/,
+    );
     // wrong input size: the error from inside the native loop names the module
     const wrong = { inputs: tensor([[1, 2, 3]]), targets: tensor([0], { dtype: 'int64' }) };
     const before = memory().tensors;
     await expect(trainer.trainEpoch(wrong)).rejects.toThrow(/^train: module 1 \(SpatialConvolutionMM\)/);
     // no handle is left behind by the failed pass (the garbage collector may free others meanwhile)
     expect(memory().tensors).toBeLessThanOrEqual(before);
-    await expect(trainer.trainEpoch({ inputs: mnist.test.inputs.index([0, 2]), targets: tensor([0, 12], { dtype: 'int64' }) })).rejects.toThrow(TorchError);
+    await expect(
+      trainer.trainEpoch({ inputs: mnist.test.inputs.index([0, 2]), targets: tensor([0, 12], { dtype: 'int64' }) }),
+    ).rejects.toThrow(TorchError);
   });
 });

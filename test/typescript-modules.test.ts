@@ -22,7 +22,8 @@ class Residual extends nn.Module {
 }
 
 // a layer before the block: its gradients flow back through the block's own input
-const network = () => new nn.Sequential(new nn.Linear(4, 4), new Residual(4), new nn.Tanh(), new nn.Linear(4, 3), new nn.LogSoftMax()).double();
+const network = () =>
+  new nn.Sequential(new nn.Linear(4, 4), new Residual(4), new nn.Tanh(), new nn.Linear(4, 3), new nn.LogSoftMax()).double();
 
 describe('modules written in TypeScript', () => {
   test('forward, directly and inside a native Sequential, computes what its code says', () => {
@@ -37,10 +38,18 @@ describe('modules written in TypeScript', () => {
     expect(String(block)).toBe('nn.Residual(4)');
   });
 
-  test('its parameters are named as PyTorch names them, and its gradients, the earlier layer\'s too, match finite differences', () => {
+  test("its parameters are named as PyTorch names them, and its gradients, the earlier layer's too, match finite differences", () => {
     manualSeed(2);
     const model = network();
-    expect(model.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '1.scale', '1.fc.weight', '1.fc.bias', '3.weight', '3.bias']);
+    expect(model.namedParameters().map(([n]) => n)).toEqual([
+      '0.weight',
+      '0.bias',
+      '1.scale',
+      '1.fc.weight',
+      '1.fc.bias',
+      '3.weight',
+      '3.bias',
+    ]);
     expect(model.numParameters()).toBe(16 + 4 + 4 + 16 + 4 + 12 + 3);
     const check = nn.gradcheck(model, randn([3, 4], { dtype: 'float64' }));
     expect(check.params).toHaveLength(7);
@@ -71,11 +80,20 @@ describe('modules written in TypeScript', () => {
 
   test("the Trainer's native loop trains it exactly as the same steps taken from JavaScript", async () => {
     const inputs = randn([24, 4], { dtype: 'float64' });
-    const targets = tensor(Array.from({ length: 24 }, (_, i) => i % 3), { dtype: 'int64' });
+    const targets = tensor(
+      Array.from({ length: 24 }, (_, i) => i % 3),
+      { dtype: 'int64' },
+    );
     const criterion = new nn.ClassNLLCriterion();
     manualSeed(3);
     const viaTrainer = network();
-    const trainer = new Trainer({ model: viaTrainer, criterion, batchSize: 6, shuffle: false, optimizer: { method: 'sgd', config: { learningRate: 0.3, momentum: 0.5 } } });
+    const trainer = new Trainer({
+      model: viaTrainer,
+      criterion,
+      batchSize: 6,
+      shuffle: false,
+      optimizer: { method: 'sgd', config: { learningRate: 0.3, momentum: 0.5 } },
+    });
     const first = await trainer.trainEpoch({ inputs, targets });
     const second = await trainer.trainEpoch({ inputs, targets });
     expect(second.loss).toBeLessThan(first.loss);
@@ -103,8 +121,14 @@ describe('modules written in TypeScript', () => {
     const controller = new AbortController();
     // long enough (seconds) for progress, reported every 100 ms, to come before the end
     const inputs = randn([20000, 4], { dtype: 'float64' });
-    const targets = tensor(Array.from({ length: 20000 }, (_, i) => i % 3), { dtype: 'int64' });
-    const pass = trainer.trainEpoch({ inputs, targets }, { signal: controller.signal, onProgress: (p) => p.done > 20 && controller.abort() });
+    const targets = tensor(
+      Array.from({ length: 20000 }, (_, i) => i % 3),
+      { dtype: 'int64' },
+    );
+    const pass = trainer.trainEpoch(
+      { inputs, targets },
+      { signal: controller.signal, onProgress: (p) => p.done > 20 && controller.abort() },
+    );
     await expect(pass).rejects.toThrow(/train: aborted by its AbortSignal after \d+ samples/);
     expect((await pass.catch((e) => e)).partial.samples).toBeLessThan(20000);
     expect(noGrad(() => model.forward(inputs.index([0, 2]))).shape).toEqual([2, 3]);
@@ -118,7 +142,9 @@ describe('modules written in TypeScript', () => {
     }
     const model = new nn.Sequential(new Broken(), new nn.Linear(2, 2), new nn.LogSoftMax()).double();
     const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 2, classes: 2 });
-    await expect(trainer.trainEpoch({ inputs: ones([4, 2], { dtype: 'float64' }), targets: tensor([0, 1, 0, 1], { dtype: 'int64' }) })).rejects.toThrow(/Broken\.forward: .*no forward today/);
+    await expect(
+      trainer.trainEpoch({ inputs: ones([4, 2], { dtype: 'float64' }), targets: tensor([0, 1, 0, 1], { dtype: 'int64' }) }),
+    ).rejects.toThrow(/Broken\.forward: .*no forward today/);
   });
 
   test('misuse is a TorchError that says what to do', () => {
@@ -137,16 +163,22 @@ describe('modules written in TypeScript', () => {
         return 3 as unknown as Tensor;
       }
     }
-    expect(() => new nn.Sequential(new NotATensor()).forward(ones([1]))).toThrow(/NotATensor\.forward must return a Tensor or an array of them, not number/);
+    expect(() => new nn.Sequential(new NotATensor()).forward(ones([1]))).toThrow(
+      /NotATensor\.forward must return a Tensor or an array of them, not number/,
+    );
     // a class without a constructor hands its arguments to super()
-    expect(() => new (class Odd extends nn.Module {})(3 as never)).toThrow("Expected nothing, or { args: [the constructor's arguments] } for super() of Odd but received 3");
+    expect(() => new (class Odd extends nn.Module {})(3 as never)).toThrow(
+      "Expected nothing, or { args: [the constructor's arguments] } for super() of Odd but received 3",
+    );
     class BadSuper extends nn.Module {
       constructor() {
         super({ args: 4 } as never);
       }
     }
     expect(() => new BadSuper()).toThrow(/Expected nothing, or \{ args: \[the constructor's arguments\] \} for super\(\) of BadSuper/);
-    expect(() => nn.registerModules({ Other: Residual })).toThrow("nn.registerModules: the class registered as 'Other' is named 'Residual'; register it under its own name ({ Residual })");
+    expect(() => nn.registerModules({ Other: Residual })).toThrow(
+      "nn.registerModules: the class registered as 'Other' is named 'Residual'; register it under its own name ({ Residual })",
+    );
   });
 
   test('nn.save writes it once its class is registered, and nn.load rebuilds it with the same outputs; summary() lists it', () => {
@@ -162,7 +194,9 @@ describe('modules written in TypeScript', () => {
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-tsmodule-'));
     try {
-      expect(() => nn.save(path.join(dir, 'u.net'), new nn.Sequential(new Unregistered()))).toThrow('nn.save: Unregistered is a module written in TypeScript whose class is not registered: call nn.registerModules({ Unregistered }) so that nn.load can rebuild it (or save its parameters with nn.saveStateDict)');
+      expect(() => nn.save(path.join(dir, 'u.net'), new nn.Sequential(new Unregistered()))).toThrow(
+        'nn.save: Unregistered is a module written in TypeScript whose class is not registered: call nn.registerModules({ Unregistered }) so that nn.load can rebuild it (or save its parameters with nn.saveStateDict)',
+      );
       manualSeed(4);
       const model = network();
       const file = path.join(dir, 'model.net');

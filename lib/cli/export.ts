@@ -30,9 +30,11 @@ export function parseExportOptions(argv: string[]): ExportOptions {
   );
   const values = parsed.values as { model?: string; output?: string; inputShape?: string };
   if (!values.model) throw new TorchError('-model FILE is required (a model.net.<epoch> written by training)');
-  if (!values.output || !/\.(onnx|pt)$/.test(values.output)) throw new TorchError('-output FILE is required, ending in .onnx (ONNX) or .pt (PyTorch state dict)');
+  if (!values.output || !/\.(onnx|pt)$/.test(values.output))
+    throw new TorchError('-output FILE is required, ending in .onnx (ONNX) or .pt (PyTorch state dict)');
   const shape = (values.inputShape ?? '1,32,32').split(',').map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 1)) throw new TorchError(`-inputShape must be positive integers separated by commas, e.g. 1,32,32; got '${values.inputShape}'`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 1))
+    throw new TorchError(`-inputShape must be positive integers separated by commas, e.g. 1,32,32; got '${values.inputShape}'`);
   return { model: values.model, output: values.output, inputShape: shape };
 }
 

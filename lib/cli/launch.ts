@@ -31,7 +31,9 @@ export function launch(opt: MnistCliOptions, argv: string[]): Promise<number> {
     MASTER_ADDR: opt.masterAddr ?? process.env.MASTER_ADDR ?? '127.0.0.1',
     MASTER_PORT: String(opt.masterPort ?? process.env.MASTER_PORT ?? 29500),
   };
-  console.log(`==> starting ranks ${opt.nodeRank * opt.nproc}..${(opt.nodeRank + 1) * opt.nproc - 1} of ${worldSize} (rendezvous at ${env.MASTER_ADDR}:${env.MASTER_PORT})`);
+  console.log(
+    `==> starting ranks ${opt.nodeRank * opt.nproc}..${(opt.nodeRank + 1) * opt.nproc - 1} of ${worldSize} (rendezvous at ${env.MASTER_ADDR}:${env.MASTER_PORT})`,
+  );
   const children: ChildProcess[] = [];
   let failed: { rank: number; code: number } | null = null;
   return new Promise((resolve) => {
@@ -49,7 +51,9 @@ export function launch(opt: MnistCliOptions, argv: string[]): Promise<number> {
         running -= 1;
         if ((code !== 0 || signal) && !failed) {
           failed = { rank, code: code || 1 };
-          console.error(`nodetorch: rank ${rank} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; stopping the other ranks`);
+          console.error(
+            `nodetorch: rank ${rank} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; stopping the other ranks`,
+          );
           for (const other of children) if (other !== child && other.exitCode === null) other.kill('SIGTERM');
         }
         if (running === 0) resolve(failed ? failed.code : 0);

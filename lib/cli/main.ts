@@ -34,7 +34,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const help = new Map([['mnist', mnistHelp], ['predict', () => PREDICT_HELP], ['plot', () => PLOT_HELP], ['export', () => EXPORT_HELP], ['serve-demo', () => SERVE_DEMO_HELP]]).get(command);
+  const help = new Map([
+    ['mnist', mnistHelp],
+    ['predict', () => PREDICT_HELP],
+    ['plot', () => PLOT_HELP],
+    ['export', () => EXPORT_HELP],
+    ['serve-demo', () => SERVE_DEMO_HELP],
+  ]).get(command);
   if (help && rest.some((a) => a === '-h' || a === '-help' || a === '--help')) {
     console.log(help());
     return 0;

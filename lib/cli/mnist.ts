@@ -29,7 +29,10 @@ export function torch7Optimizer(method: CliOptimization, opt: MnistCliOptions, t
   switch (method) {
     case 'SGD':
       // learningRateDecay is hard-wired to 1e-7 in 4_train.lua
-      return { method: 'sgd', config: { learningRate: opt.learningRate, weightDecay: opt.weightDecay, momentum: opt.momentum, learningRateDecay: 1e-7 } };
+      return {
+        method: 'sgd',
+        config: { learningRate: opt.learningRate, weightDecay: opt.weightDecay, momentum: opt.momentum, learningRateDecay: 1e-7 },
+      };
     case 'ASGD':
       // t0 counts optimizer steps: trsize·t0 is t0 epochs only for batchSize 1 (as Torch7)
       return { method: 'asgd', config: { eta0: opt.learningRate, t0: trainSize * opt.t0 } };
@@ -52,7 +55,7 @@ export function torch7Optimizer(method: CliOptimization, opt: MnistCliOptions, t
     case 'RPROP':
       return { method: 'rprop', config: { stepsize: opt.learningRate } };
     case 'NAG':
-      if (!(opt.momentum > 0)) throw new TorchError('-optimization NAG needs -momentum > 0 (Torch7\'s nag refuses 0), e.g. -momentum 0.9');
+      if (!(opt.momentum > 0)) throw new TorchError("-optimization NAG needs -momentum > 0 (Torch7's nag refuses 0), e.g. -momentum 0.9");
       return { method: 'nag', config: { ...rates, momentum: opt.momentum } };
   }
 }
@@ -68,21 +71,33 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   // each rank seeds its own stream (seed + rank: its augmentations differ), rank 0 as a lone run.
   const backend = opt.distBackend ?? (opt.type === 'cuda' && distributed.isAvailable('nccl') ? 'nccl' : 'gloo');
   const group = isRank()
-    ? await distributed.init({ backend, timeoutMs: opt.distTimeout * 1000, ...(opt.masterAddr ? { masterAddr: opt.masterAddr } : {}), ...(opt.masterPort ? { masterPort: opt.masterPort } : {}) })
+    ? await distributed.init({
+        backend,
+        timeoutMs: opt.distTimeout * 1000,
+        ...(opt.masterAddr ? { masterAddr: opt.masterAddr } : {}),
+        ...(opt.masterPort ? { masterPort: opt.masterPort } : {}),
+      })
     : null;
   manualSeed(opt.seed + (group?.rank ?? 0));
   const say = group && group.rank !== 0 ? () => {} : (s: string) => console.log(s);
-  if (group) say(`==> data-parallel (${group.backend}): ${group.worldSize} ranks, batch ${opt.batchSize} per rank (${opt.batchSize * group.worldSize} per step), ${opt.threads} threads each`);
+  if (group)
+    say(
+      `==> data-parallel (${group.backend}): ${group.worldSize} ranks, batch ${opt.batchSize} per rank (${opt.batchSize * group.worldSize} per step), ${opt.threads} threads each`,
+    );
 
   say('==> loading dataset');
   const data = await mnist({ dir: opt.data, size: opt.size });
-  say(`==> ${data.train.size} training and ${data.test.size} test samples from ${data.dir} (mean ${data.mean.toFixed(4)}, std ${data.std.toFixed(4)})`);
+  say(
+    `==> ${data.train.size} training and ${data.test.size} test samples from ${data.dir} (mean ${data.mean.toFixed(4)}, std ${data.std.toFixed(4)})`,
+  );
 
   say('==> construct model');
   // Torch7 built the max-pooling convnet for -type cuda and the L2-pooling one otherwise.
   // -resume of a Torch7 model file (the study's model.net) trains that model further
   const torch7Model = opt.resume && isTorch7File(opt.resume) ? load(opt.resume) : undefined;
-  const model = torch7Model ?? mnistModel(opt.model, { pooling: opt.type === 'cuda' ? 'max' : 'lp', loss: opt.loss, dropout: opt.dropout, extraConv: opt.extraConv });
+  const model =
+    torch7Model ??
+    mnistModel(opt.model, { pooling: opt.type === 'cuda' ? 'max' : 'lp', loss: opt.loss, dropout: opt.dropout, extraConv: opt.extraConv });
   if (torch7Model) say(`==> model from the Torch7 file ${opt.resume}`);
   model.training();
   if (opt.type === 'float' || opt.type === 'cuda') model.float();
@@ -94,7 +109,11 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
 
   const criterion = mnistCriterion(opt.loss);
   say(`==> defining loss: ${criterion.type}`);
-  if (opt.precision !== 'fp32' && model.dtype !== 'float32') throw new TorchError(`-precision ${opt.precision} trains a float32 model under autocast: use -type float (or cuda), not -type ${opt.type}`, { code: 'DTYPE_MISMATCH' });
+  if (opt.precision !== 'fp32' && model.dtype !== 'float32')
+    throw new TorchError(
+      `-precision ${opt.precision} trains a float32 model under autocast: use -type float (or cuda), not -type ${opt.type}`,
+      { code: 'DTYPE_MISMATCH' },
+    );
   const trainer = new Trainer({
     model,
     criterion,
@@ -114,7 +133,8 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   }
   if (opt.rotate > 0 || opt.noise > 0) say(`==> augmentation: rotation σ = ${opt.rotate} rad, noise σ = ${opt.noise}`);
   say(`==> optimizer: ${opt.optimization}${opt.switchTo ? `, switching to ${opt.switchTo} after epoch ${opt.switchAt}` : ''}`);
-  if (opt.precision !== 'fp32') say(`==> precision: ${opt.precision} (autocast, float32 master weights${opt.precision === 'fp16' ? ', dynamic loss scale' : ''})`);
+  if (opt.precision !== 'fp32')
+    say(`==> precision: ${opt.precision} (autocast, float32 master weights${opt.precision === 'fp16' ? ', dynamic loss scale' : ''})`);
   if (schedule) say(`==> learning-rate schedule: ${JSON.stringify(schedule)}`);
 
   const progress = progressReporter(opt.quiet || (group !== null && group.rank !== 0));
@@ -133,15 +153,23 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
       onProgress: (p) => progress.update(`${p.phase} epoch ${p.epoch}`, p.done, p.total, `loss ${p.loss.toFixed(4)}`),
       onEpoch: async ({ epoch, learningRate, train, test }) => {
         progress.stop();
-        say(`==> epoch # ${epoch} [batchSize = ${opt.batchSize}${learningRate === null ? '' : `, learningRate = ${learningRate.toPrecision(4)}`}]`);
+        say(
+          `==> epoch # ${epoch} [batchSize = ${opt.batchSize}${learningRate === null ? '' : `, learningRate = ${learningRate.toPrecision(4)}`}]`,
+        );
         say(`==> time to learn 1 sample = ${train.msPerSample.toFixed(4)}ms`);
         if (!opt.quiet) say(train.confusion.toString());
         say(`==> time to test 1 sample = ${test!.msPerSample.toFixed(4)}ms`);
         if (!opt.quiet) say(test!.confusion.toString());
-        say(`==> epoch ${epoch}: train accuracy ${(100 * train.accuracy).toFixed(2)}%, test accuracy ${(100 * test!.accuracy).toFixed(2)}%`);
+        say(
+          `==> epoch ${epoch}: train accuracy ${(100 * train.accuracy).toFixed(2)}%, test accuracy ${(100 * test!.accuracy).toFixed(2)}%`,
+        );
         testAccuracy.push(test!.accuracy);
         if (opt.plot && (group?.rank ?? 0) === 0) {
-          const files = await writeAccuracyFigure(path.join(opt.save, 'accuracy'), runSeries(opt.save, 'mnist'), 'MNIST accuracy per epoch');
+          const files = await writeAccuracyFigure(
+            path.join(opt.save, 'accuracy'),
+            runSeries(opt.save, 'mnist'),
+            'MNIST accuracy per epoch',
+          );
           say(`==> plotted ${files.svg} and ${files.png}`);
         }
       },

@@ -58,7 +58,20 @@ export interface MnistCliOptions {
 }
 
 /** 4_train.lua's four methods, then the rest of Torch7's optim (and PyTorch's AdamW), as -optimization names. */
-export const CLI_OPTIMIZATIONS = ['SGD', 'ASGD', 'CG', 'LBFGS', 'ADAGRAD', 'ADADELTA', 'ADAM', 'ADAMAX', 'ADAMW', 'RMSPROP', 'RPROP', 'NAG'] as const;
+export const CLI_OPTIMIZATIONS = [
+  'SGD',
+  'ASGD',
+  'CG',
+  'LBFGS',
+  'ADAGRAD',
+  'ADADELTA',
+  'ADAM',
+  'ADAMAX',
+  'ADAMW',
+  'RMSPROP',
+  'RPROP',
+  'NAG',
+] as const;
 export type CliOptimization = (typeof CLI_OPTIMIZATIONS)[number];
 
 interface Spec {
@@ -73,11 +86,26 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   seed: { kind: 'int', default: '1', help: 'fixed input seed for repeatable experiments', min: 0 },
   threads: { kind: 'int', default: '2', help: 'number of threads', min: 1 },
   size: { kind: 'string', default: 'full', help: 'how many samples do we load: small | full', choices: ['small', 'full'] },
-  model: { kind: 'string', default: 'convnet', help: 'type of model to construct: linear | mlp | convnet', choices: ['linear', 'mlp', 'convnet'] },
-  loss: { kind: 'string', default: 'nll', help: 'type of loss function to minimize: nll | mse | margin', choices: ['nll', 'mse', 'margin'] },
+  model: {
+    kind: 'string',
+    default: 'convnet',
+    help: 'type of model to construct: linear | mlp | convnet',
+    choices: ['linear', 'mlp', 'convnet'],
+  },
+  loss: {
+    kind: 'string',
+    default: 'nll',
+    help: 'type of loss function to minimize: nll | mse | margin',
+    choices: ['nll', 'mse', 'margin'],
+  },
   save: { kind: 'string', default: 'results', help: 'subdirectory to save/log experiments in' },
   plot: { kind: 'boolean', default: false, help: 'write <save>/accuracy.svg and .png after every epoch' },
-  optimization: { kind: 'string', default: 'SGD', help: `optimization method: ${CLI_OPTIMIZATIONS.join(' | ')}`, choices: [...CLI_OPTIMIZATIONS] },
+  optimization: {
+    kind: 'string',
+    default: 'SGD',
+    help: `optimization method: ${CLI_OPTIMIZATIONS.join(' | ')}`,
+    choices: [...CLI_OPTIMIZATIONS],
+  },
   switchAt: { kind: 'int', default: '0', help: 'switch optimizer after this many epochs (0 = never)', min: 0 },
   switchTo: { kind: 'string', default: '', help: 'the optimizer to switch to (as -optimization)', choices: ['', ...CLI_OPTIMIZATIONS] },
   lrSchedule: {
@@ -97,21 +125,59 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   dropout: { kind: 'number', default: '0', help: 'Dropout(p) before the first Linear (report experiment; 0 = none)', min: 0 },
   extraConv: { kind: 'boolean', default: false, help: 'one more 5×5 convolution stage (report experiment)' },
   epochs: { kind: 'int', default: '0', help: 'epochs to run (0 = until interrupted, like Torch7)', min: 0 },
-  resume: { kind: 'string', default: '', help: 'continue from a checkpoint (<save>/checkpoint of an earlier run: parameters, optimizer state, epoch, logs), or train further a model Torch7 saved (model.net)' },
-  gradClip: { kind: 'number', default: '0', help: "clip each step's gradient to this L2 norm (PyTorch's clip_grad_norm_; 0 = off)", min: 0 },
-  gradClipValue: { kind: 'number', default: '0', help: "clip each gradient component to ±this (clip_grad_value_; 0 = off)", min: 0 },
-  precision: { kind: 'string', default: 'fp32', help: 'arithmetic: fp32 | bf16 | fp16 (autocast with float32 weights; fp16 with a loss scale); bf16/fp16 need -type float or cuda', choices: ['fp32', 'bf16', 'fp16'] },
-  tensorboard: { kind: 'string', default: '', help: "write TensorBoard's event file here: losses, accuracies, rates per epoch and step, confusion matrices, hyper-parameters" },
-  saveFormat: { kind: 'string', default: 'nodetorch', help: "format of <save>/model.net.<epoch>: nodetorch | torch7 (Torch7's torch.save format)", choices: ['nodetorch', 'torch7'] },
+  resume: {
+    kind: 'string',
+    default: '',
+    help: 'continue from a checkpoint (<save>/checkpoint of an earlier run: parameters, optimizer state, epoch, logs), or train further a model Torch7 saved (model.net)',
+  },
+  gradClip: {
+    kind: 'number',
+    default: '0',
+    help: "clip each step's gradient to this L2 norm (PyTorch's clip_grad_norm_; 0 = off)",
+    min: 0,
+  },
+  gradClipValue: { kind: 'number', default: '0', help: 'clip each gradient component to ±this (clip_grad_value_; 0 = off)', min: 0 },
+  precision: {
+    kind: 'string',
+    default: 'fp32',
+    help: 'arithmetic: fp32 | bf16 | fp16 (autocast with float32 weights; fp16 with a loss scale); bf16/fp16 need -type float or cuda',
+    choices: ['fp32', 'bf16', 'fp16'],
+  },
+  tensorboard: {
+    kind: 'string',
+    default: '',
+    help: "write TensorBoard's event file here: losses, accuracies, rates per epoch and step, confusion matrices, hyper-parameters",
+  },
+  saveFormat: {
+    kind: 'string',
+    default: 'nodetorch',
+    help: "format of <save>/model.net.<epoch>: nodetorch | torch7 (Torch7's torch.save format)",
+    choices: ['nodetorch', 'torch7'],
+  },
   data: { kind: 'string', default: '', help: 'folder with the MNIST IDX files (default: MNIST_DIR, cache, download)' },
   quiet: { kind: 'boolean', default: false, help: 'no progress bar or confusion matrices' },
-  nproc: { kind: 'int', default: '1', help: 'data-parallel: processes (ranks) to start on this machine, as torchrun --nproc_per_node; -batchSize is per rank', min: 1 },
+  nproc: {
+    kind: 'int',
+    default: '1',
+    help: 'data-parallel: processes (ranks) to start on this machine, as torchrun --nproc_per_node; -batchSize is per rank',
+    min: 1,
+  },
   nnodes: { kind: 'int', default: '1', help: 'data-parallel: machines in the job (each runs this command with its -nodeRank)', min: 1 },
   nodeRank: { kind: 'int', default: '0', help: "data-parallel: this machine's index, 0..nnodes-1 (machine 0 hosts rank 0)", min: 0 },
-  masterAddr: { kind: 'string', default: '', help: "data-parallel: address of machine 0 (default $MASTER_ADDR, else 127.0.0.1)" },
-  masterPort: { kind: 'int', default: '0', help: 'data-parallel: port of the rendezvous on machine 0 (default $MASTER_PORT, else 29500)', min: 0 },
+  masterAddr: { kind: 'string', default: '', help: 'data-parallel: address of machine 0 (default $MASTER_ADDR, else 127.0.0.1)' },
+  masterPort: {
+    kind: 'int',
+    default: '0',
+    help: 'data-parallel: port of the rendezvous on machine 0 (default $MASTER_PORT, else 29500)',
+    min: 0,
+  },
   distTimeout: { kind: 'int', default: '300', help: 'data-parallel: seconds a rank waits for the others before failing', min: 1 },
-  distBackend: { kind: 'string', default: '', help: 'data-parallel: gloo | nccl (default: nccl for -type cuda where built, else gloo)', choices: ['', 'gloo', 'nccl'] },
+  distBackend: {
+    kind: 'string',
+    default: '',
+    help: 'data-parallel: gloo | nccl (default: nccl for -type cuda where built, else gloo)',
+    choices: ['', 'gloo', 'nccl'],
+  },
 };
 
 /** Rewrites Torch7's single-dash long options ('-learningRate') to '--learningRate'. */
@@ -126,13 +192,19 @@ type ArgValue = string | boolean | string[] | undefined;
  * util.parseArgs over Torch7-style options (-name value as well as --name value), strict, with
  * errors in that style that end with `hint` (how to get help).
  */
-export function parseTorch7Args(argv: string[], options: ArgSpec, hint: string, allowPositionals = false): { values: Record<string, ArgValue>; positionals: string[] } {
+export function parseTorch7Args(
+  argv: string[],
+  options: ArgSpec,
+  hint: string,
+  allowPositionals = false,
+): { values: Record<string, ArgValue>; positionals: string[] } {
   // '-learningRate -1': parseArgs reads '-1' as an option; joined as '--learningRate=-1' it is a value
   // (that the option's own check then accepts or refuses).
   const args = normaliseArgs(argv).reduce<string[]>((out, a) => {
     const previous = out[out.length - 1];
     const name = previous?.startsWith('--') && !previous.includes('=') ? previous.slice(2) : undefined;
-    if (name !== undefined && options[name]?.type === 'string' && /^-(\d|\.\d|Infinity|NaN)/.test(a)) out[out.length - 1] = `${previous}=${a}`;
+    if (name !== undefined && options[name]?.type === 'string' && /^-(\d|\.\d|Infinity|NaN)/.test(a))
+      out[out.length - 1] = `${previous}=${a}`;
     else out.push(a);
     return out;
   }, []);
@@ -144,7 +216,9 @@ export function parseTorch7Args(argv: string[], options: ArgSpec, hint: string, 
 }
 
 export function parseMnistOptions(argv: string[]): MnistCliOptions {
-  const options = Object.fromEntries(Object.entries(MNIST_OPTIONS).map(([name, spec]) => [name, { type: spec.kind === 'boolean' ? 'boolean' : 'string' }])) as ArgSpec;
+  const options = Object.fromEntries(
+    Object.entries(MNIST_OPTIONS).map(([name, spec]) => [name, { type: spec.kind === 'boolean' ? 'boolean' : 'string' }]),
+  ) as ArgSpec;
   const { values } = parseTorch7Args(argv, options, "Run 'nodetorch mnist -help' for the options.");
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(MNIST_OPTIONS)) {
@@ -162,7 +236,12 @@ export function parseMnistOptions(argv: string[]): MnistCliOptions {
       continue;
     }
     const n = Number(text);
-    if (text.trim() === '' || !Number.isFinite(n) || (spec.kind === 'int' && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min)) {
+    if (
+      text.trim() === '' ||
+      !Number.isFinite(n) ||
+      (spec.kind === 'int' && !Number.isInteger(n)) ||
+      (spec.min !== undefined && n < spec.min)
+    ) {
       const what = spec.kind === 'int' ? 'an integer' : 'a number';
       throw new TorchError(`Invalid value '${text}' for -${name}; expected ${what}${spec.min !== undefined ? ` >= ${spec.min}` : ''}`);
     }
@@ -176,15 +255,22 @@ export function parseMnistOptions(argv: string[]): MnistCliOptions {
   if (out.masterAddr === '') delete out.masterAddr;
   if (out.masterPort === 0) delete out.masterPort;
   if (out.distBackend === '') delete out.distBackend;
-  if ((out.masterPort as number) > 65535) throw new TorchError(`Invalid value '${out.masterPort}' for -masterPort; expected a port in 1..65535`);
-  if ((out.nodeRank as number) >= (out.nnodes as number)) throw new TorchError(`-nodeRank ${out.nodeRank} is outside -nnodes ${out.nnodes} (machines are 0..${(out.nnodes as number) - 1})`);
-  if (((out.switchAt as number) > 0) !== (out.switchTo !== undefined)) throw new TorchError('-switchAt N and -switchTo METHOD go together');
+  if ((out.masterPort as number) > 65535)
+    throw new TorchError(`Invalid value '${out.masterPort}' for -masterPort; expected a port in 1..65535`);
+  if ((out.nodeRank as number) >= (out.nnodes as number))
+    throw new TorchError(`-nodeRank ${out.nodeRank} is outside -nnodes ${out.nnodes} (machines are 0..${(out.nnodes as number) - 1})`);
+  if ((out.switchAt as number) > 0 !== (out.switchTo !== undefined)) throw new TorchError('-switchAt N and -switchTo METHOD go together');
   if ((out.dropout as number) >= 1) throw new TorchError(`Invalid value '${out.dropout}' for -dropout; expected a probability in [0, 1)`);
   return out as unknown as MnistCliOptions;
 }
 
 export function mnistHelp(): string {
-  const lines = ['Usage: nodetorch mnist [options]', '', 'Trains the Torch7 MNIST study (doall.lua) natively. Options (-opt or --opt):', ''];
+  const lines = [
+    'Usage: nodetorch mnist [options]',
+    '',
+    'Trains the Torch7 MNIST study (doall.lua) natively. Options (-opt or --opt):',
+    '',
+  ];
   for (const [name, spec] of Object.entries(MNIST_OPTIONS)) {
     const def = spec.kind === 'boolean' ? '' : ` [${spec.default}]`;
     lines.push(`  -${name.padEnd(14)} ${spec.help}${def}`);

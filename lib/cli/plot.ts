@@ -16,7 +16,12 @@ figures: one colour per folder, dashed train and solid test curves; writes FIGUR
   -label    a name for each folder, in order (default: the folders' names)`;
 
 export async function runPlot(argv: string[]): Promise<void> {
-  const parsed = parseTorch7Args(argv, { output: { type: 'string' }, title: { type: 'string' }, label: { type: 'string', multiple: true } }, "Run 'nodetorch plot -help' for the options.", true);
+  const parsed = parseTorch7Args(
+    argv,
+    { output: { type: 'string' }, title: { type: 'string' }, label: { type: 'string', multiple: true } },
+    "Run 'nodetorch plot -help' for the options.",
+    true,
+  );
   const values = parsed.values as { output?: string; title?: string; label?: string[] };
   const dirs = parsed.positionals;
   if (dirs.length === 0) throw new TorchError('plot needs at least one results folder (holding train.log / test.log)');

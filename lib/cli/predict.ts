@@ -37,7 +37,12 @@ export function parsePredictOptions(argv: string[]): PredictOptions {
   );
   const values = parsed.values as { model?: string; output?: string; data?: string; quiet?: boolean };
   if (!values.model) throw new TorchError('-model FILE is required (a model.net.<epoch> written by training)');
-  return { model: values.model, output: values.output ?? 'predictions.csv', ...(values.data ? { data: values.data } : {}), quiet: values.quiet === true };
+  return {
+    model: values.model,
+    output: values.output ?? 'predictions.csv',
+    ...(values.data ? { data: values.data } : {}),
+    quiet: values.quiet === true,
+  };
 }
 
 export async function runPredict(opt: PredictOptions): Promise<{ accuracy: number }> {
@@ -49,7 +54,10 @@ export async function runPredict(opt: PredictOptions): Promise<{ accuracy: numbe
     for (let start = 0; start < test.size; start += 500) {
       tidy(() =>
         noGrad(() => {
-          const batch = test.inputs.index([start, start + 500]).to(model.dtype).to(model.device);
+          const batch = test.inputs
+            .index([start, start + 500])
+            .to(model.dtype)
+            .to(model.device);
           predicted.push(...(model.forward(batch).argmax(1).cpu().toArray() as number[]));
         }),
       );

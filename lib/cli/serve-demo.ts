@@ -36,11 +36,19 @@ export function parseServeDemoOptions(argv: string[]): ServeDemoOptions {
   const values = parsed.values as { model?: string; port?: string; host?: string; data?: string };
   if (!values.model) throw new TorchError('-model FILE is required (a model.net.<epoch> written by training)');
   const port = Number(values.port ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TorchError(`-port must be an integer from 0 to 65535; got '${values.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TorchError(`-port must be an integer from 0 to 65535; got '${values.port}'`);
   return { model: values.model, port, host: values.host ?? '127.0.0.1', ...(values.data ? { data: values.data } : {}) };
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.onnx': 'application/octet-stream' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.onnx': 'application/octet-stream',
+};
 
 /**
  * onnxruntime-web's dist/ folder (the browser's script and WebAssembly), beside its entry for
@@ -70,7 +78,13 @@ export async function serveDemo(opt: ServeDemoOptions): Promise<{ server: http.S
   const model = load(opt.model).evaluate();
   const onnx = toOnnx(model, { inputShape: [1, 32, 32] });
   const { mean, std } = await mnist({ dir: opt.data, size: 'small' });
-  const meta = JSON.stringify({ model: path.basename(opt.model), mean, std, pad: 2, classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
+  const meta = JSON.stringify({
+    model: path.basename(opt.model),
+    mean,
+    std,
+    pad: 2,
+    classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  });
   const page = path.join(packageRoot(), 'examples', 'mnist-web');
   const ort = onnxruntimeWeb();
   const files: Record<string, () => Buffer | string> = {
@@ -83,7 +97,8 @@ export async function serveDemo(opt: ServeDemoOptions): Promise<{ server: http.S
     const url = new URL(request.url ?? '/', 'http://localhost').pathname;
     // onnxruntime-web's script and WebAssembly files, by their plain names only
     const ortFile = /^\/ort\/(ort[\w.-]*\.(js|mjs|wasm))$/.exec(url)?.[1];
-    const body = files[url]?.() ?? (ortFile && fs.existsSync(path.join(ort, ortFile)) ? fs.readFileSync(path.join(ort, ortFile)) : undefined);
+    const body =
+      files[url]?.() ?? (ortFile && fs.existsSync(path.join(ort, ortFile)) ? fs.readFileSync(path.join(ort, ortFile)) : undefined);
     if (body === undefined) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;

@@ -3,7 +3,6 @@
  * SHA-256, then renamed into place, so the cache never holds a partial or wrong file.
  */
 import * as crypto from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import { TorchError } from '../errors';
 import { makeFolder, writeFileAtomic } from '../util/atomic';
@@ -31,5 +30,8 @@ export async function downloadVerified(name: string, target: string, sha256: str
       errors.push(`${url}: ${(e as Error).message}`);
     }
   }
-  throw new TorchError(`Could not download ${name}:\n  ${errors.join('\n  ')}\nSet MNIST_DIR to a folder holding the MNIST IDX files, or pass { dir }.`, { code: 'IO' });
+  throw new TorchError(
+    `Could not download ${name}:\n  ${errors.join('\n  ')}\nSet MNIST_DIR to a folder holding the MNIST IDX files, or pass { dir }.`,
+    { code: 'IO' },
+  );
 }

@@ -55,7 +55,8 @@ function readMaybeGzip(file: string, kind: 'image' | 'label'): Buffer {
     throw new TorchError(`Cannot read IDX file '${file}': ${(e as Error).message}`, { code: 'IO' });
   }
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
-  const corrupt = (why: string) => new TorchError(`IDX file '${file}' is a corrupt or truncated gzip file (${why})`, { code: 'CORRUPT_FILE' });
+  const corrupt = (why: string) =>
+    new TorchError(`IDX file '${file}' is a corrupt or truncated gzip file (${why})`, { code: 'CORRUPT_FILE' });
   let header: Buffer;
   try {
     // the first 4 KiB of the deflate stream, after the gzip header and its optional fields
@@ -81,13 +82,16 @@ function readMaybeGzip(file: string, kind: 'image' | 'label'): Buffer {
     }
   }
   // without a header (a gzip header padded past the first 4 KiB), deflate's largest ratio bounds it
-  const limit = announced === undefined ? Math.min(raw.length * MAX_DEFLATE_RATIO, buffer.constants.MAX_LENGTH, os.totalmem()) : announced + 1;
+  const limit =
+    announced === undefined ? Math.min(raw.length * MAX_DEFLATE_RATIO, buffer.constants.MAX_LENGTH, os.totalmem()) : announced + 1;
   try {
     // inflating stops one byte past what the header announces: a file that holds more is corrupt
     return zlib.gunzipSync(raw, { maxOutputLength: limit });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw corrupt(announced === undefined ? `it inflates past ${limit} bytes` : `it inflates past the ${announced} bytes its header announces`);
+      throw corrupt(
+        announced === undefined ? `it inflates past ${limit} bytes` : `it inflates past the ${announced} bytes its header announces`,
+      );
     }
     throw corrupt((e as Error).message);
   }
@@ -97,12 +101,17 @@ function readMaybeGzip(file: string, kind: 'image' | 'label'): Buffer {
 function readHeader(file: string, kind: 'image' | 'label', expectedCount?: number): { data: Buffer; count: number } {
   const { size: headerSize, magic: expectedMagic } = HEADER[kind];
   const data = readMaybeGzip(file, kind);
-  if (data.length < headerSize) throw new TorchError(`IDX file '${file}' is too short for an IDX ${kind} header (${data.length} bytes)`, { code: 'CORRUPT_FILE' });
+  if (data.length < headerSize)
+    throw new TorchError(`IDX file '${file}' is too short for an IDX ${kind} header (${data.length} bytes)`, { code: 'CORRUPT_FILE' });
   const magic = data.readUInt32BE(0);
   const hex = (m: number) => `0x${m.toString(16).padStart(8, '0')}`;
-  if (magic !== expectedMagic) throw new TorchError(`IDX file '${file}' has magic ${hex(magic)}; expected ${hex(expectedMagic)} (IDX ${kind}s)`, { code: 'CORRUPT_FILE' });
+  if (magic !== expectedMagic)
+    throw new TorchError(`IDX file '${file}' has magic ${hex(magic)}; expected ${hex(expectedMagic)} (IDX ${kind}s)`, {
+      code: 'CORRUPT_FILE',
+    });
   const count = data.readUInt32BE(4);
-  if (expectedCount !== undefined && count !== expectedCount) throw new TorchError(`IDX file '${file}' holds ${count} ${kind}s; expected ${expectedCount}`);
+  if (expectedCount !== undefined && count !== expectedCount)
+    throw new TorchError(`IDX file '${file}' holds ${count} ${kind}s; expected ${expectedCount}`);
   if (count === 0) throw new TorchError(`IDX file '${file}' holds no ${kind}s (its count is 0)`, { code: 'CORRUPT_FILE' });
   return { data, count };
 }
@@ -112,19 +121,31 @@ export function readIdxImages(file: string, expectedCount?: number, shape: [numb
   const { data, count } = readHeader(file, 'image', expectedCount);
   const rows = data.readUInt32BE(8);
   const cols = data.readUInt32BE(12);
-  if (rows === 0 || cols === 0) throw new TorchError(`IDX file '${file}' has ${rows}×${cols} images; an image needs at least one row and one column`, { code: 'CORRUPT_FILE' });
-  if (shape && (rows !== shape[0] || cols !== shape[1])) throw new TorchError(`IDX file '${file}' has ${rows}×${cols} images; expected ${shape[0]}×${shape[1]}`, { code: 'SHAPE_MISMATCH' });
+  if (rows === 0 || cols === 0)
+    throw new TorchError(`IDX file '${file}' has ${rows}×${cols} images; an image needs at least one row and one column`, {
+      code: 'CORRUPT_FILE',
+    });
+  if (shape && (rows !== shape[0] || cols !== shape[1]))
+    throw new TorchError(`IDX file '${file}' has ${rows}×${cols} images; expected ${shape[0]}×${shape[1]}`, { code: 'SHAPE_MISMATCH' });
   const size = 16 + count * rows * cols;
-  if (data.length !== size) throw new TorchError(`IDX file '${file}' has ${data.length} bytes; expected ${size} for ${count} images of ${rows}×${cols} (truncated or corrupt)`, { code: 'CORRUPT_FILE' });
+  if (data.length !== size)
+    throw new TorchError(
+      `IDX file '${file}' has ${data.length} bytes; expected ${size} for ${count} images of ${rows}×${cols} (truncated or corrupt)`,
+      { code: 'CORRUPT_FILE' },
+    );
   return { count, rows, cols, pixels: new Uint8Array(data.buffer, data.byteOffset + 16, count * rows * cols) };
 }
 
 /** Reads IDX labels, each at most `maxLabel` (MNIST's 9 by default). */
 export function readIdxLabels(file: string, expectedCount?: number, maxLabel = 9): Uint8Array {
   const { data, count } = readHeader(file, 'label', expectedCount);
-  if (data.length !== 8 + count) throw new TorchError(`IDX file '${file}' has ${data.length} bytes; expected ${8 + count} for ${count} labels (truncated or corrupt)`, { code: 'CORRUPT_FILE' });
+  if (data.length !== 8 + count)
+    throw new TorchError(`IDX file '${file}' has ${data.length} bytes; expected ${8 + count} for ${count} labels (truncated or corrupt)`, {
+      code: 'CORRUPT_FILE',
+    });
   const labels = new Uint8Array(data.buffer, data.byteOffset + 8, count);
   const bad = labels.findIndex((l) => l > maxLabel);
-  if (bad >= 0) throw new TorchError(`IDX file '${file}' has label ${labels[bad]} at index ${bad}; expected 0..${maxLabel}`, { code: 'CORRUPT_FILE' });
+  if (bad >= 0)
+    throw new TorchError(`IDX file '${file}' has label ${labels[bad]} at index ${bad}; expected 0..${maxLabel}`, { code: 'CORRUPT_FILE' });
   return labels;
 }

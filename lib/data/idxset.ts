@@ -66,7 +66,8 @@ function paddedChunk(images: IdxImages, a: number, b: number, pad: number): Tens
   if (pad > 0) {
     bytes = new Uint8Array((b - a) * h * w);
     for (let n = 0; n < b - a; n++) {
-      for (let r = 0; r < rows; r++) bytes.set(source.subarray((n * rows + r) * cols, (n * rows + r + 1) * cols), n * h * w + (r + pad) * w + pad);
+      for (let r = 0; r < rows; r++)
+        bytes.set(source.subarray((n * rows + r) * cols, (n * rows + r + 1) * cols), n * h * w + (r + pad) * w + pad);
     }
   }
   return tensor(bytes).view(b - a, 1, h, w);
@@ -94,7 +95,10 @@ export function readIdxSet(
   const trainLabels = readIdxLabels(file(names.trainLabels), expected?.counts[0] ?? trainImages.count, maxLabel);
   const testImages = readIdxImages(file(names.testImages), expected?.counts[1], [trainImages.rows, trainImages.cols]);
   const testLabels = readIdxLabels(file(names.testLabels), expected?.counts[1] ?? testImages.count, maxLabel);
-  return standardisedSet({ trainImages, trainLabels, testImages, testLabels }, { pad: options.pad ?? 0, limits, normalise: options.normalise, trainFile: file(names.trainImages), dir });
+  return standardisedSet(
+    { trainImages, trainLabels, testImages, testLabels },
+    { pad: options.pad ?? 0, limits, normalise: options.normalise, trainFile: file(names.trainImages), dir },
+  );
 }
 
 /** Images and labels as read from a dataset's files (IDX, or Torch7's mnist.t7). */
@@ -155,7 +159,8 @@ function statistics(images: IdxImages, pad: number): [number, number] {
   for (const [a, b] of chunks(images.count)) sum += tidy(() => paddedChunk(images, a, b, pad).to('float64').sum().item() as number);
   const mean = sum / count;
   let squares = 0;
-  for (const [a, b] of chunks(images.count)) squares += tidy(() => paddedChunk(images, a, b, pad).to('float64').sub(mean).square().sum().item() as number);
+  for (const [a, b] of chunks(images.count))
+    squares += tidy(() => paddedChunk(images, a, b, pad).to('float64').sub(mean).square().sum().item() as number);
   return [mean, Math.sqrt(squares / (count - 1))];
 }
 
@@ -190,7 +195,8 @@ export function idx(dir: string, options: IdxOptions = {}): IdxData {
   if (options.files !== undefined) {
     checkKeys(options.files, ['trainImages', 'trainLabels', 'testImages', 'testLabels'], 'data.idx files');
     for (const key of ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const) {
-      if (typeof options.files[key] !== 'string' || options.files[key] === '') invalid('a file name', `data.idx files.${key}`, options.files[key]);
+      if (typeof options.files[key] !== 'string' || options.files[key] === '')
+        invalid('a file name', `data.idx files.${key}`, options.files[key]);
     }
   }
   checkInteger(options.pad ?? 0, 'data.idx pad', 0, 64);

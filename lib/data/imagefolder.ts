@@ -44,7 +44,8 @@ type Sharp = typeof import('sharp');
 /** Scans `dir` for class folders of images (nothing is decoded until batch() asks). */
 export function imageFolder(dir: string, options: ImageFolderOptions): ImageFolder {
   if (typeof dir !== 'string' || dir === '') invalid('a folder name', 'imageFolder dir', dir);
-  if (typeof options !== 'object' || options === null) invalid('an options object with size: [height, width]', 'imageFolder options', options);
+  if (typeof options !== 'object' || options === null)
+    invalid('an options object with size: [height, width]', 'imageFolder options', options);
   checkKeys(options, ['size', 'channels', 'fit', 'normalise', 'chunkSize'], 'imageFolder options');
   if (!Array.isArray(options.size) || options.size.length !== 2) invalid('[height, width]', 'imageFolder size', options.size);
   const [height, width] = options.size.map((v, i) => checkInteger(v, `imageFolder size[${i}]`, 1, 16384));
@@ -69,7 +70,8 @@ export function imageFolder(dir: string, options: ImageFolderOptions): ImageFold
       .filter((e) => IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase()) && isFileOrLinkToOne(path.join(dir, name, e.name), e))
       .map((e) => e.name)
       .sort();
-    if (images.length === 0) throw new TorchError(`imageFolder: class folder ${path.join(dir, name)} has no images (${IMAGE_EXTENSIONS.join(', ')})`);
+    if (images.length === 0)
+      throw new TorchError(`imageFolder: class folder ${path.join(dir, name)} has no images (${IMAGE_EXTENSIONS.join(', ')})`);
     for (const image of images) {
       files.push(path.join(dir, name, image));
       labels.push(label);
@@ -78,7 +80,10 @@ export function imageFolder(dir: string, options: ImageFolderOptions): ImageFold
 
   const sharp = loadSharp();
   const decode = async (file: string): Promise<Buffer> => {
-    let image = sharp(file, { failOn: 'error' }).rotate().resize(width, height, { fit, background: { r: 0, g: 0, b: 0 } }).removeAlpha();
+    let image = sharp(file, { failOn: 'error' })
+      .rotate()
+      .resize(width, height, { fit, background: { r: 0, g: 0, b: 0 } })
+      .removeAlpha();
     image = channels === 1 ? image.toColourspace('b-w') : image.toColourspace('srgb');
     try {
       const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
@@ -107,14 +112,16 @@ export function imageFolder(dir: string, options: ImageFolderOptions): ImageFold
       decoded.forEach((buffer, k) => pixels.set(buffer, k * buffer.length));
       return tidy(() => {
         // sharp gives height×width×channels bytes per image; samples are channels×height×width
-        let inputs = tensor(pixels)
-          .view(indices.length, height, width, channels)
-          .permute(0, 3, 1, 2)
-          .to('float32')
-          .div(255)
-          .contiguous();
-        if (normalise) inputs = inputs.sub(tensor(normalise.mean).view(1, channels, 1, 1)).div(tensor(normalise.std).view(1, channels, 1, 1));
-        return { inputs, targets: tensor(indices.map((i) => labels[i]), { dtype: 'int64' }) };
+        let inputs = tensor(pixels).view(indices.length, height, width, channels).permute(0, 3, 1, 2).to('float32').div(255).contiguous();
+        if (normalise)
+          inputs = inputs.sub(tensor(normalise.mean).view(1, channels, 1, 1)).div(tensor(normalise.std).view(1, channels, 1, 1));
+        return {
+          inputs,
+          targets: tensor(
+            indices.map((i) => labels[i]),
+            { dtype: 'int64' },
+          ),
+        };
       });
     },
   };
@@ -125,7 +132,11 @@ function checkNormalise(n: { mean: number[]; std: number[] }, channels: number):
   checkKeys(n, ['mean', 'std'], 'imageFolder normalise');
   for (const key of ['mean', 'std'] as const) {
     const v = n[key];
-    if (!Array.isArray(v) || v.length !== channels || v.some((x) => typeof x !== 'number' || !Number.isFinite(x) || (key === 'std' && x <= 0))) {
+    if (
+      !Array.isArray(v) ||
+      v.length !== channels ||
+      v.some((x) => typeof x !== 'number' || !Number.isFinite(x) || (key === 'std' && x <= 0))
+    ) {
       invalid(`${channels} finite numbers${key === 'std' ? ' above 0' : ''}, one per channel`, `imageFolder normalise.${key}`, v);
     }
   }
@@ -135,9 +146,12 @@ function checkNormalise(n: { mean: number[]; std: number[] }, channels: number):
 /** sharp, loaded when first needed: a platform without its prebuilt libvips fails here, not on require('nodetorch'). */
 function loadSharp(): Sharp {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: loaded on first use
     return require('sharp') as Sharp;
   } catch (e) {
-    throw new TorchError(`imageFolder needs the sharp package, which did not load here: ${(e as Error).message}; see https://sharp.pixelplumbing.com/install`);
+    throw new TorchError(
+      `imageFolder needs the sharp package, which did not load here: ${(e as Error).message}; see https://sharp.pixelplumbing.com/install`,
+    );
   }
 }
 
@@ -155,7 +169,10 @@ function linkTarget(file: string): fs.Stats {
     } catch {
       // removed meanwhile: the message still names the link
     }
-    throw new TorchError(`imageFolder: '${file}' is a symbolic link to '${target}', which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { code: 'IO' });
+    throw new TorchError(
+      `imageFolder: '${file}' is a symbolic link to '${target}', which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { code: 'IO' },
+    );
   }
 }
 

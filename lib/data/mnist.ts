@@ -3,7 +3,6 @@
  * normalised by the mean and unbiased std of all 60000 training images (applied to train and
  * test, also for size 'small'), labels 0..9 (Torch7 stored 1..10).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { cacheDir, mnistDirFromEnv } from '../config';
 import { TorchError } from '../errors';
@@ -62,12 +61,19 @@ export async function locateMnist(options: MnistOptions = {}): Promise<string> {
     if (!dir) continue;
     if (hasAll(dir)) return dir;
     tried.push(`${label}: ${dir}`);
-    if (label === 'dir option') throw new TorchError(`MNIST files not found in '${dir}': expected ${Object.values(MNIST_FILES).map((f) => f.name + '.gz').join(', ')}`, { code: 'IO' });
+    if (label === 'dir option')
+      throw new TorchError(
+        `MNIST files not found in '${dir}': expected ${Object.values(MNIST_FILES)
+          .map((f) => f.name + '.gz')
+          .join(', ')}`,
+        { code: 'IO' },
+      );
   }
   const cache = path.join(cacheDir(), 'mnist');
   if (hasAll(cache)) return cache;
   tried.push(`cache: ${cache}`);
-  if (options.download === false) throw new TorchError(`MNIST files not found (tried ${tried.join('; ')}); set MNIST_DIR or pass { dir }`, { code: 'IO' });
+  if (options.download === false)
+    throw new TorchError(`MNIST files not found (tried ${tried.join('; ')}); set MNIST_DIR or pass { dir }`, { code: 'IO' });
   for (const f of Object.values(MNIST_FILES)) {
     await downloadVerified(`${f.name}.gz`, path.join(cache, `${f.name}.gz`), f.sha256);
   }

@@ -76,7 +76,10 @@ export class ProcessGroup {
   async allreduce(tensor: Tensor, op: ReduceOp = 'sum'): Promise<Tensor> {
     const t = this.#collectiveTensor(tensor, 'allreduce');
     checkOneOf(op, ['sum', 'avg', 'product', 'min', 'max'] as const, 'allreduce op');
-    if (op === 'avg' && !t.dtype.startsWith('float')) throw new TorchError(`allreduce: 'avg' needs a floating tensor, not ${t.dtype} (use 'sum', or convert with .double())`, { code: 'DTYPE_MISMATCH' });
+    if (op === 'avg' && !t.dtype.startsWith('float'))
+      throw new TorchError(`allreduce: 'avg' needs a floating tensor, not ${t.dtype} (use 'sum', or convert with .double())`, {
+        code: 'DTYPE_MISMATCH',
+      });
     await this.#onDevice(t, (d) => native().distAllreduce(this.handle, d.handle, op === 'avg' ? 'sum' : op));
     if (op === 'avg') {
       const mean = t.div(this.worldSize);
@@ -119,7 +122,10 @@ export class ProcessGroup {
 
   #collectiveTensor(tensor: Tensor, what: string): Tensor {
     const t = checkTensor(tensor, `${what} tensor`);
-    if (!GLOO_DTYPES.includes(t.dtype)) throw new TorchError(`${what}: Gloo cannot reduce ${t.dtype} tensors (it takes ${GLOO_DTYPES.join(', ')})`, { code: 'DTYPE_MISMATCH' });
+    if (!GLOO_DTYPES.includes(t.dtype))
+      throw new TorchError(`${what}: Gloo cannot reduce ${t.dtype} tensors (it takes ${GLOO_DTYPES.join(', ')})`, {
+        code: 'DTYPE_MISMATCH',
+      });
     return t;
   }
 }
@@ -129,7 +135,8 @@ function fromEnv(name: string, fallback: number, min: number): number {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new TorchError(`distributed.init: $${name} is '${text}'; expected an integer >= ${min}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new TorchError(`distributed.init: $${name} is '${text}'; expected an integer >= ${min}`);
   return value;
 }
 
@@ -150,11 +157,15 @@ export async function init(options: InitOptions = {}): Promise<ProcessGroup> {
   checkKeys(options, ['backend', 'rank', 'worldSize', 'masterAddr', 'masterPort', 'timeoutMs'], 'distributed.init');
   const backend = checkOneOf(options.backend ?? 'gloo', ['gloo', 'nccl'] as const, 'distributed.init backend');
   if (backend === 'nccl' && !native().distBuilt().nccl) {
-    throw new TorchError("distributed.init: the 'nccl' backend is not in this build (it needs a CUDA LibTorch and NCCL's nccl.h when nodetorch is built); use 'gloo', which also reduces CUDA tensors (through a CPU copy)", { code: 'NOT_IMPLEMENTED' });
+    throw new TorchError(
+      "distributed.init: the 'nccl' backend is not in this build (it needs a CUDA LibTorch and NCCL's nccl.h when nodetorch is built); use 'gloo', which also reduces CUDA tensors (through a CPU copy)",
+      { code: 'NOT_IMPLEMENTED' },
+    );
   }
   const worldSize = checkInteger(options.worldSize ?? fromEnv('WORLD_SIZE', 1, 1), 'distributed.init worldSize', 1, 65536);
   const rank = checkInteger(options.rank ?? fromEnv('RANK', 0, 0), 'distributed.init rank', 0);
-  if (rank >= worldSize) throw new TorchError(`distributed.init: rank ${rank} is outside a world of size ${worldSize} (ranks are 0..${worldSize - 1})`);
+  if (rank >= worldSize)
+    throw new TorchError(`distributed.init: rank ${rank} is outside a world of size ${worldSize} (ranks are 0..${worldSize - 1})`);
   const masterAddr = options.masterAddr ?? (process.env.MASTER_ADDR || '127.0.0.1');
   if (typeof masterAddr !== 'string' || masterAddr === '') invalid('a host name or address', 'distributed.init masterAddr', masterAddr);
   const masterPort = checkInteger(options.masterPort ?? fromEnv('MASTER_PORT', DEFAULT_PORT, 1), 'distributed.init masterPort', 1, 65535);

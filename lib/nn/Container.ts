@@ -56,7 +56,8 @@ export abstract class Container<Out extends Value = Tensor, In extends Value = T
   protected constructor(type: string, args: ModuleArg[], options: NativeOptions, modules: unknown[]) {
     super(type, args, options);
     modules.forEach((m, i) => {
-      if (!(m instanceof Module)) throw new TorchError(`Expected nn modules for new nn.${type}(...modules) but argument ${i + 1 + args.length} is ${describe(m)}`);
+      if (!(m instanceof Module))
+        throw new TorchError(`Expected nn modules for new nn.${type}(...modules) but argument ${i + 1 + args.length} is ${describe(m)}`);
       this.add(m as AnyModule);
     });
   }
@@ -68,10 +69,13 @@ export abstract class Container<Out extends Value = Tensor, In extends Value = T
   add(module: AnyModule): this {
     const type = this.type;
     if (!(module instanceof Module)) throw new TorchError(`Expected an nn module for ${type}.add but received ${String(module)}`);
-    if (module === (this as unknown) || ancestors(this as unknown as AnyModule).has(module)) throw new TorchError(`${type}.add: a container cannot contain itself (this would make a cycle)`);
+    if (module === (this as unknown) || ancestors(this as unknown as AnyModule).has(module))
+      throw new TorchError(`${type}.add: a container cannot contain itself (this would make a cycle)`);
     const depth = levelsAbove(this as unknown as AnyModule) + 1 + height(module);
-    if (depth > MAX_NESTING) throw new TorchError(`${type}.add: containers would nest ${depth} deep; at most ${MAX_NESTING} levels are supported`);
-    if (this.busy) throw new TorchError(`${type}.add: the container is being trained by a running pass; wait for it to finish`, { code: 'BUSY' });
+    if (depth > MAX_NESTING)
+      throw new TorchError(`${type}.add: containers would nest ${depth} deep; at most ${MAX_NESTING} levels are supported`);
+    if (this.busy)
+      throw new TorchError(`${type}.add: the container is being trained by a running pass; wait for it to finish`, { code: 'BUSY' });
     native().sequentialAdd(this.handle, module.handle);
     this.modules.push(module);
     if (!parents.has(module)) parents.set(module, new Set());

@@ -112,7 +112,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     if (typeof type !== 'string') {
       // a TypeScript module: super(), or super({ args }) with its constructor's arguments for nn.load
       if (type !== undefined && (typeof type !== 'object' || type === null || (type.args !== undefined && !Array.isArray(type.args)))) {
-        invalid('nothing, or { args: [the constructor\'s arguments] }', `super() of ${new.target.name}`, type);
+        invalid("nothing, or { args: [the constructor's arguments] }", `super() of ${new.target.name}`, type);
       }
       this.args = type?.args ?? [];
       this.type = new.target.name || 'Module';
@@ -165,7 +165,8 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     try {
       return tidy(() => {
         const output = this.forward(fromNative(input) as In);
-        if (!(output instanceof Tensor) && !Array.isArray(output)) throw new TorchError(`${this.type}.forward must return a Tensor or an array of them, not ${typeof output}`);
+        if (!(output instanceof Tensor) && !Array.isArray(output))
+          throw new TorchError(`${this.type}.forward must return a Tensor or an array of them, not ${typeof output}`);
         return native().moduleJsSnapshot(nativeValue(output, `${this.type}.forward's output`));
       });
     } finally {
@@ -202,15 +203,24 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     } finally {
       if (converted !== init) converted.dispose();
     }
-    Object.defineProperty(this, name, { get: () => new Tensor(native().moduleJsGet(this.handle, name)), configurable: true, enumerable: false });
+    Object.defineProperty(this, name, {
+      get: () => new Tensor(native().moduleJsGet(this.handle, name)),
+      configurable: true,
+      enumerable: false,
+    });
   }
 
   /** Checks that a TypeScript module can register `name` (a new identifier); returns its children. */
   #claimName(what: 'register' | 'parameter', name: string): [string, Module<Value, Value>][] {
     const children = this.#children;
-    if (children === null) throw new TorchError(`${this.type}.${what}: only a module written in TypeScript (class M extends nn.Module, super()) registers its parts`);
-    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) invalid('a name of letters, digits and _', `${this.type}.${what} name`, name);
-    if (children.some(([n]) => n === name) || native().moduleJsNames(this.handle).includes(name)) throw new TorchError(`${this.type}.${what}: '${name}' is registered already`);
+    if (children === null)
+      throw new TorchError(
+        `${this.type}.${what}: only a module written in TypeScript (class M extends nn.Module, super()) registers its parts`,
+      );
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      invalid('a name of letters, digits and _', `${this.type}.${what} name`, name);
+    if (children.some(([n]) => n === name) || native().moduleJsNames(this.handle).includes(name))
+      throw new TorchError(`${this.type}.${what}: '${name}' is registered already`);
     return children;
   }
 
@@ -220,7 +230,10 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     this.checkIdle('forward');
     const handles = nativeValue(input, 'forward(input)') as NativeTensor;
     // inside a TypeScript module's forward the input is part of its graph: kept, not made a leaf
-    this.output = this.#withDtypeHint(input, () => fromNative(native().moduleForward(this.handle, handles, typescriptForwardDepth > 0)) as Out);
+    this.output = this.#withDtypeHint(
+      input,
+      () => fromNative(native().moduleForward(this.handle, handles, typescriptForwardDepth > 0)) as Out,
+    );
     return this.output;
   }
 
@@ -235,7 +248,10 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     } catch (e) {
       const input = leaves(value)[0];
       if (e instanceof TorchError && e.code === 'DTYPE_MISMATCH' && input && input.dtype !== this.dtype) {
-        const fix = input.dtype === 'float32' || input.dtype === 'float64' ? ` or the model with model.${input.dtype === 'float32' ? 'float' : 'double'}()` : '';
+        const fix =
+          input.dtype === 'float32' || input.dtype === 'float64'
+            ? ` or the model with model.${input.dtype === 'float32' ? 'float' : 'double'}()`
+            : '';
         e.message += `; the model is ${this.dtype} but the input is ${input.dtype}: convert the input with input.to('${this.dtype}')${fix}`;
       }
       throw e;
@@ -293,7 +309,9 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     const [p, g] = this.getParameters();
     if (p.numel !== params.numel || p.dtype !== params.dtype || p.device !== params.device) {
       const was = `${params.numel} ${params.dtype} values on ${params.device}`;
-      throw new TorchError(`${who}: the model's parameters changed since the ${who} was made (${was}, now ${p.numel} ${p.dtype} on ${p.device}), so its optimizer state no longer fits; make a new ${who}`);
+      throw new TorchError(
+        `${who}: the model's parameters changed since the ${who} was made (${was}, now ${p.numel} ${p.dtype} on ${p.device}), so its optimizer state no longer fits; make a new ${who}`,
+      );
     }
     return [p, g];
   }
@@ -404,10 +422,15 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     try {
       rows = tidy(() => noGrad(() => this.describe(zeros([2, ...inputShape], { dtype: this.dtype, device: this.device }), 0)[0]));
     } catch (e) {
-      throw new TorchError(`summary: a sample of shape [${inputShape.join(', ')}] does not fit this model (run as a batch of 2): ${(e as Error).message}`, { code: e instanceof TorchError ? e.code : 'INTERNAL', op: 'summary', cause: e });
+      throw new TorchError(
+        `summary: a sample of shape [${inputShape.join(', ')}] does not fit this model (run as a batch of 2): ${(e as Error).message}`,
+        { code: e instanceof TorchError ? e.code : 'INTERNAL', op: 'summary', cause: e },
+      );
     }
     const one = (shape: number[]) => [1, ...shape.slice(1)];
-    return makeSummary(rows.map((r) => ({ ...r, outputShape: one(r.outputShape), ...(r.outputShapes ? { outputShapes: r.outputShapes.map(one) } : {}) })));
+    return makeSummary(
+      rows.map((r) => ({ ...r, outputShape: one(r.outputShape), ...(r.outputShapes ? { outputShapes: r.outputShapes.map(one) } : {}) })),
+    );
   }
 
   /** @internal This module's summary rows for `input`, and its output. */
@@ -463,7 +486,8 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
 
   /** @internal Description used by nn.save. */
   spec(): ModuleSpec {
-    if (this.#children !== null) return { type: this.type, args: this.args, typescript: true, children: this.#children.map(([, c]) => c.spec()) };
+    if (this.#children !== null)
+      return { type: this.type, args: this.args, typescript: true, children: this.#children.map(([, c]) => c.spec()) };
     return { type: this.type, args: this.args };
   }
 
@@ -500,7 +524,8 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   private checkIdle(what: string): void {
     // a TypeScript module's forward, called by the pass that trains it, calls its children
     if (nativeCallDepth > 0 && what === 'forward') return;
-    if (this.busy) throw new TorchError(`${this.type}.${what}: the module is being trained by a running pass; wait for it to finish`, { code: 'BUSY' });
+    if (this.busy)
+      throw new TorchError(`${this.type}.${what}: the module is being trained by a running pass; wait for it to finish`, { code: 'BUSY' });
   }
 
   toString(): string {

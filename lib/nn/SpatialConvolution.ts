@@ -5,7 +5,17 @@ const NAMES = ['nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH', 'padW', 'p
 const MIN = [1, 1, 1, 1, 1, 1, 0, 0];
 
 /** Torch7's arguments with defaults filled (dW = dH = 1, padW = 0, padH = padW), validated, and named. */
-function conv(type: string, nIn: number, nOut: number, kW: number, kH: number, dW = 1, dH = 1, padW = 0, padH = padW): [number[], NativeOptions] {
+function conv(
+  type: string,
+  nIn: number,
+  nOut: number,
+  kW: number,
+  kH: number,
+  dW = 1,
+  dH = 1,
+  padW = 0,
+  padH = padW,
+): [number[], NativeOptions] {
   const args = [nIn, nOut, kW, kH, dW, dH, padW, padH];
   args.forEach((v, i) => checkInteger(v, `${type} ${NAMES[i]}`, MIN[i]));
   return [args, Object.fromEntries(NAMES.map((n, i) => [n, args[i]]))];

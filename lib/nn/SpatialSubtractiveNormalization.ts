@@ -16,16 +16,19 @@ export class SpatialSubtractiveNormalization extends Module {
   constructor(nInputPlane: number, kernel: number[] | number[][] = Array.from({ length: 9 }, () => new Array(9).fill(1))) {
     checkArity(arguments, 2, 'nn.SpatialSubtractiveNormalization(nInputPlane[, kernel])');
     checkInteger(nInputPlane, 'SpatialSubtractiveNormalization nInputPlane', 1);
-    if (!Array.isArray(kernel) || kernel.length === 0) invalid('a non-empty 1-D or 2-D array of numbers', 'SpatialSubtractiveNormalization kernel', kernel);
+    if (!Array.isArray(kernel) || kernel.length === 0)
+      invalid('a non-empty 1-D or 2-D array of numbers', 'SpatialSubtractiveNormalization kernel', kernel);
     const rows = Array.isArray(kernel[0]) ? (kernel as number[][]) : [kernel as number[]];
     const cols = rows[0].length;
     const flat = rows.flat();
     if (rows.some((r) => !Array.isArray(r) || r.length !== cols) || flat.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
       invalid('a rectangular array of finite numbers', 'SpatialSubtractiveNormalization kernel', kernel);
     }
-    if (rows.length % 2 === 0 || cols % 2 === 0) throw new TorchError(`SpatialSubtractiveNormalization needs odd kernel sizes, got ${rows.length}×${cols}`);
+    if (rows.length % 2 === 0 || cols % 2 === 0)
+      throw new TorchError(`SpatialSubtractiveNormalization needs odd kernel sizes, got ${rows.length}×${cols}`);
     // Torch7 divides the kernel by its sum; a kernel summing to 0 made every output NaN.
-    if (flat.reduce((a, b) => a + b, 0) === 0) throw new TorchError('SpatialSubtractiveNormalization kernel: its values sum to 0, so it cannot be normalised into a local mean');
+    if (flat.reduce((a, b) => a + b, 0) === 0)
+      throw new TorchError('SpatialSubtractiveNormalization kernel: its values sum to 0, so it cannot be normalised into a local mean');
     super('SpatialSubtractiveNormalization', [nInputPlane, kernel], { nInputPlane, kernel: flat, kernelRows: rows.length });
     this.kernel = kernel;
   }

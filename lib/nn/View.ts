@@ -5,8 +5,11 @@ import { Module } from './Module';
 /** Positive sizes, and at most one -1 (inferred from the input's element count, as Torch7's). */
 function sizes(type: string, shape: number[]): number[] {
   if (shape.length === 0) throw new TorchError(`${type} needs at least one size`);
-  const checked = shape.map((d, i) => (d === -1 ? -1 : checkInteger(d, `${type} size ${i + 1} (positive, or -1 for the size to infer)`, 1)));
-  if (checked.filter((d) => d === -1).length > 1) throw new TorchError(`${type}: only one size can be -1 (inferred), but got [${shape.join(', ')}]`);
+  const checked = shape.map((d, i) =>
+    d === -1 ? -1 : checkInteger(d, `${type} size ${i + 1} (positive, or -1 for the size to infer)`, 1),
+  );
+  if (checked.filter((d) => d === -1).length > 1)
+    throw new TorchError(`${type}: only one size can be -1 (inferred), but got [${shape.join(', ')}]`);
   return checked;
 }
 

@@ -45,7 +45,10 @@ export abstract class Criterion {
    */
   loss(input: Value, target: Tensor | number): Tensor<'float32' | 'float64'> {
     const handles = nativeValue(input, 'loss(input)') as NativeTensor;
-    return this.#withTarget(target, (t) => new Tensor(native().criterionLoss(this.handle, handles, t.handle)) as Tensor<'float32' | 'float64'>);
+    return this.#withTarget(
+      target,
+      (t) => new Tensor(native().criterionLoss(this.handle, handles, t.handle)) as Tensor<'float32' | 'float64'>,
+    );
   }
 
   /** ∂loss/∂input, shaped like the input (a table for a table). */
@@ -85,7 +88,10 @@ function checkWholeTargets(type: string, target: Tensor): void {
     if (count === 0) return;
     const first = fractional.reshape([-1]).float().argmax().item() as number;
     throw new TorchError(
-      `${type}: targets must be whole class indices (0-based) but ${count} are not (target ${first} is ${target.reshape([-1]).slice(0, first, first + 1).item()})`,
+      `${type}: targets must be whole class indices (0-based) but ${count} are not (target ${first} is ${target
+        .reshape([-1])
+        .slice(0, first, first + 1)
+        .item()})`,
     );
   });
 }
@@ -172,7 +178,12 @@ export class MultiMarginCriterion extends Criterion {
     const weights = options.weights ?? [];
     if (!Array.isArray(weights)) invalid('an array of numbers', 'MultiMarginCriterion weights', weights);
     weights.forEach((w, i) => checkNumber(w, `MultiMarginCriterion weights[${i}]`));
-    super('MultiMarginCriterion', { p, margin, sizeAverage: checkBoolean(options.sizeAverage ?? true, 'MultiMarginCriterion sizeAverage'), weights });
+    super('MultiMarginCriterion', {
+      p,
+      margin,
+      sizeAverage: checkBoolean(options.sizeAverage ?? true, 'MultiMarginCriterion sizeAverage'),
+      weights,
+    });
   }
 }
 
@@ -229,6 +240,9 @@ export class CosineEmbeddingCriterion extends Criterion {
   protected override readonly realTargets: boolean = true;
   constructor(margin = 0) {
     checkArity(arguments, 1, 'nn.CosineEmbeddingCriterion([margin])');
-    super('CosineEmbeddingCriterion', { margin: checkNumber(margin, 'CosineEmbeddingCriterion margin', { min: -1, max: 1 }), sizeAverage: true });
+    super('CosineEmbeddingCriterion', {
+      margin: checkNumber(margin, 'CosineEmbeddingCriterion margin', { min: -1, max: 1 }),
+      sizeAverage: true,
+    });
   }
 }

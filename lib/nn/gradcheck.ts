@@ -37,7 +37,9 @@ export interface GradcheckResult {
 function pseudoRandom(shape: number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
   const values = Float64Array.from({ length: n }, (_, i) => Math.sin(12.9898 * (i + 1)) * 0.999);
-  return tensor(values, { dtype: 'float64' }).view(shape.length ? shape : [1]).reshape(shape);
+  return tensor(values, { dtype: 'float64' })
+    .view(shape.length ? shape : [1])
+    .reshape(shape);
 }
 
 /**
@@ -46,21 +48,34 @@ function pseudoRandom(shape: number[]): Tensor {
  *
  * @example expect(nn.gradcheck(new nn.Tanh(), randn([5], { dtype: 'float64' })).maxError).toBeLessThan(1e-7)
  */
-export function gradcheck(subject: Module | Criterion | ((x: Tensor) => Tensor), input: Tensor, options: GradcheckOptions = {}): GradcheckResult {
+export function gradcheck(
+  subject: Module | Criterion | ((x: Tensor) => Tensor),
+  input: Tensor,
+  options: GradcheckOptions = {},
+): GradcheckResult {
   checkKeys(options, ['eps', 'gradOutput', 'target', 'seed'], 'gradcheck');
   const eps = checkNumber(options.eps ?? 1e-6, 'gradcheck eps', { min: Number.MIN_VALUE });
   checkTensor(input, 'gradcheck input');
-  if (input.dtype !== 'float64') throw new TorchError(`gradcheck needs a float64 input (got ${input.dtype}); call double() first`, { code: 'DTYPE_MISMATCH' });
+  if (input.dtype !== 'float64')
+    throw new TorchError(`gradcheck needs a float64 input (got ${input.dtype}); call double() first`, { code: 'DTYPE_MISMATCH' });
   if (subject instanceof Module) {
-    if (subject.dtype !== 'float64') throw new TorchError(`gradcheck needs float64 parameters (got ${subject.dtype}); call double() first`, { code: 'DTYPE_MISMATCH' });
+    if (subject.dtype !== 'float64')
+      throw new TorchError(`gradcheck needs float64 parameters (got ${subject.dtype}); call double() first`, { code: 'DTYPE_MISMATCH' });
     const out = subject.forward(input);
     const gradOutput = options.gradOutput ?? pseudoRandom(out.shape);
-    const r = native().gradcheckModule(subject.handle, input.handle, checkTensor(gradOutput, 'gradOutput').handle, eps, options.seed ?? null);
+    const r = native().gradcheckModule(
+      subject.handle,
+      input.handle,
+      checkTensor(gradOutput, 'gradOutput').handle,
+      eps,
+      options.seed ?? null,
+    );
     return summarise(r.input, r.params);
   }
   if (subject instanceof Criterion) {
     if (options.target === undefined) throw new TorchError('gradcheck of a criterion needs options.target');
-    const target = typeof options.target === 'number' ? tensor([options.target], { dtype: 'int64' }) : checkTensor(options.target, 'target');
+    const target =
+      typeof options.target === 'number' ? tensor([options.target], { dtype: 'int64' }) : checkTensor(options.target, 'target');
     return summarise(native().gradcheckCriterion(subject.handle, input.handle, target.handle, eps).input, []);
   }
   if (typeof subject !== 'function') invalid('an nn module, a criterion or a function', 'gradcheck subject', subject);

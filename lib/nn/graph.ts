@@ -57,7 +57,8 @@ function sortGraph(inputs: Node[], outputs: Node[]): { modules: AnyModule[]; str
       if (index.has(node)) continue;
       if (node.module === null) throw new TorchError('gModule: the graph uses an nn.Input() that is not among its inputs');
       if (expanded) {
-        if (modules.has(node.module)) throw new TorchError(`gModule: ${node.module.type} appears in two nodes of the graph; a module can be in one node only`);
+        if (modules.has(node.module))
+          throw new TorchError(`gModule: ${node.module.type} appears in two nodes of the graph; a module can be in one node only`);
         modules.add(node.module);
         index.set(node, order.length);
         order.push(node);
@@ -70,7 +71,11 @@ function sortGraph(inputs: Node[], outputs: Node[]): { modules: AnyModule[]; str
   outputs.forEach(visit);
   return {
     modules: order.map((n) => n.module!),
-    structure: { nInputs: inputs.length, parents: order.map((n) => n.parents.map((p) => index.get(p)!)), outputs: outputs.map((n) => index.get(n)!) },
+    structure: {
+      nInputs: inputs.length,
+      parents: order.map((n) => n.parents.map((p) => index.get(p)!)),
+      outputs: outputs.map((n) => index.get(n)!),
+    },
   };
 }
 
@@ -81,7 +86,9 @@ function checkStored(nInputs: unknown, parents: unknown, outputs: unknown): Stru
     throw new TorchError('gModule: a stored graph gives each node a non-empty list of parents');
   }
   const nodes = parents.length;
-  (parents as unknown[][]).forEach((list, k) => list.forEach((p, i) => checkInteger(p, `gModule node ${k} parent ${i} (an input −1…−${n} or an earlier node)`, -n, k - 1)));
+  (parents as unknown[][]).forEach((list, k) =>
+    list.forEach((p, i) => checkInteger(p, `gModule node ${k} parent ${i} (an input −1…−${n} or an earlier node)`, -n, k - 1)),
+  );
   if (!Array.isArray(outputs) || outputs.length === 0) throw new TorchError('gModule: a stored graph names its outputs');
   outputs.forEach((o, i) => checkInteger(o, `gModule output ${i}`, -n, nodes - 1));
   return { nInputs: n, parents: parents as number[][], outputs: outputs as number[] };
@@ -137,7 +144,8 @@ export function installNode(): void {
     value: function (this: AnyModule, ...parents: Node[]): Node {
       if (parents.length === 0) throw new TorchError(`${this.type}.node(...parents) needs at least one parent node`);
       parents.forEach((p, i) => {
-        if (!(p instanceof Node)) throw new TorchError(`Expected graph nodes for ${this.type}.node(...parents) but argument ${i + 1} is not one`);
+        if (!(p instanceof Node))
+          throw new TorchError(`Expected graph nodes for ${this.type}.node(...parents) but argument ${i + 1} is not one`);
       });
       return new Node(this, parents);
     },

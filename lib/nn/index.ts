@@ -10,11 +10,41 @@ import { Dropout, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh } from './activations
 import { SpatialAveragePooling, SpatialLPPooling, SpatialMaxPooling, SpatialZeroPadding } from './pooling';
 import { registerNativeModules } from './serialize';
 import { GRU, LSTM } from './recurrent';
-import { TemporalConvolution, SpatialFullConvolution, SpatialDilatedConvolution, LookupTable, SpatialUpSamplingNearest, SpatialUpSamplingBilinear, SpatialAdaptiveMaxPooling, SpatialAdaptiveAveragePooling, SpatialDropout, Mean, Sum, Max, Normalize, Transpose, LayerNorm } from './layers';
+import {
+  TemporalConvolution,
+  SpatialFullConvolution,
+  SpatialDilatedConvolution,
+  LookupTable,
+  SpatialUpSamplingNearest,
+  SpatialUpSamplingBilinear,
+  SpatialAdaptiveMaxPooling,
+  SpatialAdaptiveAveragePooling,
+  SpatialDropout,
+  Mean,
+  Sum,
+  Max,
+  Normalize,
+  Transpose,
+  LayerNorm,
+} from './layers';
 import { gModule, Input, installNode } from './graph';
 import { BatchNormalization, SpatialBatchNormalization } from './BatchNormalization';
 import { CAddTable, CMulTable, Concat, ConcatTable, JoinTable, Narrow, ParallelTable, SelectTable, SplitTable } from './tables';
-import { Abs, AddConstant, ELU, GELU, HardTanh, Identity, LeakyReLU, MulConstant, PReLU, Power, SoftPlus, Sqrt, Square } from './elementwise';
+import {
+  Abs,
+  AddConstant,
+  ELU,
+  GELU,
+  HardTanh,
+  Identity,
+  LeakyReLU,
+  MulConstant,
+  PReLU,
+  Power,
+  SoftPlus,
+  Sqrt,
+  Square,
+} from './elementwise';
 
 export { Module, leaves } from './Module';
 export type { ModuleSpec, Value } from './Module';
@@ -23,7 +53,23 @@ export type { AnyModule } from './Container';
 export { BatchNormalization, SpatialBatchNormalization };
 export { LSTM, GRU };
 export type { RecurrentOptions } from './recurrent';
-export { TemporalConvolution, SpatialFullConvolution, SpatialDilatedConvolution, LookupTable, SpatialUpSamplingNearest, SpatialUpSamplingBilinear, SpatialAdaptiveMaxPooling, SpatialAdaptiveAveragePooling, SpatialDropout, Mean, Sum, Max, Normalize, Transpose, LayerNorm };
+export {
+  TemporalConvolution,
+  SpatialFullConvolution,
+  SpatialDilatedConvolution,
+  LookupTable,
+  SpatialUpSamplingNearest,
+  SpatialUpSamplingBilinear,
+  SpatialAdaptiveMaxPooling,
+  SpatialAdaptiveAveragePooling,
+  SpatialDropout,
+  Mean,
+  Sum,
+  Max,
+  Normalize,
+  Transpose,
+  LayerNorm,
+};
 export { gModule, Input };
 export { Node } from './Module';
 export { ConcatTable, ParallelTable, Concat, CAddTable, CMulTable, JoinTable, SplitTable, SelectTable, Narrow };
@@ -31,8 +77,23 @@ export { Sequential, Linear, SpatialConvolution, SpatialConvolutionMM, SpatialMa
 export { SpatialSubtractiveNormalization, SpatialZeroPadding, View, Reshape, Tanh, ReLU, Sigmoid, SoftMax, LogSoftMax, Dropout };
 export { ELU, LeakyReLU, PReLU, SoftPlus, HardTanh, GELU, Abs, Square, Sqrt, Power, MulConstant, AddConstant, Identity };
 export { gaussian1D } from './SpatialSubtractiveNormalization';
-export { Criterion, ClassNLLCriterion, MSECriterion, AbsCriterion, SmoothL1Criterion, BCECriterion, MultiMarginCriterion } from './criteria';
-export { CrossEntropyCriterion, BCEWithLogitsCriterion, DistKLDivCriterion, HingeEmbeddingCriterion, MarginRankingCriterion, CosineEmbeddingCriterion } from './criteria';
+export {
+  Criterion,
+  ClassNLLCriterion,
+  MSECriterion,
+  AbsCriterion,
+  SmoothL1Criterion,
+  BCECriterion,
+  MultiMarginCriterion,
+} from './criteria';
+export {
+  CrossEntropyCriterion,
+  BCEWithLogitsCriterion,
+  DistKLDivCriterion,
+  HingeEmbeddingCriterion,
+  MarginRankingCriterion,
+  CosineEmbeddingCriterion,
+} from './criteria';
 export type { MultiMarginOptions } from './criteria';
 export type { ModelSummary, SummaryRow } from './summary';
 export { save, load, registerModules } from './serialize';

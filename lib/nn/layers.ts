@@ -25,7 +25,12 @@ const dimension = (v: number, what: string) => {
 export class TemporalConvolution extends Module {
   constructor(inputFrameSize: number, outputFrameSize: number, kW: number, dW = 1) {
     checkArity(arguments, 4, 'nn.TemporalConvolution(inputFrameSize, outputFrameSize, kW[, dW])');
-    const args = [positive(inputFrameSize, 'TemporalConvolution inputFrameSize'), positive(outputFrameSize, 'TemporalConvolution outputFrameSize'), positive(kW, 'TemporalConvolution kW'), positive(dW, 'TemporalConvolution dW')];
+    const args = [
+      positive(inputFrameSize, 'TemporalConvolution inputFrameSize'),
+      positive(outputFrameSize, 'TemporalConvolution outputFrameSize'),
+      positive(kW, 'TemporalConvolution kW'),
+      positive(dW, 'TemporalConvolution dW'),
+    ];
     super('TemporalConvolution', args, { inputFrameSize, outputFrameSize, kW, dW });
   }
 }
@@ -42,7 +47,8 @@ export class SpatialFullConvolution extends Module {
     checkArity(arguments, 10, 'nn.SpatialFullConvolution(nInputPlane, nOutputPlane, kW, kH[, dW, dH, padW, padH, adjW, adjH])');
     const args = [nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH, adjW, adjH];
     args.forEach((v, i) => checkInteger(v, `SpatialFullConvolution ${[...FULL, 'adjW', 'adjH'][i]}`, i < 6 ? 1 : 0));
-    if (adjW >= dW || adjH >= dH) throw new TorchError(`SpatialFullConvolution: adjW and adjH must be smaller than dW and dH (got ${adjW}, ${adjH} for ${dW}, ${dH})`);
+    if (adjW >= dW || adjH >= dH)
+      throw new TorchError(`SpatialFullConvolution: adjW and adjH must be smaller than dW and dH (got ${adjW}, ${adjH} for ${dW}, ${dH})`);
     super('SpatialFullConvolution', args, Object.fromEntries([...FULL, 'adjW', 'adjH'].map((n, i) => [n, args[i]])));
   }
 }
@@ -52,8 +58,23 @@ export class SpatialFullConvolution extends Module {
  * padH = 0, dilationW = 1, dilationH = 1).
  */
 export class SpatialDilatedConvolution extends Module {
-  constructor(nInputPlane: number, nOutputPlane: number, kW: number, kH: number, dW = 1, dH = 1, padW = 0, padH = 0, dilationW = 1, dilationH = 1) {
-    checkArity(arguments, 10, 'nn.SpatialDilatedConvolution(nInputPlane, nOutputPlane, kW, kH[, dW, dH, padW, padH, dilationW, dilationH])');
+  constructor(
+    nInputPlane: number,
+    nOutputPlane: number,
+    kW: number,
+    kH: number,
+    dW = 1,
+    dH = 1,
+    padW = 0,
+    padH = 0,
+    dilationW = 1,
+    dilationH = 1,
+  ) {
+    checkArity(
+      arguments,
+      10,
+      'nn.SpatialDilatedConvolution(nInputPlane, nOutputPlane, kW, kH[, dW, dH, padW, padH, dilationW, dilationH])',
+    );
     const names = [...FULL, 'dilationW', 'dilationH'];
     const args = [nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH, dilationW, dilationH];
     args.forEach((v, i) => checkInteger(v, `SpatialDilatedConvolution ${names[i]}`, i === 6 || i === 7 ? 0 : 1));
@@ -74,7 +95,8 @@ export class LookupTable extends Module {
     checkKeys(options, ['paddingIndex'], 'LookupTable options');
     positive(nIndex, 'LookupTable nIndex');
     positive(nOutput, 'LookupTable nOutput');
-    const paddingIndex = options.paddingIndex === undefined ? -1 : checkInteger(options.paddingIndex, 'LookupTable paddingIndex', 0, nIndex - 1);
+    const paddingIndex =
+      options.paddingIndex === undefined ? -1 : checkInteger(options.paddingIndex, 'LookupTable paddingIndex', 0, nIndex - 1);
     super('LookupTable', paddingIndex < 0 ? [nIndex, nOutput] : [nIndex, nOutput, { paddingIndex }], { nIndex, nOutput, paddingIndex });
   }
 }
@@ -100,7 +122,11 @@ export class SpatialUpSamplingBilinear extends Module {
       if (typeof size !== 'object' || size === null) invalid('a scale or { oheight, owidth }', 'SpatialUpSamplingBilinear', size);
       checkKeys(size, ['oheight', 'owidth'], 'SpatialUpSamplingBilinear size');
       const { oheight, owidth } = size;
-      super('SpatialUpSamplingBilinear', [{ oheight: positive(oheight, 'SpatialUpSamplingBilinear oheight'), owidth: positive(owidth, 'SpatialUpSamplingBilinear owidth') }], { scale: 0, oheight, owidth });
+      super(
+        'SpatialUpSamplingBilinear',
+        [{ oheight: positive(oheight, 'SpatialUpSamplingBilinear oheight'), owidth: positive(owidth, 'SpatialUpSamplingBilinear owidth') }],
+        { scale: 0, oheight, owidth },
+      );
     }
   }
 }
@@ -117,7 +143,11 @@ export class SpatialAdaptiveMaxPooling extends Module {
 export class SpatialAdaptiveAveragePooling extends Module {
   constructor(W: number, H: number) {
     checkArity(arguments, 2, 'nn.SpatialAdaptiveAveragePooling(W, H)');
-    super('SpatialAdaptiveAveragePooling', [positive(W, 'SpatialAdaptiveAveragePooling W'), positive(H, 'SpatialAdaptiveAveragePooling H')], { W, H });
+    super(
+      'SpatialAdaptiveAveragePooling',
+      [positive(W, 'SpatialAdaptiveAveragePooling W'), positive(H, 'SpatialAdaptiveAveragePooling H')],
+      { W, H },
+    );
   }
 }
 
@@ -146,7 +176,11 @@ export class Mean extends Module {
 export class Sum extends Module {
   constructor(dim = 1, nInputDims = 0, sizeAverage = false) {
     checkArity(arguments, 3, 'nn.Sum([dimension, nInputDims, sizeAverage])');
-    super('Sum', [dimension(dim, 'Sum dimension'), count(nInputDims, 'Sum nInputDims'), checkBoolean(sizeAverage, 'Sum sizeAverage')], { dimension: dim, nInputDims, sizeAverage });
+    super('Sum', [dimension(dim, 'Sum dimension'), count(nInputDims, 'Sum nInputDims'), checkBoolean(sizeAverage, 'Sum sizeAverage')], {
+      dimension: dim,
+      nInputDims,
+      sizeAverage,
+    });
   }
 }
 
@@ -194,6 +228,10 @@ export class LayerNorm extends Module {
     if (!Array.isArray(shape) || shape.length === 0) invalid('a size or a list of sizes', 'LayerNorm normalizedShape', normalizedShape);
     shape.forEach((d, i) => positive(d, `LayerNorm normalizedShape[${i}]`));
     checkNumber(eps, 'LayerNorm eps', { min: 0 });
-    super('LayerNorm', [shape, eps, checkBoolean(elementwiseAffine, 'LayerNorm elementwiseAffine')], { normalizedShape: shape, eps, elementwiseAffine });
+    super('LayerNorm', [shape, eps, checkBoolean(elementwiseAffine, 'LayerNorm elementwiseAffine')], {
+      normalizedShape: shape,
+      eps,
+      elementwiseAffine,
+    });
   }
 }

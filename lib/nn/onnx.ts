@@ -20,6 +20,7 @@ const TABLE_MODULES = ['CAddTable', 'CMulTable', 'JoinTable', 'SplitTable', 'Sel
 
 /** The ONNX schema (onnx-proto), loaded on the first export: requiring nodetorch does not need it. */
 function schema(): typeof OnnxSchema {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on the first export
   return (require('onnx-proto') as { onnx: typeof OnnxSchema }).onnx;
 }
 
@@ -66,14 +67,31 @@ class GraphBuilder {
   ints(hint: string, values: number[]): string {
     const name = this.name(hint);
     const data = BigInt64Array.from(values, BigInt);
-    this.initializers.push({ name, dims: [values.length], dataType: schema().TensorProto.DataType.INT64, rawData: new Uint8Array(data.buffer) });
+    this.initializers.push({
+      name,
+      dims: [values.length],
+      dataType: schema().TensorProto.DataType.INT64,
+      rawData: new Uint8Array(data.buffer),
+    });
     return name;
   }
 }
 
-const ints = (name: string, values: number[]): OnnxSchema.IAttributeProto => ({ name, ints: values, type: schema().AttributeProto.AttributeType.INTS });
-const int = (name: string, value: number): OnnxSchema.IAttributeProto => ({ name, i: value, type: schema().AttributeProto.AttributeType.INT });
-const float = (name: string, value: number): OnnxSchema.IAttributeProto => ({ name, f: value, type: schema().AttributeProto.AttributeType.FLOAT });
+const ints = (name: string, values: number[]): OnnxSchema.IAttributeProto => ({
+  name,
+  ints: values,
+  type: schema().AttributeProto.AttributeType.INTS,
+});
+const int = (name: string, value: number): OnnxSchema.IAttributeProto => ({
+  name,
+  i: value,
+  type: schema().AttributeProto.AttributeType.INT,
+});
+const float = (name: string, value: number): OnnxSchema.IAttributeProto => ({
+  name,
+  f: value,
+  type: schema().AttributeProto.AttributeType.FLOAT,
+});
 
 /** The ONNX bytes of `model` for samples of `inputShape`. */
 export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
@@ -107,7 +125,11 @@ export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
       }),
     );
   } catch (e) {
-    throw new TorchError(`exportOnnx: a sample of shape [${inputShape.join(', ')}] does not fit this model: ${(e as Error).message}`, { code: e instanceof TorchError ? e.code : 'INTERNAL', op: 'exportOnnx', cause: e });
+    throw new TorchError(`exportOnnx: a sample of shape [${inputShape.join(', ')}] does not fit this model: ${(e as Error).message}`, {
+      code: e instanceof TorchError ? e.code : 'INTERNAL',
+      op: 'exportOnnx',
+      cause: e,
+    });
   } finally {
     if (wasTraining) model.training();
   }
@@ -163,7 +185,12 @@ function translate(g: GraphBuilder, { module, inputShape, input, output }: Step)
     case 'SpatialConvolutionMM': {
       const [, , kW, kH, dW, dH, padW, padH] = a;
       const [w, b] = params();
-      return g.node('Conv', [input, g.floats('weight', w.shape, w.data), g.floats('bias', b.shape, b.data)], [ints('kernel_shape', [kH, kW]), ints('strides', [dH, dW]), ints('pads', [padH, padW, padH, padW])], output);
+      return g.node(
+        'Conv',
+        [input, g.floats('weight', w.shape, w.data), g.floats('bias', b.shape, b.data)],
+        [ints('kernel_shape', [kH, kW]), ints('strides', [dH, dW]), ints('pads', [padH, padW, padH, padW])],
+        output,
+      );
     }
     case 'Linear': {
       const [w, b] = params();
@@ -182,11 +209,27 @@ function translate(g: GraphBuilder, { module, inputShape, input, output }: Step)
     case 'SpatialBatchNormalization': {
       // evaluation mode: the running estimates; a single-sample export is not made (the batch is symbolic)
       const [n, eps, , affine] = module.args as [number, number, number, boolean];
-      const [w, b] = affine ? params() : [{ shape: [n], data: new Array(n).fill(1) }, { shape: [n], data: new Array(n).fill(0) }];
+      const [w, b] = affine
+        ? params()
+        : [
+            { shape: [n], data: new Array(n).fill(1) },
+            { shape: [n], data: new Array(n).fill(0) },
+          ];
       const buffers = module.namedBuffers();
-      const stats = buffers.slice(0, 2).map(([name, t]) => g.floats(name, t.shape, tidy(() => t.to('float32').cpu().data() as Float32Array)));
+      const stats = buffers.slice(0, 2).map(([name, t]) =>
+        g.floats(
+          name,
+          t.shape,
+          tidy(() => t.to('float32').cpu().data() as Float32Array),
+        ),
+      );
       buffers.forEach(([, t]) => t.dispose());
-      return g.node('BatchNormalization', [input, g.floats('scale', w.shape, w.data), g.floats('bias', b.shape, b.data), ...stats], [float('epsilon', eps)], output);
+      return g.node(
+        'BatchNormalization',
+        [input, g.floats('scale', w.shape, w.data), g.floats('bias', b.shape, b.data), ...stats],
+        [float('epsilon', eps)],
+        output,
+      );
     }
     case 'ELU':
       return g.node('Elu', [input], [float('alpha', a[0])], output);
@@ -196,7 +239,12 @@ function translate(g: GraphBuilder, { module, inputShape, input, output }: Step)
       // the slope broadcasts over the planes: dimension 1 of the batch, then the sizes after it
       const [w] = params();
       const trailing = inputShape.length - 2;
-      return g.node('PRelu', [input, g.floats('slope', a[0] === 0 ? [1] : [w.shape[0], ...new Array(Math.max(0, trailing)).fill(1)], w.data)], [], output);
+      return g.node(
+        'PRelu',
+        [input, g.floats('slope', a[0] === 0 ? [1] : [w.shape[0], ...new Array(Math.max(0, trailing)).fill(1)], w.data)],
+        [],
+        output,
+      );
     }
     case 'SoftPlus': {
       // ONNX's Softplus has no β or threshold: log(1 + e^{βx}) / β, and x beyond the threshold
@@ -211,7 +259,12 @@ function translate(g: GraphBuilder, { module, inputShape, input, output }: Step)
     case 'GELU': {
       // x·Φ(x) = x · (1 + erf(x/√2)) / 2 (ONNX's Gelu operator comes only with opset 20)
       const erf = g.node('Erf', [g.node('Div', [input, g.floats('sqrt2', [], [Math.SQRT2])])]);
-      return g.node('Mul', [g.node('Mul', [input, g.floats('half', [], [0.5])]), g.node('Add', [erf, g.floats('one', [], [1])])], [], output);
+      return g.node(
+        'Mul',
+        [g.node('Mul', [input, g.floats('half', [], [0.5])]), g.node('Add', [erf, g.floats('one', [], [1])])],
+        [],
+        output,
+      );
     }
     case 'Abs':
       return g.node('Abs', [input], [], output);

@@ -35,13 +35,20 @@ function recurrentOptions(type: string, inputSize: number, hiddenSize: number, o
     bidirectional: checkBoolean(options.bidirectional ?? false, `${type} bidirectional`),
   };
   const { numLayers, batchFirst, dropout, bidirectional } = named;
-  return [[inputSize, hiddenSize, { numLayers, batchFirst: batchFirst ? 1 : 0, dropout, bidirectional: bidirectional ? 1 : 0 }], named] as const;
+  return [
+    [inputSize, hiddenSize, { numLayers, batchFirst: batchFirst ? 1 : 0, dropout, bidirectional: bidirectional ? 1 : 0 }],
+    named,
+  ] as const;
 }
 
 /** Reads an options object stored in a model file (booleans stored as 0/1, as model files hold numbers). */
 function stored(options: RecurrentOptions | Record<string, number>): RecurrentOptions {
   const o = options as Record<string, unknown>;
-  return { ...o, batchFirst: o.batchFirst === 1 || o.batchFirst === true, bidirectional: o.bidirectional === 1 || o.bidirectional === true } as RecurrentOptions;
+  return {
+    ...o,
+    batchFirst: o.batchFirst === 1 || o.batchFirst === true,
+    bidirectional: o.bidirectional === 1 || o.bidirectional === true,
+  } as RecurrentOptions;
 }
 
 abstract class Recurrent extends Module {

@@ -14,7 +14,16 @@ import { Module, Value } from './Module';
 import { copyStateDict, readStateFile, stateDict } from './statedict';
 
 /** safetensors' dtype names for nodetorch's dtypes. */
-const NAME_OF: Record<string, string> = { float64: 'F64', float32: 'F32', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL' };
+const NAME_OF: Record<string, string> = {
+  float64: 'F64',
+  float32: 'F32',
+  float16: 'F16',
+  bfloat16: 'BF16',
+  int64: 'I64',
+  int32: 'I32',
+  uint8: 'U8',
+  bool: 'BOOL',
+};
 const BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 /** A header larger than this is refused (the format's own readers cap it at 100 MB). */
 const MAX_HEADER = 100 * 1024 * 1024;
@@ -68,7 +77,8 @@ function readHeader(bytes: Buffer, file: string): { entries: Map<string, Entry>;
   };
   if (bytes.length < 8) bad(`it has ${bytes.length} bytes, fewer than the 8 of the header's length`);
   const length = bytes.readBigUInt64LE(0);
-  if (length > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) bad(`its header length is ${length}, beyond the file (${bytes.length} bytes)`);
+  if (length > BigInt(Math.min(MAX_HEADER, bytes.length - 8)))
+    bad(`its header length is ${length}, beyond the file (${bytes.length} bytes)`);
   const text = bytes.toString('utf8', 8, 8 + Number(length));
   let header: unknown;
   try {
@@ -85,21 +95,33 @@ function readHeader(bytes: Buffer, file: string): { entries: Map<string, Entry>;
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof raw !== 'object' || raw === null || Object.values(raw).some((v) => typeof v !== 'string')) bad('its __metadata__ is not an object of strings');
+      if (typeof raw !== 'object' || raw === null || Object.values(raw).some((v) => typeof v !== 'string'))
+        bad('its __metadata__ is not an object of strings');
       metadata = raw as Record<string, string>;
       continue;
     }
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) bad(`'${name}' is not described by { dtype, shape, data_offsets }`);
-    if (typeof e.dtype !== 'string' || !(e.dtype in BYTES)) bad(`'${name}' has dtype ${JSON.stringify(e.dtype)}; nodetorch reads ${Object.keys(BYTES).join(', ')}`);
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad(`'${name}' has shape ${JSON.stringify(e.shape)}`);
+    if (typeof e.dtype !== 'string' || !(e.dtype in BYTES))
+      bad(`'${name}' has dtype ${JSON.stringify(e.dtype)}; nodetorch reads ${Object.keys(BYTES).join(', ')}`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      bad(`'${name}' has shape ${JSON.stringify(e.shape)}`);
     const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1] || offsets[1] > dataLength) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1] ||
+      offsets[1] > dataLength
+    ) {
       bad(`'${name}' has data_offsets ${JSON.stringify(offsets)} (the data is ${dataLength} bytes)`);
     }
     const shape = e.shape as number[];
     const expected = shape.reduce((a, b) => a * b, 1) * BYTES[e.dtype as string];
-    if ((offsets as number[])[1] - (offsets as number[])[0] !== expected) bad(`'${name}' (${e.dtype} [${shape}]) needs ${expected} bytes but its data_offsets span ${(offsets as number[])[1] - (offsets as number[])[0]}`);
+    if ((offsets as number[])[1] - (offsets as number[])[0] !== expected)
+      bad(
+        `'${name}' (${e.dtype} [${shape}]) needs ${expected} bytes but its data_offsets span ${(offsets as number[])[1] - (offsets as number[])[0]}`,
+      );
     entries.set(name, { dtype: e.dtype as string, shape, begin: (offsets as number[])[0], end: (offsets as number[])[1] });
   }
   // the ranges tile the data: no gap, no overlap, nothing after (the format's rule)
@@ -140,19 +162,35 @@ function toTensor(bytes: Buffer, e: Entry): Tensor {
   const raw = bytes.subarray(e.begin, e.end);
   const n = e.shape.reduce((a, b) => a * b, 1);
   const copy = Buffer.from(raw); // aligned, owned
-  const view = <T>(Array: new (b: ArrayBuffer, o: number, n: number) => T) => new Array(copy.buffer, copy.byteOffset, n);
+  const view = <T>(ArrayType: new (b: ArrayBuffer, o: number, n: number) => T) => new ArrayType(copy.buffer, copy.byteOffset, n);
   const make = (data: ArrayBufferView, dtype: string) => new Tensor(native().fromBuffer(data as never, e.shape, dtype as never, 'cpu'));
   switch (e.dtype) {
-    case 'F64': return make(view(Float64Array), 'float64');
-    case 'F32': return make(view(Float32Array), 'float32');
-    case 'I64': return make(view(BigInt64Array), 'int64');
-    case 'I32': return make(view(Int32Array), 'int32');
-    case 'U8': return make(new Uint8Array(copy), 'uint8');
-    case 'BOOL': return make(new Uint8Array(copy), 'bool');
-    case 'F16': return make(view(Uint16Array), 'float16');
-    case 'BF16': return make(view(Uint16Array), 'bfloat16');
-    case 'I16': return make(Int32Array.from({ length: n }, (_, i) => copy.readInt16LE(2 * i)), 'int32');
-    default: return make(Int32Array.from({ length: n }, (_, i) => copy.readInt8(i)), 'int32');
+    case 'F64':
+      return make(view(Float64Array), 'float64');
+    case 'F32':
+      return make(view(Float32Array), 'float32');
+    case 'I64':
+      return make(view(BigInt64Array), 'int64');
+    case 'I32':
+      return make(view(Int32Array), 'int32');
+    case 'U8':
+      return make(new Uint8Array(copy), 'uint8');
+    case 'BOOL':
+      return make(new Uint8Array(copy), 'bool');
+    case 'F16':
+      return make(view(Uint16Array), 'float16');
+    case 'BF16':
+      return make(view(Uint16Array), 'bfloat16');
+    case 'I16':
+      return make(
+        Int32Array.from({ length: n }, (_, i) => copy.readInt16LE(2 * i)),
+        'int32',
+      );
+    default:
+      return make(
+        Int32Array.from({ length: n }, (_, i) => copy.readInt8(i)),
+        'int32',
+      );
   }
 }
 

@@ -13,7 +13,6 @@ import { MAX_NESTING, Module, ModuleSpec, Value } from './Module';
 type ModuleClass = new (...args: never[]) => Module<Value, Value>;
 const types = new Map<string, ModuleClass>();
 
-
 /** @internal Registers the module classes nn.load rebuilds, by their Torch7 type names. */
 export function registerNativeModules(classes: Record<string, ModuleClass>): void {
   for (const [type, moduleClass] of Object.entries(classes)) types.set(type, moduleClass);
@@ -28,10 +27,15 @@ const typescriptTypes = new Map<string, ModuleClass>();
  * instance passed to `super({ args })`, then loads the saved parameters into it.
  */
 export function registerModules(classes: Record<string, ModuleClass>): void {
-  if (typeof classes !== 'object' || classes === null) throw new TorchError('nn.registerModules takes an object of classes: nn.registerModules({ Residual })');
+  if (typeof classes !== 'object' || classes === null)
+    throw new TorchError('nn.registerModules takes an object of classes: nn.registerModules({ Residual })');
   for (const [name, moduleClass] of Object.entries(classes)) {
-    if (typeof moduleClass !== 'function' || !(moduleClass.prototype instanceof Module)) throw new TorchError(`nn.registerModules: '${name}' is not a class that extends nn.Module`);
-    if (moduleClass.name !== name) throw new TorchError(`nn.registerModules: the class registered as '${name}' is named '${moduleClass.name}'; register it under its own name ({ ${moduleClass.name} })`);
+    if (typeof moduleClass !== 'function' || !(moduleClass.prototype instanceof Module))
+      throw new TorchError(`nn.registerModules: '${name}' is not a class that extends nn.Module`);
+    if (moduleClass.name !== name)
+      throw new TorchError(
+        `nn.registerModules: the class registered as '${name}' is named '${moduleClass.name}'; register it under its own name ({ ${moduleClass.name} })`,
+      );
     typescriptTypes.set(name, moduleClass);
   }
 }
@@ -59,10 +63,16 @@ function build(spec: ModuleSpec): Module<Value, Value> {
   }
   if (spec.typescript) {
     const moduleClass = typescriptTypes.get(spec.type);
-    if (!moduleClass) throw new TorchError(`nn.load: the file holds ${spec.type}, a module written in TypeScript; register its class first: nn.registerModules({ ${spec.type} })`);
+    if (!moduleClass)
+      throw new TorchError(
+        `nn.load: the file holds ${spec.type}, a module written in TypeScript; register its class first: nn.registerModules({ ${spec.type} })`,
+      );
     const m = new moduleClass(...(spec.args as never[]));
     // its constructor builds its children: they must be the ones saved
-    if (JSON.stringify(m.spec()) !== JSON.stringify(spec)) throw new TorchError(`nn.load: new ${spec.type}(${spec.args.map((a) => JSON.stringify(a)).join(', ')}) builds a different structure than the one saved`);
+    if (JSON.stringify(m.spec()) !== JSON.stringify(spec))
+      throw new TorchError(
+        `nn.load: new ${spec.type}(${spec.args.map((a) => JSON.stringify(a)).join(', ')}) builds a different structure than the one saved`,
+      );
     return m;
   }
   const moduleClass = types.get(spec.type);
@@ -70,8 +80,10 @@ function build(spec: ModuleSpec): Module<Value, Value> {
   const m = new moduleClass(...(spec.args as never[]));
   if (spec.children !== undefined) {
     const add = (m as unknown as { add?: (c: Module<Value, Value>) => unknown }).add;
-    if (typeof add !== 'function') throw new TorchError(`nn.load: the file gives a ${spec.type} children, but a ${spec.type} holds no modules`);
-    if (!Array.isArray(spec.children)) throw new TorchError(`nn.load: the file gives a ${spec.type} children that are not a list`, { code: 'CORRUPT_FILE' });
+    if (typeof add !== 'function')
+      throw new TorchError(`nn.load: the file gives a ${spec.type} children, but a ${spec.type} holds no modules`);
+    if (!Array.isArray(spec.children))
+      throw new TorchError(`nn.load: the file gives a ${spec.type} children that are not a list`, { code: 'CORRUPT_FILE' });
     spec.children.forEach((c) => add.call(m, build(c)));
   }
   return m;
@@ -104,15 +116,27 @@ export function save(file: string, module: Module<Value, Value>): void {
   const spec = module.spec();
   const typescript = findTypescript(spec);
   if (typescript) {
-    throw new TorchError(`nn.save: ${typescript} is a module written in TypeScript whose class is not registered: call nn.registerModules({ ${typescript} }) so that nn.load can rebuild it (or save its parameters with nn.saveStateDict)`);
+    throw new TorchError(
+      `nn.save: ${typescript} is a module written in TypeScript whose class is not registered: call nn.registerModules({ ${typescript} }) so that nn.load can rebuild it (or save its parameters with nn.saveStateDict)`,
+    );
   }
   const [params, grads] = module.parameters();
   grads.forEach((g) => g.dispose());
   // the buffers (running statistics) follow the parameters, as many as `buffers` says
   const buffers = module.namedBuffers().map(([, t]) => t);
-  const description = JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: module.dtype, buffers: buffers.length, module: spec });
+  const description = JSON.stringify({
+    format: 'nodetorch-module',
+    version: FILE_FORMAT_VERSION,
+    dtype: module.dtype,
+    buffers: buffers.length,
+    module: spec,
+  });
   try {
-    writeArchive(file, description, [...params, ...buffers].map((p) => p.handle));
+    writeArchive(
+      file,
+      description,
+      [...params, ...buffers].map((p) => p.handle),
+    );
   } finally {
     params.forEach((p) => p.dispose());
     buffers.forEach((b) => b.dispose());
@@ -127,19 +151,29 @@ export function load<M extends Module<Value, Value> = Module>(file: string): M {
   checkFileName(file, 'nn.load file');
   if (isTorch7File(file)) {
     const value = loadTorch7(file);
-    if (!(value instanceof Module)) throw new TorchError(`nn.load: '${file}' is a Torch7 file holding ${describe(value)}, not an nn module`);
+    if (!(value instanceof Module))
+      throw new TorchError(`nn.load: '${file}' is a Torch7 file holding ${describe(value)}, not an nn module`);
     return value as M;
   }
-  const { description, tensors } = readArchive<{ format: string; version: number; dtype: 'float32' | 'float64'; buffers?: number; module: ModuleSpec }>(file, 'nn.load', 'nodetorch-module');
+  const { description, tensors } = readArchive<{
+    format: string;
+    version: number;
+    dtype: 'float32' | 'float64';
+    buffers?: number;
+    module: ModuleSpec;
+  }>(file, 'nn.load', 'nodetorch-module');
   try {
     checkNesting(description.module, file);
     if (description.dtype !== 'float32' && description.dtype !== 'float64') {
-      throw new TorchError(`nn.load: '${file}' gives the dtype ${JSON.stringify(description.dtype)}; expected 'float32' or 'float64'`, { code: 'CORRUPT_FILE' });
+      throw new TorchError(`nn.load: '${file}' gives the dtype ${JSON.stringify(description.dtype)}; expected 'float32' or 'float64'`, {
+        code: 'CORRUPT_FILE',
+      });
     }
     const module = build(upgradeSpec(description.module, description.version));
     module.to(description.dtype);
     const saved = description.buffers ?? 0; // files before buffers hold parameters only
-    if (!Number.isInteger(saved) || saved < 0 || saved > tensors.length) throw new TorchError(`nn.load: '${file}' is damaged: it counts ${JSON.stringify(saved)} buffers`, { code: 'CORRUPT_FILE' });
+    if (!Number.isInteger(saved) || saved < 0 || saved > tensors.length)
+      throw new TorchError(`nn.load: '${file}' is damaged: it counts ${JSON.stringify(saved)} buffers`, { code: 'CORRUPT_FILE' });
     native().moduleSetParameters(module.handle, tensors.slice(0, tensors.length - saved));
     restoreBuffers(module, tensors.slice(tensors.length - saved), `nn.load: '${file}'`);
     return module as M;
@@ -155,7 +189,10 @@ export function restoreBuffers(module: Module<Value, Value>, saved: NativeTensor
     if (buffers.length !== saved.length) throw new TorchError(`${what} holds ${saved.length} buffers but the model has ${buffers.length}`);
     buffers.forEach(([name, target], k) => {
       const shape = native().shape(saved[k]);
-      if (shape.join() !== target.shape.join()) throw new TorchError(`${what}: buffer '${name}' has shape [${shape.join(', ')}] but [${target.shape.join(', ')}] in the model`, { code: 'SHAPE_MISMATCH' });
+      if (shape.join() !== target.shape.join())
+        throw new TorchError(`${what}: buffer '${name}' has shape [${shape.join(', ')}] but [${target.shape.join(', ')}] in the model`, {
+          code: 'SHAPE_MISMATCH',
+        });
     });
     buffers.forEach(([, target], k) => target.copy(new Tensor(saved[k])));
   } finally {

@@ -34,7 +34,10 @@ export function saveStateDict(model: Module<Value, Value>, file: string): void {
   checkFileName(file, 'saveStateDict file');
   const entries = stateDict(model);
   try {
-    const bytes = native().encodeStateDict([...entries.keys()], [...entries.values()].map((t) => t.handle));
+    const bytes = native().encodeStateDict(
+      [...entries.keys()],
+      [...entries.values()].map((t) => t.handle),
+    );
     writeFileAtomic(file, bytes);
   } finally {
     entries.forEach((t) => t.dispose());
@@ -104,14 +107,22 @@ export function copyStateDict(model: Module<Value, Value>, found: Map<string, Te
     for (const [name, target] of expected) {
       const source = found.get(name)!;
       if (source.shape.join() !== target.shape.join()) {
-        throw new TorchError(`${prefix}: '${name}' has shape [${source.shape.join(', ')}] in '${file}' but [${target.shape.join(', ')}] in the model`, { code: 'SHAPE_MISMATCH' });
+        throw new TorchError(
+          `${prefix}: '${name}' has shape [${source.shape.join(', ')}] in '${file}' but [${target.shape.join(', ')}] in the model`,
+          { code: 'SHAPE_MISMATCH' },
+        );
       }
       const floating = (t: Tensor) => isFloatDtype(t.dtype);
       if (floating(target) && !floating(source)) {
-        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; parameters and running statistics are floating (float32, float64, float16 or bfloat16)`, { code: 'DTYPE_MISMATCH' });
+        throw new TorchError(
+          `${prefix}: '${name}' is ${source.dtype} in '${file}'; parameters and running statistics are floating (float32, float64, float16 or bfloat16)`,
+          { code: 'DTYPE_MISMATCH' },
+        );
       }
       if (!floating(target) && (floating(source) || source.dtype === 'bool')) {
-        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; it is a count (int64) in the model`, { code: 'DTYPE_MISMATCH' });
+        throw new TorchError(`${prefix}: '${name}' is ${source.dtype} in '${file}'; it is a count (int64) in the model`, {
+          code: 'DTYPE_MISMATCH',
+        });
       }
     }
     for (const [name, target] of expected) target.copy(found.get(name)!);

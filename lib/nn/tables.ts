@@ -20,7 +20,10 @@ export class ConcatTable extends Container<Value[]> {
 
   /** @internal */
   override describe(input: Value, depth: number): [SummaryRow[], Value] {
-    const [rows, outputs] = this.describeEach(this.modules.map(() => input), depth);
+    const [rows, outputs] = this.describeEach(
+      this.modules.map(() => input),
+      depth,
+    );
     return this.containerRows(depth, outputs, rows);
   }
 }
@@ -49,7 +52,10 @@ export class Concat extends Container {
 
   /** @internal */
   override describe(input: Value, depth: number): [SummaryRow[], Value] {
-    const [rows] = this.describeEach(this.modules.map(() => input), depth);
+    const [rows] = this.describeEach(
+      this.modules.map(() => input),
+      depth,
+    );
     const [own, output] = Module.prototype.describe.call(this, input, depth);
     return [[...own, ...rows], output];
   }
@@ -75,7 +81,10 @@ export class CMulTable extends Module<Tensor, Value[]> {
 export class JoinTable extends Module<Tensor, Value[]> {
   constructor(dimension: number, nInputDims = 0) {
     checkArity(arguments, 2, 'nn.JoinTable(dimension[, nInputDims])');
-    super('JoinTable', [dimensionArg(dimension, 'JoinTable dimension'), checkInteger(nInputDims, 'JoinTable nInputDims', 0)], { dimension, nInputDims });
+    super('JoinTable', [dimensionArg(dimension, 'JoinTable dimension'), checkInteger(nInputDims, 'JoinTable nInputDims', 0)], {
+      dimension,
+      nInputDims,
+    });
   }
 }
 
@@ -83,7 +92,10 @@ export class JoinTable extends Module<Tensor, Value[]> {
 export class SplitTable extends Module<Tensor[]> {
   constructor(dimension: number, nInputDims = 0) {
     checkArity(arguments, 2, 'nn.SplitTable(dimension[, nInputDims])');
-    super('SplitTable', [dimensionArg(dimension, 'SplitTable dimension'), checkInteger(nInputDims, 'SplitTable nInputDims', 0)], { dimension, nInputDims });
+    super('SplitTable', [dimensionArg(dimension, 'SplitTable dimension'), checkInteger(nInputDims, 'SplitTable nInputDims', 0)], {
+      dimension,
+      nInputDims,
+    });
   }
 }
 
@@ -103,7 +115,11 @@ export class SelectTable extends Module<Value, Value[]> {
 export class Narrow extends Module {
   constructor(dimension: number, offset: number, length = 1) {
     checkArity(arguments, 3, 'nn.Narrow(dimension, offset[, length])');
-    const args = [dimensionArg(dimension, 'Narrow dimension'), checkInteger(offset, 'Narrow offset (1-based)', 1), dimensionArg(length, 'Narrow length')];
+    const args = [
+      dimensionArg(dimension, 'Narrow dimension'),
+      checkInteger(offset, 'Narrow offset (1-based)', 1),
+      dimensionArg(length, 'Narrow length'),
+    ];
     super('Narrow', args, { dimension, offset, length });
   }
 }

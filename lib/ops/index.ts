@@ -15,7 +15,7 @@ export { TENSOR_OPS, FUNCTION_OPS, LINALG_OPS };
 export type { OpSpec, TensorOpMethods };
 
 declare module '../tensor' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-interface
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging adds the op table's methods
   interface Tensor extends TensorOpMethods {}
 }
 
@@ -32,7 +32,10 @@ function checkArg(value: unknown, kind: string, what: string, temps: NativeTenso
       const mask = checkTensor(value, what);
       if (mask.dtype === 'bool') return mask.handle;
       if (mask.dtype !== 'uint8') {
-        throw new TorchError(`Expected a bool (or uint8) mask for ${what} but received a ${mask.dtype} tensor; make one with a comparison such as t.gt(0), or convert it with mask.to('bool')`, { code: 'DTYPE_MISMATCH' });
+        throw new TorchError(
+          `Expected a bool (or uint8) mask for ${what} but received a ${mask.dtype} tensor; make one with a comparison such as t.gt(0), or convert it with mask.to('bool')`,
+          { code: 'DTYPE_MISMATCH' },
+        );
       }
       const converted = native().to(mask.handle, 'bool', null);
       temps.push(converted);
@@ -69,7 +72,10 @@ function checkArg(value: unknown, kind: string, what: string, temps: NativeTenso
 
 /** Calls an entry with the caller's arguments (`self` first for methods). */
 function call(name: string, spec: OpSpec, self: Tensor | null, values: unknown[]): unknown {
-  if (values.length > spec.args.length) throw new TorchError(`${name}: takes at most ${spec.args.length} arguments (${spec.args.map(([n]) => n).join(', ')}) but got ${values.length}`);
+  if (values.length > spec.args.length)
+    throw new TorchError(
+      `${name}: takes at most ${spec.args.length} arguments (${spec.args.map(([n]) => n).join(', ')}) but got ${values.length}`,
+    );
   const args: Record<string, unknown> = {};
   if (self) args.self = checkTensor(self, `${name}: the tensor`).handle;
   const shapes: string[] = self ? [`[${self.shape.join(', ')}]`] : [];
@@ -81,7 +87,15 @@ function call(name: string, spec: OpSpec, self: Tensor | null, values: unknown[]
   }
 }
 
-function callChecked(name: string, spec: OpSpec, args: Record<string, unknown>, shapes: string[], temps: NativeTensor[], values: unknown[], self: Tensor | null): unknown {
+function callChecked(
+  name: string,
+  spec: OpSpec,
+  args: Record<string, unknown>,
+  shapes: string[],
+  temps: NativeTensor[],
+  values: unknown[],
+  self: Tensor | null,
+): unknown {
   spec.args.forEach(([arg, kind], i) => {
     const optional = kind.endsWith('?');
     const value = values[i];
@@ -95,16 +109,22 @@ function callChecked(name: string, spec: OpSpec, args: Record<string, unknown>, 
   if (spec.floating && args.dtype === undefined) args.dtype = getDefaultDtype();
   if (spec.floatResult) {
     const dtype = (values[spec.args.findIndex(([n]) => n === 'dtype')] as string | undefined) ?? (values[0] as Tensor).dtype;
-    if (!isFloatDtype(dtype)) throw new TorchError(`${name}: makes floating values, not ${dtype}; pass a dtype: ${name}(t, 'float32')`, { code: 'DTYPE_MISMATCH' });
+    if (!isFloatDtype(dtype))
+      throw new TorchError(`${name}: makes floating values, not ${dtype}; pass a dtype: ${name}(t, 'float32')`, { code: 'DTYPE_MISMATCH' });
   }
   let result: unknown;
   // a number where the entry takes a tensor or a number: the operator's Scalar overload
-  const scalar = spec.scalarOverload !== undefined && spec.args.some(([arg, kind], i) => kind.startsWith('other') && typeof values[i] === 'number');
+  const scalar =
+    spec.scalarOverload !== undefined && spec.args.some(([, kind], i) => kind.startsWith('other') && typeof values[i] === 'number');
   try {
     result = native().callOp(spec.aten, (scalar ? spec.scalarOverload : spec.overload) ?? '', args);
   } catch (e) {
     if (!(e instanceof TorchError)) throw e;
-    throw new TorchError(`${name}: ${e.reason}${shapes.length ? ` (shapes ${shapes.join(', ')})` : ''}`, { code: e.code, op: name, cause: e });
+    throw new TorchError(`${name}: ${e.reason}${shapes.length ? ` (shapes ${shapes.join(', ')})` : ''}`, {
+      code: e.code,
+      op: name,
+      cause: e,
+    });
   }
   return wrap(result, spec, self);
 }
@@ -143,7 +163,9 @@ for (const [name, spec] of Object.entries(TENSOR_OPS) as [string, OpSpec][]) {
 }
 
 function functions<T extends Record<string, OpSpec>>(table: T, prefix: string): OpFunctions<T> {
-  return Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, (...values: unknown[]) => callWithOptions(`${prefix}${name}`, spec, values)])) as unknown as OpFunctions<T>;
+  return Object.fromEntries(
+    Object.entries(table).map(([name, spec]) => [name, (...values: unknown[]) => callWithOptions(`${prefix}${name}`, spec, values)]),
+  ) as unknown as OpFunctions<T>;
 }
 
 /**
@@ -153,7 +175,8 @@ function functions<T extends Record<string, OpSpec>>(table: T, prefix: string): 
 function callWithOptions(name: string, spec: OpSpec, values: unknown[]): unknown {
   const at = spec.args.findIndex(([arg]) => arg === 'dtype');
   const options = values[at];
-  if (at < 0 || typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) return call(name, spec, null, values);
+  if (at < 0 || typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor)
+    return call(name, spec, null, values);
   if (values.length > at + 1) throw new TorchError(`${name}: an options object ({ dtype, device, requiresGrad }) comes last`);
   checkKeys(options, ['dtype', 'device', 'requiresGrad'], name);
   const { dtype, device, requiresGrad } = options as { dtype?: string; device?: string; requiresGrad?: boolean };

@@ -37,34 +37,137 @@ export interface OpSpec {
 const unary = (aten: string, doc: string) => ({ aten, args: [], returns: 'tensor', doc }) as const;
 /** PyTorch's in-place form of an operator (trailing underscore): changes the tensor, returns it. */
 const inPlace = (aten: string, doc: string) => ({ aten, args: [], returns: 'self', doc: `in place: ${doc}` }) as const;
-const arithmetic = (aten: string, doc: string) => ({ aten, overload: 'Tensor', scalarOverload: 'Scalar', args: [['other', 'other']], returns: 'self', doc: `in place: ${doc}` }) as const;
+const arithmetic = (aten: string, doc: string) =>
+  ({ aten, overload: 'Tensor', scalarOverload: 'Scalar', args: [['other', 'other']], returns: 'self', doc: `in place: ${doc}` }) as const;
 const withAlpha = (aten: string, doc: string) =>
-  ({ aten, overload: 'Tensor', scalarOverload: 'Scalar', args: [['other', 'other'], ['alpha', 'number?']], returns: 'self', doc: `in place: ${doc}` }) as const;
+  ({
+    aten,
+    overload: 'Tensor',
+    scalarOverload: 'Scalar',
+    args: [
+      ['other', 'other'],
+      ['alpha', 'number?'],
+    ],
+    returns: 'self',
+    doc: `in place: ${doc}`,
+  }) as const;
 
 /** Tensor methods: `t.gather(1, index)`. */
 export const TENSOR_OPS = {
   // indexing
-  gather: { aten: 'gather', args: [['dim', 'int'], ['index', 'tensor']], returns: 'tensor', doc: 'values along dim at int64 index positions' },
-  scatter: { aten: 'scatter', overload: 'src', args: [['dim', 'int'], ['index', 'tensor'], ['src', 'tensor']], returns: 'tensor', doc: 'a copy with src written at index positions along dim' },
-  scatterAdd: { aten: 'scatter_add', args: [['dim', 'int'], ['index', 'tensor'], ['src', 'tensor']], returns: 'tensor', doc: 'a copy with src added at index positions along dim' },
-  maskedFill: { aten: 'masked_fill', overload: 'Scalar', args: [['mask', 'mask'], ['value', 'number']], returns: 'tensor', doc: 'a copy with value where the bool (or uint8) mask is true' },
-  maskedSelect: { aten: 'masked_select', args: [['mask', 'mask']], returns: 'tensor', doc: 'the elements where the bool (or uint8) mask is true, as a vector' },
+  gather: {
+    aten: 'gather',
+    args: [
+      ['dim', 'int'],
+      ['index', 'tensor'],
+    ],
+    returns: 'tensor',
+    doc: 'values along dim at int64 index positions',
+  },
+  scatter: {
+    aten: 'scatter',
+    overload: 'src',
+    args: [
+      ['dim', 'int'],
+      ['index', 'tensor'],
+      ['src', 'tensor'],
+    ],
+    returns: 'tensor',
+    doc: 'a copy with src written at index positions along dim',
+  },
+  scatterAdd: {
+    aten: 'scatter_add',
+    args: [
+      ['dim', 'int'],
+      ['index', 'tensor'],
+      ['src', 'tensor'],
+    ],
+    returns: 'tensor',
+    doc: 'a copy with src added at index positions along dim',
+  },
+  maskedFill: {
+    aten: 'masked_fill',
+    overload: 'Scalar',
+    args: [
+      ['mask', 'mask'],
+      ['value', 'number'],
+    ],
+    returns: 'tensor',
+    doc: 'a copy with value where the bool (or uint8) mask is true',
+  },
+  maskedSelect: {
+    aten: 'masked_select',
+    args: [['mask', 'mask']],
+    returns: 'tensor',
+    doc: 'the elements where the bool (or uint8) mask is true, as a vector',
+  },
   nonzero: { aten: 'nonzero', args: [], returns: 'tensor', doc: 'the int64 indices (rows) of the non-zero elements' },
   // shape
   t: { aten: 't', args: [], returns: 'tensor', doc: 'the transpose of a matrix (a vector stays)' },
-  flatten: { aten: 'flatten', overload: 'using_ints', args: [['start_dim', 'int?'], ['end_dim', 'int?']], returns: 'tensor', doc: 'dims start..end merged into one' },
+  flatten: {
+    aten: 'flatten',
+    overload: 'using_ints',
+    args: [
+      ['start_dim', 'int?'],
+      ['end_dim', 'int?'],
+    ],
+    returns: 'tensor',
+    doc: 'dims start..end merged into one',
+  },
   flip: { aten: 'flip', args: [['dims', 'ints']], returns: 'tensor', doc: 'reversed along the dims' },
-  roll: { aten: 'roll', args: [['shifts', 'ints'], ['dims', 'ints?']], returns: 'tensor', doc: 'elements shifted cyclically along the dims (flattened without dims)' },
+  roll: {
+    aten: 'roll',
+    args: [
+      ['shifts', 'ints'],
+      ['dims', 'ints?'],
+    ],
+    returns: 'tensor',
+    doc: 'elements shifted cyclically along the dims (flattened without dims)',
+  },
   expand: { aten: 'expand', args: [['size', 'ints']], returns: 'tensor', doc: 'a view repeating size-1 dims (-1 keeps a size)' },
   repeat: { aten: 'repeat', args: [['repeats', 'ints']], returns: 'tensor', doc: 'tiled the given number of times per dim' },
-  split: { aten: 'split', overload: 'Tensor', args: [['split_size', 'int'], ['dim', 'int?']], returns: 'tensors', doc: 'pieces of split_size along dim' },
-  chunk: { aten: 'chunk', args: [['chunks', 'int'], ['dim', 'int?']], returns: 'tensors', doc: 'that many nearly equal pieces along dim' },
+  split: {
+    aten: 'split',
+    overload: 'Tensor',
+    args: [
+      ['split_size', 'int'],
+      ['dim', 'int?'],
+    ],
+    returns: 'tensors',
+    doc: 'pieces of split_size along dim',
+  },
+  chunk: {
+    aten: 'chunk',
+    args: [
+      ['chunks', 'int'],
+      ['dim', 'int?'],
+    ],
+    returns: 'tensors',
+    doc: 'that many nearly equal pieces along dim',
+  },
   tril: { aten: 'tril', args: [['diagonal', 'int?']], returns: 'tensor', doc: 'the lower triangle (others zero)' },
   triu: { aten: 'triu', args: [['diagonal', 'int?']], returns: 'tensor', doc: 'the upper triangle (others zero)' },
   diag: { aten: 'diag', args: [['diagonal', 'int?']], returns: 'tensor', doc: 'a vector’s diagonal matrix, or a matrix’s diagonal' },
   // elementwise
-  clamp: { aten: 'clamp', args: [['min', 'number?'], ['max', 'number?']], returns: 'tensor', doc: 'values limited to [min, max] (either may be null)' },
-  lerp: { aten: 'lerp', overload: 'Scalar', args: [['end', 'tensor'], ['weight', 'number']], returns: 'tensor', doc: 'this + weight · (end − this)' },
+  clamp: {
+    aten: 'clamp',
+    args: [
+      ['min', 'number?'],
+      ['max', 'number?'],
+    ],
+    returns: 'tensor',
+    doc: 'values limited to [min, max] (either may be null)',
+  },
+  lerp: {
+    aten: 'lerp',
+    overload: 'Scalar',
+    args: [
+      ['end', 'tensor'],
+      ['weight', 'number'],
+    ],
+    returns: 'tensor',
+    doc: 'this + weight · (end − this)',
+  },
   atan2: { aten: 'atan2', args: [['other', 'tensor']], returns: 'tensor', doc: 'atan(this / other) in the right quadrant' },
   log1p: unary('log1p', 'log(1 + x), accurate near 0'),
   expm1: unary('expm1', 'exp(x) − 1, accurate near 0'),
@@ -78,25 +181,86 @@ export const TENSOR_OPS = {
   isfinite: unary('isfinite', 'bool: where neither NaN nor ±Inf'),
   // reductions
   cumsum: { aten: 'cumsum', args: [['dim', 'int']], returns: 'tensor', doc: 'running sums along dim' },
-  logsumexp: { aten: 'logsumexp', args: [['dim', 'ints'], ['keepdim', 'bool?']], returns: 'tensor', doc: 'log Σ exp over the dims, without overflow' },
+  logsumexp: {
+    aten: 'logsumexp',
+    args: [
+      ['dim', 'ints'],
+      ['keepdim', 'bool?'],
+    ],
+    returns: 'tensor',
+    doc: 'log Σ exp over the dims, without overflow',
+  },
   norm: { aten: 'norm', overload: 'Scalar', args: [['p', 'number?']], returns: 'tensor', doc: 'the p-norm of all elements (default 2)' },
-  sort: { aten: 'sort', args: [['dim', 'int?'], ['descending', 'bool?']], returns: 'named', names: ['values', 'indices'], doc: '{ values, indices } sorted along dim' },
-  topk: { aten: 'topk', args: [['k', 'int'], ['dim', 'int?'], ['largest', 'bool?'], ['sorted', 'bool?']], returns: 'named', names: ['values', 'indices'], doc: '{ values, indices } of the k largest along dim' },
+  sort: {
+    aten: 'sort',
+    args: [
+      ['dim', 'int?'],
+      ['descending', 'bool?'],
+    ],
+    returns: 'named',
+    names: ['values', 'indices'],
+    doc: '{ values, indices } sorted along dim',
+  },
+  topk: {
+    aten: 'topk',
+    args: [
+      ['k', 'int'],
+      ['dim', 'int?'],
+      ['largest', 'bool?'],
+      ['sorted', 'bool?'],
+    ],
+    returns: 'named',
+    names: ['values', 'indices'],
+    doc: '{ values, indices } of the k largest along dim',
+  },
   trace: { aten: 'trace', args: [], returns: 'tensor', doc: 'the sum of a matrix’s diagonal' },
   // comparisons
-  allclose: { aten: 'allclose', args: [['other', 'tensor'], ['rtol', 'number?'], ['atol', 'number?'], ['equal_nan', 'bool?']], returns: 'bool', doc: 'whether |this − other| ≤ atol + rtol·|other| everywhere' },
+  allclose: {
+    aten: 'allclose',
+    args: [
+      ['other', 'tensor'],
+      ['rtol', 'number?'],
+      ['atol', 'number?'],
+      ['equal_nan', 'bool?'],
+    ],
+    returns: 'bool',
+    doc: 'whether |this − other| ≤ atol + rtol·|other| everywhere',
+  },
   equal: { aten: 'equal', args: [['other', 'tensor']], returns: 'bool', doc: 'same shape and the same values' },
   // softmax over a dimension (PyTorch's torch.softmax / log_softmax)
   softmax: { aten: 'softmax', overload: 'int', args: [['dim', 'int']], returns: 'tensor', doc: 'exp(x) / Σ exp(x) along dim' },
   logSoftmax: { aten: 'log_softmax', overload: 'int', args: [['dim', 'int']], returns: 'tensor', doc: 'x − log Σ exp(x) along dim' },
-  logSumExp: { aten: 'logsumexp', args: [['dim', 'ints'], ['keepdim', 'bool?']], returns: 'tensor', doc: 'log Σ exp over the dims (PyTorch’s spelling of logsumexp)' },
+  logSumExp: {
+    aten: 'logsumexp',
+    args: [
+      ['dim', 'ints'],
+      ['keepdim', 'bool?'],
+    ],
+    returns: 'tensor',
+    doc: 'log Σ exp over the dims (PyTorch’s spelling of logsumexp)',
+  },
   // in place, with PyTorch's names; autograd's rules hold (in place on a leaf that requires grad is an error)
   add_: withAlpha('add_', 'this + alpha · other (a tensor or a number)'),
   sub_: withAlpha('sub_', 'this − alpha · other'),
   mul_: arithmetic('mul_', 'this · other'),
   div_: arithmetic('div_', 'this / other'),
-  pow_: { aten: 'pow_', overload: 'Tensor', scalarOverload: 'Scalar', args: [['exponent', 'other']], returns: 'self', doc: 'in place: this ^ exponent' },
-  clamp_: { aten: 'clamp_', args: [['min', 'number?'], ['max', 'number?']], returns: 'self', doc: 'in place: values limited to [min, max]' },
+  pow_: {
+    aten: 'pow_',
+    overload: 'Tensor',
+    scalarOverload: 'Scalar',
+    args: [['exponent', 'other']],
+    returns: 'self',
+    doc: 'in place: this ^ exponent',
+  },
+  clamp_: {
+    aten: 'clamp_',
+    args: [
+      ['min', 'number?'],
+      ['max', 'number?'],
+    ],
+    returns: 'self',
+    doc: 'in place: values limited to [min, max]',
+  },
   fill_: { aten: 'fill_', overload: 'Scalar', args: [['value', 'number']], returns: 'self', doc: 'in place: every element set to value' },
   zero_: inPlace('zero_', 'every element set to 0'),
   copy_: { aten: 'copy_', args: [['src', 'tensor']], returns: 'self', doc: 'in place: src’s values (broadcast, converted)' },
@@ -111,8 +275,24 @@ export const TENSOR_OPS = {
   floor_: inPlace('floor_', 'rounded down'),
   ceil_: inPlace('ceil_', 'rounded up'),
   round_: inPlace('round_', 'rounded to the nearest, halves to even'),
-  normal_: { aten: 'normal_', args: [['mean', 'number?'], ['std', 'number?']], returns: 'self', doc: 'in place: samples of N(mean, std²) (default 0, 1) from the seeded generator' },
-  uniform_: { aten: 'uniform_', args: [['from', 'number?'], ['to', 'number?']], returns: 'self', doc: 'in place: uniform samples in [from, to) (default 0, 1) from the seeded generator' },
+  normal_: {
+    aten: 'normal_',
+    args: [
+      ['mean', 'number?'],
+      ['std', 'number?'],
+    ],
+    returns: 'self',
+    doc: 'in place: samples of N(mean, std²) (default 0, 1) from the seeded generator',
+  },
+  uniform_: {
+    aten: 'uniform_',
+    args: [
+      ['from', 'number?'],
+      ['to', 'number?'],
+    ],
+    returns: 'self',
+    doc: 'in place: uniform samples in [from, to) (default 0, 1) from the seeded generator',
+  },
   // autograd
   retainGrad: { aten: 'retain_grad', args: [], returns: 'none', doc: 'keeps this non-leaf tensor’s gradient in .grad after backward()' },
   // products
@@ -124,49 +304,259 @@ export const TENSOR_OPS = {
 
 /** Functions: `eye(3)`, `stack([a, b])`, `linalg.solve(A, B)`. */
 export const FUNCTION_OPS = {
-  eye: { aten: 'eye', floating: true, args: [['n', 'int'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'the n×n identity' },
-  linspace: { aten: 'linspace', floating: true, args: [['start', 'number'], ['end', 'number'], ['steps', 'int'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'steps evenly spaced values from start to end' },
-  logspace: { aten: 'logspace', floating: true, args: [['start', 'number'], ['end', 'number'], ['steps', 'int'], ['base', 'number?'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'base^linspace(start, end, steps)' },
-  empty: { aten: 'empty', overload: 'memory_format', floating: true, args: [['size', 'ints'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'a tensor of that size, its values whatever the memory held' },
-  zerosLike: { aten: 'zeros_like', args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "zeros of self's shape (and dtype and device, unless given)" },
-  onesLike: { aten: 'ones_like', args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "ones of self's shape (and dtype and device, unless given)" },
-  fullLike: { aten: 'full_like', args: [['self', 'tensor'], ['fill_value', 'number'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "fill_value in self's shape (and dtype and device, unless given)" },
-  emptyLike: { aten: 'empty_like', args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "uninitialised, of self's shape (and dtype and device, unless given)" },
-  randLike: { aten: 'rand_like', floatResult: true, args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "uniform [0, 1) samples of self's shape, from the seeded generator" },
-  randnLike: { aten: 'randn_like', floatResult: true, args: [['self', 'tensor'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: "standard normal samples of self's shape, from the seeded generator" },
-  randint: { aten: 'randint', overload: 'low', args: [['low', 'int'], ['high', 'int'], ['size', 'ints'], ['dtype', 'dtype?'], ['device', 'device?']], returns: 'tensor', doc: 'uniform integers in [low, high) from the seeded generator (int64)' },
-  stack: { aten: 'stack', args: [['tensors', 'tensors'], ['dim', 'int?']], returns: 'tensor', doc: 'tensors of one shape joined along a new dim' },
-  where: { aten: 'where', overload: 'self', args: [['condition', 'mask'], ['self', 'tensor'], ['other', 'tensor']], returns: 'tensor', doc: 'self where condition, else other (broadcast)' },
-  einsum: { aten: 'einsum', args: [['equation', 'string'], ['tensors', 'tensors']], returns: 'tensor', doc: "Einstein summation: einsum('ij,jk->ik', [a, b])" },
+  eye: {
+    aten: 'eye',
+    floating: true,
+    args: [
+      ['n', 'int'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: 'the n×n identity',
+  },
+  linspace: {
+    aten: 'linspace',
+    floating: true,
+    args: [
+      ['start', 'number'],
+      ['end', 'number'],
+      ['steps', 'int'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: 'steps evenly spaced values from start to end',
+  },
+  logspace: {
+    aten: 'logspace',
+    floating: true,
+    args: [
+      ['start', 'number'],
+      ['end', 'number'],
+      ['steps', 'int'],
+      ['base', 'number?'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: 'base^linspace(start, end, steps)',
+  },
+  empty: {
+    aten: 'empty',
+    overload: 'memory_format',
+    floating: true,
+    args: [
+      ['size', 'ints'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: 'a tensor of that size, its values whatever the memory held',
+  },
+  zerosLike: {
+    aten: 'zeros_like',
+    args: [
+      ['self', 'tensor'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: "zeros of self's shape (and dtype and device, unless given)",
+  },
+  onesLike: {
+    aten: 'ones_like',
+    args: [
+      ['self', 'tensor'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: "ones of self's shape (and dtype and device, unless given)",
+  },
+  fullLike: {
+    aten: 'full_like',
+    args: [
+      ['self', 'tensor'],
+      ['fill_value', 'number'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: "fill_value in self's shape (and dtype and device, unless given)",
+  },
+  emptyLike: {
+    aten: 'empty_like',
+    args: [
+      ['self', 'tensor'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: "uninitialised, of self's shape (and dtype and device, unless given)",
+  },
+  randLike: {
+    aten: 'rand_like',
+    floatResult: true,
+    args: [
+      ['self', 'tensor'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: "uniform [0, 1) samples of self's shape, from the seeded generator",
+  },
+  randnLike: {
+    aten: 'randn_like',
+    floatResult: true,
+    args: [
+      ['self', 'tensor'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: "standard normal samples of self's shape, from the seeded generator",
+  },
+  randint: {
+    aten: 'randint',
+    overload: 'low',
+    args: [
+      ['low', 'int'],
+      ['high', 'int'],
+      ['size', 'ints'],
+      ['dtype', 'dtype?'],
+      ['device', 'device?'],
+    ],
+    returns: 'tensor',
+    doc: 'uniform integers in [low, high) from the seeded generator (int64)',
+  },
+  stack: {
+    aten: 'stack',
+    args: [
+      ['tensors', 'tensors'],
+      ['dim', 'int?'],
+    ],
+    returns: 'tensor',
+    doc: 'tensors of one shape joined along a new dim',
+  },
+  where: {
+    aten: 'where',
+    overload: 'self',
+    args: [
+      ['condition', 'mask'],
+      ['self', 'tensor'],
+      ['other', 'tensor'],
+    ],
+    returns: 'tensor',
+    doc: 'self where condition, else other (broadcast)',
+  },
+  einsum: {
+    aten: 'einsum',
+    args: [
+      ['equation', 'string'],
+      ['tensors', 'tensors'],
+    ],
+    returns: 'tensor',
+    doc: "Einstein summation: einsum('ij,jk->ik', [a, b])",
+  },
 } as const satisfies Record<string, OpSpec>;
 
 /** linalg: `linalg.solve(A, B)`, LibTorch's torch.linalg. */
 export const LINALG_OPS = {
-  solve: { aten: 'linalg_solve', args: [['A', 'tensor'], ['B', 'tensor']], returns: 'tensor', doc: 'X with A·X = B' },
+  solve: {
+    aten: 'linalg_solve',
+    args: [
+      ['A', 'tensor'],
+      ['B', 'tensor'],
+    ],
+    returns: 'tensor',
+    doc: 'X with A·X = B',
+  },
   inv: { aten: 'linalg_inv', args: [['A', 'tensor']], returns: 'tensor', doc: 'the inverse of a square matrix' },
   det: { aten: 'linalg_det', args: [['A', 'tensor']], returns: 'tensor', doc: 'the determinant' },
-  cholesky: { aten: 'linalg_cholesky', args: [['self', 'tensor'], ['upper', 'bool?']], returns: 'tensor', doc: 'L with A = L·Lᵀ (A symmetric positive-definite)' },
-  qr: { aten: 'linalg_qr', args: [['A', 'tensor'], ['mode', 'string?']], returns: 'named', names: ['Q', 'R'], doc: "{ Q, R } with A = Q·R (mode 'reduced' or 'complete')" },
-  svd: { aten: 'linalg_svd', args: [['A', 'tensor'], ['full_matrices', 'bool?']], returns: 'named', names: ['U', 'S', 'Vh'], doc: '{ U, S, Vh } with A = U·diag(S)·Vh' },
-  eigh: { aten: 'linalg_eigh', args: [['self', 'tensor'], ['UPLO', 'string?']], returns: 'named', names: ['eigenvalues', 'eigenvectors'], doc: '{ eigenvalues, eigenvectors } of a symmetric matrix, ascending' },
-  norm: { aten: 'linalg_norm', args: [['self', 'tensor'], ['ord', 'number?']], returns: 'tensor', doc: 'the vector 2-norm of all elements, or the ord-norm' },
-  lstsq: { aten: 'linalg_lstsq', args: [['self', 'tensor'], ['b', 'tensor']], returns: 'named', names: ['solution', 'residuals', 'rank', 'singularValues'], doc: '{ solution, residuals, rank, singularValues }: X minimising ‖A·X − B‖ (CPU driver gelsy: residuals and singular values empty)' },
+  cholesky: {
+    aten: 'linalg_cholesky',
+    args: [
+      ['self', 'tensor'],
+      ['upper', 'bool?'],
+    ],
+    returns: 'tensor',
+    doc: 'L with A = L·Lᵀ (A symmetric positive-definite)',
+  },
+  qr: {
+    aten: 'linalg_qr',
+    args: [
+      ['A', 'tensor'],
+      ['mode', 'string?'],
+    ],
+    returns: 'named',
+    names: ['Q', 'R'],
+    doc: "{ Q, R } with A = Q·R (mode 'reduced' or 'complete')",
+  },
+  svd: {
+    aten: 'linalg_svd',
+    args: [
+      ['A', 'tensor'],
+      ['full_matrices', 'bool?'],
+    ],
+    returns: 'named',
+    names: ['U', 'S', 'Vh'],
+    doc: '{ U, S, Vh } with A = U·diag(S)·Vh',
+  },
+  eigh: {
+    aten: 'linalg_eigh',
+    args: [
+      ['self', 'tensor'],
+      ['UPLO', 'string?'],
+    ],
+    returns: 'named',
+    names: ['eigenvalues', 'eigenvectors'],
+    doc: '{ eigenvalues, eigenvectors } of a symmetric matrix, ascending',
+  },
+  norm: {
+    aten: 'linalg_norm',
+    args: [
+      ['self', 'tensor'],
+      ['ord', 'number?'],
+    ],
+    returns: 'tensor',
+    doc: 'the vector 2-norm of all elements, or the ord-norm',
+  },
+  lstsq: {
+    aten: 'linalg_lstsq',
+    args: [
+      ['self', 'tensor'],
+      ['b', 'tensor'],
+    ],
+    returns: 'named',
+    names: ['solution', 'residuals', 'rank', 'singularValues'],
+    doc: '{ solution, residuals, rank, singularValues }: X minimising ‖A·X − B‖ (CPU driver gelsy: residuals and singular values empty)',
+  },
 } as const satisfies Record<string, OpSpec>;
 
 // ---- the TypeScript signatures that follow from the table ----
 
 type Base<K> = K extends `${infer B}?` ? B : K;
 type KindType<K> =
-  Base<K> extends 'tensor' | 'mask' ? Tensor
-  : Base<K> extends 'other' ? Tensor | number
-  : Base<K> extends 'tensors' ? Tensor[]
-  : Base<K> extends 'int' | 'number' ? number
-  : Base<K> extends 'ints' ? number[]
-  : Base<K> extends 'bool' ? boolean
-  : Base<K> extends 'string' ? string
-  : Base<K> extends 'dtype' ? DType | { dtype?: DType; device?: Device; requiresGrad?: boolean }
-  : Base<K> extends 'device' ? Device
-  : never;
+  Base<K> extends 'tensor' | 'mask'
+    ? Tensor
+    : Base<K> extends 'other'
+      ? Tensor | number
+      : Base<K> extends 'tensors'
+        ? Tensor[]
+        : Base<K> extends 'int' | 'number'
+          ? number
+          : Base<K> extends 'ints'
+            ? number[]
+            : Base<K> extends 'bool'
+              ? boolean
+              : Base<K> extends 'string'
+                ? string
+                : Base<K> extends 'dtype'
+                  ? DType | { dtype?: DType; device?: Device; requiresGrad?: boolean }
+                  : Base<K> extends 'device'
+                    ? Device
+                    : never;
 /** The parameters of an entry: required, then optional (kinds ending in '?', which also accept null). */
 type Params<A> = A extends readonly [infer H, ...infer R]
   ? H extends readonly [string, `${string}?`]
@@ -189,5 +579,7 @@ type Result<S> = S extends { returns: 'tensor' | 'self' }
             ? void
             : never;
 /** The Tensor's method for each TENSOR_OPS entry. */
-export type TensorOpMethods = { [N in keyof typeof TENSOR_OPS]: (...args: Params<(typeof TENSOR_OPS)[N]['args']>) => Result<(typeof TENSOR_OPS)[N]> };
+export type TensorOpMethods = {
+  [N in keyof typeof TENSOR_OPS]: (...args: Params<(typeof TENSOR_OPS)[N]['args']>) => Result<(typeof TENSOR_OPS)[N]>;
+};
 export type OpFunctions<T extends Record<string, OpSpec>> = { [N in keyof T]: (...args: Params<T[N]['args']>) => Result<T[N]> };

@@ -37,7 +37,8 @@ export class Optimizer {
   readonly #model: Module<Value, Value>;
 
   constructor(model: Module<Value, Value>, options: OptimizerOptions) {
-    if (typeof model !== 'object' || model === null || typeof (model as Module<Value, Value>).getParameters !== 'function') invalid('an nn module', 'Optimizer model', model);
+    if (typeof model !== 'object' || model === null || typeof (model as Module<Value, Value>).getParameters !== 'function')
+      invalid('an nn module', 'Optimizer model', model);
     if (typeof options !== 'object' || options === null) invalid('{ method, config }', 'Optimizer options', options);
     checkKeys(options, ['method', 'config'], 'Optimizer options');
     this.method = checkMethod(options.method);
@@ -60,7 +61,9 @@ export class Optimizer {
   step(closure?: () => Tensor | number): number | undefined {
     if (closure !== undefined && typeof closure !== 'function') invalid('a function () => loss', 'Optimizer.step closure', closure);
     if (!closure && NEEDS_CLOSURE.has(this.method)) {
-      throw new TorchError(`Optimizer.step: ${this.method} evaluates the loss several times per step; pass a closure that zeroes the gradients, computes the loss, calls backward() and returns it`);
+      throw new TorchError(
+        `Optimizer.step: ${this.method} evaluates the loss several times per step; pass a closure that zeroes the gradients, computes the loss, calls backward() and returns it`,
+      );
     }
     // model.to(), setParameters or a getParameters() inside re-pointed the parameters: follow them
     [this.#params, this.#grads] = this.#model.currentFlat(this.#params, this.#grads, 'Optimizer');
@@ -75,7 +78,12 @@ export class Optimizer {
       }
       return [loss, this.#grads];
     };
-    (METHODS[this.method] as (f: typeof feval, x: Tensor, config: object, state: MethodState) => unknown)(feval, this.#params, this.config, this.state);
+    (METHODS[this.method] as (f: typeof feval, x: Tensor, config: object, state: MethodState) => unknown)(
+      feval,
+      this.#params,
+      this.config,
+      this.state,
+    );
     return first;
   }
 }

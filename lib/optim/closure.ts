@@ -49,18 +49,24 @@ function run(method: OptimMethodName, feval: Feval, x: Tensor, config: object, s
   if (typeof state !== 'object' || state === null) invalid('a state object', `optim.${method} state`, state);
   const complete = completeConfig(method, config);
   const handle = (state as { [STATE]?: NativeOptimizer })[STATE] ?? freshState(method, complete, state);
-  const r = renameErrors(method, () => native().optimStep(method, x.handle, complete, handle, (xh: NativeTensor) => {
-    if (xh !== x.handle) throw new TorchError('internal: feval called with a foreign tensor');
-    const result = feval(x);
-    if (!Array.isArray(result) || result.length !== 2) invalid('[loss, gradient] from feval', `optim.${method}`, result);
-    const [fx, g] = result;
-    if (typeof fx !== 'number' || !Number.isFinite(fx)) throw new TorchError(`optim.${method}: feval returned a loss of ${fx}; expected a finite number`);
-    checkTensor(g, 'the gradient returned by feval');
-    if (g.shape.join() !== x.shape.join()) {
-      throw new TorchError(`optim.${method}: the gradient from feval has shape [${g.shape.join(', ')}] but x has shape [${x.shape.join(', ')}]`, { code: 'SHAPE_MISMATCH' });
-    }
-    return [fx, g.handle];
-  }));
+  const r = renameErrors(method, () =>
+    native().optimStep(method, x.handle, complete, handle, (xh: NativeTensor) => {
+      if (xh !== x.handle) throw new TorchError('internal: feval called with a foreign tensor');
+      const result = feval(x);
+      if (!Array.isArray(result) || result.length !== 2) invalid('[loss, gradient] from feval', `optim.${method}`, result);
+      const [fx, g] = result;
+      if (typeof fx !== 'number' || !Number.isFinite(fx))
+        throw new TorchError(`optim.${method}: feval returned a loss of ${fx}; expected a finite number`);
+      checkTensor(g, 'the gradient returned by feval');
+      if (g.shape.join() !== x.shape.join()) {
+        throw new TorchError(
+          `optim.${method}: the gradient from feval has shape [${g.shape.join(', ')}] but x has shape [${x.shape.join(', ')}]`,
+          { code: 'SHAPE_MISMATCH' },
+        );
+      }
+      return [fx, g.handle];
+    }),
+  );
   mirrorTensors(state, r.state, r.tensors);
   Object.defineProperty(state, STATE, { value: r.state, enumerable: false, configurable: true });
   Object.assign(state, r.scalars);
@@ -144,7 +150,12 @@ export function lbfgs(
  * Torch7's optim.asgd: returns [x, [f(x)], average]. The average `ax` is what Torch7's test pass
  * evaluated with (the Trainer swaps it in for test passes).
  */
-export function asgd(feval: Feval, x: Tensor, config: AsgdConfig = {}, state: MethodState = config as MethodState): [Tensor, number[], Tensor] {
+export function asgd(
+  feval: Feval,
+  x: Tensor,
+  config: AsgdConfig = {},
+  state: MethodState = config as MethodState,
+): [Tensor, number[], Tensor] {
   const r = run('asgd', feval, x, config, state);
   return [x, r.fs, new Tensor(r.average!)];
 }

@@ -222,7 +222,9 @@ const METHODS: { [M in OptimMethodName]: { options: Record<keyof OptimConfigs[M]
     },
     check(c) {
       if (c.nesterov && ((c.momentum as number) <= 0 || c.dampening !== 0)) {
-        throw new TorchError(`optim.sgd: nesterov needs momentum > 0 and dampening = 0 (got momentum ${c.momentum}, dampening ${c.dampening})`);
+        throw new TorchError(
+          `optim.sgd: nesterov needs momentum > 0 and dampening = 0 (got momentum ${c.momentum}, dampening ${c.dampening})`,
+        );
       }
     },
   },
@@ -263,7 +265,14 @@ const METHODS: { [M in OptimMethodName]: { options: Record<keyof OptimConfigs[M]
     options: { rho: unit(0.9), eps: positive(1e-6), weightDecay: rate(0) },
   },
   adam: {
-    options: { learningRate: rate(1e-3), learningRateDecay: rate(0), beta1: fraction(0.9), beta2: fraction(0.999), epsilon: positive(1e-8), weightDecay: rate(0) },
+    options: {
+      learningRate: rate(1e-3),
+      learningRateDecay: rate(0),
+      beta1: fraction(0.9),
+      beta2: fraction(0.999),
+      epsilon: positive(1e-8),
+      weightDecay: rate(0),
+    },
   },
   adamax: {
     options: { learningRate: rate(2e-3), beta1: fraction(0.9), beta2: fraction(0.999), epsilon: positive(1e-38), weightDecay: rate(0) },
@@ -304,7 +313,13 @@ export const OPTIM_METHODS = Object.keys(METHODS) as OptimMethodName[];
 /** Checks a method name. */
 export function checkMethod(method: unknown, what = 'optimizer method'): OptimMethodName {
   if (typeof method !== 'string' || !(OPTIM_METHODS as string[]).includes(method)) {
-    invalid(OPTIM_METHODS.map((m) => `'${m}'`).join(', ').replace(/, ([^,]*)$/, ' or $1'), what, method);
+    invalid(
+      OPTIM_METHODS.map((m) => `'${m}'`)
+        .join(', ')
+        .replace(/, ([^,]*)$/, ' or $1'),
+      what,
+      method,
+    );
   }
   return method as OptimMethodName;
 }

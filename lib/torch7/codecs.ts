@@ -64,12 +64,34 @@ export const CODECS: Record<string, Codec> = {
   SpatialFullConvolution: {
     t7: 'nn.SpatialFullConvolution',
     read: (f) => new nn.SpatialFullConvolution(...convArgs(f), f.integer('adjW', 0), f.integer('adjH', 0)),
-    write: ([nIn, nOut, kW, kH, dW, dH, padW, padH, adjW, adjH]) => ({ nInputPlane: nIn, nOutputPlane: nOut, kW, kH, dW, dH, padW, padH, adjW, adjH }),
+    write: ([nIn, nOut, kW, kH, dW, dH, padW, padH, adjW, adjH]) => ({
+      nInputPlane: nIn,
+      nOutputPlane: nOut,
+      kW,
+      kH,
+      dW,
+      dH,
+      padW,
+      padH,
+      adjW,
+      adjH,
+    }),
   },
   SpatialDilatedConvolution: {
     t7: 'nn.SpatialDilatedConvolution',
     read: (f) => new nn.SpatialDilatedConvolution(...convArgs(f), f.integer('dilationW', 1), f.integer('dilationH', 1)),
-    write: ([nIn, nOut, kW, kH, dW, dH, padW, padH, dilationW, dilationH]) => ({ nInputPlane: nIn, nOutputPlane: nOut, kW, kH, dW, dH, padW, padH, dilationW, dilationH }),
+    write: ([nIn, nOut, kW, kH, dW, dH, padW, padH, dilationW, dilationH]) => ({
+      nInputPlane: nIn,
+      nOutputPlane: nOut,
+      kW,
+      kH,
+      dW,
+      dH,
+      padW,
+      padH,
+      dilationW,
+      dilationH,
+    }),
   },
   TemporalConvolution: {
     t7: 'nn.TemporalConvolution',
@@ -83,9 +105,14 @@ export const CODECS: Record<string, Codec> = {
       const [nIndex, nOutput] = f.tensor('weight').shape;
       f.refuse(f.has('maxNorm'), 'has a maxNorm');
       const paddingValue = f.integer('paddingValue', 0);
-      return paddingValue > 0 ? new nn.LookupTable(nIndex, nOutput, { paddingIndex: paddingValue - 1 }) : new nn.LookupTable(nIndex, nOutput);
+      return paddingValue > 0
+        ? new nn.LookupTable(nIndex, nOutput, { paddingIndex: paddingValue - 1 })
+        : new nn.LookupTable(nIndex, nOutput);
     },
-    write: ([, , options]) => ({ paddingValue: ((options as { paddingIndex?: number } | undefined)?.paddingIndex ?? -1) + 1, shouldScaleGradByFreq: false }),
+    write: ([, , options]) => ({
+      paddingValue: ((options as { paddingIndex?: number } | undefined)?.paddingIndex ?? -1) + 1,
+      shouldScaleGradByFreq: false,
+    }),
   },
   BatchNormalization: batchNorm('nn.BatchNormalization', nn.BatchNormalization),
   SpatialBatchNormalization: batchNorm('nn.SpatialBatchNormalization', nn.SpatialBatchNormalization),
@@ -93,7 +120,11 @@ export const CODECS: Record<string, Codec> = {
   LayerNorm: {
     t7: 'nn.LayerNorm',
     read: (f) => new nn.LayerNorm(f.sizes('normalizedShape'), f.number('eps', 1e-5), f.boolean('elementwiseAffine', true)),
-    write: ([normalizedShape, eps, elementwiseAffine], ctx) => ({ normalizedShape: ctx.longStorage(normalizedShape as number[]), eps, elementwiseAffine }),
+    write: ([normalizedShape, eps, elementwiseAffine], ctx) => ({
+      normalizedShape: ctx.longStorage(normalizedShape as number[]),
+      eps,
+      elementwiseAffine,
+    }),
   },
   LSTM: recurrent('nodetorch.LSTM', nn.LSTM),
   GRU: recurrent('nodetorch.GRU', nn.GRU),
@@ -120,13 +151,33 @@ export const CODECS: Record<string, Codec> = {
   Square: { t7: 'nn.Square', ...noFields(() => new nn.Square()) },
   GELU: { t7: 'nn.GELU', ...noFields(() => new nn.GELU()) },
   ELU: { t7: 'nn.ELU', read: (f) => new nn.ELU(f.number('alpha', 1)), write: ([alpha]) => ({ alpha, inplace: false }) },
-  LeakyReLU: { t7: 'nn.LeakyReLU', read: (f) => new nn.LeakyReLU(f.number('negval', 0.01)), write: ([negval]) => ({ negval, inplace: false }) },
-  SoftPlus: { t7: 'nn.SoftPlus', read: (f) => new nn.SoftPlus(f.number('beta', 1), f.number('threshold', 20)), write: ([beta, threshold]) => ({ beta, threshold }) },
-  HardTanh: { t7: 'nn.HardTanh', read: (f) => new nn.HardTanh(f.number('min_val', -1), f.number('max_val', 1)), write: ([min, max]) => ({ min_val: min, max_val: max, inplace: false }) },
+  LeakyReLU: {
+    t7: 'nn.LeakyReLU',
+    read: (f) => new nn.LeakyReLU(f.number('negval', 0.01)),
+    write: ([negval]) => ({ negval, inplace: false }),
+  },
+  SoftPlus: {
+    t7: 'nn.SoftPlus',
+    read: (f) => new nn.SoftPlus(f.number('beta', 1), f.number('threshold', 20)),
+    write: ([beta, threshold]) => ({ beta, threshold }),
+  },
+  HardTanh: {
+    t7: 'nn.HardTanh',
+    read: (f) => new nn.HardTanh(f.number('min_val', -1), f.number('max_val', 1)),
+    write: ([min, max]) => ({ min_val: min, max_val: max, inplace: false }),
+  },
   Sqrt: { t7: 'nn.Sqrt', read: (f) => new nn.Sqrt(f.number('eps', 0)), write: ([eps]) => ({ eps }) },
   Power: { t7: 'nn.Power', read: (f) => new nn.Power(f.number('pow')), write: ([pow]) => ({ pow }) },
-  MulConstant: { t7: 'nn.MulConstant', read: (f) => new nn.MulConstant(f.number('constant_scalar')), write: ([s]) => ({ constant_scalar: s, inplace: false }) },
-  AddConstant: { t7: 'nn.AddConstant', read: (f) => new nn.AddConstant(f.number('constant_scalar')), write: ([s]) => ({ constant_scalar: s, inplace: false }) },
+  MulConstant: {
+    t7: 'nn.MulConstant',
+    read: (f) => new nn.MulConstant(f.number('constant_scalar')),
+    write: ([s]) => ({ constant_scalar: s, inplace: false }),
+  },
+  AddConstant: {
+    t7: 'nn.AddConstant',
+    read: (f) => new nn.AddConstant(f.number('constant_scalar')),
+    write: ([s]) => ({ constant_scalar: s, inplace: false }),
+  },
   Dropout: {
     t7: 'nn.Dropout',
     read: (f) => {
@@ -135,7 +186,11 @@ export const CODECS: Record<string, Codec> = {
     },
     write: ([p], ctx) => ({ p, v2: true, inplace: false, stochastic_inference: false, noise: ctx.tensor([], [0]) }),
   },
-  SpatialDropout: { t7: 'nn.SpatialDropout', read: (f) => new nn.SpatialDropout(f.number('p', 0.5)), write: ([p], ctx) => ({ p, stochastic_inference: false, noise: ctx.tensor([], [0]) }) },
+  SpatialDropout: {
+    t7: 'nn.SpatialDropout',
+    read: (f) => new nn.SpatialDropout(f.number('p', 0.5)),
+    write: ([p], ctx) => ({ p, stochastic_inference: false, noise: ctx.tensor([], [0]) }),
+  },
   View: {
     t7: 'nn.View',
     read: (f) => {
@@ -143,7 +198,10 @@ export const CODECS: Record<string, Codec> = {
       // a nodetorch Reshape with an inferred size, written as the View that computes it in Torch7
       return f.has('nodetorchReshape') ? new nn.Reshape(...f.sizes('size')) : new nn.View(...f.sizes('size'));
     },
-    write: (sizes, ctx) => ({ size: ctx.longStorage(sizes as number[]), numElements: (sizes as number[]).filter((d) => d > 0).reduce((a, b) => a * b, 1) }),
+    write: (sizes, ctx) => ({
+      size: ctx.longStorage(sizes as number[]),
+      numElements: (sizes as number[]).filter((d) => d > 0).reduce((a, b) => a * b, 1),
+    }),
   },
   Reshape: {
     t7: 'nn.Reshape',
@@ -156,7 +214,8 @@ export const CODECS: Record<string, Codec> = {
     writeClass: (sizes) => ((sizes as number[]).includes(-1) ? 'nn.View' : 'nn.Reshape'),
     write: (sizes, ctx) => {
       const s = sizes as number[];
-      if (s.includes(-1)) return { size: ctx.longStorage(s), numElements: s.filter((d) => d > 0).reduce((a, b) => a * b, 1), nodetorchReshape: true };
+      if (s.includes(-1))
+        return { size: ctx.longStorage(s), numElements: s.filter((d) => d > 0).reduce((a, b) => a * b, 1), nodetorchReshape: true };
       return { size: ctx.longStorage(s), batchsize: ctx.longStorage([1, ...s]), nelement: s.reduce((a, b) => a * b, 1) };
     },
   },
@@ -194,15 +253,26 @@ export const CODECS: Record<string, Codec> = {
   },
   SpatialUpSamplingBilinear: {
     t7: 'nn.SpatialUpSamplingBilinear',
-    read: (f) => (f.has('scale_factor') ? new nn.SpatialUpSamplingBilinear(f.integer('scale_factor')) : new nn.SpatialUpSamplingBilinear({ oheight: f.integer('oheight'), owidth: f.integer('owidth') })),
+    read: (f) =>
+      f.has('scale_factor')
+        ? new nn.SpatialUpSamplingBilinear(f.integer('scale_factor'))
+        : new nn.SpatialUpSamplingBilinear({ oheight: f.integer('oheight'), owidth: f.integer('owidth') }),
     write: ([size], ctx) => ({
       ...(typeof size === 'number' ? { scale_factor: size } : (size as object)),
       inputSize: ctx.longStorage([0, 0, 0, 0]),
       outputSize: ctx.longStorage([0, 0, 0, 0]),
     }),
   },
-  SpatialAdaptiveMaxPooling: { t7: 'nn.SpatialAdaptiveMaxPooling', read: (f) => new nn.SpatialAdaptiveMaxPooling(f.integer('W'), f.integer('H')), write: ([W, H]) => ({ W, H }) },
-  SpatialAdaptiveAveragePooling: { t7: 'nn.SpatialAdaptiveAveragePooling', read: (f) => new nn.SpatialAdaptiveAveragePooling(f.integer('W'), f.integer('H')), write: ([W, H]) => ({ W, H }) },
+  SpatialAdaptiveMaxPooling: {
+    t7: 'nn.SpatialAdaptiveMaxPooling',
+    read: (f) => new nn.SpatialAdaptiveMaxPooling(f.integer('W'), f.integer('H')),
+    write: ([W, H]) => ({ W, H }),
+  },
+  SpatialAdaptiveAveragePooling: {
+    t7: 'nn.SpatialAdaptiveAveragePooling',
+    read: (f) => new nn.SpatialAdaptiveAveragePooling(f.integer('W'), f.integer('H')),
+    write: ([W, H]) => ({ W, H }),
+  },
   Mean: {
     t7: 'nn.Mean',
     read: (f) => new nn.Mean(f.integer('dimension', 1), f.integer('nInputDims', 0)),
@@ -216,18 +286,30 @@ export const CODECS: Record<string, Codec> = {
     },
     write: ([dimension, nInputDims, sizeAverage]) => ({ dimension, nInputDims: dims(nInputDims), sizeAverage, squeeze: true }),
   },
-  Max: { t7: 'nn.Max', read: (f) => new nn.Max(f.integer('dimension', 1), f.integer('nInputDims', 0)), write: ([dimension, nInputDims]) => ({ dimension, nInputDims: dims(nInputDims) }) },
-  Normalize: { t7: 'nn.Normalize', read: (f) => new nn.Normalize(f.number('p'), f.number('eps', 1e-10)), write: ([p, eps]) => ({ p, eps }) },
+  Max: {
+    t7: 'nn.Max',
+    read: (f) => new nn.Max(f.integer('dimension', 1), f.integer('nInputDims', 0)),
+    write: ([dimension, nInputDims]) => ({ dimension, nInputDims: dims(nInputDims) }),
+  },
+  Normalize: {
+    t7: 'nn.Normalize',
+    read: (f) => new nn.Normalize(f.number('p'), f.number('eps', 1e-10)),
+    write: ([p, eps]) => ({ p, eps }),
+  },
   Transpose: {
     t7: 'nn.Transpose',
     read: (f) => {
       f.refuse(f.has('numInputDims'), 'has numInputDims');
       const pairs = f.get('permutations');
-      if (!Array.isArray(pairs) || !pairs.every((p) => Array.isArray(p) && p.length === 2)) f.fail("has a field 'permutations' that is not a list of pairs");
+      if (!Array.isArray(pairs) || !pairs.every((p) => Array.isArray(p) && p.length === 2))
+        f.fail("has a field 'permutations' that is not a list of pairs");
       return new nn.Transpose(...(pairs as [number, number][]));
     },
     write: (pairs) => {
-      refuseInTorch7((pairs as number[][]).flat().some((d) => d < 1), `nn.Transpose of negative dimensions (${JSON.stringify(pairs)}): Torch7's transpose takes 1-based dimensions only`);
+      refuseInTorch7(
+        (pairs as number[][]).flat().some((d) => d < 1),
+        `nn.Transpose of negative dimensions (${JSON.stringify(pairs)}): Torch7's transpose takes 1-based dimensions only`,
+      );
       return { permutations: pairs };
     },
   },
@@ -238,9 +320,21 @@ export const CODECS: Record<string, Codec> = {
     read: (f) => new nn.JoinTable(f.integer('dimension'), f.integer('nInputDims', 0)),
     write: ([dimension, nInputDims], ctx) => ({ dimension, nInputDims: dims(nInputDims), size: ctx.longStorage([]), gradInput: [] }),
   },
-  SplitTable: { t7: 'nn.SplitTable', read: (f) => new nn.SplitTable(f.integer('dimension'), f.integer('nInputDims', 0)), write: ([dimension, nInputDims]) => ({ dimension, nInputDims: dims(nInputDims) }) },
-  SelectTable: { t7: 'nn.SelectTable', read: (f) => new nn.SelectTable(f.integer('index')), write: ([index]) => ({ index, gradInput: [] }) },
-  Narrow: { t7: 'nn.Narrow', read: (f) => new nn.Narrow(f.integer('dimension'), f.integer('index'), f.integer('length', 1)), write: ([dimension, offset, length]) => ({ dimension, index: offset, length }) },
+  SplitTable: {
+    t7: 'nn.SplitTable',
+    read: (f) => new nn.SplitTable(f.integer('dimension'), f.integer('nInputDims', 0)),
+    write: ([dimension, nInputDims]) => ({ dimension, nInputDims: dims(nInputDims) }),
+  },
+  SelectTable: {
+    t7: 'nn.SelectTable',
+    read: (f) => new nn.SelectTable(f.integer('index')),
+    write: ([index]) => ({ index, gradInput: [] }),
+  },
+  Narrow: {
+    t7: 'nn.Narrow',
+    read: (f) => new nn.Narrow(f.integer('dimension'), f.integer('index'), f.integer('length', 1)),
+    write: ([dimension, offset, length]) => ({ dimension, index: offset, length }),
+  },
   // containers (their modules are added by modules.ts)
   Sequential: { t7: 'nn.Sequential', read: () => new nn.Sequential(), write: () => ({}) },
   ConcatTable: { t7: 'nn.ConcatTable', read: () => new nn.ConcatTable(), write: () => ({ output: [] }) },
@@ -258,13 +352,19 @@ export const CODECS: Record<string, Codec> = {
     t7: 'nn.SpatialLPPooling',
     read: (f) => {
       const first = f.firstModule();
-      f.refuse(first !== undefined && first.className !== 'nn.Square', `raises to a power other than 2 (its first module is ${first?.className})`);
+      f.refuse(
+        first !== undefined && first.className !== 'nn.Square',
+        `raises to a power other than 2 (its first module is ${first?.className})`,
+      );
       const nInputPlane = f.integer('nInputPlane', f.inferredPlanes);
       return new nn.SpatialLPPooling(nInputPlane, 2, f.integer('kW'), f.integer('kH'), f.integer('dW'), f.integer('dH'));
     },
     write: ([nInputPlane, , kW, kH, dW, dH], ctx) => ({
       nInputPlane, // not Torch7's (it keeps none): lets a reader rebuild the module without guessing
-      kW, kH, dW, dH,
+      kW,
+      kH,
+      dW,
+      dH,
       modules: [
         ctx.sub('nn.Square', {}),
         ctx.sub('nn.SpatialAveragePooling', averagePoolingFields(kW, kH, dW, dH)),
@@ -276,7 +376,11 @@ export const CODECS: Record<string, Codec> = {
   SpatialSubtractiveNormalization: {
     t7: 'nn.SpatialSubtractiveNormalization',
     // Torch7 keeps the kernel scaled by 1/(sum·planes), which computes the same; nodetorch also keeps it as given
-    read: (f) => new nn.SpatialSubtractiveNormalization(f.integer('nInputPlane', 1), f.tensor(f.has('kernelAsGiven') ? 'kernelAsGiven' : 'kernel').toArray() as number[] | number[][]),
+    read: (f) =>
+      new nn.SpatialSubtractiveNormalization(
+        f.integer('nInputPlane', 1),
+        f.tensor(f.has('kernelAsGiven') ? 'kernelAsGiven' : 'kernel').toArray() as number[] | number[][],
+      ),
     write: ([nInputPlane, kernel], ctx) => subtractiveNormalization(nInputPlane as number, kernel as number[] | number[][], ctx),
   },
 };
@@ -289,7 +393,16 @@ function refuseInTorch7(condition: boolean, what: string): void {
 function convArgs(f: Fields): [number, number, number, number, number, number, number, number] {
   const padding = f.integer('padding', 0);
   const padW = f.integer('padW', padding);
-  return [f.integer('nInputPlane'), f.integer('nOutputPlane'), f.integer('kW'), f.integer('kH'), f.integer('dW', 1), f.integer('dH', 1), padW, f.integer('padH', f.has('padW') ? 0 : padding)];
+  return [
+    f.integer('nInputPlane'),
+    f.integer('nOutputPlane'),
+    f.integer('kW'),
+    f.integer('kH'),
+    f.integer('dW', 1),
+    f.integer('dH', 1),
+    padW,
+    f.integer('padH', f.has('padW') ? 0 : padding),
+  ];
 }
 
 function averagePoolingFields(kW: unknown, kH: unknown, dW: unknown, dH: unknown): Written {
@@ -311,15 +424,23 @@ function batchNorm(t7: string, make: new (n: number, eps?: number, momentum?: nu
 function recurrent(t7: string, make: new (inputSize: number, hiddenSize: number, options?: object) => AnyModule): Codec {
   return {
     t7,
-    read: (f) => new make(f.integer('inputSize'), f.integer('hiddenSize'), {
-      numLayers: f.integer('numLayers', 1),
-      batchFirst: f.boolean('batchFirst', false),
-      dropout: f.number('dropout', 0),
-      bidirectional: f.boolean('bidirectional', false),
-    }),
+    read: (f) =>
+      new make(f.integer('inputSize'), f.integer('hiddenSize'), {
+        numLayers: f.integer('numLayers', 1),
+        batchFirst: f.boolean('batchFirst', false),
+        dropout: f.number('dropout', 0),
+        bidirectional: f.boolean('bidirectional', false),
+      }),
     write: ([inputSize, hiddenSize, o]) => {
       const options = o as { numLayers: number; batchFirst: number; dropout: number; bidirectional: number };
-      return { inputSize, hiddenSize, numLayers: options.numLayers, batchFirst: options.batchFirst === 1, dropout: options.dropout, bidirectional: options.bidirectional === 1 };
+      return {
+        inputSize,
+        hiddenSize,
+        numLayers: options.numLayers,
+        batchFirst: options.batchFirst === 1,
+        dropout: options.dropout,
+        bidirectional: options.bidirectional === 1,
+      };
     },
   };
 }
@@ -336,7 +457,11 @@ function subtractiveNormalization(nIn: number, kernel: number[] | number[][], ct
   const padH = Math.floor(kH / 2);
   const padW = is2d ? Math.floor(kW / 2) : padH;
   const conv = (nInputPlane: number, w: number, h: number, weight: number[], shape: number[]) =>
-    ctx.sub('nn.SpatialConvolution', { nInputPlane, nOutputPlane: 1, kW: w, kH: h, dW: 1, dH: 1, padW: 0, padH: 0 }, { weight: ctx.tensor(weight, shape), bias: ctx.tensor([0], [1]) });
+    ctx.sub(
+      'nn.SpatialConvolution',
+      { nInputPlane, nOutputPlane: 1, kW: w, kH: h, dW: 1, dH: 1, padW: 0, padH: 0 },
+      { weight: ctx.tensor(weight, shape), bias: ctx.tensor([0], [1]) },
+    );
   const perPlane = (n: number) => Array.from({ length: n }, () => scaled).flat();
   const modules = [ctx.sub('nn.SpatialZeroPadding', { pad_l: padW, pad_r: padW, pad_t: padH, pad_b: padH })];
   if (is2d) {
@@ -344,7 +469,13 @@ function subtractiveNormalization(nIn: number, kernel: number[] | number[][], ct
   } else {
     const k = scaled.length;
     const connTable = Array.from({ length: nIn }, (_, i) => [i + 1, i + 1]).flat();
-    modules.push(ctx.sub('nn.SpatialConvolutionMap', { kW: k, kH: 1, dW: 1, dH: 1, nInputPlane: nIn, nOutputPlane: nIn, connTable: ctx.tensor(connTable, [nIn, 2]) }, { weight: ctx.tensor(perPlane(nIn), [nIn, 1, k]), bias: ctx.tensor(new Array(nIn).fill(0), [nIn]) }));
+    modules.push(
+      ctx.sub(
+        'nn.SpatialConvolutionMap',
+        { kW: k, kH: 1, dW: 1, dH: 1, nInputPlane: nIn, nOutputPlane: nIn, connTable: ctx.tensor(connTable, [nIn, 2]) },
+        { weight: ctx.tensor(perPlane(nIn), [nIn, 1, k]), bias: ctx.tensor(new Array(nIn).fill(0), [nIn]) },
+      ),
+    );
     modules.push(conv(nIn, 1, k, perPlane(nIn), [1, nIn, k, 1]));
   }
   modules.push(ctx.sub('nn.Replicate', { nfeatures: nIn, dim: 1, ndim: 3 }));

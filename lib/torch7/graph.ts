@@ -25,7 +25,13 @@ function listOf(v: LuaValue | undefined): LuaValue[] {
 }
 
 function isObject(v: LuaValue | undefined, className?: string): v is LuaObject {
-  return v !== null && typeof v === 'object' && !(v instanceof LuaTable) && v.kind === 'object' && (className === undefined || v.className === className);
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    !(v instanceof LuaTable) &&
+    v.kind === 'object' &&
+    (className === undefined || v.className === className)
+  );
 }
 
 export function readGraph(f: Fields): AnyModule {
@@ -82,7 +88,10 @@ export function readGraph(f: Fields): AnyModule {
       return;
     }
     const m = f.value(luaModule, `${f.path}.forwardnodes[${k + 1}].data.module`);
-    if (!(m instanceof Module)) return f.fail(`has forwardnodes[${k + 1}] holding a ${isObject(luaModule) ? luaModule.className : 'value'}, not an nn module nodetorch has`);
+    if (!(m instanceof Module))
+      return f.fail(
+        `has forwardnodes[${k + 1}] holding a ${isObject(luaModule) ? luaModule.className : 'value'}, not an nn module nodetorch has`,
+      );
     const from = inputs.map((p) => sourceOf(p, k));
     // nngraph's graph inputs are conventionally nn.Identity()() nodes: they are the inputs themselves
     if (m instanceof nn.Identity && from.length === 1 && from[0] < 0) source.set(d, from[0]);
@@ -102,7 +111,8 @@ export function writeGraph(g: nn.gModule<Value, Value>, ctx: WriteContext): Writ
   const [nInputs, parents, outputs] = g.spec().args as [number, number[][], number[]];
   const modules = g.modules;
   type Data = Record<string, unknown>;
-  const mapindex = (inputs: Data[]) => new Map<unknown, unknown>([...inputs.map((d, i) => [i + 1, d] as const), ...inputs.map((d, i) => [d, i + 1] as const)]);
+  const mapindex = (inputs: Data[]) =>
+    new Map<unknown, unknown>([...inputs.map((d, i) => [i + 1, d] as const), ...inputs.map((d, i) => [d, i + 1] as const)]);
   const node = (fields: Data): Data => ({ annotations: {}, ...fields });
   const innode = node({ input: [] });
   const inputNodes: Data[] = [];
@@ -117,7 +127,10 @@ export function writeGraph(g: nn.gModule<Value, Value>, ctx: WriteContext): Writ
   const moduleNodes: Data[] = [];
   const dataOf = (p: number) => (p < 0 ? inputNodes[-1 - p] : moduleNodes[p]);
   const once = (list: number[], what: string) => {
-    if (new Set(list).size !== list.length) throw new TorchError(`torch7.save: the graph's ${what} takes one value twice, which nngraph cannot hold (insert an nn.Identity node)`);
+    if (new Set(list).size !== list.length)
+      throw new TorchError(
+        `torch7.save: the graph's ${what} takes one value twice, which nngraph cannot hold (insert an nn.Identity node)`,
+      );
   };
   modules.forEach((m, k) => {
     once(parents[k], `node ${k + 1}`);
@@ -131,7 +144,9 @@ export function writeGraph(g: nn.gModule<Value, Value>, ctx: WriteContext): Writ
   // the forward graph: the same data, children are the consumers (bg's edges reversed)
   const fg = reverseGraph(bg);
   const forwardnodes = topologicalOrder(fg.nodeOf.get(outnode)!, (n) => fg.inputs.get(n) ?? []);
-  const backwardnodes = topologicalOrder(fg.nodeOf.get(innode)!, (n) => fg.childrenOf.get(n) ?? []).map((n) => bg.nodeOf.get(dataOfNode(n))!);
+  const backwardnodes = topologicalOrder(fg.nodeOf.get(innode)!, (n) => fg.childrenOf.get(n) ?? []).map((n) =>
+    bg.nodeOf.get(dataOfNode(n))!,
+  );
   forwardnodes.forEach((n) => (dataOfNode(n).forwardNodeId = (n.fields as Data).id));
   return {
     nInputs,
@@ -182,7 +197,8 @@ function makeGraph(edges: [Torch7Object, Torch7Object][]): Torch7Object {
       }
     }
   }
-  const indexed = <T>(list: T[]) => new Map<unknown, unknown>([...list.map((v, i) => [i + 1, v] as const), ...list.map((v, i) => [v, i + 1] as const)]);
+  const indexed = <T>(list: T[]) =>
+    new Map<unknown, unknown>([...list.map((v, i) => [i + 1, v] as const), ...list.map((v, i) => [v, i + 1] as const)]);
   return new Torch7Object('graph.Graph', { nodes: indexed(nodes), edges: indexed(edgeObjects) });
 }
 

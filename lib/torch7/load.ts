@@ -49,7 +49,8 @@ export function readTorch7File(file: string, options: LoadOptions = {}): LuaValu
   } catch (e) {
     throw fileError('read', file, e);
   }
-  if (bytes.length === 0) throw new TorchError(`torch7.load: '${file}' is empty; expected a file written by Torch7's torch.save`, { code: 'CORRUPT_FILE' });
+  if (bytes.length === 0)
+    throw new TorchError(`torch7.load: '${file}' is empty; expected a file written by Torch7's torch.save`, { code: 'CORRUPT_FILE' });
   if (options.longSize !== undefined || isAscii(bytes)) return readLua(bytes, file, { longSize: options.longSize ?? 8 });
   try {
     return readLua(bytes, file, { longSize: 8 });
@@ -65,9 +66,11 @@ export function readTorch7File(file: string, options: LoadOptions = {}): LuaValu
 /** Reads a file written by Torch7's torch.save (or torch7.save). */
 export function load(file: string, options: LoadOptions = {}): unknown {
   checkFileName(file, 'torch7.load file');
-  if (typeof options !== 'object' || options === null) throw new TorchError(`torch7.load: options must be an object, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new TorchError(`torch7.load: options must be an object, got ${describe(options)}`);
   checkKeys(options, ['longSize', 'modules'], 'torch7.load options');
-  if (options.longSize !== undefined && options.longSize !== 4 && options.longSize !== 8) invalid('4 or 8', 'torch7.load longSize', options.longSize);
+  if (options.longSize !== undefined && options.longSize !== 4 && options.longSize !== 8)
+    invalid('4 or 8', 'torch7.load longSize', options.longSize);
   if (options.modules !== undefined) checkBoolean(options.modules, 'torch7.load modules');
   const lua = readTorch7File(file, options);
   const converter = new LuaConverter(options.modules === false ? () => undefined : moduleReader(file, lua));

@@ -24,7 +24,8 @@ function dtypeOf(f: Fields): 'float32' | 'float64' | undefined {
   if (typeof type === 'string') return /Double/.test(type) ? 'float64' : 'float32';
   for (const name of ['weight', 'running_mean', 'output']) {
     const t = f.raw(name);
-    if (t && typeof t === 'object' && 'kind' in t && t.kind === 'tensor') return (t as LuaTensor).elementType === 'Double' ? 'float64' : 'float32';
+    if (t && typeof t === 'object' && 'kind' in t && t.kind === 'tensor')
+      return (t as LuaTensor).elementType === 'Double' ? 'float64' : 'float32';
   }
   return undefined;
 }
@@ -41,7 +42,8 @@ export function moduleReader(file: string, root: LuaValue): (object: LuaObject, 
     return guard(object, () => readModule(codec, f));
   };
   function guard(object: LuaObject, read: () => AnyModule): AnyModule {
-    if (inProgress.has(object)) throw new TorchError(`torch7.load: '${file}': a ${object.className} contains itself`, { code: 'CORRUPT_FILE' });
+    if (inProgress.has(object))
+      throw new TorchError(`torch7.load: '${file}': a ${object.className} contains itself`, { code: 'CORRUPT_FILE' });
     inProgress.add(object);
     try {
       return read();
@@ -143,7 +145,6 @@ export function moduleWriter(): (value: object, path: string) => unknown {
   };
 }
 
-
 function writeModule(m: AnyModule, path: string, written: Map<AnyModule, Torch7Object>): Torch7Object {
   const known = written.get(m);
   if (known) return known;
@@ -153,14 +154,32 @@ function writeModule(m: AnyModule, path: string, written: Map<AnyModule, Torch7O
   // float16 and bfloat16 modules are written as Float: Torch7's nn ran no 16-bit modules on the CPU
   const element = m.dtype === 'float64' ? 'Double' : 'Float';
   const empty = () => new Torch7TensorData(element, [0], m.dtype === 'float64' ? new Float64Array(0) : new Float32Array(0));
-  const common = (fields: Written, train: boolean): Written => ({ output: empty(), gradInput: empty(), _type: m.dtype === 'float64' ? 'torch.DoubleTensor' : 'torch.FloatTensor', train, ...fields });
+  const common = (fields: Written, train: boolean): Written => ({
+    output: empty(),
+    gradInput: empty(),
+    _type: m.dtype === 'float64' ? 'torch.DoubleTensor' : 'torch.FloatTensor',
+    train,
+    ...fields,
+  });
   const ctx: WriteContext = {
     sub: (className, fields, params = {}) => {
-      const grads = Object.fromEntries(Object.entries(params).map(([n, t]) => [`grad${n[0].toUpperCase()}${n.slice(1)}`, new Torch7TensorData(element, t.sizes, new (m.dtype === 'float64' ? Float64Array : Float32Array)(t.data.length))]));
+      const grads = Object.fromEntries(
+        Object.entries(params).map(([n, t]) => [
+          `grad${n[0].toUpperCase()}${n.slice(1)}`,
+          new Torch7TensorData(element, t.sizes, new (m.dtype === 'float64' ? Float64Array : Float32Array)(t.data.length)),
+        ]),
+      );
       return new Torch7Object(className, common({ ...fields, ...params, ...grads }, m.train));
     },
-    tensor: (values, shape) => new Torch7TensorData(element, shape, m.dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values)),
-    longStorage: (values) => new Torch7TensorData('Long', [values.length], BigInt64Array.from(values, (v) => BigInt(v)), true),
+    tensor: (values, shape) =>
+      new Torch7TensorData(element, shape, m.dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values)),
+    longStorage: (values) =>
+      new Torch7TensorData(
+        'Long',
+        [values.length],
+        BigInt64Array.from(values, (v) => BigInt(v)),
+        true,
+      ),
   };
   const object = new Torch7Object(codec ? (codec.writeClass?.(spec.args as unknown[]) ?? codec.t7) : 'nn.gModule', {}, codec?.version ?? 1);
   written.set(m, object);
@@ -184,10 +203,14 @@ function writeModule(m: AnyModule, path: string, written: Map<AnyModule, Torch7O
     const shape = codec.t7Shape?.(name, t.shape) ?? t.shape;
     const data = t.data() as Float64Array | Float32Array;
     fields[name] = new Torch7TensorData(element, shape, data);
-    if (name === 'weight' || name === 'bias') fields[`grad${name[0].toUpperCase()}${name.slice(1)}`] = new Torch7TensorData(element, shape, new (data.constructor as Float64ArrayConstructor)(data.length));
+    if (name === 'weight' || name === 'bias')
+      fields[`grad${name[0].toUpperCase()}${name.slice(1)}`] = new Torch7TensorData(
+        element,
+        shape,
+        new (data.constructor as Float64ArrayConstructor)(data.length),
+      );
     t.dispose();
   }
   object.fields = fields;
   return object;
 }
-

@@ -10,8 +10,38 @@ export { Reshape, View } from '../nn/View';
 export { Dropout, LogSoftMax, ReLU, Sigmoid, SoftMax, Tanh } from '../nn/activations';
 export { SpatialAveragePooling, SpatialLPPooling, SpatialMaxPooling, SpatialZeroPadding } from '../nn/pooling';
 export { GRU, LSTM } from '../nn/recurrent';
-export { TemporalConvolution, SpatialFullConvolution, SpatialDilatedConvolution, LookupTable, SpatialUpSamplingNearest, SpatialUpSamplingBilinear, SpatialAdaptiveMaxPooling, SpatialAdaptiveAveragePooling, SpatialDropout, Mean, Sum, Max, Normalize, Transpose, LayerNorm } from '../nn/layers';
+export {
+  TemporalConvolution,
+  SpatialFullConvolution,
+  SpatialDilatedConvolution,
+  LookupTable,
+  SpatialUpSamplingNearest,
+  SpatialUpSamplingBilinear,
+  SpatialAdaptiveMaxPooling,
+  SpatialAdaptiveAveragePooling,
+  SpatialDropout,
+  Mean,
+  Sum,
+  Max,
+  Normalize,
+  Transpose,
+  LayerNorm,
+} from '../nn/layers';
 export { gModule } from '../nn/graph';
 export { BatchNormalization, SpatialBatchNormalization } from '../nn/BatchNormalization';
 export { CAddTable, CMulTable, Concat, ConcatTable, JoinTable, Narrow, ParallelTable, SelectTable, SplitTable } from '../nn/tables';
-export { Abs, AddConstant, ELU, GELU, HardTanh, Identity, LeakyReLU, MulConstant, PReLU, Power, SoftPlus, Sqrt, Square } from '../nn/elementwise';
+export {
+  Abs,
+  AddConstant,
+  ELU,
+  GELU,
+  HardTanh,
+  Identity,
+  LeakyReLU,
+  MulConstant,
+  PReLU,
+  Power,
+  SoftPlus,
+  Sqrt,
+  Square,
+} from '../nn/elementwise';

@@ -6,7 +6,19 @@
  */
 import { TorchError } from '../errors';
 import { halfToFloat } from '../util/half';
-import { ELEMENT_BYTES, ElementType, LuaFunction, LuaObject, LuaStorage, LuaTable, LuaTensor, LuaValue, TYPE, TdsContainer, tensorClass } from './lua';
+import {
+  ELEMENT_BYTES,
+  ElementType,
+  LuaFunction,
+  LuaObject,
+  LuaStorage,
+  LuaTable,
+  LuaTensor,
+  LuaValue,
+  TYPE,
+  TdsContainer,
+  tensorClass,
+} from './lua';
 
 /** Objects nested deeper than this are refused (a real model nests a few dozen levels). */
 export const MAX_DEPTH = 2000;
@@ -21,7 +33,10 @@ export interface ReadOptions {
 /** The primitive reads of one encoding (File's readInt, readLong, …). */
 abstract class Source {
   offset = 0;
-  constructor(readonly bytes: Buffer, readonly file: string) {}
+  constructor(
+    readonly bytes: Buffer,
+    readonly file: string,
+  ) {}
   get remaining(): number {
     return this.bytes.length - this.offset;
   }
@@ -39,7 +54,11 @@ abstract class Source {
 }
 
 class BinarySource extends Source {
-  constructor(bytes: Buffer, file: string, readonly longSize: 4 | 8) {
+  constructor(
+    bytes: Buffer,
+    file: string,
+    readonly longSize: 4 | 8,
+  ) {
     super(bytes, file);
   }
   private need(n: number, what: string): number {
@@ -72,19 +91,44 @@ class BinarySource extends Source {
     const at = this.need(this.minBytes(type, n), `a ${n}-element ${type}Storage`);
     const b = this.bytes;
     switch (type) {
-      case 'Double': { const a = new Float64Array(n); for (let i = 0; i < n; i++) a[i] = b.readDoubleLE(at + 8 * i); return a; }
-      case 'Float': { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = b.readFloatLE(at + 4 * i); return a; }
-      case 'Half': { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = halfToFloat(b.readUInt16LE(at + 2 * i)); return a; }
+      case 'Double': {
+        const a = new Float64Array(n);
+        for (let i = 0; i < n; i++) a[i] = b.readDoubleLE(at + 8 * i);
+        return a;
+      }
+      case 'Float': {
+        const a = new Float32Array(n);
+        for (let i = 0; i < n; i++) a[i] = b.readFloatLE(at + 4 * i);
+        return a;
+      }
+      case 'Half': {
+        const a = new Float32Array(n);
+        for (let i = 0; i < n; i++) a[i] = halfToFloat(b.readUInt16LE(at + 2 * i));
+        return a;
+      }
       case 'Long': {
         const a = new BigInt64Array(n);
         if (this.longSize === 4) for (let i = 0; i < n; i++) a[i] = BigInt(b.readInt32LE(at + 4 * i));
         else for (let i = 0; i < n; i++) a[i] = b.readBigInt64LE(at + 8 * i);
         return a;
       }
-      case 'Int': { const a = new Int32Array(n); for (let i = 0; i < n; i++) a[i] = b.readInt32LE(at + 4 * i); return a; }
-      case 'Short': { const a = new Int32Array(n); for (let i = 0; i < n; i++) a[i] = b.readInt16LE(at + 2 * i); return a; }
-      case 'Char': { const a = new Int32Array(n); for (let i = 0; i < n; i++) a[i] = b.readInt8(at + i); return a; }
-      case 'Byte': return new Uint8Array(b.subarray(at, at + n));
+      case 'Int': {
+        const a = new Int32Array(n);
+        for (let i = 0; i < n; i++) a[i] = b.readInt32LE(at + 4 * i);
+        return a;
+      }
+      case 'Short': {
+        const a = new Int32Array(n);
+        for (let i = 0; i < n; i++) a[i] = b.readInt16LE(at + 2 * i);
+        return a;
+      }
+      case 'Char': {
+        const a = new Int32Array(n);
+        for (let i = 0; i < n; i++) a[i] = b.readInt8(at + i);
+        return a;
+      }
+      case 'Byte':
+        return new Uint8Array(b.subarray(at, at + n));
     }
   }
 }
@@ -116,7 +160,10 @@ class AsciiSource extends Source {
     return v;
   }
   private real(token: string, what: string): number {
-    const t = token.toLowerCase().replace(/^([-+]?)(inf|infinity)$/, '$1Infinity').replace(/^[-+]?nan(\(.*\))?$/, 'NaN');
+    const t = token
+      .toLowerCase()
+      .replace(/^([-+]?)(inf|infinity)$/, '$1Infinity')
+      .replace(/^[-+]?nan(\(.*\))?$/, 'NaN');
     const v = Number(t);
     if (Number.isNaN(v) && t !== 'NaN') this.fail(`${what} is '${token.slice(0, 20)}', not a number`);
     return v;
@@ -149,10 +196,15 @@ class AsciiSource extends Source {
     }
     const words = this.tokens(n, what);
     switch (type) {
-      case 'Double': return Float64Array.from(words, (w) => this.real(w, what));
-      case 'Float': case 'Half': return Float32Array.from(words, (w) => this.real(w, what));
-      case 'Long': return BigInt64Array.from(words, (w) => BigInt(this.integer(w, what)));
-      default: return Int32Array.from(words, (w) => this.integer(w, what));
+      case 'Double':
+        return Float64Array.from(words, (w) => this.real(w, what));
+      case 'Float':
+      case 'Half':
+        return Float32Array.from(words, (w) => this.real(w, what));
+      case 'Long':
+        return BigInt64Array.from(words, (w) => BigInt(this.integer(w, what)));
+      default:
+        return Int32Array.from(words, (w) => this.integer(w, what));
     }
   }
 }
@@ -187,16 +239,23 @@ class ObjectReader {
     const at = src.offset;
     const tag = src.int('a type tag');
     switch (tag) {
-      case TYPE.NIL: return null;
-      case TYPE.NUMBER: return src.double('a number');
+      case TYPE.NIL:
+        return null;
+      case TYPE.NUMBER:
+        return src.double('a number');
       case TYPE.BOOLEAN: {
         const v = src.int('a boolean');
         if (v !== 0 && v !== 1) src.fail(`a boolean is ${v} (expected 0 or 1)`, at);
         return v === 1;
       }
-      case TYPE.STRING: return this.string('a string');
-      case TYPE.FUNCTION: return this.func(tag, depth);
-      case TYPE.TABLE: case TYPE.TORCH: case TYPE.RECUR_FUNCTION: case TYPE.LEGACY_RECUR_FUNCTION: {
+      case TYPE.STRING:
+        return this.string('a string');
+      case TYPE.FUNCTION:
+        return this.func(tag, depth);
+      case TYPE.TABLE:
+      case TYPE.TORCH:
+      case TYPE.RECUR_FUNCTION:
+      case TYPE.LEGACY_RECUR_FUNCTION: {
         const index = src.int('an object index');
         const known = this.objects.get(index);
         if (known !== undefined) return known;
@@ -205,7 +264,8 @@ class ObjectReader {
         if (tag === TYPE.TORCH) return this.torch(index, depth);
         return this.func(tag, depth, index);
       }
-      default: return src.fail(`unknown type tag ${tag} (expected 0 to 8)`, at);
+      default:
+        return src.fail(`unknown type tag ${tag} (expected 0 to 8)`, at);
     }
   }
 
@@ -239,8 +299,8 @@ class ObjectReader {
   }
 
   private func(tag: number, depth: number, index?: number): LuaFunction {
-    const n = this.count('the length of a function\'s bytecode', 1);
-    const bytecode = new Uint8Array(this.src.chars(n, 'a function\'s bytecode'));
+    const n = this.count("the length of a function's bytecode", 1);
+    const bytecode = new Uint8Array(this.src.chars(n, "a function's bytecode"));
     const f: LuaFunction = { kind: 'function', bytecode, upvalues: null, tag };
     if (index !== undefined) this.objects.set(index, f);
     f.upvalues = this.read(depth + 1);
@@ -273,15 +333,17 @@ class ObjectReader {
   private tensor(index: number, elementType: ElementType, depth: number): LuaTensor {
     const src = this.src;
     const at = src.offset;
-    const nDimension = src.int('a tensor\'s dimension count');
-    if (nDimension < 0 || nDimension > MAX_DIMENSIONS) src.fail(`a tensor has ${nDimension} dimensions (expected 0 to ${MAX_DIMENSIONS})`, at);
+    const nDimension = src.int("a tensor's dimension count");
+    if (nDimension < 0 || nDimension > MAX_DIMENSIONS)
+      src.fail(`a tensor has ${nDimension} dimensions (expected 0 to ${MAX_DIMENSIONS})`, at);
     const sizes = Array.from({ length: nDimension }, () => src.long('a tensor size'));
     const strides = Array.from({ length: nDimension }, () => src.long('a tensor stride'));
-    const offset = src.long('a tensor\'s storage offset') - 1;
+    const offset = src.long("a tensor's storage offset") - 1;
     if (sizes.some((s) => s < 0)) src.fail(`a tensor's sizes are [${sizes}]`, at);
     const storageAt = src.offset;
     const storage = this.read(depth + 1);
-    if (storage !== null && !(typeof storage === 'object' && 'kind' in storage && storage.kind === 'storage')) src.fail('a tensor\'s storage is not a storage', storageAt);
+    if (storage !== null && !(typeof storage === 'object' && 'kind' in storage && storage.kind === 'storage'))
+      src.fail("a tensor's storage is not a storage", storageAt);
     const tensor: LuaTensor = { kind: 'tensor', elementType, sizes, strides, offset, storage: storage as LuaStorage | null };
     const elements = sizes.reduce((a, b) => a * b, 1);
     if (nDimension > 0 && elements > 0) {
@@ -289,7 +351,10 @@ class ObjectReader {
       const last = offset + sizes.reduce((sum, s, d) => sum + (s - 1) * strides[d], 0);
       const length = tensor.storage?.data.length ?? 0;
       if (offset < 0 || strides.some((s) => s < 0) || last >= length) {
-        src.fail(`a tensor of sizes [${sizes}], strides [${strides}] and offset ${offset} reaches element ${last} of a storage of ${length}`, at);
+        src.fail(
+          `a tensor of sizes [${sizes}], strides [${strides}] and offset ${offset} reaches element ${last} of a storage of ${length}`,
+          at,
+        );
       }
       if (tensor.storage!.elementType !== elementType) src.fail(`a ${elementType}Tensor views a ${tensor.storage!.elementType}Storage`, at);
     }

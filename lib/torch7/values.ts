@@ -36,21 +36,28 @@ export class Torch7Function {
 
 /** The nodetorch dtype that holds each Torch7 element type (Short, Char widen to int32; Half to float32). */
 export const DTYPE_OF: Record<ElementType, DType> = {
-  Double: 'float64', Float: 'float32', Half: 'float32', Long: 'int64', Int: 'int32', Short: 'int32', Char: 'int32', Byte: 'uint8',
+  Double: 'float64',
+  Float: 'float32',
+  Half: 'float32',
+  Long: 'int64',
+  Int: 'int32',
+  Short: 'int32',
+  Char: 'int32',
+  Byte: 'uint8',
 };
 
 /** The elements a tensor views, gathered in row-major order (strides and offset honoured). */
 export function viewData(t: LuaTensor): LuaStorage['data'] {
   const n = t.sizes.length === 0 ? 0 : t.sizes.reduce((a, b) => a * b, 1);
   const data = t.storage?.data;
-  if (n === 0 || !data) return new (DATA_ARRAY[t.elementType])(0);
+  if (n === 0 || !data) return new DATA_ARRAY[t.elementType](0);
   let contiguous = true;
   for (let d = t.sizes.length - 1, expected = 1; d >= 0; d--) {
     if (t.sizes[d] !== 1 && t.strides[d] !== expected) contiguous = false;
     expected *= t.sizes[d];
   }
   if (contiguous) return data.subarray(t.offset, t.offset + n);
-  const out = new (DATA_ARRAY[t.elementType])(n) as LuaStorage['data'];
+  const out = new DATA_ARRAY[t.elementType](n) as LuaStorage['data'];
   const index = new Array<number>(t.sizes.length).fill(0);
   for (let i = 0; i < n; i++) {
     let at = t.offset;
@@ -65,7 +72,14 @@ export function viewData(t: LuaTensor): LuaStorage['data'] {
 }
 
 const DATA_ARRAY: Record<ElementType, new (n: number) => LuaStorage['data']> = {
-  Double: Float64Array, Float: Float32Array, Half: Float32Array, Long: BigInt64Array, Int: Int32Array, Short: Int32Array, Char: Int32Array, Byte: Uint8Array,
+  Double: Float64Array,
+  Float: Float32Array,
+  Half: Float32Array,
+  Long: BigInt64Array,
+  Int: Int32Array,
+  Short: Int32Array,
+  Char: Int32Array,
+  Byte: Uint8Array,
 };
 
 /** A nodetorch tensor with a Torch7 tensor's values (a copy); Torch7's empty tensor has shape [0]. */
@@ -78,7 +92,11 @@ export function toTensor(t: LuaTensor | LuaStorage): Tensor {
 }
 
 /** Turns nn objects into modules (converting what they hold with `convert`); undefined for a class that is not a module. */
-export type ModuleReader = (object: Extract<LuaValue, { kind: 'object' }>, path: string, convert: (value: LuaValue, path: string) => unknown) => unknown;
+export type ModuleReader = (
+  object: Extract<LuaValue, { kind: 'object' }>,
+  path: string,
+  convert: (value: LuaValue, path: string) => unknown,
+) => unknown;
 
 /** Converts a Lua value; `path` names where it sits, for errors and Torch7Function.path. */
 export class LuaConverter {
@@ -91,7 +109,9 @@ export class LuaConverter {
     if (known !== undefined) return known;
     if (value instanceof LuaTable) return this.table(value, path);
     switch (value.kind) {
-      case 'tensor': case 'storage': return this.remember(value, toTensor(value));
+      case 'tensor':
+      case 'storage':
+        return this.remember(value, toTensor(value));
       case 'function': {
         const f = this.remember(value, new Torch7Function(path, value.bytecode, undefined, value.tag));
         f.upvalues = this.convert(value.upvalues, `${path}.<upvalues>`);
@@ -129,7 +149,10 @@ export class LuaConverter {
 
   private table(table: LuaTable, path: string): unknown {
     const keys = [...table.entries.keys()];
-    const isList = keys.length > 0 && keys.every((k) => typeof k === 'number') && [...keys].sort((a, b) => (a as number) - (b as number)).every((k, i) => k === i + 1);
+    const isList =
+      keys.length > 0 &&
+      keys.every((k) => typeof k === 'number') &&
+      [...keys].sort((a, b) => (a as number) - (b as number)).every((k, i) => k === i + 1);
     if (isList) {
       const list = this.remember(table, new Array<unknown>(keys.length));
       for (const [k, v] of table.entries) list[(k as number) - 1] = this.convert(v, `${path}[${k as number}]`);
@@ -139,7 +162,12 @@ export class LuaConverter {
       const object = this.remember(table, {} as Record<string, unknown>);
       for (const [k, v] of table.entries) {
         // a key like __proto__ is kept as data, never as the object's prototype
-        Object.defineProperty(object, k as string, { value: this.convert(v, `${path}.${k as string}`), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(object, k as string, {
+          value: this.convert(v, `${path}.${k as string}`),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return object;
     }
@@ -161,9 +189,13 @@ export function disposeTensors(value: unknown, seen = new Set<unknown>()): void 
     if (!value.isDisposed) value.dispose();
     return;
   }
-  if (value instanceof Map) value.forEach((v, k) => { disposeTensors(k, seen); disposeTensors(v, seen); });
+  if (value instanceof Map)
+    value.forEach((v, k) => {
+      disposeTensors(k, seen);
+      disposeTensors(v, seen);
+    });
   else if (value instanceof Torch7Object) disposeTensors(value.fields, seen);
   else if (value instanceof Torch7Function) disposeTensors(value.upvalues, seen);
-  else if (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) Object.values(value).forEach((v) => disposeTensors(v, seen));
+  else if (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)
+    Object.values(value).forEach((v) => disposeTensors(v, seen));
 }
-

@@ -20,7 +20,14 @@ export class Torch7TensorData {
   ) {}
 }
 
-const ELEMENT_OF: Record<string, ElementType> = { float64: 'Double', float32: 'Float', int64: 'Long', int32: 'Int', uint8: 'Byte', bool: 'Byte' };
+const ELEMENT_OF: Record<string, ElementType> = {
+  float64: 'Double',
+  float32: 'Float',
+  int64: 'Long',
+  int32: 'Int',
+  uint8: 'Byte',
+  bool: 'Byte',
+};
 
 /** A nodetorch tensor's values (copied to the CPU) as the data of a Torch7 tensor. */
 export function tensorData(t: Tensor): Torch7TensorData {
@@ -142,10 +149,14 @@ export class ObjectWriter {
       if (value.isDisposed) throw new TorchError(`torch7.save: the tensor at ${path} was disposed`, { code: 'DISPOSED' });
       return tensorData(value);
     }
-    if (value instanceof Torch7TensorData || value instanceof Torch7Object || value instanceof Torch7Function || isTable(value)) return value;
+    if (value instanceof Torch7TensorData || value instanceof Torch7Object || value instanceof Torch7Function || isTable(value))
+      return value;
     if (!this.translated.has(value)) {
       const t = this.translate(value, path);
-      if (t === undefined) throw new TorchError(`torch7.save: ${path} is a ${value.constructor?.name ?? 'object'}, which Torch7's format cannot hold (expected numbers, strings, booleans, arrays, plain objects, Maps, tensors, nn modules or Torch7Objects)`);
+      if (t === undefined)
+        throw new TorchError(
+          `torch7.save: ${path} is a ${value.constructor?.name ?? 'object'}, which Torch7's format cannot hold (expected numbers, strings, booleans, arrays, plain objects, Maps, tensors, nn modules or Torch7Objects)`,
+        );
       this.translated.set(value, t);
     }
     return this.translated.get(value);
@@ -186,7 +197,8 @@ export class ObjectWriter {
     else for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) entries.push([k, v, `${path}.${k}`]);
     this.sink.int(entries.length);
     for (const [k, v, p] of entries) {
-      if (k === null || k === undefined || (typeof k === 'number' && Number.isNaN(k))) throw new TorchError(`torch7.save: a key of ${path} is ${String(k)}, which a Lua table cannot hold`);
+      if (k === null || k === undefined || (typeof k === 'number' && Number.isNaN(k)))
+        throw new TorchError(`torch7.save: a key of ${path} is ${String(k)}, which a Lua table cannot hold`);
       this.write(k, `${path}.<key>`);
       this.write(v, p);
     }
@@ -194,5 +206,10 @@ export class ObjectWriter {
 }
 
 function isTable(value: unknown): boolean {
-  return Array.isArray(value) || value instanceof Map || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === null);
+  return (
+    Array.isArray(value) ||
+    value instanceof Map ||
+    (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) ||
+    (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === null)
+  );
 }

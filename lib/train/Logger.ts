@@ -32,7 +32,10 @@ export class Logger {
     checkKeys(options, ['append', 'rows'], 'Logger options');
     makeFolder(path.dirname(path.resolve(file)));
     if (options.append && fs.existsSync(file)) {
-      const [header, ...rows] = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+      const [header, ...rows] = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '');
       if (header) {
         this.#names = header.split('\t').filter((n) => n !== '');
         this.#text = [header, ...rows.slice(0, options.rows ?? rows.length)].map((line) => `${line}\n`).join('');

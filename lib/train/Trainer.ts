@@ -21,7 +21,7 @@ import { LossScaleState, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { Callback, EPOCH_METRICS, EpochMetric, TrainerControl, checkCallbacks, improves } from './callbacks';
 import { EpochBoard } from './board';
 import { LrSchedule, PassSchedule, PlateauMetric, ScheduleSpec } from './schedule';
-import { ConfusionMatrix, MAX_CLASSES } from './ConfusionMatrix';
+import { MAX_CLASSES } from './ConfusionMatrix';
 import { Logger } from './Logger';
 import { checkClassTargets, checkRealTargets } from './targets';
 import { PassResult, PassResultOf, Task, passResult, readCounts } from './results';
@@ -166,7 +166,22 @@ export interface FitOptions<T extends Task = 'classification'> extends PassOptio
   switchTo?: OptimizerSpec;
 }
 
-const OPTION_KEYS = ['model', 'task', 'criterion', 'optimizer', 'batchSize', 'classes', 'classNames', 'shuffle', 'testBatchSize', 'augment', 'schedule', 'gradClip', 'precision', 'distributed'];
+const OPTION_KEYS = [
+  'model',
+  'task',
+  'criterion',
+  'optimizer',
+  'batchSize',
+  'classes',
+  'classNames',
+  'shuffle',
+  'testBatchSize',
+  'augment',
+  'schedule',
+  'gradClip',
+  'precision',
+  'distributed',
+];
 
 /** The Trainer's arithmetic: the model's own dtype, or autocast to bfloat16 or float16. */
 export type Precision = 'fp32' | 'bf16' | 'fp16';
@@ -221,30 +236,45 @@ export class Trainer<T extends Task = 'classification'> {
     if (options.task !== undefined) this.#task = checkOneOf(options.task, ['classification', 'regression'] as const, 'Trainer task') as T;
     else if (options.classes !== undefined || options.classNames !== undefined) this.#task = 'classification' as T;
     else this.#task = taskOfCriterion(this.criterion) as T | undefined; // undefined: decided by the first pass's targets
-    if (this.#task && options.task === undefined) this.inferred.push(`task '${this.#task}' (from ${options.classes !== undefined || options.classNames !== undefined ? 'classes/classNames' : this.criterion.type})`);
+    if (this.#task && options.task === undefined)
+      this.inferred.push(
+        `task '${this.#task}' (from ${options.classes !== undefined || options.classNames !== undefined ? 'classes/classNames' : this.criterion.type})`,
+      );
     if (this.#task === 'regression' && (options.classes !== undefined || options.classNames !== undefined)) {
       throw new TorchError('Trainer: classes and classNames are for classification; a regression Trainer takes neither');
     }
     this.batchSize = checkInteger(options.batchSize ?? 1, 'batchSize', 1);
     if (options.classes !== undefined) this.#classes = checkInteger(options.classes, 'classes', 2, MAX_CLASSES);
-    else if (options.classNames !== undefined && Array.isArray(options.classNames)) this.#classes = checkInteger(options.classNames.length, 'the number of classNames', 2, MAX_CLASSES);
+    else if (options.classNames !== undefined && Array.isArray(options.classNames))
+      this.#classes = checkInteger(options.classNames.length, 'the number of classNames', 2, MAX_CLASSES);
     this.classNames = options.classNames ?? [];
-    if (!Array.isArray(this.classNames) || (this.#classes !== undefined && options.classNames !== undefined && this.classNames.length !== this.#classes) || this.classNames.some((n) => typeof n !== 'string')) {
+    if (
+      !Array.isArray(this.classNames) ||
+      (this.#classes !== undefined && options.classNames !== undefined && this.classNames.length !== this.#classes) ||
+      this.classNames.some((n) => typeof n !== 'string')
+    ) {
       invalid(`${this.#classes} class names`, 'classNames', options.classNames);
     }
     this.shuffle = checkBoolean(options.shuffle ?? true, 'shuffle');
     this.testBatchSize = checkInteger(options.testBatchSize ?? 100, 'testBatchSize', 1);
     this.augment = options.augment ?? [];
-    if (!Array.isArray(this.augment) || this.augment.some((a) => typeof a !== 'object' || a === null || !['rotate', 'noise'].includes(a.kind))) {
+    if (
+      !Array.isArray(this.augment) ||
+      this.augment.some((a) => typeof a !== 'object' || a === null || !['rotate', 'noise'].includes(a.kind))
+    ) {
       invalid('an array of augmentations (augment.rotate, augment.noise)', 'Trainer augment', options.augment);
     }
     this.gradClip = checkGradClip(options.gradClip);
     this.precision = checkOneOf(options.precision ?? 'fp32', ['fp32', 'bf16', 'fp16'] as const, 'Trainer precision');
     if (this.precision !== 'fp32' && this.model.dtype !== 'float32') {
-      throw new TorchError(`Trainer: precision '${this.precision}' keeps float32 master weights, but the model is ${this.model.dtype}; convert it with model.float()`, { code: 'DTYPE_MISMATCH' });
+      throw new TorchError(
+        `Trainer: precision '${this.precision}' keeps float32 master weights, but the model is ${this.model.dtype}; convert it with model.float()`,
+        { code: 'DTYPE_MISMATCH' },
+      );
     }
     if (this.precision === 'fp16') this.#lossScale = freshLossScale();
-    if (options.distributed !== undefined && !(options.distributed instanceof ProcessGroup)) invalid('a process group from distributed.init', 'Trainer distributed', options.distributed);
+    if (options.distributed !== undefined && !(options.distributed instanceof ProcessGroup))
+      invalid('a process group from distributed.init', 'Trainer distributed', options.distributed);
     this.distributed = options.distributed ?? null;
     // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
     [this.#params, this.#grads] = this.model.getParameters();
@@ -280,7 +310,11 @@ export class Trainer<T extends Task = 'classification'> {
   #infer(inputs: Tensor, targets: Tensor): void {
     if (this.#task === undefined) {
       // a vector of whole numbers is class indices, also in a floating tensor (Torch7's targets were DoubleTensors)
-      const classIndices = tidy(() => targets.dtype !== 'float32' && targets.dtype !== 'float64' ? true : targets.ndim === 1 && targets.ne(targets.floor()).sum().item() === 0);
+      const classIndices = tidy(() =>
+        targets.dtype !== 'float32' && targets.dtype !== 'float64'
+          ? true
+          : targets.ndim === 1 && targets.ne(targets.floor()).sum().item() === 0,
+      );
       this.#task = (classIndices ? 'classification' : 'regression') as T;
       this.inferred.push(`task '${this.#task}' (from ${this.criterion.type} and ${targets.dtype} targets)`);
     }
@@ -293,7 +327,9 @@ export class Trainer<T extends Task = 'classification'> {
         throw e;
       }
       if (width < 2 || width > MAX_CLASSES) {
-        throw new TorchError(`Trainer: the model's output has ${width} values per sample, so its class count cannot be inferred; give classes (2 to ${MAX_CLASSES}) or task: 'regression'`);
+        throw new TorchError(
+          `Trainer: the model's output has ${width} values per sample, so its class count cannot be inferred; give classes (2 to ${MAX_CLASSES}) or task: 'regression'`,
+        );
       }
       this.#classes = width;
       this.inferred.push(`${width} classes (from the model's output width)`);
@@ -312,14 +348,21 @@ export class Trainer<T extends Task = 'classification'> {
   }
 
   #control(): TrainerControl {
-    const trainer = this;
-    return { get epoch() { return trainer.epoch; }, model: this.model, stop: (reason: string) => this.stop(reason) };
+    const epoch = () => this.epoch;
+    return {
+      get epoch() {
+        return epoch();
+      },
+      model: this.model,
+      stop: (reason: string) => this.stop(reason),
+    };
   }
 
   /** The optimizer, its config's numbers and the batch size, for TensorBoard's HParams. */
   #hyperParameters(): Record<string, number | string | boolean> {
     const out: Record<string, number | string | boolean> = { optimizer: this.#spec.method, batchSize: this.batchSize };
-    for (const [k, v] of Object.entries(this.#spec.config ?? {})) if (['number', 'string', 'boolean'].includes(typeof v)) out[k] = v as number;
+    for (const [k, v] of Object.entries(this.#spec.config ?? {}))
+      if (['number', 'string', 'boolean'].includes(typeof v)) out[k] = v as number;
     return out;
   }
 
@@ -341,7 +384,9 @@ export class Trainer<T extends Task = 'classification'> {
     this.#schedule?.checkMethod(complete.method);
     // a skipped step must leave the method as it was; lbfgs and cg evaluate several times per step
     if (this.precision === 'fp16' && (complete.method === 'lbfgs' || complete.method === 'cg')) {
-      throw new TorchError(`Trainer: precision 'fp16' skips the steps whose scaled gradients overflow, which needs a one-evaluation optimizer (sgd, adam, …), not ${complete.method}; use precision 'bf16' (no loss scale) with ${complete.method}`);
+      throw new TorchError(
+        `Trainer: precision 'fp16' skips the steps whose scaled gradients overflow, which needs a one-evaluation optimizer (sgd, adam, …), not ${complete.method}; use precision 'bf16' (no loss scale) with ${complete.method}`,
+      );
     }
     if (keepState && this.#optimizer && complete.method === this.#spec.method) {
       const tensors = native().optimizerTensors(this.#optimizer);
@@ -372,7 +417,8 @@ export class Trainer<T extends Task = 'classification'> {
    */
   stepSchedule(metrics: Partial<Record<PlateauMetric, number>>): void {
     checkKeys(metrics, ['testLoss', 'trainLoss', 'testAccuracy', 'trainAccuracy'], 'stepSchedule metrics');
-    for (const [k, v] of Object.entries(metrics)) if (typeof v !== 'number' || !Number.isFinite(v)) invalid('a finite number', `stepSchedule ${k}`, v);
+    for (const [k, v] of Object.entries(metrics))
+      if (typeof v !== 'number' || !Number.isFinite(v)) invalid('a finite number', `stepSchedule ${k}`, v);
     this.#schedule?.afterEpoch(metrics, this.#baseRate() ?? 0);
   }
 
@@ -400,7 +446,8 @@ export class Trainer<T extends Task = 'classification'> {
     if (this.#running) throw new TorchError('loadCheckpoint: a pass is running; await it first', { code: 'BUSY' });
     this.#refreshFlat();
     readCheckpoint(file, this.model, (c) => {
-      if (c.params.numel !== this.#params.numel) throw new TorchError(`loadCheckpoint: ${c.params.numel} parameters in the file, ${this.#params.numel} in the model`);
+      if (c.params.numel !== this.#params.numel)
+        throw new TorchError(`loadCheckpoint: ${c.params.numel} parameters in the file, ${this.#params.numel} in the model`);
       // What can fail comes first, on a new optimizer, so that a failure changes nothing here.
       const [optimizer, spec] = createOptimizer(c.optimizer);
       // a saved schedule replaces this Trainer's; a file without one keeps this Trainer's, restarted
@@ -417,7 +464,10 @@ export class Trainer<T extends Task = 'classification'> {
           // every state tensor (momentum, moments, L-BFGS's directions, ASGD's average) is one value per parameter
           const shape = native().shape(t);
           if (shape.length !== 1 || shape[0] !== this.#params.numel) {
-            throw new TorchError(`loadCheckpoint: '${file}' is damaged: the optimizer's '${name}' has shape [${shape.join(', ')}]; expected [${this.#params.numel}], one value per parameter`, { code: 'CORRUPT_FILE' });
+            throw new TorchError(
+              `loadCheckpoint: '${file}' is damaged: the optimizer's '${name}' has shape [${shape.join(', ')}]; expected [${this.#params.numel}], one value per parameter`,
+              { code: 'CORRUPT_FILE' },
+            );
           }
           onDevice[name] = native().to(t, this.#params.dtype, this.model.device);
         }
@@ -472,17 +522,38 @@ export class Trainer<T extends Task = 'classification'> {
    * writes train.log / test.log in Torch7's format and model.net.<epoch> after every epoch.
    */
   async fit(options: FitOptions<T>): Promise<FitResults<T>> {
-    checkKeys(options, ['train', 'test', 'epochs', 'save', 'saveFormat', 'onEpoch', 'callbacks', 'tensorboard', 'keepBest', 'signal', 'onProgress', 'switchAt', 'switchTo'], 'Trainer.fit');
+    checkKeys(
+      options,
+      [
+        'train',
+        'test',
+        'epochs',
+        'save',
+        'saveFormat',
+        'onEpoch',
+        'callbacks',
+        'tensorboard',
+        'keepBest',
+        'signal',
+        'onProgress',
+        'switchAt',
+        'switchTo',
+      ],
+      'Trainer.fit',
+    );
     const callbacks = checkCallbacks(options.callbacks);
     const keepBest = options.keepBest === undefined ? undefined : checkOneOf(options.keepBest, EPOCH_METRICS, 'Trainer.fit keepBest');
     if (keepBest && options.save === undefined) throw new TorchError('Trainer.fit: keepBest writes <save>/model.best, so it needs save');
     if (options.tensorboard !== undefined) checkFileName(options.tensorboard, 'Trainer.fit tensorboard');
     const saveFormat = checkOneOf(options.saveFormat ?? 'nodetorch', ['nodetorch', 'torch7'] as const, 'Trainer.fit saveFormat');
     const epochs = checkInteger(options.epochs, 'epochs', 1);
-    if ((options.switchAt === undefined) !== (options.switchTo === undefined)) throw new TorchError('Trainer.fit: switchAt and switchTo go together');
+    if ((options.switchAt === undefined) !== (options.switchTo === undefined))
+      throw new TorchError('Trainer.fit: switchAt and switchTo go together');
     const switchAt = options.switchAt === undefined ? -1 : checkInteger(options.switchAt, 'switchAt', 0);
-    if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') invalid('a function', 'Trainer.fit onEpoch', options.onEpoch);
-    if (options.save !== undefined && (typeof options.save !== 'string' || options.save === '')) invalid('a folder name', 'Trainer.fit save', options.save);
+    if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function')
+      invalid('a function', 'Trainer.fit onEpoch', options.onEpoch);
+    if (options.save !== undefined && (typeof options.save !== 'string' || options.save === ''))
+      invalid('a folder name', 'Trainer.fit save', options.save);
     checkPassOptions(options, 'Trainer.fit');
     // in a data-parallel job, rank 0 writes for everyone (all ranks hold the same model)
     const save = this.distributed && this.distributed.rank !== 0 ? undefined : options.save;
@@ -499,7 +570,10 @@ export class Trainer<T extends Task = 'classification'> {
         }
       : undefined;
     const results: FitResults<T> = [];
-    const board = options.tensorboard !== undefined && (!this.distributed || this.distributed.rank === 0) ? new EpochBoard(options.tensorboard) : undefined;
+    const board =
+      options.tensorboard !== undefined && (!this.distributed || this.distributed.rank === 0)
+        ? new EpochBoard(options.tensorboard)
+        : undefined;
     this.#stopReason = null;
     const control = this.#control();
     for (const c of callbacks) await c.onTrainBegin?.(control);
@@ -513,7 +587,10 @@ export class Trainer<T extends Task = 'classification'> {
         const epoch = this.epoch + 1;
         const onStep =
           batchCallbacks.length > 0
-            ? (s: { step: number; loss: number; done: number; total: number }) => batchCallbacks.forEach((c) => void c.onBatchEnd!({ epoch, step: stepsBefore + s.step, loss: s.loss, done: s.done, total: s.total }, control))
+            ? (s: { step: number; loss: number; done: number; total: number }) =>
+                batchCallbacks.forEach(
+                  (c) => void c.onBatchEnd!({ epoch, step: stepsBefore + s.step, loss: s.loss, done: s.done, total: s.total }, control),
+                )
             : undefined;
         let train: PassResultOf<T>;
         try {
@@ -540,7 +617,8 @@ export class Trainer<T extends Task = 'classification'> {
         board?.epoch(result, stepsBefore);
         if (keepBest && save) {
           const value = metrics[keepBest];
-          if (value === undefined) throw new TorchError(`Trainer.fit: keepBest follows ${keepBest}, which epoch ${this.epoch} did not measure (no test set?)`);
+          if (value === undefined)
+            throw new TorchError(`Trainer.fit: keepBest follows ${keepBest}, which epoch ${this.epoch} did not measure (no test set?)`);
           if (improves(keepBest, value, results.best?.value ?? null)) {
             const file = path.join(save, 'model.best');
             (saveFormat === 'torch7' ? saveTorch7 : saveModel)(file, this.model);
@@ -561,17 +639,20 @@ export class Trainer<T extends Task = 'classification'> {
   }
 
   async #pass(phase: 'train' | 'test', data: TrainingData, options: PassOptions): Promise<PassResultOf<T>> {
-    if (typeof data !== 'object' || data === null) invalid('a dataset: { inputs, targets } or { length, batch(indices) }', `${phase} data`, data);
+    if (typeof data !== 'object' || data === null)
+      invalid('a dataset: { inputs, targets } or { length, batch(indices) }', `${phase} data`, data);
     checkPassOptions(options, phase);
     // before anything reads the model (inferring the class count runs it): no other pass may be using it
     if (this.#running) throw new TorchError(`${phase}: another pass of this Trainer is running; await it first`, { code: 'BUSY' });
     // One pass at a time per model: two would step the same parameters and autograd graph at once.
-    if (this.model.busy) throw new TorchError(`${phase}: the model is being trained by another pass (another Trainer?); await it first`, { code: 'BUSY' });
+    if (this.model.busy)
+      throw new TorchError(`${phase}: the model is being trained by another pass (another Trainer?); await it first`, { code: 'BUSY' });
     this.#refreshFlat();
     // a streamed dataset's first chunk settles what the options left open (in memory: the data, below)
     const checkTargets = (targets: Tensor, what: string, inputs?: Tensor) => {
       if (inputs) this.#infer(inputs, targets);
-      const told = this.inferred.length > 0 ? ` (inferred: ${this.inferred.join(', ')}; give task or classes to the Trainer to say otherwise)` : '';
+      const told =
+        this.inferred.length > 0 ? ` (inferred: ${this.inferred.join(', ')}; give task or classes to the Trainer to say otherwise)` : '';
       try {
         if (this.task === 'regression') checkRealTargets(targets, what);
         else checkClassTargets(targets, this.classes, what);
@@ -582,7 +663,8 @@ export class Trainer<T extends Task = 'classification'> {
     };
     if (isBatchDataset(data)) checkBatchDataset(data, phase);
     else {
-      if (data.inputs instanceof Tensor && data.targets instanceof Tensor && !data.inputs.isDisposed && !data.targets.isDisposed) this.#infer(data.inputs, data.targets);
+      if (data.inputs instanceof Tensor && data.targets instanceof Tensor && !data.inputs.isDisposed && !data.targets.isDisposed)
+        this.#infer(data.inputs, data.targets);
       checkTensorData(data, phase, checkTargets);
     }
     if (options.signal?.aborted) throw abortError(phase);
@@ -597,13 +679,29 @@ export class Trainer<T extends Task = 'classification'> {
       lastProgress = now;
       options.onProgress?.({ phase, epoch, done, total, loss });
     };
-    const schedule = phase === 'train' && this.#schedule ? this.#schedule.pass(this.epoch, this.#baseRate() ?? 0) : { rateScale: 1, firstStep: 0 };
+    const schedule =
+      phase === 'train' && this.#schedule ? this.#schedule.pass(this.epoch, this.#baseRate() ?? 0) : { rateScale: 1, firstStep: 0 };
     const shuffle = phase === 'train' && this.shuffle;
     const batchSize = phase === 'train' ? this.batchSize : this.testBatchSize;
     const group = this.distributed;
     const onStep = phase === 'train' ? options.onStep : undefined;
-    const run = (chunk: Dataset, shuffleChunk: boolean, stepsBefore: number, progress: (done: number, loss: number) => void, order?: number[]) =>
-      this.#nativePass(phase, chunk, shuffleChunk, { ...schedule, firstStep: schedule.firstStep + stepsBefore }, progress, options.signal, order, onStep && ((step, loss, done, total) => onStep({ step: stepsBefore + step, loss, done, total })));
+    const run = (
+      chunk: Dataset,
+      shuffleChunk: boolean,
+      stepsBefore: number,
+      progress: (done: number, loss: number) => void,
+      order?: number[],
+    ) =>
+      this.#nativePass(
+        phase,
+        chunk,
+        shuffleChunk,
+        { ...schedule, firstStep: schedule.firstStep + stepsBefore },
+        progress,
+        options.signal,
+        order,
+        onStep && ((step, loss, done, total) => onStep({ step: stepsBefore + step, loss, done, total })),
+      );
     try {
       if (group && !this.#synced) {
         await syncModel(group, this.#params);
@@ -613,7 +711,16 @@ export class Trainer<T extends Task = 'classification'> {
       // a data-parallel pass visits this rank's shard of the epoch, in the order rank 0 drew
       const order = group ? await shardedOrder(group, phase, length, shuffle, batchSize) : undefined;
       let r = isBatchDataset(data)
-        ? await streamPass(data, { phase, shuffle, batchSize, checkTargets, onProgress, signal: options.signal, order, run: (chunk, steps, progress) => run(chunk, false, steps, progress) })
+        ? await streamPass(data, {
+            phase,
+            shuffle,
+            batchSize,
+            checkTargets,
+            onProgress,
+            signal: options.signal,
+            order,
+            run: (chunk, steps, progress) => run(chunk, false, steps, progress),
+          })
         : await run(data, shuffle, 0, (done, loss) => onProgress(done, order?.length ?? length, loss), order);
       if (group) r = { ...r, counts: await reduceCounts(group, r.counts, phase) };
       if (phase === 'train') this.#schedule?.afterPass(r.counts.steps);
@@ -666,7 +773,9 @@ export class Trainer<T extends Task = 'classification'> {
         gradClipValue: this.gradClip.value,
         reportEachStep: onStep !== undefined,
         ...(this.precision !== 'fp32' ? { autocast: AUTOCAST_DTYPE[this.precision] } : {}),
-        ...(this.#lossScale && phase === 'train' ? { lossScale: this.#lossScale.scale, lossScaleGoodSteps: this.#lossScale.goodSteps } : {}),
+        ...(this.#lossScale && phase === 'train'
+          ? { lossScale: this.#lossScale.scale, lossScaleGoodSteps: this.#lossScale.goodSteps }
+          : {}),
       },
       (p) => {
         if (p.step !== undefined) onStep?.(p.step, p.stepLoss!, p.done, p.total);
@@ -690,7 +799,17 @@ export class Trainer<T extends Task = 'classification'> {
 /** The criteria that settle the task; MSECriterion takes both class indices and real targets. */
 function taskOfCriterion(criterion: Criterion): Task | undefined {
   if (['ClassNLLCriterion', 'MultiMarginCriterion', 'CrossEntropyCriterion'].includes(criterion.type)) return 'classification';
-  if (['AbsCriterion', 'SmoothL1Criterion', 'BCECriterion', 'BCEWithLogitsCriterion', 'DistKLDivCriterion', 'HingeEmbeddingCriterion'].includes(criterion.type)) return 'regression';
+  if (
+    [
+      'AbsCriterion',
+      'SmoothL1Criterion',
+      'BCECriterion',
+      'BCEWithLogitsCriterion',
+      'DistKLDivCriterion',
+      'HingeEmbeddingCriterion',
+    ].includes(criterion.type)
+  )
+    return 'regression';
   return undefined;
 }
 
@@ -717,7 +836,8 @@ function outputWidth(model: Module, inputs: Tensor): number {
 function checkTensorData(data: Dataset, phase: string, checkTargets: (targets: Tensor, what: string) => void): void {
   const inputs = checkTensor(data.inputs, `${phase} data inputs`);
   const targets = checkTensor(data.targets, `${phase} data targets`);
-  if (inputs.ndim === 0 || inputs.shape[0] === 0) throw new TorchError(`${phase}: the dataset is empty (inputs of shape [${inputs.shape.join(', ')}])`);
+  if (inputs.ndim === 0 || inputs.shape[0] === 0)
+    throw new TorchError(`${phase}: the dataset is empty (inputs of shape [${inputs.shape.join(', ')}])`);
   if (inputs.shape[0] !== targets.shape[0]) {
     throw new TorchError(`${phase}: ${inputs.shape[0]} inputs but ${targets.shape[0]} targets`, { code: 'SHAPE_MISMATCH' });
   }
@@ -726,8 +846,10 @@ function checkTensorData(data: Dataset, phase: string, checkTargets: (targets: T
 
 function checkPassOptions(options: PassOptions, phase: string): void {
   if (typeof options !== 'object' || options === null) invalid('an options object', `${phase} options`, options);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) invalid('an AbortSignal', `${phase} signal`, options.signal);
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') invalid('a function', `${phase} onProgress`, options.onProgress);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
+    invalid('an AbortSignal', `${phase} signal`, options.signal);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    invalid('a function', `${phase} onProgress`, options.onProgress);
 }
 
 /** A native optimizer for `spec`, and the spec as the Trainer keeps it (a copy). */
@@ -742,7 +864,9 @@ function createOptimizer(spec: OptimizerSpec): [NativeOptimizer, OptimizerSpec] 
 /** An AbortError; after a pass started, `partial` holds what it did (samples seen, loss so far, steps…). */
 function abortError(phase: string, partial?: PassResult): AbortError & { partial?: PassResult } {
   const e: AbortError & { partial?: PassResult } = new AbortError(
-    partial ? `${phase}: aborted by its AbortSignal after ${partial.samples} samples (mean loss ${partial.loss.toPrecision(4)})` : `${phase}: aborted by its AbortSignal`,
+    partial
+      ? `${phase}: aborted by its AbortSignal after ${partial.samples} samples (mean loss ${partial.loss.toPrecision(4)})`
+      : `${phase}: aborted by its AbortSignal`,
     { op: phase },
   );
   if (partial) e.partial = partial;
@@ -763,7 +887,10 @@ function checkGradClip(clip: unknown): { norm: number; value: number } {
   if (typeof clip !== 'object' || clip === null) invalid('a norm (number) or { norm, value }', 'Trainer gradClip', clip);
   checkKeys(clip, ['norm', 'value'], 'Trainer gradClip');
   const { norm, value } = clip as { norm?: number; value?: number };
-  return { norm: norm === undefined ? 0 : positive(norm, 'Trainer gradClip norm'), value: value === undefined ? 0 : positive(value, 'Trainer gradClip value') };
+  return {
+    norm: norm === undefined ? 0 : positive(norm, 'Trainer gradClip norm'),
+    value: value === undefined ? 0 : positive(value, 'Trainer gradClip value'),
+  };
 }
 
 function epochMetrics(train: PassResult, test?: PassResult): Partial<Record<PlateauMetric, number>> {

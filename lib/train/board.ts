@@ -26,7 +26,10 @@ export class EpochBoard {
     const step = result.epoch;
     result.train.stepLosses?.forEach((loss, k) => Number.isFinite(loss) && w.addScalar('step/loss', loss, stepsBefore + k + 1));
     result.train.stepLearningRates?.forEach((rate, k) => w.addScalar('step/learningRate', rate, stepsBefore + k + 1));
-    for (const [phase, r] of [['train', result.train], ['test', result.test]] as const) {
+    for (const [phase, r] of [
+      ['train', result.train],
+      ['test', result.test],
+    ] as const) {
       if (!r) continue;
       w.addScalar(`${phase}/loss`, r.loss, step);
       if (r.task === 'classification') w.addScalar(`${phase}/accuracy`, r.accuracy, step);
@@ -38,7 +41,8 @@ export class EpochBoard {
     if (result.learningRate !== null) w.addScalar('learningRate', result.learningRate, step);
     w.addScalar('train/samplesPerSecond', 1000 / result.train.msPerSample, step);
     const shown = result.test ?? result.train;
-    if (shown.task === 'classification') w.addImage(`${result.test ? 'test' : 'train'}/confusion`, confusionImage(shown.confusion.mat), step);
+    if (shown.task === 'classification')
+      w.addImage(`${result.test ? 'test' : 'train'}/confusion`, confusionImage(shown.confusion.mat), step);
     w.flush();
   }
 

@@ -58,7 +58,8 @@ export function checkCallbacks(callbacks: unknown): Callback[] {
   if (callbacks === undefined) return [];
   if (!Array.isArray(callbacks)) invalid('an array of callback objects', 'Trainer.fit callbacks', callbacks);
   callbacks.forEach((c, i) => {
-    if (typeof c !== 'object' || c === null) invalid('an object with onTrainBegin, onBatchEnd, onEpochEnd or onTrainEnd methods', `Trainer.fit callbacks[${i}]`, c);
+    if (typeof c !== 'object' || c === null)
+      invalid('an object with onTrainBegin, onBatchEnd, onEpochEnd or onTrainEnd methods', `Trainer.fit callbacks[${i}]`, c);
     for (const hook of ['onTrainBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const) {
       const f = (c as Record<string, unknown>)[hook];
       if (f !== undefined && typeof f !== 'function') invalid('a function', `Trainer.fit callbacks[${i}].${hook}`, f);
@@ -121,7 +122,8 @@ export class EarlyStopping implements Callback {
 
   onEpochEnd(end: EpochEnd, trainer: TrainerControl): void {
     const value = end.metrics[this.monitor];
-    if (value === undefined) throw new TorchError(`EarlyStopping follows ${this.monitor}, which epoch ${end.epoch} did not measure (no test set?)`);
+    if (value === undefined)
+      throw new TorchError(`EarlyStopping follows ${this.monitor}, which epoch ${end.epoch} did not measure (no test set?)`);
     if (improves(this.monitor, value, this.best, this.minDelta)) {
       [this.best, this.bestEpoch, this.#bad] = [value, end.epoch, 0];
       if (this.restoreBest) {
@@ -132,7 +134,9 @@ export class EarlyStopping implements Callback {
     }
     this.#bad += 1;
     if (this.#bad > this.patience) {
-      trainer.stop(`${this.monitor} has not improved by more than ${this.minDelta} for ${this.#bad} epochs (best ${this.best} at epoch ${this.bestEpoch})`);
+      trainer.stop(
+        `${this.monitor} has not improved by more than ${this.minDelta} for ${this.#bad} epochs (best ${this.best} at epoch ${this.bestEpoch})`,
+      );
     }
   }
 

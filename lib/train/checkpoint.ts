@@ -101,7 +101,14 @@ export function writeCheckpoint(
  */
 function structureKey(spec: ModuleSpec): string {
   return JSON.stringify(spec, function (key, value) {
-    if ((this as ModuleSpec).type !== undefined && key === 'args' && ['View', 'Reshape'].includes((this as ModuleSpec).type) && Array.isArray(value) && value[0] === -1) return value.slice(1);
+    if (
+      (this as ModuleSpec).type !== undefined &&
+      key === 'args' &&
+      ['View', 'Reshape'].includes((this as ModuleSpec).type) &&
+      Array.isArray(value) &&
+      value[0] === -1
+    )
+      return value.slice(1);
     return value;
   });
 }
@@ -116,18 +123,31 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
   const owned = tensors.map((t) => new Tensor(t));
   try {
     const damaged = (what: string) => new TorchError(`loadCheckpoint: '${file}' is damaged: ${what}`, { code: 'CORRUPT_FILE' });
-    if (!Array.isArray(d.tensors) || d.tensors.some((n) => typeof n !== 'string')) throw damaged('its list of optimizer tensors is not a list of names');
+    if (!Array.isArray(d.tensors) || d.tensors.some((n) => typeof n !== 'string'))
+      throw damaged('its list of optimizer tensors is not a list of names');
     const buffers = d.buffers ?? 0;
     if (!Number.isInteger(buffers) || buffers < 0) throw damaged(`it counts ${JSON.stringify(d.buffers)} buffers`);
     if (d.rng !== d.tensors.length + 1 || owned.length !== d.tensors.length + 2 + buffers) {
       throw damaged(`it holds ${owned.length} tensors for ${d.tensors.length} optimizer tensors and ${buffers} buffers`);
     }
     if (!Number.isInteger(d.epoch) || d.epoch < 0) throw damaged(`its epoch is ${JSON.stringify(d.epoch)}`);
-    if (typeof d.scalars !== 'object' || d.scalars === null || Object.values(d.scalars).some((v) => typeof v !== 'number')) throw damaged('its optimizer scalars are not numbers');
+    if (typeof d.scalars !== 'object' || d.scalars === null || Object.values(d.scalars).some((v) => typeof v !== 'number'))
+      throw damaged('its optimizer scalars are not numbers');
     if (typeof d.optimizer !== 'object' || d.optimizer === null) throw damaged('it names no optimizer');
-    if (d.schedule != null && (typeof d.schedule !== 'object' || typeof d.schedule.spec !== 'object' || typeof d.schedule.state !== 'object')) throw damaged('its schedule is not one');
+    if (
+      d.schedule != null &&
+      (typeof d.schedule !== 'object' || typeof d.schedule.spec !== 'object' || typeof d.schedule.state !== 'object')
+    )
+      throw damaged('its schedule is not one');
     const ls = d.lossScale;
-    if (ls !== undefined && (typeof ls !== 'object' || ls === null || !(ls.scale > 0 && Number.isFinite(ls.scale)) || !Number.isInteger(ls.goodSteps) || ls.goodSteps < 0)) {
+    if (
+      ls !== undefined &&
+      (typeof ls !== 'object' ||
+        ls === null ||
+        !(ls.scale > 0 && Number.isFinite(ls.scale)) ||
+        !Number.isInteger(ls.goodSteps) ||
+        ls.goodSteps < 0)
+    ) {
       throw damaged(`its loss scale is ${JSON.stringify(ls)}`);
     }
     checkNesting(d.module, file);
@@ -137,7 +157,17 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
     const named: Record<string, NativeTensor> = {};
     d.tensors.forEach((n, i) => (named[n] = owned[i + 1].handle));
     const saved = owned.slice(d.rng + 1).map((t) => t.handle);
-    apply({ epoch: d.epoch, optimizer: d.optimizer, params: owned[0], scalars: d.scalars, tensors: named, rng: owned[d.rng].handle, buffers: saved, schedule: d.schedule, ...(ls ? { lossScale: ls } : {}) });
+    apply({
+      epoch: d.epoch,
+      optimizer: d.optimizer,
+      params: owned[0],
+      scalars: d.scalars,
+      tensors: named,
+      rng: owned[d.rng].handle,
+      buffers: saved,
+      schedule: d.schedule,
+      ...(ls ? { lossScale: ls } : {}),
+    });
   } finally {
     owned.forEach((t) => t.dispose());
   }

@@ -25,8 +25,12 @@ export async function syncModel(group: ProcessGroup, params: Tensor): Promise<vo
     const [count0, dtype0] = all[0];
     all.forEach(([count, dtype], rank) => {
       if (count !== count0 || dtype !== dtype0) {
-        const describe = (c: number, d: number) => `${c} ${Object.keys(DTYPE_CODES).find((k) => DTYPE_CODES[k] === d) ?? 'unknown'} parameters`;
-        throw new TorchError(`distributed Trainer: rank ${rank}'s model has ${describe(count, dtype)} but rank 0's has ${describe(count0, dtype0)}; every rank must build the same model (and the same .float()/.double())`, { code: 'DISTRIBUTED' });
+        const describe = (c: number, d: number) =>
+          `${c} ${Object.keys(DTYPE_CODES).find((k) => DTYPE_CODES[k] === d) ?? 'unknown'} parameters`;
+        throw new TorchError(
+          `distributed Trainer: rank ${rank}'s model has ${describe(count, dtype)} but rank 0's has ${describe(count0, dtype0)}; every rank must build the same model (and the same .float()/.double())`,
+          { code: 'DISTRIBUTED' },
+        );
       }
     });
   } finally {
@@ -55,7 +59,13 @@ async function collective(phase: string, what: string, run: () => Promise<unknow
 }
 
 /** This rank's samples for a pass: its shard of rank 0's order (training), or its slice (testing). */
-export async function shardedOrder(group: ProcessGroup, phase: 'train' | 'test', length: number, shuffle: boolean, batchSize: number): Promise<number[]> {
+export async function shardedOrder(
+  group: ProcessGroup,
+  phase: 'train' | 'test',
+  length: number,
+  shuffle: boolean,
+  batchSize: number,
+): Promise<number[]> {
   if (phase === 'test') {
     const [start, end] = shardTestRange(length, group.rank, group.worldSize);
     return Array.from({ length: end - start }, (_, i) => start + i);

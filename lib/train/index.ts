@@ -1,5 +1,17 @@
 export { Trainer } from './Trainer';
-export type { OptimizerSpec, TrainerOptions, Dataset, BatchDataset, TrainingData, Progress, EpochResult, PassOptions, FitOptions, FitResults, Precision } from './Trainer';
+export type {
+  OptimizerSpec,
+  TrainerOptions,
+  Dataset,
+  BatchDataset,
+  TrainingData,
+  Progress,
+  EpochResult,
+  PassOptions,
+  FitOptions,
+  FitResults,
+  Precision,
+} from './Trainer';
 export { EarlyStopping } from './callbacks';
 export type { BatchEnd, Callback, EarlyStoppingOptions, EpochEnd, EpochMetric, TrainerControl } from './callbacks';
 export { SummaryWriter } from './tensorboard';

@@ -64,7 +64,14 @@ export interface PassCounts {
 
 /** Reads a native pass's result into numbers, freeing its tensors. */
 export function readCounts(r: NativePassResult): PassCounts {
-  const counts: PassCounts = { lossSum: r.loss * r.samples, samples: r.samples, steps: r.steps, seconds: r.seconds, stepLosses: Array.from(r.stepLosses), stepRates: Array.from(r.stepRates) };
+  const counts: PassCounts = {
+    lossSum: r.loss * r.samples,
+    samples: r.samples,
+    steps: r.steps,
+    seconds: r.seconds,
+    stepLosses: Array.from(r.stepLosses),
+    stepRates: Array.from(r.stepRates),
+  };
   if (r.skippedSteps !== undefined) counts.skippedSteps = r.skippedSteps;
   for (const key of ['confusion', 'errors'] as const) {
     if (!r[key]) continue;
@@ -85,7 +92,8 @@ export function addCounts(a: PassCounts, b: PassCounts): PassCounts {
     stepLosses: [...a.stepLosses, ...b.stepLosses],
     stepRates: [...a.stepRates, ...b.stepRates],
   };
-  const confusion = a.confusion && b.confusion ? a.confusion.map((row, i) => row.map((v, j) => v + b.confusion![i][j])) : (a.confusion ?? b.confusion);
+  const confusion =
+    a.confusion && b.confusion ? a.confusion.map((row, i) => row.map((v, j) => v + b.confusion![i][j])) : (a.confusion ?? b.confusion);
   if (a.skippedSteps !== undefined || b.skippedSteps !== undefined) sum.skippedSteps = (a.skippedSteps ?? 0) + (b.skippedSteps ?? 0);
   const errors = a.errors && b.errors ? a.errors.map((v, i) => v + b.errors![i]) : (a.errors ?? b.errors);
   if (confusion) sum.confusion = confusion;
@@ -95,7 +103,13 @@ export function addCounts(a: PassCounts, b: PassCounts): PassCounts {
 
 /** Turns pass counts into a result. */
 export function passResult(c: PassCounts, task: Task, classNames: string[], classes: number): PassResult {
-  const figures: PassFigures = { loss: c.lossSum / Math.max(1, c.samples), samples: c.samples, steps: c.steps, seconds: c.seconds, msPerSample: (1000 * c.seconds) / Math.max(1, c.samples) };
+  const figures: PassFigures = {
+    loss: c.lossSum / Math.max(1, c.samples),
+    samples: c.samples,
+    steps: c.steps,
+    seconds: c.seconds,
+    msPerSample: (1000 * c.seconds) / Math.max(1, c.samples),
+  };
   if (c.steps > 0) figures.stepLosses = c.stepLosses;
   if (c.skippedSteps !== undefined) figures.skippedSteps = c.skippedSteps;
   if (task === 'regression') {

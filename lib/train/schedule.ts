@@ -35,7 +35,15 @@ export type ScheduleSpec =
    * rate is multiplied by `factor` (default 0.1), not below `minRate` (default 0), then `cooldown`
    * epochs (default 0) pass before counting again.
    */
-  | { kind: 'plateau'; metric?: PlateauMetric; factor?: number; patience?: number; threshold?: number; cooldown?: number; minRate?: number };
+  | {
+      kind: 'plateau';
+      metric?: PlateauMetric;
+      factor?: number;
+      patience?: number;
+      threshold?: number;
+      cooldown?: number;
+      minRate?: number;
+    };
 
 /** The schedule's progress, kept in checkpoints. */
 export interface ScheduleState {
@@ -117,7 +125,8 @@ export class LrSchedule {
 
   /** Refuses a method without a learning rate to schedule. */
   checkMethod(method: OptimMethodName): void {
-    if (!hasLearningRate(method)) throw new TorchError(`schedule: optim.${method} has no learningRate to schedule; use a method that has one (sgd, adam, lbfgs, …)`);
+    if (!hasLearningRate(method))
+      throw new TorchError(`schedule: optim.${method} has no learningRate to schedule; use a method that has one (sgd, adam, lbfgs, …)`);
   }
 
   /** The factor on the learning rate for the next step of epoch index `epoch` (0-based). */
@@ -148,7 +157,8 @@ export class LrSchedule {
     const s = this.spec;
     if (s.kind !== 'plateau') return;
     const value = metrics[s.metric!];
-    if (value === undefined) throw new TorchError(`schedule: the plateau schedule follows ${s.metric}, which this epoch did not measure (no test set?)`);
+    if (value === undefined)
+      throw new TorchError(`schedule: the plateau schedule follows ${s.metric}, which this epoch did not measure (no test set?)`);
     const st = this.state;
     const rising = s.metric!.endsWith('Accuracy');
     const better = st.best === null || (rising ? value > st.best * (1 + s.threshold!) : value < st.best * (1 - s.threshold!));
@@ -175,8 +185,15 @@ export class LrSchedule {
   restore(state: unknown): void {
     const st = state as ScheduleState;
     const ok =
-      typeof st === 'object' && st !== null && Number.isInteger(st.steps) && st.steps >= 0 && (st.best === null || typeof st.best === 'number') &&
-      Number.isInteger(st.bad) && Number.isInteger(st.cooldown) && typeof st.scale === 'number' && st.scale >= 0;
+      typeof st === 'object' &&
+      st !== null &&
+      Number.isInteger(st.steps) &&
+      st.steps >= 0 &&
+      (st.best === null || typeof st.best === 'number') &&
+      Number.isInteger(st.bad) &&
+      Number.isInteger(st.cooldown) &&
+      typeof st.scale === 'number' &&
+      st.scale >= 0;
     if (!ok) throw new TorchError(`schedule: the saved schedule state ${JSON.stringify(state)} is not one`);
     this.state = { steps: st.steps, best: st.best, bad: st.bad, cooldown: st.cooldown, scale: st.scale };
   }

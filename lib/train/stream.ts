@@ -70,7 +70,10 @@ export async function streamPass(data: BatchDataset, o: StreamOptions): Promise<
       next = null;
       const got = await untilAborted(current, o.signal);
       if (got === ABORTED) {
-        current.then(({ loaded }) => dispose(loaded), () => {});
+        current.then(
+          ({ loaded }) => dispose(loaded),
+          () => {},
+        );
         aborted = true;
         break;
       }
@@ -94,7 +97,10 @@ export async function streamPass(data: BatchDataset, o: StreamOptions): Promise<
     }
   } finally {
     // a chunk loaded for nothing (abort, error) is freed when it arrives
-    next?.then(({ loaded }) => dispose(loaded), () => {});
+    next?.then(
+      ({ loaded }) => dispose(loaded),
+      () => {},
+    );
   }
   total.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { counts: total, aborted };
@@ -130,16 +136,27 @@ function untilAborted<V>(promise: Promise<V>, signal?: AbortSignal): Promise<V |
 }
 
 /** Checks one loaded chunk; returns the per-sample input shape all chunks must share. */
-function checkChunk(loaded: Dataset, count: number, shape: number[] | null, where: string, checkTargets: (t: Tensor, what: string, inputs: Tensor) => void): number[] {
+function checkChunk(
+  loaded: Dataset,
+  count: number,
+  shape: number[] | null,
+  where: string,
+  checkTargets: (t: Tensor, what: string, inputs: Tensor) => void,
+): number[] {
   if (typeof loaded !== 'object' || loaded === null) invalid('{ inputs, targets }', where, loaded);
   const inputs = checkTensor(loaded.inputs, `${where}: inputs`);
   const targets = checkTensor(loaded.targets, `${where}: targets`);
   if (inputs.ndim === 0 || inputs.shape[0] !== count || targets.ndim === 0 || targets.shape[0] !== count) {
-    throw new TorchError(`${where}: expected ${count} samples, got inputs of shape [${inputs.shape.join(', ')}] and targets of shape [${targets.shape.join(', ')}]`, { code: 'SHAPE_MISMATCH' });
+    throw new TorchError(
+      `${where}: expected ${count} samples, got inputs of shape [${inputs.shape.join(', ')}] and targets of shape [${targets.shape.join(', ')}]`,
+      { code: 'SHAPE_MISMATCH' },
+    );
   }
   const sample = inputs.shape.slice(1);
   if (shape && sample.join() !== shape.join()) {
-    throw new TorchError(`${where}: samples of shape [${sample.join(', ')}], but earlier chunks had [${shape.join(', ')}]`, { code: 'SHAPE_MISMATCH' });
+    throw new TorchError(`${where}: samples of shape [${sample.join(', ')}], but earlier chunks had [${shape.join(', ')}]`, {
+      code: 'SHAPE_MISMATCH',
+    });
   }
   checkTargets(targets, where, inputs);
   return sample;

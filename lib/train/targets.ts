@@ -16,7 +16,8 @@ export function checkClassTargets(targets: Tensor, classes: number, what: string
       `${what}: targets must be a vector of N class indices (0-based) but have shape [${targets.shape.join(', ')}]; flatten them with targets.view(-1)`,
     );
   }
-  if (targets.dtype === 'bool') throw new TorchError(`${what}: targets must be class indices (integers), not booleans`, { code: 'DTYPE_MISMATCH' });
+  if (targets.dtype === 'bool')
+    throw new TorchError(`${what}: targets must be class indices (integers), not booleans`, { code: 'DTYPE_MISMATCH' });
   tidy(() => {
     if (targets.dtype === 'float32' || targets.dtype === 'float64') {
       const wrong = targets.ne(targets.floor()).sum().item() as number; // NaN is never equal to its floor
@@ -31,7 +32,9 @@ export function checkClassTargets(targets: Tensor, classes: number, what: string
     const lo = targets.min().item() as number;
     const hi = targets.max().item() as number;
     if (lo < 0 || hi > classes - 1) {
-      throw new TorchError(`${what}: targets must be class indices in [0, ${classes - 1}] (0-based, ${classes} classes) but range over [${lo}, ${hi}]`);
+      throw new TorchError(
+        `${what}: targets must be class indices in [0, ${classes - 1}] (0-based, ${classes} classes) but range over [${lo}, ${hi}]`,
+      );
     }
   });
 }
@@ -39,7 +42,10 @@ export function checkClassTargets(targets: Tensor, classes: number, what: string
 /** Regression targets: real values (float32/float64), one row per sample, all finite. */
 export function checkRealTargets(targets: Tensor, what: string): void {
   if (targets.dtype !== 'float32' && targets.dtype !== 'float64') {
-    throw new TorchError(`${what}: regression targets must be real values (float32 or float64) but are ${targets.dtype}; convert them with targets.to('float32')`, { code: 'DTYPE_MISMATCH' });
+    throw new TorchError(
+      `${what}: regression targets must be real values (float32 or float64) but are ${targets.dtype}; convert them with targets.to('float32')`,
+      { code: 'DTYPE_MISMATCH' },
+    );
   }
   if (targets.ndim === 0) throw new TorchError(`${what}: regression targets need one row per sample but are a single number`);
   const bad = tidy(() => targets.sub(targets).ne(0).sum().item() as number); // x − x is 0 unless x is NaN or ±Inf

@@ -43,7 +43,13 @@ function record(event: Buffer): Buffer {
 let files = 0;
 
 /** The hparams plugin's tags and version (tensorboard/plugins/hparams/metadata.py). */
-const HPARAMS = { plugin: 'hparams', version: 0, experiment: '_hparams_/experiment', start: '_hparams_/session_start_info', end: '_hparams_/session_end_info' };
+const HPARAMS = {
+  plugin: 'hparams',
+  version: 0,
+  experiment: '_hparams_/experiment',
+  start: '_hparams_/session_start_info',
+  end: '_hparams_/session_end_info',
+};
 
 export type HParamValue = number | string | boolean;
 
@@ -88,7 +94,10 @@ export class SummaryWriter {
     checkTag(tag);
     checkInteger(step, 'SummaryWriter step', 0);
     const png = encodePng(image.pixels, image.width, image.height, image.channels);
-    this.#summary(message(bytes(1, tag), bytes(4, message(int(1, image.height), int(2, image.width), int(3, image.channels), bytes(4, png)))), step);
+    this.#summary(
+      message(bytes(1, tag), bytes(4, message(int(1, image.height), int(2, image.width), int(3, image.channels), bytes(4, png)))),
+      step,
+    );
   }
 
   /**
@@ -98,18 +107,25 @@ export class SummaryWriter {
    */
   addHparams(hparams: Record<string, HParamValue>, metrics: Record<string, number | null>): void {
     const pluginValue = (tag: string, content: Buffer) =>
-      message(bytes(1, tag), bytes(9, message(bytes(1, message(bytes(1, HPARAMS.plugin), bytes(2, message(int(1, HPARAMS.version), content)))))));
+      message(
+        bytes(1, tag),
+        bytes(9, message(bytes(1, message(bytes(1, HPARAMS.plugin), bytes(2, message(int(1, HPARAMS.version), content)))))),
+      );
     const value = (v: HParamValue) => (typeof v === 'number' ? double(2, v) : typeof v === 'string' ? bytes(3, v) : int(4, v));
     const type = (v: HParamValue) => (typeof v === 'number' ? 3 : typeof v === 'string' ? 1 : 2);
     for (const [k, v] of Object.entries(hparams)) {
-      if (!['number', 'string', 'boolean'].includes(typeof v)) throw new TorchError(`SummaryWriter.addHparams: '${k}' is ${typeof v}; hyper-parameters are numbers, strings or booleans`);
+      if (!['number', 'string', 'boolean'].includes(typeof v))
+        throw new TorchError(`SummaryWriter.addHparams: '${k}' is ${typeof v}; hyper-parameters are numbers, strings or booleans`);
     }
     const experiment = message(
       ...Object.entries(hparams).map(([k, v]) => bytes(4, message(bytes(1, k), int(4, type(v))))),
       ...Object.keys(metrics).map((tag) => bytes(5, message(bytes(1, message(bytes(2, tag)))))),
     );
     this.#summary(pluginValue(HPARAMS.experiment, bytes(2, experiment)), 0);
-    const start = message(...Object.entries(hparams).map(([k, v]) => bytes(1, message(bytes(1, k), bytes(2, value(v))))), double(5, Date.now() / 1000));
+    const start = message(
+      ...Object.entries(hparams).map(([k, v]) => bytes(1, message(bytes(1, k), bytes(2, value(v))))),
+      double(5, Date.now() / 1000),
+    );
     this.#summary(pluginValue(HPARAMS.start, bytes(3, start)), 0);
     for (const [tag, v] of Object.entries(metrics)) if (v !== null) this.addScalar(tag, v, 0);
     this.#summary(pluginValue(HPARAMS.end, bytes(4, message(int(1, 1), double(2, Date.now() / 1000)))), 0);
@@ -134,7 +150,8 @@ export class SummaryWriter {
 }
 
 function checkTag(tag: unknown): void {
-  if (typeof tag !== 'string' || tag === '') throw new TorchError(`SummaryWriter: a tag must be a non-empty string, got ${JSON.stringify(tag)}`);
+  if (typeof tag !== 'string' || tag === '')
+    throw new TorchError(`SummaryWriter: a tag must be a non-empty string, got ${JSON.stringify(tag)}`);
 }
 
 /** A confusion matrix as a gray image: each row (a target class) scaled by its count, black = all. */

@@ -31,7 +31,11 @@ export function writeArchive(file: string, json: string, tensors: NativeTensor[]
  * and that a file of version 3 or later carries its digest; `what` names the caller in errors
  * (e.g. 'nn.load').
  */
-export function readArchive<T extends { format: string; version: number }>(file: string, what: string, format: string): { description: T; tensors: NativeTensor[] } {
+export function readArchive<T extends { format: string; version: number }>(
+  file: string,
+  what: string,
+  format: string,
+): { description: T; tensors: NativeTensor[] } {
   checkFileName(file, `${what} file`);
   if (!fs.existsSync(file)) throw new TorchError(`${what}: no such file '${file}'`, { code: 'IO' });
   let bytes: Buffer;
@@ -45,7 +49,11 @@ export function readArchive<T extends { format: string; version: number }>(file:
   try {
     decoded = native().decodeArchive(bytes);
   } catch (e) {
-    throw new TorchError(`${what}: '${file}' is ${e instanceof TorchError ? e.reason : (e as Error).message}`, { code: 'CORRUPT_FILE', op: what, cause: e });
+    throw new TorchError(`${what}: '${file}' is ${e instanceof TorchError ? e.reason : (e as Error).message}`, {
+      code: 'CORRUPT_FILE',
+      op: what,
+      cause: e,
+    });
   }
   const free = () => decoded.tensors.forEach((t) => native().dispose(t));
   let description: T;
@@ -62,7 +70,10 @@ export function readArchive<T extends { format: string; version: number }>(file:
   }
   if (!Number.isInteger(description.version) || description.version < 1 || description.version > FILE_FORMAT_VERSION) {
     free();
-    throw new TorchError(`${what}: '${file}' has format version ${description.version}; this nodetorch reads versions 1 to ${FILE_FORMAT_VERSION}`, { code: 'CORRUPT_FILE' });
+    throw new TorchError(
+      `${what}: '${file}' has format version ${description.version}; this nodetorch reads versions 1 to ${FILE_FORMAT_VERSION}`,
+      { code: 'CORRUPT_FILE' },
+    );
   }
   if (description.version >= 3 && !decoded.checksummed) {
     free();
@@ -88,6 +99,9 @@ export function checkZipArchive(bytes: Buffer, file: string, what: string): void
   const pickle = entries.find((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
   const duplicate = pickle && duplicateDictKey(pickle.data);
   if (duplicate !== undefined) {
-    throw new TorchError(`${what}: '${file}' gives the key '${duplicate}' twice in one dictionary; Python keeps the last value and LibTorch the first, so nodetorch refuses the file`, { code: 'CORRUPT_FILE' });
+    throw new TorchError(
+      `${what}: '${file}' gives the key '${duplicate}' twice in one dictionary; Python keeps the last value and LibTorch the first, so nodetorch refuses the file`,
+      { code: 'CORRUPT_FILE' },
+    );
   }
 }

@@ -94,5 +94,8 @@ function isRunning(pid: number): boolean {
 /** A filesystem failure as a TorchError (code IO) that names the file and the system's code (ENOENT…); the system's error is its cause. */
 export function fileError(action: string, file: string, cause: unknown): TorchError {
   const e = cause as NodeJS.ErrnoException;
-  return new TorchError(`cannot ${action} '${file}': ${e.code ? `${e.code} (${e.message.replace(/^[A-Z]+: /, '')})` : e.message}`, { code: 'IO', cause });
+  return new TorchError(`cannot ${action} '${file}': ${e.code ? `${e.code} (${e.message.replace(/^[A-Z]+: /, '')})` : e.message}`, {
+    code: 'IO',
+    cause,
+  });
 }

@@ -16,7 +16,8 @@ function chunk(type: string, data: Buffer): Buffer {
 
 /** PNG bytes of a height × width image, `channels` 1 (gray) or 3 (RGB) bytes per pixel, row-major. */
 export function encodePng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3): Buffer {
-  if (pixels.length !== width * height * channels) throw new RangeError(`encodePng: ${pixels.length} bytes for a ${width}×${height}×${channels} image`);
+  if (pixels.length !== width * height * channels)
+    throw new RangeError(`encodePng: ${pixels.length} bytes for a ${width}×${height}×${channels} image`);
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
@@ -28,5 +29,10 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
     rows[r * (1 + width * channels)] = 0; // filter type None
     rows.set(pixels.subarray(r * width * channels, (r + 1) * width * channels), r * (1 + width * channels) + 1);
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

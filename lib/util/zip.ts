@@ -61,7 +61,8 @@ function directory(b: Buffer): { offset: number; size: number; count: number } {
   let offset = b.readUInt32LE(end + 16);
   if ((count === 0xffff || size === 0xffffffff || offset === 0xffffffff) && end >= 20 && b.readUInt32LE(end - 20) === ZIP64_LOCATOR) {
     const at = u64(b, end - 20 + 8);
-    if (at + 56 > b.length || b.readUInt32LE(at) !== ZIP64_EOCD) throw new DamagedZip('a zip64 end of central directory record that is missing');
+    if (at + 56 > b.length || b.readUInt32LE(at) !== ZIP64_EOCD)
+      throw new DamagedZip('a zip64 end of central directory record that is missing');
     count = u64(b, at + 32);
     size = u64(b, at + 40);
     offset = u64(b, at + 48);
@@ -79,7 +80,8 @@ export function readZipEntries(bytes: Buffer): ZipEntry[] {
   const entries: ZipEntry[] = [];
   let at = offset;
   for (let k = 0; k < count; k++) {
-    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== CENTRAL) throw new DamagedZip(`central directory entry ${k + 1} of ${count} is missing`);
+    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== CENTRAL)
+      throw new DamagedZip(`central directory entry ${k + 1} of ${count} is missing`);
     const method = bytes.readUInt16LE(at + 10);
     const crc = bytes.readUInt32LE(at + 16);
     let compressed = bytes.readUInt32LE(at + 20);
@@ -91,7 +93,7 @@ export function readZipEntries(bytes: Buffer): ZipEntry[] {
     const name = bytes.toString('utf8', at + 46, at + 46 + nameLength);
     // zip64: the fields saturated at 0xffffffff follow in the extra field 0x0001, in this order
     const extra = bytes.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength);
-    for (let e = 0; e + 4 <= extra.length; ) {
+    for (let e = 0; e + 4 <= extra.length;) {
       const id = extra.readUInt16LE(e);
       const length = extra.readUInt16LE(e + 2);
       if (id === 0x0001) {
@@ -108,7 +110,8 @@ export function readZipEntries(bytes: Buffer): ZipEntry[] {
       }
       e += 4 + length;
     }
-    if (local + 30 > bytes.length || bytes.readUInt32LE(local) !== LOCAL) throw new DamagedZip(`entry '${name}' has no local header where the directory says`);
+    if (local + 30 > bytes.length || bytes.readUInt32LE(local) !== LOCAL)
+      throw new DamagedZip(`entry '${name}' has no local header where the directory says`);
     const start = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
     if (start + compressed > bytes.length) throw new DamagedZip(`entry '${name}' runs past the end of the file (truncated)`);
     const raw = bytes.subarray(start, start + compressed);
@@ -124,7 +127,9 @@ export function readZipEntries(bytes: Buffer): ZipEntry[] {
     if (data.length !== size) throw new DamagedZip(`entry '${name}' holds ${data.length} bytes; its directory says ${size}`);
     const actual = crc32(data);
     if (actual !== crc) {
-      throw new DamagedZip(`entry '${name}' fails its CRC-32 check (recorded ${crc.toString(16).padStart(8, '0')}, computed ${actual.toString(16).padStart(8, '0')})`);
+      throw new DamagedZip(
+        `entry '${name}' fails its CRC-32 check (recorded ${crc.toString(16).padStart(8, '0')}, computed ${actual.toString(16).padStart(8, '0')})`,
+      );
     }
     entries.push({ name, data });
     at += 46 + nameLength + extraLength + commentLength;

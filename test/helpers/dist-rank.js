@@ -20,7 +20,7 @@ function trainer(s, group) {
   t.manualSeed(s.seed + (group ? group.rank : 0));
   const model = t.models.mnistModel(s.model ?? 'mlp').double();
   if (s.extraLayer && group && group.rank === s.extraLayer) model.add(new t.nn.Linear(10, 10));
-  t.manualSeed(s.seed);  // the same random stream on every rank from here on (shuffle, dropout)
+  t.manualSeed(s.seed); // the same random stream on every rank from here on (shuffle, dropout)
   return new t.Trainer({
     model,
     criterion: new t.nn.ClassNLLCriterion(),
@@ -51,7 +51,14 @@ const scenarios = {
     // this rank reads its training samples on demand, in chunks, rather than from memory
     const streamed = group && s.streamRank === group.rank;
     const train = streamed
-      ? { length: s.samples, chunkSize: 24, batch: (indices) => ({ inputs: d.train.inputs.indexSelect(0, t.tensor(indices, { dtype: 'int64' })), targets: d.train.targets.indexSelect(0, t.tensor(indices, { dtype: 'int64' })) }) }
+      ? {
+          length: s.samples,
+          chunkSize: 24,
+          batch: (indices) => ({
+            inputs: d.train.inputs.indexSelect(0, t.tensor(indices, { dtype: 'int64' })),
+            targets: d.train.targets.indexSelect(0, t.tensor(indices, { dtype: 'int64' })),
+          }),
+        }
       : d.train;
     const results = await tr.fit({ train, test: d.test, epochs: s.epochs, ...(s.save ? { save: s.save } : {}) });
     const r = results[results.length - 1];
@@ -75,7 +82,9 @@ const scenarios = {
 };
 
 (async () => {
-  const group = spec.worldSize ? await t.distributed.init({ rank: spec.rank, worldSize: spec.worldSize, masterPort: spec.port, timeoutMs: spec.timeoutMs ?? 20000 }) : null;
+  const group = spec.worldSize
+    ? await t.distributed.init({ rank: spec.rank, worldSize: spec.worldSize, masterPort: spec.port, timeoutMs: spec.timeoutMs ?? 20000 })
+    : null;
   const result = await scenarios[spec.scenario](group, spec);
   process.stdout.write('RESULT ' + JSON.stringify(result) + '\n');
   group?.destroy();

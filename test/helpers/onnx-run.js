@@ -10,7 +10,10 @@ async function main() {
   const session = await ort.InferenceSession.create(modelFile);
   const result = await session.run({ input: new ort.Tensor('float32', Float32Array.from(input.data), input.dims) });
   const output = result[session.outputNames[0]];
-  fs.writeFileSync(outputFile, JSON.stringify({ data: Array.from(output.data), dims: output.dims, version: require('onnxruntime-node/package.json').version }));
+  fs.writeFileSync(
+    outputFile,
+    JSON.stringify({ data: Array.from(output.data), dims: output.dims, version: require('onnxruntime-node/package.json').version }),
+  );
 }
 main().catch((e) => {
   console.error(e.message);

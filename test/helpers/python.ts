@@ -15,12 +15,19 @@ export function pythonWithTorch(): string | undefined {
 export function pythonWith(modules: string[]): string | undefined {
   const cached = cachedVenvPythons();
   const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, 'python3'].filter((p): p is string => Boolean(p));
-  return candidates.find((python) => spawnSync(python, ['-c', modules.map((m) => `import ${m}`).join('; ')], { timeout: CHILD_TIMEOUT_MS, stdio: 'ignore' }).status === 0);
+  return candidates.find(
+    (python) =>
+      spawnSync(python, ['-c', modules.map((m) => `import ${m}`).join('; ')], { timeout: CHILD_TIMEOUT_MS, stdio: 'ignore' }).status === 0,
+  );
 }
 
 /** Runs a script of test/python with `python` and the given arguments; returns its stdout, throws with its stderr when it fails. */
 export function runPython(python: string, script: string, args: string[]): string {
-  const r = spawnSync(python, [path.join(__dirname, '..', 'python', script), ...args], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(python, [path.join(__dirname, '..', 'python', script), ...args], {
+    timeout: CHILD_TIMEOUT_MS,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   if (r.status !== 0) throw new Error(`python failed (${r.error?.message ?? `status ${r.status}`}):\n${r.stderr}`);
   return r.stdout;
 }
@@ -31,14 +38,30 @@ export function runPython(python: string, script: string, args: string[]): strin
  */
 export function pythonForLibTorch(importing = 'torch'): { python: string; version: string } | undefined {
   const cached = cachedVenvPythons();
-  const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p));
+  const candidates = [process.env.NODETORCH_TEST_PYTHON, process.env.PYTHON, ...cached, '/usr/bin/python3', 'python3'].filter(
+    (p): p is string => Boolean(p),
+  );
   const key = (v: string) => v.split('.').slice(0, 2).map(Number);
   const [major, minor] = key(libtorchInfo().version);
   const found = candidates
-    .map((python) => ({ python, version: spawnSync(python, ['-c', `import torch, ${importing}; print(torch.__version__)`], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' }).stdout?.trim() ?? '' }))
+    .map((python) => ({
+      python,
+      version:
+        spawnSync(python, ['-c', `import torch, ${importing}; print(torch.__version__)`], {
+          timeout: CHILD_TIMEOUT_MS,
+          encoding: 'utf8',
+        }).stdout?.trim() ?? '',
+    }))
     .filter((c) => /^\d+\.\d+/.test(c.version))
-    .filter((c) => { const [a, b] = key(c.version); return a < major || (a === major && b <= minor); })
-    .sort((x, y) => { const [a, b] = key(x.version); const [c, d] = key(y.version); return c - a || d - b; });
+    .filter((c) => {
+      const [a, b] = key(c.version);
+      return a < major || (a === major && b <= minor);
+    })
+    .sort((x, y) => {
+      const [a, b] = key(x.version);
+      const [c, d] = key(y.version);
+      return c - a || d - b;
+    });
   return found[0];
 }
 
