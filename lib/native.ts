@@ -94,7 +94,7 @@ export interface NativeBinding {
   moduleGetParameters(m: NativeModule): [NativeTensor, NativeTensor];
   moduleViewsFlat(m: NativeModule, flat: NativeTensor, flatGrad: NativeTensor): boolean;
   moduleSetTraining(m: NativeModule, training: boolean): void;
-  moduleTo(m: NativeModule, dtype: DTypeName, device: string): void;
+  moduleTo(m: NativeModule, dtype: DTypeName, device: string, memoryFormat?: 'contiguous' | 'channelsLast'): void;
   moduleSetParameters(m: NativeModule, tensors: NativeTensor[]): void;
   moduleBuffers(m: NativeModule): { names: string[]; tensors: NativeTensor[] };
   moduleParameterNames(m: NativeModule): string[];
@@ -198,6 +198,8 @@ export interface NativePassOptions {
   model: NativeModule;
   criterion: NativeCriterion;
   train: boolean;
+  /** A channels-last model: 4-D batches are converted to NHWC once, before the forward pass. */
+  channelsLast?: boolean;
   augment?: { kind: string; std: number; mode?: string }[];
   optimizer?: NativeOptimizer;
   params?: NativeTensor;

@@ -183,13 +183,22 @@ Napi::Value moduleSetTraining(const Napi::CallbackInfo& info) {
 }
 
 // to(dtype | null, device | null): converts every parameter (and drops any flat view).
+// A 4-D parameter (a convolution's weight) in the memory format asked for; others stay as they are.
+static at::Tensor inFormat(const at::Tensor& t, const std::string& format) {
+  if (t.dim() != 4 || format.empty()) return t.clone();
+  return t.contiguous(format == "channelsLast" ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous)
+      .clone(at::MemoryFormat::Preserve);
+}
+
 Napi::Value moduleTo(const Napi::CallbackInfo& info) {
   Module& m = *moduleArg(info, 0);
   at::ScalarType dtype = parseDtype(stringArg(info, 1, "dtype"));
   at::Device device = parseDevice(stringArg(info, 2, "device"));
+  // 'contiguous' | 'channelsLast' (TypeScript checked it); absent: each keeps its own
+  std::string format = isMissing(info, 3) ? "" : stringArg(info, 3, "memoryFormat");
   at::NoGradGuard noGrad;
   for (at::Tensor* p : m.parameters()) {
-    *p = p->to(device, dtype).detach().clone();
+    *p = inFormat(p->to(device, dtype).detach(), format);
     p->set_requires_grad(true);
   }
   // running statistics follow the parameters' dtype; counters (int64) keep theirs
@@ -340,9 +349,14 @@ std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module) {
     if (p->scalar_type() != flat.scalar_type() || p->device() != flat.device())
       fail("getParameters(): all parameters must share one dtype and device");
     int64_t n = p->numel();
-    at::Tensor view = flat.narrow(0, offset, n).view(p->sizes());
+    // a channels-last weight stays channels-last: its slice holds it in N×H×W×C order
+    bool nhwc = p->dim() == 4 && !p->is_contiguous() && p->is_contiguous(at::MemoryFormat::ChannelsLast);
+    auto shaped = [&](const at::Tensor& slice) {
+      return nhwc ? slice.view({p->size(0), p->size(2), p->size(3), p->size(1)}).permute({0, 3, 1, 2}) : slice.view(p->sizes());
+    };
+    at::Tensor view = shaped(flat.narrow(0, offset, n));
     view.copy_(*p);
-    at::Tensor gradView = flatGrad.narrow(0, offset, n).view(p->sizes());
+    at::Tensor gradView = shaped(flatGrad.narrow(0, offset, n));
     if (p->grad().defined()) gradView.copy_(p->grad());
     *p = view;
     p->set_requires_grad(true);

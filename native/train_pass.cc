@@ -73,6 +73,9 @@ struct Job {
   int64_t firstStep = 0;
   at::ScalarType dtype = at::kFloat;
   at::Device device = at::Device(at::kCPU);
+  // A channels-last model (model.to({ memoryFormat: 'channelsLast' })): 4-D batches are converted
+  // once here, so that every convolution runs on NHWC data (oneDNN's fast path, bf16 above all).
+  bool channelsLast = false;
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
   // The sample order when the caller gives it (a rank's shard of an epoch; a streamed chunk's order
   // is its own): int64 indices into inputs. Undefined: all samples, shuffled if `shuffle`.
@@ -229,6 +232,7 @@ void runBatches(Job& job, const Report& report) {
     at::Tensor index = order.slice(0, begin, end);
     at::Tensor x = selectRows(job.inputs, index).to(job.device, job.dtype);
     if (job.train && !job.augmentations.empty()) x = augmentBatch(x, job.augmentations);
+    if (job.channelsLast && x.dim() == 4) x = x.contiguous(at::MemoryFormat::ChannelsLast);
     y = selectRows(job.targets, index).to(job.device, job.regression ? job.dtype : at::kLong);
     // Torch7's feval: loss and gradients averaged over the minibatch. The confusion matrix and the
     // running loss count each minibatch once, at its first evaluation (Torch7 counted every
@@ -469,6 +473,7 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   job->device = parseDevice(get("device").As<Napi::String>().Utf8Value());
   Napi::Value optimizer = get("optimizer");
   job->train = get("train").ToBoolean().Value();
+  job->channelsLast = get("channelsLast").ToBoolean().Value();
   job->augmentations = augmentationsFrom(get("augment"));
   if (!get("order").IsUndefined()) {
     job->order = tensorOf("order");

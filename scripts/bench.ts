@@ -147,6 +147,9 @@ function main() {
       args: nodetorch,
       env: { LD_PRELOAD: preload, NODETORCH_CPU_CACHE_MB: '0' },
     });
+  // the channels-last model (model.to({ memoryFormat: 'channelsLast' })), as PyTorch+CL runs
+  if (device === 'cpu')
+    contenders.push({ name: 'nodetorch+CL', command: process.execPath, args: nodetorch, after: [precision, 'channelsLast'] });
   if (precision === 'fp32') contenders.push({ name: 'C++', command: cppBinary(), args: [] });
   const python = pythonWithTorch();
   if (python) {

@@ -80,7 +80,9 @@ export abstract class Container<Out extends Value = Tensor, In extends Value = T
     this.modules.push(module);
     if (!parents.has(module)) parents.set(module, new Set());
     parents.get(module)!.add(this as unknown as Container<Value, Value>);
-    if (module.dtype !== this.dtype || module.device !== this.device) module.to(this.dtype).to(this.device);
+    if (module.dtype !== this.dtype || module.device !== this.device || module.memoryFormat !== this.memoryFormat) {
+      module.to({ dtype: this.dtype, device: this.device, memoryFormat: this.memoryFormat });
+    }
     return this;
   }
 

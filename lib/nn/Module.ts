@@ -6,13 +6,23 @@
 import { TorchError } from '../errors';
 import { NativeModule, NativeTensor, native } from '../native';
 import { Device, FloatDType, Tensor, checkTensor, checkDevice, isFloatDtype } from '../tensor';
-import { checkNumber, invalid } from '../validate';
+import { checkKeys, checkNumber, checkOneOf, invalid } from '../validate';
 import { noGrad } from '../autograd';
 import { getModuleDtype, zeros } from '../creation';
 import { tidy } from '../memory';
 import { ModelSummary, SummaryRow, makeSummary } from './summary';
 
 /** A constructor argument as a module file stores it (JSON). */
+/** How a module's 4-D parameters lie in memory (see Module.to). */
+export const MEMORY_FORMATS = ['contiguous', 'channelsLast'] as const;
+export type MemoryFormat = (typeof MEMORY_FORMATS)[number];
+/** Module.to's options form: any of dtype, device and memory format at once. */
+export interface ModuleToOptions {
+  dtype?: FloatDType;
+  device?: Device;
+  memoryFormat?: MemoryFormat;
+}
+
 export type ModuleArg = number | boolean | string | number[] | number[][] | { [key: string]: number };
 
 /**
@@ -93,6 +103,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   #busy = false;
   #dtype: FloatDType = 'float64';
   #device: Device = 'cpu';
+  #memoryFormat: MemoryFormat = 'contiguous';
   /** Torch7's class name (nn.Linear: 'Linear'); a TypeScript module's class name. */
   readonly type: string;
   /** The constructor's arguments, for nn.save and printing (none for a TypeScript module). */
@@ -158,6 +169,10 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   get device(): Device {
     return this.#device;
   }
+  /** How 4-D parameters (convolution weights) lie in memory: 'contiguous' (NCHW) or 'channelsLast' (NHWC). */
+  get memoryFormat(): MemoryFormat {
+    return this.#memoryFormat;
+  }
 
   /** What native code runs for a TypeScript module: its forward, its temporaries freed, its output held natively. */
   #forwardFromNative(input: unknown): unknown {
@@ -183,9 +198,12 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     if (!(module instanceof Module)) invalid('an nn module', `${this.type}.register module`, module);
     native().moduleJsChild(this.handle, name, module.handle);
     children.push([name, module]);
-    if (module.#dtype !== this.#dtype || module.#device !== this.#device) native().moduleTo(module.handle, this.#dtype, this.#device);
+    if (module.#dtype !== this.#dtype || module.#device !== this.#device || module.#memoryFormat !== this.#memoryFormat) {
+      native().moduleTo(module.handle, this.#dtype, this.#device, this.#memoryFormat);
+    }
     module.#dtype = this.#dtype;
     module.#device = this.#device;
+    module.#memoryFormat = this.#memoryFormat;
     return module;
   }
 
@@ -458,13 +476,24 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   /**
    * Moves the parameters to a device and/or converts their dtype (float16 and bfloat16 too, as
    * PyTorch's module.half(); for training, prefer the Trainer's `precision`, which keeps float32
-   * master weights). Returns this.
+   * master weights), or, with `{ memoryFormat: 'channelsLast' }`, lays convolution weights out as
+   * NHWC (PyTorch's `model.to(memory_format=torch.channels_last)`; the Trainer then converts each
+   * 4-D batch once). Returns this.
    */
-  to(target: Device | FloatDType): this {
+  to(target: Device | FloatDType | ModuleToOptions): this {
     this.checkIdle('to');
-    if (isFloatDtype(target)) this.#dtype = target;
+    if (typeof target === 'object' && target !== null) {
+      checkKeys(target, ['dtype', 'device', 'memoryFormat'], 'to(options)');
+      if (target.dtype !== undefined && !isFloatDtype(target.dtype)) invalid('a floating dtype', 'to(options) dtype', target.dtype);
+      const device = target.device === undefined ? this.#device : checkDevice(target.device, 'to(options) device');
+      const format =
+        target.memoryFormat === undefined
+          ? this.#memoryFormat
+          : checkOneOf(target.memoryFormat, MEMORY_FORMATS, 'to(options) memoryFormat');
+      [this.#dtype, this.#device, this.#memoryFormat] = [target.dtype ?? this.#dtype, device, format];
+    } else if (isFloatDtype(target)) this.#dtype = target;
     else this.#device = checkDevice(target, 'to(target)');
-    native().moduleTo(this.handle, this.#dtype, this.#device);
+    native().moduleTo(this.handle, this.#dtype, this.#device, this.#memoryFormat);
     this.onConverted();
     return this;
   }
@@ -517,6 +546,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     this.forEachChild((c) => {
       c.#dtype = this.#dtype;
       c.#device = this.#device;
+      c.#memoryFormat = this.#memoryFormat;
       c.onConverted();
     });
   }

@@ -46,8 +46,8 @@ import {
   Square,
 } from './elementwise';
 
-export { Module, leaves } from './Module';
-export type { ModuleSpec, Value } from './Module';
+export { MEMORY_FORMATS, Module, leaves } from './Module';
+export type { MemoryFormat, ModuleSpec, ModuleToOptions, Value } from './Module';
 export { Container } from './Container';
 export type { AnyModule } from './Container';
 export { BatchNormalization, SpatialBatchNormalization };

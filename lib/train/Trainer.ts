@@ -766,6 +766,7 @@ export class Trainer<T extends Task = 'classification'> {
         shuffle,
         dtype: this.model.dtype,
         device: this.model.device,
+        channelsLast: this.model.memoryFormat === 'channelsLast',
         ...schedule,
         ...(orderTensor ? { order: orderTensor.handle } : {}),
         ...(this.distributed && phase === 'train' ? { group: this.distributed.handle } : {}),
