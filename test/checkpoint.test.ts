@@ -1,18 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { manualSeed, models, nn, tensor, Tensor, Trainer, OptimizerSpec } from '../lib';
+import { manualSeed, models, nn, Tensor, Trainer, OptimizerSpec } from '../lib';
+import { smallClassification } from './helpers/common';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-ckpt-'));
-const inputs = tensor(
-  Array.from({ length: 30 }, (_, i) => [Math.sin(i), Math.cos(2 * i), i / 30, (i % 3) - 1]),
-  { dtype: 'float64' },
-);
-const targets = tensor(
-  Array.from({ length: 30 }, (_, i) => (i * 7) % 3),
-  { dtype: 'int64' },
-);
-const data = { inputs, targets };
+const data = smallClassification();
 const make = () => new nn.Sequential().add(new nn.Linear(4, 6)).add(new nn.Tanh()).add(new nn.Linear(6, 3)).add(new nn.LogSoftMax());
 const trainer = (model: nn.Module, optimizer: OptimizerSpec) =>
   new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 5, classes: 3, optimizer });

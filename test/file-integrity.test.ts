@@ -10,18 +10,10 @@ import { native } from '../lib/native';
 import { FILE_FORMAT_VERSION, writeArchive } from '../lib/util/archive';
 import { removeStaleTemps, writeFileAtomic } from '../lib/util/atomic';
 import { duplicateDictKey } from '../lib/util/pickle';
-import { withTool } from './helpers/common';
+import { smallClassification, withTool } from './helpers/common';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-integrity-'));
-const inputs = tensor(
-  Array.from({ length: 30 }, (_, i) => [Math.sin(i), Math.cos(2 * i), i / 30, (i % 3) - 1]),
-  { dtype: 'float64' },
-);
-const targets = tensor(
-  Array.from({ length: 30 }, (_, i) => (i * 7) % 3),
-  { dtype: 'int64' },
-);
-const data = { inputs, targets };
+const data = smallClassification();
 const make = () => new nn.Sequential().add(new nn.Linear(4, 6)).add(new nn.Tanh()).add(new nn.Linear(6, 3)).add(new nn.LogSoftMax());
 const trainer = (model = make()) =>
   new Trainer({

@@ -1,7 +1,7 @@
 // What many test files share: where the shared data lies, a tensor's values as a flat array, and
 // the longest life a child process gets (so that a hang fails its test instead of stalling CI).
 import * as path from 'path';
-import type { Tensor } from '../../lib';
+import { Tensor, tensor } from '../../lib';
 
 /** The repository's root. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -32,4 +32,19 @@ export function withTool(tool: string, available: unknown): { test: jest.It; des
   const failing = ((name: string) => test(name, missing)) as unknown as jest.It;
   const failingGroup = ((name: string) => describe(name, () => test(`needs ${tool}`, missing))) as unknown as jest.Describe;
   return { test: failing, describe: failingGroup };
+}
+
+/** 30 samples of 4 features in 3 classes (float64 inputs, int64 targets): a small set several tests train on. */
+export function smallClassification(): { inputs: Tensor; targets: Tensor } {
+  const inputs = tensor(
+    Array.from({ length: 30 }, (_, i) => [Math.sin(i), Math.cos(2 * i), i / 30, (i % 3) - 1]),
+    { dtype: 'float64' },
+  );
+  return {
+    inputs,
+    targets: tensor(
+      Array.from({ length: 30 }, (_, i) => (i * 7) % 3),
+      { dtype: 'int64' },
+    ),
+  };
 }
