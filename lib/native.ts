@@ -48,10 +48,6 @@ export interface NativeBinding {
   item(t: NativeTensor): number | boolean;
   requiresGrad(t: NativeTensor): boolean;
   // math
-  unary(op: string, t: NativeTensor): NativeTensor;
-  binary(op: string, a: NativeTensor, b: NativeTensor | number): NativeTensor;
-  matmul(a: NativeTensor, b: NativeTensor): NativeTensor;
-  reduce(op: string, t: NativeTensor, dim: number | null, keepDim: boolean): NativeTensor;
   copyFrom(dst: NativeTensor, src: NativeTensor): void;
   fill(dst: NativeTensor, value: number): void;
   // shape

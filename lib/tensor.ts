@@ -80,6 +80,18 @@ const UNARY = [
  * A LibTorch tensor. Free its memory with `dispose()` (or `using`, or inside `tidy()`); the GC
  * frees forgotten tensors eventually, but GPU memory does not pressure the GC.
  */
+/** The op table's call for CORE_OPS, given by lib/ops when it loads (it imports this file). */
+type CoreCall = (key: string, self: Tensor, values: unknown[]) => unknown;
+let coreCall: CoreCall | undefined;
+/** @internal */
+export function setCoreCall(call: CoreCall): void {
+  coreCall = call;
+}
+function core(): CoreCall {
+  if (!coreCall) throw new TorchError("nodetorch: lib/ops did not load (import from 'nodetorch', not lib/tensor)", { code: 'INTERNAL' });
+  return coreCall;
+}
+
 export class Tensor<out D extends DType = DType> {
   #handle: NativeTensor;
 
@@ -345,7 +357,7 @@ export class Tensor<out D extends DType = DType> {
         { code: 'DTYPE_MISMATCH' },
       );
     }
-    return new Tensor(native().matmul(this.#handle, other.handle));
+    return core()('matmul', this, [other]) as Tensor<never>;
   }
 
   // Reductions over all elements, over `dim`, or over a list of dims (keepDim keeps them with size 1).
@@ -567,15 +579,13 @@ export class Tensor<out D extends DType = DType> {
   }
 
   // The helpers' results take the dtype their public method declares (Tensor<never> fits any).
+  // Every one goes through the op table's generic call (lib/ops: CORE_OPS), as the table's own methods.
   #unary(op: (typeof UNARY)[number] | 'logicalNot'): Tensor<never> {
-    return new Tensor(native().unary(op, this.#handle));
+    return core()(op, this, []) as Tensor<never>;
   }
   #binary(op: string, other: Tensor | number): Tensor<never> {
-    if (typeof other === 'number') {
-      if (Number.isNaN(other) && op !== 'add') invalid('a Tensor or a number', `${op}(other)`, other);
-      return new Tensor(native().binary(op, this.#handle, other));
-    }
-    return new Tensor(native().binary(op, this.#handle, checkTensor(other, `${op}(other)`).handle));
+    if (typeof other === 'number' && Number.isNaN(other) && op !== 'add') invalid('a Tensor or a number', `${op}(other)`, other);
+    return core()(op, this, [other]) as Tensor<never>;
   }
   #reduce(op: string, dim: number | number[] | undefined, keepDim: boolean): Tensor<never> {
     checkBoolean(keepDim, `${op}(keepDim)`);
@@ -590,23 +600,25 @@ export class Tensor<out D extends DType = DType> {
       if (new Set(dims.map((d) => (d < 0 ? d + this.ndim : d))).size !== dims.length)
         throw new TorchError(`${op}: dims [${dims.join(', ')}] repeat a dimension`);
       if (op === 'prod') return this.#prodOver(dims, keepDim);
-      const overload = op === 'sum' ? 'dim_IntList' : 'dim';
-      return new Tensor(native().callOp(op, overload, { self: this.#handle, dim: dims, keepdim: keepDim }) as NativeTensor);
+      return core()(`${op}.dims`, this, [dims, keepDim]) as Tensor<never>;
     }
-    if (dim !== undefined) checkInteger(dim, `${op}(dim)`);
-    return new Tensor(native().reduce(op, this.#handle, dim ?? null, keepDim));
+    if (dim === undefined) return core()(op, this, []) as Tensor<never>;
+    const d = checkInteger(dim, `${op}(dim)`, -Math.max(1, this.ndim), Math.max(0, this.ndim - 1));
+    if (op === 'prod') return core()('prod.dim', this, [d, keepDim]) as Tensor<never>;
+    if (op === 'argmax' || op === 'argmin') return core()(op, this, [d, keepDim]) as Tensor<never>;
+    return core()(`${op}.dims`, this, [[d], keepDim]) as Tensor<never>;
   }
   /**
    * prod over several dims: LibTorch's prod takes one, so one after the other, the highest first so
    * that the others keep their place (an empty list, as sum's, reduces every dim).
    */
   #prodOver(dims: number[], keepDim: boolean): Tensor<never> {
-    if (dims.length === 0) return new Tensor(native().reduce('prod', this.#handle, null, keepDim));
+    if (dims.length === 0) return core()('prod', this, []) as Tensor<never>;
     const order = dims.map((d) => (d < 0 ? d + this.ndim : d)).sort((a, b) => b - a);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the running product starts as this tensor
     let out: Tensor = this;
     for (const d of order) {
-      const next = new Tensor(native().reduce('prod', out.handle, d, keepDim));
+      const next = core()('prod.dim', out, [d, keepDim]) as Tensor;
       if (out !== this) out.dispose();
       out = next;
     }

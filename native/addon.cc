@@ -26,7 +26,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerTensorCreate(env, exports);
   registerTensorRandom(env, exports);
   registerTensorInfo(env, exports);
-  registerTensorMath(env, exports);
+  registerTensorInPlace(env, exports);
   registerTensorShape(env, exports);
   registerTensorAutograd(env, exports);
   registerTensorArchive(env, exports);

@@ -9,7 +9,7 @@ void registerTensorHandle(Napi::Env env, Napi::Object exports);    // tensor_han
 void registerTensorCreate(Napi::Env env, Napi::Object exports);    // tensor_create.cc
 void registerTensorRandom(Napi::Env env, Napi::Object exports);    // tensor_random.cc
 void registerTensorInfo(Napi::Env env, Napi::Object exports);      // tensor_info.cc
-void registerTensorMath(Napi::Env env, Napi::Object exports);      // tensor_math.cc
+void registerTensorInPlace(Napi::Env env, Napi::Object exports);   // tensor_inplace.cc
 void registerTensorShape(Napi::Env env, Napi::Object exports);     // tensor_shape.cc
 void registerTensorAutograd(Napi::Env env, Napi::Object exports);  // tensor_autograd.cc
 void registerTensorArchive(Napi::Env env, Napi::Object exports);   // tensor_archive.cc

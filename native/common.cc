@@ -116,10 +116,7 @@ ErrorCode classify(const std::exception& e, ErrorCode generic) {
 static Napi::Value dispatch(const Napi::CallbackInfo& info) {
   const Entry* entry = static_cast<const Entry*>(info.Data());
   Napi::Env env = info.Env();
-  auto op = [&]() -> std::string {
-    if (entry->namedByFirstArg && info.Length() > 0 && info[0].IsString()) return info[0].As<Napi::String>().Utf8Value();
-    return entry->name;
-  };
+  auto op = [&]() -> std::string { return entry->name; };
   // LibTorch's warnings during the call become process warnings (before a failure's error)
   auto warn = [&]() {
     std::vector<std::string> warnings = takeWarnings();

@@ -2,6 +2,7 @@
 // argument readers and the registration table.
 #pragma once
 #include <set>
+#include <unordered_map>
 #include <napi.h>
 #include <torch/torch.h>
 
@@ -17,6 +18,8 @@ struct AddonData {
   int64_t liveTensors = 0;
   int64_t liveBytes = 0;
   std::set<std::string> warned;  // LibTorch warnings already emitted (addon_warnings.cc)
+  // callOp's operators, found once by "name.overload" (the dispatcher's lookup costs a microsecond)
+  std::unordered_map<std::string, c10::OperatorHandle> operators;
 };
 
 AddonData& addonData(Napi::Env env);
@@ -45,7 +48,6 @@ using Impl = Napi::Value (*)(const Napi::CallbackInfo&);
 struct Entry {
   const char* name;
   Impl impl;
-  bool namedByFirstArg = false;                     // generic entries (unary/binary/reduce) report the op they ran
   ErrorCode failures = ErrorCode::InvalidArgument;  // the code of a failure nothing classifies further
 };
 void registerEntries(Napi::Env env, Napi::Object exports, const std::vector<Entry>& entries);

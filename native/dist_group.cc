@@ -369,11 +369,11 @@ Napi::Value distBuilt(const Napi::CallbackInfo& info) {
 void registerDistGroup(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
       {"distBuilt", distBuilt},
-      {"distInit", distInit, false, ErrorCode::Distributed},
-      {"distAllreduce", distAllreduce, false, ErrorCode::Distributed},
-      {"distBroadcast", distBroadcast, false, ErrorCode::Distributed},
-      {"distBarrier", distBarrier, false, ErrorCode::Distributed},
-      {"distDestroy", distDestroy, false, ErrorCode::Distributed},
+      {"distInit", distInit, ErrorCode::Distributed},
+      {"distAllreduce", distAllreduce, ErrorCode::Distributed},
+      {"distBroadcast", distBroadcast, ErrorCode::Distributed},
+      {"distBarrier", distBarrier, ErrorCode::Distributed},
+      {"distDestroy", distDestroy, ErrorCode::Distributed},
   };
   registerEntries(env, exports, entries);
 }

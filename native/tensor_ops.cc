@@ -93,8 +93,14 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
   std::string overload = stringArg(info, 1, "overload");
   if (info.Length() < 3 || !info[2].IsObject()) fail("expected an object of arguments");
   Napi::Object args = info[2].As<Napi::Object>();
-  c10::optional<c10::OperatorHandle> op = c10::Dispatcher::singleton().findSchema({"aten::" + name, overload});
-  if (!op) fail("this LibTorch has no operator aten::" + name + (overload.empty() ? "" : "." + overload));
+  auto& operators = addonData(env).operators;
+  auto found = operators.find(name + "." + overload);
+  if (found == operators.end()) {
+    c10::optional<c10::OperatorHandle> handle = c10::Dispatcher::singleton().findSchema({"aten::" + name, overload});
+    if (!handle) fail("this LibTorch has no operator aten::" + name + (overload.empty() ? "" : "." + overload));
+    found = operators.emplace(name + "." + overload, *handle).first;
+  }
+  const c10::OperatorHandle* op = &found->second;
   const c10::FunctionSchema& schema = op->schema();
   torch::jit::Stack stack;
   size_t used = 0;

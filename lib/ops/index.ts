@@ -7,11 +7,11 @@
 import { TorchError } from '../errors';
 import { getDefaultDtype } from '../creation';
 import { native, NativeTensor } from '../native';
-import { DTYPES, Tensor, checkDevice, checkTensor, isFloatDtype } from '../tensor';
+import { DTYPES, Tensor, checkDevice, checkTensor, isFloatDtype, setCoreCall } from '../tensor';
 import { checkBoolean, checkInteger, checkKeys, checkNumber, invalid } from '../validate';
-import { FUNCTION_OPS, LINALG_OPS, OpFunctions, OpSpec, TENSOR_OPS, TensorOpMethods } from './table';
+import { CORE_OPS, FUNCTION_OPS, LINALG_OPS, OpFunctions, OpSpec, TENSOR_OPS, TensorOpMethods } from './table';
 
-export { TENSOR_OPS, FUNCTION_OPS, LINALG_OPS };
+export { CORE_OPS, TENSOR_OPS, FUNCTION_OPS, LINALG_OPS };
 export type { OpSpec, TensorOpMethods };
 
 declare module '../tensor' {
@@ -78,10 +78,11 @@ function call(name: string, spec: OpSpec, self: Tensor | null, values: unknown[]
     );
   const args: Record<string, unknown> = {};
   if (self) args.self = checkTensor(self, `${name}: the tensor`).handle;
-  const shapes: string[] = self ? [`[${self.shape.join(', ')}]`] : [];
+  // the operands, whose shapes a failure names (read then: reading them costs a native call each)
+  const operands: Tensor[] = self ? [self] : [];
   const temps: NativeTensor[] = [];
   try {
-    return callChecked(name, spec, args, shapes, temps, values, self);
+    return callChecked(name, spec, args, operands, temps, values, self);
   } finally {
     temps.forEach((t) => native().dispose(t));
   }
@@ -91,7 +92,7 @@ function callChecked(
   name: string,
   spec: OpSpec,
   args: Record<string, unknown>,
-  shapes: string[],
+  operands: Tensor[],
   temps: NativeTensor[],
   values: unknown[],
   self: Tensor | null,
@@ -104,7 +105,7 @@ function callChecked(
       return;
     }
     args[arg] = checkArg(value, optional ? kind.slice(0, -1) : kind, `${name} ${arg}`, temps);
-    if (value instanceof Tensor) shapes.push(`[${value.shape.join(', ')}]`);
+    if (value instanceof Tensor) operands.push(value);
   });
   if (spec.floating && args.dtype === undefined) args.dtype = getDefaultDtype();
   if (spec.floatResult) {
@@ -116,10 +117,20 @@ function callChecked(
   // a number where the entry takes a tensor or a number: the operator's Scalar overload
   const scalar =
     spec.scalarOverload !== undefined && spec.args.some(([, kind], i) => kind.startsWith('other') && typeof values[i] === 'number');
+  // or another operator altogether (maximum with a number is clamp_min), whose argument has its own name
+  if (scalar && spec.scalarAten) {
+    args[spec.scalarArg!] = args.other;
+    delete args.other;
+  }
   try {
-    result = native().callOp(spec.aten, (scalar ? spec.scalarOverload : spec.overload) ?? '', args);
+    result = native().callOp(
+      scalar && spec.scalarAten ? spec.scalarAten : spec.aten,
+      (scalar ? spec.scalarOverload : spec.overload) ?? '',
+      args,
+    );
   } catch (e) {
     if (!(e instanceof TorchError)) throw e;
+    const shapes = operands.map((t) => `[${t.shape.join(', ')}]`);
     throw new TorchError(`${name}: ${e.reason}${shapes.length ? ` (shapes ${shapes.join(', ')})` : ''}`, {
       code: e.code,
       op: name,
@@ -150,6 +161,14 @@ function wrap(result: unknown, spec: OpSpec, self: Tensor | null): unknown {
       return result;
   }
 }
+
+/** One of CORE_OPS (a Tensor class method's operator): `key` is 'sum' or a form of it, 'sum.dims'. */
+function callCore(key: string, self: Tensor, values: unknown[]): unknown {
+  const spec = (CORE_OPS as Record<string, OpSpec>)[key];
+  if (!spec) throw new TorchError(`op table: no core operator '${key}'`, { code: 'INTERNAL' });
+  return call(key.split('.')[0], spec, self, values);
+}
+setCoreCall(callCore);
 
 for (const [name, spec] of Object.entries(TENSOR_OPS) as [string, OpSpec][]) {
   if (name in Tensor.prototype) throw new TorchError(`op table: Tensor already has a method ${name}`);

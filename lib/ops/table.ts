@@ -23,6 +23,9 @@ export interface OpSpec {
   readonly overload?: string;
   /** The overload taking a number where an 'other' argument is a number. */
   readonly scalarOverload?: string;
+  /** Where the number form is another operator (maximum with a number is clamp_min): its name and the argument's name there. */
+  readonly scalarAten?: string;
+  readonly scalarArg?: string;
   readonly args: readonly (readonly [string, ArgKind | `${ArgKind}?`])[];
   readonly returns: ReturnKind;
   /** For 'named': the names of the results, as the schema gives them ({ values, indices }). */
@@ -51,6 +54,106 @@ const withAlpha = (aten: string, doc: string) =>
     returns: 'self',
     doc: `in place: ${doc}`,
   }) as const;
+
+const elementwise = (aten: string, doc: string, overload = 'Tensor', scalarOverload = 'Scalar', arg = 'other') =>
+  ({ aten, overload, scalarOverload, args: [[arg, 'other']], returns: 'tensor', doc }) as const;
+const reduction = (aten: string, doc: string, overload = '') => ({ aten, overload, args: [], returns: 'tensor', doc }) as const;
+const overDims = (aten: string, overload: string, doc: string) =>
+  ({
+    aten,
+    overload,
+    args: [
+      ['dim', 'ints'],
+      ['keepdim', 'bool'],
+    ],
+    returns: 'tensor',
+    doc,
+  }) as const;
+
+/**
+ * The operators the Tensor class declares itself (lib/tensor.ts: add, relu, sum… with their dtype
+ * types), called through the same mechanism as every other entry (lib/ops/index.ts's callCore).
+ * A key `name.form` is one form of `name` (sum over every element, or over dims); errors name `name`.
+ */
+export const CORE_OPS = {
+  add: elementwise('add', 'elementwise sum (a tensor or a number; broadcasting, type promotion)'),
+  sub: elementwise('sub', 'elementwise difference'),
+  mul: elementwise('mul', 'elementwise product'),
+  div: elementwise('div', 'elementwise quotient (true division)'),
+  pow: elementwise('pow', 'elementwise power', 'Tensor_Tensor', 'Tensor_Scalar', 'exponent'),
+  maximum: {
+    ...elementwise('maximum', 'elementwise maximum (with a number: clamp_min)', '', ''),
+    scalarAten: 'clamp_min',
+    scalarArg: 'min',
+  },
+  minimum: {
+    ...elementwise('minimum', 'elementwise minimum (with a number: clamp_max)', '', ''),
+    scalarAten: 'clamp_max',
+    scalarArg: 'max',
+  },
+  eq: elementwise('eq', 'elementwise ==, a bool tensor'),
+  ne: elementwise('ne', 'elementwise !=, a bool tensor'),
+  lt: elementwise('lt', 'elementwise <, a bool tensor'),
+  le: elementwise('le', 'elementwise <=, a bool tensor'),
+  gt: elementwise('gt', 'elementwise >, a bool tensor'),
+  ge: elementwise('ge', 'elementwise >=, a bool tensor'),
+  neg: unary('neg', '-x'),
+  abs: unary('abs', '|x|'),
+  exp: unary('exp', 'e^x'),
+  log: unary('log', 'natural logarithm'),
+  sqrt: unary('sqrt', 'square root'),
+  square: unary('square', 'x²'),
+  tanh: unary('tanh', 'hyperbolic tangent'),
+  sigmoid: unary('sigmoid', '1 / (1 + e^-x)'),
+  relu: unary('relu', 'max(x, 0)'),
+  sin: unary('sin', 'sine'),
+  cos: unary('cos', 'cosine'),
+  floor: unary('floor', 'rounded down'),
+  ceil: unary('ceil', 'rounded up'),
+  round: unary('round', 'rounded half to even'),
+  sign: unary('sign', '-1, 0 or 1'),
+  logicalNot: unary('logical_not', 'elementwise not, a bool tensor'),
+  matmul: { aten: 'matmul', args: [['other', 'tensor']], returns: 'tensor', doc: 'matrix product with broadcasting' },
+  sum: reduction('sum', 'the sum of every element'),
+  'sum.dims': overDims('sum', 'dim_IntList', 'sums over dims'),
+  mean: reduction('mean', 'the mean of every element'),
+  'mean.dims': overDims('mean', 'dim', 'means over dims'),
+  prod: reduction('prod', 'the product of every element'),
+  'prod.dim': {
+    aten: 'prod',
+    overload: 'dim_int',
+    args: [
+      ['dim', 'int'],
+      ['keepdim', 'bool'],
+    ],
+    returns: 'tensor',
+    doc: 'products along one dim',
+  },
+  std: reduction('std', 'the standard deviation of every element (unbiased, as Torch7)'),
+  'std.dims': overDims('std', 'dim', 'standard deviations over dims (unbiased)'),
+  var: reduction('var', 'the variance of every element (unbiased, as Torch7)'),
+  'var.dims': overDims('var', 'dim', 'variances over dims (unbiased)'),
+  max: reduction('max', 'the largest element'),
+  min: reduction('min', 'the smallest element'),
+  argmax: {
+    aten: 'argmax',
+    args: [
+      ['dim', 'int?'],
+      ['keepdim', 'bool?'],
+    ],
+    returns: 'tensor',
+    doc: 'the index of the largest element (flat, or along dim)',
+  },
+  argmin: {
+    aten: 'argmin',
+    args: [
+      ['dim', 'int?'],
+      ['keepdim', 'bool?'],
+    ],
+    returns: 'tensor',
+    doc: 'the index of the smallest element (flat, or along dim)',
+  },
+} as const satisfies Record<string, OpSpec>;
 
 /** Tensor methods: `t.gather(1, index)`. */
 export const TENSOR_OPS = {
