@@ -20,3 +20,15 @@ export function cacheDir(): string {
 export function prebuildsOnly(): boolean {
   return process.env.NODETORCH_PREBUILDS_ONLY === '1';
 }
+
+/** A base URL tried before the built-in MNIST mirrors (NODETORCH_MNIST_MIRROR), if set. */
+export function mnistMirrorFromEnv(): string | undefined {
+  return process.env.NODETORCH_MNIST_MIRROR || undefined;
+}
+
+/** The variables torchrun and nodetorch's launcher give each rank of a job, and Gloo's interface. */
+export type DistVariable = 'WORLD_SIZE' | 'RANK' | 'LOCAL_RANK' | 'MASTER_ADDR' | 'MASTER_PORT' | 'GLOO_SOCKET_IFNAME';
+/** One of them, or undefined where unset or empty. */
+export function distEnv(name: DistVariable): string | undefined {
+  return process.env[name] || undefined;
+}

@@ -8,10 +8,11 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as os from 'os';
 import { MnistCliOptions } from './options';
+import { distEnv } from '../config';
 
 /** Whether this process is one rank of a job (started by the launcher, or by torchrun). */
 export function isRank(): boolean {
-  return Number(process.env.WORLD_SIZE ?? '1') > 1 && process.env.RANK !== undefined;
+  return Number(distEnv('WORLD_SIZE') ?? '1') > 1 && distEnv('RANK') !== undefined;
 }
 
 /** Whether this command should start ranks rather than train. */
@@ -28,8 +29,8 @@ export function launch(opt: MnistCliOptions, argv: string[]): Promise<number> {
   const env = {
     ...process.env,
     WORLD_SIZE: String(worldSize),
-    MASTER_ADDR: opt.masterAddr ?? process.env.MASTER_ADDR ?? '127.0.0.1',
-    MASTER_PORT: String(opt.masterPort ?? process.env.MASTER_PORT ?? 29500),
+    MASTER_ADDR: opt.masterAddr ?? distEnv('MASTER_ADDR') ?? '127.0.0.1',
+    MASTER_PORT: String(opt.masterPort ?? distEnv('MASTER_PORT') ?? 29500),
   };
   console.log(
     `==> starting ranks ${opt.nodeRank * opt.nproc}..${(opt.nodeRank + 1) * opt.nproc - 1} of ${worldSize} (rendezvous at ${env.MASTER_ADDR}:${env.MASTER_PORT})`,

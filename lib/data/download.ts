@@ -6,11 +6,13 @@ import * as crypto from 'crypto';
 import * as path from 'path';
 import { TorchError } from '../errors';
 import { makeFolder, writeFileAtomic } from '../util/atomic';
+import { mnistMirrorFromEnv } from '../config';
 
 /** Mirrors tried in order; NODETORCH_MNIST_MIRROR (a base URL) comes first when set. */
 export function mnistMirrors(): string[] {
   const mirrors = ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'https://storage.googleapis.com/cvdf-datasets/mnist/'];
-  return process.env.NODETORCH_MNIST_MIRROR ? [process.env.NODETORCH_MNIST_MIRROR.replace(/\/?$/, '/'), ...mirrors] : mirrors;
+  const mirror = mnistMirrorFromEnv();
+  return mirror ? [mirror.replace(/\/?$/, '/'), ...mirrors] : mirrors;
 }
 
 export async function downloadVerified(name: string, target: string, sha256: string): Promise<void> {

@@ -9,6 +9,7 @@ import { NativeGroup, native } from '../native';
 import { Device, Tensor, checkTensor } from '../tensor';
 import * as cuda from '../cuda';
 import { checkInteger, checkKeys, checkOneOf, invalid } from '../validate';
+import { DistVariable, distEnv } from '../config';
 
 export type Backend = 'gloo' | 'nccl';
 export type ReduceOp = 'sum' | 'avg' | 'product' | 'min' | 'max';
@@ -131,9 +132,9 @@ export class ProcessGroup {
 }
 
 /** An integer from the environment, or the fallback when unset; a bad value names the variable. */
-function fromEnv(name: string, fallback: number, min: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
+function fromEnv(name: DistVariable, fallback: number, min: number): number {
+  const text = distEnv(name);
+  if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < min)
     throw new TorchError(`distributed.init: $${name} is '${text}'; expected an integer >= ${min}`);
@@ -166,13 +167,13 @@ export async function init(options: InitOptions = {}): Promise<ProcessGroup> {
   const rank = checkInteger(options.rank ?? fromEnv('RANK', 0, 0), 'distributed.init rank', 0);
   if (rank >= worldSize)
     throw new TorchError(`distributed.init: rank ${rank} is outside a world of size ${worldSize} (ranks are 0..${worldSize - 1})`);
-  const masterAddr = options.masterAddr ?? (process.env.MASTER_ADDR || '127.0.0.1');
+  const masterAddr = options.masterAddr ?? distEnv('MASTER_ADDR') ?? '127.0.0.1';
   if (typeof masterAddr !== 'string' || masterAddr === '') invalid('a host name or address', 'distributed.init masterAddr', masterAddr);
   const masterPort = checkInteger(options.masterPort ?? fromEnv('MASTER_PORT', DEFAULT_PORT, 1), 'distributed.init masterPort', 1, 65535);
   const timeoutMs = checkInteger(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'distributed.init timeoutMs', 1);
   const localRank = fromEnv('LOCAL_RANK', rank, 0);
   // GLOO_SOCKET_IFNAME picks the network interface, as in PyTorch (the C++ API does not read it)
-  const ifname = process.env.GLOO_SOCKET_IFNAME || null;
+  const ifname = distEnv('GLOO_SOCKET_IFNAME') ?? null;
   const handle = await native().distInit({ backend, rank, worldSize, masterAddr, masterPort, timeoutMs, ifname });
   return new ProcessGroup(handle, { backend, rank, worldSize, localRank, masterAddr, masterPort, timeoutMs });
 }
