@@ -41,6 +41,7 @@ export interface NativeBinding {
   cudaDeviceCount(): number;
   // reading
   shape(t: NativeTensor): number[];
+  strides(t: NativeTensor): number[];
   dtype(t: NativeTensor): DTypeName;
   device(t: NativeTensor): string;
   /** bits: float16 and bfloat16 as their bit patterns (a Uint16Array) instead of widened to float32. */

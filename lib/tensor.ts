@@ -231,6 +231,19 @@ export class Tensor<out D extends DType = DType> {
     checkInteger(dim, 'size(dim)', -shape.length, shape.length - 1);
     return shape[dim < 0 ? dim + shape.length : dim];
   }
+  /**
+   * How many elements a step along each dimension moves in memory (PyTorch's stride()), or one
+   * dimension's: [12, 4, 1] for a contiguous 2×3×4 tensor; a channels-last N×C×H×W one has stride 1
+   * along C.
+   */
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    const strides = native().strides(this.#handle);
+    if (dim === undefined) return strides;
+    checkInteger(dim, 'stride(dim)', -strides.length, strides.length - 1);
+    return strides[dim < 0 ? dim + strides.length : dim];
+  }
   /** The values as nested arrays (PyTorch's tolist(); the same as toArray()). */
   tolist(): NestedOf<D> {
     return this.toArray();

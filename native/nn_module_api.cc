@@ -186,8 +186,8 @@ Napi::Value moduleSetTraining(const Napi::CallbackInfo& info) {
 // A 4-D parameter (a convolution's weight) in the memory format asked for; others stay as they are.
 static at::Tensor inFormat(const at::Tensor& t, const std::string& format) {
   if (t.dim() != 4 || format.empty()) return t.clone();
-  return t.contiguous(format == "channelsLast" ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous)
-      .clone(at::MemoryFormat::Preserve);
+  // clone(format) sets the strides even where both layouts hold the same memory (one input plane)
+  return t.clone(format == "channelsLast" ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous);
 }
 
 Napi::Value moduleTo(const Napi::CallbackInfo& info) {
@@ -350,7 +350,7 @@ std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module) {
       fail("getParameters(): all parameters must share one dtype and device");
     int64_t n = p->numel();
     // a channels-last weight stays channels-last: its slice holds it in N×H×W×C order
-    bool nhwc = p->dim() == 4 && !p->is_contiguous() && p->is_contiguous(at::MemoryFormat::ChannelsLast);
+    bool nhwc = p->dim() == 4 && p->suggest_memory_format() == at::MemoryFormat::ChannelsLast;
     auto shaped = [&](const at::Tensor& slice) {
       return nhwc ? slice.view({p->size(0), p->size(2), p->size(3), p->size(1)}).permute({0, 3, 1, 2}) : slice.view(p->sizes());
     };

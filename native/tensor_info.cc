@@ -14,6 +14,14 @@ Napi::Value shape(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// strides(t): how many elements a step along each dimension moves in memory (PyTorch's stride()).
+Napi::Value strides(const Napi::CallbackInfo& info) {
+  at::Tensor& t = tensorArg(info, 0, "tensor");
+  Napi::Array out = Napi::Array::New(info.Env(), t.dim());
+  for (int64_t d = 0; d < t.dim(); ++d) out.Set(static_cast<uint32_t>(d), Napi::Number::New(info.Env(), static_cast<double>(t.stride(d))));
+  return out;
+}
+
 Napi::Value dtype(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), dtypeName(tensorArg(info, 0, "tensor").scalar_type()));
 }
@@ -76,7 +84,8 @@ Napi::Value requiresGrad(const Napi::CallbackInfo& info) {
 
 void registerTensorInfo(Napi::Env env, Napi::Object exports) {
   static const std::vector<Entry> entries = {
-      {"shape", shape}, {"dtype", dtype}, {"device", device}, {"data", data}, {"item", item}, {"requiresGrad", requiresGrad},
+      {"shape", shape}, {"strides", strides},           {"dtype", dtype}, {"device", device}, {"data", data},
+      {"item", item},   {"requiresGrad", requiresGrad},
   };
   registerEntries(env, exports, entries);
 }

@@ -232,7 +232,9 @@ void runBatches(Job& job, const Report& report) {
     at::Tensor index = order.slice(0, begin, end);
     at::Tensor x = selectRows(job.inputs, index).to(job.device, job.dtype);
     if (job.train && !job.augmentations.empty()) x = augmentBatch(x, job.augmentations);
-    if (job.channelsLast && x.dim() == 4) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+    // clone(ChannelsLast), not contiguous(): with one input plane both layouts hold the same memory
+    // and only the strides tell LibTorch which convolution to run
+    if (job.channelsLast && x.dim() == 4) x = x.clone(at::MemoryFormat::ChannelsLast);
     y = selectRows(job.targets, index).to(job.device, job.regression ? job.dtype : at::kLong);
     // Torch7's feval: loss and gradients averaged over the minibatch. The confusion matrix and the
     // running loss count each minibatch once, at its first evaluation (Torch7 counted every

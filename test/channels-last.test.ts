@@ -51,6 +51,11 @@ describe("model.to({ memoryFormat: 'channelsLast' })", () => {
     const { model, trainer } = await trained('channelsLast');
     const weight = model.parameters()[0][0];
     expect(weight.shape).toEqual([64, 1, 5, 5]);
+    // channels-last strides even for one input plane, where both layouts hold the same memory and
+    // only the strides make LibTorch run its NHWC convolutions
+    expect(weight.stride()).toEqual([25, 1, 5, 1]);
+    expect(model.parameters()[0][2].stride()).toEqual([1600, 1, 320, 64]);
+    expect(models.mnistModel('convnet', { pooling: 'max' }).parameters()[0][0].stride()).toEqual([25, 25, 5, 1]);
     const n = weight.numel;
     const flatHead = arr(trainer.parameters.slice(0, 0, n));
     expect(flatHead).toEqual(arr(weight.permute(0, 2, 3, 1).contiguous()));

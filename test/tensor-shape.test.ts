@@ -19,6 +19,14 @@ describe('views, indexing and concatenation', () => {
     expect(t.unsqueeze(0).squeeze().shape).toEqual([3, 4]);
   });
 
+  test('stride() gives the memory steps, as PyTorch', () => {
+    const t = arange(24).view(2, 3, 4);
+    expect(t.stride()).toEqual([12, 4, 1]);
+    expect(t.transpose(0, 2).stride()).toEqual([1, 4, 12]);
+    expect(t.stride(-1)).toBe(1);
+    expect(() => t.stride(3)).toThrow(/Expected an integer in \[-3, 2\] for stride\(dim\)/);
+  });
+
   test('views share storage with their base', () => {
     const base = tensor([1, 2, 3, 4]);
     const v = base.view(2, 2);
