@@ -88,7 +88,11 @@ export function setCoreCall(call: CoreCall): void {
   coreCall = call;
 }
 function core(): CoreCall {
-  if (!coreCall) throw new TorchError("nodetorch: lib/ops did not load (import from 'nodetorch', not lib/tensor)", { code: 'INTERNAL' });
+  // lib/ops registers itself when it loads; an entry point that never imported it (the CLI, a
+  // worker importing lib/tensor) loads it here, at the first operator, when both files are complete
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred import breaks the cycle
+  if (!coreCall) require('./ops');
+  if (!coreCall) throw new TorchError('nodetorch: lib/ops did not register the op table', { code: 'INTERNAL' });
   return coreCall;
 }
 
@@ -608,6 +612,8 @@ export class Tensor<out D extends DType = DType> {
         { code: 'DTYPE_MISMATCH' },
       );
     }
+    // argmax, argmin (and max/min, which reach here without a dim) take one dim, not a list
+    if (Array.isArray(dim) && (op === 'argmax' || op === 'argmin')) invalid('an integer', `${op}(dim)`, dim);
     if (Array.isArray(dim)) {
       const dims = dim.map((d, i) => checkInteger(d, `${op}(dim[${i}])`, -this.ndim, Math.max(0, this.ndim - 1)));
       if (new Set(dims.map((d) => (d < 0 ? d + this.ndim : d))).size !== dims.length)

@@ -58,8 +58,8 @@ describe('memory', () => {
   test('using a disposed tensor is an error, not a crash', () => {
     const t = tensor([1, 2]);
     t.dispose();
-    expect(() => t.add(1)).toThrow(/^add: the Tensor passed as left operand was disposed/);
-    expect(() => ones([2]).add(t)).toThrow(/The Tensor passed as add\(other\) was disposed/);
+    expect(() => t.add(1)).toThrow(/^The Tensor passed as add\(self\) was disposed; it cannot be used any more$/);
+    expect(() => ones([2]).add(t)).toThrow(/^The Tensor passed as add other was disposed; it cannot be used any more$/);
     expect(() => t.toArray()).toThrow(/was disposed/);
     expect(() => t.shape).toThrow(/was disposed/);
   });

@@ -77,7 +77,7 @@ function call(name: string, spec: OpSpec, self: Tensor | null, values: unknown[]
       `${name}: takes at most ${spec.args.length} arguments (${spec.args.map(([n]) => n).join(', ')}) but got ${values.length}`,
     );
   const args: Record<string, unknown> = {};
-  if (self) args.self = checkTensor(self, `${name}: the tensor`).handle;
+  if (self) args.self = checkTensor(self, `${name}(self)`).handle;
   // the operands, whose shapes a failure names (read then: reading them costs a native call each)
   const operands: Tensor[] = self ? [self] : [];
   const temps: NativeTensor[] = [];
