@@ -31,7 +31,9 @@ test('two worker threads load the addon and compute at once', async () => {
   expect(b.sum).toBe(9 * 64 * 4096);
   expect(a.tensors).toBe(5); // ones, mul, matmul, sum, and the ones([3, 3]) of the failed call
   expect(b.tensors).toBe(5);
-  expect(a.error).toMatch(/^TorchError: matmul: mat1 and mat2 shapes cannot be multiplied \(64x64 and 3x3\) \(shapes \[64, 64\], \[3, 3\]\)/);
+  expect(a.error).toMatch(
+    /^TorchError: matmul: mat1 and mat2 shapes cannot be multiplied \(64x64 and 3x3\) \(shapes \[64, 64\], \[3, 3\]\)/,
+  );
 });
 
 // A worker_thread that is terminated, or exits, in the middle of a training pass: the pass stops at
