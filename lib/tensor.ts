@@ -57,25 +57,6 @@ export function checkDevice(value: unknown, what = 'device'): Device {
   return value as Device;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the list the UnaryOp type is made from
-const UNARY = [
-  'neg',
-  'abs',
-  'exp',
-  'log',
-  'sqrt',
-  'square',
-  'tanh',
-  'sigmoid',
-  'relu',
-  'sin',
-  'cos',
-  'floor',
-  'ceil',
-  'round',
-  'sign',
-] as const;
-
 /**
  * A LibTorch tensor. Free its memory with `dispose()` (or `using`, or inside `tidy()`); the GC
  * frees forgotten tensors eventually, but GPU memory does not pressure the GC.
@@ -597,7 +578,7 @@ export class Tensor<out D extends DType = DType> {
 
   // The helpers' results take the dtype their public method declares (Tensor<never> fits any).
   // Every one goes through the op table's generic call (lib/ops: CORE_OPS), as the table's own methods.
-  #unary(op: (typeof UNARY)[number] | 'logicalNot'): Tensor<never> {
+  #unary(op: string): Tensor<never> {
     return core()(op, this, []) as Tensor<never>;
   }
   #binary(op: string, other: Tensor | number): Tensor<never> {

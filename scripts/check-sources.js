@@ -12,25 +12,22 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
-const { findLibTorch } = require('./find-libtorch');
+const { compileFlags, findLibTorch } = require('./find-libtorch');
 
 const root = path.resolve(__dirname, '..');
 const libtorch = findLibTorch();
 const cxx = process.env.CXX || 'g++';
 // the compiler's own folders stay out of -isystem (it would break #include_next in libstdc++)
-const extra = (dir) => dir && !['/usr/include', '/usr/local/include'].includes(path.resolve(dir));
-const isystem = (dirs) => dirs.filter(extra).map((dir) => `-isystem${dir}`);
+const isystem = (dirs) =>
+  dirs.filter((dir) => !['/usr/include', '/usr/local/include'].includes(path.resolve(dir))).map((dir) => `-isystem${dir}`);
+// the same flags as the builds (find-libtorch.js --cflags, which binding.gyp reads) and binding.gyp's defines
 const flags = [
-  `-std=gnu++${libtorch.cxxStandard}`,
-  `-D_GLIBCXX_USE_CXX11_ABI=${libtorch.cxx11Abi}`,
+  ...compileFlags(libtorch),
   '-DNAPI_VERSION=8',
   '-DNAPI_CPP_EXCEPTIONS',
   '-DNODE_ADDON_API_DISABLE_DEPRECATED',
   '-DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
   '-DBUILDING_NODE_EXTENSION',
-  ...(libtorch.glooInclude ? ['-DNODETORCH_GLOO', '-DUSE_C10D_GLOO', ...isystem([libtorch.glooInclude])] : []),
-  ...(libtorch.ncclInclude ? ['-DNODETORCH_NCCL', '-DUSE_C10D_NCCL', ...isystem([libtorch.ncclInclude])] : []),
-  ...isystem(libtorch.cudaLibraryIncludes),
   `-I${require('node-api-headers').include_dir}`,
   `-I${require('node-addon-api').include_dir}`,
   ...isystem(libtorch.includeDirs),

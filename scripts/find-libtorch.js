@@ -170,7 +170,12 @@ function glooFlags(t) {
   return flags;
 }
 
-module.exports = { findLibTorch };
+/** The compiler flags a build against `t` needs beyond its include folders (--cflags). */
+function compileFlags(t) {
+  return [`-std=c++${t.cxxStandard}`, `-D_GLIBCXX_USE_CXX11_ABI=${t.cxx11Abi}`, ...glooFlags(t)];
+}
+
+module.exports = { findLibTorch, compileFlags };
 
 if (require.main === module) {
   try {
@@ -182,7 +187,7 @@ if (require.main === module) {
       '--include': () => t.includeDirs.join(' '),
       '--libdir': () => t.libDir,
       '--libs': () => t.libs.map((l) => `-l${l}`).join(' '),
-      '--cflags': () => [`-std=c++${t.cxxStandard}`, `-D_GLIBCXX_USE_CXX11_ABI=${t.cxx11Abi}`, ...glooFlags(t)].join(' '),
+      '--cflags': () => compileFlags(t).join(' '),
       '--gloo': () => t.glooInclude ?? '',
       '--nccl': () => (t.ncclInclude ? [t.ncclInclude, ...t.cudaLibraryIncludes].join(';') : ''),
       '--version': () => t.version,
