@@ -174,6 +174,12 @@ export interface LibTorchInfo {
    * LibTorch's for the cores (see docs/troubleshooting.md).
    */
   blas: string;
+  /**
+   * Whether a collected Tensor's native memory is freed during the garbage collection itself (Node
+   * versions with `node_api_post_finalizer`), rather than when the event loop next turns, so that
+   * a synchronous loop without tidy() stays bounded. `NODETORCH_GC_FINALIZERS=0` turns it off.
+   */
+  tensorsFreedInGc: boolean;
 }
 
 /** Opaque handles of native modules, criteria and optimizers. */

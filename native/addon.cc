@@ -1,5 +1,6 @@
 // Registers every export; the concepts live in their own files (addon_entries.h lists them).
 #include "addon_entries.h"
+#include "addon_finalizers.h"
 #include "addon_runtime.h"
 #include "addon_warnings.h"
 
@@ -48,4 +49,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 static Napi::Object InitNodetorch(Napi::Env env, Napi::Object exports) { return nodetorch::Init(env, exports); }
 
-NODE_API_MODULE(nodetorch, InitNodetorch)
+// NODE_API_MODULE's two exports, with the version chosen at load (addon_finalizers.cc).
+extern "C" {
+NAPI_MODULE_EXPORT int32_t node_api_module_get_api_version_v1(void) { return nodetorch::moduleApiVersion(); }
+NAPI_MODULE_EXPORT napi_value napi_register_module_v1(napi_env env, napi_value exports) {
+  return Napi::RegisterModule(env, exports, InitNodetorch);
+}
+}

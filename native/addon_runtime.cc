@@ -1,6 +1,7 @@
 // The runtime the addon runs on: which LibTorch it was built against and which one the process
 // actually loaded, LibTorch's thread count, and the CUDA devices it sees.
 #include "addon_entries.h"
+#include "addon_finalizers.h"
 #include "addon_runtime.h"
 
 #include <ATen/Version.h>
@@ -92,7 +93,7 @@ std::string blasName() {
   return "OpenBLAS (" + build + ")" + (b.config ? std::string(": ") + b.config() : std::string());
 }
 
-// libtorchInfo(): { version, runtimeVersion, library, cudaLibrary, cxx11Abi, blas }
+// libtorchInfo(): { version, runtimeVersion, library, cudaLibrary, cxx11Abi, blas, tensorsFreedInGc }
 Napi::Value libtorchInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   LoadedLibraries loaded = loadedLibraries();
@@ -103,6 +104,7 @@ Napi::Value libtorchInfo(const Napi::CallbackInfo& info) {
   out.Set("cudaLibrary", loaded.cuda.empty() ? env.Null() : Napi::String::New(env, loaded.cuda));
   out.Set("cxx11Abi", Napi::Boolean::New(env, _GLIBCXX_USE_CXX11_ABI != 0));
   out.Set("blas", blasName());
+  out.Set("tensorsFreedInGc", Napi::Boolean::New(env, finalizersRunInGc()));
   return out;
 }
 

@@ -1,13 +1,18 @@
 // Type-tagged Externals for native objects other than tensors (modules, criteria, jobs): the
 // tag guarantees that a JS value is really the object we expect before we touch its memory.
 #pragma once
+#include "addon_finalizers.h"
 #include "common.h"
 
 namespace nodetorch {
 
 template <typename T>
 Napi::Value wrapBoxed(Napi::Env env, T* object, const napi_type_tag& tag) {
-  auto handle = Napi::External<T>::New(env, object, [](Napi::Env, T* o) { delete o; });
+  // after the collection: a destructor may release references and thread-safe functions
+  auto handle = Napi::External<T>::New(env, object, [](Napi::Env env, T* o) {
+    freeAfterGc(
+        env, [](napi_env, void* data, void*) { delete static_cast<T*>(data); }, o);
+  });
   napi_type_tag_object(env, handle, &tag);
   return handle;
 }

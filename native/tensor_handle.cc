@@ -45,6 +45,8 @@ TensorBox* unbox(Napi::Env env, Napi::Value value) {
 Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
   auto* box = new TensorBox{std::move(tensor)};
   box->bytes = tensorBytes(box->tensor);
+  // Runs inside the garbage collection where Node allows it (addon_finalizers.cc): it must only
+  // drop the tensor and call Node-API's basic functions.
   auto handle = Napi::External<TensorBox>::New(env, box, [](Napi::Env env, TensorBox* b) {
     release(env, b);
     delete b;

@@ -105,3 +105,49 @@ console.log(JSON.stringify({ before, during, after: t.mallocInUse() }));
   expect(Math.round((during - before) / MB)).toBe(64);
   expect(Math.abs(after - before)).toBeLessThan(MB);
 });
+
+// Without tidy(): a tensor that JavaScript drops is freed by the garbage collection itself (Node's
+// finalizers run inside it where Node has node_api_post_finalizer: native/addon_finalizers.cc), so
+// a loop that never yields to the event loop holds only what V8's external-memory accounting lets
+// accumulate between two collections, and a tidied loop leaves no finalizer work behind. Measured
+// on Node 20.20 before the change: the untidied loop below held 40,001 tensors (491 MB) at its
+// end, and the tidied one grew malloc'ed memory by 840 bytes per iteration until it yielded.
+const untidiedScript = `
+const t = require(${JSON.stringify(path.join(root, 'dist/lib/index.js'))});
+const a = t.randn([64, 64]);
+const base = t.memory().tensors;
+let peakTensors = 0, peakBytes = 0;
+for (let i = 0; i < 10000; i++) {
+  a.matmul(a).add(1).relu().sum().item(); // four 16 KB tensors per iteration, none disposed
+  const m = t.memory();
+  peakTensors = Math.max(peakTensors, m.tensors - base);
+  peakBytes = Math.max(peakBytes, m.bytes);
+}
+global.gc(); // still without yielding: the collection alone must free the dropped tensors
+const afterGc = t.memory().tensors - base;
+const step = () => t.tidy(() => a.mul(2).add(1).relu().sum().item());
+for (let i = 0; i < 2000; i++) step();
+global.gc();
+const before = t.mallocInUse();
+for (let i = 0; i < 20000; i++) step();
+global.gc();
+const tidiedPerIteration = (t.mallocInUse() - before) / 20000;
+console.log(JSON.stringify({ inGc: t.libtorchInfo().tensorsFreedInGc, peakTensors, peakBytes, afterGc, tidiedPerIteration }));
+`;
+
+const gcFinalizers = Number(process.versions.node.split('.')[0]) >= 20;
+(gcFinalizers ? test : test.skip)('without tidy, a synchronous loop stays bounded and a collection frees what it dropped', () => {
+  const r = spawnSync(process.execPath, ['--expose-gc', '-e', untidiedScript], { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS });
+  expect(r.stderr).toBe('');
+  const { inGc, peakTensors, peakBytes, afterGc, tidiedPerIteration } = JSON.parse(r.stdout.trim()) as Record<string, number>;
+  console.log(
+    `untidied loop of 10,000 iterations (40,000 tensors made): peak ${peakTensors} live tensors, ` +
+      `${(peakBytes / 2 ** 20).toFixed(1)} MiB; after gc() without yielding: ${afterGc}; tidied loop: ${tidiedPerIteration.toFixed(1)} bytes per iteration`,
+  );
+  expect(inGc).toBe(true);
+  // V8 collects when external memory grows by about 64 MiB since the last collection
+  expect(peakBytes).toBeLessThan(128 * 2 ** 20);
+  expect(peakTensors).toBeLessThan(10000);
+  expect(afterGc).toBe(0);
+  expect(tidiedPerIteration).toBeLessThan(64);
+});
