@@ -23,6 +23,17 @@ double Schedule::factor(int64_t i) const {
       double progress = std::min(1.0, static_cast<double>(i - warmup) / static_cast<double>(std::max<int64_t>(1, total - warmup)));
       return minFactor + (1 - minFactor) * (1 + std::cos(M_PI * progress)) / 2;
     }
+    case Kind::OneCycle: {
+      // PyTorch's OneCycleLR (two phases, anneal_strategy 'cos') on the peak rate: from 1/divFactor
+      // up to 1 until step pctStart·total − 1, then down to 1/(divFactor·finalDivFactor) at step
+      // total − 1, where it stays (PyTorch refuses to step further).
+      auto anneal = [](double from, double to, double pct) { return to + (from - to) / 2 * (std::cos(M_PI * pct) + 1); };
+      double initial = 1 / divFactor, lowest = initial / finalDivFactor;
+      double peakStep = pctStart * static_cast<double>(total) - 1, last = static_cast<double>(total - 1);
+      double step = std::min(static_cast<double>(i), last);
+      if (step <= peakStep) return anneal(initial, 1, step / peakStep);
+      return anneal(1, lowest, (step - peakStep) / (last - peakStep));
+    }
   }
   return 1;
 }
@@ -58,6 +69,12 @@ Schedule scheduleFrom(Napi::Value value) {
     s.warmup = static_cast<int64_t>(number("warmup"));
     s.minFactor = number("minFactor");
     s.warmupFactor = number("warmupFactor");
+  } else if (kind == "onecycle") {
+    s.kind = Schedule::Kind::OneCycle;
+    s.total = static_cast<int64_t>(number("total"));
+    s.pctStart = number("pctStart");
+    s.divFactor = number("divFactor");
+    s.finalDivFactor = number("finalDivFactor");
   } else {
     fail("internal: unknown schedule kind '" + kind + "'");
   }

@@ -21,6 +21,9 @@
  * --model max (default): the max-pooling convnet (Torch7's -type cuda model); lp: the study's
  * default convnet for -type double|float (L2 pooling + subtractive normalisation).
  *
+ * --tta [--seeds 1,2,3] [--epochs N]: time to accuracy of `nodetorch mnist -recipe fast` against
+ * PyTorch's same recipe (scripts/bench-tta.ts) instead of throughput.
+ *
  * BENCH_PYTHON picks the Python (default: the first of $PYTHON, python3, /usr/bin/python3 that
  * imports torch; $PYTHON is the one whose LibTorch the build used).
  */
@@ -31,6 +34,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { libtorchVersion } from '../lib';
 import { writeFileAtomic } from '../lib/util/atomic';
+import { runTta } from './bench-tta';
 
 const root = path.resolve(__dirname, '..', '..');
 const { values: args } = parseArgs({
@@ -45,6 +49,9 @@ const { values: args } = parseArgs({
     precision: { type: 'string', default: 'fp32' },
     json: { type: 'string' },
     compare: { type: 'string' },
+    tta: { type: 'boolean', default: false },
+    seeds: { type: 'string', default: '1,2,3' },
+    epochs: { type: 'string' },
   },
   strict: true,
 });
@@ -235,4 +242,21 @@ function compare(earlier: { meta: { date: string; model?: string; dtype?: string
   }
 }
 
-main();
+if (args.tta) {
+  const python = pythonWithTorch();
+  runTta({
+    seeds: args.seeds!.split(',').map((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--seeds takes integers >= 0 separated by commas, got '${args.seeds}'`);
+      return n;
+    }),
+    ...(args.epochs ? { epochs: list(args.epochs, 'epochs')[0] } : {}),
+    threads: threadCounts[0],
+    ...(args.json ? { json: args.json } : {}),
+    ...(python ? { python } : {}),
+    ...(jemalloc() ? { jemalloc: jemalloc() } : {}),
+  }).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else main();

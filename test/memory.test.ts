@@ -73,30 +73,32 @@ describe('memory', () => {
     expect(memory()).toEqual(before);
   });
 
-  test('the GC finalizer frees forgotten tensors, every one of them', async () => {
+  test('the garbage collector frees forgotten tensors, every one of them: inside the collection, or after it with NODETORCH_GC_FINALIZERS=0', async () => {
     // in a child process under --expose-gc, so that the finalizer path is exercised for real
     const { execFileSync } = await import('child_process');
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--expose-gc',
-        '-e',
-        `
+    const script = `
       const t = require('./dist/lib');
       const before = t.memory().tensors;
       (function () { for (let i = 0; i < 200; i++) t.zeros([10]); })();
-      const made = t.memory().tensors - before;
-      // finalizers run after the collection, from the event loop: a few rounds let them all run
+      gc();
+      const atOnce = t.memory().tensors - before; // before the event loop turns
+      // Node-API 8's finalizers run after the collection, from the event loop: a few rounds let them all run
       let rounds = 0;
-      const round = () => { gc(); const left = t.memory().tensors - before; if (left === 0 || ++rounds === 20) console.log(JSON.stringify({ made, left })); else setImmediate(round); };
+      const round = () => { gc(); const left = t.memory().tensors - before; if (left === 0 || ++rounds === 20) console.log(JSON.stringify({ atOnce, left, inGc: t.libtorchInfo().tensorsFreedInGc })); else setImmediate(round); };
       setImmediate(round);
-    `,
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    const { made, left } = JSON.parse(out.trim());
-    expect(made).toBe(200);
-    expect(left).toBe(0);
+    `;
+    const run = (env: Record<string, string>) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['--expose-gc', '-e', script], {
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: { ...process.env, ...env },
+        }),
+      );
+    expect(run({})).toEqual({ atOnce: 0, left: 0, inGc: true });
+    const deferred = run({ NODETORCH_GC_FINALIZERS: '0' });
+    expect(deferred).toEqual({ atOnce: expect.any(Number), left: 0, inGc: false });
+    expect(deferred.atOnce).toBeGreaterThan(0);
   });
 });
 
@@ -123,11 +125,14 @@ describe('the CPU block cache', () => {
   });
 
   test("blocks up to 256 MiB are kept (a double test batch's convolution columns: 128 MB); larger ones go back at once", () => {
+    // A collection that these large allocations trigger may free earlier tests' undisposed tensors
+    // into the cache as well (tensors are freed inside the collection), so the figures are bounds.
     emptyCache();
     zeros([32 * 2 ** 20], { dtype: 'float32' }).dispose(); // 128 MiB
-    expect(cpuCache().cachedBytes).toBe(128 * 2 ** 20);
+    const kept = cpuCache().cachedBytes;
+    expect(kept).toBeGreaterThanOrEqual(128 * 2 ** 20);
     zeros([72 * 2 ** 20], { dtype: 'float32' }).dispose(); // 288 MiB: a dataset-sized temporary
-    expect(cpuCache().cachedBytes).toBe(128 * 2 ** 20);
+    expect(cpuCache().cachedBytes - kept).toBeLessThan(288 * 2 ** 20);
     emptyCache();
   });
 

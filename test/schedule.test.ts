@@ -164,13 +164,19 @@ describe('checkpoints and optimizer switches', () => {
     const bad: [unknown, RegExp][] = [
       [
         { kind: 'linear' },
-        /Expected one of 'step', 'multistep', 'exponential', 'cosine', 'plateau' for schedule kind but received 'linear'|schedule kind/,
+        /Expected one of 'step', 'multistep', 'exponential', 'cosine', 'onecycle', 'plateau' for schedule kind but received 'linear'/,
       ],
       [{ kind: 'step' }, /schedule stepSize/],
       [{ kind: 'step', stepSize: 2, gamma: 0 }, /Expected a number > 0 for schedule gamma but received 0/],
       [{ kind: 'multistep', milestones: [5, 3] }, /Expected an increasing list of positive integers for schedule milestones/],
       [{ kind: 'cosine', total: 5, warmup: 5 }, /schedule warmup/],
       [{ kind: 'cosine', total: 5, per: 'batch' }, /schedule per/],
+      [
+        { kind: 'onecycle', total: 3 },
+        /Expected a pctStart with 1 < pctStart·total < total \(total 3\) for schedule pctStart but received 0.3/,
+      ],
+      [{ kind: 'onecycle', total: 10, divFactor: 0.5 }, /schedule divFactor/],
+      [{ kind: 'onecycle', total: 1 }, /schedule total/],
       [{ kind: 'plateau', metric: 'accuracy' }, /schedule metric/],
       [{ kind: 'plateau', factor: 2 }, /schedule factor/],
       [{ kind: 'exponential', gamma: 0.9, patience: 3 }, /Unknown option 'patience' for schedule 'exponential'/],

@@ -14,6 +14,7 @@ import { runSeries, writeAccuracyFigure } from '../plot';
 import { TorchError } from '../errors';
 import { OptimizerSpec, Precision, Trainer } from '../train/Trainer';
 import { countParameters, mnistCriterion, mnistModel } from '../models/mnist';
+import { describeRecipe, mnistRecipe, recipeModel, recipeTrainerOptions } from '../models/recipes';
 import { load } from '../nn/serialize';
 import { isTorch7File } from '../torch7/load';
 import { CliOptimization, MnistCliOptions } from './options';
@@ -66,6 +67,9 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     throw new TorchError(`-type cuda: CUDA is not available: ${why}; use -type float or -type double`, { code: 'DEVICE' });
   }
   const schedule = opt.lrSchedule === undefined ? undefined : parseScheduleOption(opt.lrSchedule);
+  // -recipe fixes the model and everything that trains it (lib/models/recipes.ts)
+  const recipe = opt.recipe ? mnistRecipe(opt.recipe, opt.type === 'cuda' ? { nativeBf16: true } : {}) : undefined;
+  const batchSize = recipe?.batchSize ?? opt.batchSize;
   setNumThreads(opt.threads);
   // A rank of a data-parallel job (-nproc, or torchrun's environment) joins it first. Rank 0 prints;
   // each rank seeds its own stream (seed + rank: its augmentations differ), rank 0 as a lone run.
@@ -82,7 +86,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   const say = group && group.rank !== 0 ? () => {} : (s: string) => console.log(s);
   if (group)
     say(
-      `==> data-parallel (${group.backend}): ${group.worldSize} ranks, batch ${opt.batchSize} per rank (${opt.batchSize * group.worldSize} per step), ${opt.threads} threads each`,
+      `==> data-parallel (${group.backend}): ${group.worldSize} ranks, batch ${batchSize} per rank (${batchSize * group.worldSize} per step), ${opt.threads} threads each`,
     );
 
   say('==> loading dataset');
@@ -95,9 +99,17 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   // Torch7 built the max-pooling convnet for -type cuda and the L2-pooling one otherwise.
   // -resume of a Torch7 model file (the study's model.net) trains that model further
   const torch7Model = opt.resume && isTorch7File(opt.resume) ? load(opt.resume) : undefined;
-  const model =
-    torch7Model ??
-    mnistModel(opt.model, { pooling: opt.type === 'cuda' ? 'max' : 'lp', loss: opt.loss, dropout: opt.dropout, extraConv: opt.extraConv });
+  if (recipe && torch7Model)
+    throw new TorchError(`-recipe ${recipe.name} builds its own model; it cannot train the Torch7 model file ${opt.resume}`);
+  const model = recipe
+    ? recipeModel(recipe)
+    : (torch7Model ??
+      mnistModel(opt.model, {
+        pooling: opt.type === 'cuda' ? 'max' : 'lp',
+        loss: opt.loss,
+        dropout: opt.dropout,
+        extraConv: opt.extraConv,
+      }));
   if (torch7Model) say(`==> model from the Torch7 file ${opt.resume}`);
   model.training();
   if (opt.type === 'float' || opt.type === 'cuda') model.float();
@@ -107,44 +119,54 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
   say(model.toString());
   say(`==> ${countParameters(model).toLocaleString('en-US')} trainable parameters`);
 
-  const criterion = mnistCriterion(opt.loss);
+  const criterion = mnistCriterion(recipe ? 'nll' : opt.loss);
   say(`==> defining loss: ${criterion.type}`);
-  if (opt.precision !== 'fp32' && model.dtype !== 'float32')
+  const epochs = opt.epochs > 0 ? opt.epochs : (recipe?.epochs ?? 0);
+  const precision = recipe?.precision ?? (opt.precision as Precision);
+  if (precision !== 'fp32' && model.dtype !== 'float32')
     throw new TorchError(
-      `-precision ${opt.precision} trains a float32 model under autocast: use -type float (or cuda), not -type ${opt.type}`,
+      `-precision ${precision} trains a float32 model under autocast: use -type float (or cuda), not -type ${opt.type}`,
       { code: 'DTYPE_MISMATCH' },
     );
+  const training = recipe
+    ? recipeTrainerOptions(recipe, data.train.size, epochs, group?.worldSize ?? 1)
+    : {
+        batchSize,
+        optimizer: torch7Optimizer(opt.optimization, opt, data.train.size),
+        ...(schedule ? { schedule } : {}),
+        ...(precision !== 'fp32' ? { precision } : {}),
+        // 4_train.lua rotated each normalised training sample by θ ~ N(0, σ²) (nearest neighbour)
+        augment: [augment.rotate({ std: opt.rotate }), augment.noise({ std: opt.noise })].filter((a) => a.std > 0),
+      };
   const trainer = new Trainer({
     model,
     criterion,
-    batchSize: opt.batchSize,
     classNames: TORCH7_CLASSES,
-    optimizer: torch7Optimizer(opt.optimization, opt, data.train.size),
-    ...(schedule ? { schedule } : {}),
+    ...training,
     ...(group ? { distributed: group } : {}),
     ...(opt.gradClip > 0 || opt.gradClipValue > 0 ? { gradClip: { norm: opt.gradClip, value: opt.gradClipValue } } : {}),
-    ...(opt.precision !== 'fp32' ? { precision: opt.precision as Precision } : {}),
-    // 4_train.lua rotated each normalised training sample by θ ~ N(0, σ²) (nearest neighbour)
-    augment: [augment.rotate({ std: opt.rotate }), augment.noise({ std: opt.noise })].filter((a) => a.std > 0),
   });
   if (opt.resume && !torch7Model) {
     trainer.loadCheckpoint(opt.resume);
     say(`==> resumed from ${opt.resume} after epoch ${trainer.epoch} (optimizer ${trainer.method})`);
   }
-  if (opt.rotate > 0 || opt.noise > 0) say(`==> augmentation: rotation σ = ${opt.rotate} rad, noise σ = ${opt.noise}`);
-  say(`==> optimizer: ${opt.optimization}${opt.switchTo ? `, switching to ${opt.switchTo} after epoch ${opt.switchAt}` : ''}`);
-  if (opt.precision !== 'fp32')
-    say(`==> precision: ${opt.precision} (autocast, float32 master weights${opt.precision === 'fp16' ? ', dynamic loss scale' : ''})`);
-  if (schedule) say(`==> learning-rate schedule: ${JSON.stringify(schedule)}`);
+  if (recipe) describeRecipe(recipe, epochs).forEach((line) => say(`==> ${line}`));
+  else {
+    if (opt.rotate > 0 || opt.noise > 0) say(`==> augmentation: rotation σ = ${opt.rotate} rad, noise σ = ${opt.noise}`);
+    say(`==> optimizer: ${opt.optimization}${opt.switchTo ? `, switching to ${opt.switchTo} after epoch ${opt.switchAt}` : ''}`);
+    if (precision !== 'fp32')
+      say(`==> precision: ${precision} (autocast, float32 master weights${precision === 'fp16' ? ', dynamic loss scale' : ''})`);
+    if (schedule) say(`==> learning-rate schedule: ${JSON.stringify(schedule)}`);
+  }
 
   const progress = progressReporter(opt.quiet || (group !== null && group.rank !== 0));
   const testAccuracy: number[] = [];
-  say(`==> training (${opt.epochs > 0 ? opt.epochs + ' epochs' : 'until interrupted'}), results in ${opt.save}/`);
+  say(`==> training (${epochs > 0 ? epochs + ' epochs' : 'until interrupted'}), results in ${opt.save}/`);
   try {
     await trainer.fit({
       train: data.train,
       test: data.test,
-      epochs: opt.epochs > 0 ? opt.epochs : Number.MAX_SAFE_INTEGER,
+      epochs: epochs > 0 ? epochs : Number.MAX_SAFE_INTEGER,
       save: opt.save,
       saveFormat: opt.saveFormat,
       ...(opt.tensorboard ? { tensorboard: opt.tensorboard } : {}),
@@ -154,7 +176,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
       onEpoch: async ({ epoch, learningRate, train, test }) => {
         progress.stop();
         say(
-          `==> epoch # ${epoch} [batchSize = ${opt.batchSize}${learningRate === null ? '' : `, learningRate = ${learningRate.toPrecision(4)}`}]`,
+          `==> epoch # ${epoch} [batchSize = ${training.batchSize}${learningRate === null ? '' : `, learningRate = ${learningRate.toPrecision(4)}`}]`,
         );
         say(`==> time to learn 1 sample = ${train.msPerSample.toFixed(4)}ms`);
         if (!opt.quiet) say(train.confusion.toString());

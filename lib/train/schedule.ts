@@ -1,6 +1,6 @@
 /**
  * Learning-rate schedules for the Trainer, as PyTorch's torch.optim.lr_scheduler: StepLR,
- * MultiStepLR, ExponentialLR, CosineAnnealingLR after a LinearLR warm-up, and ReduceLROnPlateau.
+ * MultiStepLR, ExponentialLR, CosineAnnealingLR after a LinearLR warm-up, OneCycleLR and ReduceLROnPlateau.
  * Each gives a factor on the optimizer's configured learningRate. The closed-form ones are computed
  * in C++ (native/train_schedule.cc): per step inside the training pass, or once per epoch; the
  * plateau one follows the epochs' metrics here. Their state (steps taken, the plateau's counters)
@@ -29,6 +29,14 @@ export type ScheduleSpec =
    * CosineAnnealingLR with T_max = total − warmup, which would rise again after T_max).
    */
   | { kind: 'cosine'; total: number; minRate?: number; warmup?: number; warmupFactor?: number; per?: SchedulePer }
+  /**
+   * PyTorch's OneCycleLR with its defaults (two phases, cosine annealing) on the optimizer's
+   * learningRate as the peak: from lr/divFactor (default 25) up to lr over the first pctStart
+   * (default 0.3) of `total` steps or epochs, then down to lr/(divFactor·finalDivFactor) (default
+   * 1e4) at the last one, where it stays. The learning rate only: momentum is not cycled (PyTorch's
+   * cycle_momentum=False). Usually `per: 'step'`, with total = epochs × steps per epoch.
+   */
+  | { kind: 'onecycle'; total: number; pctStart?: number; divFactor?: number; finalDivFactor?: number; per?: SchedulePer }
   /**
    * PyTorch's ReduceLROnPlateau (threshold mode 'rel'): after `patience` epochs (default 10) in
    * which `metric` (default testLoss) did not improve by `threshold` (default 1e-4, relative), the
@@ -68,6 +76,7 @@ const KEYS: Record<ScheduleSpec['kind'], string[]> = {
   multistep: ['milestones', 'gamma', 'per'],
   exponential: ['gamma', 'per'],
   cosine: ['total', 'minRate', 'warmup', 'warmupFactor', 'per'],
+  onecycle: ['total', 'pctStart', 'divFactor', 'finalDivFactor', 'per'],
   plateau: ['metric', 'factor', 'patience', 'threshold', 'cooldown', 'minRate'],
 };
 
@@ -100,6 +109,21 @@ export function completeSchedule(spec: unknown): ScheduleSpec {
       const warmup = checkInteger(s.warmup ?? 0, 'schedule warmup', 0, total - 1);
       const warmupFactor = checkNumber(s.warmupFactor ?? 0, 'schedule warmupFactor', { min: 0, max: 1 });
       return { kind, total, warmup, warmupFactor, minRate: checkNumber(s.minRate ?? 0, 'schedule minRate', { min: 0 }), per };
+    }
+    case 'onecycle': {
+      const total = checkInteger(s.total, 'schedule total', 2);
+      const pctStart = checkNumber(s.pctStart ?? 0.3, 'schedule pctStart', { min: 0, max: 1 });
+      // the rising phase ends at step pctStart·total − 1, after step 0, and before the last step
+      if (!(pctStart * total > 1 && pctStart * total < total))
+        invalid(`a pctStart with 1 < pctStart·total < total (total ${total})`, 'schedule pctStart', pctStart);
+      return {
+        kind,
+        total,
+        pctStart,
+        divFactor: checkNumber(s.divFactor ?? 25, 'schedule divFactor', { min: 1 }),
+        finalDivFactor: checkNumber(s.finalDivFactor ?? 1e4, 'schedule finalDivFactor', { min: 1 }),
+        per,
+      };
     }
     case 'plateau':
       return {

@@ -47,6 +47,11 @@ print(json.dumps({
         {'spec': {'kind': 'cosine', 'total': 10, 'warmup': 4, 'warmupFactor': 0.25, 'minRate': 0.01},
          'rates': rates(lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.25, end_factor=1, total_iters=4),
                                                      S.CosineAnnealingLR(o, T_max=6, eta_min=0.01)], milestones=[4]), 11)},
+        {'spec': {'kind': 'onecycle', 'total': 12},
+         'rates': rates(lambda o: S.OneCycleLR(o, max_lr=BASE, total_steps=12, cycle_momentum=False), 12)},
+        {'spec': {'kind': 'onecycle', 'total': 20, 'pctStart': 0.25, 'divFactor': 10, 'finalDivFactor': 100},
+         'rates': rates(lambda o: S.OneCycleLR(o, max_lr=BASE, total_steps=20, pct_start=0.25, div_factor=10,
+                                               final_div_factor=100, cycle_momentum=False), 20)},
     ],
     'plateau': [
         {'spec': {'kind': 'plateau', 'metric': 'testLoss', 'factor': 0.5, 'patience': 2, 'threshold': 0.01, 'cooldown': 1, 'minRate': 0.02},
