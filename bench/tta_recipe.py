@@ -1,12 +1,12 @@
 """PyTorch's side of `npm run bench -- --tta`: the fast MNIST recipe (lib/models/recipes.ts) written
 as a PyTorch user would, as PyTorch's CPU tuning guide runs it (channels_last, bf16 autocast where
-asked; the harness preloads jemalloc). The same model (bench/train_loop.py's Net, the max-pooling
-convnet), data (MNIST zero-padded to 32×32, normalised by the training set's mean and unbiased
+asked; the harness preloads jemalloc). The same model (bench/train_loop.py's Net: the study's
+convnet with L2 pooling + subtractive normalisation, or max pooling), data (MNIST zero-padded to 32×32, normalised by the training set's mean and unbiased
 std), optimizer (SGD, Nesterov momentum 0.9, weight decay 5e-4), schedule (OneCycleLR peaking at
 0.1, learning rate only), augmentation (the study's nearest-neighbour rotation, θ ~ N(0, 0.2²)),
 batch 128, and a test pass over the full test set after every epoch.
 
-Usage: tta_recipe.py <mnistDir> <seed> <epochs> <threads> <fp32|bf16> <predictions.csv>
+Usage: tta_recipe.py <mnistDir> <seed> <epochs> <threads> <fp32|bf16> <predictions.csv> <lp|max>
 Prints one JSON line per epoch ({"epoch", "accuracy"}) as it ends; writes the last epoch's
 predictions as `nodetorch predict` does (Id,Prediction; ids 1..10000, classes digit + 1).
 """
@@ -52,7 +52,7 @@ def rotate(x, angles):
     return x.reshape(n, c, h * w).gather(2, index).view(n, c, h, w) * inside.view(n, 1, h, w)
 
 
-def main(directory, seed, epochs, threads, precision, predictions):
+def main(directory, seed, epochs, threads, precision, predictions, pooling):
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     pad = lambda images: F.pad(images.float(), (2, 2, 2, 2)).unsqueeze(1)  # noqa: E731
@@ -61,7 +61,7 @@ def main(directory, seed, epochs, threads, precision, predictions):
     mean, std = train_x.mean().item(), train_x.std().item()
     train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
     cl = torch.channels_last
-    net = Net(False).to(memory_format=cl)
+    net = Net(pooling == "lp").to(memory_format=cl)
     batch = 128
     steps = (train_x.size(0) + batch - 1) // batch
     sgd = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
@@ -91,4 +91,4 @@ def main(directory, seed, epochs, threads, precision, predictions):
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    main(a[0], int(a[1]), int(a[2]), int(a[3]), a[4], a[5])
+    main(a[0], int(a[1]), int(a[2]), int(a[3]), a[4], a[5], a[6])

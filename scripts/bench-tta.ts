@@ -17,7 +17,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import { libtorchVersion } from '../lib';
 import { locateMnist } from '../lib/data/mnist';
-import { cpuHasNativeBf16, mnistRecipe } from '../lib/models/recipes';
+import { cpuHasNativeBf16, MnistRecipe, mnistRecipe } from '../lib/models/recipes';
 import { writeFileAtomic } from '../lib/util/atomic';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -127,16 +127,21 @@ async function runNodetorch(seed: number, o: TtaOptions, dir: string, labels: Ui
   return run;
 }
 
-async function runPyTorch(seed: number, o: TtaOptions, dir: string, labels: Uint8Array, epochs: number, precision: string): Promise<Run> {
+async function runPyTorch(seed: number, o: TtaOptions, dir: string, labels: Uint8Array, epochs: number, recipe: MnistRecipe): Promise<Run> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pytorch-tta-'));
   const csv = path.join(out, 'predictions.csv');
   const script = path.join(root, 'bench', 'tta_recipe.py');
   const env = { ...process.env, ...(o.jemalloc ? { LD_PRELOAD: o.jemalloc } : {}) };
-  const result = await timed(o.python!, [script, dir, String(seed), String(epochs), String(o.threads), precision, csv], env, (line) => {
-    if (!line.startsWith('{')) return undefined;
-    const j = JSON.parse(line) as { epoch: number; accuracy: number };
-    return { epoch: j.epoch, accuracy: j.accuracy };
-  });
+  const result = await timed(
+    o.python!,
+    [script, dir, String(seed), String(epochs), String(o.threads), recipe.precision, csv, recipe.model.pooling],
+    env,
+    (line) => {
+      if (!line.startsWith('{')) return undefined;
+      const j = JSON.parse(line) as { epoch: number; accuracy: number };
+      return { epoch: j.epoch, accuracy: j.accuracy };
+    },
+  );
   const run = { contender: 'PyTorch', seed, ...result, finalAccuracy: csvAccuracy(csv, labels) };
   fs.rmSync(out, { recursive: true, force: true });
   return run;
@@ -163,7 +168,7 @@ export async function runTta(o: TtaOptions): Promise<void> {
       `nodetorch, seed ${seed}: ${pct(runs[runs.length - 1].finalAccuracy)}% in ${runs[runs.length - 1].seconds.toFixed(0)} s\n`,
     );
     if (o.python) {
-      runs.push(await runPyTorch(seed, o, dir, labels, epochs, recipe.precision));
+      runs.push(await runPyTorch(seed, o, dir, labels, epochs, recipe));
       process.stderr.write(
         `PyTorch, seed ${seed}: ${pct(runs[runs.length - 1].finalAccuracy)}% in ${runs[runs.length - 1].seconds.toFixed(0)} s\n`,
       );
@@ -171,7 +176,7 @@ export async function runTta(o: TtaOptions): Promise<void> {
   }
   const torch = o.python ? spawnSync(o.python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim() : null;
   console.log(
-    `Time to accuracy, recipe 'fast' (${epochs} epochs, ${recipe.precision}${cpuHasNativeBf16() ? '' : ', no native bf16'}, channels-last, ${o.threads} threads): ` +
+    `Time to accuracy, recipe 'fast' (${recipe.model.pooling === 'lp' ? 'L2-pooling' : 'max-pooling'} convnet, ${epochs} epochs, ${recipe.precision}${cpuHasNativeBf16() ? '' : ', no native bf16'}, channels-last, ${o.threads} threads): ` +
       `nodetorch on LibTorch ${libtorchVersion()}${torch ? `, PyTorch ${torch}${o.jemalloc ? ' with jemalloc' : ''}` : ''}; ` +
       `seeds ${o.seeds.join(', ')}; wall time from the process's start, loading included`,
   );

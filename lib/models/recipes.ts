@@ -49,22 +49,25 @@ export function cpuHasNativeBf16(): boolean {
 }
 
 /**
- * The recipe `name`. 'fast': the study's max-pooling convnet (tanh, 310,346 parameters), batch 128,
- * SGD with Nesterov momentum 0.9 and weight decay 5e-4 under a one-cycle learning rate that peaks
- * at 0.1, the study's rotation (σ = 0.2 rad), channels-last, bf16 autocast where the CPU has it;
- * a fixed number of epochs.
+ * The recipe `name`. 'fast': the study's convnet (tanh, L2 pooling and subtractive normalisation,
+ * 310,346 parameters), batch 128, SGD with Nesterov momentum 0.9 and weight decay 5e-4 under a
+ * one-cycle learning rate that peaks at 0.1, the study's rotation (σ = 0.2 rad), channels-last,
+ * bf16 autocast where the CPU has it, 6 epochs. Chosen on a validation split (the last 10,000
+ * training images, training on the first 50,000), never on the test set: after 6 epochs the L2-pooling
+ * convnet reached 99.47% there and the max-pooling one 99.23%; batch 32 or 64, dropout 0.5, weight
+ * decay 1e-4 or 1e-3 and peak rates 0.05 or 0.2 did not do better, nor did 12 epochs (99.44%).
  */
 export function mnistRecipe(name: MnistRecipeName, options: { nativeBf16?: boolean } = {}): MnistRecipe {
   checkOneOf(name, ['fast'] as const, 'MNIST recipe');
   const bf16 = options.nativeBf16 ?? cpuHasNativeBf16();
   return {
     name,
-    summary: 'the study’s max-pooling convnet to ≥ 99.5% on the full test set in minutes on a CPU',
-    model: { pooling: 'max', dropout: 0 },
+    summary: "the study's convnet to about 99.5% on the full test set in minutes on a CPU",
+    model: { pooling: 'lp', dropout: 0 },
     memoryFormat: 'channelsLast',
     precision: bf16 ? 'bf16' : 'fp32',
     batchSize: 128,
-    epochs: 12,
+    epochs: 6,
     optimizer: { method: 'sgd', config: { learningRate: 0.1, momentum: 0.9, nesterov: true, dampening: 0, weightDecay: 5e-4 } },
     schedule: { kind: 'onecycle', pctStart: 0.3, divFactor: 25, finalDivFactor: 1e4, per: 'step' },
     rotate: 0.2,
