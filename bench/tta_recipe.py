@@ -61,7 +61,7 @@ def main(directory, seed, epochs, threads, precision, predictions, pooling):
     mean, std = train_x.mean().item(), train_x.std().item()
     train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
     cl = torch.channels_last
-    net = Net(pooling == "lp").to(memory_format=cl)
+    net = Net(pooling == "lp").float().to(memory_format=cl)
     batch = 128
     steps = (train_x.size(0) + batch - 1) // batch
     sgd = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
