@@ -122,7 +122,7 @@ export function describeRecipe(recipe: MnistRecipe, epochs = recipe.epochs): str
   return [
     `recipe '${recipe.name}': ${recipe.summary}`,
     `model: the study's convnet, ${recipe.model.pooling === 'max' ? 'max pooling' : 'L2 pooling + subtractive normalisation'}, tanh${recipe.model.dropout > 0 ? `, dropout ${recipe.model.dropout}` : ''}; float32, ${recipe.memoryFormat}`,
-    `precision: ${recipe.precision}${recipe.precision === 'bf16' ? ' autocast (this CPU computes bf16 natively)' : ' (this CPU has no native bf16)'}`,
+    `precision: ${recipe.precision === 'bf16' ? 'bf16 autocast, float32 master weights' : 'fp32 (no native bf16 here)'}`,
     `batch ${recipe.batchSize}, ${epochs} epochs${epochs === recipe.epochs ? ' (fixed in advance)' : ` (the recipe fixes ${recipe.epochs})`}`,
     `optimizer: ${recipe.optimizer.method}, peak learningRate ${c.learningRate}, momentum ${c.momentum}${c.nesterov ? ' (Nesterov)' : ''}, weightDecay ${c.weightDecay}`,
     `schedule: one-cycle per step, rising for ${s.pctStart! * 100}% of the steps from peak/${s.divFactor}, then down to peak/${s.divFactor! * s.finalDivFactor!}`,
