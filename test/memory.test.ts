@@ -1,7 +1,9 @@
 import { cpuCache, emptyCache, keep, memory, ones, tensor, tidy, zeros } from '../lib';
-import { CHILD_TIMEOUT_MS } from './helpers/common';
+import { CHILD_TIMEOUT_MS, collectGarbage } from './helpers/common';
 
 describe('memory', () => {
+  beforeEach(collectGarbage); // the counters then move only with what each test makes
+
   test('the live counter tracks creation and dispose, with bytes', () => {
     const before = memory();
     const t = zeros([1000], { dtype: 'float64' });

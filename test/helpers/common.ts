@@ -1,6 +1,8 @@
 // What many test files share: where the shared data lies, a tensor's values as a flat array, and
 // the longest life a child process gets (so that a hang fails its test instead of stalling CI).
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { Tensor, tensor } from '../../lib';
 
 /** The repository's root. */
@@ -47,4 +49,15 @@ export function smallClassification(): { inputs: Tensor; targets: Tensor } {
       { dtype: 'int64' },
     ),
   };
+}
+
+/**
+ * A full garbage collection, here in the test's own process. The collector frees the tensors
+ * JavaScript dropped inside the collection (native/addon_finalizers.cc), so a collection that an
+ * allocation happens to trigger can lower the live counters in the middle of a test. A test that
+ * compares `memory()` before and after collects first: no dropped tensor is then left to free.
+ */
+export function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
 }
