@@ -25,8 +25,8 @@ from train_loop import Net  # noqa: E402  the benchmark's convnet, shared with `
 
 def read_idx(directory, name):
     path = os.path.join(directory, name)
-    opener = gzip.open if os.path.exists(path + ".gz") else open
-    with opener(path + ".gz" if os.path.exists(path + ".gz") else path, "rb") as f:
+    gzipped = os.path.exists(path + ".gz")
+    with (gzip.open(path + ".gz", "rb") if gzipped else open(path, "rb")) as f:
         data = f.read()
     dims = data[3]
     shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
@@ -58,6 +58,7 @@ def main(directory, seed, epochs, threads, precision, predictions, pooling):
     pad = lambda images: F.pad(images.float(), (2, 2, 2, 2)).unsqueeze(1)  # noqa: E731
     train_x, test_x = pad(read_idx(directory, "train-images-idx3-ubyte")), pad(read_idx(directory, "t10k-images-idx3-ubyte"))
     train_y = read_idx(directory, "train-labels-idx1-ubyte").long()
+    test_y = read_idx(directory, "t10k-labels-idx1-ubyte").long()
     mean, std = train_x.mean().item(), train_x.std().item()
     train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
     cl = torch.channels_last
@@ -82,7 +83,6 @@ def main(directory, seed, epochs, threads, precision, predictions, pooling):
         net.eval()
         with torch.no_grad(), autocast():
             predicted = torch.cat([net(test_x[k:k + 1000].contiguous(memory_format=cl)).argmax(1) for k in range(0, test_x.size(0), 1000)])
-        test_y = read_idx(directory, "t10k-labels-idx1-ubyte").long()
         print(json.dumps({"epoch": epoch, "accuracy": (predicted == test_y).double().mean().item(), "torch": torch.__version__}), flush=True)
     with open(predictions + ".tmp", "w") as f:
         f.write("Id,Prediction\n" + "".join(f"{k + 1},{int(p) + 1}\n" for k, p in enumerate(predicted)))

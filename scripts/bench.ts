@@ -244,6 +244,7 @@ function compare(earlier: { meta: { date: string; model?: string; dtype?: string
 
 if (args.tta) {
   const python = pythonWithTorch();
+  const preload = jemalloc();
   runTta({
     seeds: args.seeds!.split(',').map((v) => {
       const n = Number(v);
@@ -254,7 +255,7 @@ if (args.tta) {
     threads: threadCounts[0],
     ...(args.json ? { json: args.json } : {}),
     ...(python ? { python } : {}),
-    ...(jemalloc() ? { jemalloc: jemalloc() } : {}),
+    ...(preload ? { jemalloc: preload } : {}),
   }).catch((e) => {
     console.error(e);
     process.exit(1);
