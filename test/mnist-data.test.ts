@@ -52,7 +52,7 @@ describe('data.mnist on the real files', () => {
   });
 
   test('full size has 60000/10000 samples and the published label histograms', async () => {
-    collectGarbage(); // earlier tests' dropped tensors are freed now, not during the load
+    await collectGarbage(); // earlier tests' dropped tensors are freed now, not during the load
     const [liveBefore, cachedBefore] = [memory().bytes, cpuCache().cachedBytes];
     const full = await data.mnist({ dir: MNIST_DIR });
     expect(full.train.inputs.shape).toEqual([60000, 1, 32, 32]);

@@ -293,13 +293,13 @@ describe('nn modules', () => {
     expect(() => noGrad(() => lin.forward(zeros([2], { dtype: 'float64' })))).not.toThrow();
   });
 
-  test('modules do not leak tensors across forward/backward', () => {
+  test('modules do not leak tensors across forward/backward', async () => {
     const lin = new nn.Linear(4, 4);
     const x = zeros([4], { dtype: 'float64' });
     const g = zeros([4], { dtype: 'float64' });
     lin.forward(x);
     lin.backward(x, g);
-    collectGarbage(); // so that only this loop moves the counter
+    await collectGarbage(); // so that only this loop moves the counter
     const before = memory().tensors;
     for (let i = 0; i < 10; i++) {
       lin.output?.dispose();

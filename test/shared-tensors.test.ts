@@ -47,9 +47,9 @@ describe('shared tensors', () => {
     ]);
   });
 
-  test('each descriptor is adopted once; bad ones are TorchErrors', () => {
+  test('each descriptor is adopted once; bad ones are TorchErrors', async () => {
     const shared = tensor([1, 2]).share();
-    collectGarbage(); // so that only the adoption moves the counter
+    await collectGarbage(); // so that only the adoption moves the counter
     const before = memory().tensors;
     fromShared(shared);
     expect(memory().tensors).toBe(before + 1);

@@ -3,7 +3,7 @@
 import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
-import { Tensor, tensor } from '../../lib';
+import { memory, Tensor, tensor } from '../../lib';
 
 /** The repository's root. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -52,12 +52,22 @@ export function smallClassification(): { inputs: Tensor; targets: Tensor } {
 }
 
 /**
- * A full garbage collection, here in the test's own process. The collector frees the tensors
- * JavaScript dropped inside the collection (native/addon_finalizers.cc), so a collection that an
- * allocation happens to trigger can lower the live counters in the middle of a test. A test that
- * compares `memory()` before and after collects first: no dropped tensor is then left to free.
+ * Full garbage collections, here in the test's own process, until nothing more is freed. The
+ * collector frees the tensors JavaScript dropped inside the collection (native/addon_finalizers.cc),
+ * so a collection that an allocation happens to trigger can lower the live counters in the middle of
+ * a test. Other handles (modules, trainers, optimizers) are freed after the collection, when the
+ * event loop turns, and can hold the last reference to large tensors (an earlier test file in the
+ * same jest worker once freed a whole dataset that way during a later test's load). A test that
+ * compares `memory()` before and after awaits this first: no dropped tensor is then left to free.
  */
-export function collectGarbage(): void {
+export async function collectGarbage(): Promise<void> {
   v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
+  const gc = vm.runInNewContext('gc') as () => void;
+  for (let round = 0; round < 10; round++) {
+    const before = memory();
+    gc();
+    await new Promise((resolve) => setImmediate(resolve)); // the deferred finalizers run here
+    const after = memory();
+    if (after.tensors === before.tensors && after.bytes === before.bytes) return;
+  }
 }
