@@ -14,7 +14,7 @@
       "cflags_cc": [ "-fexceptions", "-frtti", "<!@(node scripts/find-libtorch.js --cflags)" ],
       "libraries": [
         "-L<!(node scripts/find-libtorch.js --libdir)",
-        "-Wl,-rpath,<!(node scripts/find-libtorch.js --libdir)",
+        "<!@(node scripts/find-libtorch.js --rpath)",
         "-Wl,--no-as-needed",
         "<!@(node scripts/find-libtorch.js --libs)"
       ]

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { prebuildsOnly } from './config';
 import { TorchError } from './errors';
+import { libtorchForPrebuild, PrebuildManifest, preloadLibTorch } from './native_libtorch';
 
 /** An opaque, type-tagged native tensor handle. */
 export interface NativeTensor {
@@ -283,18 +284,13 @@ export function packageRoot(): string {
   throw new TorchError(`nodetorch: cannot find the package root above ${__dirname}`);
 }
 
-/**
- * What a prebuild records about the LibTorch it was linked against (written beside it as
- * `<name>.json` by scripts/prebuild.js): the loader only tries a prebuild whose libraries exist.
- */
-export interface PrebuildManifest {
-  libtorch: { version: string; variant: string; cxx11Abi: number; libraries: string[] };
-}
+export type { PrebuildManifest } from './native_libtorch';
 
-/** A file the loader may try, with the reason to pass it over (a prebuild whose LibTorch is absent). */
+/** A file the loader may try: a prebuild comes with the LibTorch folder to preload, or the reason to pass it over. */
 export interface AddonCandidate {
   file: string;
   manifest?: PrebuildManifest;
+  libDir?: string;
   skip?: string;
 }
 
@@ -319,16 +315,15 @@ export function addonCandidates(root: string): AddonCandidate[] {
   const names = fs.existsSync(prebuildDir)
     ? fs
         .readdirSync(prebuildDir)
-        .filter((f) => f.endsWith('.node'))
+        .filter((f) => f.endsWith('.node') && f !== 'nodetorch-preload.node')
         .sort()
     : [];
   const prebuilt: AddonCandidate[] = names.map((name) => {
     const file = path.join(prebuildDir, name);
     const manifest = readManifest(file);
-    const missing = manifest?.libtorch.libraries.find((lib) => !fs.existsSync(lib));
-    return missing
-      ? { file, manifest, skip: `built for ${describeLibTorch(manifest!)}, but ${missing} is not on this machine` }
-      : { file, manifest };
+    if (!manifest) return { file }; // a prebuild without a manifest loads through its own rpath
+    const choice = libtorchForPrebuild(root, manifest);
+    return 'skip' in choice ? { file, manifest, skip: choice.skip } : { file, manifest, libDir: choice.libDir };
   });
   if (prebuilt.length === 0) prebuilt.push({ file: prebuildDir + path.sep + '*.node' });
   return prebuildsOnly() ? prebuilt : local.concat(prebuilt);
@@ -350,7 +345,7 @@ function load(): NativeBinding {
   const root = packageRoot();
   const tried: string[] = [];
   const needed: string[] = [];
-  for (const { file, manifest, skip } of addonCandidates(root)) {
+  for (const { file, manifest, libDir, skip } of addonCandidates(root)) {
     if (manifest) needed.push(describeLibTorch(manifest));
     if (skip) {
       tried.push(`${file}: ${skip}`);
@@ -361,6 +356,7 @@ function load(): NativeBinding {
       continue;
     }
     try {
+      if (manifest && libDir) preloadLibTorch(path.dirname(file), libDir, manifest);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const binding = require(file) as NativeBinding;
       binding.init({ TorchError });

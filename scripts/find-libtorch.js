@@ -3,7 +3,10 @@
 // Finds LibTorch for both builds (CMakeLists.txt and binding.gyp), so that they can never disagree.
 // Order: LIBTORCH (a LibTorch root) or Torch_DIR (its CMake config folder) → the Python `torch`
 // package's LibTorch (how CUDA machines get it) → the system CMake config (Debian/Ubuntu
-// `libtorch-dev`). Usage: node scripts/find-libtorch.js [--json|--cmake-dir|--include|--libdir|--libs|--cflags|--gloo|--nccl|--version]
+// `libtorch-dev`) → a LibTorch downloaded into the user cache (scripts/libtorch-download.js).
+// NODETORCH_LIBTORCH=auto (default) | system (LIBTORCH / Torch_DIR or the system config) | python | download
+// narrows the search to one source.
+// Usage: node scripts/find-libtorch.js [--json|--cmake-dir|--include|--libdir|--libs|--cflags|--rpath|--gloo|--nccl|--version]
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
@@ -119,20 +122,50 @@ function fromSystem(tried) {
   return null;
 }
 
+function fromDownloadCache(tried) {
+  const { cachedLibTorch, requestedVariant, pinnedArchive, cacheRoot } = require('./libtorch-download');
+  const archive = pinnedArchive(requestedVariant());
+  const dir = cachedLibTorch(archive.version, archive.variant);
+  tried.push(
+    `the download cache: ${dir ?? `no LibTorch ${archive.version} (${archive.variant}) in ${path.join(cacheRoot(), 'libtorch')}`}`,
+  );
+  return dir && describe(path.join(dir, 'share', 'cmake', 'Torch'), 'download cache');
+}
+
+const SOURCES = ['auto', 'system', 'python', 'download'];
+
+/** NODETORCH_LIBTORCH: which sources findLibTorch may use (auto: all, in order). */
+function librarySource() {
+  const source = process.env.NODETORCH_LIBTORCH || 'auto';
+  if (!SOURCES.includes(source)) throw new Error(`nodetorch: NODETORCH_LIBTORCH=${source} is not one of ${SOURCES.join(', ')}`);
+  return source;
+}
+
 /** Returns LibTorch's layout, or throws an Error that lists what was tried and how to fix it. */
 function findLibTorch() {
   const tried = [];
+  const source = librarySource();
   const explicit = Boolean(process.env.LIBTORCH || process.env.Torch_DIR);
   // An explicit choice that does not hold LibTorch is an error, never a silent fallback.
-  const found = explicit ? fromEnvironment(tried) : fromEnvironment(tried) || fromPython(tried) || fromSystem(tried);
-  if (found) return found;
+  const searches = {
+    auto: [fromEnvironment, fromPython, fromSystem, fromDownloadCache],
+    system: [fromEnvironment, fromSystem],
+    python: [fromPython],
+    download: [fromDownloadCache],
+  }[source];
+  const order = explicit && searches.includes(fromEnvironment) ? [fromEnvironment] : searches;
+  for (const search of order) {
+    const found = search(tried);
+    if (found) return found;
+  }
   throw new Error(
     'nodetorch: LibTorch was not found.\nTried:\n' +
       tried.map((t) => `  - ${t}`).join('\n') +
       '\nFix one of:\n' +
       '  - Debian/Ubuntu (CPU): sudo apt-get install libtorch-dev   (or: npm run setup)\n' +
       '  - CUDA: pip install torch (its LibTorch is used), or unzip a LibTorch download and set LIBTORCH=/path/to/libtorch\n' +
-      '  - any LibTorch: set Torch_DIR to the folder holding TorchConfig.cmake',
+      '  - any LibTorch: set Torch_DIR to the folder holding TorchConfig.cmake\n' +
+      '  - no root, no compiler: npm rebuild nodetorch downloads a LibTorch for the prebuilt addon (NODETORCH_LIBTORCH=download)',
   );
 }
 
@@ -175,7 +208,7 @@ function compileFlags(t) {
   return [`-std=c++${t.cxxStandard}`, `-D_GLIBCXX_USE_CXX11_ABI=${t.cxx11Abi}`, ...glooFlags(t)];
 }
 
-module.exports = { findLibTorch, compileFlags };
+module.exports = { findLibTorch, compileFlags, librarySource };
 
 if (require.main === module) {
   try {
@@ -188,6 +221,8 @@ if (require.main === module) {
       '--libdir': () => t.libDir,
       '--libs': () => t.libs.map((l) => `-l${l}`).join(' '),
       '--cflags': () => compileFlags(t).join(' '),
+      // a prebuild carries no path of the build machine: the loader preloads its LibTorch (lib/native.ts)
+      '--rpath': () => (process.env.NODETORCH_PREBUILD === '1' ? '' : `-Wl,-rpath,${t.libDir}`),
       '--gloo': () => t.glooInclude ?? '',
       '--nccl': () => (t.ncclInclude ? [t.ncclInclude, ...t.cudaLibraryIncludes].join(';') : ''),
       '--version': () => t.version,

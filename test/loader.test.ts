@@ -5,6 +5,8 @@ import * as path from 'path';
 import type { LibTorchInfo } from '../lib';
 import { CHILD_TIMEOUT_MS, ROOT as root } from './helpers/common';
 
+const { neededLibTorch } = require(path.join(root, 'scripts', 'elf-needed.js'));
+
 // The LibTorch the built addon reports, read in a child process (the test process need not load it).
 function libtorchHere(): LibTorchInfo {
   const out = execFileSync(process.execPath, ['-e', "console.log(JSON.stringify(require('./dist/lib').libtorchInfo()))"], {
@@ -13,6 +15,17 @@ function libtorchHere(): LibTorchInfo {
     encoding: 'utf8',
   });
   return JSON.parse(out);
+}
+
+// Copies an addon as prebuilds/<platform>/<name>.node, with the manifest and preloader that sit
+// beside a prebuild (a prebuild carries no rpath: the loader preloads its LibTorch).
+function copyAddon(addon: string, target: string, name: string, withManifest = true) {
+  fs.mkdirSync(target, { recursive: true });
+  fs.copyFileSync(addon, path.join(target, `${name}.node`));
+  const manifest = addon.replace(/\.node$/, '.json');
+  if (withManifest && fs.existsSync(manifest)) fs.copyFileSync(manifest, path.join(target, `${name}.json`));
+  const preloader = path.join(path.dirname(addon), 'nodetorch-preload.node');
+  if (fs.existsSync(preloader)) fs.copyFileSync(preloader, path.join(target, 'nodetorch-preload.node'));
 }
 
 // Makes a minimal installed-package copy (package.json + dist/) in a temp folder.
@@ -55,25 +68,28 @@ describe('loading the addon', () => {
     const dir = packageCopy();
     const target = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
     fs.mkdirSync(target, { recursive: true });
-    fs.copyFileSync(libtorchHere().addon, path.join(target, 'node.napi.node'));
+    copyAddon(libtorchHere().addon, target, 'node.napi');
     const r = run(dir, "console.log(require('./dist/lib').tensor([1, 2, 3]).sum().item())");
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('6');
   });
 
-  // A prebuild whose manifest names the LibTorch libraries it was linked against.
-  function prebuildWithManifest(dir: string, name: string, libraries: string[], version: string) {
+  // A prebuild whose manifest names the LibTorch libraries it was linked against (in `libDir`).
+  function prebuildWithManifest(dir: string, name: string, libDir: string, version: string) {
     const target = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
-    fs.mkdirSync(target, { recursive: true });
-    fs.copyFileSync(libtorchHere().addon, path.join(target, `${name}.node`));
-    const manifest = { libtorch: { version, variant: 'cpu', cxx11Abi: 1, libraries } };
+    const addon = libtorchHere().addon;
+    copyAddon(addon, target, name, false);
+    const sonames = neededLibTorch(addon);
+    const manifest = {
+      libtorch: { version, variant: 'cpu', cxx11Abi: 1, sonames, libraries: sonames.map((s: string) => path.join(libDir, s)) },
+    };
     fs.writeFileSync(path.join(target, `${name}.json`), JSON.stringify(manifest));
   }
 
   test('a prebuild whose LibTorch is on this machine is used', () => {
     const dir = packageCopy();
     const info = libtorchHere();
-    prebuildWithManifest(dir, `nodetorch-libtorch-${info.version}-cpu`, [info.library], info.version);
+    prebuildWithManifest(dir, `nodetorch-libtorch-${info.version}-cpu`, path.dirname(info.library), info.version);
     const r = run(dir, "console.log(require('./dist/lib').tensor([1, 2, 3]).sum().item())");
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('6');
@@ -82,11 +98,11 @@ describe('loading the addon', () => {
   test('a prebuild for a LibTorch that is absent is passed over, and the error says what it needs and what is here', () => {
     const dir = packageCopy();
     fs.cpSync(path.join(root, 'scripts'), path.join(dir, 'scripts'), { recursive: true });
-    prebuildWithManifest(dir, 'nodetorch-libtorch-9.9.9-cpu', ['/nonexistent/libtorch/lib/libtorch_cpu.so'], '9.9.9');
+    prebuildWithManifest(dir, 'nodetorch-libtorch-9.9.9-cpu', '/nonexistent/libtorch/lib', '9.9.9');
     const r = run(dir, "try { require('./dist/lib').ones([1]) } catch (e) { console.log(e.name + '|' + e.message) }");
     expect(r.stdout).toMatch(/^TorchError\|nodetorch: the native addon could not be loaded/);
-    expect(r.stdout).toContain(
-      'nodetorch-libtorch-9.9.9-cpu.node: built for LibTorch 9.9.9 (cpu), but /nonexistent/libtorch/lib/libtorch_cpu.so is not on this machine',
+    expect(r.stdout).toMatch(
+      /nodetorch-libtorch-9\.9\.9-cpu\.node: built for LibTorch 9\.9\.9 \(cpu\), which is neither in the download cache \(\S+\/libtorch\) nor where it was built \(\/nonexistent\/libtorch\/lib\); the LibTorch found \(.+\) is \S+ \(cpu\) in \S+/,
     );
     expect(r.stdout).toContain('The prebuilds need: LibTorch 9.9.9 (cpu)');
     expect(r.stdout).toContain(`LibTorch on this machine: LibTorch ${libtorchHere().version}`);
@@ -97,7 +113,7 @@ describe('loading the addon', () => {
     const dir = packageCopy();
     fs.cpSync(path.join(root, 'scripts'), path.join(dir, 'scripts'), { recursive: true });
     const info = libtorchHere();
-    prebuildWithManifest(dir, 'nodetorch-libtorch-9.9.9-cpu', ['/nonexistent/libtorch/lib/libtorch_cpu.so'], '9.9.9');
+    prebuildWithManifest(dir, 'nodetorch-libtorch-9.9.9-cpu', '/nonexistent/libtorch/lib', '9.9.9');
     // no LibTorch to build from either: the hook fails with both facts
     const none = spawnSync(process.execPath, ['scripts/install.js'], {
       timeout: CHILD_TIMEOUT_MS,
@@ -108,7 +124,7 @@ describe('loading the addon', () => {
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/LibTorch was not found/);
     expect(none.stderr).toContain('The prebuilds need: LibTorch 9.9.9 (cpu) at /nonexistent/libtorch/lib');
-    prebuildWithManifest(dir, `nodetorch-libtorch-${info.version}-cpu`, [info.library], info.version);
+    prebuildWithManifest(dir, `nodetorch-libtorch-${info.version}-cpu`, path.dirname(info.library), info.version);
     const ok = spawnSync(process.execPath, ['scripts/install.js'], { timeout: CHILD_TIMEOUT_MS, cwd: dir, encoding: 'utf8' });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain(`using the prebuild for LibTorch ${info.version} (cpu)`);
@@ -163,31 +179,49 @@ describe('finding LibTorch', () => {
     expect(info.runtimeVersion).toBe(found.version);
     expect(fs.realpathSync(path.dirname(info.library))).toBe(fs.realpathSync(found.libDir));
     expect(info.cudaLibrary !== null).toBe(found.cuda);
-    // every LibTorch library the addon needs resolves into that one folder
-    const ldd = execFileSync('ldd', [info.addon], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
-    const libraries = [...ldd.matchAll(/^\s*lib(?:torch|c10)\S*\.so\S* => (\S+)/gm)].map((m) => m[1]);
+    // every LibTorch library the process maps comes from that one folder (a prebuild's preloaded ones too)
+    const maps = execFileSync(
+      process.execPath,
+      ['-e', "require('./dist/lib').ones([1]); process.stdout.write(require('fs').readFileSync('/proc/self/maps', 'utf8'))"],
+      { timeout: CHILD_TIMEOUT_MS, cwd: root, encoding: 'utf8' },
+    );
+    const libraries = [...new Set([...maps.matchAll(/ (\/\S*\/lib(?:torch|c10)\S*\.so\S*)$/gm)].map((m) => m[1]))];
     expect(libraries.length).toBeGreaterThanOrEqual(3);
     for (const lib of libraries) expect(fs.realpathSync(path.dirname(lib))).toBe(fs.realpathSync(found.libDir));
   });
 
   // CI sets NODETORCH_OTHER_LIBTORCH to the lib folder of a LibTorch of another version (leg 2: the
-  // CUDA wheel's, while the addon is built against the CPU wheel's).
+  // CUDA wheel's, while the addon is built against the CPU wheel's). A local build is pointed at it
+  // with LD_LIBRARY_PATH (ahead of its rpath); a prebuild, through a download cache whose entry for
+  // its version holds that other LibTorch (the preloader loads what the entry holds).
   const other = process.env.NODETORCH_OTHER_LIBTORCH;
   (other ? test : test.skip)('a process that loads another LibTorch than the one compiled against is refused at load', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, LD_LIBRARY_PATH: other };
+    let otherDir = other!;
+    if (process.env.NODETORCH_PREBUILDS_ONLY === '1') {
+      const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-cache-'));
+      const entry = path.join(cache, 'libtorch', `${libtorchHere().version}-cpu`);
+      fs.mkdirSync(entry, { recursive: true });
+      otherDir = path.join(entry, 'lib');
+      fs.symlinkSync(other!, otherDir);
+      Object.assign(env, { NODETORCH_CACHE: cache, LD_LIBRARY_PATH: '' });
+    }
     const r = spawnSync(
       process.execPath,
       ['-e', "try { require('./dist/lib').ones([1]) } catch (e) { console.log(e.name + '|' + e.message) }"],
-      { timeout: CHILD_TIMEOUT_MS, cwd: root, encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: other } },
+      { timeout: CHILD_TIMEOUT_MS, cwd: root, encoding: 'utf8', env },
     );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^TorchError\|nodetorch: the native addon could not be loaded/);
     expect(r.stdout).toMatch(
       new RegExp(`this addon was built against LibTorch ${libtorchHere().version} but the process loaded LibTorch \\d+\\.\\d+\\.\\d+ \\(`),
     );
-    expect(r.stdout).toContain(`(${path.join(other!, 'libtorch_cpu.so')}); rebuild against the LibTorch you use`);
+    expect(r.stdout).toContain(`(${path.join(otherDir, 'libtorch_cpu.so')}); rebuild against the LibTorch you use`);
   });
 
-  test('the built addon finds LibTorch through its rpath, without LD_LIBRARY_PATH', () => {
+  // A local build carries an rpath to its LibTorch; a prebuild carries none (no path of the build
+  // machine) and loads because the loader preloads the LibTorch it was built for.
+  test('the addon finds LibTorch without LD_LIBRARY_PATH: a local build through its rpath, a prebuild through the preloader', () => {
     const env = { ...process.env };
     delete env.LD_LIBRARY_PATH;
     const r = spawnSync(process.execPath, ['-e', "console.log(require('./dist/lib').ones([3]).sum().item())"], {
@@ -197,7 +231,11 @@ describe('finding LibTorch', () => {
       env,
     });
     expect(r.stdout.trim()).toBe('3');
-    const dyn = execFileSync('readelf', ['-d', libtorchHere().addon], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
-    expect(dyn).toMatch(/R(UN)?PATH/);
+    const { addon } = libtorchHere();
+    const dyn = execFileSync('readelf', ['-d', addon], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
+    if (process.env.NODETORCH_PREBUILDS_ONLY === '1') {
+      expect(dyn).not.toMatch(/R(UN)?PATH/);
+      expect(fs.existsSync(path.join(path.dirname(addon), 'nodetorch-preload.node'))).toBe(true);
+    } else expect(dyn).toMatch(/R(UN)?PATH/);
   });
 });
