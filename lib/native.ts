@@ -373,6 +373,7 @@ function load(): NativeBinding {
       (needed.length ? `\nThe prebuilds need: ${needed.join(', ')}` : '') +
       '\nFixes:\n' +
       '  - build it from source against the LibTorch found above: npm run build (npm run setup installs everything on Debian/Ubuntu)\n' +
+      "  - no LibTorch of the prebuilds' version here: NODETORCH_LIBTORCH=download npm rebuild nodetorch downloads it (no root, no compiler)\n" +
       '  - "libtorch*.so: cannot open shared object file" or "undefined symbol": the LibTorch the addon was built against moved or changed; rebuild (npm run build)\n' +
       '  - see docs/troubleshooting.md',
   );
