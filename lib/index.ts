@@ -58,6 +58,7 @@ export { noGrad, isGradEnabled } from './autograd';
 export * as cuda from './cuda';
 export * as distributed from './distributed';
 
+import { openblasCoreTypeChosen } from './blas_coretype';
 import { addonFile, native } from './native';
 import type { LibTorchInfo } from './native';
 export type { LibTorchInfo } from './native';
@@ -67,7 +68,7 @@ export function libtorchVersion(): string {
 }
 /** The LibTorch compiled against and the one loaded (same version: the loader refuses a mismatch). */
 export function libtorchInfo(): LibTorchInfo {
-  return { ...native().libtorchInfo(), addon: addonFile() };
+  return { ...native().libtorchInfo(), addon: addonFile(), openblasCoreType: openblasCoreTypeChosen() };
 }
 export * as nn from './nn';
 export * as optim from './optim';

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { prebuildsOnly } from './config';
+import { chooseOpenblasCoreType } from './blas_coretype';
 import { TorchError } from './errors';
 import { libtorchForPrebuild, PrebuildManifest, preloadLibTorch } from './native_libtorch';
 
@@ -19,7 +20,7 @@ export type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array
 export interface NativeBinding {
   init(classes: { TorchError: typeof TorchError }): void;
   libtorchVersion(): string;
-  libtorchInfo(): Omit<LibTorchInfo, 'addon'>;
+  libtorchInfo(): Omit<LibTorchInfo, 'addon' | 'openblasCoreType'>;
   // lifetime
   dispose(t: NativeTensor): boolean;
   isDisposed(t: NativeTensor): boolean;
@@ -175,6 +176,12 @@ export interface LibTorchInfo {
    * LibTorch's for the cores (see docs/troubleshooting.md).
    */
   blas: string;
+  /**
+   * The OpenBLAS kernels nodetorch asked for (OPENBLAS_CORETYPE, set before OpenBLAS loaded) on an
+   * Intel CPU that an older OpenBLAS would give generic kernels, e.g. 'SKYLAKEX'; null where it set
+   * nothing (see lib/blas_coretype.ts).
+   */
+  openblasCoreType: string | null;
   /**
    * Whether a collected Tensor's native memory is freed during the garbage collection itself (Node
    * versions with `node_api_post_finalizer`), rather than when the event loop next turns, so that
@@ -342,6 +349,7 @@ function libtorchHere(root: string): string {
 }
 
 function load(): NativeBinding {
+  chooseOpenblasCoreType();
   const root = packageRoot();
   const tried: string[] = [];
   const needed: string[] = [];
