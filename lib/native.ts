@@ -293,12 +293,10 @@ export function packageRoot(): string {
 
 export type { PrebuildManifest } from './native_libtorch';
 
-/** A file the loader may try: a prebuild comes with the LibTorch folder to preload, or the reason to pass it over. */
+/** A file the loader may try: a prebuild comes with its manifest (the LibTorch it was built for). */
 export interface AddonCandidate {
   file: string;
   manifest?: PrebuildManifest;
-  libDir?: string;
-  skip?: string;
 }
 
 function readManifest(file: string): PrebuildManifest | undefined {
@@ -325,13 +323,11 @@ export function addonCandidates(root: string): AddonCandidate[] {
         .filter((f) => f.endsWith('.node') && f !== 'nodetorch-preload.node')
         .sort()
     : [];
-  const prebuilt: AddonCandidate[] = names.map((name) => {
-    const file = path.join(prebuildDir, name);
-    const manifest = readManifest(file);
-    if (!manifest) return { file }; // a prebuild without a manifest loads through its own rpath
-    const choice = libtorchForPrebuild(root, manifest);
-    return 'skip' in choice ? { file, manifest, skip: choice.skip } : { file, manifest, libDir: choice.libDir };
-  });
+  // the LibTorch for each prebuild is looked for when the loader reaches it (load(), libtorchFor)
+  const prebuilt: AddonCandidate[] = names.map((name) => ({
+    file: path.join(prebuildDir, name),
+    manifest: readManifest(path.join(prebuildDir, name)),
+  }));
   if (prebuilt.length === 0) prebuilt.push({ file: prebuildDir + path.sep + '*.node' });
   return prebuildsOnly() ? prebuilt : local.concat(prebuilt);
 }
@@ -353,18 +349,26 @@ function load(): NativeBinding {
   const root = packageRoot();
   const tried: string[] = [];
   const needed: string[] = [];
-  for (const { file, manifest, libDir, skip } of addonCandidates(root)) {
-    if (manifest) needed.push(describeLibTorch(manifest));
-    if (skip) {
-      tried.push(`${file}: ${skip}`);
-      continue;
-    }
+  for (const { file, manifest } of addonCandidates(root)) {
     if (!fs.existsSync(file)) {
       tried.push(`${file}: not found`);
       continue;
     }
+    // a prebuild with a manifest runs against a LibTorch of its version, found now (a manifest-less
+    // one, made before manifests, loads through its own rpath)
+    let libDir: string | undefined;
+    if (manifest) {
+      needed.push(describeLibTorch(manifest));
+      const choice = libtorchForPrebuild(root, manifest);
+      if ('skip' in choice) {
+        tried.push(`${file}: ${choice.skip}`);
+        continue;
+      }
+      libDir = choice.libDir;
+    }
+    let preloaded = false;
     try {
-      if (manifest && libDir) preloadLibTorch(path.dirname(file), libDir, manifest);
+      if (manifest && libDir) preloaded = preloadLibTorch(path.dirname(file), libDir, manifest);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const binding = require(file) as NativeBinding;
       binding.init({ TorchError });
@@ -372,6 +376,11 @@ function load(): NativeBinding {
       return binding;
     } catch (e) {
       tried.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
+      // a LibTorch loaded globally stays in the process: a later candidate would run against it
+      if (preloaded) {
+        tried.push(`(stopped here: the LibTorch in ${libDir} is loaded now, and another addon would run against it)`);
+        break;
+      }
     }
   }
   throw new TorchError(

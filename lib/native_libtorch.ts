@@ -47,11 +47,15 @@ function fromDownloadCache(m: PrebuildManifest): string | undefined {
   if (!fs.existsSync(folder)) return undefined;
   const { version, variant } = m.libtorch;
   const fits = (name: string) => name === `${version}-${variant}` || (variant === 'cuda' && name.startsWith(`${version}-cu`));
-  return fs
-    .readdirSync(folder)
-    .filter(fits)
-    .map((name) => path.join(folder, name, 'lib'))
-    .find((libDir) => holds(libDir, m));
+  return (
+    fs
+      .readdirSync(folder)
+      .filter(fits)
+      // complete entries only: the marker is written last, before the rename (scripts/libtorch-download.js)
+      .filter((name) => fs.existsSync(path.join(folder, name, '.nodetorch-archive.json')))
+      .map((name) => path.join(folder, name, 'lib'))
+      .find((libDir) => holds(libDir, m))
+  );
 }
 
 /** scripts/find-libtorch.js's answer (LIBTORCH, Torch_DIR, NODETORCH_LIBTORCH, a pip torch, the system). */
@@ -60,7 +64,12 @@ function found(root: string): FoundLibTorch | string {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(path.join(root, 'scripts', 'find-libtorch.js')).findLibTorch() as FoundLibTorch;
   } catch (e) {
-    return (e as Error).message.split('\n')[0];
+    // the first line and what was tried (the lines between "Tried:" and "Fix one of:")
+    const lines = (e as Error).message.split('\n');
+    const start = lines.indexOf('Tried:');
+    const end = lines.indexOf('Fix one of:');
+    const tried = start >= 0 && end > start ? lines.slice(start + 1, end).map((l) => l.trim().replace(/^- /, '')) : [];
+    return `${lines[0]}${tried.length ? ` Tried: ${tried.join('; ')}` : ''}`;
   }
 }
 
@@ -95,9 +104,9 @@ export function libtorchForPrebuild(root: string, m: PrebuildManifest): LibTorch
 const ORDER = ['libc10.so', 'libtorch_cpu.so', 'libc10_cuda.so', 'libtorch_cuda.so', 'libtorch.so'];
 
 /** Loads the prebuild's LibTorch libraries from `libDir`, globally, through the preloader next to it. */
-export function preloadLibTorch(prebuildDir: string, libDir: string, m: PrebuildManifest): void {
+export function preloadLibTorch(prebuildDir: string, libDir: string, m: PrebuildManifest): boolean {
   const preloader = path.join(prebuildDir, 'nodetorch-preload.node');
-  if (!fs.existsSync(preloader)) return; // a prebuild made without one relies on its rpath
+  if (!fs.existsSync(preloader)) return false; // a prebuild made without one relies on its rpath
   const rank = (name: string) => {
     const unversioned = name.replace(/\.so.*$/, '.so'); // Debian's sonames carry the version: libc10.so.1.13
     return ORDER.includes(unversioned) ? ORDER.indexOf(unversioned) : ORDER.length - 1;
@@ -105,4 +114,5 @@ export function preloadLibTorch(prebuildDir: string, libDir: string, m: Prebuild
   const files = [...sonames(m)].sort((a, b) => rank(a) - rank(b)).map((name) => path.join(libDir, name));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require(preloader) as { preload(files: string[]): void }).preload(files);
+  return true;
 }

@@ -49,10 +49,7 @@ function onPath(command) {
 /** Ends the install with `message` and what the prebuilds need. */
 function stop(message, made) {
   console.error(message);
-  if (made.length)
-    console.error(
-      `The prebuilds need: ${made.map((p) => `LibTorch ${p.version} (${p.variant}) at ${path.dirname(p.libraries[0])}`).join('; ')}`,
-    );
+  if (made.length) console.error(`The prebuilds need: ${made.map((p) => `LibTorch ${p.version} (${p.variant})`).join('; ')}`);
   exit(1);
 }
 
@@ -84,7 +81,8 @@ async function main() {
     notFound = e.message;
   }
   // an explicit choice (LIBTORCH, Torch_DIR, NODETORCH_LIBTORCH=system|python) that holds no LibTorch is an error, never a download
-  const explicit = Boolean(process.env.LIBTORCH || process.env.Torch_DIR) || source === 'system' || source === 'python';
+  const explicit =
+    source !== 'download' && (Boolean(process.env.LIBTORCH || process.env.Torch_DIR) || source === 'system' || source === 'python');
   if (!found && explicit) stop(notFound, made);
   if (found && fits(found) && source !== 'download') {
     say(
@@ -94,6 +92,11 @@ async function main() {
   }
   const compilers = onPath('cmake') && (onPath('g++') || onPath('c++') || Boolean(process.env.CXX));
   if (found && compilers && source !== 'download') return buildFromSource(found);
+  if (explicit)
+    stop(
+      `nodetorch: no prebuild fits LibTorch ${found.version} (${found.cuda ? 'cuda' : 'cpu'}) in ${found.libDir}, the LibTorch chosen (${found.source}), and building from source needs cmake and g++ on PATH.`,
+      made,
+    );
 
   // Download the pinned LibTorch, preferably one a prebuild was made for.
   const variant = requestedVariant();
@@ -106,8 +109,9 @@ async function main() {
     );
   if (!archive && !compilers) {
     const why = found ? `no prebuild fits LibTorch ${found.version} in ${found.libDir}` : notFound.split('\n')[0];
+    const lacking = made.length && !preloader ? ' (the prebuilds lack their preloader, nodetorch-preload.node: reinstall the package)' : '';
     stop(
-      `nodetorch: ${why}; no prebuild fits a LibTorch nodetorch can download for ${variant}, and building from source needs cmake and g++ on PATH.`,
+      `nodetorch: ${why}; no prebuild fits a LibTorch nodetorch can download for ${variant}${lacking}, and building from source needs cmake and g++ on PATH.`,
       made,
     );
   }

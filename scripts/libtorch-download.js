@@ -3,11 +3,13 @@
 // cache (<cache>/libtorch/<version>-<variant>), for machines with no LibTorch, no root and no
 // compiler (scripts/install.js calls it; `node scripts/libtorch-download.js` runs it by hand).
 //
-// Nothing half-done is ever trusted. The archive is written to a `.partial-<pid>` file while its
-// SHA-256 is computed, checked against scripts/libtorch-archives.json (or NODETORCH_LIBTORCH_SHA256),
-// unpacked into a `.partial-<pid>` folder, checked for the libraries and CMake config a LibTorch
-// has, and only then renamed to its final name. A download or unpack that fails or is killed
-// leaves at most `.partial-*` entries, which no reader looks at and the next download removes.
+// Nothing half-done is ever trusted. The archive is written to a `.partial-<host>-<pid>-<random>`
+// file while its SHA-256 is computed, checked against scripts/libtorch-archives.json (or
+// NODETORCH_LIBTORCH_SHA256), unpacked into a `.partial-…` folder, checked for the libraries and CMake
+// config a LibTorch has, marked with the archive it came from (.nodetorch-archive.json, written last),
+// and only then renamed to its final name. A download or unpack that fails or is killed leaves at
+// most `.partial-*` entries, which no reader looks at and a later download removes; a folder
+// without the marker is never trusted.
 //
 // Settings: NODETORCH_CUDA=12.x|13.x|none picks the variant (CPU by default);
 // NODETORCH_LIBTORCH_MIRROR replaces the base URL (a mirror, or an air-gapped site's server);
@@ -17,22 +19,25 @@ const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { Readable } = require('stream');
+const { Readable, Transform } = require('stream');
+const { pipeline } = require('stream/promises');
 
 const TABLE = require('./libtorch-archives.json');
 
 /** The user cache (as lib/config.ts): NODETORCH_CACHE, else $XDG_CACHE_HOME/nodetorch, else ~/.cache/nodetorch. */
 function cacheRoot() {
-  if (process.env.NODETORCH_CACHE) return process.env.NODETORCH_CACHE;
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'nodetorch');
+  // resolved: npm runs this hook in the package's folder, the application elsewhere
+  if (process.env.NODETORCH_CACHE) return path.resolve(process.env.NODETORCH_CACHE);
+  return path.resolve(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'nodetorch');
 }
 
-/** The variant NODETORCH_CUDA asks for: 'cpu' (unset or none), or the newest pinned cuXY of that major version. */
+/** The variant NODETORCH_CUDA asks for: 'cpu' (unset or none), or the table's first (newest) cuXY of that major version. */
 function requestedVariant() {
   const setting = (process.env.NODETORCH_CUDA || 'none').trim();
   if (setting === 'none' || setting === 'cpu') return 'cpu';
   const major = /^(\d+)(\.x|\.\d+)?$/.exec(setting);
-  const match = major && TABLE.archives.find((a) => a.variant.startsWith(`cu${major[1]}`));
+  // cu130 is CUDA 13.0, cu128 12.8: the major version is all but the last digit; the table lists the newest first
+  const match = major && TABLE.archives.find((a) => /^cu(\d+)\d$/.exec(a.variant)?.[1] === major[1]);
   if (!match) {
     const known = [...new Set(TABLE.archives.filter((a) => a.variant !== 'cpu').map((a) => `${a.variant[2]}${a.variant[3]}.x`))];
     throw new Error(
@@ -54,11 +59,25 @@ function entryDir(archive) {
   return path.join(cacheRoot(), 'libtorch', `${archive.version}-${archive.variant}`);
 }
 
-/** What makes an unpacked folder a LibTorch: its core libraries and its CMake config. */
-function isLibTorch(dir) {
-  return ['lib/libc10.so', 'lib/libtorch_cpu.so', 'lib/libtorch.so', 'share/cmake/Torch/TorchConfig.cmake'].every((f) =>
-    fs.existsSync(path.join(dir, f)),
-  );
+/**
+ * The file written last into an unpacked LibTorch, before its rename: which archive (and SHA-256) it
+ * came from. A folder without it is never trusted, whatever else it holds.
+ */
+const MARKER = '.nodetorch-archive.json';
+
+/** What makes an unpacked folder a LibTorch: its core libraries, its CMake config, and nodetorch's marker. */
+function isLibTorch(dir, { marker = true } = {}) {
+  const files = ['lib/libc10.so', 'lib/libtorch_cpu.so', 'lib/libtorch.so', 'share/cmake/Torch/TorchConfig.cmake'];
+  return files.concat(marker ? [MARKER] : []).every((f) => fs.existsSync(path.join(dir, f)));
+}
+
+/** The SHA-256 of the archive a cached folder came from (its marker), or null. */
+function cachedSha256(dir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, MARKER), 'utf8')).sha256;
+  } catch {
+    return null;
+  }
 }
 
 /** The cached LibTorch root for a version and variant, if a complete one is there. */
@@ -84,19 +103,29 @@ function fail(what, archive) {
   return error;
 }
 
-/** Removes the `.partial-*` leftovers of downloads whose process is gone. */
+/** This download's suffix for its partial files: host, process and a random part (a cache may be shared). */
+const PARTIAL = `.partial-${os.hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+
+/**
+ * Removes the `.partial-*` leftovers of downloads that are over: those of this host whose process is
+ * gone, and any older than a day (another host's, on a shared cache).
+ */
 function removeStalePartials(folder) {
   if (!fs.existsSync(folder)) return;
+  const host = os.hostname().replace(/[^A-Za-z0-9_-]/g, '_');
   for (const name of fs.readdirSync(folder)) {
-    const owner = /\.partial-(\d+)$/.exec(name);
-    if (!owner || Number(owner[1]) === process.pid) continue;
-    let alive = true;
-    try {
-      process.kill(Number(owner[1]), 0);
-    } catch (e) {
-      alive = e.code === 'EPERM';
+    const owner = /\.partial-(.+)-(\d+)-[0-9a-f]{8}$/.exec(name);
+    if (!owner || name.endsWith(PARTIAL)) continue;
+    const file = path.join(folder, name);
+    let over = Date.now() - fs.statSync(file).mtimeMs > 24 * 3600 * 1000;
+    if (!over && owner[1] === host) {
+      try {
+        process.kill(Number(owner[2]), 0);
+      } catch (e) {
+        over = e.code !== 'EPERM';
+      }
     }
-    if (!alive) fs.rmSync(path.join(folder, name), { recursive: true, force: true });
+    if (over) fs.rmSync(file, { recursive: true, force: true });
   }
 }
 
@@ -134,29 +163,51 @@ async function fetchTo(url, file, archive, quiet) {
     );
     bar.start(Math.max(1, Math.round(total / 2 ** 20)), 0);
   }
-  const out = fs.createWriteStream(file, { flags: 'wx' });
-  const written = new Promise((resolve, reject) => {
-    out.on('error', reject);
-    out.on('finish', resolve);
-  });
-  try {
-    for await (const chunk of Readable.fromWeb(response.body)) {
+  // one pipeline: a failed write (a full disk) or a broken body ends it, with no dangling promise
+  const counter = new Transform({
+    transform(chunk, _encoding, done) {
       hash.update(chunk);
       received += chunk.length;
       if (bar) bar.update(Math.round(received / 2 ** 20));
-      if (!out.write(chunk)) await new Promise((resolve, reject) => (out.once('drain', resolve), out.once('error', reject)));
-    }
-    out.end();
-    await written;
+      done(null, chunk);
+    },
+  });
+  let writeFailed = false;
+  const out = fs.createWriteStream(file, { flags: 'wx' }).on('error', () => (writeFailed = true));
+  try {
+    await pipeline(Readable.fromWeb(response.body), counter, out);
   } catch (e) {
-    out.destroy();
-    if (e.code && /^E(NOSPC|DQUOT|ACCES|ROFS|IO|FBIG)$/.test(e.code)) throw fail(describeFsError(e, 'the archive', file), archive);
+    if (writeFailed || (e.code && /^E(NOSPC|DQUOT|ACCES|ROFS|IO|FBIG|EXIST)$/.test(e.code)))
+      throw fail(describeFsError(e, 'the archive', file), archive);
     throw fail(`the download of ${url} broke off after ${received} bytes: ${e.cause?.message || e.message}`, archive);
   } finally {
     if (bar) bar.stop();
   }
   if (total && received !== total) throw fail(`the download of ${url} ended after ${received} of ${total} bytes`, archive);
   return hash.digest('hex');
+}
+
+/**
+ * Renames a complete unpacked LibTorch to its final name. A complete copy of the same archive that
+ * another process put there first is kept (something may be loading it); an incomplete or other
+ * one is moved aside and removed.
+ */
+function installEntry(root, final, digest) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (isLibTorch(final) && cachedSha256(final) === digest) return;
+    if (fs.existsSync(final)) {
+      const aside = `${final}.old${PARTIAL}`;
+      fs.renameSync(final, aside);
+      fs.rmSync(aside, { recursive: true, force: true });
+    }
+    try {
+      fs.renameSync(root, final);
+      return;
+    } catch (e) {
+      if (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e; // another process renamed first: look again
+    }
+  }
+  throw new Error(`nodetorch: cannot put the LibTorch in ${final}: other processes keep replacing it`);
 }
 
 /**
@@ -167,8 +218,9 @@ async function fetchTo(url, file, archive, quiet) {
 async function downloadLibTorch(options = {}) {
   const archive = pinnedArchive(options.variant ?? requestedVariant(), options.version);
   const final = entryDir(archive);
-  if (isLibTorch(final)) return final;
   const expected = (process.env.NODETORCH_LIBTORCH_SHA256 || archive.sha256 || '').toLowerCase();
+  // a cached copy counts when it came from the archive expected now (another SHA-256: download again)
+  if (isLibTorch(final) && (!expected || cachedSha256(final) === expected)) return final;
   if (!/^[0-9a-f]{64}$/.test(expected)) {
     throw fail(
       process.env.NODETORCH_LIBTORCH_SHA256
@@ -186,8 +238,8 @@ async function downloadLibTorch(options = {}) {
   removeStalePartials(folder);
   const base = (process.env.NODETORCH_LIBTORCH_MIRROR || TABLE.baseUrl).replace(/\/?$/, '/');
   const url = base + archive.file;
-  const zip = path.join(folder, `.${path.basename(final)}.zip.partial-${process.pid}`);
-  const unpacked = path.join(folder, `.${path.basename(final)}.partial-${process.pid}`);
+  const zip = path.join(folder, `.${path.basename(final)}.zip${PARTIAL}`);
+  const unpacked = path.join(folder, `.${path.basename(final)}${PARTIAL}`);
   const log = options.quiet ? () => {} : (line) => process.stderr.write(`nodetorch: ${line}\n`);
   try {
     fs.rmSync(zip, { force: true });
@@ -204,13 +256,13 @@ async function downloadLibTorch(options = {}) {
     }
     // the official archives hold one folder, libtorch/
     const root = path.join(unpacked, 'libtorch');
-    if (!isLibTorch(root))
+    if (!isLibTorch(root, { marker: false }))
       throw fail(
         `the archive from ${url} holds no LibTorch (libtorch/lib/libtorch_cpu.so and libtorch/share/cmake/Torch are missing)`,
         archive,
       );
-    fs.rmSync(final, { recursive: true, force: true }); // an incomplete folder of that name (made by hand) is never trusted
-    fs.renameSync(root, final);
+    fs.writeFileSync(path.join(root, MARKER), JSON.stringify({ file: archive.file, url, sha256: digest }) + '\n');
+    installEntry(root, final, digest);
     log(`LibTorch ${archive.version} (${archive.variant}) is in ${final}`);
     return final;
   } finally {
@@ -219,7 +271,7 @@ async function downloadLibTorch(options = {}) {
   }
 }
 
-module.exports = { cacheRoot, cachedLibTorch, downloadLibTorch, pinnedArchive, requestedVariant, TABLE };
+module.exports = { cacheRoot, cachedLibTorch, downloadLibTorch, pinnedArchive, requestedVariant, TABLE, MARKER };
 
 if (require.main === module) {
   downloadLibTorch().then(

@@ -18,6 +18,26 @@ const libtorch = findLibTorch();
 const variant = libtorch.cuda ? 'cuda' : 'cpu';
 const name = `nodetorch-libtorch-${libtorch.version}-${variant}`;
 
+// the preloader first: a prebuild without one beside it cannot load (it carries no rpath)
+fs.mkdirSync(target, { recursive: true });
+const preload = path.join(target, 'nodetorch-preload.node');
+const cc = spawnSync(
+  process.env.CC || 'cc',
+  [
+    '-shared',
+    '-fPIC',
+    '-O2',
+    '-s',
+    '-DNAPI_VERSION=8',
+    `-I${require('node-api-headers').include_dir}`,
+    path.join(root, 'native', 'preload', 'preload.c'),
+    '-o',
+    preload,
+  ],
+  { stdio: 'inherit' },
+);
+if (cc.status !== 0) process.exit(cc.status === null ? 1 : cc.status);
+
 const built = spawnSync(process.execPath, [require.resolve('prebuildify/bin.js'), '--napi', '--strip'], {
   cwd: root,
   stdio: 'inherit',
@@ -39,23 +59,6 @@ const libraries = needed.map((soname) => path.join(libtorch.libDir, soname));
 const manifest = { libtorch: { version: libtorch.version, variant, cxx11Abi: libtorch.cxx11Abi, sonames: needed, libraries } };
 fs.writeFileSync(path.join(target, `${name}.json`), JSON.stringify(manifest, null, 2) + '\n');
 
-const preload = path.join(target, 'nodetorch-preload.node');
-const cc = spawnSync(
-  process.env.CC || 'cc',
-  [
-    '-shared',
-    '-fPIC',
-    '-O2',
-    '-s',
-    '-DNAPI_VERSION=8',
-    `-I${require('node-api-headers').include_dir}`,
-    path.join(root, 'native', 'preload', 'preload.c'),
-    '-o',
-    preload,
-  ],
-  { stdio: 'inherit' },
-);
-if (cc.status !== 0) process.exit(cc.status === null ? 1 : cc.status);
 console.log(
   `prebuild: ${path.relative(root, file)} for LibTorch ${libtorch.version} (${variant}), needs ${needed.join(', ')}; ${path.relative(root, preload)}`,
 );

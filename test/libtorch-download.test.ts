@@ -75,6 +75,29 @@ describe('LibTorch download into the user cache', () => {
     expect(found.stdout.trim()).toBe(path.join(dir, 'lib'));
   });
 
+  test('a folder without the marker, or from another archive, is not trusted and is replaced', async () => {
+    // the libraries and config alone (a copy made by hand, or an unpack that crashed before its rename)
+    fs.mkdirSync(path.join(entry(), 'lib'), { recursive: true });
+    fs.mkdirSync(path.join(entry(), 'share', 'cmake', 'Torch'), { recursive: true });
+    for (const f of ['lib/libc10.so', 'lib/libtorch_cpu.so', 'lib/libtorch.so', 'share/cmake/Torch/TorchConfig.cmake'])
+      fs.writeFileSync(path.join(entry(), f), 'stale');
+    expect(download.cachedLibTorch(VERSION, 'cpu')).toBeNull();
+    const dir = await download.downloadLibTorch({ quiet: true });
+    expect(fs.readFileSync(path.join(dir, 'lib', 'libc10.so'), 'utf8')).toBe('not a library: libc10.so\n');
+    expect(JSON.parse(fs.readFileSync(path.join(dir, download.MARKER), 'utf8'))).toEqual({
+      file: download.pinnedArchive('cpu').file,
+      url: `${server.url}${download.pinnedArchive('cpu').file}`,
+      sha256: sha,
+    });
+    // a marker naming another archive's SHA-256: downloaded again
+    fs.writeFileSync(path.join(dir, download.MARKER), JSON.stringify({ sha256: 'f'.repeat(64) }));
+    const asked = server.requests.length;
+    await download.downloadLibTorch({ quiet: true });
+    expect(server.requests.length).toBe(asked + 1);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, download.MARKER), 'utf8')).sha256).toBe(sha);
+    expect(leftovers()).toEqual([`${VERSION}-cpu`]);
+  });
+
   test('a corrupt archive (checksum) is refused and nothing is cached', async () => {
     process.env.NODETORCH_LIBTORCH_SHA256 = '0'.repeat(64);
     const error = await download.downloadLibTorch({ quiet: true }).catch((e: Error) => e);
@@ -127,6 +150,10 @@ describe('LibTorch download into the user cache', () => {
   test('NODETORCH_CUDA picks a CUDA archive, and an unknown version is refused', async () => {
     process.env.NODETORCH_CUDA = '13.x';
     expect(download.requestedVariant()).toMatch(/^cu13\d$/);
+    process.env.NODETORCH_CUDA = '1'; // not a prefix of cu130
+    expect(() => download.requestedVariant()).toThrow(/NODETORCH_CUDA=1 is not a CUDA version/);
+    process.env.NODETORCH_CUDA = '12.x';
+    expect(download.requestedVariant()).toMatch(/^cu12\d$/);
     process.env.NODETORCH_CUDA = '9.x';
     expect(() => download.requestedVariant()).toThrow(
       /NODETORCH_CUDA=9\.x is not a CUDA version nodetorch can download; expected one of .*13\.x/,
@@ -143,7 +170,7 @@ describe('LibTorch download into the user cache', () => {
       `trap '' XFSZ; ulimit -f 64; exec "${process.execPath}" -e '${script.replace(/'/g, `'\\''`)}'`,
     ]);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/cannot write the archive \(\S+\.zip\.partial-\d+\): .*EFBIG/);
+    expect(run.stderr).toMatch(/cannot write the archive \(\S+\.zip\.partial-\S+\): .*EFBIG/);
     expect(run.stderr).toMatch(THREE_WAYS);
     expect(leftovers()).toEqual([]);
   });
@@ -158,14 +185,18 @@ describe('LibTorch download into the user cache', () => {
       },
     );
     // killed once the unpack has written part of its 5,000 headers
-    const partial = path.join(path.dirname(entry()), `.${VERSION}-cpu.partial-${child.pid}`, 'libtorch', 'include');
+    const mine = (name: string) => name.startsWith(`.${VERSION}-cpu.partial-`) && name.includes(`-${child.pid}-`);
+    const headers = () => {
+      const folder = leftovers().find(mine);
+      const include = folder && path.join(path.dirname(entry()), folder, 'libtorch', 'include');
+      return include && fs.existsSync(include) ? fs.readdirSync(include).length : 0;
+    };
     const closed = new Promise((resolve) => child.on('close', resolve));
-    while (!(fs.existsSync(partial) && fs.readdirSync(partial).length > 100) && child.exitCode === null)
-      await new Promise((r) => setTimeout(r, 10));
+    while (headers() <= 100 && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGKILL');
     await closed;
     expect(fs.existsSync(entry())).toBe(false); // never the final name
-    expect(leftovers()).toContain(`.${VERSION}-cpu.partial-${child.pid}`);
+    expect(leftovers().filter(mine)).toHaveLength(1);
     expect(download.cachedLibTorch(VERSION, 'cpu')).toBeNull();
     // the next download starts afresh and clears the dead process's leftovers
     expect(await download.downloadLibTorch({ quiet: true })).toBe(entry());
