@@ -11,7 +11,7 @@ export interface MnistCliOptions {
   seed: number;
   threads: number;
   size: 'full' | 'small';
-  model: 'convnet' | 'linear' | 'mlp';
+  model: 'convnet' | 'linear' | 'mlp' | 'resnet20';
   loss: 'nll' | 'mse' | 'margin';
   save: string;
   plot: boolean;
@@ -97,8 +97,8 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
   model: {
     kind: 'string',
     default: 'convnet',
-    help: 'type of model to construct: linear | mlp | convnet',
-    choices: ['linear', 'mlp', 'convnet'],
+    help: "type of model to construct: linear | mlp | convnet | resnet20 (He et al.'s CIFAR ResNet-20, batch normalisation)",
+    choices: ['linear', 'mlp', 'convnet', 'resnet20'],
   },
   loss: {
     kind: 'string',

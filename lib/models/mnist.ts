@@ -4,9 +4,10 @@
 import { TorchError } from '../errors';
 import * as nn from '../nn';
 import { checkBoolean, checkKeys, checkOneOf } from '../validate';
+import { resnet20 } from './resnet';
 
 /** The model kinds of the study's -model option. */
-export type MnistModelKind = 'convnet' | 'linear' | 'mlp';
+export type MnistModelKind = 'convnet' | 'linear' | 'mlp' | 'resnet20';
 /** The study's -loss option. */
 export type MnistLoss = 'nll' | 'mse' | 'margin';
 
@@ -29,19 +30,22 @@ export interface MnistModelOptions {
  * Linear(512, 10). convnet ('lp'): conv 5×5 1→64 → Tanh → L2-pool 2 → SubtractiveNormalization
  * (gaussian1D(7)) → conv 5×5 64→64 → Tanh → L2-pool 2 → SubtractiveNormalization → Reshape(-1, 1600)
  * → Linear(1600, 128) → Tanh → Linear(128, 10): 310,346 parameters. convnet ('max'): max-pooling
- * instead of L2-pooling + normalisation. Then the loss's output layer. The flattening keeps the
+ * instead of L2-pooling + normalisation. resnet20: He et al.'s CIFAR ResNet-20 (./resnet.ts, 270,122
+ * parameters; `pooling` does not apply). Then the loss's output layer. The flattening keeps the
  * batch dimension (Torch7's View(-1, n)): a batch of one gives a 1×10 output, and a single C×H×W
  * sample one too.
  */
 export function mnistModel(kind: MnistModelKind, options: MnistModelOptions = {}): nn.Sequential {
-  checkOneOf(kind, ['convnet', 'linear', 'mlp'], 'model kind');
+  checkOneOf(kind, ['convnet', 'linear', 'mlp', 'resnet20'], 'model kind');
   checkKeys(options, ['pooling', 'loss', 'dropout', 'extraConv'], 'mnistModel options');
   const pooling = checkOneOf(options.pooling ?? 'lp', ['lp', 'max'], 'pooling');
   const loss = checkOneOf(options.loss ?? 'nll', ['nll', 'mse', 'margin'], 'loss');
   const dropout = options.dropout ?? 0;
   const extraConv = checkBoolean(options.extraConv ?? false, 'extraConv');
   if (kind !== 'convnet' && extraConv) throw new TorchError('-extraConv needs -model convnet');
-  const model = new nn.Sequential();
+  if (kind === 'resnet20' && dropout > 0)
+    throw new TorchError('-dropout is for -model linear | mlp | convnet; resnet20 has batch normalisation instead');
+  const model = kind === 'resnet20' ? resnet20({ logSoftMax: false }) : new nn.Sequential();
   const addDropout = () => dropout > 0 && model.add(new nn.Dropout(dropout));
   if (kind === 'linear') {
     model.add(new nn.Reshape(-1, 1024));
@@ -51,7 +55,7 @@ export function mnistModel(kind: MnistModelKind, options: MnistModelOptions = {}
     model.add(new nn.Reshape(-1, 1024));
     addDropout();
     model.add(new nn.Linear(1024, 512)).add(new nn.Tanh()).add(new nn.Linear(512, 10));
-  } else {
+  } else if (kind === 'convnet') {
     const normkernel = nn.gaussian1D(7);
     const stage = (nIn: number) => {
       model.add(new nn.SpatialConvolutionMM(nIn, 64, 5, 5)).add(new nn.Tanh());
