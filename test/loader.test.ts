@@ -28,11 +28,13 @@ function copyAddon(addon: string, target: string, name: string, withManifest = t
   if (fs.existsSync(preloader)) fs.copyFileSync(preloader, path.join(target, 'nodetorch-preload.node'));
 }
 
-// Makes a minimal installed-package copy (package.json + dist/) in a temp folder.
+// Makes a minimal installed-package copy (package.json, dist/, scripts/) in a temp folder.
 function packageCopy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-pkg-'));
   fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
   fs.cpSync(path.join(root, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  // the loader looks for a prebuild's LibTorch with scripts/find-libtorch.js, as in the package
+  fs.cpSync(path.join(root, 'scripts'), path.join(dir, 'scripts'), { recursive: true });
   return dir;
 }
 
@@ -97,12 +99,12 @@ describe('loading the addon', () => {
 
   test('a prebuild for a LibTorch that is absent is passed over, and the error says what it needs and what is here', () => {
     const dir = packageCopy();
-    fs.cpSync(path.join(root, 'scripts'), path.join(dir, 'scripts'), { recursive: true });
     prebuildWithManifest(dir, 'nodetorch-libtorch-9.9.9-cpu', '/nonexistent/libtorch/lib', '9.9.9');
     const r = run(dir, "try { require('./dist/lib').ones([1]) } catch (e) { console.log(e.name + '|' + e.message) }");
     expect(r.stdout).toMatch(/^TorchError\|nodetorch: the native addon could not be loaded/);
     expect(r.stdout).toMatch(
-      /nodetorch-libtorch-9\.9\.9-cpu\.node: built for LibTorch 9\.9\.9 \(cpu\), which is neither in the download cache \(\S+\/libtorch\) nor where it was built \(\/nonexistent\/libtorch\/lib\); the LibTorch found \(.+\) is \S+ \(cpu\) in \S+/,
+      // with Torch_DIR or LIBTORCH set (CI's leg 1) only that LibTorch is considered
+      /nodetorch-libtorch-9\.9\.9-cpu\.node: built for LibTorch 9\.9\.9 \(cpu\)(, which is neither in the download cache \(\S+\/libtorch\) nor where it was built \(\/nonexistent\/libtorch\/lib\);|, but) the LibTorch found \(.+\) is \S+ \(cpu\) in \S+/,
     );
     expect(r.stdout).toContain('The prebuilds need: LibTorch 9.9.9 (cpu)');
     expect(r.stdout).toContain(`LibTorch on this machine: LibTorch ${libtorchHere().version}`);
@@ -111,7 +113,6 @@ describe('loading the addon', () => {
 
   test("npm's install hook uses a matching prebuild, and otherwise names what the prebuilds need", () => {
     const dir = packageCopy();
-    fs.cpSync(path.join(root, 'scripts'), path.join(dir, 'scripts'), { recursive: true });
     const info = libtorchHere();
     prebuildWithManifest(dir, 'nodetorch-libtorch-9.9.9-cpu', '/nonexistent/libtorch/lib', '9.9.9');
     // no LibTorch to build from either: the hook fails with both facts
