@@ -77,13 +77,13 @@ describe('loading the addon', () => {
   });
 
   // A prebuild whose manifest names the LibTorch libraries it was linked against (in `libDir`).
-  function prebuildWithManifest(dir: string, name: string, libDir: string, version: string) {
+  function prebuildWithManifest(dir: string, name: string, libDir: string, version: string, variant = 'cpu') {
     const target = path.join(dir, 'prebuilds', `${process.platform}-${process.arch}`);
     const addon = libtorchHere().addon;
     copyAddon(addon, target, name, false);
     const sonames = neededLibTorch(addon);
     const manifest = {
-      libtorch: { version, variant: 'cpu', cxx11Abi: 1, sonames, libraries: sonames.map((s: string) => path.join(libDir, s)) },
+      libtorch: { version, variant, cxx11Abi: 1, sonames, libraries: sonames.map((s: string) => path.join(libDir, s)) },
     };
     fs.writeFileSync(path.join(target, `${name}.json`), JSON.stringify(manifest));
   }
@@ -104,7 +104,7 @@ describe('loading the addon', () => {
     expect(r.stdout).toMatch(/^TorchError\|nodetorch: the native addon could not be loaded/);
     expect(r.stdout).toMatch(
       // with Torch_DIR or LIBTORCH set (CI's leg 1) only that LibTorch is considered
-      /nodetorch-libtorch-9\.9\.9-cpu\.node: built for LibTorch 9\.9\.9 \(cpu\)(, which is neither in the download cache \(\S+\/libtorch\) nor where it was built \(\/nonexistent\/libtorch\/lib\);|, but) the LibTorch found \(.+\) is \S+ \(cpu\) in \S+/,
+      /nodetorch-libtorch-9\.9\.9-cpu\.node: built for LibTorch 9\.9\.9 \(cpu\)(, which is neither in the download cache \(\S+\/libtorch\) nor where it was built \(\/nonexistent\/libtorch\/lib\);|, but) the LibTorch found \(.+\) is \S+ \((cpu|cuda)\) in \S+/,
     );
     expect(r.stdout).toContain('The prebuilds need: LibTorch 9.9.9 (cpu)');
     expect(r.stdout).toContain(`LibTorch on this machine: LibTorch ${libtorchHere().version}`);
@@ -125,10 +125,11 @@ describe('loading the addon', () => {
     expect(none.status).toBe(1);
     expect(none.stderr).toMatch(/LibTorch was not found/);
     expect(none.stderr).toContain('The prebuilds need: LibTorch 9.9.9 (cpu)');
-    prebuildWithManifest(dir, `nodetorch-libtorch-${info.version}-cpu`, path.dirname(info.library), info.version);
+    const variant = info.cudaLibrary ? 'cuda' : 'cpu'; // the install hook matches version and variant
+    prebuildWithManifest(dir, `nodetorch-libtorch-${info.version}-${variant}`, path.dirname(info.library), info.version, variant);
     const ok = spawnSync(process.execPath, ['scripts/install.js'], { timeout: CHILD_TIMEOUT_MS, cwd: dir, encoding: 'utf8' });
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toContain(`using the prebuild for LibTorch ${info.version} (cpu)`);
+    expect(ok.stdout).toContain(`using the prebuild for LibTorch ${info.version} (${variant})`);
   });
 
   test('with no addon at all, the error lists what was tried and how to fix it', () => {
