@@ -10,12 +10,14 @@
  * NODETORCH_OPENBLAS_CORETYPE=0 leaves OpenBLAS to itself. A LibTorch without OpenBLAS (the wheels
  * use MKL) never reads the variable.
  */
-import * as fs from 'fs';
+import { CpuInfo, parseCpuinfo, readCpuinfo } from './util/cpuinfo';
 
 /** The OpenBLAS core type for an Intel CPU described by /proc/cpuinfo's text, or undefined. */
 export function openblasCoreTypeFor(cpuinfo: string): string | undefined {
-  const vendor = /^vendor_id\s*:\s*(\S+)/m.exec(cpuinfo)?.[1];
-  const flags = new Set((/^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? '').split(/\s+/));
+  return coreTypeFor(parseCpuinfo(cpuinfo));
+}
+
+function coreTypeFor({ vendor, flags }: CpuInfo): string | undefined {
   if (vendor !== 'GenuineIntel') return undefined;
   const avx512 = ['avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512cd'].every((f) => flags.has(f));
   if (avx512 && flags.has('avx512_bf16')) return 'COOPERLAKE'; // Cooper Lake and later (Sapphire Rapids: AMX too)
@@ -30,13 +32,8 @@ let chosen: string | null = null;
 /** Sets OPENBLAS_CORETYPE for this process, unless set already or turned off; call before the addon loads. */
 export function chooseOpenblasCoreType(): void {
   if (process.env.OPENBLAS_CORETYPE !== undefined || process.env.NODETORCH_OPENBLAS_CORETYPE === '0') return;
-  let cpuinfo = '';
-  try {
-    cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return; // not Linux: OpenBLAS as it is
-  }
-  const coreType = openblasCoreTypeFor(cpuinfo);
+  const cpu = readCpuinfo();
+  const coreType = cpu && coreTypeFor(cpu); // not Linux: OpenBLAS as it is
   if (coreType === undefined) return;
   process.env.OPENBLAS_CORETYPE = coreType;
   chosen = coreType;

@@ -11,9 +11,9 @@ export function mnistDirFromEnv(): string | undefined {
 
 /** The user cache folder nodetorch downloads data into (NODETORCH_CACHE, else XDG cache). */
 export function cacheDir(): string {
-  if (process.env.NODETORCH_CACHE) return process.env.NODETORCH_CACHE;
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'nodetorch');
+  // resolved, as scripts/libtorch-download.js does: npm's install hook runs in the package's folder
+  if (process.env.NODETORCH_CACHE) return path.resolve(process.env.NODETORCH_CACHE);
+  return path.resolve(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'nodetorch');
 }
 
 /** Forces the loader to use prebuilds/ even where a local build exists (NODETORCH_PREBUILDS_ONLY=1). */

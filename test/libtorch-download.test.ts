@@ -5,22 +5,12 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CHILD_TIMEOUT_MS, ROOT } from './helpers/common';
-import { ArchiveServer, serveArchives, tinyArchive } from './helpers/libtorch-server';
+import { ROOT } from './helpers/common';
+import { ArchiveServer, runAsync, serveArchives, tinyArchive } from './helpers/libtorch-server';
 
 const download = require(path.join(ROOT, 'scripts', 'libtorch-download.js'));
 const FILE = decodeURIComponent(download.pinnedArchive('cpu').file); // cpu/libtorch-shared-with-deps-<version>+cpu.zip
 const VERSION = download.pinnedArchive('cpu').version;
-
-/** Runs a command without blocking this process (which serves the archive); its status and stderr. */
-function runChild(command: string, args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { env: process.env, stdio: ['ignore', 'ignore', 'pipe'], timeout: CHILD_TIMEOUT_MS });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stderr }));
-  });
-}
 
 describe('LibTorch download into the user cache', () => {
   let work: string;
@@ -165,7 +155,7 @@ describe('LibTorch download into the user cache', () => {
   test('a write the disk refuses is a clear error and leaves nothing', async () => {
     const script = `require(${JSON.stringify(path.join(ROOT, 'scripts', 'libtorch-download.js'))}).downloadLibTorch({ quiet: true }).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); })`;
     // spawned, not spawnSync: this process serves the archive
-    const run = await runChild('bash', [
+    const run = await runAsync('bash', [
       '-c',
       `trap '' XFSZ; ulimit -f 64; exec "${process.execPath}" -e '${script.replace(/'/g, `'\\''`)}'`,
     ]);

@@ -7,12 +7,11 @@
 //
 // It needs a prebuild of a LibTorch nodetorch can download (CI's leg 2 builds one:
 // npm run build:prebuilds); under CI with NODETORCH_PREBUILDS_ONLY=1 a missing one fails.
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CHILD_TIMEOUT_MS, MNIST_DIR, ROOT } from './helpers/common';
-import { archiveFromWheel, ArchiveServer, serveArchives } from './helpers/libtorch-server';
+import { MNIST_DIR, ROOT } from './helpers/common';
+import { archiveFromWheel, ArchiveServer, runAsync, serveArchives } from './helpers/libtorch-server';
 
 const { TABLE } = require(path.join(ROOT, 'scripts', 'libtorch-download.js'));
 const prebuildDir = path.join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`);
@@ -28,21 +27,6 @@ function downloadablePrebuild(): { version: string; file: string; libDir: string
       return { version: libtorch.version, file: decodeURIComponent(archive.file), libDir };
   }
   return undefined;
-}
-
-/** Runs a command without blocking this process (which serves the archive). */
-function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
-): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], timeout: CHILD_TIMEOUT_MS });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('close', (status) => resolve({ status, out }));
-  });
 }
 
 const prebuild = downloadablePrebuild();
@@ -66,7 +50,7 @@ if (!prebuild && required) throw new Error(`CI's prebuild leg needs a prebuild o
   });
 
   test('installs the prebuild, downloads the LibTorch, compiles nothing, and trains', async () => {
-    const pack = await run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: ROOT, env: process.env });
+    const pack = await runAsync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: ROOT, env: process.env });
     expect(pack.status).toBe(0);
     const tarball = path.join(work, pack.out.trim().split('\n').pop()!);
     // PATH: node, npm and the shell npm runs scripts with, alone (no cmake, g++, c++ or python)
@@ -93,7 +77,7 @@ if (!prebuild && required) throw new Error(`CI's prebuild leg needs a prebuild o
       npm_config_cache: process.env.npm_config_cache || path.join(os.homedir(), '.npm'),
       npm_config_update_notifier: 'false',
     };
-    const install = await run('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', tarball], { cwd: app, env });
+    const install = await runAsync('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', tarball], { cwd: app, env });
     expect(install.out).toContain(
       `using the prebuild for LibTorch ${prebuild!.version} (cpu), with the LibTorch in ${path.join(home, '.cache', 'nodetorch', 'libtorch', `${prebuild!.version}-cpu`)}: nothing compiled`,
     );
@@ -112,7 +96,7 @@ if (!prebuild && required) throw new Error(`CI's prebuild leg needs a prebuild o
         const maps = fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => /libtorch_cpu\\.so/.test(l)).map((l) => l.split(/\\s+/).pop());
         console.log(JSON.stringify({ accuracy: epoch.test.confusion.totalValid, maps: [...new Set(maps)], info: libtorchInfo().version }));
       })();`;
-    const trained = await run('node', ['-e', script], { cwd: app, env });
+    const trained = await runAsync('node', ['-e', script], { cwd: app, env });
     expect(trained.status).toBe(0);
     const result = JSON.parse(trained.out.trim().split('\n').pop()!);
     expect(result.maps).toEqual([path.join(cached, 'lib', 'libtorch_cpu.so')]);

@@ -3,13 +3,13 @@
  * in one place, for `nodetorch mnist -recipe NAME` and for scripts. A recipe is data; the helpers
  * below build the model and the Trainer's options from it.
  */
-import * as fs from 'fs';
 import * as augment from '../augment';
 import { TorchError } from '../errors';
 import type { MemoryFormat } from '../nn/Module';
 import type { Sequential } from '../nn/Sequential';
 import type { OptimizerSpec, Precision } from '../train/Trainer';
 import type { ScheduleSpec } from '../train/schedule';
+import { readCpuinfo } from '../util/cpuinfo';
 import { checkInteger, checkOneOf } from '../validate';
 import { mnistModel, MnistModelOptions } from './mnist';
 
@@ -36,16 +36,8 @@ export interface MnistRecipe {
 
 /** Whether this CPU computes bf16 natively (Linux: AVX-512 BF16 or AMX in /proc/cpuinfo). */
 export function cpuHasNativeBf16(): boolean {
-  try {
-    const flags =
-      fs
-        .readFileSync('/proc/cpuinfo', 'utf8')
-        .match(/^flags\s*:(.*)$/m)?.[1]
-        .split(/\s+/) ?? [];
-    return flags.includes('avx512_bf16') || flags.includes('amx_bf16');
-  } catch {
-    return false;
-  }
+  const flags = readCpuinfo()?.flags;
+  return flags !== undefined && (flags.has('avx512_bf16') || flags.has('amx_bf16'));
 }
 
 /**

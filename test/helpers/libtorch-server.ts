@@ -1,12 +1,13 @@
 // A LibTorch archive in the official layout (one libtorch/ folder: lib, include, share/cmake/Torch,
 // build-version), zipped by Python's zipfile (not by the code under test), and an HTTP server on
 // 127.0.0.1 that serves it as a mirror would, or breaks as networks do.
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
+import { CHILD_TIMEOUT_MS } from './common';
 
 const ZIP = `
 import json, os, sys, zipfile
@@ -93,4 +94,22 @@ export async function serveArchives(dir: string): Promise<ArchiveServer> {
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   state.close = () => new Promise((resolve) => server.close(() => resolve()));
   return state;
+}
+
+/**
+ * Runs a command without blocking this process, which serves the archive (spawnSync would stall the
+ * server): its status, stderr, and stdout and stderr interleaved as printed.
+ */
+export function runAsync(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ status: number | null; stderr: string; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env: process.env, ...options, stdio: ['ignore', 'pipe', 'pipe'], timeout: CHILD_TIMEOUT_MS });
+    let [stderr, out] = ['', ''];
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => ((stderr += d), (out += d)));
+    child.on('close', (status) => resolve({ status, stderr, out }));
+  });
 }
