@@ -1,5 +1,8 @@
 // models.resnet20: He et al.'s CIFAR ResNet-20 from Torch7's modules (fb.resnet.torch, shortcut A),
 // its parameter count, its subsampling shortcut, and learning MNIST through the public Trainer.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { data, manualSeed, models, nn, randn, tidy, Trainer } from '../lib';
 import { arr, MNIST_DIR } from './helpers/common';
 
@@ -41,6 +44,23 @@ describe('ResNet-20', () => {
       expect(arr(y.slice(1, 16, 32)).every((v) => v === 0)).toBe(true);
       expect((model.forward(x.slice(1, 0, 1)) as ReturnType<typeof randn>).shape).toEqual([2, 10]);
     });
+  });
+
+  test('nn.save / nn.load round-trip it with identical outputs; ONNX export says tables are not exported yet', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-resnet-'));
+    const model = models.resnet20().float();
+    model.evaluate();
+    tidy(() => {
+      const x = randn([2, 1, 32, 32]).float();
+      nn.save(path.join(dir, 'resnet20.net'), model);
+      const loaded = nn.load(path.join(dir, 'resnet20.net')) as nn.Sequential;
+      loaded.evaluate();
+      expect(arr(loaded.forward(x) as ReturnType<typeof randn>)).toEqual(arr(model.forward(x) as ReturnType<typeof randn>));
+    });
+    expect(() => nn.exportOnnx(model, path.join(dir, 'resnet20.onnx'), { inputShape: [1, 1, 32, 32] })).toThrow(
+      /no ONNX translation for ConcatTable/,
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('bad options are TorchErrors naming them', () => {
