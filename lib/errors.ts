@@ -5,7 +5,7 @@
  * that callers branch on it rather than on the wording, and `op` names the operation.
  */
 
-/** The kinds of failure (native/common.h's ErrorCode lists the same names). */
+/** The kinds of failure (native/engine/engine.h's ErrorCode lists the same names). */
 export const ERROR_CODES = [
   /** A bad argument or option: a wrong value, type, range or combination. */
   'INVALID_ARGUMENT',

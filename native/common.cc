@@ -3,8 +3,6 @@
 #include "addon_runtime.h"
 #include "addon_warnings.h"
 
-#include <sstream>
-
 namespace nodetorch {
 
 AddonData& addonData(Napi::Env env) {
@@ -14,38 +12,6 @@ AddonData& addonData(Napi::Env env) {
     env.SetInstanceData<AddonData>(data);  // deleted by Node when this environment exits
   }
   return *data;
-}
-
-const char* codeName(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::InvalidArgument:
-      return "INVALID_ARGUMENT";
-    case ErrorCode::ShapeMismatch:
-      return "SHAPE_MISMATCH";
-    case ErrorCode::DtypeMismatch:
-      return "DTYPE_MISMATCH";
-    case ErrorCode::Device:
-      return "DEVICE";
-    case ErrorCode::Disposed:
-      return "DISPOSED";
-    case ErrorCode::Aborted:
-      return "ABORTED";
-    case ErrorCode::Io:
-      return "IO";
-    case ErrorCode::CorruptFile:
-      return "CORRUPT_FILE";
-    case ErrorCode::Distributed:
-      return "DISTRIBUTED";
-    case ErrorCode::OutOfMemory:
-      return "OUT_OF_MEMORY";
-    case ErrorCode::NotImplemented:
-      return "NOT_IMPLEMENTED";
-    case ErrorCode::Busy:
-      return "BUSY";
-    case ErrorCode::Internal:
-      return "INTERNAL";
-  }
-  return "INTERNAL";
 }
 
 Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& message, ErrorCode code) {
@@ -59,58 +25,6 @@ Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& 
     return Napi::Error(env, error);
   }
   return Napi::Error::New(env, text);
-}
-
-namespace {
-// Our own checks' failures that are not invalid arguments.
-struct CodedError : std::invalid_argument {
-  CodedError(ErrorCode c, const std::string& message) : std::invalid_argument(message), code(c) {}
-  ErrorCode code;
-};
-}  // namespace
-
-void fail(const std::string& message) { throw std::invalid_argument(message); }
-void fail(ErrorCode code, const std::string& message) { throw CodedError(code, message); }
-
-// LibTorch messages carry a C++ backtrace in what(); users need the first line of the reason.
-// A kernel missing for a 16-bit type gets what to use instead (most CPU kernels lack float16).
-static std::string firstLines(const std::string& text) {
-  std::string out = text;
-  auto cut = out.find("\nException raised from");
-  if (cut != std::string::npos) out = out.substr(0, cut);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  if (out.find(" kernel; ") != std::string::npos || out.find("kernel for bfloat16") != std::string::npos) return out;  // hinted already
-  if (out.find("not implemented for 'Half'") != std::string::npos)
-    out += " (float16 is for GPUs: this LibTorch lacks that CPU kernel; on the CPU use bfloat16 or float32)";
-  else if (out.find("not implemented for 'BFloat16'") != std::string::npos)
-    out += " (this LibTorch lacks that kernel for bfloat16; convert to float32 for it)";
-  return out;
-}
-
-std::string reason(const std::exception& e) {
-  if (auto* c = dynamic_cast<const c10::Error*>(&e)) return firstLines(c->what_without_backtrace());
-  return firstLines(e.what());
-}
-
-ErrorCode classify(const std::exception& e, ErrorCode generic) {
-  if (auto* coded = dynamic_cast<const CodedError*>(&e)) return coded->code;
-  if (dynamic_cast<const c10::OutOfMemoryError*>(&e) || dynamic_cast<const std::bad_alloc*>(&e)) return ErrorCode::OutOfMemory;
-  if (dynamic_cast<const c10::NotImplementedError*>(&e)) return ErrorCode::NotImplemented;
-  const std::string text = reason(e);
-  auto has = [&](const char* part) { return text.find(part) != std::string::npos; };
-  if (has("out of memory") || has("can't allocate memory")) return ErrorCode::OutOfMemory;
-  if (has("not implemented for")) return ErrorCode::NotImplemented;
-  if (has("same device") || has("CUDA") || has("device type") || has("on device")) return ErrorCode::Device;
-  if (has("dtype") || has("scalar type") || has("Expected object of scalar type")) return ErrorCode::DtypeMismatch;
-  if (has("without overflow")) return generic;                                           // a number too large for the dtype
-  if (has("out of range") || has("out of bounds") || has("is outside")) return generic;  // an index or dim, not shapes
-  if (has("size mismatch") || has("channels, but got") || has("can't be greater than actual input size") || has("must match the size") ||
-      has("shapes cannot be multiplied") || has("is invalid for input of size") || has("-dimensional input") ||
-      has("Sizes of tensors must match") || has("shape"))
-    return ErrorCode::ShapeMismatch;
-  if (dynamic_cast<const c10::Error*>(&e) || dynamic_cast<const std::invalid_argument*>(&e) || dynamic_cast<const std::out_of_range*>(&e))
-    return generic;
-  return generic == ErrorCode::InvalidArgument ? ErrorCode::Internal : generic;
 }
 
 static Napi::Value dispatch(const Napi::CallbackInfo& info) {
@@ -184,6 +98,39 @@ std::vector<int64_t> intListArg(const Napi::CallbackInfo& info, size_t i, const 
   return out;
 }
 
+Options optionsArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || !info[i].IsObject()) fail(std::string("expected ") + what);
+  return decodeOptions(info[i].As<Napi::Object>());
+}
+
+// Values of other kinds (undefined, null, objects) are left out: a key the engine then reads is an
+// internal error naming it, as TypeScript fills every option the engine reads.
+Options decodeOptions(Napi::Object object) {
+  Options options;
+  Napi::Array keys = object.GetPropertyNames();
+  for (uint32_t k = 0; k < keys.Length(); ++k) {
+    std::string key = keys.Get(k).ToString().Utf8Value();
+    Napi::Value v = object.Get(key);
+    if (v.IsNumber()) {
+      options.set(key, v.As<Napi::Number>().DoubleValue());
+    } else if (v.IsBoolean()) {
+      options.set(key, v.As<Napi::Boolean>().Value());
+    } else if (v.IsString()) {
+      options.set(key, v.As<Napi::String>().Utf8Value());
+    } else if (v.IsArray()) {
+      Napi::Array a = v.As<Napi::Array>();
+      std::vector<double> numbers;
+      for (uint32_t j = 0; j < a.Length(); ++j) {
+        Napi::Value entry = a.Get(j);
+        if (!entry.IsNumber()) fail("option '" + key + "' holds a value that is not a number");
+        numbers.push_back(entry.As<Napi::Number>().DoubleValue());
+      }
+      options.set(key, std::move(numbers));
+    }
+  }
+  return options;
+}
+
 at::ScalarType parseDtype(const std::string& name) {
   if (name == "float32") return at::kFloat;
   if (name == "float64") return at::kDouble;
@@ -246,14 +193,6 @@ std::string deviceName(const at::Device& device) {
   if (device.is_cpu()) return "cpu";
   if (device.is_cuda()) return "cuda:" + std::to_string(device.has_index() ? device.index() : 0);
   return device.str();
-}
-
-std::string shapeString(at::IntArrayRef sizes) {
-  std::ostringstream out;
-  out << "[";
-  for (size_t i = 0; i < sizes.size(); ++i) out << (i ? ", " : "") << sizes[i];
-  out << "]";
-  return out.str();
 }
 
 }  // namespace nodetorch

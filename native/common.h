@@ -4,7 +4,9 @@
 #include <set>
 #include <unordered_map>
 #include <napi.h>
-#include <torch/torch.h>
+
+#include "engine/engine.h"
+#include "engine/options.h"
 
 #include <string>
 #include <vector>
@@ -24,24 +26,6 @@ struct AddonData {
 
 AddonData& addonData(Napi::Env env);
 
-// The kinds of failure a TorchError's `code` names; lib/errors.ts lists the same names.
-enum class ErrorCode {
-  InvalidArgument,
-  ShapeMismatch,
-  DtypeMismatch,
-  Device,
-  Disposed,
-  Aborted,
-  Io,
-  CorruptFile,
-  Distributed,
-  OutOfMemory,
-  NotImplemented,
-  Busy,
-  Internal
-};
-const char* codeName(ErrorCode code);
-
 // A native entry point. dispatch() runs it inside the one guard that converts every C++
 // exception into a JS TorchError naming the operation.
 using Impl = Napi::Value (*)(const Napi::CallbackInfo&);
@@ -54,17 +38,6 @@ void registerEntries(Napi::Env env, Napi::Object exports, const std::vector<Entr
 
 // A JS TorchError (or Error before init) carrying "<op>: <message>", its code and op.
 Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& message, ErrorCode code);
-// Throws a C++ exception caught by the guard; use for checks inside native code. Without a code it
-// is an invalid argument.
-[[noreturn]] void fail(const std::string& message);
-[[noreturn]] void fail(ErrorCode code, const std::string& message);
-// The reason an exception gives, without LibTorch's C++ backtrace.
-std::string reason(const std::exception& e);
-// The kind of failure an exception is: by its type, else (LibTorch's generic c10::Error) by its
-// reason. The one place that reads a message to tell failures apart. `generic`: the code of a
-// failure none of that tells apart (an invalid argument, or the entry point's own kind).
-ErrorCode classify(const std::exception& e, ErrorCode generic = ErrorCode::InvalidArgument);
-
 // Argument readers: cheap memory-safety checks only (TypeScript validates the rest).
 int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* what);
 double numberArg(const Napi::CallbackInfo& info, size_t i, const char* what);
@@ -72,12 +45,15 @@ bool boolArg(const Napi::CallbackInfo& info, size_t i, const char* what);
 std::string stringArg(const Napi::CallbackInfo& info, size_t i, const char* what);
 std::vector<int64_t> intListArg(const Napi::CallbackInfo& info, size_t i, const char* what);
 bool isMissing(const Napi::CallbackInfo& info, size_t i);
+// A plain object of options (numbers, booleans, strings, arrays of numbers) as the engine's Options,
+// decoded once here at the entry; `what` names the object in the error when it is not one.
+Options optionsArg(const Napi::CallbackInfo& info, size_t i, const char* what);
+Options decodeOptions(Napi::Object object);
 
 // dtype and device names as the TypeScript layer spells them.
 at::ScalarType parseDtype(const std::string& name);
 std::string dtypeName(at::ScalarType type);
 at::Device parseDevice(const std::string& name);
 std::string deviceName(const at::Device& device);
-std::string shapeString(at::IntArrayRef sizes);
 
 }  // namespace nodetorch

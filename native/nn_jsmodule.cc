@@ -15,11 +15,6 @@
 
 namespace nodetorch {
 
-const std::atomic<bool>*& passCancelFlag() {
-  thread_local const std::atomic<bool>* flag = nullptr;
-  return flag;
-}
-
 namespace {
 
 // What moduleJsSnapshot returns: a forward's output tensors, held natively so that the JavaScript

@@ -9,30 +9,10 @@ namespace nodetorch {
 
 namespace {
 
-// True when every parameter (and its gradient) views flat / flatGrad, in order, as getParameters()
-// left them: to(), setParameters or a getParameters() on a module inside re-points them.
-bool viewsFlat(const std::vector<at::Tensor*>& params, const at::Tensor& flat, const at::Tensor& flatGrad) {
-  if (!flat.defined() || !flatGrad.defined()) return false;
-  int64_t offset = 0;
-  auto at = [](const at::Tensor& t, int64_t i) { return static_cast<char*>(t.data_ptr()) + i * t.element_size(); };
-  for (at::Tensor* p : params) {
-    const at::Tensor& g = p->grad();
-    if (!g.defined() || offset + p->numel() > flat.numel() || p->data_ptr() != at(flat, offset) || g.data_ptr() != at(flatGrad, offset))
-      return false;
-    offset += p->numel();
-  }
-  return offset == flat.numel();
-}
-
 const napi_type_tag kModuleTag = {0x6e746d6f64756c65ULL, 0x1b2c3d4e5f607182ULL};
 const napi_type_tag kCriterionTag = {0x6e74637269746572ULL, 0x2c3d4e5f60718293ULL};
 
 ModuleBox& boxArg(const Napi::CallbackInfo& info, size_t i) { return boxedArg<ModuleBox>(info, i, kModuleTag, "a native module"); }
-
-Options layerOptionsArg(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || !info[i].IsObject()) fail("expected an options object");
-  return Options(info[i].As<Napi::Object>());
-}
 
 Napi::Value tensorList(Napi::Env env, const std::vector<at::Tensor>& tensors) {
   Napi::Array out = Napi::Array::New(env, tensors.size());
@@ -47,7 +27,7 @@ void ensureGrads(Module& m) {
 }
 
 Napi::Value moduleCreate(const Napi::CallbackInfo& info) {
-  auto* box = new ModuleBox(createModule(stringArg(info, 0, "module type"), layerOptionsArg(info, 1)));
+  auto* box = new ModuleBox(createModule(stringArg(info, 0, "module type"), optionsArg(info, 1, "an options object")));
   return wrapBoxed(info.Env(), box, kModuleTag);
 }
 
@@ -262,7 +242,7 @@ Napi::Value moduleSetParameters(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value criterionCreate(const Napi::CallbackInfo& info) {
-  auto* box = new CriterionBox(createCriterion(stringArg(info, 0, "criterion type"), layerOptionsArg(info, 1)));
+  auto* box = new CriterionBox(createCriterion(stringArg(info, 0, "criterion type"), optionsArg(info, 1, "an options object")));
   return wrapBoxed(info.Env(), box, kCriterionTag);
 }
 
@@ -332,40 +312,6 @@ CriterionBox& criterionFromValue(Napi::Env env, Napi::Value value) {
 
 CriterionPtr& criterionArg(const Napi::CallbackInfo& info, size_t i) {
   return boxedArg<CriterionBox>(info, i, kCriterionTag, "a native criterion").criterion;
-}
-
-std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module) {
-  auto params = module.parameters();
-  if (params.empty()) fail("getParameters(): the module has no parameters");
-  if (viewsFlat(params, module.flatParams, module.flatGrads)) return {module.flatParams, module.flatGrads};
-  int64_t total = 0;
-  for (at::Tensor* p : params) total += p->numel();
-  at::TensorOptions options = params[0]->options().requires_grad(false);
-  at::Tensor flat = at::empty({total}, options);
-  at::Tensor flatGrad = at::zeros({total}, options);
-  at::NoGradGuard noGrad;
-  int64_t offset = 0;
-  for (at::Tensor* p : params) {
-    if (p->scalar_type() != flat.scalar_type() || p->device() != flat.device())
-      fail("getParameters(): all parameters must share one dtype and device");
-    int64_t n = p->numel();
-    // a channels-last weight stays channels-last: its slice holds it in N×H×W×C order
-    bool nhwc = p->dim() == 4 && p->suggest_memory_format() == at::MemoryFormat::ChannelsLast;
-    auto shaped = [&](const at::Tensor& slice) {
-      return nhwc ? slice.view({p->size(0), p->size(2), p->size(3), p->size(1)}).permute({0, 3, 1, 2}) : slice.view(p->sizes());
-    };
-    at::Tensor view = shaped(flat.narrow(0, offset, n));
-    view.copy_(*p);
-    at::Tensor gradView = shaped(flatGrad.narrow(0, offset, n));
-    if (p->grad().defined()) gradView.copy_(p->grad());
-    *p = view;
-    p->set_requires_grad(true);
-    p->mutable_grad() = gradView;  // autograd accumulates in place into the flat gradient
-    offset += n;
-  }
-  module.flatParams = flat;
-  module.flatGrads = flatGrad;
-  return {flat, flatGrad};
 }
 
 void registerNnModuleApi(Napi::Env env, Napi::Object exports) {

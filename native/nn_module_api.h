@@ -1,5 +1,5 @@
 #pragma once
-#include "nn_module.h"
+#include "engine/nn_module.h"
 
 namespace nodetorch {
 
@@ -24,9 +24,5 @@ Napi::Value valueToJs(Napi::Env env, const Value& value);
 ModuleBox& moduleFromValue(Napi::Env env, Napi::Value value);
 CriterionBox& criterionFromValue(Napi::Env env, Napi::Value value);
 CriterionPtr& criterionArg(const Napi::CallbackInfo& info, size_t i);
-
-// getParameters(): one contiguous vector (and one for gradients) that every parameter of the
-// module becomes a view of, as Torch7's Module:getParameters().
-std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module);
 
 }  // namespace nodetorch

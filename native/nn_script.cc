@@ -4,7 +4,7 @@
 // checkpoints and state dicts work on it as on any module.
 #include <torch/script.h>
 
-#include "nn_module.h"
+#include "engine/nn_module.h"
 
 namespace nodetorch {
 

@@ -16,7 +16,7 @@ OptimizerHandle& handleArg(const Napi::CallbackInfo& info, size_t i) {
   return boxedArg<OptimizerHandle>(info, i, kOptimizerTag, "a native optimizer");
 }
 
-Napi::Value newHandle(Napi::Env env, const std::string& method, Napi::Object config) {
+Napi::Value newHandle(Napi::Env env, const std::string& method, const Options& config) {
   auto handle = std::make_unique<OptimizerHandle>();
   handle->method = createOptimMethod(method);
   handle->method->configure(config);
@@ -32,8 +32,7 @@ Napi::Object scalarsObject(Napi::Env env, const OptimMethod& m) {
 // optimizerCreate(method, config) → handle
 Napi::Value optimizerCreate(const Napi::CallbackInfo& info) {
   std::string method = stringArg(info, 0, "optimizer method");
-  if (info.Length() < 2 || !info[1].IsObject()) fail("expected a config object");
-  return newHandle(info.Env(), method, info[1].As<Napi::Object>());
+  return newHandle(info.Env(), method, optionsArg(info, 1, "a config object"));
 }
 
 // optimStep(method, x, config, handle | null, feval) →
@@ -44,17 +43,17 @@ Napi::Value optimStep(const Napi::CallbackInfo& info) {
   std::string method = stringArg(info, 0, "method");
   at::Tensor& x = tensorArg(info, 1, "x");
   Napi::Value xHandle = info[1];
-  if (!info[2].IsObject()) fail("expected a config object");
+  Options config = optionsArg(info, 2, "a config object");
   if (info.Length() < 5 || !info[4].IsFunction()) fail("expected feval to be a function");
   Napi::Function fn = info[4].As<Napi::Function>();
-  Napi::Value stateHandle = isMissing(info, 3) ? newHandle(env, method, info[2].As<Napi::Object>()) : info[3];
+  Napi::Value stateHandle = isMissing(info, 3) ? newHandle(env, method, config) : info[3];
   OptimizerHandle* handle = optimizerFromValue(env, stateHandle);
   if (handle == nullptr) fail("the state object holds no native optimizer state");
   OptimMethod& m = *handle->method;
   if (m.name != method) fail("this state belongs to optim." + m.name + ", not optim." + method);
   if (!handle->busy.try_lock()) fail(ErrorCode::Busy, "this optimizer state is used by a running pass");
   std::lock_guard<std::mutex> unlock(handle->busy, std::adopt_lock);
-  m.configure(info[2].As<Napi::Object>());
+  m.configure(config);
   Feval feval = [&](const at::Tensor& point) -> std::pair<double, at::Tensor> {
     // Torch7 hands feval the x it is optimising; trial points are always written into x.
     if (point.data_ptr() != x.data_ptr()) x.copy_(point);

@@ -3,7 +3,7 @@
 #pragma once
 #include <mutex>
 
-#include "optim_method.h"
+#include "engine/optim_method.h"
 
 namespace nodetorch {
 

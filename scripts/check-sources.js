@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 'use strict';
-// The unity build's guard (CI runs it once): the build compiles native/*.cc as two unity files, so
-// one file's internal names share a translation unit with its neighbours', and which neighbours
-// depends on where the alphabetical split falls. Two syntax-only compilations prove that every
-// split works:
+// The unity build's guard (CI runs it once): the build compiles native/*.cc and native/engine/*.cc
+// as two unity files, so one file's internal names share a translation unit with its neighbours',
+// and which neighbours depends on where the alphabetical split falls. Two syntax-only compilations
+// prove that every split works:
 //   1. all sources in one translation unit: no two files define the same internal name;
-//   2. each source alone: every file includes what it uses, not what a neighbour included.
-// LibTorch's and Node-API's headers are precompiled once for step 2 (parsing them costs ~15 s).
+//   2. each source alone: every file includes what it uses, not what a neighbour included; and
+//      each engine source (native/engine/) without Node-API's headers on the include path, so the
+//      engine stays free of Node and its C++ tests (test/native/) build without it.
+// The headers are precompiled once for step 2 (parsing LibTorch's costs ~15 s).
 //   node scripts/check-sources.js
 const fs = require('fs');
 const os = require('os');
@@ -21,8 +23,9 @@ const cxx = process.env.CXX || 'g++';
 const isystem = (dirs) =>
   dirs.filter((dir) => !['/usr/include', '/usr/local/include'].includes(path.resolve(dir))).map((dir) => `-isystem${dir}`);
 // the same flags as the builds (find-libtorch.js --cflags, which binding.gyp reads) and binding.gyp's defines
+const engineFlags = [...compileFlags(libtorch), ...isystem(libtorch.includeDirs), `-I${path.join(root, 'native')}`];
 const flags = [
-  ...compileFlags(libtorch),
+  ...engineFlags,
   '-DNAPI_VERSION=8',
   '-DNAPI_CPP_EXCEPTIONS',
   '-DNODE_ADDON_API_DISABLE_DEPRECATED',
@@ -30,19 +33,15 @@ const flags = [
   '-DBUILDING_NODE_EXTENSION',
   `-I${require('node-api-headers').include_dir}`,
   `-I${require('node-addon-api').include_dir}`,
-  ...isystem(libtorch.includeDirs),
-  `-I${path.join(root, 'native')}`,
 ];
-const sources = fs
-  .readdirSync(path.join(root, 'native'))
-  .filter((f) => f.endsWith('.cc'))
-  .sort();
+const { addonSources, engineSources } = require('./native-sources');
+const sources = [...addonSources, ...engineSources];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-sources-'));
 
 /** Runs the compiler; resolves to its output when it fails, to null when it succeeds. */
-function compile(args) {
+function compile(args, withNode = true) {
   return new Promise((resolve) => {
-    const child = spawn(cxx, [...flags, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cxx, [...(withNode ? flags : engineFlags), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -55,13 +54,18 @@ async function main() {
   const failures = [];
   // 1. every source in one translation unit, as the unity build would with a single batch
   const all = path.join(work, 'all.cc');
-  fs.writeFileSync(all, sources.map((f) => `#include "${path.join(root, 'native', f)}"\n`).join(''));
+  fs.writeFileSync(all, sources.map((f) => `#include "${path.join(root, f)}"\n`).join(''));
   const together = await compile(['-fsyntax-only', all]);
   if (together) failures.push(`all ${sources.length} sources in one translation unit:\n${together}`);
-  // 2. each source alone, LibTorch's and Node-API's headers precompiled
+  // 2. each source alone, the headers precompiled: Node-API's and LibTorch's for the addon's
+  // sources, LibTorch's alone (and no Node-API include path) for the engine's
   const pch = path.join(work, 'pch.h');
+  const enginePch = path.join(work, 'engine-pch.h');
   fs.writeFileSync(pch, '#include <napi.h>\n#include <torch/torch.h>\n');
-  const precompiled = await compile(['-x', 'c++-header', pch, '-o', `${pch}.gch`]);
+  fs.writeFileSync(enginePch, '#include <torch/torch.h>\n');
+  const precompiled =
+    (await compile(['-x', 'c++-header', pch, '-o', `${pch}.gch`])) ||
+    (await compile(['-x', 'c++-header', enginePch, '-o', `${enginePch}.gch`], false));
   if (precompiled) failures.push(`precompiling the headers:\n${precompiled}`);
   else {
     const queue = [...sources];
@@ -69,8 +73,9 @@ async function main() {
     await Promise.all(
       Array.from({ length: jobs }, async () => {
         for (let f = queue.shift(); f !== undefined; f = queue.shift()) {
-          const alone = await compile(['-include', pch, '-fsyntax-only', path.join(root, 'native', f)]);
-          if (alone) failures.push(`native/${f} alone:\n${alone}`);
+          const engine = engineSources.includes(f);
+          const alone = await compile(['-include', engine ? enginePch : pch, '-fsyntax-only', path.join(root, f)], !engine);
+          if (alone) failures.push(`${f} alone${engine ? ' (without Node-API)' : ''}:\n${alone}`);
         }
       }),
     );
@@ -82,7 +87,9 @@ async function main() {
     console.error(`check-sources: ${failures.length} failure(s) in ${seconds} s`);
     process.exit(1);
   }
-  console.log(`check-sources: ${sources.length} sources compile together in one translation unit and each alone (${seconds} s)`);
+  console.log(
+    `check-sources: ${sources.length} sources compile together in one translation unit and each alone, the engine's without Node-API (${seconds} s)`,
+  );
 }
 
 main();

@@ -11,8 +11,9 @@ packages=(libtorch-dev libgloo-dev libopenblas0-openmp cmake g++ ccache fonts-de
 # NODETORCH_SETUP_TEST_TOOLS=1: also what the whole test suite drives (the browser test's Chromium,
 # the pthreads OpenBLAS that test/threads.test.ts loads to check that nodetorch tames it, and
 # Debian's Python torch 1.13 and torchvision, which write the TorchScript files LibTorch 1.13 reads,
-# and clang-format, which npm run lint runs over native/)
-if [ "${NODETORCH_SETUP_TEST_TOOLS:-}" = 1 ]; then packages+=(chromium libopenblas0-pthread python3-torch python3-torchvision libjemalloc2 clang-format); fi
+# and clang-format, which npm run lint runs over native/, and doctest, which the engine's C++ tests
+# use: test/native/)
+if [ "${NODETORCH_SETUP_TEST_TOOLS:-}" = 1 ]; then packages+=(chromium libopenblas0-pthread python3-torch python3-torchvision libjemalloc2 clang-format doctest-dev); fi
 missing=()
 if command -v dpkg >/dev/null 2>&1; then
   for p in "${packages[@]}"; do

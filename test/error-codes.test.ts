@@ -117,7 +117,7 @@ describe('TorchError codes from files and passes', () => {
 
 describe('the set of codes', () => {
   test('TypeScript and the native boundary name the same codes', () => {
-    const source = fs.readFileSync(path.join(ROOT, 'native', 'common.cc'), 'utf8');
+    const source = fs.readFileSync(path.join(ROOT, 'native', 'engine', 'engine.cc'), 'utf8');
     const native = [...source.matchAll(/case ErrorCode::\w+:\s*return "(\w+)";/g)].map((m) => m[1]);
     expect(native).toEqual([...ERROR_CODES]);
   });

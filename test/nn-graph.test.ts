@@ -1,4 +1,4 @@
-// Graphs of modules (nngraph's gModule: lib/nn/graph.ts, native/nn_tables.cc), proven by PyTorch:
+// Graphs of modules (nngraph's gModule: lib/nn/graph.ts, native/engine/nn_tables.cc), proven by PyTorch:
 // each graph's output and input gradient equal those of the same graph in PyTorch
 // (test/python/table_check.py, weights through the state dict, float64, ≤ 1e-10); and gradcheck,
 // save/load, summary, the Trainer, and errors that name what is wrong with a graph.

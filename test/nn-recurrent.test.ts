@@ -1,4 +1,4 @@
-// LSTM and GRU (lib/nn/recurrent.ts, native/nn_recurrent.cc), proven by PyTorch's LSTM and GRU with
+// LSTM and GRU (lib/nn/recurrent.ts, native/engine/nn_recurrent.cc), proven by PyTorch's LSTM and GRU with
 // the same weights (their parameter names are PyTorch's): outputs and the gradients of the input and
 // of every parameter (float64, ≤ 1e-10, test/python/layer_check.py); and a character-level language
 // model on real text (this project's API reference: docs/api/tensors.md, then docs/api/nn.md) trained

@@ -1,4 +1,4 @@
-// Tables and the containers that make them (lib/nn/tables.ts, native/nn_tables.cc), proven by
+// Tables and the containers that make them (lib/nn/tables.ts, native/engine/nn_tables.cc), proven by
 // PyTorch: each model's output and input gradient equal those of its PyTorch equivalent
 // (test/python/table_check.py, the weights moved through the state dict, float64, ≤ 1e-10); and
 // gradcheck, save/load, summary, the Trainer, and errors that name the module.

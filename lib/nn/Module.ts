@@ -48,7 +48,7 @@ let typescriptForwardDepth = 0;
  */
 export const MAX_NESTING = 1000;
 
-/** The named options the native module reads (native/nn_*.cc), validated and complete. */
+/** The named options the native module reads (native/engine/nn_*.cc), validated and complete. */
 export type NativeOptions = Record<string, number | boolean | string | number[]>;
 
 /**

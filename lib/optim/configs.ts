@@ -1,7 +1,7 @@
 /**
  * Every optimizer's config, in one table: the options Torch7's optim takes, their rules and their
  * Torch7 defaults. This is the one owner of both: `completeConfig` validates a user's config and
- * fills every default, and the native methods (native/optim_*.cc) read the complete config as is.
+ * fills every default, and the native methods (native/engine/optim_*.cc) read the complete config into typed fields.
  * Adding an optimizer here is one entry (plus its C++ class).
  */
 import { TorchError } from '../errors';

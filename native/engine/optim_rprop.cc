@@ -13,9 +13,18 @@ struct Rprop : GradientMethod {
   // the previous g and the steps (Torch7 named them stepsize, like the option: with state = config, the two collided)
   Rprop() : GradientMethod(nullptr, {"delta", "stepsizes"}) {}
 
+  double stepsize = 0, etaplus = 0, etaminus = 0, stepsizemax = 0, stepsizemin = 0;
+  int64_t niter = 0;
+  void configure(const Options& o) override {
+    stepsize = o.number("stepsize");
+    etaplus = o.number("etaplus");
+    etaminus = o.number("etaminus");
+    stepsizemax = o.number("stepsizemax");
+    stepsizemin = o.number("stepsizemin");
+    niter = o.integer("niter");
+  }
   std::vector<double> step(const Feval& feval, at::Tensor& x) override {
     std::vector<double> fs;
-    auto niter = static_cast<int64_t>(option("niter"));
     for (int64_t i = 0; i < niter; i++) fs.push_back(GradientMethod::step(feval, x)[0]);
     lastEvaluations = niter;
     return fs;
@@ -24,14 +33,14 @@ struct Rprop : GradientMethod {
   void update(at::Tensor& x, at::Tensor& g) override {
     if (!started()) {
       createBuffers(g);
-      buffer(1).fill_(option("stepsize"));
+      buffer(1).fill_(stepsize);
     }
     at::Tensor &previous = buffer(0), &steps = buffer(1);
     at::Tensor sign = g.mul(previous).sign_();
     at::Tensor reversed = sign.lt(0);
-    at::Tensor factor = at::where(sign.gt(0), at::full_like(sign, option("etaplus")),
-                                  at::where(reversed, at::full_like(sign, option("etaminus")), at::ones_like(sign)));
-    steps.mul_(factor).clamp_(option("stepsizemin"), option("stepsizemax"));
+    at::Tensor factor =
+        at::where(sign.gt(0), at::full_like(sign, etaplus), at::where(reversed, at::full_like(sign, etaminus), at::ones_like(sign)));
+    steps.mul_(factor).clamp_(stepsizemin, stepsizemax);
     g.masked_fill_(reversed, 0);
     x.addcmul_(g.sign(), steps, -1);
     previous.copy_(g);

@@ -11,11 +11,16 @@ struct Adadelta : GradientMethod {
   // Torch7's names: the running averages of g² and of the squared updates
   Adadelta() : GradientMethod("evalCounter", {"paramVariance", "accDelta"}) {}
 
+  double rho = 0, eps = 0;
+  void configure(const Options& o) override {
+    rho = o.number("rho");
+    eps = o.number("eps");
+    weightDecay = o.number("weightDecay");
+  }
   void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);
     if (!started()) createBuffers(g);
     at::Tensor &variance = buffer(0), &accDelta = buffer(1);
-    double rho = option("rho"), eps = option("eps");
     variance.mul_(rho).addcmul_(g, g, 1 - rho);
     at::Tensor delta = accDelta.add(eps).sqrt_().div_(variance.add(eps).sqrt_()).mul_(g);
     x.sub_(delta);

@@ -3,7 +3,8 @@
 // feval runs forward/backward on a minibatch without leaving C++). Each method is one class that
 // registers itself under its Torch7 name (NODETORCH_REGISTER_OPTIM, beside the class).
 #pragma once
-#include "common.h"
+#include "engine.h"
+#include "options.h"
 
 #include <functional>
 #include <map>
@@ -14,18 +15,16 @@ namespace nodetorch {
 // f(x) and df/dx at x. The gradient may alias a buffer that the next call overwrites.
 using Feval = std::function<std::pair<double, at::Tensor>(const at::Tensor& x)>;
 
-// Config readers: the key must be there (TypeScript fills every default).
-double configNumber(Napi::Object config, const char* key);
-bool configFlag(Napi::Object config, const char* key);
 // Reads a restored value, or fails naming it.
 double restoredScalar(const std::map<std::string, double>& scalars, const std::string& key);
 at::Tensor restoredTensor(const std::map<std::string, at::Tensor>& tensors, const std::string& key);
 
 struct OptimMethod {
   virtual ~OptimMethod() = default;
-  // Reads Torch7's config table on every call, as Torch7 does (schedules can change it). TypeScript
-  // has validated it and filled every default (lib/optim/configs.ts), so every key is present.
-  virtual void configure(Napi::Object config) = 0;
+  // Reads Torch7's config table into the method's typed fields, on every call as Torch7 does
+  // (schedules can change it). TypeScript has validated it and filled every default
+  // (lib/optim/configs.ts), so every key is present.
+  virtual void configure(const Options& config) = 0;
   // One Torch7 call: updates x in place and returns the f values Torch7 returns (fx / f_hist).
   virtual std::vector<double> step(const Feval& feval, at::Tensor& x) = 0;
   // The parameters to evaluate with (ASGD's average ax), or an undefined tensor.
@@ -49,12 +48,12 @@ std::vector<at::Tensor> restoredTensors(const std::map<std::string, at::Tensor>&
 // Torch7's gradient methods (sgd, adagrad, adadelta, adam, adamax, adamw, rmsprop, rprop, nag):
 // one evaluation, then an update of x from g. They keep one step counter (evalCounter or t; none in
 // rmsprop and rprop) and tensors created together on the first step that needs them, named as in
-// Torch7's state table. Their numeric options are read by name (TypeScript filled every default).
+// Torch7's state table. Each reads its options into typed fields in configure(), the shared ones
+// (learning rate, its decay, weight decay) into the fields here.
 struct GradientMethod : OptimMethod {
   GradientMethod(const char* counterName, std::vector<std::string> bufferNames)
       : counterName(counterName), bufferNames(std::move(bufferNames)) {}
 
-  void configure(Napi::Object config) override;
   std::vector<double> step(const Feval& feval, at::Tensor& x) override {
     lookAhead(x);
     auto [fx, g] = feval(x);
@@ -68,16 +67,14 @@ struct GradientMethod : OptimMethod {
   // Updates x in place from the gradient g at x (which it may change in place, as Torch7).
   virtual void update(at::Tensor& x, at::Tensor& g) = 0;
 
-  double option(const char* key) const;
   // Torch7's weight decay: added to the gradient in place (L2, as PyTorch's weight_decay).
   void decayWeights(at::Tensor& g, const at::Tensor& x) const {
-    double decay = option("weightDecay");
-    if (decay != 0) g.add_(x, decay);
+    if (weightDecay != 0) g.add_(x, weightDecay);
   }
   // The configured learning rate times the schedule's factor.
-  double learningRate() const { return option("learningRate") * rateScale; }
+  double learningRate() const { return configuredRate * rateScale; }
   // lr / (1 + counter·learningRateDecay), the counter read before this step counts.
-  double decayedRate() const { return learningRate() / (1 + static_cast<double>(counter) * option("learningRateDecay")); }
+  double decayedRate() const { return learningRate() / (1 + static_cast<double>(counter) * learningRateDecay); }
   bool started() const { return !buffers.empty(); }
   // Creates every buffer like `like`, filled with `value`.
   void createBuffers(const at::Tensor& like, double value = 0) {
@@ -102,7 +99,8 @@ struct GradientMethod : OptimMethod {
 
   const char* counterName;
   std::vector<std::string> bufferNames;
-  std::map<std::string, double, std::less<>> options;  // transparent: option("…") looks up without building a string each step
+  // the shared options, where a method has them (0 where it has not)
+  double configuredRate = 0, learningRateDecay = 0, weightDecay = 0;
   int64_t counter = 0;
   std::vector<at::Tensor> buffers;  // empty before the first step that needs them
 };

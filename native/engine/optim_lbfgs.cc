@@ -120,14 +120,14 @@ struct Lbfgs : OptimMethod {
   double t = 0, fOld = 0, hDiag = 1;
   std::deque<at::Tensor> dirs, steps;  // s and y pairs
 
-  void configure(Napi::Object config) override {
-    maxIter = configNumber(config, "maxIter");
-    maxEval = configNumber(config, "maxEval");
-    tolFun = configNumber(config, "tolFun");
-    tolX = configNumber(config, "tolX");
-    nCorrection = configNumber(config, "nCorrection");
-    learningRate = configNumber(config, "learningRate");
-    lineSearch = configFlag(config, "lineSearch");
+  void configure(const Options& config) override {
+    maxIter = config.number("maxIter");
+    maxEval = config.number("maxEval");
+    tolFun = config.number("tolFun");
+    tolX = config.number("tolX");
+    nCorrection = config.number("nCorrection");
+    learningRate = config.number("learningRate");
+    lineSearch = config.flag("lineSearch");
   }
 
   std::vector<double> step(const Feval& feval, at::Tensor& x) override {

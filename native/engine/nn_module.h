@@ -2,7 +2,8 @@
 // Sequential of native modules runs forward and backward entirely in LibTorch; Torch7's
 // backward(input, gradOutput) is autograd from the saved output (see nn_module_api.cc).
 #pragma once
-#include "common.h"
+#include "engine.h"
+#include "options.h"
 
 #include <atomic>
 #include <memory>
@@ -61,6 +62,13 @@ const std::atomic<bool>*& passCancelFlag();
 // module in the error for a dimension outside t.
 int64_t torch7Dimension(const std::string& who, int64_t dim, int64_t nInputDims, const at::Tensor& t);
 
+// getParameters(): one contiguous vector (and one for gradients) that every parameter of the
+// module becomes a view of, as Torch7's Module:getParameters().
+std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module);
+// True when every parameter (and its gradient) views flat / flatGrad, in order, as getParameters()
+// left them: to(), setParameters or a getParameters() on a module inside re-points them.
+bool viewsFlat(const std::vector<at::Tensor*>& params, const at::Tensor& flat, const at::Tensor& flatGrad);
+
 // The buffers of a module and of every module inside it, in order.
 std::vector<at::Tensor*> allBuffers(Module& module);
 
@@ -77,22 +85,6 @@ struct Container : Module {
 struct Sequential : Container {
   std::string type() const override { return "Sequential"; }
   Value apply(const Value& input) override;
-};
-
-// A module's or criterion's constructor options, read by name. TypeScript (lib/nn) validated them
-// and filled every default, so each key is present.
-class Options {
- public:
-  explicit Options(Napi::Object object) : object_(object) {}
-  double number(const char* key) const;
-  int64_t integer(const char* key) const { return static_cast<int64_t>(number(key)); }
-  bool flag(const char* key) const;
-  std::vector<double> numbers(const char* key) const;
-  std::string text(const char* key) const;
-
- private:
-  Napi::Value get(const char* key) const;
-  Napi::Object object_;
 };
 
 // Each module and criterion class registers how to build it under its Torch7 name, beside the

@@ -11,11 +11,11 @@ struct Asgd : OptimMethod {
   double etaT = -1, muT = 1, t = 0;
   at::Tensor ax;
 
-  void configure(Napi::Object config) override {
-    eta0 = configNumber(config, "eta0");
-    lambda = configNumber(config, "lambda");
-    alpha = configNumber(config, "alpha");
-    t0 = configNumber(config, "t0");
+  void configure(const Options& config) override {
+    eta0 = config.number("eta0");
+    lambda = config.number("lambda");
+    alpha = config.number("alpha");
+    t0 = config.number("t0");
     if (etaT < 0) etaT = eta0;  // state: the first step uses eta0
   }
   std::vector<double> step(const Feval& feval, at::Tensor& x) override {

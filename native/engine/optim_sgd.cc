@@ -11,20 +11,24 @@ struct Sgd : GradientMethod {
   Sgd() : GradientMethod("evalCounter", {"dfdx"}) {}  // the momentum buffer, created on the first step with momentum
   bool nesterov = false;
 
-  void configure(Napi::Object config) override {
-    GradientMethod::configure(config);
-    nesterov = configFlag(config, "nesterov");
+  double momentum = 0, dampening = 0;
+  void configure(const Options& o) override {
+    configuredRate = o.number("learningRate");
+    learningRateDecay = o.number("learningRateDecay");
+    weightDecay = o.number("weightDecay");
+    momentum = o.number("momentum");
+    dampening = o.number("dampening");
+    nesterov = o.flag("nesterov");
   }
 
   void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);
-    double momentum = option("momentum");
     at::Tensor direction = g;
     if (momentum != 0) {
       if (!started()) {
         buffers = {g.clone()};  // first step: buffer = gradient, undamped (Torch7)
       } else {
-        buffer().mul_(momentum).add_(g, 1 - option("dampening"));
+        buffer().mul_(momentum).add_(g, 1 - dampening);
       }
       direction = nesterov ? g.add(buffer(), momentum) : buffer();
     }

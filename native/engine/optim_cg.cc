@@ -23,14 +23,14 @@ constexpr double kEndlessSearch = 1000;
 
 struct Cg : OptimMethod {
   double rho = 0, sig = 0, intv = 0, ext = 0, maxIter = 0, ratio = 0, maxEval = 0;
-  void configure(Napi::Object config) override {
-    rho = configNumber(config, "rho");
-    sig = configNumber(config, "sig");
-    intv = configNumber(config, "int");
-    ext = configNumber(config, "ext");
-    maxIter = configNumber(config, "maxIter");
-    ratio = configNumber(config, "ratio");
-    maxEval = configNumber(config, "maxEval");
+  void configure(const Options& config) override {
+    rho = config.number("rho");
+    sig = config.number("sig");
+    intv = config.number("int");
+    ext = config.number("ext");
+    maxIter = config.number("maxIter");
+    ratio = config.number("ratio");
+    maxEval = config.number("maxEval");
   }
   std::vector<double> step(const Feval& feval, at::Tensor& x) override {
     at::NoGradGuard noGrad;

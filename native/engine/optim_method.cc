@@ -25,18 +25,6 @@ std::unique_ptr<OptimMethod> createOptimMethod(const std::string& name) {
   return method;
 }
 
-double configNumber(Napi::Object config, const char* key) {
-  Napi::Value v = config.Get(key);
-  if (!v.IsNumber()) fail(std::string("internal: optimizer config has no number '") + key + "'");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-bool configFlag(Napi::Object config, const char* key) {
-  Napi::Value v = config.Get(key);
-  if (!v.IsBoolean()) fail(std::string("internal: optimizer config has no boolean '") + key + "'");
-  return v.As<Napi::Boolean>().Value();
-}
-
 double restoredScalar(const std::map<std::string, double>& scalars, const std::string& key) {
   auto it = scalars.find(key);
   if (it == scalars.end()) fail("the saved optimizer state has no '" + key + "'");
@@ -46,22 +34,6 @@ double restoredScalar(const std::map<std::string, double>& scalars, const std::s
 at::Tensor restoredTensor(const std::map<std::string, at::Tensor>& tensors, const std::string& key) {
   auto it = tensors.find(key);
   return it == tensors.end() ? at::Tensor() : it->second;
-}
-
-void GradientMethod::configure(Napi::Object config) {
-  options.clear();
-  Napi::Array keys = config.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); i++) {
-    Napi::Value key = keys.Get(i);
-    Napi::Value value = config.Get(key);
-    if (value.IsNumber()) options[key.As<Napi::String>().Utf8Value()] = value.As<Napi::Number>().DoubleValue();
-  }
-}
-
-double GradientMethod::option(const char* key) const {
-  auto it = options.find(key);
-  if (it == options.end()) fail(std::string("internal: optimizer config has no number '") + key + "'");
-  return it->second;
 }
 
 std::vector<at::Tensor> restoredTensors(const std::map<std::string, at::Tensor>& tensors, const std::vector<std::string>& keys) {

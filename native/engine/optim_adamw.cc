@@ -11,17 +11,26 @@ namespace {
 struct AdamW : GradientMethod {
   AdamW() : GradientMethod("t", {"m", "v"}) {}
 
+  double beta1 = 0, beta2 = 0, epsilon = 0;
+  // weightDecay is decoupled here: x shrinks by lr·weightDecay, the gradient is left alone
+  void configure(const Options& o) override {
+    configuredRate = o.number("learningRate");
+    weightDecay = o.number("weightDecay");
+    beta1 = o.number("beta1");
+    beta2 = o.number("beta2");
+    epsilon = o.number("epsilon");
+  }
   void update(at::Tensor& x, at::Tensor& g) override {
     if (!started()) createBuffers(g);
     at::Tensor &m = buffer(0), &v = buffer(1);
-    double rate = learningRate(), beta1 = option("beta1"), beta2 = option("beta2");
+    double rate = learningRate();
     counter += 1;
     double t = static_cast<double>(counter);
-    x.mul_(1 - rate * option("weightDecay"));
+    x.mul_(1 - rate * weightDecay);
     m.mul_(beta1).add_(g, 1 - beta1);
     v.mul_(beta2).addcmul_(g, g, 1 - beta2);
     double correction2 = std::sqrt(1 - std::pow(beta2, t));
-    x.addcdiv_(m, v.sqrt().div_(correction2).add_(option("epsilon")), -rate / (1 - std::pow(beta1, t)));
+    x.addcdiv_(m, v.sqrt().div_(correction2).add_(epsilon), -rate / (1 - std::pow(beta1, t)));
   }
 };
 

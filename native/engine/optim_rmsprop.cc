@@ -10,13 +10,20 @@ namespace {
 struct Rmsprop : GradientMethod {
   Rmsprop() : GradientMethod(nullptr, {"m"}) {}  // Torch7 keeps no counter
 
+  double alpha = 0, epsilon = 0, initialMean = 0;
+  void configure(const Options& o) override {
+    configuredRate = o.number("learningRate");
+    weightDecay = o.number("weightDecay");
+    alpha = o.number("alpha");
+    epsilon = o.number("epsilon");
+    initialMean = o.number("initialMean");
+  }
   void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);
-    if (!started()) createBuffers(g, option("initialMean"));
-    double alpha = option("alpha");
+    if (!started()) createBuffers(g, initialMean);
     at::Tensor& m = buffer();
     m.mul_(alpha).addcmul_(g, g, 1 - alpha);
-    x.addcdiv_(g, m.sqrt().add_(option("epsilon")), -learningRate());
+    x.addcdiv_(g, m.sqrt().add_(epsilon), -learningRate());
   }
 };
 

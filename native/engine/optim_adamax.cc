@@ -10,14 +10,21 @@ namespace {
 struct Adamax : GradientMethod {
   Adamax() : GradientMethod("t", {"m", "u"}) {}  // the moving average of g, the decayed max of |g|
 
+  double beta1 = 0, beta2 = 0, epsilon = 0;
+  void configure(const Options& o) override {
+    configuredRate = o.number("learningRate");
+    weightDecay = o.number("weightDecay");
+    beta1 = o.number("beta1");
+    beta2 = o.number("beta2");
+    epsilon = o.number("epsilon");
+  }
   void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);
     if (!started()) createBuffers(g);
     at::Tensor &m = buffer(0), &u = buffer(1);
-    double beta1 = option("beta1");
     counter += 1;
     m.mul_(beta1).add_(g, 1 - beta1);
-    at::maximum_out(u, u.mul_(option("beta2")), g.abs().add_(option("epsilon")));
+    at::maximum_out(u, u.mul_(beta2), g.abs().add_(epsilon));
     x.addcdiv_(m, u, -learningRate() / (1 - std::pow(beta1, static_cast<double>(counter))));
   }
 };

@@ -12,10 +12,17 @@ namespace {
 struct Nag : GradientMethod {
   Nag() : GradientMethod("evalCounter", {"dfdx"}) {}  // the momentum buffer (Torch7's name)
 
+  double momentum = 0;
+  void configure(const Options& o) override {
+    configuredRate = o.number("learningRate");
+    learningRateDecay = o.number("learningRateDecay");
+    weightDecay = o.number("weightDecay");
+    momentum = o.number("momentum");
+  }
   void lookAhead(at::Tensor& x) override {
     if (!started()) return;
     at::NoGradGuard noGrad;
-    x.add_(buffer(), option("momentum"));
+    x.add_(buffer(), momentum);
   }
 
   void update(at::Tensor& x, at::Tensor& g) override {
@@ -24,7 +31,7 @@ struct Nag : GradientMethod {
     if (!started())
       createBuffers(g);
     else
-      buffer().mul_(option("momentum"));
+      buffer().mul_(momentum);
     x.add_(g, -rate);
     buffer().add_(g, -rate);
     counter += 1;

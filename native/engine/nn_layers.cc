@@ -151,6 +151,11 @@ NODETORCH_REGISTER_MODULE(Sequential, "Sequential", [](const Options&) -> Module
 
 }  // namespace
 
+const std::atomic<bool>*& passCancelFlag() {
+  thread_local const std::atomic<bool>* flag = nullptr;
+  return flag;
+}
+
 void resetUniform(at::Tensor& weight, at::Tensor& bias, int64_t fanIn) {
   double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
   at::NoGradGuard noGrad;

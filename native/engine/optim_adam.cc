@@ -12,17 +12,26 @@ namespace {
 struct Adam : GradientMethod {
   Adam() : GradientMethod("t", {"m", "v"}) {}  // the moving averages of g and g²
 
+  double beta1 = 0, beta2 = 0, epsilon = 0;
+  void configure(const Options& o) override {
+    configuredRate = o.number("learningRate");
+    learningRateDecay = o.number("learningRateDecay");
+    weightDecay = o.number("weightDecay");
+    beta1 = o.number("beta1");
+    beta2 = o.number("beta2");
+    epsilon = o.number("epsilon");
+  }
   void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);
     if (!started()) createBuffers(g);
     at::Tensor &m = buffer(0), &v = buffer(1);
-    double rate = decayedRate(), beta1 = option("beta1"), beta2 = option("beta2");
+    double rate = decayedRate();
     counter += 1;
     m.mul_(beta1).add_(g, 1 - beta1);
     v.mul_(beta2).addcmul_(g, g, 1 - beta2);
     double t = static_cast<double>(counter);
     double stepSize = rate * std::sqrt(1 - std::pow(beta2, t)) / (1 - std::pow(beta1, t));
-    x.addcdiv_(m, v.sqrt().add_(option("epsilon")), -stepSize);
+    x.addcdiv_(m, v.sqrt().add_(epsilon), -stepSize);
   }
 };
 
