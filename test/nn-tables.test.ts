@@ -168,9 +168,6 @@ describe('tables: gradcheck, save/load, summary, training, errors', () => {
     expect(() => new nn.ConcatTable(linear(4, 2), 3 as never)).toThrow(
       /^Expected nn modules for new nn.ConcatTable\(...modules\) but argument 2 is 3$/,
     );
-    expect(() => nn.exportOnnx(residual(4), path.join(os.tmpdir(), 'x.onnx'), { inputShape: [4] })).toThrow(
-      /no ONNX translation for ConcatTable/,
-    );
     expect(() => new nn.CAddTable().forward([x, tensor([1, 2], { dtype: 'float64' })])).toThrow(TorchError);
   });
 });

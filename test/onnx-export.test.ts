@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Tensor, TorchError, manualSeed, models, nn, randn } from '../lib';
+import { Tensor, TorchError, manualSeed, models, nn, randn, tensor } from '../lib';
 import { CHILD_TIMEOUT_MS } from './helpers/common';
 
 let dir: string;
@@ -119,6 +119,79 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     expect(compare(model, randn([3, 3, 5, 5]), 'batch normalisation')).toBeLessThanOrEqual(1e-5);
   });
 
+  test('ResNet-20 (tables: ConcatTable, CAddTable, Concat, shortcut A) gives its outputs', () => {
+    manualSeed(8);
+    const model = models.resnet20().float();
+    for (let k = 0; k < 3; k++) model.forward(randn([8, 1, 32, 32]).mul(1.5).add(0.5)); // running estimates away from (0, 1)
+    expect(compare(model, randn([3, 1, 32, 32]), 'resnet20')).toBeLessThanOrEqual(1e-4);
+  });
+
+  test('every table module: ConcatTable, ParallelTable, CAddTable, CMulTable, JoinTable, SplitTable, SelectTable, Concat, Narrow', () => {
+    manualSeed(9);
+    const model = new nn.Sequential(
+      new nn.SpatialConvolution(2, 4, 3, 3, 1, 1, 1, 1),
+      new nn.ConcatTable(new nn.ReLU(), new nn.Tanh(), new nn.Identity()),
+      new nn.ParallelTable(new nn.MulConstant(2), new nn.Sigmoid(), new nn.Identity()),
+      new nn.ConcatTable(new nn.CAddTable(), new nn.CMulTable(), new nn.JoinTable(2), new nn.SelectTable(-1)),
+      new nn.ParallelTable(new nn.Identity(), new nn.Identity(), new nn.SpatialConvolution(12, 4, 1, 1), new nn.Identity()),
+      new nn.JoinTable(2), // N × 16 × 5 × 5
+      new nn.Concat(2, new nn.Narrow(2, 3, 8), new nn.Identity()), // N × 24 × 5 × 5
+      new nn.SplitTable(2), // 24 × (N × 5 × 5)
+      new nn.JoinTable(2), // N × 120 × 5
+      new nn.View(-1, 600),
+      new nn.Linear(600, 3),
+    ).float();
+    expect(compare(model, randn([2, 2, 5, 5]), 'tables')).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('a graph (gModule): shared values, a residual sum and a join', () => {
+    manualSeed(10);
+    const x = nn.Input();
+    const h = new nn.Linear(6, 5).node(x);
+    const sum = new nn.CAddTable().node(new nn.Tanh().node(h), new nn.Sigmoid().node(h));
+    const model = new nn.gModule([x], [new nn.Linear(10, 3).node(new nn.JoinTable(2).node(sum, h))]).float();
+    expect(compare(model as unknown as nn.Module, randn([4, 6]), 'graph')).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('the newer spatial layers: adaptive pooling, dilated and full convolution, SpatialDropout, up-sampling, LayerNorm, Transpose, Max, Mean, Sum, Normalize', () => {
+    manualSeed(11);
+    const norm = new nn.LayerNorm([3, 7]);
+    const model = new nn.Sequential(
+      new nn.SpatialAdaptiveMaxPooling(4, 4), // 8 × 8 → 4 × 4
+      new nn.SpatialDilatedConvolution(2, 4, 3, 3, 1, 1, 2, 2, 2, 2),
+      new nn.SpatialFullConvolution(4, 3, 3, 3, 2, 2, 1, 1, 1, 1), // → 8 × 8
+      new nn.SpatialDropout(0.3),
+      new nn.SpatialUpSamplingNearest(2), // → 16 × 16
+      new nn.SpatialUpSamplingBilinear({ oheight: 9, owidth: 7 }),
+      new nn.SpatialAdaptiveAveragePooling(7, 3), // → 3 × 7
+      norm,
+      new nn.Transpose([3, 4]), // N × 3 × 7 × 3
+      new nn.Max(4), // N × 3 × 7
+      new nn.Concat(2, new nn.Mean(2, 2), new nn.Sum(3), new nn.Sum(2, 0, true)), // N × 3, N × 3, N × 7
+      new nn.Normalize(2),
+      new nn.Linear(13, 4),
+    ).float();
+    norm.weight!.copy(randn([3, 7]));
+    norm.bias!.copy(randn([3, 7]));
+    expect(compare(model, randn([2, 2, 8, 8]), 'newer spatial layers')).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('sequences: LookupTable (indices as whole numbers), TemporalConvolution, Narrow', () => {
+    manualSeed(12);
+    const model = new nn.Sequential(
+      new nn.LookupTable(10, 6),
+      new nn.TemporalConvolution(6, 5, 3, 1), // 7 frames → 5
+      new nn.Narrow(2, 2, -1), // frames 2…5
+      new nn.View(-1, 20),
+      new nn.Linear(20, 2),
+    ).float();
+    const indices = tensor([
+      [1, 4, 9, 0, 3, 3, 7],
+      [2, 2, 5, 8, 6, 1, 0],
+    ]).float();
+    expect(compare(model, indices, 'sequences')).toBeLessThanOrEqual(1e-5);
+  });
+
   test('a model trained in float64 exports as float32', () => {
     manualSeed(5);
     const model = models.mnistModel('mlp');
@@ -135,6 +208,13 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     Object.defineProperty(mystery, 'type', { value: 'Mystery' }); // a module type the exporter does not know
     expect(() => nn.exportOnnx(new nn.Sequential().add(new nn.Linear(2, 2)).add(mystery), file, { inputShape: [2] })).toThrow(
       /exportOnnx: no ONNX translation for Mystery/,
+    );
+    expect(() => nn.exportOnnx(new nn.LSTM(3, 4), file, { inputShape: [5, 3] })).toThrow(/exportOnnx: no ONNX translation for LSTM/);
+    expect(() => nn.exportOnnx(new nn.SpatialAdaptiveAveragePooling(3, 3), file, { inputShape: [1, 8, 8] })).toThrow(
+      /SpatialAdaptiveAveragePooling\(3, 3\) exports only when it divides the input's 8×8/,
+    );
+    expect(() => nn.exportOnnx(new nn.ConcatTable(new nn.Tanh(), new nn.ReLU()) as never, file, { inputShape: [3] })).toThrow(
+      /the model outputs a table; an ONNX export needs one tensor output/,
     );
     expect(() => nn.exportOnnx(models.mnistModel('linear'), file, { inputShape: [1, 28, 28] })).toThrow(
       /a sample of shape \[1, 28, 28\] does not fit this model/,
