@@ -200,6 +200,30 @@ describe('data-parallel Trainer', () => {
     });
   }
 
+  test('a model holding a module written in JavaScript: 2 ranks × batch 8 step as 1 process × batch 16 (≤ 1e-10)', async () => {
+    const spec = {
+      ...base,
+      model: 'script-module',
+      epochs: 2,
+      optimizer: { method: 'sgd', config: { learningRate: 0.05, momentum: 0.9 } },
+    };
+    const [reference, r0, r1] = await Promise.all([
+      startRank({ ...spec, batchSize: 16 }).outcome.then(ok),
+      ...(await job(2, { ...spec, batchSize: 8 })).map(ok),
+    ]);
+    expect(r1.params).toEqual(r0.params); // bit-identical, the script module's own parameter included
+    expect(r0.params.length).toBe(1024 * 32 + 32 + (32 * 32 + 32 + 32) + 32 * 10 + 10);
+    const difference = maxDifference(r0.params, reference.params);
+    console.log(
+      `distributed with a JavaScript module: largest parameter difference to one process ${difference.toExponential(2)}, test accuracy ${r0.testAccuracy}`,
+    );
+    expect(difference).toBeLessThanOrEqual(1e-10);
+    expect(r0.steps).toBe(reference.steps);
+    expect(r0.trainLoss).toBeCloseTo(reference.trainLoss, 9);
+    expect(r0.testAccuracy).toBe(reference.testAccuracy);
+    expect(r0.testAccuracy).toBeGreaterThan(0.5);
+  });
+
   test('only rank 0 writes logs, models and checkpoints', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-dist-'));
     const outcomes = await job(2, { ...base, epochs: 1, batchSize: 8, optimizer: { method: 'sgd' } }, (rank) => ({

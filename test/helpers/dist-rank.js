@@ -15,10 +15,33 @@ async function samples(n) {
   };
 }
 
+/** x + scale ⊙ fc(x), written in JavaScript: its forward runs on the event loop, called from the native pass. */
+class Residual extends t.nn.Module {
+  constructor(n) {
+    super({ args: [n] });
+    this.fc = this.register('fc', new t.nn.Linear(n, n));
+    this.parameter('scale', t.ones([n]).mul(0.5));
+  }
+  forward(x) {
+    return x.add(this.fc.forward(x).mul(this.scale));
+  }
+}
+
+/** The study's MLP shape with a module written in JavaScript in the middle. */
+const withScriptModule = () =>
+  new t.nn.Sequential(
+    new t.nn.View(1024),
+    new t.nn.Linear(1024, 32),
+    new Residual(32),
+    new t.nn.Tanh(),
+    new t.nn.Linear(32, 10),
+    new t.nn.LogSoftMax(),
+  );
+
 function trainer(s, group) {
   // every rank draws its own initial weights (seed + rank): rank 0's must reach every rank
   t.manualSeed(s.seed + (group ? group.rank : 0));
-  const model = t.models.mnistModel(s.model ?? 'mlp').double();
+  const model = (s.model === 'script-module' ? withScriptModule() : t.models.mnistModel(s.model ?? 'mlp')).double();
   if (s.extraLayer && group && group.rank === s.extraLayer) model.add(new t.nn.Linear(10, 10));
   t.manualSeed(s.seed); // the same random stream on every rank from here on (shuffle, dropout)
   return new t.Trainer({
