@@ -192,6 +192,18 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     expect(compare(model, indices, 'sequences')).toBeLessThanOrEqual(1e-5);
   });
 
+  test('recurrent layers: a 2-layer bidirectional LSTM (batch first) and a GRU (time first)', () => {
+    manualSeed(13);
+    const lstm = new nn.Sequential(
+      new nn.LSTM(5, 6, { numLayers: 2, bidirectional: true, batchFirst: true }), // N × 4 × 12
+      new nn.View(-1, 48),
+      new nn.Linear(48, 3),
+    ).float();
+    expect(compare(lstm, randn([3, 4, 5]), 'LSTM')).toBeLessThanOrEqual(1e-5);
+    const gru = new nn.Sequential(new nn.GRU(5, 7, { numLayers: 2 }), new nn.Tanh()).float(); // T × N × 7
+    expect(compare(gru, randn([4, 2, 5]), 'GRU')).toBeLessThanOrEqual(1e-5);
+  });
+
   test('a model trained in float64 exports as float32', () => {
     manualSeed(5);
     const model = models.mnistModel('mlp');
@@ -209,7 +221,9 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     expect(() => nn.exportOnnx(new nn.Sequential().add(new nn.Linear(2, 2)).add(mystery), file, { inputShape: [2] })).toThrow(
       /exportOnnx: no ONNX translation for Mystery/,
     );
-    expect(() => nn.exportOnnx(new nn.LSTM(3, 4), file, { inputShape: [5, 3] })).toThrow(/exportOnnx: no ONNX translation for LSTM/);
+    expect(() => nn.exportOnnx(new nn.LSTM(3, 4), file, { inputShape: [3] })).toThrow(
+      /LSTM exports for batches of sequences \(3-D input\)/,
+    );
     expect(() => nn.exportOnnx(new nn.SpatialAdaptiveAveragePooling(3, 3), file, { inputShape: [1, 8, 8] })).toThrow(
       /SpatialAdaptiveAveragePooling\(3, 3\) exports only when it divides the input's 8×8/,
     );

@@ -284,6 +284,9 @@ export function translateLayer(g: GraphBuilder, { module, x, y, input, output }:
       const scaled = g.node('Mul', [g.node('Div', [centred, std]), g.floats('weight', w.shape, w.data)]);
       return g.node('Add', [scaled, g.floats('bias', b.shape, b.data)], [], output);
     }
+    case 'LSTM':
+    case 'GRU':
+      return recurrent(g, module, inputShape, input, output);
     case 'Narrow': {
       const [dim, offset] = a;
       const axis = torch7Axis(dim, 0, inputShape.length);
@@ -331,4 +334,56 @@ function subtractiveNormalization(g: GraphBuilder, module: Module, inputShape: n
   const local = g.node('Conv', [padded, g.floats('kernel', [1, planes, kh, kw], weight)], [ints('kernel_shape', [kh, kw])]);
   const mean = g.node('Div', [local, g.floats('coef', [1, 1, height, width], coef)]);
   return g.node('Sub', [input, mean], [], output);
+}
+
+/**
+ * LSTM and GRU as ONNX's operators, one per layer (both directions in one): the weights' gate
+ * blocks reordered from PyTorch's (LSTM i f g o, GRU r z n) to ONNX's (i o f c, z r h), the GRU
+ * with linear_before_reset (PyTorch's formula). ONNX's output is T × directions × N × H: transposed
+ * and reshaped to PyTorch's T × N × directions·H between layers.
+ */
+function recurrent(g: GraphBuilder, module: Module, inputShape: number[], input: string, output: string): string {
+  const [, hidden, { numLayers, batchFirst, bidirectional }] = module.args as [number, number, Record<string, number>];
+  if (inputShape.length !== 3)
+    throw new TorchError(`exportOnnx: ${module.type} exports for batches of sequences (3-D input), not shape [${inputShape.join(', ')}]`);
+  const lstm = module.type === 'LSTM';
+  const gates = lstm ? [0, 3, 1, 2] : [1, 0, 2];
+  const directions = bidirectional ? ['', '_reverse'] : [''];
+  const named = new Map(module.namedParameters());
+  const read = (name: string) => {
+    const t = named.get(name)!;
+    return { shape: t.shape, data: tidy(() => t.to('float32').cpu().data() as Float32Array) };
+  };
+  // the rows of each gate's block in ONNX's order
+  const reorder = (data: Float32Array, columns: number) => {
+    const block = hidden * columns;
+    const out = new Float32Array(data.length);
+    gates.forEach((from, to) => out.set(data.subarray(from * block, (from + 1) * block), to * block));
+    return out;
+  };
+  let x = batchFirst ? g.node('Transpose', [input], [ints('perm', [1, 0, 2])]) : input;
+  for (let layer = 0; layer < numLayers; layer++) {
+    const weights = (kind: string) => directions.map((d) => read(`${kind}_l${layer}${d}`));
+    const stack = (parts: { shape: number[]; data: Float32Array }[], columns: number) => {
+      const out = new Float32Array(parts.length * parts[0].data.length);
+      parts.forEach((p, k) => out.set(reorder(p.data, columns), k * p.data.length));
+      return out;
+    };
+    const wih = weights('weight_ih');
+    const columns = wih[0].shape[1];
+    const W = g.floats('W', [directions.length, gates.length * hidden, columns], stack(wih, columns));
+    const R = g.floats('R', [directions.length, gates.length * hidden, hidden], stack(weights('weight_hh'), hidden));
+    const [bih, bhh] = [weights('bias_ih'), weights('bias_hh')];
+    const bias = new Float32Array(directions.length * 2 * gates.length * hidden);
+    directions.forEach((_, d) => {
+      bias.set(reorder(bih[d].data, 1), d * 2 * gates.length * hidden);
+      bias.set(reorder(bhh[d].data, 1), (d * 2 + 1) * gates.length * hidden);
+    });
+    const B = g.floats('B', [directions.length, 2 * gates.length * hidden], bias);
+    const attributes = [int('hidden_size', hidden), text('direction', bidirectional ? 'bidirectional' : 'forward')];
+    if (!lstm) attributes.push(int('linear_before_reset', 1));
+    const y = g.node(module.type, [x, W, R, B], attributes);
+    x = g.node('Reshape', [g.node('Transpose', [y], [ints('perm', [0, 2, 1, 3])]), g.ints('shape', [0, 0, -1])]);
+  }
+  return g.node(batchFirst ? 'Transpose' : 'Identity', [x], batchFirst ? [ints('perm', [1, 0, 2])] : [], output);
 }
