@@ -93,6 +93,7 @@ export interface NativeBinding {
   moduleGetParameters(m: NativeModule): [NativeTensor, NativeTensor];
   moduleViewsFlat(m: NativeModule, flat: NativeTensor, flatGrad: NativeTensor): boolean;
   moduleSetTraining(m: NativeModule, training: boolean): void;
+  moduleIsTraining(m: NativeModule): boolean;
   moduleTo(m: NativeModule, dtype: DTypeName, device: string, memoryFormat?: 'contiguous' | 'channelsLast'): void;
   moduleSetParameters(m: NativeModule, tensors: NativeTensor[]): void;
   moduleBuffers(m: NativeModule): { names: string[]; tensors: NativeTensor[] };

@@ -57,22 +57,36 @@ Value detached(const Value& v) {
   return Value::table(std::move(out));
 }
 
-// The gradient of each input tensor (zeros where none flowed), in the input's structure.
-Value inputGradients(const Value& v) {
-  if (v.isTensor()) return v.tensor.grad().defined() ? v.tensor.grad() : at::zeros_like(v.tensor);
+// Whether any tensor of the value is on an autograd graph already (another module's output, a
+// tensor the user made with requiresGrad): PyTorch's forward then extends that graph.
+bool onGraph(const Value& v) {
+  if (v.isTensor()) return v.tensor.requires_grad();
+  for (const Value& e : v.list)
+    if (onGraph(e)) return true;
+  return false;
+}
+
+// The value's tensors replaced, in order, by `grads` (zeros where none flowed).
+Value withGradients(const Value& v, const std::vector<at::Tensor>& grads, size_t& next) {
+  if (v.isTensor()) {
+    const at::Tensor& g = grads.at(next++);
+    return g.defined() ? g : at::zeros_like(v.tensor);
+  }
   std::vector<Value> out;
-  for (const Value& e : v.list) out.push_back(inputGradients(e));
+  for (const Value& e : v.list) out.push_back(withGradients(e, grads, next));
   return Value::table(std::move(out));
 }
 
 Napi::Value moduleForward(const Napi::CallbackInfo& info) {
   ModuleBox& box = boxArg(info, 0);
   if (info.Length() < 2) fail("expected an input");
-  // called inside a TypeScript module's forward, the input stays on its graph (gradients flow back
-  // through it); otherwise it becomes a leaf, so that Torch7's backward(input, gradOutput) stops there
-  bool keepGraph = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  // An input already on a graph (another module's output, a tensor that requires gradients) stays
+  // on it, as in PyTorch: loss.backward() reaches the modules before and the user's tensors. So
+  // does any input inside a TypeScript module's forward. Plain data becomes a leaf that requires
+  // gradients, so that Torch7's backward(input, gradOutput) has a gradInput to give.
+  bool insideScriptModule = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   Value given = valueFromJs(info.Env(), info[1], "input");
-  Value input = keepGraph ? given : leafInputs(given);
+  Value input = insideScriptModule || onGraph(given) ? given : leafInputs(given);
   Value output = box.module->apply(input);
   box.lastInput = input;
   box.lastOutput = output;
@@ -103,15 +117,36 @@ Napi::Value moduleBackward(const Napi::CallbackInfo& info) {
   box.lastOutput.leaves(outputs);
   gradOutput.leaves(grads);
   box.lastInput.leaves(inputs);
-  for (at::Tensor& t : inputs) t.mutable_grad() = at::Tensor();  // this call's gradInput only, not a sum over calls
   std::vector<at::Tensor> roots, rootGrads;
   for (size_t k = 0; k < outputs.size(); ++k) {
     if (!outputs[k].requires_grad()) continue;
     roots.push_back(outputs[k]);
     rootGrads.push_back(grads[k].to(outputs[k].options()));
   }
-  if (!roots.empty()) torch::autograd::backward(roots, rootGrads, /*retain_graph=*/true);
-  return valueToJs(info.Env(), inputGradients(box.lastInput));
+  // Torch7's backward stops at this module: the gradients of its own inputs (returned) and of its
+  // own parameters (added to theirs), not of whatever made its input (a graph kept by forward).
+  std::vector<at::Tensor*> params = box.module->parameters();
+  std::vector<at::Tensor> wrt;
+  std::vector<size_t> inputSlot(inputs.size(), SIZE_MAX), paramSlot(params.size(), SIZE_MAX);
+  for (size_t k = 0; k < inputs.size(); ++k)
+    if (inputs[k].requires_grad()) inputSlot[k] = wrt.size(), wrt.push_back(inputs[k]);
+  for (size_t k = 0; k < params.size(); ++k)
+    if (params[k]->requires_grad()) paramSlot[k] = wrt.size(), wrt.push_back(*params[k]);
+  std::vector<at::Tensor> found;
+  if (!roots.empty() && !wrt.empty())
+    found = torch::autograd::grad(roots, wrt, rootGrads, /*retain_graph=*/true, /*create_graph=*/false, /*allow_unused=*/true);
+  auto gradOf = [&](size_t slot) { return slot == SIZE_MAX || found.empty() ? at::Tensor() : found[slot]; };
+  {
+    at::NoGradGuard noGrad;
+    for (size_t k = 0; k < params.size(); ++k) {
+      at::Tensor g = gradOf(paramSlot[k]);
+      if (g.defined()) params[k]->mutable_grad().add_(g);
+    }
+  }
+  std::vector<at::Tensor> inputGrads;
+  for (size_t k = 0; k < inputs.size(); ++k) inputGrads.push_back(gradOf(inputSlot[k]));
+  size_t next = 0;
+  return valueToJs(info.Env(), withGradients(box.lastInput, inputGrads, next));
 }
 
 Napi::Value moduleParameters(const Napi::CallbackInfo& info) {
@@ -161,6 +196,9 @@ Napi::Value moduleSetTraining(const Napi::CallbackInfo& info) {
   moduleArg(info, 0)->setTraining(boolArg(info, 1, "training"));
   return info.Env().Undefined();
 }
+
+// Whether the module is in training mode now (its container, or a test pass, may have set it).
+Napi::Value moduleIsTraining(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), moduleArg(info, 0)->training); }
 
 // to(dtype | null, device | null): converts every parameter (and drops any flat view).
 // A 4-D parameter (a convolution's weight) in the memory format asked for; others stay as they are.
@@ -271,7 +309,10 @@ Napi::Value criterionBackward(const Napi::CallbackInfo& info) {
     if (!at::isFloatingType(t.scalar_type())) fail("the criterion input must be floating point");
   at::Tensor loss = criterionArg(info, 0)->tableLoss(output, tensorArg(info, 2, "target"));
   if (loss.requires_grad()) torch::autograd::backward({loss});
-  return valueToJs(info.Env(), inputGradients(output));
+  std::vector<at::Tensor> grads;
+  for (const at::Tensor& t : leaves) grads.push_back(t.grad());
+  size_t next = 0;
+  return valueToJs(info.Env(), withGradients(output, grads, next));
 }
 
 }  // namespace
@@ -326,6 +367,7 @@ void registerNnModuleApi(Napi::Env env, Napi::Object exports) {
       {"moduleGetParameters", moduleGetParameters},
       {"moduleViewsFlat", moduleViewsFlat},
       {"moduleSetTraining", moduleSetTraining},
+      {"moduleIsTraining", moduleIsTraining},
       {"moduleTo", moduleTo},
       {"moduleSetParameters", moduleSetParameters},
       {"moduleBuffers", moduleBuffers},

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Tensor, TorchError, Trainer, manualSeed, models, nn, randn, tensor } from '../lib';
+import { cpuHasNativeBf16 } from '../lib/util/cpuinfo';
 import { arr } from './helpers/common';
 
 const data = () => {
@@ -26,6 +27,7 @@ async function trained(memoryFormat: 'contiguous' | 'channelsLast', precision: '
     criterion: new nn.ClassNLLCriterion(),
     batchSize: 16,
     precision,
+    memoryFormat,
     optimizer: { method: 'sgd', config: { learningRate: 0.05, momentum: 0.9 } },
   });
   const { inputs, targets } = data();
@@ -101,6 +103,23 @@ describe("model.to({ memoryFormat: 'channelsLast' })", () => {
     seq.to({ memoryFormat: 'contiguous' });
     expect(conv.memoryFormat).toBe('contiguous');
     expect(maxDiff(arr(seq.forward(x)), before)).toBeLessThan(1e-5);
+  });
+
+  test("the Trainer's memoryFormat 'auto' picks channels-last for 16-bit autocast on a CPU with native bf16, and only there", () => {
+    const make = (
+      precision: 'fp32' | 'bf16',
+      memoryFormat?: 'auto' | 'contiguous' | 'channelsLast',
+      model = models.mnistModel('convnet'),
+    ) => new Trainer({ model: model.float(), criterion: new nn.ClassNLLCriterion(), precision, ...(memoryFormat ? { memoryFormat } : {}) });
+    const bf16 = make('bf16');
+    const native = cpuHasNativeBf16();
+    expect(bf16.model.memoryFormat).toBe(native ? 'channelsLast' : 'contiguous');
+    expect(bf16.inferred.some((line) => line.startsWith("memory format 'channelsLast'"))).toBe(native);
+    expect(make('fp32').model.memoryFormat).toBe('contiguous');
+    expect(make('bf16', 'contiguous').model.memoryFormat).toBe('contiguous');
+    expect(make('fp32', 'channelsLast').model.memoryFormat).toBe('channelsLast');
+    expect(make('bf16', 'auto', models.mnistModel('mlp')).model.memoryFormat).toBe('contiguous'); // no convolution
+    expect(() => make('fp32', 'nhwc' as never)).toThrow(/Trainer memoryFormat/);
   });
 
   test('bad options are TorchErrors naming what is accepted', () => {

@@ -1,7 +1,7 @@
 // Named parameters and strict constructors: Torch7's weight/bias/gradWeight/gradBias fields,
 // namedParameters() with the state dict's names, new nn.Sequential(a, b, c) as PyTorch, and extra
 // constructor arguments refused (JavaScript drops them silently).
-import { TorchError, manualSeed, models, nn, tensor } from '../lib';
+import { Tensor, TorchError, manualSeed, models, nn, optim, tensor } from '../lib';
 
 describe('named parameters', () => {
   test("a Linear's weight, bias, gradWeight and gradBias are its parameters, also after getParameters()", () => {
@@ -77,6 +77,19 @@ describe('strict constructors', () => {
     expect(loose(nn.MSECriterion, false, 1)).toThrow(/^nn.MSECriterion\(\[sizeAverage\]\) takes at most 1 argument but received 2/);
     expect(loose(nn.SpatialMaxPooling, 2, 2, 2, 2, 1)).toThrow(TorchError);
     expect(loose(nn.Dropout, 0.5, true)).toThrow(TorchError);
+    expect(loose(nn.LSTM, 3, 4, 2)).toThrow(
+      /^Expected an options object \{ numLayers, batchFirst, dropout, bidirectional \} for LSTM options \(argument 3\) but received 2$/,
+    );
+    expect(loose(nn.GRU, 3, 4, true)).toThrow(/for GRU options \(argument 3\) but received true/);
+    expect(loose(optim.Optimizer, new nn.Linear(2, 2), { method: 'sgd' }, 3)).toThrow(/takes at most 2 arguments but received 3/);
+    expect(loose(optim.Optimizer, new nn.Linear(2, 2), { method: 'sgd', config: { learningrate: 0.1 } })).toThrow(/learningrate/);
+    // a subclass of a native module that overrides forward: ignored inside containers, so refused
+    class MyTanh extends nn.Tanh {
+      override forward(x: Tensor): Tensor {
+        return x.mul(100);
+      }
+    }
+    expect(() => new MyTanh()).toThrow(/MyTanh overrides forward of the native nn\.Tanh.*class MyTanh extends nn\.Module/);
     // the full signatures still work, and nn.load rebuilds modules with their complete arguments
     expect(loose(nn.SpatialConvolution, 1, 4, 3, 3, 1, 1, 1, 1)).not.toThrow();
     expect(loose(nn.SpatialLPPooling, 1, 2, 2, 2, 2, 2)).not.toThrow();

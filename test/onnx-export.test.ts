@@ -227,6 +227,11 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     expect(() => nn.exportOnnx(new nn.SpatialAdaptiveAveragePooling(3, 3), file, { inputShape: [1, 8, 8] })).toThrow(
       /SpatialAdaptiveAveragePooling\(3, 3\) exports only when it divides the input's 8×8/,
     );
+    const [left, right] = [nn.Input(), nn.Input()];
+    const twoInputs = new nn.gModule([left, right], [new nn.CAddTable().node(left, right)]);
+    expect(() => nn.exportOnnx(twoInputs as never, file, { inputShape: [3] })).toThrow(
+      /this gModule takes a table of 2 inputs; an ONNX export has one tensor input/,
+    );
     expect(() => nn.exportOnnx(new nn.ConcatTable(new nn.Tanh(), new nn.ReLU()) as never, file, { inputShape: [3] })).toThrow(
       /the model outputs a table; an ONNX export needs one tensor output/,
     );

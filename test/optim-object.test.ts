@@ -5,12 +5,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Tensor, TorchError, manualSeed, nn, noGrad, optim, randn } from '../lib';
+import { Tensor, TorchError, cat, manualSeed, nn, noGrad, optim, randn } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { flat } from './helpers/compare';
 import { withTool } from './helpers/common';
 
 const x64 = (shape: number[]) => randn(shape, { dtype: 'float64' });
+/** The flat parameters of two models, in order: what one Sequential holding both has. */
+const tensorFromParts = (a: nn.Module, b: nn.Module): Tensor => cat([a.getParameters()[0], b.getParameters()[0]]);
 const mlp = () => new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh(), new nn.Linear(4, 2)).double();
 
 describe('the PyTorch loop', () => {
@@ -35,6 +37,41 @@ describe('the PyTorch loop', () => {
     expect(model.parameters()[1].map((g) => g.toArray())).toEqual(fromLoss);
     // without grad mode, forward records nothing
     expect(noGrad(() => model.forward(x)).requiresGrad).toBe(false);
+  });
+
+  test('chained models share one graph: loss.backward() reaches the first model and an input that requires gradients', () => {
+    manualSeed(104);
+    const encoder = new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh()).double();
+    const decoder = new nn.Linear(4, 2).double();
+    const whole = new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh(), new nn.Linear(4, 2)).double();
+    whole.getParameters()[0].copy(tensorFromParts(encoder, decoder));
+    const criterion = new nn.MSECriterion();
+    const x = x64([5, 3]);
+    x.requiresGrad = true;
+    const y = x64([5, 2]);
+    encoder.zeroGradParameters();
+    decoder.zeroGradParameters();
+    criterion.loss(decoder.forward(encoder.forward(x)), y).backward();
+    const xGrad = x.grad!.toArray();
+    // the same gradients as one model holding both
+    const x2 = x.detach();
+    x2.requiresGrad = true;
+    whole.zeroGradParameters();
+    criterion.loss(whole.forward(x2), y).backward();
+    const chained = [...encoder.parameters()[1], ...decoder.parameters()[1]].map((g) => g.toArray());
+    expect(chained).toEqual(whole.parameters()[1].map((g) => g.toArray()));
+    expect(flat(encoder.parameters()[1][0].toArray()).some((v) => v !== 0)).toBe(true);
+    expect(xGrad).toEqual(x2.grad!.toArray());
+    // Torch7's backward stops at its own module: the decoder's gradients and gradInput, the encoder untouched
+    encoder.zeroGradParameters();
+    decoder.zeroGradParameters();
+    const h = encoder.forward(x);
+    const out = decoder.forward(h);
+    const gradH = decoder.backward(h, criterion.backward(out, y));
+    expect(flat(encoder.parameters()[1][0].toArray()).every((v) => v === 0)).toBe(true);
+    expect(flat(decoder.parameters()[1][0].toArray()).some((v) => v !== 0)).toBe(true);
+    encoder.backward(x, gradH);
+    expect([...encoder.parameters()[1], ...decoder.parameters()[1]].map((g) => g.toArray())).toEqual(chained);
   });
 
   test('Optimizer steps equal the closure form exactly (sgd with momentum and nesterov)', () => {

@@ -147,6 +147,39 @@ describe('modules written in TypeScript', () => {
     ).rejects.toThrow(/Broken\.forward: .*no forward today/);
   });
 
+  test("this.train follows the mode it runs in: its container's evaluate(), and the Trainer's test pass", async () => {
+    const seen: boolean[] = [];
+    class Spy extends nn.Module {
+      override forward(x: Tensor): Tensor {
+        seen.push(this.train);
+        return x;
+      }
+    }
+    const spy = new Spy();
+    const model = new nn.Sequential(new nn.Linear(4, 3), spy, new nn.LogSoftMax()).double();
+    model.evaluate();
+    expect(spy.train).toBe(false);
+    model.training();
+    expect(spy.train).toBe(true);
+    spy.train = false; // Torch7's field, set: evaluate()
+    expect(spy.train).toBe(false);
+    model.training();
+    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 5, classes: 3 });
+    const data = { inputs: randn([10, 4], { dtype: 'float64' }), targets: tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], { dtype: 'int64' }) };
+    seen.length = 0;
+    await trainer.trainEpoch(data);
+    expect(seen).toEqual([true, true]);
+    seen.length = 0;
+    await trainer.test(data);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((flag) => flag === false)).toBe(true);
+    // as Torch7's test(), the model stays in evaluation mode; the next training pass sets training mode
+    expect(spy.train).toBe(false);
+    seen.length = 0;
+    await trainer.trainEpoch(data);
+    expect(seen).toEqual([true, true]);
+  });
+
   test('misuse is a TorchError that says what to do', () => {
     class NoForward extends nn.Module {}
     expect(() => new NoForward().forward(ones([1]))).toThrow('NoForward extends nn.Module but has no forward(input) of its own');

@@ -9,9 +9,11 @@ import type { MemoryFormat } from '../nn/Module';
 import type { Sequential } from '../nn/Sequential';
 import type { OptimizerSpec, Precision } from '../train/Trainer';
 import type { ScheduleSpec } from '../train/schedule';
-import { readCpuinfo } from '../util/cpuinfo';
+import { cpuHasNativeBf16 } from '../util/cpuinfo';
 import { checkInteger, checkOneOf } from '../validate';
 import { mnistModel, MnistModelOptions } from './mnist';
+
+export { cpuHasNativeBf16 };
 
 export type MnistRecipeName = 'fast';
 
@@ -32,12 +34,6 @@ export interface MnistRecipe {
   schedule: Omit<Extract<ScheduleSpec, { kind: 'onecycle' }>, 'total'>;
   /** The study's augmentation: each training image rotated by θ ~ N(0, rotate²) radians, nearest neighbour. */
   rotate: number;
-}
-
-/** Whether this CPU computes bf16 natively (Linux: AVX-512 BF16 or AMX in /proc/cpuinfo). */
-export function cpuHasNativeBf16(): boolean {
-  const flags = readCpuinfo()?.flags;
-  return flags !== undefined && (flags.has('avx512_bf16') || flags.has('amx_bf16'));
 }
 
 /**

@@ -6,7 +6,7 @@
 import { TorchError } from '../errors';
 import { NativeModule, NativeTensor, native } from '../native';
 import { Device, FloatDType, Tensor, checkTensor, checkDevice, isFloatDtype } from '../tensor';
-import { checkKeys, checkNumber, checkOneOf, invalid } from '../validate';
+import { checkBoolean, checkKeys, checkNumber, checkOneOf, invalid } from '../validate';
 import { noGrad } from '../autograd';
 import { getModuleDtype, zeros } from '../creation';
 import { tidy } from '../memory';
@@ -98,8 +98,6 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   output: Out | null = null;
   /** The last result of backward() (Torch7's module.gradInput), shaped like the input. */
   gradInput: In | null = null;
-  /** True between training() and evaluate() (Torch7's module.train). */
-  train = true;
   #busy = false;
   #dtype: FloatDType = 'float64';
   #device: Device = 'cpu';
@@ -147,6 +145,14 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
         });
       }
       return;
+    }
+    // a subclass of a native module runs natively inside containers and the Trainer: an override of
+    // forward would be ignored there, so it is refused (a TypeScript module extends nn.Module)
+    if (new.target.prototype.forward !== Module.prototype.forward) {
+      throw new TorchError(
+        `${new.target.name} overrides forward of the native nn.${type}, which containers and the Trainer would not call; ` +
+          `write it as a TypeScript module instead (class ${new.target.name} extends nn.Module, with the nn.${type} as a registered child)`,
+      );
     }
     this.type = type;
     this.handle = native().moduleCreate(type, options);
@@ -240,6 +246,19 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     if (children.some(([n]) => n === name) || native().moduleJsNames(this.handle).includes(name))
       throw new TorchError(`${this.type}.${what}: '${name}' is registered already`);
     return children;
+  }
+
+  /**
+   * True between training() and evaluate() (Torch7's module.train). The native flag, so that a
+   * module inside a container, or a model in a test pass, reads the mode it is run in; setting it
+   * is training() or evaluate().
+   */
+  get train(): boolean {
+    return native().moduleIsTraining(this.handle);
+  }
+  set train(flag: boolean) {
+    if (checkBoolean(flag, `${this.type}.train`)) this.training();
+    else this.evaluate();
   }
 
   /** Computes the output for one sample (C×H×W or a vector) or a batch (N×C×H×W or N×D), or for a table of them. */
@@ -461,14 +480,12 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
 
   /** Training mode (Dropout active). Returns this. */
   training(): this {
-    this.train = true;
     native().moduleSetTraining(this.handle, true);
     return this;
   }
 
   /** Evaluation mode. Returns this. */
   evaluate(): this {
-    this.train = false;
     native().moduleSetTraining(this.handle, false);
     return this;
   }

@@ -192,6 +192,8 @@ function tableModule(g: GraphBuilder, module: Module, x: Value, y: Value, input:
 /** nngraph's gModule: its nodes in order, each fed its parents' values (a table for several). */
 function emitGraph(g: GraphBuilder, module: AnyModule, x: Value, input: Names, inputShape: number[]): [Value, Names] {
   const [nInputs, parents, outputs] = module.args as [number, number[][], number[]];
+  if (nInputs > 1 && (!isTable(x) || x.length !== nInputs))
+    throw new TorchError(`exportOnnx: this gModule takes a table of ${nInputs} inputs; an ONNX export has one tensor input`);
   const inputs: [Value, Names][] = nInputs === 1 ? [[x, input]] : (x as Value[]).map((v, j) => [v, (input as Names[])[j]]);
   const values: [Value, Names][] = [];
   const valueOf = (k: number) => (k < 0 ? inputs[-1 - k] : values[k]);

@@ -42,7 +42,9 @@ function recurrentOptions(type: string, inputSize: number, hiddenSize: number, o
 }
 
 /** Reads an options object stored in a model file (booleans stored as 0/1, as model files hold numbers). */
-function stored(options: RecurrentOptions | Record<string, number>): RecurrentOptions {
+function stored(type: string, options: RecurrentOptions | Record<string, number>): RecurrentOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    invalid('an options object { numLayers, batchFirst, dropout, bidirectional }', `${type} options (argument 3)`, options);
   const o = options as Record<string, unknown>;
   return {
     ...o,
@@ -64,7 +66,7 @@ abstract class Recurrent extends Module {
 export class LSTM extends Recurrent {
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
     checkArity(arguments, 3, 'nn.LSTM(inputSize, hiddenSize[, { numLayers, batchFirst, dropout, bidirectional }])');
-    const [args, named] = recurrentOptions('LSTM', inputSize, hiddenSize, stored(options));
+    const [args, named] = recurrentOptions('LSTM', inputSize, hiddenSize, stored('LSTM', options));
     super('LSTM', [...args], named);
   }
 }
@@ -73,7 +75,7 @@ export class LSTM extends Recurrent {
 export class GRU extends Recurrent {
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
     checkArity(arguments, 3, 'nn.GRU(inputSize, hiddenSize[, { numLayers, batchFirst, dropout, bidirectional }])');
-    const [args, named] = recurrentOptions('GRU', inputSize, hiddenSize, stored(options));
+    const [args, named] = recurrentOptions('GRU', inputSize, hiddenSize, stored('GRU', options));
     super('GRU', [...args], named);
   }
 }

@@ -7,8 +7,9 @@ import { NativeTensor, native } from '../native';
 import { Tensor } from '../tensor';
 import { FILE_FORMAT_VERSION, readArchive, writeArchive } from '../util/archive';
 import { isTorch7File, load as loadTorch7 } from '../torch7/load';
-import { checkFileName, describe } from '../validate';
+import { checkFileName, describe, invalid } from '../validate';
 import { MAX_NESTING, Module, ModuleSpec, Value } from './Module';
+import { Criterion } from './criteria';
 
 type ModuleClass = new (...args: never[]) => Module<Value, Value>;
 const types = new Map<string, ModuleClass>();
@@ -112,7 +113,11 @@ function findTypescript(spec: ModuleSpec): string | undefined {
 /** Writes a module (structure, dtype and parameters) to a file, atomically. */
 export function save(file: string, module: Module<Value, Value>): void {
   checkFileName(file, 'nn.save file');
-  if (!(module instanceof Module)) throw new TorchError(`Expected an nn module for nn.save but received ${String(module)}`);
+  if (!(module instanceof Module)) {
+    // a criterion holds no parameters: the code that builds it is its whole state
+    const hint = (module as unknown) instanceof Criterion ? ' (criteria have no parameters to save: construct them again)' : '';
+    invalid(`an nn module${hint}`, 'nn.save module', module);
+  }
   const spec = module.spec();
   const typescript = findTypescript(spec);
   if (typescript) {

@@ -16,9 +16,9 @@
 import { TorchError } from '../errors';
 import type { Module, Value } from '../nn/Module';
 import { Tensor } from '../tensor';
-import { checkKeys, invalid } from '../validate';
+import { checkArity, checkKeys, invalid } from '../validate';
 import { MethodState, asgd, adadelta, adagrad, adam, adamax, adamw, cg, lbfgs, nag, rmsprop, rprop, sgd } from './closure';
-import { OptimConfigs, OptimMethodName, checkMethod } from './configs';
+import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from './configs';
 
 const METHODS = { sgd, lbfgs, asgd, cg, adagrad, adadelta, adam, adamax, adamw, rmsprop, rprop, nag };
 /** Methods that evaluate the function more than once per step. */
@@ -37,12 +37,14 @@ export class Optimizer {
   readonly #model: Module<Value, Value>;
 
   constructor(model: Module<Value, Value>, options: OptimizerOptions) {
+    checkArity(arguments, 2, 'new optim.Optimizer(model, { method, config })');
     if (typeof model !== 'object' || model === null || typeof (model as Module<Value, Value>).getParameters !== 'function')
       invalid('an nn module', 'Optimizer model', model);
     if (typeof options !== 'object' || options === null) invalid('{ method, config }', 'Optimizer options', options);
     checkKeys(options, ['method', 'config'], 'Optimizer options');
     this.method = checkMethod(options.method);
     this.config = { ...(options.config ?? {}) };
+    completeConfig(this.method, this.config); // a bad key or value is an error now, not at the first step
     this.#model = model;
     [this.#params, this.#grads] = model.getParameters();
   }

@@ -1,6 +1,7 @@
 /**
  * The CPU as Linux's /proc/cpuinfo describes it (its first processor): vendor and feature flags.
- * Read where nodetorch picks kernels for the CPU: OpenBLAS's core type, the recipes' bf16.
+ * Read where nodetorch picks kernels for the CPU: OpenBLAS's core type, the recipes' bf16, the
+ * Trainer's memory format.
  */
 import * as fs from 'fs';
 
@@ -24,4 +25,10 @@ export function readCpuinfo(): CpuInfo | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether this CPU computes bf16 natively (Linux: AVX-512 BF16 or AMX in /proc/cpuinfo). */
+export function cpuHasNativeBf16(): boolean {
+  const flags = readCpuinfo()?.flags;
+  return flags !== undefined && (flags.has('avx512_bf16') || flags.has('amx_bf16'));
 }
