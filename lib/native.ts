@@ -94,6 +94,7 @@ export interface NativeBinding {
   moduleViewsFlat(m: NativeModule, flat: NativeTensor, flatGrad: NativeTensor): boolean;
   moduleSetTraining(m: NativeModule, training: boolean): void;
   moduleIsTraining(m: NativeModule): boolean;
+  moduleNoBias(m: NativeModule): void;
   moduleTo(m: NativeModule, dtype: DTypeName, device: string, memoryFormat?: 'contiguous' | 'channelsLast'): void;
   moduleSetParameters(m: NativeModule, tensors: NativeTensor[]): void;
   moduleBuffers(m: NativeModule): { names: string[]; tensors: NativeTensor[] };

@@ -154,7 +154,7 @@ Napi::Value moduleParameters(const Napi::CallbackInfo& info) {
   ensureGrads(m);
   std::vector<at::Tensor> params, grads;
   for (at::Tensor* p : m.parameters()) {
-    params.push_back(p->detach());  // shares storage: writes through, no autograd history
+    params.push_back(parameterAlias(*p));  // shares storage: writes through, no autograd history; follows getParameters()
     grads.push_back(p->grad());
   }
   Napi::Object out = Napi::Object::New(info.Env());
@@ -194,6 +194,15 @@ Napi::Value moduleViewsFlat(const Napi::CallbackInfo& info) {
 
 Napi::Value moduleSetTraining(const Napi::CallbackInfo& info) {
   moduleArg(info, 0)->setTraining(boolArg(info, 1, "training"));
+  return info.Env().Undefined();
+}
+
+// moduleNoBias(m): Torch7's noBias(), for the modules that have a bias (Linear, the convolutions).
+Napi::Value moduleNoBias(const Napi::CallbackInfo& info) {
+  Module& m = *moduleArg(info, 0);
+  if (!m.dropBias()) fail(m.type() + " has no bias to remove (noBias() is for Linear and the convolutions)");
+  m.flatParams = at::Tensor();  // one parameter fewer: a later getParameters() flattens afresh
+  m.flatGrads = at::Tensor();
   return info.Env().Undefined();
 }
 
@@ -368,6 +377,7 @@ void registerNnModuleApi(Napi::Env env, Napi::Object exports) {
       {"moduleViewsFlat", moduleViewsFlat},
       {"moduleSetTraining", moduleSetTraining},
       {"moduleIsTraining", moduleIsTraining},
+      {"moduleNoBias", moduleNoBias},
       {"moduleTo", moduleTo},
       {"moduleSetParameters", moduleSetParameters},
       {"moduleBuffers", moduleBuffers},

@@ -86,6 +86,17 @@ withTool('Python with torch', python).describe('equal to PyTorch BatchNorm1d/2d 
 });
 
 describe('buffers and the rest', () => {
+  test.each([
+    ['BatchNormalization(5), training: the batch statistics', () => new nn.BatchNormalization(5), [6, 5]],
+    ['SpatialBatchNormalization(3), training', () => new nn.SpatialBatchNormalization(3), [4, 3, 2, 2]],
+    ['SpatialBatchNormalization(3), evaluation: the running estimates', () => new nn.SpatialBatchNormalization(3).evaluate(), [4, 3, 2, 2]],
+  ] as const)('gradcheck: %s (input, weight, bias)', (_name, make, shape) => {
+    manualSeed(95);
+    const r = nn.gradcheck(make().double(), randn([...shape], { dtype: 'float64' }));
+    expect(r.scale).toBeGreaterThan(0);
+    expect(r.maxError).toBeLessThan(1e-6 * Math.max(1, r.scale));
+  });
+
   test("Torch7's defaults and initialisation; state dict names as PyTorch's; a single sample needs evaluation mode", () => {
     manualSeed(50);
     const bn = new nn.SpatialBatchNormalization(4);

@@ -83,6 +83,26 @@ withTool('Python with torch', python).describe('losses and input gradients equal
 });
 
 describe('the criteria in use', () => {
+  test.each(CASES.map(([name], i) => [name, i] as const))('gradcheck: %s (input, and each entry of a pair)', (_name, i) => {
+    manualSeed(72 + i);
+    const [, make, input, target] = CASES[i];
+    const x = input();
+    const pieces = x instanceof Tensor ? [x] : (x as Tensor[]);
+    // a pair criterion's gradient, checked one entry at a time: the other held fixed
+    pieces.forEach((piece, k) => {
+      const criterion = make();
+      const t = target();
+      const pair = (entry: Tensor) =>
+        criterion.loss(
+          pieces.map((p, j) => (j === k ? entry : p)),
+          t,
+        );
+      const r = x instanceof Tensor ? nn.gradcheck(criterion, piece, { target: t }) : nn.gradcheck(pair, piece);
+      expect(r.scale).toBeGreaterThan(0);
+      expect(r.maxError).toBeLessThan(1e-7 * Math.max(1, r.scale));
+    });
+  });
+
   test("CrossEntropyCriterion's gradient with class weights against central differences", () => {
     manualSeed(71);
     const x = x64([5, 4]);

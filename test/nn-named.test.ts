@@ -8,6 +8,9 @@ describe('named parameters', () => {
     manualSeed(2);
     const linear = new nn.Linear(3, 2);
     const [params] = linear.parameters();
+    // references taken before getParameters() follow it too, as Torch7's fields (the tensors are re-pointed)
+    const heldWeight = linear.weight!;
+    const heldGradBias = linear.gradBias!;
     expect(linear.weight!.shape).toEqual([2, 3]);
     expect(linear.weight!.toArray()).toEqual(params[0].toArray());
     expect(linear.bias!.toArray()).toEqual(params[1].toArray());
@@ -28,9 +31,18 @@ describe('named parameters', () => {
     ]);
     expect(linear.gradBias!.toArray()).toEqual([1, -1]);
     expect(flatGrad.toArray()).toEqual([1, 2, 3, -1, -2, -3, 1, -1]);
+    expect(heldWeight.toArray()).toEqual(linear.weight!.toArray());
+    expect(heldGradBias.toArray()).toEqual([1, -1]);
     // writing through the field changes the module
     linear.weight!.fill(0);
     expect(linear.forward(x).toArray()).toEqual([0.5, 0.5]);
+    // and through a second getParameters() of a container holding it
+    const [outer] = new nn.Sequential(linear, new nn.Linear(2, 1)).getParameters();
+    outer.fill(0.25);
+    expect(heldWeight.toArray()).toEqual([
+      [0.25, 0.25, 0.25],
+      [0.25, 0.25, 0.25],
+    ]);
   });
 
   test('modules without parameters, and containers, have no weight; namedParameters() gives the state dict names', () => {
@@ -69,8 +81,8 @@ describe('strict constructors', () => {
       (type: unknown, ...args: unknown[]) =>
       () =>
         new (type as new (...a: unknown[]) => unknown)(...args);
-    expect(loose(nn.Linear, 4, 3, true)).toThrow(
-      /^nn.Linear\(inputSize, outputSize\) takes at most 2 arguments but received 3: argument 3 is true$/,
+    expect(loose(nn.Linear, 4, 3, true, 1)).toThrow(
+      /^nn.Linear\(inputSize, outputSize\[, bias\]\) takes at most 3 arguments but received 4: argument 4 is 1$/,
     );
     expect(loose(nn.Tanh, 1)).toThrow(/^nn.Tanh\(\) takes at most 0 arguments but received 1/);
     expect(loose(nn.ClassNLLCriterion, { weights: [1, 2] })).toThrow(/^nn.ClassNLLCriterion\(\) takes at most 0 arguments/);

@@ -71,6 +71,16 @@ withTool('Python with torch', python).describe('equal to PyTorch LSTM and GRU (f
 });
 
 describe('recurrent layers in use', () => {
+  test.each([
+    ['LSTM(3, 4, { numLayers: 2, bidirectional })', () => new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true }), [5, 2, 3]],
+    ['GRU(3, 4, { batchFirst })', () => new nn.GRU(3, 4, { batchFirst: true }), [2, 5, 3]],
+  ] as const)('gradcheck: %s (input and every weight)', (_name, make, shape) => {
+    manualSeed(96);
+    const r = nn.gradcheck(make().double(), randn([...shape], { dtype: 'float64' }));
+    expect(r.scale).toBeGreaterThan(0);
+    expect(r.maxError).toBeLessThan(1e-6 * Math.max(1, r.scale));
+  });
+
   test("PyTorch's parameter names and shapes; final states; save/load; errors", () => {
     manualSeed(91);
     const lstm = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true }).double();

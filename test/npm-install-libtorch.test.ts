@@ -77,7 +77,9 @@ if (!prebuild && required) throw new Error(`CI's prebuild leg needs a prebuild o
       npm_config_cache: process.env.npm_config_cache || path.join(os.homedir(), '.npm'),
       npm_config_update_notifier: 'false',
     };
+    const started = Date.now();
     const install = await runAsync('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', tarball], { cwd: app, env });
+    const installSeconds = (Date.now() - started) / 1000;
     expect(install.out).toContain(
       `using the prebuild for LibTorch ${prebuild!.version} (cpu), with the LibTorch in ${path.join(home, '.cache', 'nodetorch', 'libtorch', `${prebuild!.version}-cpu`)}: nothing compiled`,
     );
@@ -102,8 +104,11 @@ if (!prebuild && required) throw new Error(`CI's prebuild leg needs a prebuild o
     expect(result.maps).toEqual([path.join(cached, 'lib', 'libtorch_cpu.so')]);
     expect(result.info).toBe(prebuild!.version);
     expect(result.accuracy).toBeGreaterThan(0.8); // a linear model, one epoch of the small set
+    const mb = (file: string) => (fs.statSync(file).size / 1e6).toFixed(1);
     console.log(
-      `npm-install-libtorch: LibTorch ${result.info} from ${result.maps[0]}; one epoch, test accuracy ${(100 * result.accuracy).toFixed(2)}%`,
+      `npm-install-libtorch: LibTorch ${result.info} from ${result.maps[0]}; one epoch, test accuracy ${(100 * result.accuracy).toFixed(2)}%; ` +
+        `package ${mb(tarball)} MB packed, LibTorch archive ${mb(path.join(work, 'www', prebuild!.file))} MB; ` +
+        `npm install ${installSeconds.toFixed(1)} s with the archive served on 127.0.0.1 (the download itself excluded, its unpacking included)`,
     );
   });
 });

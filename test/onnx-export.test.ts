@@ -153,12 +153,12 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
     expect(compare(model as unknown as nn.Module, randn([4, 6]), 'graph')).toBeLessThanOrEqual(1e-5);
   });
 
-  test('the newer spatial layers: adaptive pooling, dilated and full convolution, SpatialDropout, up-sampling, LayerNorm, Transpose, Max, Mean, Sum, Normalize', () => {
+  test('the newer spatial layers: adaptive pooling, dilated (no bias) and full convolution, SpatialDropout, up-sampling, LayerNorm, Transpose, Max, Mean, Sum, Normalize', () => {
     manualSeed(11);
     const norm = new nn.LayerNorm([3, 7]);
     const model = new nn.Sequential(
       new nn.SpatialAdaptiveMaxPooling(4, 4), // 8 × 8 → 4 × 4
-      new nn.SpatialDilatedConvolution(2, 4, 3, 3, 1, 1, 2, 2, 2, 2),
+      new nn.SpatialDilatedConvolution(2, 4, 3, 3, 1, 1, 2, 2, 2, 2).noBias(),
       new nn.SpatialFullConvolution(4, 3, 3, 3, 2, 2, 1, 1, 1, 1), // → 8 × 8
       new nn.SpatialDropout(0.3),
       new nn.SpatialUpSamplingNearest(2), // → 16 × 16
@@ -169,7 +169,7 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
       new nn.Max(4), // N × 3 × 7
       new nn.Concat(2, new nn.Mean(2, 2), new nn.Sum(3), new nn.Sum(2, 0, true)), // N × 3, N × 3, N × 7
       new nn.Normalize(2),
-      new nn.Linear(13, 4),
+      new nn.Linear(13, 4, false),
     ).float();
     norm.weight!.copy(randn([3, 7]));
     norm.bias!.copy(randn([3, 7]));

@@ -180,6 +180,57 @@ describe('modules written in TypeScript', () => {
     expect(seen).toEqual([true, true]);
   });
 
+  test('every optimizer and a per-step schedule train it; a checkpoint resumes it exactly; the event loop runs between batches', async () => {
+    const data = () => {
+      manualSeed(40);
+      return {
+        inputs: randn([24, 4], { dtype: 'float64' }),
+        targets: tensor(
+          [...Array(24).keys()].map((i) => i % 3),
+          { dtype: 'int64' },
+        ),
+      };
+    };
+    const make = (method: string) => {
+      manualSeed(41);
+      return new Trainer({
+        model: network(),
+        criterion: new nn.ClassNLLCriterion(),
+        batchSize: 4,
+        classes: 3,
+        optimizer: { method, config: method === 'lbfgs' || method === 'cg' ? { maxIter: 2 } : {} } as never,
+        // a schedule scales a learning rate: the methods without one (adadelta, rprop, asgd, cg) run unscheduled
+        ...(['adadelta', 'rprop', 'asgd', 'cg'].includes(method)
+          ? {}
+          : { schedule: { kind: 'cosine' as const, total: 12, per: 'step' as const } }),
+      });
+    };
+    const methods = ['sgd', 'nag', 'adagrad', 'adadelta', 'adam', 'adamax', 'adamw', 'rmsprop', 'rprop', 'asgd', 'lbfgs', 'cg'];
+    for (const method of methods) {
+      const trainer = make(method);
+      const before = Array.from(trainer.parameters.data() as Float64Array);
+      const result = await trainer.trainEpoch(data());
+      expect(Number.isFinite(result.loss)).toBe(true);
+      expect(Array.from(trainer.parameters.data() as Float64Array)).not.toEqual(before);
+    }
+    // a checkpoint after one epoch, resumed in a new Trainer: the second epoch is the same
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-tsmodule-'));
+    const first = make('adam');
+    await first.trainEpoch(data());
+    first.saveCheckpoint(path.join(dir, 'checkpoint'));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const straight = await first.trainEpoch(data());
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0); // the event loop turned while the pass ran
+    const resumed = make('adam');
+    resumed.loadCheckpoint(path.join(dir, 'checkpoint'));
+    const again = await resumed.trainEpoch(data());
+    expect(again.loss).toBe(straight.loss);
+    expect(Array.from(resumed.parameters.data() as Float64Array)).toEqual(Array.from(first.parameters.data() as Float64Array));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('misuse is a TorchError that says what to do', () => {
     class NoForward extends nn.Module {}
     expect(() => new NoForward().forward(ones([1]))).toThrow('NoForward extends nn.Module but has no forward(input) of its own');

@@ -33,6 +33,8 @@ export interface ModuleSpec {
   type: string;
   args: ModuleArg[];
   children?: ModuleSpec[];
+  /** Torch7's noBias() was called: the module has no bias. */
+  noBias?: true;
   /** A module written in TypeScript (its class is code, not data: nn.save cannot write it). */
   typescript?: true;
 }
@@ -99,6 +101,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   /** The last result of backward() (Torch7's module.gradInput), shaped like the input. */
   gradInput: In | null = null;
   #busy = false;
+  #noBias = false;
   #dtype: FloatDType = 'float64';
   #device: Device = 'cpu';
   #memoryFormat: MemoryFormat = 'contiguous';
@@ -534,7 +537,18 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
   spec(): ModuleSpec {
     if (this.#children !== null)
       return { type: this.type, args: this.args, typescript: true, children: this.#children.map(([, c]) => c.spec()) };
-    return { type: this.type, args: this.args };
+    return { type: this.type, args: this.args, ...(this.#noBias ? { noBias: true as const } : {}) };
+  }
+
+  /**
+   * Torch7's noBias() for the modules that have a bias (Linear and the convolutions expose it):
+   * the bias is removed, not zeroed, so it is not trained, saved or exported. Returns this.
+   */
+  protected dropBias(): this {
+    this.checkIdle('noBias');
+    if (!this.#noBias) native().moduleNoBias(this.handle);
+    this.#noBias = true;
+    return this;
   }
 
   /**

@@ -30,6 +30,11 @@ export class SpatialConvolution extends Module {
     checkArity(arguments, 8, 'nn.SpatialConvolution(nInputPlane, nOutputPlane, kW, kH[, dW, dH, padW, padH])');
     super('SpatialConvolution', ...conv('SpatialConvolution', nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH));
   }
+
+  /** Torch7's noBias(): removes the bias (not trained, saved or exported). Returns this. */
+  noBias(): this {
+    return this.dropBias();
+  }
 }
 
 /** Torch7's unfold-and-matmul convolution: the same function as SpatialConvolution here. */
@@ -37,5 +42,10 @@ export class SpatialConvolutionMM extends Module {
   constructor(nInputPlane: number, nOutputPlane: number, kW: number, kH: number, dW?: number, dH?: number, padW?: number, padH?: number) {
     checkArity(arguments, 8, 'nn.SpatialConvolutionMM(nInputPlane, nOutputPlane, kW, kH[, dW, dH, padW, padH])');
     super('SpatialConvolutionMM', ...conv('SpatialConvolutionMM', nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH));
+  }
+
+  /** Torch7's noBias(): removes the bias (not trained, saved or exported). Returns this. */
+  noBias(): this {
+    return this.dropBias();
   }
 }

@@ -51,6 +51,11 @@ export class SpatialFullConvolution extends Module {
       throw new TorchError(`SpatialFullConvolution: adjW and adjH must be smaller than dW and dH (got ${adjW}, ${adjH} for ${dW}, ${dH})`);
     super('SpatialFullConvolution', args, Object.fromEntries([...FULL, 'adjW', 'adjH'].map((n, i) => [n, args[i]])));
   }
+
+  /** Torch7's noBias(): removes the bias (not trained, saved or exported). Returns this. */
+  noBias(): this {
+    return this.dropBias();
+  }
 }
 
 /**
@@ -79,6 +84,11 @@ export class SpatialDilatedConvolution extends Module {
     const args = [nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH, dilationW, dilationH];
     args.forEach((v, i) => checkInteger(v, `SpatialDilatedConvolution ${names[i]}`, i === 6 || i === 7 ? 0 : 1));
     super('SpatialDilatedConvolution', args, Object.fromEntries(names.map((n, i) => [n, args[i]])));
+  }
+
+  /** Torch7's noBias(): removes the bias (not trained, saved or exported). Returns this. */
+  noBias(): this {
+    return this.dropBias();
   }
 }
 

@@ -40,14 +40,14 @@ export function translateLayer(g: GraphBuilder, { module, x, y, input, output }:
       const [w, b] = params();
       return g.node(
         'Conv',
-        [input, g.floats('weight', w.shape, w.data), g.floats('bias', b.shape, b.data)],
+        [input, g.floats('weight', w.shape, w.data), ...bias(g, b)],
         [ints('kernel_shape', [kH, kW]), ints('strides', [dH, dW]), ints('pads', [padH, padW, padH, padW])],
         output,
       );
     }
     case 'Linear': {
       const [w, b] = params();
-      return g.node('Gemm', [input, g.floats('weight', w.shape, w.data), g.floats('bias', b.shape, b.data)], [int('transB', 1)], output);
+      return g.node('Gemm', [input, g.floats('weight', w.shape, w.data), ...bias(g, b)], [int('transB', 1)], output);
     }
     case 'Tanh':
       return g.node('Tanh', [input], [], output);
@@ -167,7 +167,7 @@ export function translateLayer(g: GraphBuilder, { module, x, y, input, output }:
       const [w, b] = params();
       return g.node(
         'Conv',
-        [input, g.floats('weight', w.shape, w.data), g.floats('bias', b.shape, b.data)],
+        [input, g.floats('weight', w.shape, w.data), ...bias(g, b)],
         [
           ints('kernel_shape', [kH, kW]),
           ints('strides', [dH, dW]),
@@ -183,7 +183,7 @@ export function translateLayer(g: GraphBuilder, { module, x, y, input, output }:
       const [w, b] = params();
       return g.node(
         'ConvTranspose',
-        [input, g.floats('weight', w.shape, w.data), g.floats('bias', b.shape, b.data)],
+        [input, g.floats('weight', w.shape, w.data), ...bias(g, b)],
         [
           ints('kernel_shape', [kH, kW]),
           ints('strides', [dH, dW]),
@@ -334,6 +334,11 @@ function subtractiveNormalization(g: GraphBuilder, module: Module, inputShape: n
   const local = g.node('Conv', [padded, g.floats('kernel', [1, planes, kh, kw], weight)], [ints('kernel_shape', [kh, kw])]);
   const mean = g.node('Div', [local, g.floats('coef', [1, 1, height, width], coef)]);
   return g.node('Sub', [input, mean], [], output);
+}
+
+/** A bias input, none after Torch7's noBias() (Gemm's, Conv's and ConvTranspose's bias is optional). */
+function bias(g: GraphBuilder, b: { shape: number[]; data: Float32Array } | undefined): string[] {
+  return b ? [g.floats('bias', b.shape, b.data)] : [];
 }
 
 /**

@@ -79,6 +79,12 @@ function build(spec: ModuleSpec): Module<Value, Value> {
   const moduleClass = types.get(spec.type);
   if (!moduleClass) throw new TorchError(`nn.load: unknown module type '${spec.type}' in the file`);
   const m = new moduleClass(...(spec.args as never[]));
+  if (spec.noBias) {
+    const noBias = (m as unknown as { noBias?: () => unknown }).noBias;
+    if (typeof noBias !== 'function')
+      throw new TorchError(`nn.load: the file says a ${spec.type} has no bias, but a ${spec.type} has none to remove`);
+    noBias.call(m);
+  }
   if (spec.children !== undefined) {
     const add = (m as unknown as { add?: (c: Module<Value, Value>) => unknown }).add;
     if (typeof add !== 'function')

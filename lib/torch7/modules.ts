@@ -89,7 +89,10 @@ export function copyState(m: AnyModule, f: Fields, codec?: Pick<Codec, 't7Shape'
       }
       if (!source) {
         if (name === 'bias' && !isBuffer) {
-          target.zero(); // Torch7's noBias(): no bias is a zero bias
+          // Torch7's noBias() left the field nil: the module loses its bias too (a zero one where it has no noBias)
+          const noBias = (m as unknown as { noBias?: () => unknown }).noBias;
+          if (typeof noBias === 'function') noBias.call(m);
+          else target.zero();
           continue;
         }
         f.fail(`has no tensor '${name}'`);

@@ -39,9 +39,8 @@ struct TemporalConvolution : Module {
 
 // SpatialFullConvolution(nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH, adjW, adjH): the
 // transposed convolution; weight nInputPlane × nOutputPlane × kH × kW.
-struct SpatialFullConvolution : Module {
+struct SpatialFullConvolution : WeightAndBias {
   int64_t nIn, nOut, kW, kH, dW, dH, padW, padH, adjW, adjH;
-  at::Tensor weight, bias;
   explicit SpatialFullConvolution(const Options& o)
       : nIn(o.integer("nInputPlane")),
         nOut(o.integer("nOutputPlane")),
@@ -66,13 +65,11 @@ struct SpatialFullConvolution : Module {
     at::Tensor y = at::conv_transpose2d(single ? x.unsqueeze(0) : x, weight, bias, {dH, dW}, {padH, padW}, {adjH, adjW});
     return single ? y.squeeze(0) : y;
   }
-  std::vector<at::Tensor*> parameters() override { return {&weight, &bias}; }
 };
 
 // SpatialDilatedConvolution(nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH, dilationW, dilationH).
-struct SpatialDilatedConvolution : Module {
+struct SpatialDilatedConvolution : WeightAndBias {
   int64_t nIn, nOut, kW, kH, dW, dH, padW, padH, dilW, dilH;
-  at::Tensor weight, bias;
   explicit SpatialDilatedConvolution(const Options& o)
       : nIn(o.integer("nInputPlane")),
         nOut(o.integer("nOutputPlane")),
@@ -99,7 +96,6 @@ struct SpatialDilatedConvolution : Module {
     at::Tensor y = at::conv2d(single ? x.unsqueeze(0) : x, weight, bias, {dH, dW}, {padH, padW}, {dilH, dilW});
     return single ? y.squeeze(0) : y;
   }
-  std::vector<at::Tensor*> parameters() override { return {&weight, &bias}; }
 };
 
 // LookupTable(nIndex, nOutput, paddingIndex): rows of an nIndex × nOutput table, N(0, 1) at first,

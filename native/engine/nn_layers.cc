@@ -9,9 +9,8 @@ namespace {
 
 std::string dims(const at::Tensor& t) { return shapeString(t.sizes()); }
 
-struct Linear : Module {
+struct Linear : WeightAndBias {
   int64_t in, out;
-  at::Tensor weight, bias;
   Linear(int64_t in, int64_t out) : in(in), out(out) {
     weight = at::empty({out, in}, at::kDouble);
     bias = at::empty({out}, at::kDouble);
@@ -25,13 +24,11 @@ struct Linear : Module {
            " or a batch N×" + std::to_string(in) + ", got shape " + dims(x));
     return at::linear(x, weight, bias);
   }
-  std::vector<at::Tensor*> parameters() override { return {&weight, &bias}; }
 };
 
-struct SpatialConvolution : Module {
+struct SpatialConvolution : WeightAndBias {
   std::string name;
   int64_t nIn, nOut, kW, kH, dW, dH, padW, padH;
-  at::Tensor weight, bias;
   SpatialConvolution(std::string name, const Options& o)
       : name(std::move(name)),
         nIn(o.integer("nInputPlane")),
@@ -56,7 +53,6 @@ struct SpatialConvolution : Module {
     at::Tensor y = at::conv2d(single ? x.unsqueeze(0) : x, weight, bias, {dH, dW}, {padH, padW});
     return single ? y.squeeze(0) : y;
   }
-  std::vector<at::Tensor*> parameters() override { return {&weight, &bias}; }
 };
 
 // View(n...) / Reshape(n...): batch mode when the input has more elements than one sample.

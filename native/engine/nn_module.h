@@ -43,6 +43,8 @@ struct Module {
   // The names of parameters() in the state dict: Torch7's (and PyTorch's) weight and bias, or a
   // module's own (LSTM's weight_ih_l0, …).
   virtual std::vector<std::string> parameterNames() { return {"weight", "bias"}; }
+  // Torch7's noBias(): removes the bias (a module with one returns true; others have none to remove).
+  virtual bool dropBias() { return false; }
   // What the last forward left to read (a recurrent layer's final states, h and c).
   virtual std::vector<std::pair<std::string, at::Tensor>> lastStates() { return {}; }
   virtual void setTraining(bool flag) { training = flag; }
@@ -52,6 +54,24 @@ struct Module {
 };
 
 using ModulePtr = std::shared_ptr<Module>;
+
+// A module with a weight and a bias that Torch7's noBias() can remove (Linear, the convolutions):
+// without it the bias is undefined, which LibTorch's linear and convolutions take as none.
+struct WeightAndBias : Module {
+  at::Tensor weight, bias;
+  std::vector<at::Tensor*> parameters() override {
+    if (!bias.defined()) return {&weight};
+    return {&weight, &bias};
+  }
+  std::vector<std::string> parameterNames() override {
+    if (!bias.defined()) return {"weight"};
+    return {"weight", "bias"};
+  }
+  bool dropBias() override {
+    bias = at::Tensor();
+    return true;
+  }
+};
 
 // The cancel flag of the native pass running on this thread (null on other threads): a module
 // that waits for JavaScript (nn_jsmodule.cc) stops waiting when the pass is cancelled.
@@ -65,6 +85,9 @@ int64_t torch7Dimension(const std::string& who, int64_t dim, int64_t nInputDims,
 // getParameters(): one contiguous vector (and one for gradients) that every parameter of the
 // module becomes a view of, as Torch7's Module:getParameters().
 std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module);
+// A tensor sharing the parameter's memory without its autograd history, for JavaScript (module.weight,
+// parameters()): getParameters() re-points it with the parameter, as Torch7's fields.
+at::Tensor parameterAlias(const at::Tensor& parameter);
 // True when every parameter (and its gradient) views flat / flatGrad, in order, as getParameters()
 // left them: to(), setParameters or a getParameters() on a module inside re-points them.
 bool viewsFlat(const std::vector<at::Tensor*>& params, const at::Tensor& flat, const at::Tensor& flatGrad);

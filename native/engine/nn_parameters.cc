@@ -1,8 +1,50 @@
 // Torch7's getParameters(): every parameter (and its gradient) re-pointed into one flat vector, so
-// that an optimizer updates the whole model in place as one tensor.
+// that an optimizer updates the whole model in place as one tensor. As in Torch7, where the Lua
+// tensor objects themselves are re-pointed, a tensor handed out for a parameter before (module.weight
+// held in a variable) follows it into the flat vector.
 #include "nn_module.h"
 
+#include <algorithm>
+#include <mutex>
+
 namespace nodetorch {
+
+namespace {
+
+using WeakTensor = c10::weak_intrusive_ptr<at::TensorImpl, c10::UndefinedTensorImpl>;
+
+// The tensors handed out for parameters (aliases sharing their memory), by the parameter they alias.
+struct Alias {
+  WeakTensor of, alias;
+};
+std::mutex aliasesMutex;  // modules live in several worker threads' environments
+std::vector<Alias> aliases;
+
+// Re-points every live alias of `of` at `view`'s memory, and records them as aliases of `view`.
+void repointAliases(const at::Tensor& of, const at::Tensor& view) {
+  std::lock_guard<std::mutex> lock(aliasesMutex);
+  for (Alias& entry : aliases) {
+    auto target = entry.of.lock();
+    if (target.get() != of.unsafeGetTensorImpl()) continue;
+    auto alias = entry.alias.lock();
+    if (!alias) continue;
+    at::Tensor t(std::move(alias));
+    t.unsafeGetTensorImpl()->set_allow_tensor_metadata_change(true);  // detach() forbids it in LibTorch 1.13
+    t.set_(view.storage(), view.storage_offset(), view.sizes(), view.strides());
+    entry.of = WeakTensor(view.getIntrusivePtr());
+  }
+}
+
+}  // namespace
+
+at::Tensor parameterAlias(const at::Tensor& parameter) {
+  at::Tensor alias = parameter.detach();
+  std::lock_guard<std::mutex> lock(aliasesMutex);
+  aliases.erase(std::remove_if(aliases.begin(), aliases.end(), [](const Alias& a) { return a.of.expired() || a.alias.expired(); }),
+                aliases.end());
+  aliases.push_back({WeakTensor(parameter.getIntrusivePtr()), WeakTensor(alias.getIntrusivePtr())});
+  return alias;
+}
 
 bool viewsFlat(const std::vector<at::Tensor*>& params, const at::Tensor& flat, const at::Tensor& flatGrad) {
   if (!flat.defined() || !flatGrad.defined()) return false;
@@ -40,10 +82,18 @@ std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module) {
     at::Tensor view = shaped(flat.narrow(0, offset, n));
     view.copy_(*p);
     at::Tensor gradView = shaped(flatGrad.narrow(0, offset, n));
-    if (p->grad().defined()) gradView.copy_(p->grad());
+    at::Tensor grad = p->grad();
+    if (grad.defined()) {
+      // the gradient tensor itself moves into the flat gradient: a handle to it (gradWeight) follows
+      gradView.copy_(grad);
+      grad.set_(flatGrad.storage(), gradView.storage_offset(), gradView.sizes(), gradView.strides());
+    } else {
+      grad = gradView;
+    }
+    repointAliases(*p, view);
     *p = view;
     p->set_requires_grad(true);
-    p->mutable_grad() = gradView;  // autograd accumulates in place into the flat gradient
+    p->mutable_grad() = grad;  // autograd accumulates in place into the flat gradient
     offset += n;
   }
   module.flatParams = flat;

@@ -10,7 +10,12 @@ import sys
 import torch
 
 
-def build(t, a):
+def build(t, a, bias=True):
+    if t == "Linear":
+        return torch.nn.Linear(a[0], a[1], bias=bias)
+    if t in ("SpatialConvolution", "SpatialConvolutionMM"):
+        n_in, n_out, kw, kh, dw, dh, pw, ph = a
+        return torch.nn.Conv2d(n_in, n_out, (kh, kw), (dh, dw), (ph, pw), bias=bias)
     if t == "ELU":
         return torch.nn.ELU(alpha=a[0])
     if t == "LeakyReLU":
@@ -29,10 +34,10 @@ def build(t, a):
         return torch.nn.Conv1d(a[0], a[1], a[2], a[3])
     if t == "SpatialFullConvolution":
         n_in, n_out, kw, kh, dw, dh, pw, ph, aw, ah = a
-        return torch.nn.ConvTranspose2d(n_in, n_out, (kh, kw), (dh, dw), (ph, pw), output_padding=(ah, aw))
+        return torch.nn.ConvTranspose2d(n_in, n_out, (kh, kw), (dh, dw), (ph, pw), output_padding=(ah, aw), bias=bias)
     if t == "SpatialDilatedConvolution":
         n_in, n_out, kw, kh, dw, dh, pw, ph, lw, lh = a
-        return torch.nn.Conv2d(n_in, n_out, (kh, kw), (dh, dw), (ph, pw), dilation=(lh, lw))
+        return torch.nn.Conv2d(n_in, n_out, (kh, kw), (dh, dw), (ph, pw), dilation=(lh, lw), bias=bias)
     if t == "LookupTable":
         return torch.nn.Embedding(a[0], a[1], padding_idx=a[2]["paddingIndex"] if len(a) > 2 else None)
     if t == "SpatialUpSamplingNearest":
@@ -83,7 +88,7 @@ def main():
     cases_file, results_file = sys.argv[1:]
     results = []
     for case in json.load(open(cases_file)):
-        module = build(case["type"], case["args"])
+        module = build(case["type"], case["args"], bias=not case.get("noBias", False))
         if isinstance(module, torch.nn.Module):
             module = module.double()
             with torch.no_grad():
