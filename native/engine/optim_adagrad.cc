@@ -9,11 +9,7 @@ namespace {
 struct Adagrad : GradientMethod {
   Adagrad() : GradientMethod("evalCounter", {"paramVariance"}) {}  // Σ g²
 
-  void configure(const Options& o) override {
-    configuredRate = o.number("learningRate");
-    learningRateDecay = o.number("learningRateDecay");
-    weightDecay = o.number("weightDecay");
-  }
+  void configure(const Options& o) override { readRates(o, true); }
   void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);
     if (!started()) createBuffers(g);

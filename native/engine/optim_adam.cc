@@ -9,17 +9,12 @@ namespace nodetorch {
 
 namespace {
 
-struct Adam : GradientMethod {
-  Adam() : GradientMethod("t", {"m", "v"}) {}  // the moving averages of g and g²
+struct Adam : MomentMethod {
+  Adam() : MomentMethod("t", {"m", "v"}) {}  // the moving averages of g and g²
 
-  double beta1 = 0, beta2 = 0, epsilon = 0;
   void configure(const Options& o) override {
-    configuredRate = o.number("learningRate");
-    learningRateDecay = o.number("learningRateDecay");
-    weightDecay = o.number("weightDecay");
-    beta1 = o.number("beta1");
-    beta2 = o.number("beta2");
-    epsilon = o.number("epsilon");
+    readRates(o, true);
+    readMoments(o);
   }
   void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);

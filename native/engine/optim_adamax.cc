@@ -7,16 +7,12 @@ namespace nodetorch {
 
 namespace {
 
-struct Adamax : GradientMethod {
-  Adamax() : GradientMethod("t", {"m", "u"}) {}  // the moving average of g, the decayed max of |g|
+struct Adamax : MomentMethod {
+  Adamax() : MomentMethod("t", {"m", "u"}) {}  // the moving average of g, the decayed max of |g|
 
-  double beta1 = 0, beta2 = 0, epsilon = 0;
   void configure(const Options& o) override {
-    configuredRate = o.number("learningRate");
-    weightDecay = o.number("weightDecay");
-    beta1 = o.number("beta1");
-    beta2 = o.number("beta2");
-    epsilon = o.number("epsilon");
+    readRates(o, false);
+    readMoments(o);
   }
   void update(at::Tensor& x, at::Tensor& g) override {
     decayWeights(g, x);

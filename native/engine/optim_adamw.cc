@@ -8,17 +8,13 @@ namespace nodetorch {
 
 namespace {
 
-struct AdamW : GradientMethod {
-  AdamW() : GradientMethod("t", {"m", "v"}) {}
+struct AdamW : MomentMethod {
+  AdamW() : MomentMethod("t", {"m", "v"}) {}
 
-  double beta1 = 0, beta2 = 0, epsilon = 0;
   // weightDecay is decoupled here: x shrinks by lr·weightDecay, the gradient is left alone
   void configure(const Options& o) override {
-    configuredRate = o.number("learningRate");
-    weightDecay = o.number("weightDecay");
-    beta1 = o.number("beta1");
-    beta2 = o.number("beta2");
-    epsilon = o.number("epsilon");
+    readRates(o, false);
+    readMoments(o);
   }
   void update(at::Tensor& x, at::Tensor& g) override {
     if (!started()) createBuffers(g);

@@ -101,8 +101,25 @@ struct GradientMethod : OptimMethod {
   std::vector<std::string> bufferNames;
   // the shared options, where a method has them (0 where it has not)
   double configuredRate = 0, learningRateDecay = 0, weightDecay = 0;
+  // Reads them: the learning rate, its decay where the method has one, and the weight decay.
+  void readRates(const Options& o, bool decays) {
+    configuredRate = o.number("learningRate");
+    if (decays) learningRateDecay = o.number("learningRateDecay");
+    weightDecay = o.number("weightDecay");
+  }
   int64_t counter = 0;
   std::vector<at::Tensor> buffers;  // empty before the first step that needs them
+};
+
+// Adam, Adamax and AdamW: two moment estimates decaying at beta1 and beta2, and the denominator's epsilon.
+struct MomentMethod : GradientMethod {
+  using GradientMethod::GradientMethod;
+  double beta1 = 0, beta2 = 0, epsilon = 0;
+  void readMoments(const Options& o) {
+    beta1 = o.number("beta1");
+    beta2 = o.number("beta2");
+    epsilon = o.number("epsilon");
+  }
 };
 
 using OptimFactory = std::unique_ptr<OptimMethod> (*)();

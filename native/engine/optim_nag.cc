@@ -14,9 +14,7 @@ struct Nag : GradientMethod {
 
   double momentum = 0;
   void configure(const Options& o) override {
-    configuredRate = o.number("learningRate");
-    learningRateDecay = o.number("learningRateDecay");
-    weightDecay = o.number("weightDecay");
+    readRates(o, true);
     momentum = o.number("momentum");
   }
   void lookAhead(at::Tensor& x) override {

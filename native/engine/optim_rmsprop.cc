@@ -12,8 +12,7 @@ struct Rmsprop : GradientMethod {
 
   double alpha = 0, epsilon = 0, initialMean = 0;
   void configure(const Options& o) override {
-    configuredRate = o.number("learningRate");
-    weightDecay = o.number("weightDecay");
+    readRates(o, false);
     alpha = o.number("alpha");
     epsilon = o.number("epsilon");
     initialMean = o.number("initialMean");

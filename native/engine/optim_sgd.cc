@@ -13,9 +13,7 @@ struct Sgd : GradientMethod {
 
   double momentum = 0, dampening = 0;
   void configure(const Options& o) override {
-    configuredRate = o.number("learningRate");
-    learningRateDecay = o.number("learningRateDecay");
-    weightDecay = o.number("weightDecay");
+    readRates(o, true);
     momentum = o.number("momentum");
     dampening = o.number("dampening");
     nesterov = o.flag("nesterov");

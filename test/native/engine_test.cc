@@ -37,6 +37,12 @@ ModulePtr linear(int64_t in, int64_t out) { return createModule("Linear", {{"inp
 
 Container& container(const ModulePtr& m) { return dynamic_cast<Container&>(*m); }
 
+// sgd's complete config, as lib/optim fills it: no rate decay, no weight decay, no Nesterov.
+Options sgdConfig(double rate, double momentum, double dampening) {
+  return {{"learningRate", rate}, {"learningRateDecay", 0.0}, {"weightDecay", 0.0},
+          {"momentum", momentum}, {"dampening", dampening},   {"nesterov", false}};
+}
+
 // f(x) = ½·|x − target|², its gradient x − target: the optimizers' test function.
 Feval quadratic(const at::Tensor& target) {
   return [target](const at::Tensor& x) { return std::make_pair(0.5 * (x - target).pow(2).sum().item<double>(), x - target); };
@@ -127,12 +133,7 @@ TEST_CASE("ClassNLLCriterion: the mean negative log-probability of the targets (
 
 TEST_CASE("sgd: Torch7's momentum (first buffer undamped), dampening, weight decay, schedule factor") {
   auto sgd = createOptimMethod("sgd");
-  sgd->configure({{"learningRate", 0.1},
-                  {"learningRateDecay", 0.0},
-                  {"weightDecay", 0.0},
-                  {"momentum", 0.9},
-                  {"dampening", 0.5},
-                  {"nesterov", false}});
+  sgd->configure(sgdConfig(0.1, 0.9, 0.5));
   at::Tensor x = at::tensor({1.0, -2.0}, at::kDouble);
   Feval f = quadratic(at::zeros({2}, at::kDouble));
   // step 1: buffer = g = x0; x1 = x0 − 0.1·x0 = 0.9·x0
@@ -143,12 +144,7 @@ TEST_CASE("sgd: Torch7's momentum (first buffer undamped), dampening, weight dec
   CHECK(at::allclose(x, at::tensor({0.765, -1.53}, at::kDouble), 0, 1e-15));
   CHECK(sgd->scalars() == std::vector<std::pair<std::string, double>>{{"evalCounter", 2}});
   // a schedule's factor scales the rate: with momentum off, x ← x − 0.5·0.1·x
-  sgd->configure({{"learningRate", 0.1},
-                  {"learningRateDecay", 0.0},
-                  {"weightDecay", 0.0},
-                  {"momentum", 0.0},
-                  {"dampening", 0.0},
-                  {"nesterov", false}});
+  sgd->configure(sgdConfig(0.1, 0.0, 0.0));
   sgd->rateScale = 0.5;
   at::Tensor before = x.clone();
   sgd->step(f, x);
@@ -201,12 +197,7 @@ TEST_CASE("training without Node: Linear → LogSoftMax with ClassNLLCriterion a
     return std::make_pair(loss.item<double>(), grad);
   };
   auto sgd = createOptimMethod("sgd");
-  sgd->configure({{"learningRate", 0.5},
-                  {"learningRateDecay", 0.0},
-                  {"weightDecay", 0.0},
-                  {"momentum", 0.0},
-                  {"dampening", 0.0},
-                  {"nesterov", false}});
+  sgd->configure(sgdConfig(0.5, 0.0, 0.0));
   double first = sgd->step(feval, x)[0], last = first;
   for (int i = 0; i < 100; ++i) last = sgd->step(feval, x)[0];
   CHECK(last < first / 4);
