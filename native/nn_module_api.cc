@@ -57,13 +57,18 @@ Value detached(const Value& v) {
   return Value::table(std::move(out));
 }
 
-// Whether any tensor of the value is on an autograd graph already (another module's output, a
-// tensor the user made with requiresGrad): PyTorch's forward then extends that graph.
-bool onGraph(const Value& v) {
-  if (v.isTensor()) return v.tensor.requires_grad();
-  for (const Value& e : v.list)
-    if (onGraph(e)) return true;
-  return false;
+// The input forward records, tensor by tensor. One already on an autograd graph (another module's
+// output, a tensor made with requiresGrad) stays on it, as in PyTorch, through an alias of its own
+// (view_as), so that each entry of a table, even one tensor given twice, has its own gradient for
+// Torch7's backward. Plain data becomes a leaf that requires gradients: its gradient is gradInput.
+Value recordedInput(const Value& v) {
+  if (!v.isTensor()) {
+    std::vector<Value> out;
+    for (const Value& e : v.list) out.push_back(recordedInput(e));
+    return Value::table(std::move(out));
+  }
+  if (v.tensor.requires_grad()) return v.tensor.view_as(v.tensor);
+  return leafInputs(v);
 }
 
 // The value's tensors replaced, in order, by `grads` (zeros where none flowed).
@@ -80,16 +85,16 @@ Value withGradients(const Value& v, const std::vector<at::Tensor>& grads, size_t
 Napi::Value moduleForward(const Napi::CallbackInfo& info) {
   ModuleBox& box = boxArg(info, 0);
   if (info.Length() < 2) fail("expected an input");
-  // An input already on a graph (another module's output, a tensor that requires gradients) stays
-  // on it, as in PyTorch: loss.backward() reaches the modules before and the user's tensors. So
-  // does any input inside a TypeScript module's forward. Plain data becomes a leaf that requires
-  // gradients, so that Torch7's backward(input, gradOutput) has a gradInput to give.
+  // Inside a TypeScript module's forward the input is passed on as it is (its graph continues);
+  // otherwise see recordedInput.
   bool insideScriptModule = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   Value given = valueFromJs(info.Env(), info[1], "input");
-  Value input = insideScriptModule || onGraph(given) ? given : leafInputs(given);
+  Value input = insideScriptModule ? given : recordedInput(given);
   Value output = box.module->apply(input);
   box.lastInput = input;
   box.lastOutput = output;
+  box.forwardParameters.clear();
+  for (at::Tensor* p : box.module->parameters()) box.forwardParameters.push_back(p->unsafeGetTensorImpl());
   // with grad mode on, the output stays on the autograd graph of the parameters, so that
   // criterion.loss(...).backward() fills their gradients (the PyTorch loop)
   return valueToJs(info.Env(), at::GradMode::is_enabled() ? output : detached(output));
@@ -112,6 +117,11 @@ Napi::Value moduleBackward(const Napi::CallbackInfo& info) {
   if (!same) fail("backward() must get the input of the last forward() (Torch7 semantics); call forward(input) again");
   if (gradOutput.shape() != box.lastOutput.shape())
     fail("gradOutput has shape " + gradOutput.shape() + " but the output has shape " + box.lastOutput.shape());
+  // to() and noBias() replace the parameters: the last forward's graph holds the old ones
+  std::vector<at::TensorImpl*> now;
+  for (at::Tensor* p : box.module->parameters()) now.push_back(p->unsafeGetTensorImpl());
+  if (now != box.forwardParameters)
+    fail("the module's parameters were replaced (to(), noBias()) since the last forward(); call forward(input) again before backward()");
   ensureGrads(*box.module);
   std::vector<at::Tensor> outputs, grads, inputs;
   box.lastOutput.leaves(outputs);
@@ -123,6 +133,8 @@ Napi::Value moduleBackward(const Napi::CallbackInfo& info) {
     roots.push_back(outputs[k]);
     rootGrads.push_back(grads[k].to(outputs[k].options()));
   }
+  if (roots.empty())
+    fail("backward() needs the last forward() to have run with grad mode on (it ran under noGrad, or nothing in it needs a gradient)");
   // Torch7's backward stops at this module: the gradients of its own inputs (returned) and of its
   // own parameters (added to theirs), not of whatever made its input (a graph kept by forward).
   std::vector<at::Tensor*> params = box.module->parameters();

@@ -9,6 +9,7 @@ struct ModuleBox {
   explicit ModuleBox(ModulePtr m) : module(std::move(m)) {}
   ModulePtr module;
   Value lastInput, lastOutput;
+  std::vector<at::TensorImpl*> forwardParameters;  // the parameters the last forward recorded, to tell when to() replaced them
 };
 struct CriterionBox {
   explicit CriterionBox(CriterionPtr c) : criterion(std::move(c)) {}

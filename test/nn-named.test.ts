@@ -1,7 +1,7 @@
 // Named parameters and strict constructors: Torch7's weight/bias/gradWeight/gradBias fields,
 // namedParameters() with the state dict's names, new nn.Sequential(a, b, c) as PyTorch, and extra
 // constructor arguments refused (JavaScript drops them silently).
-import { Tensor, TorchError, manualSeed, models, nn, optim, tensor } from '../lib';
+import { Tensor, TorchError, cuda, manualSeed, models, nn, optim, tensor } from '../lib';
 
 describe('named parameters', () => {
   test("a Linear's weight, bias, gradWeight and gradBias are its parameters, also after getParameters()", () => {
@@ -93,6 +93,17 @@ describe('strict constructors', () => {
       /^Expected an options object \{ numLayers, batchFirst, dropout, bidirectional \} for LSTM options \(argument 3\) but received 2$/,
     );
     expect(loose(nn.GRU, 3, 4, true)).toThrow(/for GRU options \(argument 3\) but received true/);
+    expect(loose(nn.LSTM, 3, 4, { batchFirst: 'yes' })).toThrow(/LSTM batchFirst/);
+    expect(loose(optim.Optimizer, new nn.Linear(2, 2), { method: 'sgd', config: 5 })).toThrow(
+      /config object for Optimizer config but received 5/,
+    );
+    // a conversion that fails leaves the module as it was
+    if (!cuda.isAvailable()) {
+      const linear = new nn.Linear(2, 2);
+      expect(() => linear.cuda()).toThrow(TorchError);
+      expect([linear.device, linear.dtype]).toEqual(['cpu', 'float64']);
+      expect(linear.float().dtype).toBe('float32');
+    }
     expect(loose(optim.Optimizer, new nn.Linear(2, 2), { method: 'sgd' }, 3)).toThrow(/takes at most 2 arguments but received 3/);
     expect(loose(optim.Optimizer, new nn.Linear(2, 2), { method: 'sgd', config: { learningrate: 0.1 } })).toThrow(/learningrate/);
     // a subclass of a native module that overrides forward: ignored inside containers, so refused

@@ -200,6 +200,24 @@ describe('nn.exportOnnx, run by onnxruntime-node', () => {
       new nn.Linear(48, 3),
     ).float();
     expect(compare(lstm, randn([3, 4, 5]), 'LSTM')).toBeLessThanOrEqual(1e-5);
+    // the character model's shape: an LSTM, then Linear over each step (MatMul, not Gemm)
+    const charModel = new nn.Sequential(
+      new nn.LookupTable(12, 6),
+      new nn.LSTM(6, 8, { batchFirst: true }),
+      new nn.Linear(8, 12),
+      new nn.View(-1, 12),
+      new nn.LogSoftMax(),
+    ).float();
+    expect(
+      compare(
+        charModel,
+        tensor([
+          [1, 5, 11, 0],
+          [3, 3, 7, 2],
+        ]).float(),
+        'character LSTM',
+      ),
+    ).toBeLessThanOrEqual(1e-5);
     const gru = new nn.Sequential(new nn.GRU(5, 7, { numLayers: 2 }), new nn.Tanh()).float(); // T × N × 7
     expect(compare(gru, randn([4, 2, 5]), 'GRU')).toBeLessThanOrEqual(1e-5);
   });

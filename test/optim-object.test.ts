@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Tensor, TorchError, cat, manualSeed, nn, noGrad, optim, randn } from '../lib';
+import { Tensor, TorchError, cat, manualSeed, nn, noGrad, ones, optim, randn } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { flat } from './helpers/compare';
 import { withTool } from './helpers/common';
@@ -72,6 +72,55 @@ describe('the PyTorch loop', () => {
     expect(flat(decoder.parameters()[1][0].toArray()).some((v) => v !== 0)).toBe(true);
     encoder.backward(x, gradH);
     expect([...encoder.parameters()[1], ...decoder.parameters()[1]].map((g) => g.toArray())).toEqual(chained);
+  });
+
+  test("Torch7's backward gives each table entry its own gradient: a graph tensor beside plain data, one tensor twice", () => {
+    manualSeed(105);
+    const h = new nn.Linear(3, 3).double().forward(x64([2, 3])); // on a graph
+    const data = x64([2, 3]);
+    const product = new nn.CMulTable();
+    product.forward([h, data]);
+    const [gh, gData] = product.backward([h, data], ones([2, 3], { dtype: 'float64' })) as Tensor[];
+    expect(gh.toArray()).toEqual(data.toArray());
+    expect(gData.toArray()).toEqual(h.detach().toArray());
+    const sum = new nn.CAddTable();
+    sum.forward([h, h]);
+    const [first, second] = sum.backward([h, h], ones([2, 3], { dtype: 'float64' })) as Tensor[];
+    expect(first.toArray()).toEqual(ones([2, 3]).toArray());
+    expect(second.toArray()).toEqual(ones([2, 3]).toArray());
+  });
+
+  test('getParameters() between forward and backward: the gradients land in the flat vector; to() or noGrad is an error', () => {
+    manualSeed(106);
+    const x = x64([4, 3]);
+    const reference = new nn.Linear(3, 2).double();
+    reference.forward(x);
+    reference.zeroGradParameters();
+    reference.backward(x, ones([4, 2], { dtype: 'float64' }));
+    const expected = reference.parameters()[1].map((g) => g.toArray());
+    // Torch7's backward, and the PyTorch loop's loss.backward()
+    for (const viaLoss of [false, true]) {
+      const linear = new nn.Linear(3, 2).double();
+      linear.getParameters()[0].copy(reference.getParameters()[0]);
+      const y = linear.forward(x);
+      const [, flatGrad] = linear.getParameters();
+      const [, outer] = new nn.Sequential(linear).getParameters(); // re-flattened after the forward
+      outer.zero();
+      if (viaLoss) y.sum().backward();
+      else linear.backward(x, ones([4, 2], { dtype: 'float64' }));
+      expect(linear.parameters()[1].map((g) => g.toArray())).toEqual(expected);
+      expect(flat(outer.toArray())).toEqual(flat(expected));
+      expect(flatGrad.numel).toBe(8);
+    }
+    const converted = new nn.Linear(3, 2).double();
+    converted.forward(x);
+    converted.float().double();
+    expect(() => converted.backward(x, ones([4, 2], { dtype: 'float64' }))).toThrow(
+      /parameters were replaced .* call forward\(input\) again/,
+    );
+    const quiet = new nn.Linear(3, 2).double();
+    noGrad(() => quiet.forward(x));
+    expect(() => quiet.backward(x, ones([4, 2], { dtype: 'float64' }))).toThrow(/grad mode on/);
   });
 
   test('Optimizer steps equal the closure form exactly (sgd with momentum and nesterov)', () => {

@@ -483,12 +483,14 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
 
   /** Training mode (Dropout active). Returns this. */
   training(): this {
+    this.checkIdle('training');
     native().moduleSetTraining(this.handle, true);
     return this;
   }
 
   /** Evaluation mode. Returns this. */
   evaluate(): this {
+    this.checkIdle('evaluate');
     native().moduleSetTraining(this.handle, false);
     return this;
   }
@@ -502,6 +504,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
    */
   to(target: Device | FloatDType | ModuleToOptions): this {
     this.checkIdle('to');
+    let next: [FloatDType, Device, MemoryFormat];
     if (typeof target === 'object' && target !== null) {
       checkKeys(target, ['dtype', 'device', 'memoryFormat'], 'to(options)');
       if (target.dtype !== undefined && !isFloatDtype(target.dtype)) invalid('a floating dtype', 'to(options) dtype', target.dtype);
@@ -510,10 +513,12 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
         target.memoryFormat === undefined
           ? this.#memoryFormat
           : checkOneOf(target.memoryFormat, MEMORY_FORMATS, 'to(options) memoryFormat');
-      [this.#dtype, this.#device, this.#memoryFormat] = [target.dtype ?? this.#dtype, device, format];
-    } else if (isFloatDtype(target)) this.#dtype = target;
-    else this.#device = checkDevice(target, 'to(target)');
-    native().moduleTo(this.handle, this.#dtype, this.#device, this.#memoryFormat);
+      next = [target.dtype ?? this.#dtype, device, format];
+    } else if (isFloatDtype(target)) next = [target, this.#device, this.#memoryFormat];
+    else next = [this.#dtype, checkDevice(target, 'to(target)'), this.#memoryFormat];
+    // the module's dtype, device and layout change only once the conversion succeeded
+    native().moduleTo(this.handle, ...next);
+    [this.#dtype, this.#device, this.#memoryFormat] = next;
     this.onConverted();
     return this;
   }

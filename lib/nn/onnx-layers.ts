@@ -47,7 +47,14 @@ export function translateLayer(g: GraphBuilder, { module, x, y, input, output }:
     }
     case 'Linear': {
       const [w, b] = params();
-      return g.node('Gemm', [input, g.floats('weight', w.shape, w.data), ...bias(g, b)], [int('transB', 1)], output);
+      if (inputShape.length === 2)
+        return g.node('Gemm', [input, g.floats('weight', w.shape, w.data), ...bias(g, b)], [int('transB', 1)], output);
+      // over the last dimension of a longer input (a sequence of vectors): Gemm takes matrices only
+      const [outSize, inSize] = w.shape;
+      const transposed = new Float32Array(w.data.length);
+      for (let o = 0; o < outSize; o++) for (let i = 0; i < inSize; i++) transposed[i * outSize + o] = w.data[o * inSize + i];
+      const product = g.node('MatMul', [input, g.floats('weight', [inSize, outSize], transposed)], [], b ? undefined : output);
+      return b ? g.node('Add', [product, g.floats('bias', b.shape, b.data)], [], output) : product;
     }
     case 'Tanh':
       return g.node('Tanh', [input], [], output);

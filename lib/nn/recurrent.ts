@@ -48,8 +48,9 @@ function stored(type: string, options: RecurrentOptions | Record<string, number>
   const o = options as Record<string, unknown>;
   return {
     ...o,
-    batchFirst: o.batchFirst === 1 || o.batchFirst === true,
-    bidirectional: o.bidirectional === 1 || o.bidirectional === true,
+    // a model file stores the flags as 0 and 1; anything else goes to the checks as given
+    batchFirst: o.batchFirst === 1 ? true : o.batchFirst === 0 ? false : o.batchFirst,
+    bidirectional: o.bidirectional === 1 ? true : o.bidirectional === 0 ? false : o.bidirectional,
   } as RecurrentOptions;
 }
 

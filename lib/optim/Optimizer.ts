@@ -43,7 +43,9 @@ export class Optimizer {
     if (typeof options !== 'object' || options === null) invalid('{ method, config }', 'Optimizer options', options);
     checkKeys(options, ['method', 'config'], 'Optimizer options');
     this.method = checkMethod(options.method);
-    this.config = { ...(options.config ?? {}) };
+    const config = options.config ?? {};
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) invalid('a config object', 'Optimizer config', config);
+    this.config = { ...config };
     completeConfig(this.method, this.config); // a bad key or value is an error now, not at the first step
     this.#model = model;
     [this.#params, this.#grads] = model.getParameters();

@@ -20,7 +20,7 @@ struct Alias {
 std::mutex aliasesMutex;  // modules live in several worker threads' environments
 std::vector<Alias> aliases;
 
-// Re-points every live alias of `of` at `view`'s memory, and records them as aliases of `view`.
+// Re-points every live alias of `of` at `view`'s memory (`of` itself is re-pointed in place after).
 void repointAliases(const at::Tensor& of, const at::Tensor& view) {
   std::lock_guard<std::mutex> lock(aliasesMutex);
   for (Alias& entry : aliases) {
@@ -31,7 +31,6 @@ void repointAliases(const at::Tensor& of, const at::Tensor& view) {
     at::Tensor t(std::move(alias));
     t.unsafeGetTensorImpl()->set_allow_tensor_metadata_change(true);  // detach() forbids it in LibTorch 1.13
     t.set_(view.storage(), view.storage_offset(), view.sizes(), view.strides());
-    entry.of = WeakTensor(view.getIntrusivePtr());
   }
 }
 
@@ -90,9 +89,10 @@ std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module) {
     } else {
       grad = gradView;
     }
+    // the parameter itself is re-pointed, as Torch7's set(): a graph recorded before (a forward
+    // whose backward comes after getParameters()) accumulates into the flat gradient too
     repointAliases(*p, view);
-    *p = view;
-    p->set_requires_grad(true);
+    p->set_(flat.storage(), view.storage_offset(), view.sizes(), view.strides());
     p->mutable_grad() = grad;  // autograd accumulates in place into the flat gradient
     offset += n;
   }
