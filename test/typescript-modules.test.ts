@@ -232,6 +232,9 @@ describe('modules written in TypeScript', () => {
   });
 
   test('misuse is a TorchError that says what to do', () => {
+    expect(() => new Residual(2).double().backward(ones([2], { dtype: 'float64' }), ones([2], { dtype: 'float64' }))).toThrow(
+      /Residual\.backward: a module written in TypeScript has no Torch7 backward of its own/,
+    );
     class NoForward extends nn.Module {}
     expect(() => new NoForward().forward(ones([1]))).toThrow('NoForward extends nn.Module but has no forward(input) of its own');
     class Twice extends nn.Module {

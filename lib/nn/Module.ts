@@ -304,6 +304,10 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
    */
   backward(input: In, gradOutput: Out): In {
     this.checkIdle('backward');
+    if (this.#children !== null)
+      throw new TorchError(
+        `${this.type}.backward: a module written in TypeScript has no Torch7 backward of its own (its forward is JavaScript); call backward on a container holding it, or use loss.backward()`,
+      );
     const inputs = nativeValue(input, 'backward(input)') as NativeTensor;
     const gradOutputs = nativeValue(gradOutput, 'backward(gradOutput)') as NativeTensor;
     const gradInput = this.#withDtypeHint(input, () => fromNative(native().moduleBackward(this.handle, inputs, gradOutputs)) as In);
