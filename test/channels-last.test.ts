@@ -105,7 +105,7 @@ describe("model.to({ memoryFormat: 'channelsLast' })", () => {
     expect(maxDiff(arr(seq.forward(x)), before)).toBeLessThan(1e-5);
   });
 
-  test("the Trainer's memoryFormat 'auto' picks channels-last for 16-bit autocast on a CPU with native bf16, and only there", () => {
+  test("the Trainer's memoryFormat 'auto' picks channels-last for bf16 autocast on a CPU with native bf16, and only there", () => {
     const make = (
       precision: 'fp32' | 'bf16',
       memoryFormat?: 'auto' | 'contiguous' | 'channelsLast',

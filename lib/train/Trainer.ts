@@ -87,7 +87,7 @@ export interface TrainerOptions<T extends Task = 'classification'> {
   precision?: Precision;
   /**
    * The layout of the model's convolution weights and of each batch in the native loop.
-   * 'auto' (default): channels-last where it was measured faster (docs/benchmarks.md): bf16 or fp16
+   * 'auto' (default): channels-last where it was measured faster (docs/benchmarks.md): bf16
    * autocast on a CPU that computes bf16 natively (AVX-512 BF16, AMX), for a CPU model with 4-D
    * (convolution) weights; otherwise the model's own layout. 'contiguous' or 'channelsLast'
    * converts the model to that layout (model.to({ memoryFormat })).
@@ -197,12 +197,12 @@ const OPTION_KEYS = [
 export type Precision = 'fp32' | 'bf16' | 'fp16';
 const AUTOCAST_DTYPE = { bf16: 'bfloat16', fp16: 'float16' } as const;
 /**
- * memoryFormat 'auto': channels-last for 16-bit autocast on a CPU with native bf16 and a model with
+ * memoryFormat 'auto': channels-last for bf16 autocast on a CPU with native bf16 and a model with
  * convolution weights (1.2–1.6× the contiguous model's samples/s there, docs/benchmarks.md); the
  * model's own layout otherwise.
  */
 function autoMemoryFormat(model: Module, precision: Precision): MemoryFormat {
-  if (model.memoryFormat === 'channelsLast' || precision === 'fp32' || model.device !== 'cpu' || !cpuHasNativeBf16())
+  if (model.memoryFormat === 'channelsLast' || precision !== 'bf16' || model.device !== 'cpu' || !cpuHasNativeBf16())
     return model.memoryFormat;
   const [params, grads] = model.parameters();
   const convolutional = params.some((p) => p.ndim === 4);
@@ -305,8 +305,7 @@ export class Trainer<T extends Task = 'classification'> {
     const layout = memoryFormat === 'auto' ? autoMemoryFormat(this.model, this.precision) : memoryFormat;
     if (layout !== this.model.memoryFormat) {
       this.model.to({ memoryFormat: layout });
-      if (memoryFormat === 'auto')
-        this.inferred.push(`memory format 'channelsLast' (${this.precision} autocast on a CPU with native bf16)`);
+      if (memoryFormat === 'auto') this.inferred.push(`memory format 'channelsLast' (bf16 autocast on a CPU with native bf16)`);
     }
     if (options.distributed !== undefined && !(options.distributed instanceof ProcessGroup))
       invalid('a process group from distributed.init', 'Trainer distributed', options.distributed);
