@@ -20,6 +20,16 @@ struct Alias {
 std::mutex aliasesMutex;  // modules live in several worker threads' environments
 std::vector<Alias> aliases;
 
+// Points t at view's memory (which holds the same values, copied) without an in-place operation:
+// its version stays, so a graph that saved t before (a forward whose backward comes after
+// getParameters()) still runs, and computes with the same numbers.
+void repointInPlace(const at::Tensor& t, const at::Tensor& view) {
+  at::TensorImpl* impl = t.unsafeGetTensorImpl();
+  impl->set_allow_tensor_metadata_change(true);  // detach() forbids it in LibTorch 1.13
+  impl->set_storage_keep_dtype(view.storage());
+  impl->set_sizes_and_strides(view.sizes(), view.strides(), view.storage_offset());
+}
+
 // Re-points every live alias of `of` at `view`'s memory (`of` itself is re-pointed in place after).
 void repointAliases(const at::Tensor& of, const at::Tensor& view) {
   std::lock_guard<std::mutex> lock(aliasesMutex);
@@ -28,9 +38,7 @@ void repointAliases(const at::Tensor& of, const at::Tensor& view) {
     if (target.get() != of.unsafeGetTensorImpl()) continue;
     auto alias = entry.alias.lock();
     if (!alias) continue;
-    at::Tensor t(std::move(alias));
-    t.unsafeGetTensorImpl()->set_allow_tensor_metadata_change(true);  // detach() forbids it in LibTorch 1.13
-    t.set_(view.storage(), view.storage_offset(), view.sizes(), view.strides());
+    repointInPlace(at::Tensor(std::move(alias)), view);
   }
 }
 
@@ -85,14 +93,14 @@ std::pair<at::Tensor, at::Tensor> flattenParameters(Module& module) {
     if (grad.defined()) {
       // the gradient tensor itself moves into the flat gradient: a handle to it (gradWeight) follows
       gradView.copy_(grad);
-      grad.set_(flatGrad.storage(), gradView.storage_offset(), gradView.sizes(), gradView.strides());
+      repointInPlace(grad, gradView);
     } else {
       grad = gradView;
     }
     // the parameter itself is re-pointed, as Torch7's set(): a graph recorded before (a forward
     // whose backward comes after getParameters()) accumulates into the flat gradient too
     repointAliases(*p, view);
-    p->set_(flat.storage(), view.storage_offset(), view.sizes(), view.strides());
+    repointInPlace(*p, view);
     p->mutable_grad() = grad;  // autograd accumulates in place into the flat gradient
     offset += n;
   }
