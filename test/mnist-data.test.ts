@@ -58,7 +58,13 @@ describe('data.mnist on the real files', () => {
     expect(full.train.inputs.shape).toEqual([60000, 1, 32, 32]);
     // only the outputs stay alive (float32 images, int64 labels), and the loading's chunks leave few
     // blocks in the CPU cache (whole-set temporaries left 207 MB there, of sizes training never uses)
-    expect(memory().bytes - liveBefore).toBe(70000 * 32 * 32 * 4 + 70000 * 8);
+    // Another test file's dropped handles can still be freed during the load's awaits (their
+    // finalizers run when the event loop turns; CI saw one small set, 28.7 MB, go): the live bytes
+    // grow by the outputs at most, and by less only by such a free, never by a leaked temporary
+    const outputs = 70000 * 32 * 32 * 4 + 70000 * 8;
+    const grown = memory().bytes - liveBefore;
+    expect(grown).toBeLessThanOrEqual(outputs);
+    expect(grown).toBeGreaterThan(outputs - 32 * 2 ** 20);
     expect(cpuCache().cachedBytes - cachedBefore).toBeLessThan(32 * 2 ** 20);
     const histogram = (t: typeof full.train.targets) => {
       const h = new Array(10).fill(0);
