@@ -244,6 +244,10 @@ export interface NativePassOptions {
   /** Training: gradient clipping by norm and by value (0 or absent: off). */
   gradClipNorm?: number;
   gradClipValue?: number;
+  /** The Trainer's weight average: updated by training passes (with its decay and updates so far), evaluated with by test passes. */
+  average?: NativeTensor;
+  averageDecay?: number;
+  averageUpdates?: number;
 }
 export interface NativePassResult {
   /** Classification: the classes×classes counts. */
@@ -263,6 +267,8 @@ export interface NativePassResult {
   lossScale?: number;
   lossScaleGoodSteps?: number;
   skippedSteps?: number;
+  /** Training with a weight average: its updates after the pass. */
+  averageUpdates?: number;
 }
 export interface NativeProgress {
   done: number;

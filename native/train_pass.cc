@@ -70,6 +70,12 @@ struct Job {
   bool scaleLoss = false;
   LossScale lossScale;
   int64_t skippedSteps = 0;
+  // Weight averaging (the Trainer's `ema`): after every training step the average moves toward the
+  // parameters as PyTorch's AveragedModel with get_ema_multi_avg_fn(decay) (its first update copies
+  // them; in and out: it lives across passes). A test pass evaluates with it once it has updates.
+  at::Tensor average;
+  double averageDecay = 0;
+  int64_t averageUpdates = 0;
   int64_t firstStep = 0;
   at::ScalarType dtype = at::kFloat;
   at::Device device = at::Device(at::kCPU);
@@ -97,10 +103,12 @@ struct Job {
 using Report = std::function<void(const Progress&)>;
 void runBatches(Job& job, const Report& report);
 
-// A test pass evaluates with the optimizer's evaluation parameters when it has them (ASGD's
-// average), swapped in and back as Torch7's 5_test.lua did.
+// A test pass evaluates with the Trainer's weight average, or the optimizer's evaluation parameters
+// when it has them (ASGD's average), swapped in and back as Torch7's 5_test.lua did.
 void runPass(Job& job, const Report& report) {
-  at::Tensor average = !job.train && job.optimizer ? job.optimizer->method->evaluationParameters() : at::Tensor();
+  at::Tensor average;
+  if (!job.train)
+    average = job.average.defined() ? job.average : job.optimizer ? job.optimizer->method->evaluationParameters() : at::Tensor();
   if (!average.defined()) return runBatches(job, report);
   at::NoGradGuard noGrad;
   at::Tensor cached = job.params.clone();
@@ -296,6 +304,14 @@ void runBatches(Job& job, const Report& report) {
           job.lossScale.update(true);
         }
       }
+      if (job.average.defined()) {
+        at::NoGradGuard noGrad;
+        if (job.averageUpdates == 0)
+          job.average.copy_(job.params);
+        else
+          job.average.lerp_(job.params, 1 - job.averageDecay);  // PyTorch's _foreach_lerp_
+        job.averageUpdates += 1;
+      }
       job.steps += 1;
       job.stepLosses.push_back(stepLoss.empty() ? NAN : stepLoss[0]);
       job.stepRates.push_back(job.optimizer->method->rateScale);
@@ -429,6 +445,8 @@ class PassRunner {
           result.Set("lossScaleGoodSteps", Napi::Number::New(env_, static_cast<double>(job_->lossScale.goodSteps)));
           result.Set("skippedSteps", Napi::Number::New(env_, static_cast<double>(job_->skippedSteps)));
         }
+        if (job_->train && job_->average.defined())
+          result.Set("averageUpdates", Napi::Number::New(env_, static_cast<double>(job_->averageUpdates)));
         deferred_.Resolve(result);
       }
     } catch (const Napi::Error&) {
@@ -453,7 +471,8 @@ class PassRunner {
 
 // runPass({ model, criterion, optimizer?, params?, grads?, inputs, targets, batchSize, classes,
 //           shuffle, dtype, device, autocast?, and for training rateScale, schedule?, firstStep,
-//           gradClipNorm?, gradClipValue?, lossScale?, lossScaleGoodSteps? },
+//           gradClipNorm?, gradClipValue?, lossScale?, lossScaleGoodSteps?, average?, averageDecay?,
+//           averageUpdates? },
 //         onProgress) → { promise, cancel }
 Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -516,6 +535,17 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
     if (!job->optimizerLock.owns_lock()) fail("this optimizer is already used by a running pass");
   } else if (job->train) {
     fail("a training pass needs an optimizer");
+  }
+  // TypeScript made the average like params and checked the decay: in (0, 1)
+  if (!get("average").IsUndefined()) {
+    job->average = tensorOf("average");
+    if (!job->params.defined() || !job->average.is_same_size(job->params) || job->average.scalar_type() != job->params.scalar_type() ||
+        job->average.device() != job->params.device())
+      fail("the weight average must be shaped like the flat parameters, with their dtype and device");
+    if (job->train) {
+      job->averageDecay = get("averageDecay").As<Napi::Number>().DoubleValue();
+      job->averageUpdates = get("averageUpdates").As<Napi::Number>().Int64Value();
+    }
   }
   auto runner = std::make_unique<PassRunner>(env, std::move(job));
   runner->start(info[1].As<Napi::Function>(), optimizer);

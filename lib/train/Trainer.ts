@@ -18,6 +18,7 @@ import { tensor } from '../creation';
 import { checkBoolean, checkFileName, checkInteger, checkKeys, checkNumber, checkOneOf, invalid } from '../validate';
 import { makeFolder, removeStaleTemps } from '../util/atomic';
 import { cpuHasNativeBf16 } from '../util/cpuinfo';
+import { WeightAverage, checkEmaDecay } from './average';
 import { LossScaleState, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { Callback, EPOCH_METRICS, EpochMetric, TrainerControl, checkCallbacks, improves } from './callbacks';
 import { EpochBoard } from './board';
@@ -93,6 +94,14 @@ export interface TrainerOptions<T extends Task = 'classification'> {
    * converts the model to that layout (model.to({ memoryFormat })).
    */
   memoryFormat?: 'auto' | MemoryFormat;
+  /**
+   * Weight averaging: an exponential moving average of the parameters with this decay (e.g. 0.999),
+   * updated natively after every optimizer step as PyTorch's AveragedModel with
+   * get_ema_multi_avg_fn (its first update copies the parameters). Test passes and the models fit
+   * saves use the average; `averagedParameters()` returns it; checkpoints keep it. Only parameters
+   * are averaged (running statistics stay the model's). Not with asgd, which averages already.
+   */
+  ema?: number;
   /** Batch size of test passes (default 100: much faster than 1000 on CPUs; the result equals Torch7's one-sample-at-a-time test). */
   testBatchSize?: number;
   /**
@@ -190,6 +199,7 @@ const OPTION_KEYS = [
   'gradClip',
   'precision',
   'memoryFormat',
+  'ema',
   'distributed',
 ];
 
@@ -231,6 +241,8 @@ export class Trainer<T extends Task = 'classification'> {
   readonly precision: Precision;
   /** precision 'fp16': the dynamic loss scale now and the good steps since it last changed. */
   #lossScale: LossScaleState | undefined;
+  /** The weight average (option ema), or null. */
+  #average: WeightAverage | null = null;
   /** The process group of a data-parallel Trainer, or null. */
   readonly distributed: ProcessGroup | null;
   /** Epochs trained so far. */
@@ -313,7 +325,31 @@ export class Trainer<T extends Task = 'classification'> {
     // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
     [this.#params, this.#grads] = this.model.getParameters();
     if (options.schedule !== undefined) this.#schedule = new LrSchedule(options.schedule);
+    const ema = checkEmaDecay(options.ema);
+    if (ema !== undefined) this.#average = new WeightAverage(ema);
     this.setOptimizer(options.optimizer ?? { method: 'sgd' });
+  }
+
+  /** The weight average's decay (option ema), or null without one. */
+  get ema(): number | null {
+    return this.#average?.decay ?? null;
+  }
+
+  /**
+   * A copy of the weight average (option ema) as a flat vector like `parameters`, or null without
+   * one or before the first step. `trainer.parameters.copy(trainer.averagedParameters()!)` puts it
+   * into the model for good.
+   */
+  averagedParameters(): Tensor | null {
+    if (this.#running) throw new TorchError('averagedParameters: a pass is running; await it first', { code: 'BUSY' });
+    return this.#average?.copy() ?? null;
+  }
+
+  /** Runs `fn` (saving a model) with the weight average in the model, where there is one. */
+  #withAverage(fn: () => void): void {
+    if (!this.#average) return fn();
+    this.#refreshFlat();
+    this.#average.whileApplied(this.#params, fn);
   }
 
   /** precision 'fp16': the dynamic loss scale (PyTorch's scaler.get_scale()); null otherwise. */
@@ -395,6 +431,7 @@ export class Trainer<T extends Task = 'classification'> {
   /** The optimizer, its config's numbers and the batch size, for TensorBoard's HParams. */
   #hyperParameters(): Record<string, number | string | boolean> {
     const out: Record<string, number | string | boolean> = { optimizer: this.#spec.method, batchSize: this.batchSize };
+    if (this.#average) out.ema = this.#average.decay;
     for (const [k, v] of Object.entries(this.#spec.config ?? {}))
       if (['number', 'string', 'boolean'].includes(typeof v)) out[k] = v as number;
     return out;
@@ -416,6 +453,8 @@ export class Trainer<T extends Task = 'classification'> {
     const keepState = checkBoolean(options.keepState ?? true, 'keepState');
     const [optimizer, complete] = createOptimizer(spec);
     this.#schedule?.checkMethod(complete.method);
+    if (this.#average && complete.method === 'asgd')
+      throw new TorchError("Trainer: asgd evaluates with its own average of the parameters; drop the Trainer's ema to use it");
     // a skipped step must leave the method as it was; lbfgs and cg evaluate several times per step
     if (this.precision === 'fp16' && (complete.method === 'lbfgs' || complete.method === 'cg')) {
       throw new TorchError(
@@ -472,7 +511,17 @@ export class Trainer<T extends Task = 'classification'> {
     if (this.#running) throw new TorchError('saveCheckpoint: a pass is running; await it first', { code: 'BUSY' });
     const schedule = this.#schedule ? { spec: this.#schedule.spec, state: this.#schedule.state } : null;
     this.#refreshFlat();
-    writeCheckpoint(file, this.model, this.#params, this.#spec, this.#optimizer, this.epoch, schedule, this.#lossScale);
+    writeCheckpoint(
+      file,
+      this.model,
+      this.#params,
+      this.#spec,
+      this.#optimizer,
+      this.epoch,
+      schedule,
+      this.#lossScale,
+      this.#average?.save(),
+    );
   }
 
   /** Restores a checkpoint written by saveCheckpoint into this Trainer (same model structure). */
@@ -518,6 +567,8 @@ export class Trainer<T extends Task = 'classification'> {
       this.epoch = c.epoch;
       // an fp16 Trainer continues the saved scale; a checkpoint without one starts it afresh
       if (this.#lossScale) this.#lossScale = c.lossScale ? { ...c.lossScale } : freshLossScale();
+      // an ema Trainer continues the saved average; a checkpoint without one starts it afresh
+      this.#average?.restore(c.average, this.#params);
       this.#synced = false;
     });
   }
@@ -639,7 +690,10 @@ export class Trainer<T extends Task = 'classification'> {
         }
         const result: EpochResult<T> = { epoch: this.epoch, learningRate, train };
         loggers?.train.add(logRow(train, 'train'));
-        if (save) (saveFormat === 'torch7' ? saveTorch7 : saveModel)(path.join(save, `model.net.${this.epoch}`), this.model);
+        if (save)
+          this.#withAverage(() =>
+            (saveFormat === 'torch7' ? saveTorch7 : saveModel)(path.join(save, `model.net.${this.epoch}`), this.model),
+          );
         if (options.test) {
           result.test = await this.test(options.test, options);
           loggers?.test.add(logRow(result.test, 'test'));
@@ -655,7 +709,7 @@ export class Trainer<T extends Task = 'classification'> {
             throw new TorchError(`Trainer.fit: keepBest follows ${keepBest}, which epoch ${this.epoch} did not measure (no test set?)`);
           if (improves(keepBest, value, results.best?.value ?? null)) {
             const file = path.join(save, 'model.best');
-            (saveFormat === 'torch7' ? saveTorch7 : saveModel)(file, this.model);
+            this.#withAverage(() => (saveFormat === 'torch7' ? saveTorch7 : saveModel)(file, this.model));
             results.best = { epoch: this.epoch, metric: keepBest, value, file };
           }
         }
@@ -811,6 +865,7 @@ export class Trainer<T extends Task = 'classification'> {
         ...(this.#lossScale && phase === 'train'
           ? { lossScale: this.#lossScale.scale, lossScaleGoodSteps: this.#lossScale.goodSteps }
           : {}),
+        ...(this.#average ? this.#average.passOptions(this.#params, phase === 'train') : {}),
       },
       (p) => {
         if (p.step !== undefined) onStep?.(p.step, p.stepLoss!, p.done, p.total);
@@ -823,6 +878,7 @@ export class Trainer<T extends Task = 'classification'> {
     try {
       const r = await job.promise;
       if (r.lossScale !== undefined) this.#lossScale = { scale: r.lossScale, goodSteps: r.lossScaleGoodSteps! };
+      this.#average?.afterPass(r.averageUpdates);
       return { counts: readCounts(r), aborted: r.aborted };
     } finally {
       signal?.removeEventListener('abort', abort);

@@ -1,7 +1,7 @@
 /**
  * Checkpoint files: everything a Trainer needs to resume exactly, in one archive written
  * atomically with a digest: the flat parameters, the optimizer (method, config, its scalar and
- * tensor state), the epoch count, the random generator's state, and the model's spec (to refuse
+ * tensor state), the epoch count, the random generator's state, the weight average (Trainer ema), and the model's spec (to refuse
  * another model).
  */
 import { TorchError } from '../errors';
@@ -11,6 +11,7 @@ import { checkNesting, upgradeSpec } from '../nn/serialize';
 import { Tensor } from '../tensor';
 import { FILE_FORMAT_VERSION, readArchive, writeArchive } from '../util/archive';
 import type { OptimizerSpec } from './Trainer';
+import type { AverageState } from './average';
 import type { ScheduleSpec, ScheduleState } from './schedule';
 
 /** A learning-rate schedule and its progress. */
@@ -32,6 +33,8 @@ export interface CheckpointContents {
   schedule?: SavedSchedule | null;
   /** precision 'fp16': the dynamic loss scale and its count of good steps; absent otherwise. */
   lossScale?: LossScaleState;
+  /** The Trainer's weight average (option ema) once it holds a step; absent otherwise. */
+  average?: { state: AverageState; tensor: Tensor };
 }
 
 /** PyTorch GradScaler's state: the scale and the steps without overflow since it last changed. */
@@ -54,6 +57,8 @@ interface CheckpointDescription {
   dtype: string;
   schedule?: SavedSchedule | null;
   lossScale?: LossScaleState;
+  /** The weight average's decay and updates; its tensor is the last one. */
+  average?: AverageState;
 }
 
 /** Writes a checkpoint of `model`'s flat `params` and the native optimizer `handle`. */
@@ -66,7 +71,9 @@ export function writeCheckpoint(
   epoch: number,
   schedule: SavedSchedule | null,
   lossScale?: LossScaleState,
+  average?: { state: AverageState; tensor: Tensor | null },
 ): void {
+  const averaged = average?.tensor ? average : undefined;
   const scalars = native().optimizerState(handle);
   const named = native().optimizerTensors(handle);
   const names = Object.keys(named);
@@ -85,9 +92,16 @@ export function writeCheckpoint(
     dtype: model.dtype,
     schedule,
     ...(lossScale ? { lossScale } : {}),
+    ...(averaged ? { average: averaged.state } : {}),
   };
   try {
-    writeArchive(file, JSON.stringify(description), [params.handle, ...names.map((n) => named[n]), rng, ...buffers.map((b) => b.handle)]);
+    writeArchive(file, JSON.stringify(description), [
+      params.handle,
+      ...names.map((n) => named[n]),
+      rng,
+      ...buffers.map((b) => b.handle),
+      ...(averaged ? [averaged.tensor!.handle] : []),
+    ]);
   } finally {
     names.forEach((n) => new Tensor(named[n]).dispose());
     new Tensor(rng).dispose();
@@ -127,9 +141,20 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
       throw damaged('its list of optimizer tensors is not a list of names');
     const buffers = d.buffers ?? 0;
     if (!Number.isInteger(buffers) || buffers < 0) throw damaged(`it counts ${JSON.stringify(d.buffers)} buffers`);
-    if (d.rng !== d.tensors.length + 1 || owned.length !== d.tensors.length + 2 + buffers) {
-      throw damaged(`it holds ${owned.length} tensors for ${d.tensors.length} optimizer tensors and ${buffers} buffers`);
+    const av = d.average;
+    if (
+      av !== undefined &&
+      (typeof av !== 'object' || av === null || !(av.decay > 0 && av.decay < 1) || !Number.isInteger(av.updates) || av.updates < 1)
+    )
+      throw damaged(`its weight average is ${JSON.stringify(av)}`);
+    const averages = av ? 1 : 0;
+    if (d.rng !== d.tensors.length + 1 || owned.length !== d.tensors.length + 2 + buffers + averages) {
+      throw damaged(
+        `it holds ${owned.length} tensors for ${d.tensors.length} optimizer tensors, ${buffers} buffers and ${averages} weight averages`,
+      );
     }
+    if (av && owned[owned.length - 1].numel !== owned[0].numel)
+      throw damaged(`its weight average holds ${owned[owned.length - 1].numel} values for ${owned[0].numel} parameters`);
     if (!Number.isInteger(d.epoch) || d.epoch < 0) throw damaged(`its epoch is ${JSON.stringify(d.epoch)}`);
     if (typeof d.scalars !== 'object' || d.scalars === null || Object.values(d.scalars).some((v) => typeof v !== 'number'))
       throw damaged('its optimizer scalars are not numbers');
@@ -156,7 +181,7 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
     }
     const named: Record<string, NativeTensor> = {};
     d.tensors.forEach((n, i) => (named[n] = owned[i + 1].handle));
-    const saved = owned.slice(d.rng + 1).map((t) => t.handle);
+    const saved = owned.slice(d.rng + 1, d.rng + 1 + buffers).map((t) => t.handle);
     apply({
       epoch: d.epoch,
       optimizer: d.optimizer,
@@ -167,6 +192,7 @@ export function readCheckpoint(file: string, model: Module, apply: (contents: Ch
       buffers: saved,
       schedule: d.schedule,
       ...(ls ? { lossScale: ls } : {}),
+      ...(av ? { average: { state: av, tensor: owned[owned.length - 1] } } : {}),
     });
   } finally {
     owned.forEach((t) => t.dispose());
