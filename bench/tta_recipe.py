@@ -4,9 +4,11 @@ asked; the harness preloads jemalloc). The same model (bench/train_loop.py's Net
 convnet with L2 pooling + subtractive normalisation, or max pooling), data (MNIST zero-padded to 32×32, normalised by the training set's mean and unbiased
 std), optimizer (SGD, Nesterov momentum 0.9, weight decay 5e-4), schedule (OneCycleLR peaking at
 0.1, learning rate only), augmentation (the study's nearest-neighbour rotation, θ ~ N(0, 0.2²)),
-batch 128, and a test pass over the full test set after every epoch.
+batch 128, the weight average (torch.optim.swa_utils.AveragedModel with get_ema_multi_avg_fn,
+updated after every step; the test passes use it, as nodetorch's `ema`), and a test pass over the
+full test set after every epoch.
 
-Usage: tta_recipe.py <mnistDir> <seed> <epochs> <threads> <fp32|bf16> <predictions.csv> <lp|max>
+Usage: tta_recipe.py <mnistDir> <seed> <epochs> <threads> <fp32|bf16> <predictions.csv> <lp|max> [emaDecay, 0: none]
 Prints one JSON line per epoch ({"epoch", "accuracy"}) as it ends; writes the last epoch's
 predictions as `nodetorch predict` does (Id,Prediction; ids 1..10000, classes digit + 1).
 """
@@ -18,6 +20,7 @@ import sys
 
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train_loop import Net  # noqa: E402  the benchmark's convnet, shared with `npm run bench`
@@ -52,7 +55,7 @@ def rotate(x, angles):
     return x.reshape(n, c, h * w).gather(2, index).view(n, c, h, w) * inside.view(n, 1, h, w)
 
 
-def main(directory, seed, epochs, threads, precision, predictions, pooling):
+def main(directory, seed, epochs, threads, precision, predictions, pooling, ema):
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     pad = lambda images: F.pad(images.float(), (2, 2, 2, 2)).unsqueeze(1)  # noqa: E731
@@ -63,6 +66,8 @@ def main(directory, seed, epochs, threads, precision, predictions, pooling):
     train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
     cl = torch.channels_last
     net = Net(pooling == "lp").float().to(memory_format=cl)
+    averaged = AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(ema)) if ema > 0 else None
+    scored = averaged.module if averaged else net
     batch = 128
     steps = (train_x.size(0) + batch - 1) // batch
     sgd = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
@@ -80,9 +85,11 @@ def main(directory, seed, epochs, threads, precision, predictions, pooling):
             loss.backward()
             sgd.step()
             schedule.step()
-        net.eval()
+            if averaged:
+                averaged.update_parameters(net)
+        scored.eval()
         with torch.no_grad(), autocast():
-            predicted = torch.cat([net(test_x[k:k + 1000].contiguous(memory_format=cl)).argmax(1) for k in range(0, test_x.size(0), 1000)])
+            predicted = torch.cat([scored(test_x[k:k + 1000].contiguous(memory_format=cl)).argmax(1) for k in range(0, test_x.size(0), 1000)])
         print(json.dumps({"epoch": epoch, "accuracy": (predicted == test_y).double().mean().item(), "torch": torch.__version__}), flush=True)
     with open(predictions + ".tmp", "w") as f:
         f.write("Id,Prediction\n" + "".join(f"{k + 1},{int(p) + 1}\n" for k, p in enumerate(predicted)))
@@ -91,4 +98,4 @@ def main(directory, seed, epochs, threads, precision, predictions, pooling):
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    main(a[0], int(a[1]), int(a[2]), int(a[3]), a[4], a[5], a[6])
+    main(a[0], int(a[1]), int(a[2]), int(a[3]), a[4], a[5], a[6], float(a[7]) if len(a) > 7 else 0.0)

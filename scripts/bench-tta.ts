@@ -134,7 +134,7 @@ async function runPyTorch(seed: number, o: TtaOptions, dir: string, labels: Uint
   const env = { ...process.env, ...(o.jemalloc ? { LD_PRELOAD: o.jemalloc } : {}) };
   const result = await timed(
     o.python!,
-    [script, dir, String(seed), String(epochs), String(o.threads), recipe.precision, csv, recipe.model.pooling],
+    [script, dir, String(seed), String(epochs), String(o.threads), recipe.precision, csv, recipe.model.pooling, String(recipe.ema)],
     env,
     (line) => {
       if (!line.startsWith('{')) return undefined;

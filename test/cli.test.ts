@@ -70,6 +70,7 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     ['-loss margin', ['-loss', 'margin'], 'MultiMarginCriterion'],
     ['-dropout 0.5 -extraConv', ['-dropout', '0.5', '-extraConv'], 'nn.Dropout(0.5)'],
     ['-optimization ADAM', ['-optimization', 'ADAM', '-learningRate', '0.001'], '==> optimizer: ADAM'],
+    ['-ema 0.99 (the weight average tested and saved)', ['-ema', '0.99'], '==> weight average: decay 0.99'],
     [
       '-optimization SGD -switchAt 1 -switchTo LBFGS (2 epochs)',
       ['-learningRate', '0.02', '-batchSize', '32', '-epochs', '2', '-switchAt', '1', '-switchTo', 'LBFGS'],
@@ -273,6 +274,7 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
       ],
       [['mnist', '-loss', 'hinge'], /Invalid value 'hinge' for -loss; expected one of nll, mse, margin/],
       [['mnist', '-dropout', '1'], /Invalid value '1' for -dropout; expected a probability in \[0, 1\)/],
+      [['mnist', '-ema', '1'], /Invalid value '1' for -ema; expected a decay in \[0, 1\) \(0 = off\)/],
       [['mnist', '-model', 'mlp', '-extraConv'], /-extraConv needs -model convnet/],
       [
         ['mnist', '-optimization', 'Adam'],

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { manualSeed, nn, tensor, Tensor, Trainer, TorchError } from '../lib';
+import { EarlyStopping, manualSeed, nn, tensor, Tensor, Trainer, TorchError } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
 
 const values = (t: Tensor) => t.toArray() as number[];
@@ -138,7 +138,9 @@ describe('Trainer ema', () => {
     expect(() => trainer(make(), 0.9, 'asgd')).toThrow(/asgd evaluates with its own average/);
     const t = trainer(make(), 0.9);
     expect(() => t.setOptimizer({ method: 'asgd' })).toThrow(/asgd/);
-    expect(t.ema).toBe(0.9);
     expect(trainer(make()).ema).toBeNull();
+    expect(t.ema).toBe(0.9);
+    const early = new EarlyStopping({ monitor: 'testLoss', restoreBest: true });
+    return expect(t.fit({ train: data, test: data, epochs: 1, callbacks: [early] })).rejects.toThrow(/restoreBest[\s\S]*keepBest/);
   });
 });

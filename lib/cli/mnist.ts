@@ -137,6 +137,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
         ...(precision !== 'fp32' ? { precision } : {}),
         // 4_train.lua rotated each normalised training sample by θ ~ N(0, σ²) (nearest neighbour)
         augment: [augment.rotate({ std: opt.rotate }), augment.noise({ std: opt.noise })].filter((a) => a.std > 0),
+        ...(opt.ema > 0 ? { ema: opt.ema } : {}),
       };
   const trainer = new Trainer({
     model,
@@ -157,6 +158,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     if (precision !== 'fp32')
       say(`==> precision: ${precision} (autocast, float32 master weights${precision === 'fp16' ? ', dynamic loss scale' : ''})`);
     if (schedule) say(`==> learning-rate schedule: ${JSON.stringify(schedule)}`);
+    if (opt.ema > 0) say(`==> weight average: decay ${opt.ema} per step (tested and saved)`);
   }
 
   const progress = progressReporter(opt.quiet || (group !== null && group.rank !== 0));

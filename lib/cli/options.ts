@@ -40,6 +40,8 @@ export interface MnistCliOptions {
   /** Gradient clipping: the largest L2 norm (0: off), and the largest component (0: off). */
   gradClip: number;
   gradClipValue: number;
+  /** The weight average's decay (Trainer ema; 0: off). */
+  ema: number;
   precision: string;
   /** A folder for TensorBoard's event file. */
   tensorboard?: string;
@@ -145,6 +147,12 @@ export const MNIST_OPTIONS: Record<string, Spec> = {
     min: 0,
   },
   gradClipValue: { kind: 'number', default: '0', help: 'clip each gradient component to ±this (clip_grad_value_; 0 = off)', min: 0 },
+  ema: {
+    kind: 'number',
+    default: '0',
+    help: 'evaluate and save an exponential moving average of the weights with this decay, updated after every step (e.g. 0.999; 0 = off)',
+    min: 0,
+  },
   precision: {
     kind: 'string',
     default: 'fp32',
@@ -270,6 +278,7 @@ export function parseMnistOptions(argv: string[]): MnistCliOptions {
   if ((out.nodeRank as number) >= (out.nnodes as number))
     throw new TorchError(`-nodeRank ${out.nodeRank} is outside -nnodes ${out.nnodes} (machines are 0..${(out.nnodes as number) - 1})`);
   if ((out.switchAt as number) > 0 !== (out.switchTo !== undefined)) throw new TorchError('-switchAt N and -switchTo METHOD go together');
+  if ((out.ema as number) >= 1) throw new TorchError(`Invalid value '${out.ema}' for -ema; expected a decay in [0, 1) (0 = off)`);
   if ((out.dropout as number) >= 1) throw new TorchError(`Invalid value '${out.dropout}' for -dropout; expected a probability in [0, 1)`);
   return out as unknown as MnistCliOptions;
 }

@@ -20,7 +20,7 @@ import { makeFolder, removeStaleTemps } from '../util/atomic';
 import { cpuHasNativeBf16 } from '../util/cpuinfo';
 import { WeightAverage, checkEmaDecay } from './average';
 import { LossScaleState, readCheckpoint, writeCheckpoint } from './checkpoint';
-import { Callback, EPOCH_METRICS, EpochMetric, TrainerControl, checkCallbacks, improves } from './callbacks';
+import { Callback, EPOCH_METRICS, EarlyStopping, EpochMetric, TrainerControl, checkCallbacks, improves } from './callbacks';
 import { EpochBoard } from './board';
 import { LrSchedule, PassSchedule, PlateauMetric, ScheduleSpec } from './schedule';
 import { MAX_CLASSES } from './ConfusionMatrix';
@@ -627,6 +627,10 @@ export class Trainer<T extends Task = 'classification'> {
       'Trainer.fit',
     );
     const callbacks = checkCallbacks(options.callbacks);
+    if (this.#average && callbacks.some((c) => c instanceof EarlyStopping && c.restoreBest))
+      throw new TorchError(
+        "Trainer.fit: EarlyStopping's restoreBest would restore the parameters, but with ema the test passes score the weight average; use keepBest, which saves the averaged model",
+      );
     const keepBest = options.keepBest === undefined ? undefined : checkOneOf(options.keepBest, EPOCH_METRICS, 'Trainer.fit keepBest');
     if (keepBest && options.save === undefined) throw new TorchError('Trainer.fit: keepBest writes <save>/model.best, so it needs save');
     if (options.tensorboard !== undefined) checkFileName(options.tensorboard, 'Trainer.fit tensorboard');
