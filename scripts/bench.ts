@@ -21,7 +21,7 @@
  * --model max (default): the max-pooling convnet (Torch7's -type cuda model); lp: the study's
  * default convnet for -type double|float (L2 pooling + subtractive normalisation).
  *
- * --tta [--seeds 1,2,3] [--epochs N]: time to accuracy of `nodetorch mnist -recipe fast` against
+ * --tta [--seeds 1,2,3] [--pytorchSeeds 1] [--epochs N]: time to accuracy of `nodetorch mnist -recipe fast` against
  * PyTorch's same recipe (scripts/bench-tta.ts) instead of throughput.
  *
  * BENCH_PYTHON picks the Python (default: the first of $PYTHON, python3, /usr/bin/python3 that
@@ -51,6 +51,7 @@ const { values: args } = parseArgs({
     compare: { type: 'string' },
     tta: { type: 'boolean', default: false },
     seeds: { type: 'string', default: '1,2,3' },
+    pytorchSeeds: { type: 'string' },
     epochs: { type: 'string' },
   },
   strict: true,
@@ -245,12 +246,15 @@ function compare(earlier: { meta: { date: string; model?: string; dtype?: string
 if (args.tta) {
   const python = pythonWithTorch();
   const preload = jemalloc();
-  runTta({
-    seeds: args.seeds!.split(',').map((v) => {
+  const seeds = (text: string, option: string) =>
+    text.split(',').map((v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`--seeds takes integers >= 0 separated by commas, got '${args.seeds}'`);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--${option} takes integers >= 0 separated by commas, got '${text}'`);
       return n;
-    }),
+    });
+  runTta({
+    seeds: seeds(args.seeds!, 'seeds'),
+    ...(args.pytorchSeeds ? { pytorchSeeds: seeds(args.pytorchSeeds, 'pytorchSeeds') } : {}),
     ...(args.epochs ? { epochs: list(args.epochs, 'epochs')[0] } : {}),
     threads: threadCounts[0],
     ...(args.json ? { json: args.json } : {}),
