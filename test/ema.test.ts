@@ -4,20 +4,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { EarlyStopping, manualSeed, nn, tensor, Tensor, Trainer, TorchError } from '../lib';
+import { EarlyStopping, manualSeed, nn, tensor, Trainer, TorchError } from '../lib';
 import { pythonWithTorch, runPython } from './helpers/python';
+import { tinyClassification, values } from './helpers/tiny-data';
 
-const values = (t: Tensor) => t.toArray() as number[];
 const n = 12;
-const inputs = tensor(
-  Array.from({ length: n * 4 }, (_, i) => Math.sin(i * 0.7)),
-  { dtype: 'float64' },
-).view(n, 4);
-const targets = tensor(
-  Array.from({ length: n }, (_, i) => i % 3),
-  { dtype: 'int64' },
-);
-const data = { inputs, targets };
+const data = tinyClassification(n);
+const { inputs, targets } = data;
 const slice = (k: number) => ({ inputs: inputs.slice(0, 4 * k, 4 * k + 4), targets: targets.slice(0, 4 * k, 4 * k + 4) });
 const make = () => {
   manualSeed(7);

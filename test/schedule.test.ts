@@ -4,21 +4,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { manualSeed, nn, optim, tensor, Tensor, Trainer } from '../lib';
+import { manualSeed, nn, optim, Trainer } from '../lib';
 import type { OptimizerSpec, ScheduleSpec } from '../lib';
 import goldens from './goldens/schedules.json';
+import { tinyClassification, values } from './helpers/tiny-data';
 
-const values = (t: Tensor) => t.toArray() as number[];
 const n = 12;
-const inputs = tensor(
-  Array.from({ length: n * 4 }, (_, i) => Math.sin(i * 0.7)),
-  { dtype: 'float64' },
-).view(n, 4);
-const targets = tensor(
-  Array.from({ length: n }, (_, i) => i % 3),
-  { dtype: 'int64' },
-);
-const data = { inputs, targets };
+const data = tinyClassification(n);
+const { inputs, targets } = data;
 const make = () => new nn.Sequential().add(new nn.Linear(4, 5)).add(new nn.Tanh()).add(new nn.Linear(5, 3)).add(new nn.LogSoftMax());
 const trainer = (
   model: nn.Module,
