@@ -36,10 +36,6 @@ export class WeightAverage {
     this.decay = decay;
   }
 
-  get updates(): number {
-    return this.#updates;
-  }
-
   /** A copy of the average, or null before the first step. */
   copy(): Tensor | null {
     return this.#updates > 0 && this.#average ? this.#average.clone() : null;
@@ -81,9 +77,9 @@ export class WeightAverage {
     }
   }
 
-  /** For checkpoints: the state, and the tensor (null before the first step). */
-  save(): { state: AverageState; tensor: Tensor | null } {
-    return { state: { decay: this.decay, updates: this.#updates }, tensor: this.#updates > 0 ? this.#average : null };
+  /** For checkpoints: the state and the tensor, or undefined before the first step (nothing to keep). */
+  save(): { state: AverageState; tensor: Tensor } | undefined {
+    return this.#updates > 0 && this.#average ? { state: { decay: this.decay, updates: this.#updates }, tensor: this.#average } : undefined;
   }
 
   /** From a checkpoint: the saved average (validated by the caller) and its update count; none starts afresh. */

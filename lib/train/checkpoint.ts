@@ -1,8 +1,8 @@
 /**
  * Checkpoint files: everything a Trainer needs to resume exactly, in one archive written
  * atomically with a digest: the flat parameters, the optimizer (method, config, its scalar and
- * tensor state), the epoch count, the random generator's state, the weight average (Trainer ema), and the model's spec (to refuse
- * another model).
+ * tensor state), the epoch count, the random generator's state, the weight average (Trainer ema),
+ * and the model's spec (to refuse another model).
  */
 import { TorchError } from '../errors';
 import { NativeOptimizer, NativeTensor, native } from '../native';
@@ -71,9 +71,8 @@ export function writeCheckpoint(
   epoch: number,
   schedule: SavedSchedule | null,
   lossScale?: LossScaleState,
-  average?: { state: AverageState; tensor: Tensor | null },
+  average?: { state: AverageState; tensor: Tensor },
 ): void {
-  const averaged = average?.tensor ? average : undefined;
   const scalars = native().optimizerState(handle);
   const named = native().optimizerTensors(handle);
   const names = Object.keys(named);
@@ -92,7 +91,7 @@ export function writeCheckpoint(
     dtype: model.dtype,
     schedule,
     ...(lossScale ? { lossScale } : {}),
-    ...(averaged ? { average: averaged.state } : {}),
+    ...(average ? { average: average.state } : {}),
   };
   try {
     writeArchive(file, JSON.stringify(description), [
@@ -100,7 +99,7 @@ export function writeCheckpoint(
       ...names.map((n) => named[n]),
       rng,
       ...buffers.map((b) => b.handle),
-      ...(averaged ? [averaged.tensor!.handle] : []),
+      ...(average ? [average.tensor.handle] : []),
     ]);
   } finally {
     names.forEach((n) => new Tensor(named[n]).dispose());
