@@ -1,10 +1,12 @@
 // The Trainer's weight average (option ema): the average of every step's parameters against
 // PyTorch's AveragedModel with get_ema_multi_avg_fn fed the same parameters; training unchanged by
-// it; test passes, saved models and checkpoints using it; bad options refused.
+// it; test passes, saved models and checkpoints using it; bad options and damaged checkpoints refused.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EarlyStopping, manualSeed, nn, tensor, Trainer, TorchError } from '../lib';
+import { native } from '../lib/native';
+import { writeArchive } from '../lib/util/archive';
 import { pythonWithTorch, runPython } from './helpers/python';
 import { tinyClassification, values } from './helpers/tiny-data';
 
@@ -121,6 +123,36 @@ describe('Trainer ema', () => {
     const plain = trainer(make());
     plain.loadCheckpoint(path.join(dir, 'checkpoint'));
     expect(values(plain.parameters)).toEqual(values(first.parameters));
+  });
+
+  test('a checkpoint whose average does not hold together is a clear error and changes nothing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ema-damaged-'));
+    const t = trainer(make(), decay);
+    await t.trainEpoch(data);
+    const file = path.join(dir, 'checkpoint');
+    t.saveCheckpoint(file);
+    // well-formed archives (valid digests) with a description that lies about the average
+    const { json, tensors } = native().decodeArchive(fs.readFileSync(file));
+    const rewrite = (name: string, change: (d: { average?: unknown }) => void, keep = tensors) => {
+      const d = JSON.parse(json);
+      change(d);
+      writeArchive(path.join(dir, name), JSON.stringify(d), keep);
+      return path.join(dir, name);
+    };
+    const resumed = trainer(make(), decay);
+    const before = values(resumed.parameters);
+    for (const [name, change, keep, message] of [
+      ['no-updates', (d: { average?: unknown }) => (d.average = { decay, updates: 0 }), tensors, /its weight average is/],
+      ['bad-decay', (d: { average?: unknown }) => (d.average = { decay: 2, updates: 3 }), tensors, /its weight average is/],
+      ['missing', () => {}, tensors.slice(0, -1), /tensors for .* weight averages/],
+      ['unannounced', (d: { average?: unknown }) => delete d.average, tensors, /tensors for .* 0 weight averages/],
+    ] as const) {
+      const bad = rewrite(name, change, keep as typeof tensors);
+      expect(() => resumed.loadCheckpoint(bad)).toThrow(message);
+      expect(() => resumed.loadCheckpoint(bad)).toThrow(/is damaged/);
+    }
+    expect(values(resumed.parameters)).toEqual(before);
+    expect(resumed.averagedParameters()).toBeNull();
   });
 
   test('bad options are refused with a TorchError naming them', () => {
