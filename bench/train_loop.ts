@@ -33,6 +33,8 @@ async function main(
     criterion: new nn.ClassNLLCriterion(),
     batchSize,
     precision,
+    // the contender's own layout, not the Trainer's choice ('auto')
+    memoryFormat,
     optimizer: { method: 'sgd', config: { learningRate: 0.01 } },
   });
   const warm = Math.min(samples, 4 * batchSize);

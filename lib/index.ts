@@ -73,7 +73,7 @@ export function libtorchInfo(): LibTorchInfo {
 export * as nn from './nn';
 export * as optim from './optim';
 export * as data from './data';
-export { Trainer, ConfusionMatrix, Logger, EarlyStopping, SummaryWriter } from './train';
+export { Trainer, ConfusionMatrix, Logger, EarlyStopping, SummaryWriter, formatProfile } from './train';
 export type { BatchEnd, Callback, EarlyStoppingOptions, EpochEnd, EpochMetric, TrainerControl, FitResults, HParamValue } from './train';
 export type {
   OptimizerSpec,
@@ -92,7 +92,7 @@ export type {
   PassResultOf,
   Precision,
 } from './train';
-export type { ScheduleSpec, SchedulePer, PlateauMetric, ScheduleState } from './train';
+export type { ScheduleSpec, SchedulePer, PlateauMetric, ScheduleState, PassProfile, ProfileRow } from './train';
 export * as models from './models';
 export * as augment from './augment';
 export * as plot from './plot';

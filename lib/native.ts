@@ -248,6 +248,8 @@ export interface NativePassOptions {
   average?: NativeTensor;
   averageDecay?: number;
   averageUpdates?: number;
+  /** Record the pass's operators with LibTorch's profiler; the result's `trace` holds them. */
+  profile?: boolean;
 }
 export interface NativePassResult {
   /** Classification: the classes×classes counts. */
@@ -269,6 +271,8 @@ export interface NativePassResult {
   skippedSteps?: number;
   /** Training with a weight average: its updates after the pass. */
   averageUpdates?: number;
+  /** With `profile`: the pass's operators as a Chrome trace (a JSON array of events). */
+  trace?: string;
 }
 export interface NativeProgress {
   done: number;

@@ -27,6 +27,8 @@
 #include "dist_group.h"
 #include "nn_module_api.h"
 #include "optim_api.h"
+
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include "tensor_handle.h"
 
 namespace nodetorch {
@@ -82,6 +84,10 @@ struct Job {
   // A channels-last model (model.to({ memoryFormat: 'channelsLast' })): 4-D batches are converted
   // once here, so that every convolution runs on NHWC data (oneDNN's fast path, bf16 above all).
   bool channelsLast = false;
+  // Records every operator the pass runs (LibTorch's legacy profiler, the same on 1.13 and 2.x) into
+  // `trace`, a Chrome trace that TypeScript summarises per operator.
+  bool profile = false;
+  std::string trace;
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
   // The sample order when the caller gives it (a rank's shard of an epoch; a streamed chunk's order
   // is its own): int64 indices into inputs. Undefined: all samples, shuffled if `shuffle`.
@@ -374,7 +380,18 @@ class PassRunner {
     setThisThreadsCount(threads);
     collectWarnings();
     try {
-      runPass(*job_, [this](const Progress& p) { report(p); });
+      if (job_->profile) {
+        std::ostringstream trace;
+        {
+          // on this thread only: the operators of the forward and backward passes (CPU autograd runs
+          // on the calling thread) and the optimizer's, each timed as a whole, intra-op threads included
+          torch::autograd::profiler::RecordProfile recording(trace);
+          runPass(*job_, [this](const Progress& p) { report(p); });
+        }
+        job_->trace = trace.str();
+      } else {
+        runPass(*job_, [this](const Progress& p) { report(p); });
+      }
     } catch (const std::exception& e) {
       error_ = reason(e);
       errorCode_ = classify(e);
@@ -445,6 +462,7 @@ class PassRunner {
           result.Set("lossScaleGoodSteps", Napi::Number::New(env_, static_cast<double>(job_->lossScale.goodSteps)));
           result.Set("skippedSteps", Napi::Number::New(env_, static_cast<double>(job_->skippedSteps)));
         }
+        if (job_->profile) result.Set("trace", Napi::String::New(env_, job_->trace));
         if (job_->train && job_->average.defined())
           result.Set("averageUpdates", Napi::Number::New(env_, static_cast<double>(job_->averageUpdates)));
         deferred_.Resolve(result);
@@ -472,7 +490,7 @@ class PassRunner {
 // runPass({ model, criterion, optimizer?, params?, grads?, inputs, targets, batchSize, classes,
 //           shuffle, dtype, device, autocast?, and for training rateScale, schedule?, firstStep,
 //           gradClipNorm?, gradClipValue?, lossScale?, lossScaleGoodSteps?, average?, averageDecay?,
-//           averageUpdates? },
+//           averageUpdates?, profile? },
 //         onProgress) → { promise, cancel }
 Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -495,6 +513,7 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Napi::Value optimizer = get("optimizer");
   job->train = get("train").ToBoolean().Value();
   job->channelsLast = get("channelsLast").ToBoolean().Value();
+  job->profile = get("profile").ToBoolean().Value();
   job->augmentations = augmentationsFrom(get("augment"));
   if (!get("order").IsUndefined()) {
     job->order = tensorOf("order");

@@ -24,6 +24,10 @@
  * --tta [--seeds 1,2,3] [--pytorchSeeds 1] [--epochs N]: time to accuracy of `nodetorch mnist -recipe fast` against
  * PyTorch's same recipe (scripts/bench-tta.ts) instead of throughput.
  *
+ * --profile [--batch 128] [--model lp] [--precision fp32|bf16] [--samples N]: where a nodetorch epoch's
+ * time goes (LibTorch's profiler, per operator) and the model's flops per second against the
+ * machine's matmul rate (scripts/bench-profile.ts).
+ *
  * BENCH_PYTHON picks the Python (default: the first of $PYTHON, python3, /usr/bin/python3 that
  * imports torch; $PYTHON is the one whose LibTorch the build used).
  */
@@ -34,6 +38,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { libtorchVersion } from '../lib';
 import { writeFileAtomic } from '../lib/util/atomic';
+import { runProfile } from './bench-profile';
 import { runTta } from './bench-tta';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -53,6 +58,7 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '1,2,3' },
     pytorchSeeds: { type: 'string' },
     epochs: { type: 'string' },
+    profile: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -260,6 +266,20 @@ if (args.tta) {
     ...(args.json ? { json: args.json } : {}),
     ...(python ? { python } : {}),
     ...(preload ? { jemalloc: preload } : {}),
+  }).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else if (args.profile) {
+  if (device !== 'cpu') throw new Error('--profile measures the CPU; the GPU runs in scripts/gpu-check.sh');
+  if (dtype !== 'float') throw new Error('--profile runs the float32 model (with --precision for autocast)');
+  runProfile({
+    batchSizes,
+    pooling: model,
+    precision: precision as 'fp32' | 'bf16' | 'fp16',
+    threads: threadCounts[0],
+    ...(args.samples ? { samples: list(args.samples, 'samples')[0] } : {}),
+    ...(args.json ? { json: args.json } : {}),
   }).catch((e) => {
     console.error(e);
     process.exit(1);

@@ -105,20 +105,25 @@ describe("model.to({ memoryFormat: 'channelsLast' })", () => {
     expect(maxDiff(arr(seq.forward(x)), before)).toBeLessThan(1e-5);
   });
 
-  test("the Trainer's memoryFormat 'auto' picks channels-last for bf16 autocast on a CPU with native bf16, and only there", () => {
+  test("the Trainer's memoryFormat 'auto' picks channels-last for a float32 CPU convnet, in fp32 or bf16 on a CPU with native bf16", () => {
     const make = (
       precision: 'fp32' | 'bf16',
       memoryFormat?: 'auto' | 'contiguous' | 'channelsLast',
-      model = models.mnistModel('convnet'),
-    ) => new Trainer({ model: model.float(), criterion: new nn.ClassNLLCriterion(), precision, ...(memoryFormat ? { memoryFormat } : {}) });
+      model = models.mnistModel('convnet').float(),
+    ) => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), precision, ...(memoryFormat ? { memoryFormat } : {}) });
     const bf16 = make('bf16');
     const native = cpuHasNativeBf16();
     expect(bf16.model.memoryFormat).toBe(native ? 'channelsLast' : 'contiguous');
     expect(bf16.inferred.some((line) => line.startsWith("memory format 'channelsLast'"))).toBe(native);
-    expect(make('fp32').model.memoryFormat).toBe('contiguous');
+    const fp32 = make('fp32');
+    expect(fp32.model.memoryFormat).toBe('channelsLast');
+    expect(fp32.inferred).toContain("memory format 'channelsLast' (a float32 convnet on the CPU)");
+    expect(make('fp32', 'auto', models.mnistModel('convnet').double()).model.memoryFormat).toBe('contiguous'); // no float64 oneDNN
+    expect(make('fp32', 'contiguous').model.memoryFormat).toBe('contiguous');
     expect(make('bf16', 'contiguous').model.memoryFormat).toBe('contiguous');
     expect(make('fp32', 'channelsLast').model.memoryFormat).toBe('channelsLast');
-    expect(make('bf16', 'auto', models.mnistModel('mlp')).model.memoryFormat).toBe('contiguous'); // no convolution
+    expect(make('bf16', 'auto', models.mnistModel('mlp').float()).model.memoryFormat).toBe('contiguous'); // no convolution
+    expect(make('fp32', 'auto', models.mnistModel('mlp').float()).model.memoryFormat).toBe('contiguous');
     expect(() => make('fp32', 'nhwc' as never)).toThrow(/Trainer memoryFormat/);
   });
 

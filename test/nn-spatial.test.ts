@@ -1,4 +1,9 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { manualSeed, nn, randn, tensor, Tensor, zeros } from '../lib';
+import { withTool } from './helpers/common';
+import { pythonWithTorch, runPython } from './helpers/python';
 
 const flat = (t: Tensor) => (t.toArray() as number[]).flat(Infinity as 1) as number[];
 
@@ -224,6 +229,100 @@ describe('spatial modules of the default convnet', () => {
     // a real output: finite log-probabilities that differ between samples
     expect(out.flat().every(Number.isFinite)).toBe(true);
     expect(out[0]).not.toEqual(out[1]);
+  });
+});
+
+// SpatialLPPooling runs as one fused kernel each way on the CPU (native/engine/lp_pool.cc), NCHW
+// or channels-last: its values and gradients against PyTorch's lp_pool2d, in both layouts and bf16.
+const python = pythonWithTorch();
+withTool('Python with torch', python).describe("SpatialLPPooling against PyTorch's lp_pool2d", () => {
+  // [Torch7's arguments, input shape]: windows that tile, that overlap, that leave a border (floor
+  // mode), one sample without a batch dimension
+  const cases: [number[], number[]][] = [
+    [
+      [3, 2, 2, 2, 2, 2],
+      [2, 3, 6, 8],
+    ],
+    [
+      [3, 2, 3, 3, 2, 2],
+      [2, 3, 7, 9],
+    ],
+    [
+      [3, 2, 2, 3, 1, 2],
+      [2, 3, 7, 5],
+    ],
+    [
+      [3, 2, 2, 2, 2, 2],
+      [3, 5, 7],
+    ],
+  ];
+  let results: { output: number[]; gradInput: number[] }[];
+  const inputs: Tensor[] = [];
+  const gradOutputs: Tensor[] = [];
+  beforeAll(() => {
+    manualSeed(12);
+    const written = cases.map(([args, shape]) => {
+      const lp = new nn.SpatialLPPooling(...(args as [number, number, number, number, number, number])).double();
+      const x = randn(shape, { dtype: 'float64' });
+      const g = randn(lp.forward(x).shape, { dtype: 'float64' });
+      inputs.push(x);
+      gradOutputs.push(g);
+      return { type: 'SpatialLPPooling', args, input: x.toArray(), gradOutput: g.toArray() };
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-lppool-'));
+    fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(written));
+    runPython(python!, 'layer_check.py', [path.join(dir, 'cases.json'), path.join(dir, 'results.json')]);
+    results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')).results.map(
+      (r: { output: unknown; gradInput: unknown }) => ({
+        output: (r.output as number[]).flat(3),
+        gradInput: (r.gradInput as number[]).flat(3),
+      }),
+    );
+    fs.rmSync(dir, { recursive: true });
+  });
+  const largest = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+  const lpOf = (i: number) => new nn.SpatialLPPooling(...(cases[i][0] as [number, number, number, number, number, number]));
+
+  test.each(cases.map(([args, shape], i) => [args.join(', '), shape.join('×'), i] as const))(
+    'SpatialLPPooling(%s) on %s, float64: output and input gradient ≤ 1e-12',
+    (_args, _shape, i) => {
+      const lp = lpOf(i).double();
+      expect(largest(flat(lp.forward(inputs[i])), results[i].output)).toBeLessThanOrEqual(1e-12);
+      expect(largest(flat(lp.backward(inputs[i], gradOutputs[i])), results[i].gradInput)).toBeLessThanOrEqual(1e-12);
+    },
+  );
+
+  test('channels-last input (a channels-last convolution before it) gives the same values and gradients', () => {
+    manualSeed(13);
+    const model = () =>
+      new nn.Sequential()
+        .add(new nn.SpatialConvolutionMM(2, 8, 3, 3))
+        .add(new nn.SpatialLPPooling(8, 2, 3, 3, 2, 2))
+        .float();
+    manualSeed(13);
+    const nchw = model();
+    manualSeed(13);
+    const nhwc = model().to({ memoryFormat: 'channelsLast' });
+    const x = randn([3, 2, 11, 11]);
+    const y = nchw.forward(x);
+    const g = randn(y.shape);
+    expect(largest(flat(nhwc.forward(x)), flat(y))).toBeLessThan(1e-5);
+    const convolved = nhwc.get<nn.Module<Tensor, Tensor>>(1).forward(x);
+    expect(convolved.stride()[1]).toBe(1); // the pooling's input is NHWC
+    expect(nhwc.get<nn.Module<Tensor, Tensor>>(2).forward(convolved).stride()[1]).toBe(1); // and so is its output
+    expect(largest(flat(nhwc.backward(x, g)), flat(nchw.backward(x, g)))).toBeLessThan(1e-5);
+    expect(largest(flat(nhwc.get(1).gradWeight!), flat(nchw.get(1).gradWeight!))).toBeLessThan(1e-4);
+  });
+
+  test('bfloat16: the float64 values within bf16 rounding', () => {
+    const lp = lpOf(0).bfloat16();
+    const x = inputs[0].to('bfloat16');
+    const y = flat(lp.forward(x).to('float64'));
+    y.forEach((v, k) => expect(Math.abs(v - results[0].output[k])).toBeLessThanOrEqual(0.01 * Math.abs(results[0].output[k]) + 1e-3));
+    const gx = flat(lp.backward(x, gradOutputs[0].to('bfloat16')).to('float64'));
+    gx.forEach((v, k) =>
+      expect(Math.abs(v - results[0].gradInput[k])).toBeLessThanOrEqual(0.02 * Math.abs(results[0].gradInput[k]) + 1e-2),
+    );
   });
 });
 

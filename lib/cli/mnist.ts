@@ -157,6 +157,7 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
     say(`==> optimizer: ${opt.optimization}${opt.switchTo ? `, switching to ${opt.switchTo} after epoch ${opt.switchAt}` : ''}`);
     if (precision !== 'fp32')
       say(`==> precision: ${precision} (autocast, float32 master weights${precision === 'fp16' ? ', dynamic loss scale' : ''})`);
+    if (trainer.model.memoryFormat === 'channelsLast') say('==> memory format: channels-last (NHWC convolutions, faster on the CPU)');
     if (schedule) say(`==> learning-rate schedule: ${JSON.stringify(schedule)}`);
     if (opt.ema > 0) say(`==> weight average: decay ${opt.ema} per step (tested and saved)`);
   }

@@ -16,7 +16,7 @@ import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../o
 import { Tensor, checkTensor } from '../tensor';
 import { tensor } from '../creation';
 import { checkBoolean, checkFileName, checkInteger, checkKeys, checkNumber, checkOneOf, invalid } from '../validate';
-import { makeFolder, removeStaleTemps } from '../util/atomic';
+import { makeFolder, removeStaleTemps, writeFileAtomic } from '../util/atomic';
 import { cpuHasNativeBf16 } from '../util/cpuinfo';
 import { WeightAverage, checkEmaDecay } from './average';
 import { LossScaleState, readCheckpoint, writeCheckpoint } from './checkpoint';
@@ -28,6 +28,7 @@ import { Logger } from './Logger';
 import { checkClassTargets, checkRealTargets } from './targets';
 import { PassResult, PassResultOf, Task, passResult, readCounts } from './results';
 import { ChunkRun, checkBatchDataset, streamPass } from './stream';
+import { TraceEvent, parseTrace, summarizeTrace } from './profile';
 import { ProcessGroup } from '../distributed/group';
 import { reduceCounts, shardedOrder, syncModel } from './distributed';
 import { Dataset, TrainingData, isBatchDataset } from '../data/dataset';
@@ -88,10 +89,10 @@ export interface TrainerOptions<T extends Task = 'classification'> {
   precision?: Precision;
   /**
    * The layout of the model's convolution weights and of each batch in the native loop.
-   * 'auto' (default): channels-last where it was measured faster (docs/benchmarks.md): bf16
-   * autocast on a CPU that computes bf16 natively (AVX-512 BF16, AMX), for a CPU model with 4-D
-   * (convolution) weights; otherwise the model's own layout. 'contiguous' or 'channelsLast'
-   * converts the model to that layout (model.to({ memoryFormat })).
+   * 'auto' (default): channels-last where it was measured faster (docs/benchmarks.md): a float32
+   * CPU model with 4-D (convolution) weights, in fp32 or in bf16 autocast on a CPU that computes
+   * bf16 natively (AVX-512 BF16, AMX); otherwise the model's own layout. 'contiguous' or
+   * 'channelsLast' converts the model to that layout (model.to({ memoryFormat })).
    */
   memoryFormat?: 'auto' | MemoryFormat;
   /**
@@ -143,6 +144,13 @@ export type FitResults<T extends Task = 'classification'> = EpochResult<T>[] & {
 export interface PassOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /**
+   * Records where the pass's time goes: every LibTorch operator the native loop runs, with its calls
+   * and its self time, in the result's `profile` (LibTorch's profiler, as PyTorch's
+   * torch.autograd.profiler; it adds about a microsecond per operator). A file name also writes the
+   * Chrome trace there (chrome://tracing, Perfetto), atomically.
+   */
+  profile?: boolean | string;
   /** @internal fit's per-batch callbacks: called after every training step (the native loop goes on meanwhile). */
   onStep?: (s: { step: number; loss: number; done: number; total: number }) => void;
 }
@@ -207,13 +215,14 @@ const OPTION_KEYS = [
 export type Precision = 'fp32' | 'bf16' | 'fp16';
 const AUTOCAST_DTYPE = { bf16: 'bfloat16', fp16: 'float16' } as const;
 /**
- * memoryFormat 'auto': channels-last for bf16 autocast on a CPU with native bf16 and a model with
- * convolution weights (1.2–1.6× the contiguous model's samples/s there, docs/benchmarks.md); the
- * model's own layout otherwise.
+ * memoryFormat 'auto': channels-last for a CPU model with convolution weights, in float32 or in bf16
+ * autocast on a CPU with native bf16: measured 1.2–1.6× the contiguous model's samples/s in both
+ * (docs/benchmarks.md). The model's own layout otherwise: float64 (oneDNN has no float64
+ * convolutions), fp16 on the CPU and GPUs were not measured faster.
  */
 function autoMemoryFormat(model: Module, precision: Precision): MemoryFormat {
-  if (model.memoryFormat === 'channelsLast' || precision !== 'bf16' || model.device !== 'cpu' || !cpuHasNativeBf16())
-    return model.memoryFormat;
+  if (model.memoryFormat === 'channelsLast' || model.device !== 'cpu' || model.dtype !== 'float32') return model.memoryFormat;
+  if (precision === 'fp16' || (precision === 'bf16' && !cpuHasNativeBf16())) return model.memoryFormat;
   const [params, grads] = model.parameters();
   const convolutional = params.some((p) => p.ndim === 4);
   [...params, ...grads].forEach((t) => t.dispose());
@@ -317,7 +326,10 @@ export class Trainer<T extends Task = 'classification'> {
     const layout = memoryFormat === 'auto' ? autoMemoryFormat(this.model, this.precision) : memoryFormat;
     if (layout !== this.model.memoryFormat) {
       this.model.to({ memoryFormat: layout });
-      if (memoryFormat === 'auto') this.inferred.push(`memory format 'channelsLast' (bf16 autocast on a CPU with native bf16)`);
+      if (memoryFormat === 'auto')
+        this.inferred.push(
+          `memory format 'channelsLast' (${this.precision === 'bf16' ? 'bf16 autocast on a CPU with native bf16' : 'a float32 convnet on the CPU'})`,
+        );
     }
     if (options.distributed !== undefined && !(options.distributed instanceof ProcessGroup))
       invalid('a process group from distributed.init', 'Trainer distributed', options.distributed);
@@ -777,6 +789,8 @@ export class Trainer<T extends Task = 'classification'> {
     const batchSize = phase === 'train' ? this.batchSize : this.testBatchSize;
     const group = this.distributed;
     const onStep = phase === 'train' ? options.onStep : undefined;
+    // with `profile`, each native pass (a streamed pass has one per chunk) hands back its trace
+    const traces: TraceEvent[][] | undefined = options.profile ? [] : undefined;
     const run = (
       chunk: Dataset,
       shuffleChunk: boolean,
@@ -793,6 +807,7 @@ export class Trainer<T extends Task = 'classification'> {
         options.signal,
         order,
         onStep && ((step, loss, done, total) => onStep({ step: stepsBefore + step, loss, done, total })),
+        traces,
       );
     try {
       if (group && !this.#synced) {
@@ -820,6 +835,11 @@ export class Trainer<T extends Task = 'classification'> {
       const base = this.#baseRate();
       if (phase === 'train' && base !== null && r.counts.steps > 0) result.stepLearningRates = r.counts.stepRates.map((f) => f * base);
       if (phase === 'train') this.#stepsTaken += r.counts.steps;
+      if (traces) {
+        const events = traces.flat();
+        result.profile = summarizeTrace(events, 1000 * r.counts.seconds);
+        if (typeof options.profile === 'string') writeFileAtomic(options.profile, JSON.stringify(events));
+      }
       if (r.aborted) throw abortError(phase, result);
       return result;
     } finally {
@@ -838,6 +858,7 @@ export class Trainer<T extends Task = 'classification'> {
     signal?: AbortSignal,
     order?: number[],
     onStep?: (step: number, loss: number, done: number, total: number) => void,
+    traces?: TraceEvent[][],
   ): Promise<ChunkRun> {
     const orderTensor = order ? tensor(order, { dtype: 'int64' }) : undefined;
     const job = native().runPass(
@@ -870,6 +891,7 @@ export class Trainer<T extends Task = 'classification'> {
           ? { lossScale: this.#lossScale.scale, lossScaleGoodSteps: this.#lossScale.goodSteps }
           : {}),
         ...(this.#average ? this.#average.passOptions(this.#params, phase === 'train') : {}),
+        ...(traces ? { profile: true } : {}),
       },
       (p) => {
         if (p.step !== undefined) onStep?.(p.step, p.stepLoss!, p.done, p.total);
@@ -883,6 +905,7 @@ export class Trainer<T extends Task = 'classification'> {
       const r = await job.promise;
       if (r.lossScale !== undefined) this.#lossScale = { scale: r.lossScale, goodSteps: r.lossScaleGoodSteps! };
       this.#average?.afterPass(r.averageUpdates);
+      if (traces && r.trace !== undefined) traces.push(parseTrace(r.trace));
       return { counts: readCounts(r), aborted: r.aborted };
     } finally {
       signal?.removeEventListener('abort', abort);
@@ -946,6 +969,7 @@ function checkPassOptions(options: PassOptions, phase: string): void {
     invalid('an AbortSignal', `${phase} signal`, options.signal);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
     invalid('a function', `${phase} onProgress`, options.onProgress);
+  if (options.profile !== undefined && typeof options.profile !== 'boolean') checkFileName(options.profile, `${phase} profile`);
 }
 
 /** A native optimizer for `spec`, and the spec as the Trainer keeps it (a copy). */

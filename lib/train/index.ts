@@ -20,3 +20,5 @@ export type { Task, PassResult, ClassificationResult, RegressionResult, PassResu
 export type { ScheduleSpec, SchedulePer, PlateauMetric, ScheduleState } from './schedule';
 export { ConfusionMatrix } from './ConfusionMatrix';
 export { Logger } from './Logger';
+export { formatProfile } from './profile';
+export type { PassProfile, ProfileRow } from './profile';

@@ -2,6 +2,7 @@
  * What a pass reports, by task: a confusion matrix and accuracy for classification; MAE and RMSE
  * for regression. Built from the native pass's counts.
  */
+import type { PassProfile } from './profile';
 import { NativePassResult } from '../native';
 import { Tensor } from '../tensor';
 import { ConfusionMatrix } from './ConfusionMatrix';
@@ -24,6 +25,8 @@ interface PassFigures {
   stepLearningRates?: number[];
   /** Training passes with precision 'fp16': steps skipped because the scaled gradients overflowed. */
   skippedSteps?: number;
+  /** With the pass option `profile`: where the pass's time went, per LibTorch operator. */
+  profile?: PassProfile;
 }
 
 export interface ClassificationResult extends PassFigures {

@@ -3,6 +3,8 @@
 // with Torch7's exact semantics.
 #include "nn_module.h"
 
+#include "lp_pool.h"
+
 #include <mutex>
 
 namespace nodetorch {
@@ -32,35 +34,6 @@ struct SpatialPooling : Module {
   }
 };
 
-// sqrt with Torch7's nn.Sqrt backward: 0.5·g/y, and 0 where y = 0 (autograd's would be inf·0 = NaN).
-struct SqrtZeroSafe : torch::autograd::Function<SqrtZeroSafe> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& s) {
-    at::Tensor y = s.sqrt();
-    ctx->save_for_backward({y});
-    return y;
-  }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
-    at::Tensor y = ctx->get_saved_variables()[0];
-    at::Tensor g = grads[0];
-    // (the tensor operations stay differentiable for create_graph, when grad mode is on here)
-    bool fused = !at::GradMode::is_enabled() && y.is_cpu() && g.is_cpu() && g.scalar_type() == y.scalar_type() &&
-                 (y.scalar_type() == at::kFloat || y.scalar_type() == at::kDouble);
-    if (!fused) return {at::where(y > 0, g * 0.5 / y, at::zeros_like(y))};
-    // On the CPU, one pass instead of five tensor operations: at batch 1 their dispatch cost more
-    // than their work, and the study's convnet runs this twice a step.
-    at::Tensor yc = y.contiguous(), gc = g.contiguous(), out = at::empty_like(yc);
-    AT_DISPATCH_FLOATING_TYPES(yc.scalar_type(), "SqrtZeroSafe backward", [&] {
-      const scalar_t* ys = yc.data_ptr<scalar_t>();
-      const scalar_t* gs = gc.data_ptr<scalar_t>();
-      scalar_t* os = out.data_ptr<scalar_t>();
-      at::parallel_for(0, yc.numel(), at::internal::GRAIN_SIZE, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) os[i] = ys[i] > 0 ? gs[i] * scalar_t(0.5) / ys[i] : scalar_t(0);
-      });
-    });
-    return {out};
-  }
-};
-
 // SpatialLPPooling(nIn, p = 2, kW, kH, dW, dH) = Square → SpatialAveragePooling → MulConstant(kW·kH) → Sqrt.
 // Only p = 2 (TypeScript refuses others).
 struct SpatialLPPooling : Module {
@@ -72,8 +45,8 @@ struct SpatialLPPooling : Module {
     requireSpatial(type(), x);
     if (x.size(-3) != nIn) fail("SpatialLPPooling expects " + std::to_string(nIn) + " planes, got shape " + shapeString(x.sizes()));
     requireWindow(type(), x, kW, kH);
-    at::Tensor sums = at::avg_pool2d(x.square(), {kH, kW}, {dH, dW}) * static_cast<double>(kW * kH);
-    return SqrtZeroSafe::apply(sums);
+    if (x.dim() == 3) return lpPool2d(x.unsqueeze(0), kH, kW, dH, dW).squeeze(0);
+    return lpPool2d(x, kH, kW, dH, dW);
   }
 };
 

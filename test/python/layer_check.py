@@ -78,6 +78,8 @@ def build(t, a, bias=True):
         "Power": lambda x: x.pow(a[0]),
         "MulConstant": lambda x: x * a[0],
         "AddConstant": lambda x: x + a[0],
+        # Torch7's (nInputPlane, pnorm, kW, kH, dW, dH)
+        "SpatialLPPooling": lambda x: torch.nn.functional.lp_pool2d(x, a[1], (a[3], a[2]), (a[5], a[4])),
     }
     if t in functions:
         return functions[t]

@@ -1,0 +1,114 @@
+/**
+ * Where a pass's time goes: the Trainer's `profile` pass option records every LibTorch operator the
+ * native loop runs (LibTorch's legacy profiler, on the pass's thread) as a Chrome trace; this
+ * module sums it per operator. An operator's self time excludes the operators it called
+ * (aten::conv2d's own time is its dispatch; aten::mkldnn_convolution under it holds the work).
+ */
+import { TorchError } from '../errors';
+
+/** One operator in a profiled pass: how often it ran and the milliseconds it took. */
+export interface ProfileRow {
+  /** LibTorch's name for it: `aten::mkldnn_convolution`, `aten::tanh_backward`, an autograd node… */
+  op: string;
+  calls: number;
+  /** Milliseconds inside it, less those inside the operators it called. */
+  selfMs: number;
+  /** Milliseconds inside it, the operators it called included. */
+  totalMs: number;
+  /** selfMs as a fraction of the pass's wall time. */
+  share: number;
+}
+
+/** A profiled pass: the operators by self time, largest first, and the time outside any operator. */
+export interface PassProfile {
+  /** The pass's wall time in milliseconds. */
+  passMs: number;
+  /** Milliseconds of the pass in no operator: nodetorch's own loop (batching, counting, reporting). */
+  outsideMs: number;
+  ops: ProfileRow[];
+}
+
+/** A complete event ("ph": "X") of the Chrome trace format, as LibTorch's legacy profiler writes it. */
+export interface TraceEvent {
+  name: string;
+  ph: string;
+  /** Start and duration, microseconds. */
+  ts: number;
+  dur: number;
+  tid: number | string;
+  pid: number | string;
+  args?: Record<string, unknown>;
+}
+
+/** The events of one native pass's trace (a JSON array); a malformed trace is an INTERNAL error. */
+export function parseTrace(text: string): TraceEvent[] {
+  let events: unknown;
+  try {
+    events = JSON.parse(text);
+  } catch (e) {
+    throw new TorchError(`profile: LibTorch's trace is not JSON (${(e as Error).message})`, { code: 'INTERNAL' });
+  }
+  if (!Array.isArray(events)) throw new TorchError("profile: LibTorch's trace is not an array of events", { code: 'INTERNAL' });
+  return events.filter(
+    (e): e is TraceEvent =>
+      typeof e === 'object' && e !== null && e.ph === 'X' && typeof e.name === 'string' && Number.isFinite(e.ts) && Number.isFinite(e.dur),
+  );
+}
+
+/** Sums `events` per operator; `passMs` is the wall time they fell in. */
+export function summarizeTrace(events: TraceEvent[], passMs: number): PassProfile {
+  const rows = new Map<string, { calls: number; self: number; total: number }>();
+  let topLevel = 0;
+  const byThread = new Map<string, TraceEvent[]>();
+  for (const e of events) {
+    const key = String(e.tid);
+    if (!byThread.has(key)) byThread.set(key, []);
+    byThread.get(key)!.push(e);
+  }
+  for (const threadEvents of byThread.values()) {
+    // parents before their children: earlier start first, and at the same start the longer one
+    threadEvents.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    const open: { end: number; row: { self: number } }[] = [];
+    for (const e of threadEvents) {
+      while (open.length > 0 && open[open.length - 1].end <= e.ts) open.pop();
+      let row = rows.get(e.name);
+      if (!row) rows.set(e.name, (row = { calls: 0, self: 0, total: 0 }));
+      row.calls += 1;
+      row.total += e.dur;
+      row.self += e.dur;
+      const parent = open[open.length - 1];
+      if (parent) parent.row.self -= e.dur;
+      else topLevel += e.dur;
+      open.push({ end: e.ts + e.dur, row });
+    }
+  }
+  const ops = [...rows.entries()]
+    .map(([op, r]) => ({
+      op,
+      calls: r.calls,
+      selfMs: Math.max(0, r.self) / 1000,
+      totalMs: r.total / 1000,
+      share: passMs > 0 ? Math.max(0, r.self) / 1000 / passMs : 0,
+    }))
+    .sort((a, b) => b.selfMs - a.selfMs);
+  return { passMs, outsideMs: Math.max(0, passMs - topLevel / 1000), ops };
+}
+
+/** The profile as a text table: the `top` operators by self time, then the rest and the loop's own time. */
+export function formatProfile(profile: PassProfile, top = 15): string {
+  const pct = (ms: number) => `${((100 * ms) / Math.max(profile.passMs, 1e-9)).toFixed(1)}%`;
+  const lines = [`${'operator'.padEnd(48)} ${'calls'.padStart(7)} ${'self ms'.padStart(10)} ${'share'.padStart(6)}`];
+  for (const r of profile.ops.slice(0, top))
+    lines.push(
+      `${r.op.slice(0, 48).padEnd(48)} ${String(r.calls).padStart(7)} ${r.selfMs.toFixed(1).padStart(10)} ${pct(r.selfMs).padStart(6)}`,
+    );
+  const rest = profile.ops.slice(top);
+  if (rest.length > 0) {
+    const ms = rest.reduce((sum, r) => sum + r.selfMs, 0);
+    lines.push(`${`(${rest.length} other operators)`.padEnd(48)} ${''.padStart(7)} ${ms.toFixed(1).padStart(10)} ${pct(ms).padStart(6)}`);
+  }
+  lines.push(
+    `${'(outside any operator)'.padEnd(48)} ${''.padStart(7)} ${profile.outsideMs.toFixed(1).padStart(10)} ${pct(profile.outsideMs).padStart(6)}`,
+  );
+  return lines.join('\n');
+}
