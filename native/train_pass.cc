@@ -204,8 +204,8 @@ void runBatches(Job& job, const Report& report) {
       fail(head + "the model's parameters hold NaN or Inf (training diverged: lower the learning rate)");
     fail(head + "the inputs and parameters are finite (training diverged: lower the learning rate)");
   };
-  auto countBatch = [&](const at::Tensor& output, const at::Tensor& loss, const at::Tensor& x, const at::Tensor& index) {
-    double value = loss.item<double>();
+  // value: the batch's loss, read once (a training step has read it already)
+  auto countBatch = [&](const at::Tensor& output, double value, const at::Tensor& x, const at::Tensor& index) {
     if (!std::isfinite(value)) nonFiniteLoss(value, x, index);
     job.lossSum += value * static_cast<double>(end - begin);
     if (job.regression) {
@@ -276,7 +276,7 @@ void runBatches(Job& job, const Report& report) {
         double value = loss.item<double>();
         if (!std::isfinite(value)) nonFiniteLoss(value, x, index);
         if (first) {
-          countBatch(output, loss, x, index);
+          countBatch(output, value, x, index);
           first = false;
         }
         if (job.scaleLoss) job.grads.div_(job.lossScale.scale);
@@ -325,7 +325,7 @@ void runBatches(Job& job, const Report& report) {
       AutocastScope autocast(job.device.type(), job.autocast);
       at::Tensor output = job.model->forward(x);
       if (output.dim() == 1) output = output.unsqueeze(0);
-      countBatch(output, job.criterion->sampleMeanLoss(output, shapedTarget(output)), x, index);
+      countBatch(output, job.criterion->sampleMeanLoss(output, shapedTarget(output)).item<double>(), x, index);
     }
     job.seen = end;
     auto now = std::chrono::steady_clock::now();

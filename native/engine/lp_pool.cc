@@ -5,6 +5,8 @@
 // (`npm run bench -- --profile`). Here each direction is one pass, in the input's own layout.
 #include "lp_pool.h"
 
+#include "engine.h"
+
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 
@@ -187,15 +189,6 @@ at::Tensor lpBackward(const at::Tensor& x, const at::Tensor& y, const at::Tensor
   return gx;
 }
 
-// The same gradient in differentiable ATen operations, for a backward pass that builds a graph
-// (create_graph): nn.Sqrt's 0.5·g/y (0 where y = 0) back through MulConstant, the average pooling
-// and Square.
-at::Tensor lpBackwardComposed(const at::Tensor& x, const at::Tensor& y, const at::Tensor& g, const LpWindow& w) {
-  at::Tensor perSum = at::where(y > 0, g / y, at::zeros_like(y));
-  at::Tensor spread = at::avg_pool2d_backward(perSum, x, {w.kH, w.kW}, {w.dH, w.dW}, {0, 0}, false, true, c10::nullopt);
-  return spread * static_cast<double>(w.kH * w.kW) * x;
-}
-
 struct LpPool2Function : torch::autograd::Function<LpPool2Function> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, int64_t kH, int64_t kW, int64_t dH, int64_t dW) {
     at::Tensor y = lpForward(x, {kH, kW, dH, dW});
@@ -207,8 +200,10 @@ struct LpPool2Function : torch::autograd::Function<LpPool2Function> {
     auto saved = ctx->get_saved_variables();
     std::vector<int64_t> k = ctx->saved_data["window"].toIntVector();
     LpWindow w{k[0], k[1], k[2], k[3]};
-    at::Tensor gx =
-        at::GradMode::is_enabled() ? lpBackwardComposed(saved[0], saved[1], grads[0], w) : lpBackward(saved[0], saved[1], grads[0], w);
+    // nodetorch's backward passes build no graph (create_graph is never set); a second derivative
+    // would be silently wrong, so it is an error
+    if (at::GradMode::is_enabled()) fail("SpatialLPPooling: no second derivative (a backward pass that builds a graph)");
+    at::Tensor gx = lpBackward(saved[0], saved[1], grads[0], w);
     return {gx, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };

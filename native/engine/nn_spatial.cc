@@ -3,6 +3,7 @@
 // with Torch7's exact semantics.
 #include "nn_module.h"
 
+#include "local_mean.h"
 #include "lp_pool.h"
 
 #include <mutex>
@@ -55,7 +56,8 @@ struct SpatialLPPooling : Module {
 // dtype and device, not per sample).
 struct SpatialSubtractiveNormalization : Module {
   int64_t nIn;
-  at::Tensor kernel2d;  // 1×1×kH×kW (an outer product k⊗k for a 1-D kernel)
+  at::Tensor kernel2d;          // 1×1×kH×kW (an outer product k⊗k for a 1-D kernel), float64
+  std::vector<double> weights;  // the same, row by row
   int64_t padH, padW;
   // kernel: the values row by row, kernelRows rows (1 for a 1-D kernel); TypeScript checked that
   // the sizes are odd.
@@ -69,6 +71,8 @@ struct SpatialSubtractiveNormalization : Module {
     kernel2d = (k / (k.sum() * static_cast<double>(nIn))).view({1, 1, k.size(0), k.size(1)});
     padH = k.size(0) / 2;
     padW = k.size(1) / 2;
+    at::Tensor flat = kernel2d.reshape({-1}).contiguous();
+    weights.assign(flat.data_ptr<double>(), flat.data_ptr<double>() + flat.numel());
   }
   std::string type() const override { return "SpatialSubtractiveNormalization"; }
   at::Tensor forward(const at::Tensor& x) override {
@@ -78,8 +82,7 @@ struct SpatialSubtractiveNormalization : Module {
     bool single = x.dim() == 3;
     at::Tensor input = single ? x.unsqueeze(0) : x;
     Estimator e = estimator(input);
-    at::Tensor sums = at::conv2d(input.sum(1, true), e.kernel, {}, 1, {padH, padW});
-    at::Tensor y = input - sums / e.coef;
+    at::Tensor y = subtractLocalMean(input, LocalMeanKernel{weights, kernel2d.size(2), kernel2d.size(3), e.kernel}, e.coef);
     return single ? y.squeeze(0) : y;
   }
 
