@@ -35,8 +35,13 @@ void lmChannelSums(const scalar_t* x, const LmShape& s, LmAcc<scalar_t>* sums) {
   if (s.nhwc) {
     for (int64_t t = 0; t < pixels; ++t) {
       const scalar_t* px = x + t * s.C;
-      LmAcc<scalar_t> total = 0;
-      for (int64_t c = 0; c < s.C; ++c) total += px[c];
+      // eight running sums, so that the loop vectorises (a single sum would be a serial chain)
+      LmAcc<scalar_t> lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t c = 0;
+      for (; c + 8 <= s.C; c += 8)
+        for (int64_t k = 0; k < 8; ++k) lanes[k] += px[c + k];
+      LmAcc<scalar_t> total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+      for (; c < s.C; ++c) total += px[c];
       sums[t] = total;
     }
     return;
@@ -51,8 +56,30 @@ void lmChannelSums(const scalar_t* x, const LmShape& s, LmAcc<scalar_t>* sums) {
 // out = K ⋆ in on one H×W plane (a correlation, as ATen's conv2d, zero padding kH/2, kW/2, the same
 // size out), or its adjoint (K flipped), which carries a gradient back.
 template <typename acc_t>
-void lmCorrelate(const acc_t* in, acc_t* out, int64_t H, int64_t W, const LocalMeanKernel& k, bool adjoint) {
+void lmCorrelate(const acc_t* in, acc_t* out, acc_t* scratch, int64_t H, int64_t W, const LocalMeanKernel& k, bool adjoint) {
   int64_t padH = k.kH / 2, padW = k.kW / 2;
+  if (!k.rows.empty()) {
+    // a separable kernel (the study's k⊗k): along the rows into scratch, then down the columns
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t w = 0; w < W; ++w) {
+        acc_t total = 0;
+        for (int64_t b = 0; b < k.kW; ++b) {
+          int64_t ww = adjoint ? w - b + padW : w + b - padW;
+          if (ww >= 0 && ww < W) total += static_cast<acc_t>(k.rows[b]) * in[h * W + ww];
+        }
+        scratch[h * W + w] = total;
+      }
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t w = 0; w < W; ++w) {
+        acc_t total = 0;
+        for (int64_t a = 0; a < k.kH; ++a) {
+          int64_t hh = adjoint ? h - a + padH : h + a - padH;
+          if (hh >= 0 && hh < H) total += static_cast<acc_t>(k.columns[a]) * scratch[hh * W + w];
+        }
+        out[h * W + w] = total;
+      }
+    return;
+  }
   for (int64_t h = 0; h < H; ++h)
     for (int64_t w = 0; w < W; ++w) {
       acc_t total = 0;
@@ -87,15 +114,15 @@ template <typename scalar_t>
 void lmRun(const scalar_t* in, const scalar_t* coef, scalar_t* out, const LmShape& s, const LocalMeanKernel& k, bool backward) {
   int64_t pixels = s.H * s.W;
   at::parallel_for(0, s.N, lmGrain(s), [&](int64_t begin, int64_t end) {
-    std::vector<LmAcc<scalar_t>> sums(pixels), shift(pixels);
+    std::vector<LmAcc<scalar_t>> sums(pixels), shift(pixels), scratch(pixels);
     for (int64_t n = begin; n < end; ++n) {
       const scalar_t* sample = in + n * s.C * pixels;
       lmChannelSums(sample, s, sums.data());
       if (backward) {
         for (int64_t t = 0; t < pixels; ++t) sums[t] = -sums[t] / static_cast<LmAcc<scalar_t>>(coef[t]);
-        lmCorrelate(sums.data(), shift.data(), s.H, s.W, k, true);
+        lmCorrelate(sums.data(), shift.data(), scratch.data(), s.H, s.W, k, true);
       } else {
-        lmCorrelate(sums.data(), shift.data(), s.H, s.W, k, false);
+        lmCorrelate(sums.data(), shift.data(), scratch.data(), s.H, s.W, k, false);
         for (int64_t t = 0; t < pixels; ++t) shift[t] = -shift[t] / static_cast<LmAcc<scalar_t>>(coef[t]);
       }
       lmShiftPixels(sample, shift.data(), out + n * s.C * pixels, s);
@@ -128,6 +155,8 @@ struct LocalMeanFunction : torch::autograd::Function<LocalMeanFunction> {
     at::MemoryFormat format = lmFormat(x);
     ctx->save_for_backward({coef});
     ctx->saved_data["weights"] = k.weights;
+    ctx->saved_data["rows"] = k.rows;
+    ctx->saved_data["columns"] = k.columns;
     ctx->saved_data["size"] = std::vector<int64_t>{k.kH, k.kW};
     ctx->saved_data["channelsLast"] = format == at::MemoryFormat::ChannelsLast;
     return lmFused(x, k, coef, format, false);
@@ -135,7 +164,8 @@ struct LocalMeanFunction : torch::autograd::Function<LocalMeanFunction> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
     at::Tensor coef = ctx->get_saved_variables()[0];
     std::vector<int64_t> size = ctx->saved_data["size"].toIntVector();
-    LocalMeanKernel k{ctx->saved_data["weights"].toDoubleVector(), size[0], size[1], at::Tensor()};
+    LocalMeanKernel k{ctx->saved_data["weights"].toDoubleVector(), size[0],     size[1], ctx->saved_data["rows"].toDoubleVector(),
+                      ctx->saved_data["columns"].toDoubleVector(), at::Tensor()};
     // nodetorch's backward passes build no graph (create_graph is never set); a second derivative
     // would be silently wrong, so it is an error
     if (at::GradMode::is_enabled()) fail("SpatialSubtractiveNormalization: no second derivative (a backward pass that builds a graph)");

@@ -13,6 +13,8 @@ namespace nodetorch {
 struct LocalMeanKernel {
   std::vector<double> weights;
   int64_t kH, kW;
+  // a separable kernel's factors (weights[a·kW + b] = columns[a]·rows[b]); empty for another
+  std::vector<double> rows, columns;
   at::Tensor tensor;
 };
 

@@ -56,8 +56,9 @@ struct SpatialLPPooling : Module {
 // dtype and device, not per sample).
 struct SpatialSubtractiveNormalization : Module {
   int64_t nIn;
-  at::Tensor kernel2d;          // 1×1×kH×kW (an outer product k⊗k for a 1-D kernel), float64
-  std::vector<double> weights;  // the same, row by row
+  at::Tensor kernel2d;                            // 1×1×kH×kW (an outer product k⊗k for a 1-D kernel), float64
+  std::vector<double> weights;                    // the same, row by row
+  std::vector<double> rowFactors, columnFactors;  // for a 1-D kernel: weights = columnFactors ⊗ rowFactors
   int64_t padH, padW;
   // kernel: the values row by row, kernelRows rows (1 for a 1-D kernel); TypeScript checked that
   // the sizes are odd.
@@ -66,7 +67,15 @@ struct SpatialSubtractiveNormalization : Module {
     int64_t rows = o.integer("kernelRows");
     int64_t cols = static_cast<int64_t>(kernel.size()) / rows;
     at::Tensor k = at::tensor(kernel, at::kDouble).view({rows, cols});
-    if (rows == 1) k = k.view({cols, 1}).mm(k.view({1, cols}));  // separable 1-D kernel, as Torch7
+    if (rows == 1) {
+      // separable 1-D kernel, as Torch7: k⊗k, kept as its factors too (scaled as kernel2d below)
+      double sum = k.sum().item<double>();
+      for (double v : kernel) {
+        rowFactors.push_back(v / sum);
+        columnFactors.push_back(v / (sum * static_cast<double>(nIn)));
+      }
+      k = k.view({cols, 1}).mm(k.view({1, cols}));
+    }
     // Torch7 divides the kernel by sum·nInputPlane; the scale cancels in the border-corrected mean.
     kernel2d = (k / (k.sum() * static_cast<double>(nIn))).view({1, 1, k.size(0), k.size(1)});
     padH = k.size(0) / 2;
@@ -82,7 +91,8 @@ struct SpatialSubtractiveNormalization : Module {
     bool single = x.dim() == 3;
     at::Tensor input = single ? x.unsqueeze(0) : x;
     Estimator e = estimator(input);
-    at::Tensor y = subtractLocalMean(input, LocalMeanKernel{weights, kernel2d.size(2), kernel2d.size(3), e.kernel}, e.coef);
+    at::Tensor y =
+        subtractLocalMean(input, LocalMeanKernel{weights, kernel2d.size(2), kernel2d.size(3), rowFactors, columnFactors, e.kernel}, e.coef);
     return single ? y.squeeze(0) : y;
   }
 
