@@ -248,8 +248,8 @@ export interface NativePassOptions {
   average?: NativeTensor;
   averageDecay?: number;
   averageUpdates?: number;
-  /** Record the pass's operators with LibTorch's profiler; the result's `trace` holds them. */
-  profile?: boolean;
+  /** Record the operators of the pass's first profileBatches batches with LibTorch's profiler; the result's `trace` holds them. */
+  profileBatches?: number;
 }
 export interface NativePassResult {
   /** Classification: the classes×classes counts. */
@@ -271,8 +271,10 @@ export interface NativePassResult {
   skippedSteps?: number;
   /** Training with a weight average: its updates after the pass. */
   averageUpdates?: number;
-  /** With `profile`: the pass's operators as a Chrome trace (a JSON array of events). */
+  /** With profileBatches: the operators as a Chrome trace (a JSON array of events), the batches recorded and their wall time. */
   trace?: string;
+  profiledBatches?: number;
+  profiledSeconds?: number;
 }
 export interface NativeProgress {
   done: number;

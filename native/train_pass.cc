@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <iomanip>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -84,9 +85,12 @@ struct Job {
   // A channels-last model (model.to({ memoryFormat: 'channelsLast' })): 4-D batches are converted
   // once here, so that every convolution runs on NHWC data (oneDNN's fast path, bf16 above all).
   bool channelsLast = false;
-  // Records every operator the pass runs (LibTorch's legacy profiler, the same on 1.13 and 2.x) into
-  // `trace`, a Chrome trace that TypeScript summarises per operator.
-  bool profile = false;
+  // The pass option `profile`: LibTorch's legacy profiler (the same on 1.13 and 2.x) records every
+  // operator of the first profileBatches batches (0: none; a bound keeps a batch-1 epoch's millions
+  // of events out of memory) into `trace`, a Chrome trace that TypeScript summarises per operator;
+  // profiledBatches and profiledSeconds say what it covers.
+  int64_t profileBatches = 0, profiledBatches = 0;
+  double profiledSeconds = 0;
   std::string trace;
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
   // The sample order when the caller gives it (a rank's shard of an epoch; a streamed chunk's order
@@ -237,6 +241,19 @@ void runBatches(Job& job, const Report& report) {
       counts[target[i] * job.classes + guess[i]] += 1;
     }
   };
+  // On this thread only (CPU autograd runs on the calling thread): the forward and backward passes'
+  // operators and the optimizer's, each timed as a whole, intra-op threads included. Declared after
+  // `trace`, so that an exception ends the recording (on this thread) before the stream goes.
+  std::ostringstream trace;
+  std::unique_ptr<torch::autograd::profiler::RecordProfile> recording;
+  auto profileStart = std::chrono::steady_clock::now();
+  auto stopProfile = [&]() {
+    if (!recording) return;
+    recording.reset();  // writes the events
+    job.profiledSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - profileStart).count();
+    job.trace = trace.str();
+  };
+  if (job.profileBatches > 0) recording = std::make_unique<torch::autograd::profiler::RecordProfile>(trace);
   for (begin = 0; begin < n; begin += job.batchSize) {
     if (job.cancelled->load()) {
       job.aborted = true;
@@ -328,6 +345,7 @@ void runBatches(Job& job, const Report& report) {
       countBatch(output, job.criterion->sampleMeanLoss(output, shapedTarget(output)).item<double>(), x, index);
     }
     job.seen = end;
+    if (recording && ++job.profiledBatches >= job.profileBatches) stopProfile();
     auto now = std::chrono::steady_clock::now();
     if (job.train && job.reportEachStep) {
       report(Progress{end, n, job.lossSum / static_cast<double>(end), job.steps, job.stepLosses.back()});
@@ -336,6 +354,7 @@ void runBatches(Job& job, const Report& report) {
       report(Progress{end, n, job.lossSum / static_cast<double>(end)});
     }
   }
+  stopProfile();
   if (job.regression) {
     job.errors = at::cat({errors.cpu(), at::tensor({static_cast<double>(errorElements)}, at::kDouble)});
   } else {
@@ -380,18 +399,7 @@ class PassRunner {
     setThisThreadsCount(threads);
     collectWarnings();
     try {
-      if (job_->profile) {
-        std::ostringstream trace;
-        {
-          // on this thread only: the operators of the forward and backward passes (CPU autograd runs
-          // on the calling thread) and the optimizer's, each timed as a whole, intra-op threads included
-          torch::autograd::profiler::RecordProfile recording(trace);
-          runPass(*job_, [this](const Progress& p) { report(p); });
-        }
-        job_->trace = trace.str();
-      } else {
-        runPass(*job_, [this](const Progress& p) { report(p); });
-      }
+      runPass(*job_, [this](const Progress& p) { report(p); });
     } catch (const std::exception& e) {
       error_ = reason(e);
       errorCode_ = classify(e);
@@ -462,7 +470,11 @@ class PassRunner {
           result.Set("lossScaleGoodSteps", Napi::Number::New(env_, static_cast<double>(job_->lossScale.goodSteps)));
           result.Set("skippedSteps", Napi::Number::New(env_, static_cast<double>(job_->skippedSteps)));
         }
-        if (job_->profile) result.Set("trace", Napi::String::New(env_, job_->trace));
+        if (job_->profileBatches > 0) {
+          result.Set("trace", Napi::String::New(env_, job_->trace));
+          result.Set("profiledBatches", Napi::Number::New(env_, static_cast<double>(job_->profiledBatches)));
+          result.Set("profiledSeconds", Napi::Number::New(env_, job_->profiledSeconds));
+        }
         if (job_->train && job_->average.defined())
           result.Set("averageUpdates", Napi::Number::New(env_, static_cast<double>(job_->averageUpdates)));
         deferred_.Resolve(result);
@@ -490,7 +502,7 @@ class PassRunner {
 // runPass({ model, criterion, optimizer?, params?, grads?, inputs, targets, batchSize, classes,
 //           shuffle, dtype, device, autocast?, and for training rateScale, schedule?, firstStep,
 //           gradClipNorm?, gradClipValue?, lossScale?, lossScaleGoodSteps?, average?, averageDecay?,
-//           averageUpdates?, profile? },
+//           averageUpdates?, profileBatches? },
 //         onProgress) → { promise, cancel }
 Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -513,7 +525,8 @@ Napi::Value runPassEntry(const Napi::CallbackInfo& info) {
   Napi::Value optimizer = get("optimizer");
   job->train = get("train").ToBoolean().Value();
   job->channelsLast = get("channelsLast").ToBoolean().Value();
-  job->profile = get("profile").ToBoolean().Value();
+  // TypeScript checked it: an integer ≥ 0
+  if (get("profileBatches").IsNumber()) job->profileBatches = get("profileBatches").As<Napi::Number>().Int64Value();
   job->augmentations = augmentationsFrom(get("augment"));
   if (!get("order").IsUndefined()) {
     job->order = tensorOf("order");

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BatchDataset, Dataset, formatProfile, manualSeed, nn, randn, tensor, Trainer, TorchError } from '../lib';
-import { parseTrace, summarizeTrace, TraceEvent } from '../lib/train/profile';
+import { operatorName, parseTrace, PROFILE_BATCHES, summarizeTrace, TraceEvent } from '../lib/train/profile';
 
 const samples = 48;
 const batchSize = 16;
@@ -43,7 +43,10 @@ describe('Trainer pass option profile', () => {
     // the convolution ran (its kernel's name depends on the LibTorch)
     expect(profile.ops.some((r) => /conv/.test(r.op) && r.calls >= result.steps)).toBe(true);
     const selfSum = profile.ops.reduce((sum, r) => sum + r.selfMs, 0);
-    expect(profile.passMs).toBeCloseTo(1000 * result.seconds, 6);
+    // the recording covers the pass's batches (a pass also sets up before its first)
+    expect(profile.batches).toBe(result.steps);
+    expect(profile.passMs).toBeGreaterThan(0);
+    expect(profile.passMs).toBeLessThanOrEqual(1000 * result.seconds);
     expect(selfSum).toBeGreaterThan(0);
     expect(selfSum + profile.outsideMs).toBeLessThanOrEqual(profile.passMs * 1.01 + 0.1);
     for (const r of profile.ops) {
@@ -63,6 +66,29 @@ describe('Trainer pass option profile', () => {
     expect(op(tested.profile!, 'aten::tanh_backward')).toBeUndefined();
   });
 
+  test('a long pass records its first 1000 batches (a batch-1 epoch would be millions of events)', async () => {
+    const many = 1100;
+    const long: Dataset = {
+      inputs: randn([many, 1, 8, 8]),
+      targets: tensor(
+        Array.from({ length: many }, (_, i) => i % 3),
+        { dtype: 'int64' },
+      ),
+    };
+    const t = new Trainer({
+      model: convnet(),
+      criterion: new nn.ClassNLLCriterion(),
+      batchSize: 1,
+      classes: 3,
+      optimizer: { method: 'sgd' },
+    });
+    const result = await t.trainEpoch(long, { profile: true });
+    expect(result.steps).toBe(many);
+    expect(result.profile!.batches).toBe(PROFILE_BATCHES);
+    expect(op(result.profile!, 'aten::_log_softmax')?.calls).toBe(PROFILE_BATCHES);
+    expect(result.profile!.passMs).toBeLessThan(1000 * result.seconds);
+  });
+
   test("a file name also gets the Chrome trace, written whole; a streamed pass's chunks are merged", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-profile-'));
     const file = path.join(dir, 'trace.json');
@@ -73,8 +99,12 @@ describe('Trainer pass option profile', () => {
     };
     const result = await trainer().trainEpoch(streamed, { profile: file });
     expect(op(result.profile!, 'aten::_log_softmax')?.calls).toBe(samples / batchSize);
+    expect(result.profile!.batches).toBe(samples / batchSize);
     const events = JSON.parse(fs.readFileSync(file, 'utf8')) as TraceEvent[];
     expect(events.length).toBe(result.profile!.ops.reduce((sum, r) => sum + r.calls, 0));
+    // one time line: each chunk's softmax after the previous chunk's
+    const softmax = events.filter((e) => e.name === 'aten::_log_softmax').map((e) => e.ts);
+    expect(softmax).toEqual([...softmax].sort((a, b) => a - b));
     expect(events.every((e) => e.ph === 'X' && typeof e.name === 'string' && e.dur >= 0)).toBe(true);
     expect(fs.readdirSync(dir)).toEqual(['trace.json']); // no temporary file left
     fs.rmSync(dir, { recursive: true });
@@ -89,6 +119,8 @@ describe('Trainer pass option profile', () => {
       e('aten::tanh', 120, 30),
       e('aten::empty', 125, 5),
       e('aten::tanh', 0, 40, 2), // another thread: its own nesting
+      e('aten::empty', 200, 10, 3), // a child written before its parent of the same start and length
+      e('aten::zeros', 200, 10, 3),
     ];
     const p = summarizeTrace(events, 0.2);
     const self = Object.fromEntries(p.ops.map((r) => [r.op, r.selfMs * 1000]));
@@ -97,11 +129,32 @@ describe('Trainer pass option profile', () => {
       'aten::convolution': 10,
       'aten::mkldnn_convolution': 80,
       'aten::tanh': 65,
-      'aten::empty': 5,
+      'aten::empty': 15,
+      'aten::zeros': 0,
     });
     expect(op(p, 'aten::tanh')?.calls).toBe(2);
-    expect(p.outsideMs).toBeCloseTo(0.2 - 0.17, 9);
+    expect(p.outsideMs).toBeCloseTo(0.2 - 0.18, 9);
     expect(p.ops[0].op).toBe('aten::mkldnn_convolution');
+  });
+
+  test("nodetorch's own kernels are named: the study's convnet shows its pooling and normalisation both ways", async () => {
+    manualSeed(4);
+    const model = new nn.Sequential()
+      .add(new nn.SpatialConvolutionMM(1, 4, 3, 3))
+      .add(new nn.SpatialLPPooling(4, 2, 2, 2, 2, 2))
+      .add(new nn.SpatialSubtractiveNormalization(4, nn.gaussian1D(3)))
+      .add(new nn.View(-1, 36))
+      .add(new nn.Linear(36, 3))
+      .add(new nn.LogSoftMax())
+      .float();
+    const t = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize, classes: 3, optimizer: { method: 'sgd' } });
+    const p = (await t.trainEpoch(data, { profile: true })).profile!;
+    const steps = samples / batchSize;
+    expect(op(p, 'nodetorch::SpatialLPPooling')?.calls).toBe(steps);
+    expect(op(p, 'nodetorch::SpatialSubtractiveNormalization')?.calls).toBe(steps);
+    const backward = p.ops.map((r) => operatorName(r.op)).filter((name) => /^Spatial\w+Function \(backward\)$/.test(name));
+    expect(backward.sort()).toEqual(['SpatialLPPoolingFunction (backward)', 'SpatialSubtractiveNormalizationFunction (backward)']);
+    expect(formatProfile(p, 100)).toContain('SpatialLPPoolingFunction (backward)');
   });
 
   test('bad values are refused, and a malformed trace is an error', async () => {

@@ -28,7 +28,7 @@ import { Logger } from './Logger';
 import { checkClassTargets, checkRealTargets } from './targets';
 import { PassResult, PassResultOf, Task, passResult, readCounts } from './results';
 import { ChunkRun, checkBatchDataset, streamPass } from './stream';
-import { TraceEvent, parseTrace, summarizeTrace } from './profile';
+import { PROFILE_BATCHES, ProfiledChunk, parseTrace, profileOf } from './profile';
 import { ProcessGroup } from '../distributed/group';
 import { reduceCounts, shardedOrder, syncModel } from './distributed';
 import { Dataset, TrainingData, isBatchDataset } from '../data/dataset';
@@ -145,17 +145,18 @@ export interface PassOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /**
-   * Records where the pass's time goes: every LibTorch operator the native loop runs, with its calls
-   * and its self time, in the result's `profile` (LibTorch's profiler, as PyTorch's
-   * torch.autograd.profiler; it adds about a microsecond per operator). A file name also writes the
-   * Chrome trace there (chrome://tracing, Perfetto), atomically.
+   * Records where the pass's time goes: every LibTorch operator the native loop runs in the pass's
+   * first 1000 batches (PROFILE_BATCHES), with its calls and its self time, in the result's
+   * `profile` (LibTorch's profiler, as PyTorch's torch.autograd.profiler; it adds about a
+   * microsecond per operator). A file name also writes the Chrome trace there (chrome://tracing,
+   * Perfetto), atomically.
    */
   profile?: boolean | string;
   /** @internal fit's per-batch callbacks: called after every training step (the native loop goes on meanwhile). */
   onStep?: (s: { step: number; loss: number; done: number; total: number }) => void;
 }
 
-export interface FitOptions<T extends Task = 'classification'> extends PassOptions {
+export interface FitOptions<T extends Task = 'classification'> extends Omit<PassOptions, 'profile'> {
   /** Tensors in memory ({ inputs, targets }) or a BatchDataset that loads samples on demand. */
   train: TrainingData;
   test?: TrainingData;
@@ -210,6 +211,12 @@ const OPTION_KEYS = [
   'ema',
   'distributed',
 ];
+
+/** A pass's profiling: the batches it may still record, and what each native pass recorded. */
+interface Profiling {
+  left: number;
+  chunks: ProfiledChunk[];
+}
 
 /** The Trainer's arithmetic: the model's own dtype, or autocast to bfloat16 or float16. */
 export type Precision = 'fp32' | 'bf16' | 'fp16';
@@ -789,8 +796,8 @@ export class Trainer<T extends Task = 'classification'> {
     const batchSize = phase === 'train' ? this.batchSize : this.testBatchSize;
     const group = this.distributed;
     const onStep = phase === 'train' ? options.onStep : undefined;
-    // with `profile`, each native pass (a streamed pass has one per chunk) hands back its trace
-    const traces: TraceEvent[][] | undefined = options.profile ? [] : undefined;
+    // with `profile`, the first PROFILE_BATCHES batches are recorded, across a streamed pass's chunks
+    const profiling: Profiling | undefined = options.profile ? { left: PROFILE_BATCHES, chunks: [] } : undefined;
     const run = (
       chunk: Dataset,
       shuffleChunk: boolean,
@@ -807,7 +814,7 @@ export class Trainer<T extends Task = 'classification'> {
         options.signal,
         order,
         onStep && ((step, loss, done, total) => onStep({ step: stepsBefore + step, loss, done, total })),
-        traces,
+        profiling,
       );
     try {
       if (group && !this.#synced) {
@@ -835,9 +842,9 @@ export class Trainer<T extends Task = 'classification'> {
       const base = this.#baseRate();
       if (phase === 'train' && base !== null && r.counts.steps > 0) result.stepLearningRates = r.counts.stepRates.map((f) => f * base);
       if (phase === 'train') this.#stepsTaken += r.counts.steps;
-      if (traces) {
-        const events = traces.flat();
-        result.profile = summarizeTrace(events, 1000 * r.counts.seconds);
+      if (profiling) {
+        const { profile, events } = profileOf(profiling.chunks);
+        result.profile = profile;
         if (typeof options.profile === 'string') writeFileAtomic(options.profile, JSON.stringify(events));
       }
       if (r.aborted) throw abortError(phase, result);
@@ -858,7 +865,7 @@ export class Trainer<T extends Task = 'classification'> {
     signal?: AbortSignal,
     order?: number[],
     onStep?: (step: number, loss: number, done: number, total: number) => void,
-    traces?: TraceEvent[][],
+    profiling?: Profiling,
   ): Promise<ChunkRun> {
     const orderTensor = order ? tensor(order, { dtype: 'int64' }) : undefined;
     const job = native().runPass(
@@ -891,7 +898,7 @@ export class Trainer<T extends Task = 'classification'> {
           ? { lossScale: this.#lossScale.scale, lossScaleGoodSteps: this.#lossScale.goodSteps }
           : {}),
         ...(this.#average ? this.#average.passOptions(this.#params, phase === 'train') : {}),
-        ...(traces ? { profile: true } : {}),
+        ...(profiling && profiling.left > 0 ? { profileBatches: profiling.left } : {}),
       },
       (p) => {
         if (p.step !== undefined) onStep?.(p.step, p.stepLoss!, p.done, p.total);
@@ -905,7 +912,10 @@ export class Trainer<T extends Task = 'classification'> {
       const r = await job.promise;
       if (r.lossScale !== undefined) this.#lossScale = { scale: r.lossScale, goodSteps: r.lossScaleGoodSteps! };
       this.#average?.afterPass(r.averageUpdates);
-      if (traces && r.trace !== undefined) traces.push(parseTrace(r.trace));
+      if (profiling && r.trace !== undefined) {
+        profiling.left -= r.profiledBatches!;
+        profiling.chunks.push({ events: parseTrace(r.trace), seconds: r.profiledSeconds!, batches: r.profiledBatches! });
+      }
       return { counts: readCounts(r), aborted: r.aborted };
     } finally {
       signal?.removeEventListener('abort', abort);

@@ -19,9 +19,17 @@ export interface ProfileRow {
   share: number;
 }
 
+/**
+ * The batches a pass's profile records at most: a batch-1 epoch runs millions of operators, whose
+ * events would not fit in memory; PyTorch's profiler, too, is run over some steps.
+ */
+export const PROFILE_BATCHES = 1000;
+
 /** A profiled pass: the operators by self time, largest first, and the time outside any operator. */
 export interface PassProfile {
-  /** The pass's wall time in milliseconds. */
+  /** The batches recorded: the pass's first ones, up to PROFILE_BATCHES. */
+  batches: number;
+  /** The wall time of those batches in milliseconds. */
   passMs: number;
   /** Milliseconds of the pass in no operator: nodetorch's own loop (batching, counting, reporting). */
   outsideMs: number;
@@ -55,21 +63,46 @@ export function parseTrace(text: string): TraceEvent[] {
   );
 }
 
+/** What one native pass recorded: a whole pass, or one chunk of a streamed one. */
+export interface ProfiledChunk {
+  events: TraceEvent[];
+  seconds: number;
+  batches: number;
+}
+
+/**
+ * A pass's profile from its chunks' recordings, and their events on one time line (each chunk's
+ * recording starts its clock anew: a chunk's events follow the previous chunk's).
+ */
+export function profileOf(chunks: ProfiledChunk[]): { profile: PassProfile; events: TraceEvent[] } {
+  const events: TraceEvent[] = [];
+  let offsetUs = 0;
+  for (const chunk of chunks) {
+    const first = chunk.events.reduce((least, e) => Math.min(least, e.ts), Infinity);
+    for (const e of chunk.events) events.push({ ...e, ts: e.ts - (Number.isFinite(first) ? first : 0) + offsetUs });
+    offsetUs += chunk.seconds * 1e6;
+  }
+  const batches = chunks.reduce((sum, c) => sum + c.batches, 0);
+  return { profile: { batches, ...summarizeTrace(events, offsetUs / 1000) }, events };
+}
+
 /** Sums `events` per operator; `passMs` is the wall time they fell in. */
-export function summarizeTrace(events: TraceEvent[], passMs: number): PassProfile {
+export function summarizeTrace(events: TraceEvent[], passMs: number): Omit<PassProfile, 'batches'> {
   const rows = new Map<string, { calls: number; self: number; total: number }>();
   let topLevel = 0;
-  const byThread = new Map<string, TraceEvent[]>();
-  for (const e of events) {
+  const byThread = new Map<string, { e: TraceEvent; at: number }[]>();
+  events.forEach((e, at) => {
     const key = String(e.tid);
     if (!byThread.has(key)) byThread.set(key, []);
-    byThread.get(key)!.push(e);
-  }
+    byThread.get(key)!.push({ e, at });
+  });
   for (const threadEvents of byThread.values()) {
-    // parents before their children: earlier start first, and at the same start the longer one
-    threadEvents.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    // parents before their children: earlier start first, at the same start the longer one, and
+    // at the same start and length the later in the trace (LibTorch writes an operator when it
+    // ends, so a parent after its children)
+    threadEvents.sort((a, b) => a.e.ts - b.e.ts || b.e.dur - a.e.dur || b.at - a.at);
     const open: { end: number; row: { self: number } }[] = [];
-    for (const e of threadEvents) {
+    for (const { e } of threadEvents) {
       while (open.length > 0 && open[open.length - 1].end <= e.ts) open.pop();
       let row = rows.get(e.name);
       if (!row) rows.set(e.name, (row = { calls: 0, self: 0, total: 0 }));
@@ -94,13 +127,18 @@ export function summarizeTrace(events: TraceEvent[], passMs: number): PassProfil
   return { passMs, outsideMs: Math.max(0, passMs - topLevel / 1000), ops };
 }
 
+/** An operator's name for people: nodetorch's own autograd functions without their C++ namespaces. */
+export function operatorName(op: string): string {
+  return op.replace(/torch::autograd::CppNode<nodetorch::\(anonymous namespace\)::(\w+)>/g, '$1 (backward)');
+}
+
 /** The profile as a text table: the `top` operators by self time, then the rest and the loop's own time. */
 export function formatProfile(profile: PassProfile, top = 15): string {
   const pct = (ms: number) => `${((100 * ms) / Math.max(profile.passMs, 1e-9)).toFixed(1)}%`;
   const lines = [`${'operator'.padEnd(48)} ${'calls'.padStart(7)} ${'self ms'.padStart(10)} ${'share'.padStart(6)}`];
   for (const r of profile.ops.slice(0, top))
     lines.push(
-      `${r.op.slice(0, 48).padEnd(48)} ${String(r.calls).padStart(7)} ${r.selfMs.toFixed(1).padStart(10)} ${pct(r.selfMs).padStart(6)}`,
+      `${operatorName(r.op).slice(0, 48).padEnd(48)} ${String(r.calls).padStart(7)} ${r.selfMs.toFixed(1).padStart(10)} ${pct(r.selfMs).padStart(6)}`,
     );
   const rest = profile.ops.slice(top);
   if (rest.length > 0) {

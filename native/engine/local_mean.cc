@@ -9,6 +9,7 @@
 
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 
 #include <algorithm>
 #include <type_traits>
@@ -150,7 +151,7 @@ at::Tensor lmKernelTensor(const LocalMeanKernel& k, const at::TensorOptions& opt
   return at::tensor(k.weights, at::kDouble).view({1, 1, k.kH, k.kW}).to(options);
 }
 
-struct LocalMeanFunction : torch::autograd::Function<LocalMeanFunction> {
+struct SpatialSubtractiveNormalizationFunction : torch::autograd::Function<SpatialSubtractiveNormalizationFunction> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const LocalMeanKernel& k, const at::Tensor& coef) {
     at::MemoryFormat format = lmFormat(x);
     ctx->save_for_backward({coef});
@@ -178,9 +179,11 @@ struct LocalMeanFunction : torch::autograd::Function<LocalMeanFunction> {
 }  // namespace
 
 at::Tensor subtractLocalMean(const at::Tensor& x, const LocalMeanKernel& kernel, const at::Tensor& coef) {
+  // named in profiles (the pass option `profile`): a function of its own is no ATen operator
+  RECORD_FUNCTION("nodetorch::SpatialSubtractiveNormalization", std::vector<c10::IValue>());
   at::ScalarType t = x.scalar_type();
   if (x.is_cpu() && (t == at::kFloat || t == at::kDouble || t == at::kBFloat16 || t == at::kHalf))
-    return LocalMeanFunction::apply(x, kernel, coef);
+    return SpatialSubtractiveNormalizationFunction::apply(x, kernel, coef);
   at::Tensor k = kernel.tensor.defined() ? kernel.tensor : lmKernelTensor(kernel, x.options());
   at::Tensor sums = at::conv2d(x.sum(1, true), k, {}, 1, {kernel.kH / 2, kernel.kW / 2});
   return x - sums / coef;
