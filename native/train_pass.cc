@@ -249,8 +249,9 @@ void runBatches(Job& job, const Report& report) {
   auto profileStart = std::chrono::steady_clock::now();
   auto stopProfile = [&]() {
     if (!recording) return;
-    recording.reset();  // writes the events
+    // the batches' time, not that of writing their events out
     job.profiledSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - profileStart).count();
+    recording.reset();  // writes the events
     job.trace = trace.str();
   };
   if (job.profileBatches > 0) recording = std::make_unique<torch::autograd::profiler::RecordProfile>(trace);
