@@ -54,33 +54,34 @@ void lmChannelSums(const scalar_t* x, const LmShape& s, LmAcc<scalar_t>* sums) {
   }
 }
 
+// One pass of a separable kernel's factor over an H×W plane: along the rows or down the columns
+// (zero padding, the same size out), or its adjoint (the factor flipped).
+template <typename acc_t>
+void lmCorrelateAxis(const acc_t* in, acc_t* out, int64_t H, int64_t W, const std::vector<double>& factor, bool alongRows, bool adjoint) {
+  int64_t size = static_cast<int64_t>(factor.size()), pad = size / 2, length = alongRows ? W : H, stride = alongRows ? 1 : W;
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t w = 0; w < W; ++w) {
+      int64_t p = alongRows ? w : h;
+      acc_t total = 0;
+      for (int64_t j = 0; j < size; ++j) {
+        int64_t q = adjoint ? p - j + pad : p + j - pad;
+        if (q >= 0 && q < length) total += static_cast<acc_t>(factor[j]) * in[h * W + w + (q - p) * stride];
+      }
+      out[h * W + w] = total;
+    }
+}
+
 // out = K ⋆ in on one H×W plane (a correlation, as ATen's conv2d, zero padding kH/2, kW/2, the same
 // size out), or its adjoint (K flipped), which carries a gradient back.
 template <typename acc_t>
 void lmCorrelate(const acc_t* in, acc_t* out, acc_t* scratch, int64_t H, int64_t W, const LocalMeanKernel& k, bool adjoint) {
-  int64_t padH = k.kH / 2, padW = k.kW / 2;
   if (!k.rows.empty()) {
     // a separable kernel (the study's k⊗k): along the rows into scratch, then down the columns
-    for (int64_t h = 0; h < H; ++h)
-      for (int64_t w = 0; w < W; ++w) {
-        acc_t total = 0;
-        for (int64_t b = 0; b < k.kW; ++b) {
-          int64_t ww = adjoint ? w - b + padW : w + b - padW;
-          if (ww >= 0 && ww < W) total += static_cast<acc_t>(k.rows[b]) * in[h * W + ww];
-        }
-        scratch[h * W + w] = total;
-      }
-    for (int64_t h = 0; h < H; ++h)
-      for (int64_t w = 0; w < W; ++w) {
-        acc_t total = 0;
-        for (int64_t a = 0; a < k.kH; ++a) {
-          int64_t hh = adjoint ? h - a + padH : h + a - padH;
-          if (hh >= 0 && hh < H) total += static_cast<acc_t>(k.columns[a]) * scratch[hh * W + w];
-        }
-        out[h * W + w] = total;
-      }
+    lmCorrelateAxis(in, scratch, H, W, k.rows, true, adjoint);
+    lmCorrelateAxis(scratch, out, H, W, k.columns, false, adjoint);
     return;
   }
+  int64_t padH = k.kH / 2, padW = k.kW / 2;
   for (int64_t h = 0; h < H; ++h)
     for (int64_t w = 0; w < W; ++w) {
       acc_t total = 0;
