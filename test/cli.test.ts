@@ -39,6 +39,7 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     expect(run.status).toBe(0);
     const out = run.stdout;
     expect(out).toContain('==> 310,346 trainable parameters');
+    expect(out).toContain('==> memory format: channels-last'); // -type float on the CPU: the Trainer's 'auto'
     expect(out).toMatch(/==> time to learn 1 sample = [\d.]+ms/);
     expect(out).toMatch(/==> time to test 1 sample = [\d.]+ms/);
     expect(out.match(/ConfusionMatrix:/g)).toHaveLength(2);
