@@ -17,6 +17,7 @@ static Napi::Value init(const Napi::CallbackInfo& info) {
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   checkLoadedLibTorch(env);  // before anything touches LibTorch
+  skipErrorBacktraces();     // LibTorch's errors cost no C++ backtrace (engine.cc)
   useOneComputeThread();     // this environment's JavaScript thread (passes use setNumThreads' count)
   collectWarnings();         // LibTorch's warnings on this thread become process warnings
   static const std::vector<Entry> entries = {{"init", init}};

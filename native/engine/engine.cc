@@ -2,6 +2,7 @@
 // in common.cc which kind of TorchError to raise) and shapes as text. Nothing here knows about Node.
 #include "engine.h"
 
+#include <mutex>
 #include <sstream>
 
 namespace nodetorch {
@@ -67,6 +68,15 @@ static std::string firstLines(const std::string& text) {
 std::string reason(const std::exception& e) {
   if (auto* c = dynamic_cast<const c10::Error*>(&e)) return firstLines(c->what_without_backtrace());
   return firstLines(e.what());
+}
+
+// Each c10::Error asks LibTorch's stack-trace fetcher for a backtrace when it is made; LibTorch 1.13's
+// unwinds and symbolizes it there and then (about 6 ms an error on a Zen 3), 2.x records the frames
+// and symbolizes later. reason() drops it, so no message of nodetorch's ever shows it: a fetcher
+// that returns nothing makes every LibTorch error as cheap as our own.
+void skipErrorBacktraces() {
+  static std::once_flag once;
+  std::call_once(once, [] { c10::SetStackTraceFetcher(std::function<std::string()>([] { return std::string(); })); });
 }
 
 ErrorCode classify(const std::exception& e, ErrorCode generic) {

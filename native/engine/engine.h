@@ -34,6 +34,8 @@ const char* codeName(ErrorCode code);
 [[noreturn]] void fail(ErrorCode code, const std::string& message);
 // The reason an exception gives, without LibTorch's C++ backtrace.
 std::string reason(const std::exception& e);
+// Stops LibTorch from fetching a C++ backtrace for each error it raises (once per process).
+void skipErrorBacktraces();
 // The kind of failure an exception is: by its type, else (LibTorch's generic c10::Error) by its
 // reason. The one place that reads a message to tell failures apart. `generic`: the code of a
 // failure none of that tells apart (an invalid argument, or the entry point's own kind).

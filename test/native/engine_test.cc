@@ -50,6 +50,25 @@ Feval quadratic(const at::Tensor& target) {
 
 }  // namespace
 
+TEST_CASE("skipErrorBacktraces: LibTorch's errors carry no C++ backtrace, and their reason is unchanged") {
+  auto mismatch = [] { return torch::ones({2, 3}).matmul(torch::ones({2, 3})); };
+  auto whatOf = [&] {
+    try {
+      mismatch();
+    } catch (const c10::Error& e) {
+      return std::string(e.what());
+    }
+    FAIL("expected a c10::Error");
+    return std::string();
+  };
+  CHECK(contains(whatOf(), "frame #"));  // LibTorch's own fetcher: the frames, one per line
+  const auto reasonBefore = failureOf(mismatch).second;
+  skipErrorBacktraces();
+  CHECK_FALSE(contains(whatOf(), "frame #"));
+  CHECK(failureOf(mismatch).second == reasonBefore);
+  CHECK(contains(reasonBefore, "cannot be multiplied"));
+}
+
 TEST_CASE("Options: a missing or mistyped key is an internal error naming it") {
   Options o{{"rate", 0.5}, {"nesterov", true}, {"sizes", std::vector<double>{2, 3}}, {"mode", std::string("nearest")}};
   CHECK(o.number("rate") == 0.5);
