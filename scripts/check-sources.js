@@ -8,13 +8,19 @@
 //   2. each source alone: every file includes what it uses, not what a neighbour included; and
 //      each engine source (native/engine/) without Node-API's headers on the include path, so the
 //      engine stays free of Node and its C++ tests (test/native/) build without it.
-// The headers are precompiled once for step 2 (parsing LibTorch's costs ~15 s).
+// The headers are precompiled once for step 2 (parsing LibTorch's costs ~15 s). A check that passed
+// is remembered in the user cache under a digest of everything it read that can change (the
+// compiler, its flags, LibTorch's version and folders, the source and every header of native/), so
+// a second run on the same machine compiles only what changed (on 2 cores: 333 s for all of it).
 //   node scripts/check-sources.js
+const crypto = require('crypto');
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
 const { compileFlags, findLibTorch } = require('./find-libtorch');
+const { cacheRoot } = require('./libtorch-download');
 
 const root = path.resolve(__dirname, '..');
 const libtorch = findLibTorch();
@@ -38,6 +44,41 @@ const { addonSources, engineSources } = require('./native-sources');
 const sources = [...addonSources, ...engineSources];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nodetorch-sources-'));
 
+// Passed checks, one empty file each, named by the digest of what the check read.
+const passed = path.join(cacheRoot(), 'check-sources');
+const headers = ['native', 'native/engine']
+  .flatMap((dir) =>
+    fs
+      .readdirSync(path.join(root, dir))
+      .filter((f) => f.endsWith('.h'))
+      .map((f) => `${dir}/${f}`),
+  )
+  .sort();
+const unchanging = [
+  execFileSync(cxx, ['--version'], { encoding: 'utf8' }),
+  JSON.stringify(flags),
+  libtorch.version,
+  require('node-addon-api/package.json').version,
+  require('node-api-headers/package.json').version,
+  ...headers.flatMap((f) => [f, fs.readFileSync(path.join(root, f), 'utf8')]),
+].join('\0');
+/** The name of a check of `files` (relative paths) run as `how`. */
+function digest(how, files) {
+  const hash = crypto.createHash('sha256').update(unchanging).update(how);
+  for (const f of files) hash.update(`\0${f}\0`).update(fs.readFileSync(path.join(root, f)));
+  return path.join(passed, hash.digest('hex'));
+}
+/** Runs `check` (resolves to a failure or null) unless the same check passed before; remembers a pass. */
+async function remembered(key, check) {
+  if (fs.existsSync(key)) return null;
+  const failure = await check();
+  if (!failure) {
+    fs.mkdirSync(passed, { recursive: true });
+    fs.writeFileSync(key, ''); // empty: a half-written marker is still a whole one
+  }
+  return failure;
+}
+
 /** Runs the compiler; resolves to its output when it fails, to null when it succeeds. */
 function compile(args, withNode = true) {
   return new Promise((resolve) => {
@@ -55,26 +96,30 @@ async function main() {
   // 1. every source in one translation unit, as the unity build would with a single batch
   const all = path.join(work, 'all.cc');
   fs.writeFileSync(all, sources.map((f) => `#include "${path.join(root, f)}"\n`).join(''));
-  const together = await compile(['-fsyntax-only', all]);
+  const together = await remembered(digest('together', sources), () => compile(['-fsyntax-only', all]));
   if (together) failures.push(`all ${sources.length} sources in one translation unit:\n${together}`);
   // 2. each source alone, the headers precompiled: Node-API's and LibTorch's for the addon's
   // sources, LibTorch's alone (and no Node-API include path) for the engine's
+  const pending = sources.filter((f) => !fs.existsSync(digest('alone', [f])));
   const pch = path.join(work, 'pch.h');
   const enginePch = path.join(work, 'engine-pch.h');
   fs.writeFileSync(pch, '#include <napi.h>\n#include <torch/torch.h>\n');
   fs.writeFileSync(enginePch, '#include <torch/torch.h>\n');
   const precompiled =
-    (await compile(['-x', 'c++-header', pch, '-o', `${pch}.gch`])) ||
-    (await compile(['-x', 'c++-header', enginePch, '-o', `${enginePch}.gch`], false));
+    pending.length > 0 &&
+    ((await compile(['-x', 'c++-header', pch, '-o', `${pch}.gch`])) ||
+      (await compile(['-x', 'c++-header', enginePch, '-o', `${enginePch}.gch`], false)));
   if (precompiled) failures.push(`precompiling the headers:\n${precompiled}`);
   else {
-    const queue = [...sources];
+    const queue = [...pending];
     const jobs = Math.max(1, Math.min(os.cpus().length, 4));
     await Promise.all(
       Array.from({ length: jobs }, async () => {
         for (let f = queue.shift(); f !== undefined; f = queue.shift()) {
           const engine = engineSources.includes(f);
-          const alone = await compile(['-include', engine ? enginePch : pch, '-fsyntax-only', path.join(root, f)], !engine);
+          const alone = await remembered(digest('alone', [f]), () =>
+            compile(['-include', engine ? enginePch : pch, '-fsyntax-only', path.join(root, f)], !engine),
+          );
           if (alone) failures.push(`${f} alone${engine ? ' (without Node-API)' : ''}:\n${alone}`);
         }
       }),
@@ -88,7 +133,7 @@ async function main() {
     process.exit(1);
   }
   console.log(
-    `check-sources: ${sources.length} sources compile together in one translation unit and each alone, the engine's without Node-API (${seconds} s)`,
+    `check-sources: ${sources.length} sources compile together in one translation unit and each alone, the engine's without Node-API (${seconds} s; ${pending.length} compiled alone, the others unchanged since they passed)`,
   );
 }
 
