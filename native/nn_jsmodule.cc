@@ -2,12 +2,16 @@
 // parameters and children the class registered and calls its JavaScript forward. Called on the
 // JavaScript thread (a forward from JavaScript reaching it inside a container) it calls forward
 // directly; called on a native pass's thread it hands the call to the JavaScript thread through a
-// thread-safe function and waits. The tensor operations forward makes record on the same autograd
+// thread-safe function and waits, the pass thread's LibTorch state (grad mode, autocast, profiler)
+// applied there for the call. The tensor operations forward makes record on the same autograd
 // graph, so backward then runs entirely in C++.
 #include "addon_entries.h"
 #include "boxed.h"
 #include "nn_module_api.h"
 #include "tensor_handle.h"
+#include "train_precision.h"
+
+#include <ATen/ThreadLocalState.h>
 
 #include <chrono>
 #include <future>
@@ -30,6 +34,9 @@ struct JsModule : Module {
   struct Call {
     Value input;
     bool grad = true;
+    // the calling thread's: a forward under autocast or the profiler runs under it on either thread
+    at::ThreadLocalState state;
+    AutocastDtypes autocast = currentAutocastDtypes();
     Value output;
     std::string error;
     std::promise<void> done;
@@ -94,6 +101,8 @@ struct JsModule : Module {
     std::future<void> done = call->done.get_future();
     auto run = [this, call](Napi::Env, Napi::Function) {
       try {
+        at::ThreadLocalStateGuard state(call->state);
+        AutocastDtypesGuard autocast(call->autocast);
         call->output = callHere(call->input, call->grad);
       } catch (const Napi::Error& e) {
         call->error = e.Message();

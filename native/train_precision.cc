@@ -68,6 +68,18 @@ void checkAutocastSupported(at::DeviceType device, at::ScalarType dtype) {
          (dtype == at::kHalf ? "; on the CPU use precision 'bf16' (LibTorch 1.13's CPU autocast knows bfloat16 only)" : ""));
 }
 
+AutocastDtypes currentAutocastDtypes() { return {autocastDtype(at::kCPU), autocastDtype(at::kCUDA)}; }
+
+AutocastDtypesGuard::AutocastDtypesGuard(const AutocastDtypes& dtypes) : previous_(currentAutocastDtypes()) {
+  setAutocastDtype(at::kCPU, dtypes.cpu);
+  setAutocastDtype(at::kCUDA, dtypes.cuda);
+}
+
+AutocastDtypesGuard::~AutocastDtypesGuard() {
+  setAutocastDtype(at::kCPU, previous_.cpu);
+  setAutocastDtype(at::kCUDA, previous_.cuda);
+}
+
 AutocastScope::AutocastScope(at::DeviceType device, c10::optional<at::ScalarType> dtype) : device_(device) {
   if (!dtype) return;
   wasEnabled_ = autocastEnabled(device);

@@ -23,6 +23,26 @@ class AutocastScope {
   at::ScalarType previousDtype_ = at::kFloat;
 };
 
+// A thread's autocast dtypes (CPU and CUDA). A call handed to another thread takes the caller's
+// thread-local state along with at::ThreadLocalState, which holds whether autocast is on (as
+// dispatch keys) but holds the dtypes only from LibTorch 2.x on; these carry them on both.
+struct AutocastDtypes {
+  at::ScalarType cpu, cuda;
+};
+AutocastDtypes currentAutocastDtypes();
+
+// Sets this thread's autocast dtypes for the scope's life.
+class AutocastDtypesGuard {
+ public:
+  explicit AutocastDtypesGuard(const AutocastDtypes& dtypes);
+  ~AutocastDtypesGuard();
+  AutocastDtypesGuard(const AutocastDtypesGuard&) = delete;
+  AutocastDtypesGuard& operator=(const AutocastDtypesGuard&) = delete;
+
+ private:
+  AutocastDtypes previous_;
+};
+
 // Fails, naming this LibTorch and what to use instead, unless it autocasts `dtype` on `device`
 // (float16 on the CPU needs LibTorch 2.x).
 void checkAutocastSupported(at::DeviceType device, at::ScalarType dtype);

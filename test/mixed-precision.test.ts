@@ -6,7 +6,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { TorchError, Trainer, libtorchInfo, nn, noGrad, tensor } from '../lib';
+import { Tensor, TorchError, Trainer, libtorchInfo, nn, noGrad, tensor } from '../lib';
 import { pythonForLibTorch, runPython } from './helpers/python';
 import { CHILD_TIMEOUT_MS, MNIST_DIR, withTool } from './helpers/common';
 
@@ -89,6 +89,45 @@ describe('Trainer precision', () => {
     // test passes autocast too: the same loss as the training step's, before it
     const again = trainer('bf16').trainer;
     expect((await again.test(data(base.x))).loss).toBeCloseTo(theirs.loss, 6);
+  });
+
+  test("'bf16' through a module written in TypeScript: the same step as the same layer built natively", async () => {
+    // its forward runs on the JavaScript thread, which autocasts as the pass's thread does
+    class Wrapped extends nn.Module {
+      linear: nn.Linear;
+      constructor() {
+        super();
+        this.linear = this.register('linear', new nn.Linear(3, 2));
+      }
+      override forward(x: Tensor): Tensor {
+        return this.linear.forward(x);
+      }
+    }
+    const run = async (precision: 'fp32' | 'bf16') => {
+      const wrapped = new Wrapped();
+      const model = new nn.Sequential(wrapped, new nn.LogSoftMax()).float();
+      noGrad(() => {
+        wrapped.linear.weight!.copy_(tensor(base.weight));
+        wrapped.linear.bias!.copy_(tensor(base.bias));
+      });
+      const t = new Trainer({
+        model,
+        criterion: new nn.ClassNLLCriterion(),
+        batchSize: 2,
+        shuffle: false,
+        precision,
+        optimizer: { method: 'sgd', config: { learningRate: base.lr } },
+      });
+      const loss = (await t.trainEpoch(data(base.x))).stepLosses![0];
+      return { loss, weight: wrapped.linear.weight!.toArray() as number[][], bias: wrapped.linear.bias!.toArray() as number[] };
+    };
+    const { model, trainer: native } = trainer('bf16');
+    const nativeLoss = (await native.trainEpoch(data(base.x))).stepLosses![0];
+    const ours = await run('bf16');
+    expect(ours.loss).toBe(nativeLoss);
+    expect([ours.weight, ours.bias]).toEqual(params(model));
+    // bfloat16's rounding shows: the float32 step differs
+    expect(Math.abs((await run('fp32')).loss - ours.loss)).toBeGreaterThan(1e-3);
   });
 
   (cpuFloat16 && pyGradScaler ? test : test.skip)(

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BatchDataset, Dataset, formatProfile, manualSeed, nn, randn, tensor, Trainer, TorchError } from '../lib';
+import { BatchDataset, Dataset, formatProfile, manualSeed, nn, randn, Tensor, tensor, Trainer, TorchError } from '../lib';
 import { operatorName, parseTrace, PROFILE_BATCHES, summarizeTrace, TraceEvent } from '../lib/train/profile';
 
 const samples = 48;
@@ -56,6 +56,36 @@ describe('Trainer pass option profile', () => {
     // sorted by self time, and printed as a table
     expect(profile.ops.map((r) => r.selfMs)).toEqual([...profile.ops.map((r) => r.selfMs)].sort((a, b) => b - a));
     expect(formatProfile(profile, 3).split('\n')).toHaveLength(6);
+  });
+
+  test('a module written in TypeScript: the operators of its forward, which runs on the JavaScript thread, are counted too', async () => {
+    class Head extends nn.Module {
+      linear: nn.Linear;
+      constructor() {
+        super();
+        this.linear = this.register('linear', new nn.Linear(36, 3));
+      }
+      override forward(x: Tensor): Tensor {
+        return this.linear.forward(x.tanh());
+      }
+    }
+    const model = (head: nn.Module[]) => {
+      manualSeed(3);
+      const m = new nn.Sequential()
+        .add(new nn.SpatialConvolutionMM(1, 4, 3, 3))
+        .add(new nn.SpatialMaxPooling(2, 2, 2, 2))
+        .add(new nn.View(-1, 36));
+      for (const h of head) m.add(h);
+      return m.add(new nn.LogSoftMax()).float();
+    };
+    const counts = async (m: nn.Sequential) => {
+      const t = new Trainer({ model: m, criterion: new nn.ClassNLLCriterion(), batchSize, classes: 3, optimizer: { method: 'sgd' } });
+      const { profile } = await t.trainEpoch(data, { profile: true });
+      return ['aten::tanh', 'aten::tanh_backward', 'aten::addmm'].map((name) => op(profile!, name)?.calls);
+    };
+    const native = await counts(model([new nn.Tanh(), new nn.Linear(36, 3)]));
+    expect(native).toEqual([samples / batchSize, samples / batchSize, samples / batchSize]);
+    expect(await counts(model([new Head()]))).toEqual(native);
   });
 
   test('without the option a pass has no profile; a test pass can be profiled too', async () => {
