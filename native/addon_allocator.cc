@@ -94,8 +94,8 @@ class CachingCpuAllocator final : public c10::Allocator {
       if (posix_memalign(&block, kHeader, size + kHeader) != 0 || block == nullptr) {
         emptyCache();  // memory held for reuse is better spent here
         if (posix_memalign(&block, kHeader, size + kHeader) != 0 || block == nullptr)
-          throw c10::Error({__func__, __FILE__, static_cast<uint32_t>(__LINE__)},
-                           "not enough memory: cannot allocate " + std::to_string(n) + " bytes on the CPU");
+          throw c10::OutOfMemoryError({__func__, __FILE__, static_cast<uint32_t>(__LINE__)},
+                                      "not enough memory: cannot allocate " + std::to_string(n) + " bytes on the CPU");
       }
       *static_cast<size_t*>(block) = size;
     }

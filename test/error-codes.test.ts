@@ -71,6 +71,12 @@ describe('TorchError codes from LibTorch', () => {
     expectCode(() => nn.stateDict(new nn.Linear(2, 2)).get('weight')!.dispose() ?? zeros([1]).add(t), 'DISPOSED');
   });
 
+  test("more memory than the machine has: OUT_OF_MEMORY, from nodetorch's CPU allocator", () => {
+    // 40 PB of float32: more than a 64-bit process can map, whatever the kernel's overcommit
+    expect(expectCode(() => zeros([1e8, 1e8]), 'OUT_OF_MEMORY', 'full').reason).toContain('cannot allocate 40000000000000000 bytes');
+    expectCode(() => randn([1e8, 1e8]), 'OUT_OF_MEMORY');
+  });
+
   test('an argument out of range: INVALID_ARGUMENT', () => {
     expectCode(() => zeros([-1]), 'INVALID_ARGUMENT');
     expectCode(() => randn([2, 3]).sum(5), 'INVALID_ARGUMENT');
