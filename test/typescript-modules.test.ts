@@ -268,6 +268,74 @@ describe('modules written in TypeScript', () => {
     );
   });
 
+  test('a field holding a module it did not register is refused (PyTorch would register it), with the call that fixes it', async () => {
+    class Habit extends nn.Module {
+      a: nn.Linear;
+      b: nn.Linear;
+      constructor() {
+        super();
+        this.a = new nn.Linear(4, 4); // PyTorch's self.a = nn.Linear(4, 4)
+        this.b = this.register('b', new nn.Linear(4, 2));
+      }
+      override forward(x: Tensor): Tensor {
+        return this.b.forward(this.a.forward(x));
+      }
+    }
+    const fix =
+      "Habit's field 'a' holds an nn.Linear that is not registered, so it would not be trained, converted or saved; register it in the constructor: this.a = this.register('a', …)";
+    expect(() => new Habit().numParameters()).toThrow(`Habit.parameters: ${fix}`);
+    expect(() => new Habit().float()).toThrow(`Habit.to: ${fix}`);
+    expect(() => nn.save(path.join(os.tmpdir(), 'never.net'), new Habit())).toThrow(`nn.save: ${fix}`);
+    const model = new nn.Sequential(new Habit(), new nn.LogSoftMax());
+    expect(() => model.forward(randn([3, 4], { dtype: 'float64' }))).toThrow(`Habit.forward: ${fix}`);
+    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 2 });
+    await expect(
+      trainer.trainEpoch({ inputs: randn([4, 4], { dtype: 'float64' }), targets: tensor([0, 1, 0, 1], { dtype: 'int64' }) }),
+    ).rejects.toThrow(fix);
+    class List extends nn.Module {
+      layers = [new nn.Tanh()];
+      override forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    expect(() => new List().parameters()).toThrow('(for a list of modules, register an nn.Sequential of them)');
+    // held and registered, inside a registered container, or private: fine
+    class Fine extends nn.Module {
+      body: nn.Sequential;
+      first: nn.Linear;
+      #scratch = new nn.Linear(2, 2);
+      constructor() {
+        super();
+        this.body = this.register('body', new nn.Sequential(new nn.Linear(4, 3), new nn.Tanh()));
+        this.first = this.body.modules[0] as nn.Linear;
+      }
+      override forward(x: Tensor): Tensor {
+        return this.body.forward(x);
+      }
+      get scratch(): nn.Linear {
+        return this.#scratch;
+      }
+    }
+    expect(new Fine().numParameters()).toBe(15);
+    expect(new Fine().scratch.numParameters()).toBe(6);
+  });
+
+  test("a constructor's arguments not handed to super(): nn.save refuses what nn.load could not rebuild", () => {
+    class Sized extends nn.Module {
+      constructor(n: number) {
+        super();
+        this.register('linear', new nn.Linear(n, 2));
+      }
+      override forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    nn.registerModules({ Sized });
+    expect(() => nn.save(path.join(os.tmpdir(), 'never.net'), new nn.Sequential(new Sized(3)))).toThrow(
+      "nn.save: Sized cannot be rebuilt by nn.load (its constructor takes 1 argument(s) but it called super() without them: call super({ args: [the constructor's arguments] }) so that nn.load can call new Sized(...args))",
+    );
+  });
+
   test('nn.save writes it once its class is registered, and nn.load rebuilds it with the same outputs; summary() lists it', () => {
     class Unregistered extends nn.Module {
       declare w: Tensor;

@@ -136,6 +136,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
       if (own && own !== Module.prototype.forward) {
         Object.defineProperty(this, 'forward', {
           value: (input: In): Out => {
+            this.#checkRegistered(`${this.type}.forward`);
             typescriptForwardDepth++;
             try {
               return own.call(this, input);
@@ -237,6 +238,42 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     });
   }
 
+  /**
+   * A TypeScript module: refuses a field that holds a module it did not register (PyTorch registers
+   * `self.fc = nn.Linear(…)` by itself; here its parameters would silently be left out of training,
+   * conversion and saving). Modules inside registered ones may be held too; #private fields are not read.
+   */
+  #checkRegistered(op: string): void {
+    const children = this.#children;
+    if (children === null) return;
+    let inside: Set<Module<Value, Value>> | undefined;
+    for (const [field, value] of Object.entries(this)) {
+      for (const held of Array.isArray(value) ? value : [value]) {
+        if (!(held instanceof Module) || children.some(([, c]) => c === held)) continue;
+        inside ??= Module.#descendants(children.map(([, c]) => c));
+        if (inside.has(held)) continue;
+        throw new TorchError(
+          `${op}: ${this.type}'s field '${field}' holds an nn.${held.type} that is not registered, so it would not be trained, ` +
+            `converted or saved; register it in the constructor: this.${field} = this.register('${field}', …)` +
+            (Array.isArray(value) ? ' (for a list of modules, register an nn.Sequential of them)' : ''),
+        );
+      }
+    }
+  }
+
+  /** The modules inside `roots`, at any depth. */
+  static #descendants(roots: Module<Value, Value>[]): Set<Module<Value, Value>> {
+    const found = new Set<Module<Value, Value>>();
+    const visit = (m: Module<Value, Value>) =>
+      m.forEachChild((c) => {
+        if (found.has(c)) return;
+        found.add(c);
+        visit(c);
+      });
+    roots.forEach(visit);
+    return found;
+  }
+
   /** Checks that a TypeScript module can register `name` (a new identifier); returns its children. */
   #claimName(what: 'register' | 'parameter', name: string): [string, Module<Value, Value>][] {
     const children = this.#children;
@@ -328,6 +365,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
 
   /** [weights, gradWeights]: the parameter tensors and their gradients, in Torch7's order. They share memory with the module. */
   parameters(): [Tensor[], Tensor[]] {
+    this.#checkRegistered(`${this.type}.parameters`);
     const { params, grads } = native().moduleParameters(this.handle);
     return [params.map((p) => new Tensor(p)), grads.map((g) => new Tensor(g))];
   }
@@ -337,6 +375,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
    * gradient) becomes a view of, as Torch7's getParameters(). Call it once, after to()/float().
    */
   getParameters(): [Tensor, Tensor] {
+    this.#checkRegistered(`${this.type}.getParameters`);
     // flattening re-points every parameter: never under a pass that is stepping them
     this.checkIdle('getParameters');
     const [p, g] = native().moduleGetParameters(this.handle);
@@ -507,6 +546,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
    * 4-D batch once). Returns this.
    */
   to(target: Device | FloatDType | ModuleToOptions): this {
+    this.#checkRegistered(`${this.type}.to`);
     this.checkIdle('to');
     let next: [FloatDType, Device, MemoryFormat];
     if (typeof target === 'object' && target !== null) {
@@ -544,6 +584,7 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
 
   /** @internal Description used by nn.save. */
   spec(): ModuleSpec {
+    this.#checkRegistered('nn.save');
     if (this.#children !== null)
       return { type: this.type, args: this.args, typescript: true, children: this.#children.map(([, c]) => c.spec()) };
     return { type: this.type, args: this.args, ...(this.#noBias ? { noBias: true as const } : {}) };

@@ -68,7 +68,18 @@ function build(spec: ModuleSpec): Module<Value, Value> {
       throw new TorchError(
         `nn.load: the file holds ${spec.type}, a module written in TypeScript; register its class first: nn.registerModules({ ${spec.type} })`,
       );
-    const m = new moduleClass(...(spec.args as never[]));
+    let m: Module<Value, Value>;
+    try {
+      m = new moduleClass(...(spec.args as never[]));
+    } catch (e) {
+      const missing = spec.args.length === 0 && moduleClass.length > 0 ? argsMissing(spec.type, moduleClass.length) : '';
+      throw new TorchError(
+        `nn.load: new ${spec.type}(${spec.args.map((a) => JSON.stringify(a)).join(', ')}) failed: ${(e as Error).message}${missing}`,
+        {
+          cause: e,
+        },
+      );
+    }
     // its constructor builds its children: they must be the ones saved
     if (JSON.stringify(m.spec()) !== JSON.stringify(spec))
       throw new TorchError(
@@ -106,11 +117,21 @@ export function checkNesting(spec: ModuleSpec, file: string): void {
   }
 }
 
-/** The class name of the first unregistered module written in TypeScript in a spec, if any. */
-function findTypescript(spec: ModuleSpec): string | undefined {
-  if (spec.typescript && !typescriptTypes.has(spec.type)) return spec.type;
+/** Why nn.load could not call `new Type()` for a module that gave super() no arguments. */
+const argsMissing = (type: string, count: number) =>
+  ` (its constructor takes ${count} argument(s) but it called super() without them: call super({ args: [the constructor's arguments] }) so that nn.load can call new ${type}(...args))`;
+
+/** Why nn.load could not rebuild the first module written in TypeScript in a spec that it could not, if any. */
+function unloadableTypescript(spec: ModuleSpec): string | undefined {
+  if (spec.typescript) {
+    const moduleClass = typescriptTypes.get(spec.type);
+    if (!moduleClass)
+      return `${spec.type} is a module written in TypeScript whose class is not registered: call nn.registerModules({ ${spec.type} }) so that nn.load can rebuild it (or save its parameters with nn.saveStateDict)`;
+    if (spec.args.length === 0 && moduleClass.length > 0)
+      return `${spec.type} cannot be rebuilt by nn.load${argsMissing(spec.type, moduleClass.length)}`;
+  }
   for (const c of spec.children ?? []) {
-    const found = findTypescript(c);
+    const found = unloadableTypescript(c);
     if (found) return found;
   }
   return undefined;
@@ -125,12 +146,8 @@ export function save(file: string, module: Module<Value, Value>): void {
     invalid(`an nn module${hint}`, 'nn.save module', module);
   }
   const spec = module.spec();
-  const typescript = findTypescript(spec);
-  if (typescript) {
-    throw new TorchError(
-      `nn.save: ${typescript} is a module written in TypeScript whose class is not registered: call nn.registerModules({ ${typescript} }) so that nn.load can rebuild it (or save its parameters with nn.saveStateDict)`,
-    );
-  }
+  const unloadable = unloadableTypescript(spec);
+  if (unloadable) throw new TorchError(`nn.save: ${unloadable}`);
   const [params, grads] = module.parameters();
   grads.forEach((g) => g.dispose());
   // the buffers (running statistics) follow the parameters, as many as `buffers` says
