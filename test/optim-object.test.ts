@@ -157,6 +157,33 @@ describe('the PyTorch loop', () => {
     expect((optimizer.state as { evalCounter: number }).evalCounter).toBe(6);
   });
 
+  test("rprop steps from backward()'s gradients with Torch7's niter = 1, as its closure form does; niter > 1 needs the closure", () => {
+    manualSeed(104);
+    const [x, y] = [x64([8, 3]), x64([8, 2])];
+    const criterion = new nn.MSECriterion();
+    const [a, b] = [mlp(), mlp()];
+    b.getParameters()[0].copy_(a.getParameters()[0]);
+    const initial = a.getParameters()[0].toArray();
+    const stepped = new optim.Optimizer(a, { method: 'rprop' });
+    const closed = new optim.Optimizer(b, { method: 'rprop' });
+    for (let k = 0; k < 3; k++) {
+      stepped.zeroGrad();
+      criterion.loss(a.forward(x), y).backward();
+      expect(stepped.step()).toBeUndefined();
+      closed.step(() => {
+        closed.zeroGrad();
+        const loss = criterion.loss(b.forward(x), y);
+        loss.backward();
+        return loss;
+      });
+    }
+    expect(a.getParameters()[0].toArray()).toEqual(b.getParameters()[0].toArray());
+    expect(a.getParameters()[0].toArray()).not.toEqual(initial);
+    expect(() => new optim.Optimizer(mlp(), { method: 'rprop', config: { niter: 2 } }).step()).toThrow(
+      /rprop evaluates the loss 2 times \(niter\) per step; pass a closure/,
+    );
+  });
+
   test('lbfgs needs the closure, and takes it', () => {
     manualSeed(102);
     const model = mlp();

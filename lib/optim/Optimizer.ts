@@ -21,8 +21,13 @@ import { MethodState, asgd, adadelta, adagrad, adam, adamax, adamw, cg, lbfgs, n
 import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from './configs';
 
 const METHODS = { sgd, lbfgs, asgd, cg, adagrad, adadelta, adam, adamax, adamw, rmsprop, rprop, nag };
-/** Methods that evaluate the function more than once per step. */
-const NEEDS_CLOSURE = new Set<OptimMethodName>(['lbfgs', 'cg', 'rprop']);
+/** How many times `method` evaluates the function per step, where it may be more than once. */
+function evaluationsPerStep(method: OptimMethodName, config: Record<string, unknown>): string | undefined {
+  if (method === 'lbfgs' || method === 'cg') return 'several times';
+  // Torch7's rprop evaluates niter times (default 1)
+  if (method === 'rprop' && (config.niter as number) > 1) return `${config.niter as number} times (niter)`;
+  return undefined;
+}
 
 export type OptimizerOptions = { [M in OptimMethodName]: { method: M; config?: OptimConfigs[M] } }[OptimMethodName];
 
@@ -64,9 +69,10 @@ export class Optimizer {
    */
   step(closure?: () => Tensor | number): number | undefined {
     if (closure !== undefined && typeof closure !== 'function') invalid('a function () => loss', 'Optimizer.step closure', closure);
-    if (!closure && NEEDS_CLOSURE.has(this.method)) {
+    const evaluations = closure ? undefined : evaluationsPerStep(this.method, this.config);
+    if (evaluations) {
       throw new TorchError(
-        `Optimizer.step: ${this.method} evaluates the loss several times per step; pass a closure that zeroes the gradients, computes the loss, calls backward() and returns it`,
+        `Optimizer.step: ${this.method} evaluates the loss ${evaluations} per step; pass a closure that zeroes the gradients, computes the loss, calls backward() and returns it`,
       );
     }
     // model.to(), setParameters or a getParameters() inside re-pointed the parameters: follow them
