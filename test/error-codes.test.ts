@@ -110,6 +110,11 @@ describe('TorchError codes from files and passes', () => {
     const running = trainer.trainEpoch(data, { signal: controller.signal });
     expectCode(() => model.forward(randn([1, 4], { dtype: 'float64' })), 'BUSY');
     expectCode(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion() }), 'BUSY');
+    // what reads the whole model would read half-updated parameters
+    expectCode(() => nn.save(path.join(dir, 'busy.net'), model), 'BUSY', 'nn.save');
+    expectCode(() => nn.saveStateDict(model, path.join(dir, 'busy.pt')), 'BUSY', 'stateDict');
+    expectCode(() => nn.exportOnnx(model, path.join(dir, 'busy.onnx'), { inputShape: [4] }), 'BUSY', 'exportOnnx');
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('busy'))).toEqual([]);
     controller.abort();
     const e = await running.then(
       () => undefined,

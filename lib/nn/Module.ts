@@ -632,6 +632,11 @@ export abstract class Module<Out extends Value = Tensor, In extends Value = Tens
     });
   }
 
+  /** @internal Refuses `op` (a reader of the whole model: a save, an export) while a pass trains the model: it would read half-updated parameters. */
+  refuseWhileTraining(op: string): void {
+    if (this.busy) throw new TorchError(`${op}: the model is being trained by a running pass; await it first`, { code: 'BUSY', op });
+  }
+
   private checkIdle(what: string): void {
     // a TypeScript module's forward, called by the pass that trains it, calls its children
     if (nativeCallDepth > 0 && what === 'forward') return;

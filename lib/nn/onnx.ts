@@ -33,6 +33,7 @@ type Names = string | Names[];
 /** The ONNX bytes of `model` for samples of `inputShape`. */
 export function toOnnx(model: Module, options: OnnxOptions): Uint8Array {
   if (!(model instanceof Module)) invalid('an nn module', 'exportOnnx model', model);
+  model.refuseWhileTraining('exportOnnx');
   if (typeof options !== 'object' || options === null) invalid('{ inputShape }', 'exportOnnx options', options);
   checkKeys(options, ['inputShape'], 'exportOnnx options');
   const { inputShape } = options;

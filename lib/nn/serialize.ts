@@ -145,6 +145,7 @@ export function save(file: string, module: Module<Value, Value>): void {
     const hint = (module as unknown) instanceof Criterion ? ' (criteria have no parameters to save: construct them again)' : '';
     invalid(`an nn module${hint}`, 'nn.save module', module);
   }
+  module.refuseWhileTraining('nn.save');
   const spec = module.spec();
   const unloadable = unloadableTypescript(spec);
   if (unloadable) throw new TorchError(`nn.save: ${unloadable}`);

@@ -18,6 +18,7 @@ import { Module, Value } from './Module';
 /** The model's parameters under PyTorch's names, in order; the tensors share the model's memory. */
 export function stateDict(model: Module<Value, Value>): Map<string, Tensor> {
   if (!(model instanceof Module)) throw new TorchError(`stateDict: expected an nn module but received ${typeof model}`);
+  model.refuseWhileTraining('stateDict');
   try {
     return new Map(model.namedState());
   } catch (e) {
@@ -78,7 +79,7 @@ export function loadStateDict(model: Module<Value, Value>, file: string): void {
 export function readStateFile(model: Module<Value, Value>, file: string, what: string): Buffer {
   checkFileName(file, `${what} file`);
   if (!(model instanceof Module)) throw new TorchError(`${what}: expected an nn module but received ${typeof model}`);
-  if (model.busy) throw new TorchError(`${what}: the model is being trained by a pass; await it first`, { code: 'BUSY' });
+  model.refuseWhileTraining(what);
   try {
     return fs.readFileSync(file);
   } catch (e) {
