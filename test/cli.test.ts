@@ -237,6 +237,8 @@ describe('nodetorch mnist (doall.lua from Node)', () => {
     const resumed = cli('mnist', ...fast, '-epochs', '1', '-save', split, '-resume', path.join(split, 'checkpoint'));
     expect(resumed.stderr).toBe('');
     expect(resumed.stdout).toContain('resumed from');
+    // -epochs counts the epochs this command trains
+    expect(resumed.stdout).toContain('==> training (1 epoch, epoch 2), results in');
     expect(resumed.stdout).toContain('==> epoch 2:');
     for (const log of ['train.log', 'test.log']) {
       const rows = fs.readFileSync(path.join(split, log), 'utf8');

@@ -164,7 +164,11 @@ export async function runMnist(opt: MnistCliOptions, signal?: AbortSignal): Prom
 
   const progress = progressReporter(opt.quiet || (group !== null && group.rank !== 0));
   const testAccuracy: number[] = [];
-  say(`==> training (${epochs > 0 ? epochs + ' epochs' : 'until interrupted'}), results in ${opt.save}/`);
+  // -epochs counts the epochs this run trains: after a resumed epoch k, epochs k+1 to k+N
+  const first = trainer.epoch + 1;
+  const which = epochs === 1 ? `epoch ${first}` : `epochs ${first}–${first + epochs - 1}`;
+  const span = epochs > 0 ? `${epochs} epoch${epochs === 1 ? '' : 's'}${first > 1 ? `, ${which}` : ''}` : 'until interrupted';
+  say(`==> training (${span}), results in ${opt.save}/`);
   try {
     await trainer.fit({
       train: data.train,
