@@ -48,7 +48,14 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace nodetorch
 
-static Napi::Object InitNodetorch(Napi::Env env, Napi::Object exports) { return nodetorch::Init(env, exports); }
+static Napi::Object InitNodetorch(Napi::Env env, Napi::Object exports) {
+  try {
+    return nodetorch::Init(env, exports);
+  } catch (const Napi::Error& error) {
+    nodetorch::raiseInJavaScript(env, error);  // as every entry point: a worker terminated mid-load must not abort
+    return exports;
+  }
+}
 
 // NODE_API_MODULE's two exports, with the version chosen at load (addon_finalizers.cc).
 extern "C" {

@@ -37,19 +37,33 @@ static Napi::Value dispatch(const Napi::CallbackInfo& info) {
     if (!warnings.empty()) emitWarnings(env, warnings);
   };
   try {
-    Napi::Value result = entry->impl(info);
-    warn();
-    return result;
-  } catch (const Napi::Error&) {
-    takeWarnings();  // a JavaScript exception is pending: nothing may call into JavaScript
-    throw;
-  } catch (const std::exception& e) {
-    warn();
-    throw torchError(env, op(), reason(e), classify(e, entry->failures));
-  } catch (...) {
-    warn();
-    throw torchError(env, op(), "unknown native error", ErrorCode::Internal);
+    try {
+      Napi::Value result = entry->impl(info);
+      warn();
+      return result;
+    } catch (const Napi::Error&) {
+      takeWarnings();  // a JavaScript exception is pending: nothing may call into JavaScript
+      throw;
+    } catch (const std::exception& e) {
+      warn();
+      throw torchError(env, op(), reason(e), classify(e, entry->failures));
+    } catch (...) {
+      warn();
+      throw torchError(env, op(), "unknown native error", ErrorCode::Internal);
+    }
+  } catch (const Napi::Error& error) {
+    raiseInJavaScript(env, error);
+    return Napi::Value();
   }
+}
+
+void raiseInJavaScript(Napi::Env env, const Napi::Error& error) {
+  // Thrown here rather than rethrown to node-addon-api: where JavaScript can no longer run (a worker
+  // terminated mid-call, whose termination then unwinds it) its handler would throw a second C++
+  // exception and std::terminate abort the whole process. The status tells that case apart, and
+  // node-addon-api misreads its status under the module API version addon_finalizers.cc may choose.
+  // Where napi_throw fails, JavaScript cannot run: there is no one left to tell.
+  if (!error.IsEmpty()) napi_throw(env, error.Value());
 }
 
 void registerEntries(Napi::Env env, Napi::Object exports, const std::vector<Entry>& entries) {

@@ -36,6 +36,8 @@ struct Entry {
 };
 void registerEntries(Napi::Env env, Napi::Object exports, const std::vector<Entry>& entries);
 
+// Throws `error` into JavaScript where it can still run (else the environment is going away: nothing).
+void raiseInJavaScript(Napi::Env env, const Napi::Error& error);
 // A JS TorchError (or Error before init) carrying "<op>: <message>", its code and op.
 Napi::Error torchError(Napi::Env env, const std::string& op, const std::string& message, ErrorCode code);
 // Argument readers: cheap memory-safety checks only (TypeScript validates the rest).

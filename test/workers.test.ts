@@ -79,3 +79,28 @@ describe('a worker ended during a training pass', () => {
     expect(r.stdout).not.toContain('the pass finished');
   });
 });
+
+// Terminated in the middle of a synchronous call (a tensor op): its result cannot reach JavaScript
+// any more, and that failure must not abort the process (it did: node-addon-api threw a second C++
+// exception from its handler). Six workers, each ended 100 ms into its loop of ops.
+test('a worker terminated while it runs tensor ops: the process survives', () => {
+  const root = path.resolve(__dirname, '..');
+  const script = `
+    const { Worker } = require('worker_threads');
+    let terminated = 0;
+    const round = () => {
+      const w = new Worker(\`
+        const t = require(${JSON.stringify(path.join(root, 'dist/lib/index.js'))});
+        require('worker_threads').parentPort.postMessage('ready');
+        for (;;) t.rand([200, 200]).matmul(t.rand([200, 200])).sum().item();
+      \`, { eval: true });
+      w.once('message', () => setTimeout(() => w.terminate().then(() => (++terminated < 6 ? round() : console.log('terminated', terminated))), 100));
+    };
+    round();
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { timeout: CHILD_TIMEOUT_MS, encoding: 'utf8' });
+  expect(r.stderr).not.toMatch(/terminate called/);
+  expect(r.signal).toBeNull();
+  expect(r.status).toBe(0);
+  expect(r.stdout).toContain('terminated 6');
+});
