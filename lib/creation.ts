@@ -83,15 +83,22 @@ function typedArrayDtype(values: ArrayBufferView): DType | undefined {
 }
 
 /** Shape of a rectangular nested array, with a clear error for ragged or non-numeric input. */
-function inferShape(values: NestedArray, path = 'values'): number[] {
+/** The most dimensions a nested array may give a tensor (PyTorch's tensor() allows as many). */
+const MAX_NESTING = 64;
+
+function inferShape(values: NestedArray, path = 'values', depth = 0): number[] {
   if (!Array.isArray(values)) {
     if (typeof values !== 'number' && typeof values !== 'boolean') invalid('a number, boolean or nested array of them', path, values);
     return [];
   }
+  if (depth === MAX_NESTING)
+    throw new TorchError(`Expected at most ${MAX_NESTING} levels of nested arrays for values but ${path} is nested deeper`);
   if (values.length === 0) return [0];
-  const inner = inferShape(values[0], `${path}[0]`);
+  // each element is read once: the first gives the shape the others must have
+  const inner = inferShape(values[0], `${path}[0]`, depth + 1);
   values.forEach((v, i) => {
-    const s = inferShape(v, `${path}[${i}]`);
+    if (i === 0) return;
+    const s = inferShape(v, `${path}[${i}]`, depth + 1);
     if (s.length !== inner.length || s.some((d, k) => d !== inner[k])) {
       throw new TorchError(
         `Expected a rectangular nested array for ${path} but ${path}[${i}] has shape [${s.join(', ')}] and ${path}[0] has [${inner.join(', ')}]`,

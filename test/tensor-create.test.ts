@@ -1,4 +1,4 @@
-import { Tensor, arange, full, manualSeed, ones, rand, randn, randperm, tensor, zeros, TorchError } from '../lib';
+import { NestedArray, Tensor, arange, full, manualSeed, ones, rand, randn, randperm, tensor, zeros, TorchError } from '../lib';
 
 describe('tensor creation', () => {
   test('nested arrays give shape, float32 by default and values back', () => {
@@ -72,6 +72,14 @@ describe('tensor creation', () => {
 
   test('bad values give TorchErrors naming what was expected', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/rectangular nested array/);
+    // nesting: each element is read once (reading the first twice per level took 2^depth steps),
+    // and more levels than a tensor may have dimensions are refused
+    const nested = (depth: number): NestedArray => (depth === 0 ? 7 : [nested(depth - 1)]);
+    const deep = tensor(nested(40));
+    expect([deep.shape.length, deep.sum().item()]).toEqual([40, 7]);
+    expect(() => tensor(nested(100))).toThrow(
+      /Expected at most 64 levels of nested arrays for values but values(\[0\]){64} is nested deeper/,
+    );
     expect(() => tensor(['a' as unknown as number])).toThrow(
       /Expected a number, boolean or nested array of them for values\[0\] but received 'a'/,
     );
