@@ -83,5 +83,6 @@ export function checkKeys(options: object, allowed: readonly string[], what: str
 /** A file or folder name: a non-empty string. */
 export function checkFileName(value: unknown, what: string): string {
   if (typeof value !== 'string' || value === '') invalid('a file name (a non-empty string)', what, value);
+  if (value.includes('\0')) invalid('a file name without NUL characters (no file system takes them)', what, value);
   return value;
 }

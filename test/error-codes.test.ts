@@ -3,7 +3,23 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AbortError, ERROR_CODES, Tensor, TorchError, TorchErrorCode, Trainer, cuda, manualSeed, nn, randn, tensor, zeros } from '../lib';
+import {
+  AbortError,
+  ERROR_CODES,
+  Tensor,
+  TorchError,
+  TorchErrorCode,
+  Trainer,
+  cuda,
+  data,
+  jit,
+  manualSeed,
+  nn,
+  randn,
+  tensor,
+  torch7,
+  zeros,
+} from '../lib';
 import { ROOT } from './helpers/common';
 
 /** The TorchError `call` throws. */
@@ -93,6 +109,32 @@ describe('TorchError codes from files and passes', () => {
     const notAModel = path.join(dir, 'text.net');
     fs.writeFileSync(notAModel, 'hello');
     expectCode(() => nn.load(notAModel), 'CORRUPT_FILE');
+  });
+
+  test('what is not a regular file (a device that never ends, a pipe, a folder): IO, at once; a NUL in a name: INVALID_ARGUMENT', () => {
+    const model = new nn.Linear(3, 2);
+    const trainer = new Trainer({
+      model: new nn.Sequential(new nn.Linear(3, 2), new nn.LogSoftMax()),
+      criterion: new nn.ClassNLLCriterion(),
+    });
+    const loaders: [string, (file: string) => unknown][] = [
+      ['nn.load', (f) => nn.load(f)],
+      ['torch7.load', (f) => torch7.load(f)],
+      ['jit.load', (f) => jit.load(f)],
+      ['nn.loadStateDict', (f) => nn.loadStateDict(model, f)],
+      ['nn.loadSafetensors', (f) => nn.loadSafetensors(model, f)],
+      ['loadCheckpoint', (f) => trainer.loadCheckpoint(f)],
+      ['data.readIdxImages', (f) => data.readIdxImages(f)],
+    ];
+    // /dev/zero was read until memory ran out, with the event loop blocked
+    for (const [, load] of loaders) {
+      expect(expectCode(() => load('/dev/zero'), 'IO').message).toContain(
+        "cannot read '/dev/zero': it is not a regular file (a device or a pipe)",
+      );
+      expect(expectCode(() => load(dir), 'IO').message).toContain(`cannot read '${dir}': it is a directory`);
+    }
+    expectCode(() => nn.save('bad\0name.net', model), 'INVALID_ARGUMENT');
+    expect(caught(() => nn.load('bad\0name.net')).message).toContain('Expected a file name without NUL characters');
   });
 
   test('a model in training: BUSY; an aborted pass: an AbortError with code ABORTED', async () => {

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as zlib from 'zlib';
 import { TorchError } from '../errors';
 import { checkFileName } from '../validate';
+import { checkRegularFile } from '../util/atomic';
 
 export interface IdxImages {
   count: number;
@@ -48,6 +49,7 @@ function announcedSize(header: Buffer, kind: 'image' | 'label'): number | undefi
  */
 function readMaybeGzip(file: string, kind: 'image' | 'label'): Buffer {
   checkFileName(file, 'the IDX file');
+  checkRegularFile(file);
   let raw: Buffer;
   try {
     raw = fs.readFileSync(file);

@@ -15,6 +15,7 @@ import type { Tensor } from '../tensor';
 import { registerNativeModules } from '../nn/serialize';
 import { readZipEntries } from '../util/zip';
 import { checkFileName } from '../validate';
+import { checkRegularFile } from '../util/atomic';
 
 /** A TorchScript module: its code runs in LibTorch's interpreter; its parameters are nodetorch's. */
 export class ScriptModule<Out extends Value = Tensor, In extends Value = Tensor> extends Module<Out, In> {
@@ -48,6 +49,7 @@ function explain(file: string, message: string): string {
 export function load<Out extends Value = Tensor, In extends Value = Tensor>(file: string): ScriptModule<Out, In> {
   checkFileName(file, 'jit.load file');
   if (!fs.existsSync(file)) throw new TorchError(`jit.load: no file '${file}'`, { code: 'IO' });
+  checkRegularFile(file);
   try {
     return new ScriptModule<Out, In>(file);
   } catch (e) {

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import { TorchError } from '../errors';
 import { native } from '../native';
 import { Tensor, isFloatDtype } from '../tensor';
-import { fileError, writeFileAtomic } from '../util/atomic';
+import { checkRegularFile, fileError, writeFileAtomic } from '../util/atomic';
 import { checkZipArchive } from '../util/archive';
 import { checkFileName } from '../validate';
 import { Module, Value } from './Module';
@@ -80,6 +80,7 @@ export function readStateFile(model: Module<Value, Value>, file: string, what: s
   checkFileName(file, `${what} file`);
   if (!(model instanceof Module)) throw new TorchError(`${what}: expected an nn module but received ${typeof model}`);
   model.refuseWhileTraining(what);
+  checkRegularFile(file);
   try {
     return fs.readFileSync(file);
   } catch (e) {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import { TorchError } from '../errors';
-import { fileError } from '../util/atomic';
+import { checkRegularFile, fileError } from '../util/atomic';
 import { checkBoolean, checkFileName, checkKeys, describe, invalid } from '../validate';
 import { LuaValue } from './lua';
 import { moduleReader } from './modules';
@@ -43,6 +43,7 @@ export function isTorch7File(file: string): boolean {
 
 /** Reads a Torch7 file into Lua values, trying 4-byte longs where 8-byte ones fail. */
 export function readTorch7File(file: string, options: LoadOptions = {}): LuaValue {
+  checkRegularFile(file);
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);

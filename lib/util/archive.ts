@@ -8,7 +8,7 @@ import * as path from 'path';
 import { TorchError } from '../errors';
 import { NativeTensor, native } from '../native';
 import { checkFileName } from '../validate';
-import { fileError, makeFolder, writeFileAtomic } from './atomic';
+import { checkRegularFile, fileError, makeFolder, writeFileAtomic } from './atomic';
 import { DamagedZip, readZipEntries } from './zip';
 import { duplicateDictKey } from './pickle';
 
@@ -38,6 +38,7 @@ export function readArchive<T extends { format: string; version: number }>(
 ): { description: T; tensors: NativeTensor[] } {
   checkFileName(file, `${what} file`);
   if (!fs.existsSync(file)) throw new TorchError(`${what}: no such file '${file}'`, { code: 'IO' });
+  checkRegularFile(file);
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);

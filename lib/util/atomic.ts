@@ -99,3 +99,21 @@ export function fileError(action: string, file: string, cause: unknown): TorchEr
     cause,
   });
 }
+
+/**
+ * Refuses a path that exists but is not a regular file: readFileSync would read a device such as
+ * /dev/zero or a pipe forever (blocking the event loop), or fail obscurely on a directory. A path
+ * that does not exist is left to the caller's read, which names that.
+ */
+export function checkRegularFile(file: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return;
+  }
+  if (!stat.isFile())
+    throw new TorchError(`cannot read '${file}': it is ${stat.isDirectory() ? 'a directory' : 'not a regular file (a device or a pipe)'}`, {
+      code: 'IO',
+    });
+}
