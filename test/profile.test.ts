@@ -192,6 +192,16 @@ describe('Trainer pass option profile', () => {
       await expect(trainer().trainEpoch(data, { profile } as never)).rejects.toThrow(/profile/);
     }
     await expect(trainer().trainEpoch(data, { profile: 1 } as never)).rejects.toBeInstanceOf(TorchError);
+    // a trace that cannot be written is refused before the pass, which would train for nothing
+    const t = trainer();
+    const before = t.model.getParameters()[0].toArray();
+    const nowhere = path.join(os.tmpdir(), 'nodetorch-no-such-folder', 'trace.json');
+    await expect(t.trainEpoch(data, { profile: nowhere })).rejects.toThrow(`train profile: cannot write '${nowhere}': no folder`);
+    await expect(t.test(data, { profile: os.tmpdir() })).rejects.toThrow(`test profile: cannot write '${os.tmpdir()}': it is a folder`);
+    expect(t.model.getParameters()[0].toArray()).toEqual(before);
+    expect(t.epoch).toBe(0);
+    // a misspelt option is an error, not silence
+    await expect(t.trainEpoch(data, { profil: true } as never)).rejects.toThrow(/Unknown option 'profil' for train options/);
     expect(() => parseTrace('[{"name": "a"')).toThrow(/not JSON/);
     expect(() => parseTrace('{}')).toThrow(/not an array/);
   });

@@ -16,7 +16,7 @@ import { OptimConfigs, OptimMethodName, checkMethod, completeConfig } from '../o
 import { Tensor, checkTensor } from '../tensor';
 import { tensor } from '../creation';
 import { checkBoolean, checkFileName, checkInteger, checkKeys, checkNumber, checkOneOf, invalid } from '../validate';
-import { makeFolder, removeStaleTemps, writeFileAtomic } from '../util/atomic';
+import { checkWritableFile, makeFolder, removeStaleTemps, writeFileAtomic } from '../util/atomic';
 import { cpuHasNativeBf16 } from '../util/cpuinfo';
 import { WeightAverage, checkEmaDecay } from './average';
 import { LossScaleState, readCheckpoint, writeCheckpoint } from './checkpoint';
@@ -702,7 +702,7 @@ export class Trainer<T extends Task = 'classification'> {
             : undefined;
         let train: PassResultOf<T>;
         try {
-          train = await this.trainEpoch(options.train, { ...options, ...(onStep ? { onStep } : {}) });
+          train = await this.trainEpoch(options.train, { ...passOptions(options), ...(onStep ? { onStep } : {}) });
         } catch (e) {
           // a per-batch callback stopped training: the epoch's partial result, and fit ends normally
           if (!(e instanceof AbortError && this.#stopReason !== null && !options.signal?.aborted)) throw e;
@@ -718,7 +718,7 @@ export class Trainer<T extends Task = 'classification'> {
             (saveFormat === 'torch7' ? saveTorch7 : saveModel)(path.join(save, `model.net.${this.epoch}`), this.model),
           );
         if (options.test) {
-          result.test = await this.test(options.test, options);
+          result.test = await this.test(options.test, passOptions(options));
           loggers?.test.add(logRow(result.test, 'test'));
         }
         const metrics = epochMetrics(train, result.test);
@@ -973,13 +973,23 @@ function checkTensorData(data: Dataset, phase: string, checkTargets: (targets: T
   checkTargets(targets, phase);
 }
 
+/** What of fit's options its passes take. */
+function passOptions(options: PassOptions): PassOptions {
+  return { ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
+}
+
 function checkPassOptions(options: PassOptions, phase: string): void {
   if (typeof options !== 'object' || options === null) invalid('an options object', `${phase} options`, options);
+  if (phase === 'train' || phase === 'test') checkKeys(options, ['signal', 'onProgress', 'profile', 'onStep'], `${phase} options`);
+  if (options.onStep !== undefined && typeof options.onStep !== 'function') invalid('a function', `${phase} onStep`, options.onStep);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal))
     invalid('an AbortSignal', `${phase} signal`, options.signal);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
     invalid('a function', `${phase} onProgress`, options.onProgress);
-  if (options.profile !== undefined && typeof options.profile !== 'boolean') checkFileName(options.profile, `${phase} profile`);
+  if (options.profile !== undefined && typeof options.profile !== 'boolean') {
+    // before the pass: a trace that cannot be written must not cost the pass's result
+    checkWritableFile(checkFileName(options.profile, `${phase} profile`), `${phase} profile`);
+  }
 }
 
 /** A native optimizer for `spec`, and the spec as the Trainer keeps it (a copy). */

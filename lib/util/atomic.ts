@@ -117,3 +117,17 @@ export function checkRegularFile(file: string): void {
       code: 'IO',
     });
 }
+
+/** Refuses, before any work, a file name that writeFileAtomic could not write: its folder missing, or a folder itself. */
+export function checkWritableFile(file: string, what: string): void {
+  const folder = path.dirname(path.resolve(file));
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(folder);
+  } catch {
+    stat = undefined;
+  }
+  if (!stat?.isDirectory()) throw new TorchError(`${what}: cannot write '${file}': no folder '${folder}'`, { code: 'IO' });
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory())
+    throw new TorchError(`${what}: cannot write '${file}': it is a folder`, { code: 'IO' });
+}
