@@ -1,4 +1,4 @@
-import { data, manualSeed, memory, models, nn, tensor, Trainer, TorchError } from '../lib';
+import { data, manualSeed, memory, models, nn, optim, rand, tensor, tidy, Trainer, TorchError } from '../lib';
 import { MNIST_DIR } from './helpers/common';
 
 // The max-pooling convnet of the study (Torch7's '-type cuda' model), float32.
@@ -126,4 +126,20 @@ describe('Trainer on real MNIST', () => {
       trainer.trainEpoch({ inputs: mnist.test.inputs.index([0, 2]), targets: tensor([0, 12], { dtype: 'int64' }) }),
     ).rejects.toThrow(TorchError);
   });
+});
+
+test('a Trainer, an Optimizer and a weight average made inside tidy() keep the tensors they hold', async () => {
+  // tidy() disposes what is made inside it; the flat parameter vectors these hold were among that
+  manualSeed(5);
+  const model = new nn.Sequential(new nn.Linear(4, 3), new nn.LogSoftMax()).float();
+  const trainer = tidy(() => new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 4, ema: 0.9 }));
+  const samples = { inputs: rand([8, 4]), targets: tensor([0, 1, 2, 0, 1, 2, 0, 1], { dtype: 'int64' }) };
+  const before = model.getParameters()[0].toArray();
+  expect((await trainer.trainEpoch(samples)).steps).toBe(2);
+  expect(model.getParameters()[0].toArray()).not.toEqual(before);
+  expect(Number.isFinite((await trainer.test(samples)).loss)).toBe(true);
+  const optimizer = tidy(() => new optim.Optimizer(model, { method: 'sgd', config: { learningRate: 0.1 } }));
+  optimizer.zeroGrad();
+  new nn.ClassNLLCriterion().loss(model.forward(samples.inputs), samples.targets).backward();
+  optimizer.step();
 });

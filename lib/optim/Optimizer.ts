@@ -14,6 +14,7 @@
  * const loss = …; loss.backward(); return loss; })`, as PyTorch's LBFGS.
  */
 import { TorchError } from '../errors';
+import { keep } from '../memory';
 import type { Module, Value } from '../nn/Module';
 import { Tensor } from '../tensor';
 import { checkArity, checkKeys, invalid } from '../validate';
@@ -53,7 +54,8 @@ export class Optimizer {
     this.config = { ...config };
     completeConfig(this.method, this.config); // a bad key or value is an error now, not at the first step
     this.#model = model;
-    [this.#params, this.#grads] = model.getParameters();
+    // held for the Optimizer's life: out of any tidy() it is made in
+    [this.#params, this.#grads] = model.getParameters().map(keep) as [Tensor, Tensor];
   }
 
   /** Sets every parameter's gradient to zero (PyTorch's zero_grad, Torch7's zeroGradParameters). */
@@ -76,7 +78,7 @@ export class Optimizer {
       );
     }
     // model.to(), setParameters or a getParameters() inside re-pointed the parameters: follow them
-    [this.#params, this.#grads] = this.#model.currentFlat(this.#params, this.#grads, 'Optimizer');
+    [this.#params, this.#grads] = this.#model.currentFlat(this.#params, this.#grads, 'Optimizer').map(keep) as [Tensor, Tensor];
     let first: number | undefined;
     const feval = (): [number, Tensor] => {
       let loss = 0;

@@ -32,7 +32,7 @@ import { PROFILE_BATCHES, ProfiledChunk, parseTrace, profileOf } from './profile
 import { ProcessGroup } from '../distributed/group';
 import { reduceCounts, shardedOrder, syncModel } from './distributed';
 import { Dataset, TrainingData, isBatchDataset } from '../data/dataset';
-import { tidy } from '../memory';
+import { keep, tidy } from '../memory';
 import { noGrad } from '../autograd';
 
 export type { Dataset, BatchDataset, TrainingData } from '../data/dataset';
@@ -342,7 +342,8 @@ export class Trainer<T extends Task = 'classification'> {
       invalid('a process group from distributed.init', 'Trainer distributed', options.distributed);
     this.distributed = options.distributed ?? null;
     // Torch7 calls getParameters() once; every parameter becomes a view of these flat vectors.
-    [this.#params, this.#grads] = this.model.getParameters();
+    // held for the Trainer's life: out of any tidy() the Trainer is made in
+    [this.#params, this.#grads] = this.model.getParameters().map(keep) as [Tensor, Tensor];
     if (options.schedule !== undefined) this.#schedule = new LrSchedule(options.schedule);
     const ema = checkEmaDecay(options.ema);
     if (ema !== undefined) this.#average = new WeightAverage(ema);
@@ -594,7 +595,7 @@ export class Trainer<T extends Task = 'classification'> {
 
   // model.to(), setParameters or a getParameters() inside the model since re-pointed its parameters
   #refreshFlat(): void {
-    [this.#params, this.#grads] = this.model.currentFlat(this.#params, this.#grads, 'Trainer');
+    [this.#params, this.#grads] = this.model.currentFlat(this.#params, this.#grads, 'Trainer').map(keep) as [Tensor, Tensor];
   }
 
   /** The flat parameter vector the optimizer updates (Torch7's `parameters`). */

@@ -8,6 +8,7 @@
  * model's own.
  */
 import { TorchError } from '../errors';
+import { keep } from '../memory';
 import { NativeTensor } from '../native';
 import { Tensor } from '../tensor';
 import { invalid } from '../validate';
@@ -50,12 +51,12 @@ export class WeightAverage {
     if (this.#average && this.#average.numel !== params.numel)
       throw new TorchError(`Trainer ema: the average holds ${this.#average.numel} values, the model ${params.numel} parameters`);
     if (this.#average && (this.#average.dtype !== params.dtype || this.#average.device !== params.device)) {
-      const moved = params.clone().copy(this.#average); // copy_ converts
+      const moved = keep(params.clone().copy(this.#average)); // copy_ converts
       this.#average.dispose();
       this.#average = moved;
     }
     if (!train) return this.#updates > 0 ? { average: this.#average!.handle } : {};
-    this.#average ??= params.clone(); // overwritten by the first update
+    this.#average ??= keep(params.clone()); // overwritten by the first update
     return { average: this.#average.handle, averageDecay: this.decay, averageUpdates: this.#updates };
   }
 
@@ -88,7 +89,7 @@ export class WeightAverage {
     this.#average = null;
     this.#updates = 0;
     if (!saved) return;
-    this.#average = params.clone().copy(saved.tensor); // on the model's device, in its dtype
+    this.#average = keep(params.clone().copy(saved.tensor)); // on the model's device, in its dtype (and out of any tidy())
     this.#updates = saved.state.updates;
   }
 }
