@@ -236,10 +236,22 @@ describe('crashes leave a resumable run, not drift', () => {
     const dtype = path.join(dir, 'dtype.net');
     writeArchive(
       dtype,
-      JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: 'float16', module: { type: 'Tanh', args: [] } }),
+      JSON.stringify({ format: 'nodetorch-module', version: FILE_FORMAT_VERSION, dtype: 'int8', module: { type: 'Tanh', args: [] } }),
       [],
     );
-    expect(() => nn.load(dtype)).toThrow(/gives the dtype "float16"; expected 'float32' or 'float64'/);
+    expect(() => nn.load(dtype)).toThrow(/gives the dtype "int8"; expected one of float32, float64, float16, bfloat16/);
+  });
+
+  test('a bfloat16 or float16 model loads back as it was saved (nn.load refused their dtypes)', () => {
+    for (const dtype of ['bfloat16', 'float16'] as const) {
+      const model = new nn.Sequential(new nn.Linear(3, 2), new nn.Tanh()).to(dtype);
+      const file = path.join(dir, `${dtype}.net`);
+      nn.save(file, model);
+      const loaded = nn.load<nn.Sequential>(file);
+      expect(loaded.dtype).toBe(dtype);
+      expect(loaded.getParameters()[0].dtype).toBe(dtype);
+      expect(loaded.getParameters()[0].toArray()).toEqual(model.getParameters()[0].toArray());
+    }
   });
 
   test('filesystem failures while saving are TorchErrors naming the file (raw EEXIST/ENOTDIR before)', async () => {

@@ -4,7 +4,7 @@
  */
 import { TorchError } from '../errors';
 import { NativeTensor, native } from '../native';
-import { Tensor } from '../tensor';
+import { FLOAT_DTYPES, FloatDType, Tensor, isFloatDtype } from '../tensor';
 import { FILE_FORMAT_VERSION, readArchive, writeArchive } from '../util/archive';
 import { isTorch7File, load as loadTorch7 } from '../torch7/load';
 import { checkFileName, describe, invalid } from '../validate';
@@ -187,16 +187,19 @@ export function load<M extends Module<Value, Value> = Module>(file: string): M {
   const { description, tensors } = readArchive<{
     format: string;
     version: number;
-    dtype: 'float32' | 'float64';
+    dtype: FloatDType;
     buffers?: number;
     module: ModuleSpec;
   }>(file, 'nn.load', 'nodetorch-module');
   try {
     checkNesting(description.module, file);
-    if (description.dtype !== 'float32' && description.dtype !== 'float64') {
-      throw new TorchError(`nn.load: '${file}' gives the dtype ${JSON.stringify(description.dtype)}; expected 'float32' or 'float64'`, {
-        code: 'CORRUPT_FILE',
-      });
+    if (!isFloatDtype(description.dtype)) {
+      throw new TorchError(
+        `nn.load: '${file}' gives the dtype ${JSON.stringify(description.dtype)}; expected one of ${FLOAT_DTYPES.join(', ')}`,
+        {
+          code: 'CORRUPT_FILE',
+        },
+      );
     }
     const module = build(upgradeSpec(description.module, description.version));
     module.to(description.dtype);
