@@ -200,6 +200,7 @@ describe('Trainer pass option profile', () => {
     await expect(t.test(data, { profile: os.tmpdir() })).rejects.toThrow(`test profile: cannot write '${os.tmpdir()}': it is a folder`);
     expect(t.model.getParameters()[0].toArray()).toEqual(before);
     expect(t.epoch).toBe(0);
+    expect(() => formatProfile(null as never)).toThrow(/Expected a pass's profile .* for formatProfile profile but received null/);
     // a misspelt option is an error, not silence
     await expect(t.trainEpoch(data, { profil: true } as never)).rejects.toThrow(/Unknown option 'profil' for train options/);
     expect(() => parseTrace('[{"name": "a"')).toThrow(/not JSON/);

@@ -5,6 +5,7 @@
  * (aten::conv2d's own time is its dispatch; aten::mkldnn_convolution under it holds the work).
  */
 import { TorchError } from '../errors';
+import { checkInteger, invalid } from '../validate';
 
 /** One operator in a profiled pass: how often it ran and the milliseconds it took. */
 export interface ProfileRow {
@@ -134,6 +135,9 @@ export function operatorName(op: string): string {
 
 /** The profile as a text table: the `top` operators by self time, then the rest and the loop's own time. */
 export function formatProfile(profile: PassProfile, top = 15): string {
+  if (typeof profile !== 'object' || profile === null || !Array.isArray(profile.ops) || typeof profile.passMs !== 'number')
+    invalid("a pass's profile (result.profile of a pass run with { profile: true })", 'formatProfile profile', profile);
+  checkInteger(top, 'formatProfile top', 0);
   const pct = (ms: number) => `${((100 * ms) / Math.max(profile.passMs, 1e-9)).toFixed(1)}%`;
   const lines = [`${'operator'.padEnd(48)} ${'calls'.padStart(7)} ${'self ms'.padStart(10)} ${'share'.padStart(6)}`];
   for (const r of profile.ops.slice(0, top))
