@@ -35,6 +35,11 @@
 namespace nodetorch {
 
 namespace {
+// Thrown by an evaluation of a cancelled pass, inside an optimizer's step (L-BFGS, CG).
+struct StepCancelled {};
+}  // namespace
+
+namespace {
 
 struct Progress {
   int64_t done, total;
@@ -274,6 +279,9 @@ void runBatches(Job& job, const Report& report) {
     bool first = true;
     std::vector<double> stepLoss;  // the step's first evaluation's loss
     auto feval = [&](const at::Tensor& point) -> std::pair<double, at::Tensor> {
+      // L-BFGS and CG evaluate until their budget (maxIter, maxEval) runs out: a cancelled pass
+      // stops them between evaluations too (not in a data-parallel job, whose ranks evaluate together)
+      if (!first && !job.group && job.cancelled->load()) throw StepCancelled{};
       if (point.data_ptr() != job.params.data_ptr()) job.params.copy_(point);
       job.grads.zero_();
       at::Tensor output, loss;
@@ -313,20 +321,30 @@ void runBatches(Job& job, const Report& report) {
     };
     if (job.train) {
       job.optimizer->method->rateScale = job.rateScale * job.schedule.factor(job.firstStep + job.steps);
-      if (!job.scaleLoss) {
-        job.optimizer->method->step(feval, job.params);
-      } else {
-        // a skipped step leaves the parameters as they were (nag moves them before evaluating)
-        at::Tensor before = job.params.detach().clone();
-        try {
+      // a step cancelled between its evaluations is undone: the pass ends after the steps it took
+      const std::string& method = job.optimizer->method->name;
+      at::Tensor beforeStep = method == "lbfgs" || method == "cg" || method == "rprop" ? job.params.detach().clone() : at::Tensor();
+      try {
+        if (!job.scaleLoss) {
           job.optimizer->method->step(feval, job.params);
-          job.lossScale.update(false);
-        } catch (const SkippedStep&) {
-          at::NoGradGuard noGrad;
-          job.params.copy_(before);
-          job.skippedSteps += 1;
-          job.lossScale.update(true);
+        } else {
+          // a skipped step leaves the parameters as they were (nag moves them before evaluating)
+          at::Tensor before = job.params.detach().clone();
+          try {
+            job.optimizer->method->step(feval, job.params);
+            job.lossScale.update(false);
+          } catch (const SkippedStep&) {
+            at::NoGradGuard noGrad;
+            job.params.copy_(before);
+            job.skippedSteps += 1;
+            job.lossScale.update(true);
+          }
         }
+      } catch (const StepCancelled&) {
+        at::NoGradGuard noGrad;
+        if (beforeStep.defined()) job.params.copy_(beforeStep);
+        job.aborted = true;
+        break;
       }
       if (job.average.defined()) {
         at::NoGradGuard noGrad;

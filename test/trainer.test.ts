@@ -143,3 +143,30 @@ test('a Trainer, an Optimizer and a weight average made inside tidy() keep the t
   new nn.ClassNLLCriterion().loss(model.forward(samples.inputs), samples.targets).backward();
   optimizer.step();
 });
+
+test('an AbortSignal stops an L-BFGS or CG step between its evaluations, and the step is undone', async () => {
+  // budgets that never run out: the step ended only with the process before
+  for (const optimizer of [
+    { method: 'lbfgs', config: { maxIter: 1e9, maxEval: 1e9, tolFun: 0, tolX: 0 } },
+    { method: 'cg', config: { maxIter: 1e9 } },
+  ] as const) {
+    manualSeed(6);
+    const model = new nn.Sequential(new nn.Linear(4, 3), new nn.LogSoftMax()).float();
+    const trainer = new Trainer({ model, criterion: new nn.ClassNLLCriterion(), batchSize: 4, optimizer });
+    const before = model.getParameters()[0].toArray();
+    const controller = new AbortController();
+    const pass = trainer.trainEpoch(
+      {
+        inputs: rand([32, 4]),
+        targets: tensor(
+          [0, 1, 2, 0, 1, 2, 0, 1].flatMap((c) => [c, c, c, c]),
+          { dtype: 'int64' },
+        ),
+      },
+      { signal: controller.signal },
+    );
+    setTimeout(() => controller.abort(), 300);
+    await expect(pass).rejects.toMatchObject({ name: 'AbortError', code: 'ABORTED' });
+    expect(model.getParameters()[0].toArray()).toEqual(before);
+  }
+});
