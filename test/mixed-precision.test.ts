@@ -6,8 +6,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Tensor, TorchError, Trainer, libtorchInfo, nn, noGrad, tensor } from '../lib';
+import { TorchError, Trainer, libtorchInfo, nn, noGrad, tensor } from '../lib';
 import { pythonForLibTorch, runPython } from './helpers/python';
+import { LinearInTypeScript } from './helpers/typescript-module';
 import { CHILD_TIMEOUT_MS, MNIST_DIR, withTool } from './helpers/common';
 
 const py = pythonForLibTorch();
@@ -93,18 +94,8 @@ describe('Trainer precision', () => {
 
   test("'bf16' through a module written in TypeScript: the same step as the same layer built natively", async () => {
     // its forward runs on the JavaScript thread, which autocasts as the pass's thread does
-    class Wrapped extends nn.Module {
-      linear: nn.Linear;
-      constructor() {
-        super();
-        this.linear = this.register('linear', new nn.Linear(3, 2));
-      }
-      override forward(x: Tensor): Tensor {
-        return this.linear.forward(x);
-      }
-    }
     const run = async (precision: 'fp32' | 'bf16') => {
-      const wrapped = new Wrapped();
+      const wrapped = new LinearInTypeScript(3, 2);
       const model = new nn.Sequential(wrapped, new nn.LogSoftMax()).float();
       noGrad(() => {
         wrapped.linear.weight!.copy_(tensor(base.weight));

@@ -4,8 +4,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BatchDataset, Dataset, formatProfile, manualSeed, nn, randn, Tensor, tensor, Trainer, TorchError } from '../lib';
+import { BatchDataset, Dataset, formatProfile, manualSeed, nn, randn, tensor, Trainer, TorchError } from '../lib';
 import { operatorName, parseTrace, PROFILE_BATCHES, summarizeTrace, TraceEvent } from '../lib/train/profile';
+import { LinearInTypeScript } from './helpers/typescript-module';
 
 const samples = 48;
 const batchSize = 16;
@@ -59,16 +60,6 @@ describe('Trainer pass option profile', () => {
   });
 
   test('a module written in TypeScript: the operators of its forward, which runs on the JavaScript thread, are counted too', async () => {
-    class Head extends nn.Module {
-      linear: nn.Linear;
-      constructor() {
-        super();
-        this.linear = this.register('linear', new nn.Linear(36, 3));
-      }
-      override forward(x: Tensor): Tensor {
-        return this.linear.forward(x.tanh());
-      }
-    }
     const model = (head: nn.Module[]) => {
       manualSeed(3);
       const m = new nn.Sequential()
@@ -85,7 +76,7 @@ describe('Trainer pass option profile', () => {
     };
     const native = await counts(model([new nn.Tanh(), new nn.Linear(36, 3)]));
     expect(native).toEqual([samples / batchSize, samples / batchSize, samples / batchSize]);
-    expect(await counts(model([new Head()]))).toEqual(native);
+    expect(await counts(model([new LinearInTypeScript(36, 3, (x) => x.tanh())]))).toEqual(native);
   });
 
   test('without the option a pass has no profile; a test pass can be profiled too', async () => {
