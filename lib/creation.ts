@@ -82,10 +82,10 @@ function typedArrayDtype(values: ArrayBufferView): DType | undefined {
   return undefined;
 }
 
-/** Shape of a rectangular nested array, with a clear error for ragged or non-numeric input. */
 /** The most dimensions a nested array may give a tensor (PyTorch's tensor() allows as many). */
 const MAX_NESTING = 64;
 
+/** Shape of a rectangular nested array, with a clear error for ragged or non-numeric input. */
 function inferShape(values: NestedArray, path = 'values', depth = 0): number[] {
   if (!Array.isArray(values)) {
     if (typeof values !== 'number' && typeof values !== 'boolean') invalid('a number, boolean or nested array of them', path, values);

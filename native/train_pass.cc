@@ -35,11 +35,9 @@
 namespace nodetorch {
 
 namespace {
+
 // Thrown by an evaluation of a cancelled pass, inside an optimizer's step (L-BFGS, CG).
 struct StepCancelled {};
-}  // namespace
-
-namespace {
 
 struct Progress {
   int64_t done, total;
@@ -260,6 +258,10 @@ void runBatches(Job& job, const Report& report) {
     job.trace = trace.str();
   };
   if (job.profileBatches > 0) recording = std::make_unique<torch::autograd::profiler::RecordProfile>(trace);
+  // L-BFGS and CG evaluate until their budget (maxIter, maxEval) runs out: a cancelled pass stops
+  // them between evaluations too, and undoes the step (not in a data-parallel job, whose ranks
+  // evaluate together)
+  const bool stepsCancellable = job.train && !job.group && (job.optimizer->method->name == "lbfgs" || job.optimizer->method->name == "cg");
   for (begin = 0; begin < n; begin += job.batchSize) {
     if (job.cancelled->load()) {
       job.aborted = true;
@@ -279,9 +281,7 @@ void runBatches(Job& job, const Report& report) {
     bool first = true;
     std::vector<double> stepLoss;  // the step's first evaluation's loss
     auto feval = [&](const at::Tensor& point) -> std::pair<double, at::Tensor> {
-      // L-BFGS and CG evaluate until their budget (maxIter, maxEval) runs out: a cancelled pass
-      // stops them between evaluations too (not in a data-parallel job, whose ranks evaluate together)
-      if (!first && !job.group && job.cancelled->load()) throw StepCancelled{};
+      if (!first && stepsCancellable && job.cancelled->load()) throw StepCancelled{};
       if (point.data_ptr() != job.params.data_ptr()) job.params.copy_(point);
       job.grads.zero_();
       at::Tensor output, loss;
@@ -321,28 +321,20 @@ void runBatches(Job& job, const Report& report) {
     };
     if (job.train) {
       job.optimizer->method->rateScale = job.rateScale * job.schedule.factor(job.firstStep + job.steps);
-      // a step cancelled between its evaluations is undone: the pass ends after the steps it took
-      const std::string& method = job.optimizer->method->name;
-      at::Tensor beforeStep = method == "lbfgs" || method == "cg" || method == "rprop" ? job.params.detach().clone() : at::Tensor();
+      // a skipped or cancelled step leaves the parameters as they were (nag moves them before
+      // evaluating); the pass ends after the steps it took
+      at::Tensor before = job.scaleLoss || stepsCancellable ? job.params.detach().clone() : at::Tensor();
       try {
-        if (!job.scaleLoss) {
-          job.optimizer->method->step(feval, job.params);
-        } else {
-          // a skipped step leaves the parameters as they were (nag moves them before evaluating)
-          at::Tensor before = job.params.detach().clone();
-          try {
-            job.optimizer->method->step(feval, job.params);
-            job.lossScale.update(false);
-          } catch (const SkippedStep&) {
-            at::NoGradGuard noGrad;
-            job.params.copy_(before);
-            job.skippedSteps += 1;
-            job.lossScale.update(true);
-          }
-        }
+        job.optimizer->method->step(feval, job.params);
+        if (job.scaleLoss) job.lossScale.update(false);
+      } catch (const SkippedStep&) {
+        at::NoGradGuard noGrad;
+        job.params.copy_(before);
+        job.skippedSteps += 1;
+        job.lossScale.update(true);
       } catch (const StepCancelled&) {
         at::NoGradGuard noGrad;
-        if (beforeStep.defined()) job.params.copy_(beforeStep);
+        job.params.copy_(before);
         job.aborted = true;
         break;
       }

@@ -121,13 +121,14 @@ export function checkRegularFile(file: string): void {
 /** Refuses, before any work, a file name that writeFileAtomic could not write: its folder missing, or a folder itself. */
 export function checkWritableFile(file: string, what: string): void {
   const folder = path.dirname(path.resolve(file));
-  let stat: fs.Stats | undefined;
+  if (!isFolder(folder)) throw new TorchError(`${what}: cannot write '${file}': no folder '${folder}'`, { code: 'IO' });
+  if (isFolder(file)) throw new TorchError(`${what}: cannot write '${file}': it is a folder`, { code: 'IO' });
+}
+
+function isFolder(p: string): boolean {
   try {
-    stat = fs.statSync(folder);
+    return fs.statSync(p).isDirectory();
   } catch {
-    stat = undefined;
+    return false;
   }
-  if (!stat?.isDirectory()) throw new TorchError(`${what}: cannot write '${file}': no folder '${folder}'`, { code: 'IO' });
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory())
-    throw new TorchError(`${what}: cannot write '${file}': it is a folder`, { code: 'IO' });
 }

@@ -85,8 +85,7 @@ ErrorCode classify(const std::exception& e, ErrorCode generic) {
   if (dynamic_cast<const c10::NotImplementedError*>(&e)) return ErrorCode::NotImplemented;
   const std::string text = reason(e);
   auto has = [&](const char* part) { return text.find(part) != std::string::npos; };
-  // LibTorch's own CPU allocator says "not enough memory" in a plain c10::Error
-  if (has("out of memory") || has("can't allocate memory") || has("not enough memory")) return ErrorCode::OutOfMemory;
+  if (has("out of memory") || has("can't allocate memory")) return ErrorCode::OutOfMemory;
   if (has("not implemented for")) return ErrorCode::NotImplemented;
   if (has("same device") || has("CUDA") || has("device type") || has("on device")) return ErrorCode::Device;
   if (has("dtype") || has("scalar type") || has("Expected object of scalar type")) return ErrorCode::DtypeMismatch;
